@@ -1,0 +1,38 @@
+#pragma once
+// Structural alerts from RDKit's FilterCatalog (PAINS A/B/C, Brenk, NIH), with the same
+// answers as FilterCatalog::getMatches but faster: each alert's SMARTS has a pattern
+// fingerprint, and an alert whose bits are not all set in the molecule's pattern
+// fingerprint cannot match, so its full substructure search is skipped.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace RDKit { class ROMol; }
+
+namespace molsieve::chem {
+
+class AlertCatalog {
+ public:
+  AlertCatalog();
+  ~AlertCatalog();
+  AlertCatalog(const AlertCatalog&) = delete;
+  AlertCatalog& operator=(const AlertCatalog&) = delete;
+
+  std::size_t size() const;
+  // "PAINS_A", "PAINS_B", "PAINS_C", "BRENK" or "NIH".
+  const std::string& family(std::size_t alert) const;
+  const std::string& name(std::size_t alert) const;
+  static const std::vector<std::string>& families();
+
+  // Indices of the alerts that match, ascending; uses the fingerprint screen.
+  std::vector<std::uint16_t> match(const RDKit::ROMol& mol) const;
+  // The same answer by asking every FilterCatalog entry: the unscreened oracle.
+  std::vector<std::uint16_t> match_unscreened(const RDKit::ROMol& mol) const;
+
+ private:
+  struct Entries;
+  std::unique_ptr<Entries> entries_;
+};
+
+}  // namespace molsieve::chem

@@ -1,0 +1,35 @@
+#pragma once
+// Featurizes molecule files into a library store: read, featurize in parallel (oneTBB),
+// write in input order, with bounded memory (a fixed number of batches in flight).
+// The store is written under a temporary name and renamed into place only when it is
+// complete, so an interrupted run never leaves a file that looks finished.
+#include <string>
+#include <vector>
+
+#include "chem/featurizer.h"
+#include "chem/library_store.h"
+#include "chem/molecule_reader.h"
+#include "core/progress.h"
+
+namespace molsieve::chem {
+
+struct FeaturizeRequest {
+  std::vector<std::string> inputs;
+  std::string output;
+  ReaderOptions reader;
+  FeaturizerOptions featurizer;
+  unsigned threads = 0;  // 0: all cores
+  bool overwrite = false;
+  std::size_t batch_size = 256;
+};
+
+struct FeaturizeReport {
+  LibraryCounts counts;
+  double seconds = 0;
+  unsigned threads = 0;
+};
+
+FeaturizeReport featurize_library(const FeaturizeRequest& request,
+                                  const ProgressCallback& progress = {});
+
+}  // namespace molsieve::chem

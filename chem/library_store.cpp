@@ -1,0 +1,345 @@
+#include "chem/library_store.h"
+
+#include <ctime>
+#include <map>
+#include <unordered_map>
+
+#include "chem/alerts.h"
+#include "core/error.h"
+#include "core/hdf5_file.h"
+
+namespace molsieve::chem {
+namespace {
+
+using hdf5::AppendableDataset;
+using hdf5::Type;
+
+constexpr std::uint64_t kMoleculeChunk = 8192;
+constexpr std::uint64_t kFingerprintChunk = 1024;
+constexpr std::uint64_t kAtomChunk = 65536;
+
+std::string now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return text;
+}
+
+// HDF5 link names cannot contain '/', and '.' alone is reserved.
+std::string dataset_name_for(const std::string& column) {
+  std::string name = column.empty() ? "_" : column;
+  for (char& c : name)
+    if (c == '/') c = '_';
+  if (name == ".") name = "_";
+  return name;
+}
+
+// 128-bit fingerprint of a canonical SMILES: two independent 64-bit hashes, so that
+// duplicate detection keeps 16 bytes per molecule instead of the string itself.
+struct SmilesKey {
+  std::uint64_t a, b;
+  bool operator==(const SmilesKey& o) const { return a == o.a && b == o.b; }
+};
+struct SmilesKeyHash {
+  std::size_t operator()(const SmilesKey& k) const { return static_cast<std::size_t>(k.a); }
+};
+SmilesKey key_of(const std::string& smiles) {
+  std::uint64_t fnv = 1469598103934665603ULL;
+  for (unsigned char c : smiles) fnv = (fnv ^ c) * 1099511628211ULL;
+  return {fnv, std::hash<std::string>{}(smiles)};
+}
+
+}  // namespace
+
+struct LibraryWriter::Datasets {
+  AppendableDataset id, input_smiles, smiles, status, error, duplicate_of;
+  std::vector<AppendableDataset> descriptors;
+  AppendableDataset lipinski, veber;
+  AppendableDataset alert_offsets, alert_indices;
+  std::vector<AppendableDataset> family_counts;
+  AppendableDataset fingerprints;
+  AppendableDataset atom_offsets, bond_offsets, atom_features, atom_mass, bond_features,
+      bond_atoms;
+  std::map<std::string, AppendableDataset> properties;  // by column name
+  std::unordered_map<SmilesKey, std::int64_t, SmilesKeyHash> first_row;
+  std::int64_t alerts_written = 0, atoms_written = 0, bonds_written = 0;
+};
+
+LibraryWriter::LibraryWriter(const std::string& path, const FeaturizerOptions& options,
+                             const AlertCatalog& alerts, const std::vector<InputFile>& inputs)
+    : file_(std::make_unique<hdf5::File>(path, hdf5::File::Mode::Create)),
+      datasets_(std::make_unique<Datasets>()),
+      alerts_(alerts) {
+  hdf5::File& f = *file_;
+  Datasets& d = *datasets_;
+  f.set_attribute("/", "schema", std::string("molsieve library store"));
+  f.set_attribute("/", "schema_version", std::int64_t{kLibrarySchemaVersion});
+  f.set_attribute("/", "tool_version", std::string(MOLSIEVE_VERSION));
+  f.set_attribute("/", "created", now_iso8601());
+  f.set_attribute("/", "standardize", std::int64_t{options.standardize});
+  f.set_attribute("/", "fp_radius", std::int64_t{options.fp_radius});
+  f.set_attribute("/", "fp_bits", std::int64_t{options.fp_bits});
+  std::vector<std::string> names, hashes;
+  for (const auto& input : inputs) {
+    names.push_back(input.name);
+    hashes.push_back(input.sha256);
+  }
+  f.set_attribute("/", "inputs", names);
+  f.set_attribute("/", "inputs_sha256", hashes);
+  f.set_attribute("/", "complete", std::int64_t{0});
+
+  d.id = AppendableDataset(f, "/molecules/id", Type::String, 0, kMoleculeChunk);
+  d.input_smiles = AppendableDataset(f, "/molecules/input_smiles", Type::String, 0, kMoleculeChunk);
+  d.smiles = AppendableDataset(f, "/molecules/smiles", Type::String, 0, kMoleculeChunk);
+  d.status = AppendableDataset(f, "/molecules/status", Type::Int8, 0, kMoleculeChunk);
+  d.error = AppendableDataset(f, "/molecules/error", Type::String, 0, kMoleculeChunk);
+  d.duplicate_of = AppendableDataset(f, "/molecules/duplicate_of", Type::Int64, 0, kMoleculeChunk);
+  for (const char* name : descriptor_names())
+    d.descriptors.emplace_back(f, std::string("/descriptors/") + name, Type::Float64, 0,
+                               kMoleculeChunk);
+  d.lipinski = AppendableDataset(f, "/rules/lipinski_violations", Type::Int8, 0, kMoleculeChunk);
+  d.veber = AppendableDataset(f, "/rules/veber", Type::Int8, 0, kMoleculeChunk);
+
+  f.create_group("/alerts");
+  std::vector<std::string> alert_names, alert_families;
+  for (std::size_t i = 0; i < alerts.size(); ++i) {
+    alert_names.push_back(alerts.name(i));
+    alert_families.push_back(alerts.family(i));
+  }
+  AppendableDataset(f, "/alerts/names", Type::String, 0, 1024).append_strings(alert_names);
+  AppendableDataset(f, "/alerts/families", Type::String, 0, 1024).append_strings(alert_families);
+  f.set_attribute("/alerts", "source", std::string("RDKit FilterCatalog"));
+  d.alert_offsets = AppendableDataset(f, "/alerts/offsets", Type::Int64, 0, kMoleculeChunk);
+  d.alert_offsets.append(std::vector<std::int64_t>{0});
+  d.alert_indices = AppendableDataset(f, "/alerts/indices", Type::Int16, 0, kMoleculeChunk);
+  for (const auto& family : AlertCatalog::families())
+    d.family_counts.emplace_back(f, "/alerts/counts/" + family, Type::Int16, 0, kMoleculeChunk);
+
+  const unsigned words = options.fp_bits / 64;
+  d.fingerprints =
+      AppendableDataset(f, "/fingerprints/morgan", Type::UInt64, words, kFingerprintChunk);
+  f.set_attribute("/fingerprints/morgan", "radius", std::int64_t{options.fp_radius});
+  f.set_attribute("/fingerprints/morgan", "nbits", std::int64_t{options.fp_bits});
+  f.set_attribute("/fingerprints/morgan", "generator",
+                  std::string("RDKit MorganGenerator (no chirality, bond types, no counts)"));
+
+  d.atom_offsets = AppendableDataset(f, "/graphs/atom_offsets", Type::Int64, 0, kMoleculeChunk);
+  d.atom_offsets.append(std::vector<std::int64_t>{0});
+  d.bond_offsets = AppendableDataset(f, "/graphs/bond_offsets", Type::Int64, 0, kMoleculeChunk);
+  d.bond_offsets.append(std::vector<std::int64_t>{0});
+  d.atom_features =
+      AppendableDataset(f, "/graphs/atom_features", Type::Int8, kAtomColumns, kAtomChunk);
+  d.atom_mass = AppendableDataset(f, "/graphs/atom_mass", Type::Float32, 0, kAtomChunk);
+  d.bond_features =
+      AppendableDataset(f, "/graphs/bond_features", Type::Int8, kBondColumns, kAtomChunk);
+  d.bond_atoms = AppendableDataset(f, "/graphs/bond_atoms", Type::Int32, 2, kAtomChunk);
+  f.set_attribute("/graphs", "featurizer_version", std::int64_t{kGraphFeaturizerVersion});
+  std::vector<std::string> atom_columns(atom_column_names().begin(), atom_column_names().end());
+  std::vector<std::string> bond_columns(bond_column_names().begin(), bond_column_names().end());
+  f.set_attribute("/graphs/atom_features", "columns", atom_columns);
+  f.set_attribute("/graphs/bond_features", "columns", bond_columns);
+  f.create_group("/properties");
+  counts_.alert_family_hits.assign(AlertCatalog::families().size(), 0);
+}
+
+LibraryWriter::~LibraryWriter() = default;
+
+void LibraryWriter::append(const std::vector<FeaturizedMolecule>& batch) {
+  Datasets& d = *datasets_;
+  const std::size_t n = batch.size();
+  const std::size_t families = AlertCatalog::families().size();
+  std::vector<std::string> ids, inputs, smiles, errors;
+  std::vector<std::int8_t> status, lipinski, veber;
+  std::vector<std::int64_t> duplicate_of, alert_offsets, atom_offsets, bond_offsets;
+  std::vector<std::int16_t> alert_indices;
+  std::vector<std::vector<std::int16_t>> family_counts(families, std::vector<std::int16_t>(n, 0));
+  std::vector<std::vector<double>> descriptors(kDescriptorCount, std::vector<double>(n));
+  std::vector<std::uint64_t> fingerprints;
+  std::vector<std::int8_t> atom_features, bond_features;
+  std::vector<float> atom_mass;
+  std::vector<std::int32_t> bond_atoms;
+  std::map<std::string, std::vector<std::string>> properties;
+  for (const auto& [name, dataset] : d.properties) properties[name].assign(n, "");
+
+  for (std::size_t i = 0; i < n; ++i) {
+    const FeaturizedMolecule& m = batch[i];
+    const std::int64_t row = static_cast<std::int64_t>(counts_.records);
+    ++counts_.records;
+    ids.push_back(m.id);
+    inputs.push_back(m.input_smiles);
+    smiles.push_back(m.smiles);
+    errors.push_back(m.error);
+    status.push_back(static_cast<std::int8_t>(m.status));
+    std::int64_t first = -1;
+    if (m.ok()) {
+      ++counts_.valid;
+      auto [it, inserted] = d.first_row.emplace(key_of(m.smiles), row);
+      if (!inserted) {
+        first = it->second;
+        ++counts_.duplicates;
+      }
+    } else {
+      ++counts_.invalid;
+    }
+    duplicate_of.push_back(first);
+    for (int k = 0; k < kDescriptorCount; ++k) descriptors[k][i] = m.descriptors.values[k];
+    lipinski.push_back(m.ok() ? m.descriptors.lipinski_violations : std::int8_t{-1});
+    veber.push_back(m.ok() ? static_cast<std::int8_t>(m.descriptors.veber) : std::int8_t{-1});
+
+    std::vector<bool> family_hit(families, false);
+    for (std::uint16_t alert : m.alerts) {
+      alert_indices.push_back(static_cast<std::int16_t>(alert));
+      const auto& family = alerts_.family(alert);
+      for (std::size_t f = 0; f < families; ++f)
+        if (AlertCatalog::families()[f] == family) {
+          ++family_counts[f][i];
+          family_hit[f] = true;
+        }
+    }
+    for (std::size_t f = 0; f < families; ++f) counts_.alert_family_hits[f] += family_hit[f];
+    if (!m.alerts.empty()) ++counts_.with_alerts;
+    d.alerts_written += static_cast<std::int64_t>(m.alerts.size());
+    alert_offsets.push_back(d.alerts_written);
+
+    fingerprints.insert(fingerprints.end(), m.fingerprint.begin(), m.fingerprint.end());
+    atom_features.insert(atom_features.end(), m.graph.atom_features.begin(),
+                         m.graph.atom_features.end());
+    atom_mass.insert(atom_mass.end(), m.graph.atom_mass.begin(), m.graph.atom_mass.end());
+    bond_features.insert(bond_features.end(), m.graph.bond_features.begin(),
+                         m.graph.bond_features.end());
+    bond_atoms.insert(bond_atoms.end(), m.graph.bond_atoms.begin(), m.graph.bond_atoms.end());
+    d.atoms_written += static_cast<std::int64_t>(m.graph.atoms());
+    d.bonds_written += static_cast<std::int64_t>(m.graph.bonds());
+    atom_offsets.push_back(d.atoms_written);
+    bond_offsets.push_back(d.bonds_written);
+
+    for (const auto& [column, value] : m.properties) {
+      auto found = properties.find(column);
+      if (found == properties.end()) {
+        // A column first seen now: earlier rows had no value for it.
+        auto path = "/properties/" + dataset_name_for(column);
+        auto [it, inserted] = d.properties.emplace(
+            column, AppendableDataset(*file_, path, Type::String, 0, kMoleculeChunk));
+        if (inserted) {
+          file_->set_attribute(path, "column", column);
+          it->second.append_strings(
+              std::vector<std::string>(static_cast<std::size_t>(row) - i, ""));
+        }
+        found = properties.emplace(column, std::vector<std::string>(n, "")).first;
+      }
+      found->second[i] = value;
+    }
+  }
+
+  d.id.append_strings(ids);
+  d.input_smiles.append_strings(inputs);
+  d.smiles.append_strings(smiles);
+  d.status.append(status);
+  d.error.append_strings(errors);
+  d.duplicate_of.append(duplicate_of);
+  for (int k = 0; k < kDescriptorCount; ++k) d.descriptors[k].append(descriptors[k]);
+  d.lipinski.append(lipinski);
+  d.veber.append(veber);
+  d.alert_offsets.append(alert_offsets);
+  d.alert_indices.append(alert_indices);
+  for (std::size_t f = 0; f < families; ++f) d.family_counts[f].append(family_counts[f]);
+  d.fingerprints.append(fingerprints);
+  d.atom_offsets.append(atom_offsets);
+  d.bond_offsets.append(bond_offsets);
+  d.atom_features.append(atom_features);
+  d.atom_mass.append(atom_mass);
+  d.bond_features.append(bond_features);
+  d.bond_atoms.append(bond_atoms);
+  for (auto& [column, values] : properties) d.properties.at(column).append_strings(values);
+}
+
+void LibraryWriter::finish(double seconds) {
+  hdf5::File& f = *file_;
+  f.set_attribute("/", "records", static_cast<std::int64_t>(counts_.records));
+  f.set_attribute("/", "valid", static_cast<std::int64_t>(counts_.valid));
+  f.set_attribute("/", "invalid", static_cast<std::int64_t>(counts_.invalid));
+  f.set_attribute("/", "duplicates", static_cast<std::int64_t>(counts_.duplicates));
+  f.set_attribute("/", "with_alerts", static_cast<std::int64_t>(counts_.with_alerts));
+  f.set_attribute("/", "featurize_seconds", seconds);
+  for (std::size_t k = 0; k < AlertCatalog::families().size(); ++k)
+    f.set_attribute("/alerts/counts/" + AlertCatalog::families()[k], "molecules_hit",
+                    static_cast<std::int64_t>(counts_.alert_family_hits[k]));
+  f.flush();
+  // Written last: a store without complete == 1 was interrupted.
+  f.set_attribute("/", "complete", std::int64_t{1});
+  f.flush();
+}
+
+LibraryReader::LibraryReader(const std::string& path)
+    : file_(std::make_unique<hdf5::File>(path, hdf5::File::Mode::ReadOnly)) {
+  if (!file_->has_attribute("/", "schema_version") ||
+      file_->string_attribute("/", "schema") != "molsieve library store")
+    throw Error(path + ": not a molsieve library store");
+  const auto version = file_->int_attribute("/", "schema_version");
+  if (version != kLibrarySchemaVersion)
+    throw Error(path + ": library store schema version " + std::to_string(version) +
+                ", this molsieve reads version " + std::to_string(kLibrarySchemaVersion) +
+                "; featurize the library again");
+  if (file_->int_attribute("/", "complete") != 1)
+    throw Error(path + ": library store is incomplete (featurization was interrupted)");
+}
+
+LibraryReader::~LibraryReader() = default;
+
+std::uint64_t LibraryReader::size() const {
+  return static_cast<std::uint64_t>(file_->int_attribute("/", "records"));
+}
+
+unsigned LibraryReader::fingerprint_words() const {
+  auto shape = file_->shape("/fingerprints/morgan");
+  return shape.size() == 2 ? static_cast<unsigned>(shape[1]) : 0;
+}
+
+std::vector<std::uint64_t> LibraryReader::fingerprints(std::uint64_t first,
+                                                       std::uint64_t count) const {
+  return file_->read_rows<std::uint64_t>("/fingerprints/morgan", first, count);
+}
+
+std::vector<double> LibraryReader::descriptor(const std::string& name) const {
+  return file_->read<double>("/descriptors/" + name);
+}
+
+std::vector<std::int8_t> LibraryReader::status() const {
+  return file_->read<std::int8_t>("/molecules/status");
+}
+
+LibrarySummary LibraryReader::summary() const {
+  const hdf5::File& f = *file_;
+  LibrarySummary s;
+  s.path = f.name();
+  s.schema_version = static_cast<int>(f.int_attribute("/", "schema_version"));
+  s.tool_version = f.string_attribute("/", "tool_version");
+  s.created = f.string_attribute("/", "created");
+  s.complete = f.int_attribute("/", "complete") == 1;
+  s.standardized = f.int_attribute("/", "standardize") != 0;
+  s.fp_radius = static_cast<unsigned>(f.int_attribute("/", "fp_radius"));
+  s.fp_bits = static_cast<unsigned>(f.int_attribute("/", "fp_bits"));
+  s.graph_featurizer_version = static_cast<int>(f.int_attribute("/graphs", "featurizer_version"));
+  auto names = f.string_list_attribute("/", "inputs");
+  auto hashes = f.string_list_attribute("/", "inputs_sha256");
+  for (std::size_t i = 0; i < names.size(); ++i)
+    s.inputs.push_back({names[i], i < hashes.size() ? hashes[i] : ""});
+  s.counts.records = static_cast<std::uint64_t>(f.int_attribute("/", "records"));
+  s.counts.valid = static_cast<std::uint64_t>(f.int_attribute("/", "valid"));
+  s.counts.invalid = static_cast<std::uint64_t>(f.int_attribute("/", "invalid"));
+  s.counts.duplicates = static_cast<std::uint64_t>(f.int_attribute("/", "duplicates"));
+  s.counts.with_alerts = static_cast<std::uint64_t>(f.int_attribute("/", "with_alerts"));
+  for (const auto& family : AlertCatalog::families())
+    s.counts.alert_family_hits.push_back(static_cast<std::uint64_t>(
+        f.int_attribute("/alerts/counts/" + family, "molecules_hit")));
+  s.seconds = f.double_attribute("/", "featurize_seconds");
+  auto atoms = f.shape("/graphs/atom_mass");
+  auto bonds = f.shape("/graphs/bond_atoms");
+  s.atoms = atoms.empty() ? 0 : atoms[0];
+  s.bonds = bonds.empty() ? 0 : bonds[0];
+  for (const auto& name : f.list("/properties"))
+    s.property_columns.push_back(f.string_attribute("/properties/" + name, "column"));
+  return s;
+}
+
+}  // namespace molsieve::chem

@@ -1,0 +1,92 @@
+#pragma once
+// The library store: one HDF5 file per featurized library, one row per input record in
+// input order (invalid records included). The layout is documented in
+// docs/library-store.md; kLibrarySchemaVersion changes whenever it does.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chem/featurizer.h"
+
+namespace molsieve::hdf5 { class File; }
+
+namespace molsieve::chem {
+
+constexpr int kLibrarySchemaVersion = 1;
+
+struct InputFile {
+  std::string name;
+  std::string sha256;
+};
+
+struct LibraryCounts {
+  std::uint64_t records = 0;
+  std::uint64_t valid = 0;
+  std::uint64_t invalid = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t with_alerts = 0;
+  std::vector<std::uint64_t> alert_family_hits;  // molecules hit, per AlertCatalog::families()
+};
+
+// Writes a library store at `path` (the caller renames it into place when complete).
+class LibraryWriter {
+ public:
+  LibraryWriter(const std::string& path, const FeaturizerOptions& options,
+                const AlertCatalog& alerts, const std::vector<InputFile>& inputs);
+  ~LibraryWriter();
+  LibraryWriter(const LibraryWriter&) = delete;
+  LibraryWriter& operator=(const LibraryWriter&) = delete;
+
+  // Appends a batch in row order; fills duplicate detection as it goes.
+  void append(const std::vector<FeaturizedMolecule>& batch);
+  const LibraryCounts& counts() const { return counts_; }
+  // Writes the summary attributes and, last, the completion flag.
+  void finish(double seconds);
+
+ private:
+  struct Datasets;
+  std::unique_ptr<hdf5::File> file_;
+  std::unique_ptr<Datasets> datasets_;
+  const AlertCatalog& alerts_;
+  LibraryCounts counts_;
+};
+
+// What `molsieve info` shows, read from a finished store.
+struct LibrarySummary {
+  std::string path;
+  int schema_version = 0;
+  std::string tool_version;
+  std::string created;
+  bool complete = false;
+  bool standardized = false;
+  unsigned fp_radius = 0;
+  unsigned fp_bits = 0;
+  int graph_featurizer_version = 0;
+  std::vector<InputFile> inputs;
+  LibraryCounts counts;
+  double seconds = 0;
+  std::uint64_t atoms = 0;
+  std::uint64_t bonds = 0;
+  std::vector<std::string> property_columns;
+};
+
+// Opens a store for reading, checking that it is complete and of this schema version.
+class LibraryReader {
+ public:
+  explicit LibraryReader(const std::string& path);
+  ~LibraryReader();
+  LibrarySummary summary() const;
+  std::uint64_t size() const;
+  unsigned fingerprint_words() const;
+  // Rows [first, first + count) of /fingerprints/morgan, row-major.
+  std::vector<std::uint64_t> fingerprints(std::uint64_t first, std::uint64_t count) const;
+  std::vector<double> descriptor(const std::string& name) const;
+  std::vector<std::int8_t> status() const;
+  const hdf5::File& file() const { return *file_; }
+
+ private:
+  std::unique_ptr<hdf5::File> file_;
+};
+
+}  // namespace molsieve::chem

@@ -1,0 +1,17 @@
+#pragma once
+// Progress reporting without printing: long-running library calls report through
+// this callback, and the command-line layer decides how to show it.
+#include <cstdint>
+#include <functional>
+
+namespace molsieve {
+
+struct Progress {
+  std::uint64_t records_done = 0;
+  std::uint64_t bytes_done = 0;   // input bytes consumed (compressed bytes for .gz)
+  std::uint64_t bytes_total = 0;  // 0 when unknown
+};
+
+using ProgressCallback = std::function<void(const Progress&)>;
+
+}  // namespace molsieve

@@ -1,0 +1,46 @@
+#include <cuda_runtime.h>
+
+#include "kernels/cuda_status.h"
+
+namespace molsieve::kernels {
+
+const CudaStatus& cuda_status() {
+  static const CudaStatus status = [] {
+    CudaStatus s;
+    cudaRuntimeGetVersion(&s.runtime_version);
+    cudaDriverGetVersion(&s.driver_version);
+    if (s.driver_version == 0) {
+      s.reason = "no NVIDIA driver found";
+      return s;
+    }
+    cudaError_t err = cudaGetDeviceCount(&s.device_count);
+    if (err != cudaSuccess) {
+      s.reason = std::string("cudaGetDeviceCount failed: ") + cudaGetErrorString(err);
+      s.device_count = 0;
+      return s;
+    }
+    if (s.device_count == 0) {
+      s.reason = "no CUDA device visible";
+      return s;
+    }
+    cudaDeviceProp props{};
+    err = cudaGetDeviceProperties(&props, 0);
+    if (err != cudaSuccess) {
+      s.reason = std::string("cudaGetDeviceProperties failed: ") + cudaGetErrorString(err);
+      return s;
+    }
+    s.device_name = props.name;
+    s.compute_capability = props.major * 10 + props.minor;
+    if (props.major < 8) {
+      s.reason = "device " + s.device_name + " has compute capability " +
+                 std::to_string(props.major) + "." + std::to_string(props.minor) +
+                 "; molsieve's CUDA kernels are built for 8.0 and 9.0";
+      return s;
+    }
+    s.available = true;
+    return s;
+  }();
+  return status;
+}
+
+}  // namespace molsieve::kernels

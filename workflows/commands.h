@@ -1,0 +1,14 @@
+#pragma once
+// The molsieve subcommands. Each registers its options on the CLI11 app and runs
+// through a callback; errors reach main() as molsieve::Error.
+namespace CLI { class App; }
+
+namespace molsieve::workflows {
+
+void add_featurize_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+
+// The embedded default library: RDKit's 5,000 NCI compounds from rdkit-data.
+const char* default_library_path();
+
+}  // namespace molsieve::workflows

@@ -1,0 +1,99 @@
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "chem/alerts.h"
+#include "chem/featurize_library.h"
+#include "core/error.h"
+#include "workflows/commands.h"
+#include "workflows/progress_bar.h"
+
+namespace molsieve::workflows {
+
+const char* default_library_path() {
+  // RDBASE, when set, points at another RDKit data folder, as it does for RDKit itself.
+  static const std::string path = [] {
+    const char* rdbase = std::getenv("RDBASE");
+    std::string base = rdbase && *rdbase ? rdbase : MOLSIEVE_RDKIT_DATA_DIR;
+    return base + "/Data/NCI/first_5K.smi";
+  }();
+  return path.c_str();
+}
+
+namespace {
+
+void print_summary(const chem::FeaturizeRequest& request, const chem::FeaturizeReport& report) {
+  const auto& c = report.counts;
+  std::printf("featurized %s\n", request.output.c_str());
+  std::printf("  records     %llu\n", static_cast<unsigned long long>(c.records));
+  std::printf("  valid       %llu\n", static_cast<unsigned long long>(c.valid));
+  std::printf("  invalid     %llu\n", static_cast<unsigned long long>(c.invalid));
+  std::printf("  duplicates  %llu\n", static_cast<unsigned long long>(c.duplicates));
+  std::printf("  with alerts %llu (", static_cast<unsigned long long>(c.with_alerts));
+  const auto& families = chem::AlertCatalog::families();
+  for (std::size_t f = 0; f < families.size(); ++f)
+    std::printf("%s%s %llu", f ? ", " : "", families[f].c_str(),
+                static_cast<unsigned long long>(c.alert_family_hits[f]));
+  std::printf(")\n");
+  std::printf("  time        %.2f s on %u threads, %.0f molecules/s\n", report.seconds,
+              report.threads, report.seconds > 0 ? c.records / report.seconds : 0.0);
+}
+
+}  // namespace
+
+void add_featurize_command(CLI::App& app) {
+  auto request = std::make_shared<chem::FeaturizeRequest>();
+  auto use_default = std::make_shared<bool>(false);
+  auto standardize = std::make_shared<std::string>("on");
+  auto quiet = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "featurize",
+      "Featurize molecule files into a library store (HDF5): canonical SMILES, descriptors, "
+      "QED, structural alerts, Morgan fingerprints and molecular graphs, one row per input "
+      "record in input order.");
+  cmd->add_option("inputs", request->inputs,
+                  "Molecule files: .smi/.smiles (SMILES, optional id after whitespace), "
+                  ".csv/.tsv (header row), .sdf; each may be gzip-compressed (.gz)");
+  cmd->add_flag("--default-library", *use_default,
+                std::string("Featurize the embedded default library (") + default_library_path() +
+                    ")");
+  cmd->add_option("-o,--output", request->output, "Library store to write (.h5)")->required();
+  cmd->add_flag("--overwrite", request->overwrite, "Replace the output if it exists");
+  cmd->add_option("--smiles-column", request->reader.smiles_column,
+                  "CSV/TSV column holding the SMILES")
+      ->capture_default_str();
+  cmd->add_option("--id-column", request->reader.id_column,
+                  "CSV/TSV column or SDF property holding the molecule id (default: the .smi "
+                  "name field, the SDF title line, or <file>_<record number>)");
+  cmd->add_option("--standardize", *standardize,
+                  "on: keep the largest fragment and neutralize charges; off: as given")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--fp-radius", request->featurizer.fp_radius, "Morgan fingerprint radius")
+      ->capture_default_str();
+  cmd->add_option("--fp-bits", request->featurizer.fp_bits,
+                  "Morgan fingerprint length in bits (a multiple of 64)")
+      ->capture_default_str();
+  cmd->add_option("--threads", request->threads, "Worker threads (0: all cores)")
+      ->capture_default_str();
+  cmd->add_flag("-q,--quiet", *quiet, "No progress output");
+  cmd->callback([request, use_default, standardize, quiet] {
+    if (*use_default) request->inputs.insert(request->inputs.begin(), default_library_path());
+    if (request->inputs.empty())
+      throw Error("featurize: no input files (name molecule files, or --default-library)");
+    request->featurizer.standardize = *standardize == "on";
+    std::unique_ptr<ProgressBar> bar;
+    ProgressCallback on_progress;
+    if (!*quiet) {
+      bar = std::make_unique<ProgressBar>("featurize");
+      on_progress = [&bar](const Progress& p) { bar->update(p); };
+    }
+    chem::FeaturizeReport report = chem::featurize_library(*request, on_progress);
+    if (bar) bar->finish();
+    print_summary(*request, report);
+  });
+}
+
+}  // namespace molsieve::workflows

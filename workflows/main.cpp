@@ -1,0 +1,29 @@
+// molsieve: GPU-accelerated drug-discovery screening. One executable, one subcommand per
+// job; every failure ends in one clear line on stderr and a non-zero exit status.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "core/error.h"
+#include "workflows/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"molsieve: featurize molecular libraries, score and rank them on CPUs and GPUs"};
+  app.set_version_flag("--version", std::string("molsieve ") + MOLSIEVE_VERSION);
+  app.require_subcommand(1);
+  molsieve::workflows::add_featurize_command(app);
+  molsieve::workflows::add_info_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const molsieve::Error& e) {
+    std::fprintf(stderr, "molsieve: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "molsieve: internal error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,29 @@
+#pragma once
+// Shows a long run's progress: a bar with rate and ETA on a terminal, plain periodic
+// log lines otherwise (logs, CI, Slurm output files).
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "core/progress.h"
+
+namespace molsieve::workflows {
+
+class ProgressBar {
+ public:
+  ProgressBar(std::string label, std::FILE* stream = stderr);
+  void update(const Progress& progress);
+  void finish();
+
+ private:
+  void draw(const Progress& progress, bool final_line);
+  std::string label_;
+  std::FILE* stream_;
+  bool terminal_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+  Progress last_;
+  bool drawn_ = false;
+};
+
+}  // namespace molsieve::workflows
