@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""Writes tests/data/nci_golden.tsv: what RDKit's own Python API says about the first
+molecules of RDKit's NCI set (rdkit-data), for molsieve's featurizer to match.
+
+Run with Debian's python3-rdkit, the same RDKit release that molsieve links:
+    /usr/bin/python3 tests/golden/make_golden.py [COUNT]
+
+Per molecule: the input SMILES; the standardized canonical SMILES (largest fragment, then
+uncharged); on the standardized molecule, RDKit's descriptors, QED.qed, the on bits of the
+Morgan generator (radius 2, 2048 bits) and the FilterCatalog matches (PAINS_A/B/C, BRENK, NIH).
+Molecules RDKit cannot parse are written with empty fields.
+"""
+import os
+import sys
+
+from rdkit import Chem, RDConfig, rdBase
+from rdkit.Chem import Descriptors, QED, rdFingerprintGenerator, rdMolDescriptors
+from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
+from rdkit.Chem.MolStandardize import rdMolStandardize
+
+COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 2500
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "data", "nci_golden.tsv")
+SOURCE = os.path.join(RDConfig.RDDataDir, "NCI", "first_5K.smi")
+
+rdBase.DisableLog("rdApp.*")
+FAMILIES = ["PAINS_A", "PAINS_B", "PAINS_C", "BRENK", "NIH"]
+catalogs = {}
+for family in FAMILIES:
+    params = FilterCatalogParams()
+    params.AddCatalog(getattr(FilterCatalogParams.FilterCatalogs, family))
+    catalogs[family] = FilterCatalog(params)
+morgan = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+largest = rdMolStandardize.LargestFragmentChooser()
+uncharger = rdMolStandardize.Uncharger()
+
+DESCRIPTORS = [
+    ("mw", Descriptors.MolWt),
+    ("exact_mw", Descriptors.ExactMolWt),
+    ("clogp", Descriptors.MolLogP),
+    ("mr", Descriptors.MolMR),
+    ("tpsa", Descriptors.TPSA),
+    ("hbd", Descriptors.NumHDonors),
+    ("hba", Descriptors.NumHAcceptors),
+    ("rotatable_bonds", Descriptors.NumRotatableBonds),
+    ("heavy_atoms", lambda m: m.GetNumHeavyAtoms()),
+    ("rings", Descriptors.RingCount),
+    ("aromatic_rings", Descriptors.NumAromaticRings),
+    ("fsp3", Descriptors.FractionCSP3),
+    ("formal_charge", Chem.GetFormalCharge),
+    ("qed", QED.qed),
+]
+
+with open(SOURCE) as src, open(OUT, "w") as out:
+    out.write("# made by tests/golden/make_golden.py with RDKit %s from %s\n"
+              % (rdBase.rdkitVersion, os.path.basename(SOURCE)))
+    header = ["input_smiles", "smiles"] + [n for n, _ in DESCRIPTORS] + ["morgan_bits", "alerts"]
+    out.write("\t".join(header) + "\n")
+    for n, line in enumerate(src):
+        if n >= COUNT:
+            break
+        smiles = line.split()[0]
+        mol = Chem.MolFromSmiles(smiles)
+        if mol is None:
+            out.write("\t".join([smiles] + [""] * (len(header) - 1)) + "\n")
+            continue
+        mol = uncharger.uncharge(largest.choose(mol))
+        values = ["%.10g" % fn(mol) for _, fn in DESCRIPTORS]
+        bits = " ".join(str(b) for b in morgan.GetFingerprint(mol).GetOnBits())
+        alerts = ";".join(
+            "%s:%s" % (family, entry.GetDescription())
+            for family in FAMILIES for entry in catalogs[family].GetMatches(mol))
+        out.write("\t".join([smiles, Chem.MolToSmiles(mol)] + values + [bits, alerts]) + "\n")

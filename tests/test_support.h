@@ -1,0 +1,26 @@
+#pragma once
+// Helpers shared by the tests: scratch folders, small input files, the default library.
+#include <string>
+#include <vector>
+
+namespace molsieve::test {
+
+// A fresh folder under the system temp folder, removed when the object goes away.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+void write_text(const std::string& path, const std::string& text);
+void write_gzip(const std::string& path, const std::string& text);
+std::vector<std::string> list_dir(const std::string& path);
+std::string test_data(const std::string& name);
+std::string rdkit_data(const std::string& relative);
+
+}  // namespace molsieve::test
