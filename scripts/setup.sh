@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian package molsieve needs to build, test and benchmark.
+# Idempotent and non-interactive: packages already present are not fetched again.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  librdkit-dev rdkit-data python3-rdkit
+  libboost-dev libhdf5-dev hdf5-tools libtbb-dev zlib1g-dev
+  libopenmpi-dev openmpi-bin
+  libtorch-dev
+  libgtest-dev libcli11-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -q
+  $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
