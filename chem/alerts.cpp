@@ -1,8 +1,6 @@
 #include "chem/alerts.h"
 
-#include <DataStructs/ExplicitBitVect.h>
 #include <GraphMol/FilterCatalog/FilterCatalog.h>
-#include <GraphMol/Fingerprints/Fingerprints.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 
 #include <algorithm>
@@ -25,8 +23,6 @@ const FilterData_t* GetFilterData(FilterCatalogParams::FilterCatalogs catalog);
 namespace molsieve::chem {
 namespace {
 
-constexpr unsigned kScreenBits = 2048;
-
 struct Family {
   const char* name;
   RDKit::FilterCatalogParams::FilterCatalogs catalog;
@@ -39,14 +35,6 @@ const Family kFamilies[] = {
     {"NIH", RDKit::FilterCatalogParams::NIH},
 };
 
-std::vector<std::uint64_t> to_words(const ExplicitBitVect& bits) {
-  std::vector<std::uint64_t> words((bits.getNumBits() + 63) / 64, 0);
-  std::vector<int> on;
-  bits.getOnBits(on);
-  for (int b : on) words[static_cast<unsigned>(b) / 64] |= std::uint64_t(1) << (b % 64);
-  return words;
-}
-
 }  // namespace
 
 struct AlertCatalog::Entries {
@@ -54,7 +42,7 @@ struct AlertCatalog::Entries {
   std::vector<const RDKit::FilterCatalogEntry*> entry;
   std::vector<std::string> family;
   std::vector<std::string> name;
-  std::vector<std::vector<std::uint64_t>> screen;  // pattern fingerprint of each alert
+  std::vector<ScreenBits> screen;  // of each alert's SMARTS
 };
 
 AlertCatalog::AlertCatalog() : entries_(std::make_unique<Entries>()) {
@@ -72,11 +60,10 @@ AlertCatalog::AlertCatalog() : entries_(std::make_unique<Entries>()) {
         throw Error(std::string("RDKit's ") + family.name + " entry " + std::to_string(i) +
                     " is not '" + data[i].name + "'; incompatible RDKit build");
       std::unique_ptr<RDKit::ROMol> pattern(RDKit::SmartsToMol(data[i].smarts, 0, true));
-      std::unique_ptr<ExplicitBitVect> fp(RDKit::PatternFingerprintMol(*pattern, kScreenBits));
       entries_->entry.push_back(entry);
       entries_->family.push_back(family.name);
       entries_->name.push_back(entry->getDescription());
-      entries_->screen.push_back(to_words(*fp));
+      entries_->screen.push_back(screen_of(*pattern));
     }
     entries_->catalogs.push_back(std::move(catalog));
   }
@@ -97,16 +84,11 @@ const std::vector<std::string>& AlertCatalog::families() {
   return names;
 }
 
-std::vector<std::uint16_t> AlertCatalog::match(const RDKit::ROMol& mol) const {
-  std::unique_ptr<ExplicitBitVect> fp(RDKit::PatternFingerprintMol(mol, kScreenBits));
-  const std::vector<std::uint64_t> mol_words = to_words(*fp);
+std::vector<std::uint16_t> AlertCatalog::match(const RDKit::ROMol& mol,
+                                               const ScreenBits& mol_screen) const {
   std::vector<std::uint16_t> hits;
   for (std::size_t i = 0; i < entries_->entry.size(); ++i) {
-    const auto& alert_words = entries_->screen[i];
-    bool possible = true;
-    for (std::size_t w = 0; w < alert_words.size() && possible; ++w)
-      possible = (alert_words[w] & ~mol_words[w]) == 0;
-    if (possible && entries_->entry[i]->hasFilterMatch(mol))
+    if (may_contain(mol_screen, entries_->screen[i]) && entries_->entry[i]->hasFilterMatch(mol))
       hits.push_back(static_cast<std::uint16_t>(i));
   }
   return hits;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "chem/substructure_screen.h"
+
 namespace RDKit { class ROMol; }
 
 namespace molsieve::chem {
@@ -25,8 +27,8 @@ class AlertCatalog {
   const std::string& name(std::size_t alert) const;
   static const std::vector<std::string>& families();
 
-  // Indices of the alerts that match, ascending; uses the fingerprint screen.
-  std::vector<std::uint16_t> match(const RDKit::ROMol& mol) const;
+  // Indices of the alerts that match, ascending; `screen` is screen_of(mol).
+  std::vector<std::uint16_t> match(const RDKit::ROMol& mol, const ScreenBits& screen) const;
   // The same answer by asking every FilterCatalog entry: the unscreened oracle.
   std::vector<std::uint16_t> match_unscreened(const RDKit::ROMol& mol) const;
 

@@ -19,7 +19,8 @@ const std::array<const char*, kDescriptorCount>& descriptor_names() {
   return names;
 }
 
-DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const Qed& qed) {
+DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const Qed& qed,
+                                     const std::vector<std::uint64_t>& screen) {
   namespace D = RDKit::Descriptors;
   DescriptorValues out;
   auto& v = out.values;
@@ -38,7 +39,7 @@ DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const Qed& qed) {
   v[kAromaticRings] = D::calcNumAromaticRings(mol);
   v[kFsp3] = D::calcFractionCSP3(mol);
   v[kFormalCharge] = RDKit::MolOps::getFormalCharge(mol);
-  v[kQed] = qed(mol);
+  v[kQed] = has_hydrogen_atoms(mol) ? qed(mol) : Qed::score(qed.properties(mol, screen, out));
 
   const unsigned lipinski_donors = D::calcLipinskiHBD(mol);
   const unsigned lipinski_acceptors = D::calcLipinskiHBA(mol);

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace RDKit { class ROMol; }
 
@@ -40,6 +41,8 @@ struct DescriptorValues {
   bool veber = false;
 };
 
-DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const Qed& qed);
+// `screen` is screen_of(mol), shared with the other substructure searches.
+DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const Qed& qed,
+                                     const std::vector<std::uint64_t>& screen);
 
 }  // namespace molsieve::chem

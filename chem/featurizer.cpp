@@ -93,8 +93,9 @@ FeaturizedMolecule Featurizer::featurize(InputRecord record) {
     }
     if (!mol->getRingInfo()->isInitialized()) RDKit::MolOps::findSSSR(*mol);
     out.smiles = RDKit::MolToSmiles(*mol);
-    out.descriptors = compute_descriptors(*mol, qed_);
-    out.alerts = alerts_.match(*mol);
+    const ScreenBits screen = screen_of(*mol);
+    out.descriptors = compute_descriptors(*mol, qed_, screen);
+    out.alerts = alerts_.match(*mol, screen);
     parts_->morgan.compute(*mol, out.fingerprint.data());
     out.graph = build_graph(*mol);
   } catch (const std::exception& e) {

@@ -97,12 +97,33 @@ std::unique_ptr<RDKit::ROMol> compile_smarts(const char* smarts) {
 struct Qed::Patterns {
   std::vector<std::unique_ptr<RDKit::ROMol>> acceptors;
   std::vector<std::unique_ptr<RDKit::ROMol>> alerts;
+  std::vector<ScreenBits> alert_screens;
   std::unique_ptr<RDKit::ROMol> aliphatic_ring_atoms;
+
+  // HBA, AROM and ALERTS: the properties that are QED's own. `screen` may be null.
+  void add_structural(const RDKit::ROMol& mol, const ScreenBits* screen, QedProperties& p) const {
+    RDKit::SubstructMatchParameters all_matches;  // uniquified, as GetSubstructMatches
+    for (const auto& acceptor : acceptors)
+      p.hba += static_cast<double>(RDKit::SubstructMatch(mol, *acceptor, all_matches).size());
+    std::unique_ptr<RDKit::ROMol> aromatic_part(
+        RDKit::deleteSubstructs(mol, *aliphatic_ring_atoms));
+    std::vector<std::vector<int>> rings;
+    p.arom = RDKit::MolOps::findSSSR(*aromatic_part, rings);
+    RDKit::SubstructMatchParameters first_match;
+    first_match.maxMatches = 1;
+    for (std::size_t i = 0; i < alerts.size(); ++i) {
+      if (screen && !may_contain(*screen, alert_screens[i])) continue;
+      if (!RDKit::SubstructMatch(mol, *alerts[i], first_match).empty()) p.alerts += 1;
+    }
+  }
 };
 
 Qed::Qed() : patterns_(std::make_unique<Patterns>()) {
   for (const char* s : kAcceptorSmarts) patterns_->acceptors.push_back(compile_smarts(s));
-  for (const char* s : kAlertSmarts) patterns_->alerts.push_back(compile_smarts(s));
+  for (const char* s : kAlertSmarts) {
+    patterns_->alerts.push_back(compile_smarts(s));
+    patterns_->alert_screens.push_back(screen_of(*patterns_->alerts.back()));
+  }
   patterns_->aliphatic_ring_atoms = compile_smarts("[$([A;R][!a])]");
 }
 
@@ -115,20 +136,25 @@ QedProperties Qed::properties(const RDKit::ROMol& input) const {
   double logp = 0, mr = 0;
   RDKit::Descriptors::calcCrippenDescriptors(*mol, logp, mr);
   p.alogp = logp;
-  RDKit::SubstructMatchParameters all_matches;  // uniquified, as GetSubstructMatches
-  for (const auto& acceptor : patterns_->acceptors)
-    p.hba += static_cast<double>(RDKit::SubstructMatch(*mol, *acceptor, all_matches).size());
   p.hbd = RDKit::Descriptors::calcNumHBD(*mol);
   p.psa = RDKit::Descriptors::calcTPSA(*mol);
   p.rotb = RDKit::Descriptors::calcNumRotatableBonds(*mol, RDKit::Descriptors::Strict);
-  std::unique_ptr<RDKit::ROMol> aromatic_part(
-      RDKit::deleteSubstructs(*mol, *patterns_->aliphatic_ring_atoms));
-  std::vector<std::vector<int>> rings;
-  p.arom = RDKit::MolOps::findSSSR(*aromatic_part, rings);
-  RDKit::SubstructMatchParameters first_match;
-  first_match.maxMatches = 1;
-  for (const auto& alert : patterns_->alerts)
-    if (!RDKit::SubstructMatch(*mol, *alert, first_match).empty()) p.alerts += 1;
+  patterns_->add_structural(*mol, nullptr, p);
+  return p;
+}
+
+QedProperties Qed::properties(const RDKit::ROMol& mol, const ScreenBits& screen,
+                              const DescriptorValues& known) const {
+  assert(!has_hydrogen_atoms(mol) && "QED is defined on the molecule without explicit Hs");
+  QedProperties p;
+  p.mw = known.values[kMw];
+  p.alogp = known.values[kClogp];
+  p.hbd = known.values[kHbd];
+  p.psa = known.values[kTpsa];
+  // This RDKit build's default rotatable-bond definition is the strict one QED uses;
+  // the golden test against rdkit.Chem.QED pins that.
+  p.rotb = known.values[kRotatableBonds];
+  patterns_->add_structural(mol, &screen, p);
   return p;
 }
 

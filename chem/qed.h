@@ -5,6 +5,9 @@
 #include <memory>
 #include <vector>
 
+#include "chem/descriptors.h"
+#include "chem/substructure_screen.h"
+
 namespace RDKit { class ROMol; }
 
 namespace molsieve::chem {
@@ -20,7 +23,13 @@ class Qed {
   Qed(const Qed&) = delete;
   Qed& operator=(const Qed&) = delete;
 
+  // Everything computed here, every alert searched: the plain path and the oracle.
   QedProperties properties(const RDKit::ROMol& mol) const;
+  // The featurizer's path for a molecule without explicit hydrogen atoms: reuses the
+  // descriptors already computed (the same RDKit functions QED calls) and skips alerts
+  // the screen (screen_of(mol)) rules out.
+  QedProperties properties(const RDKit::ROMol& mol, const ScreenBits& screen,
+                           const DescriptorValues& known) const;
   double operator()(const RDKit::ROMol& mol) const { return score(properties(mol)); }
   static double score(const QedProperties& properties);
 
