@@ -1,5 +1,8 @@
 #include "chem/standardizer.h"
 
+// RDKit 2022.09's RDLog.h uses std::uint64_t without including <cstdint>; GCC 13 needs it.
+#include <cstdint>
+
 #include <GraphMol/MolStandardize/Charge.h>
 #include <GraphMol/MolStandardize/Fragment.h>
 #include <GraphMol/RWMol.h>
