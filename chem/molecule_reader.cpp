@@ -124,12 +124,17 @@ class MoleculeReader::FileCursor {
       : path_(path), stem_(file_stem(path)), format_(format_of(path)), options_(options) {
     file_ = gzopen(path.c_str(), "rb");
     if (!file_) throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
-    gzbuffer(file_, 1 << 18);
+    // A small buffer keeps the compressed offset, used for progress, close to the truth.
+    gzbuffer(file_, 1 << 16);
     if (format_ == FileFormat::Csv || format_ == FileFormat::Tsv) read_header();
   }
   ~FileCursor() { gzclose(file_); }
 
-  std::uint64_t bytes_consumed() const { return static_cast<std::uint64_t>(gzoffset(file_)); }
+  // Plain files: the bytes handed out as lines (zlib reads ahead by a whole buffer).
+  // Compressed files: zlib's position in the compressed stream.
+  std::uint64_t bytes_consumed() const {
+    return gzdirect(file_) ? text_bytes_ : static_cast<std::uint64_t>(gzoffset(file_));
+  }
 
   // Reads the next record; false at the end of the file.
   bool next(InputRecord& record) {
@@ -150,6 +155,7 @@ class MoleculeReader::FileCursor {
     while (gzgets(file_, buffer, sizeof buffer) != nullptr) {
       any = true;
       std::size_t len = std::strlen(buffer);
+      text_bytes_ += len;
       line.append(buffer, len);
       if (len > 0 && buffer[len - 1] == '\n') break;
     }
@@ -324,6 +330,7 @@ class MoleculeReader::FileCursor {
   ReaderOptions options_;
   gzFile file_ = nullptr;
   std::uint64_t line_number_ = 0;
+  std::uint64_t text_bytes_ = 0;
   std::uint64_t records_ = 0;
   std::vector<std::string> columns_;
   long smiles_index_ = -1;
