@@ -30,18 +30,17 @@ bool has_charged_atom(const RDKit::ROMol& mol) {
 
 }  // namespace
 
-// Most molecules are one neutral fragment, for which both steps return the molecule
-// unchanged; skipping them saves a canonical SMILES per fragment and four substructure
-// searches (the golden tests compare the result with RDKit's full standardization).
+// Most molecules are one neutral fragment, which standardization leaves as it is; skipping
+// it for them saves a canonical SMILES and four substructure searches. Any other molecule
+// takes RDKit's full path: the chooser's copy re-perceives stereo, which uncharging a
+// chiral ammonium relies on (tests compare both paths with RDKit's own results).
 std::unique_ptr<RDKit::RWMol> Standardizer::standardize(const RDKit::ROMol& mol) {
   try {
-    std::unique_ptr<RDKit::ROMol> largest;
     std::vector<int> fragment_of_atom;
-    if (RDKit::MolOps::getMolFrags(mol, fragment_of_atom) > 1)
-      largest.reset(tools_->largest_fragment.choose(mol));
-    const RDKit::ROMol& fragment = largest ? *largest : mol;
-    if (!has_charged_atom(fragment)) return std::make_unique<RDKit::RWMol>(fragment);
-    std::unique_ptr<RDKit::ROMol> neutral(tools_->uncharger.uncharge(fragment));
+    if (RDKit::MolOps::getMolFrags(mol, fragment_of_atom) <= 1 && !has_charged_atom(mol))
+      return std::make_unique<RDKit::RWMol>(mol);
+    std::unique_ptr<RDKit::ROMol> largest(tools_->largest_fragment.choose(mol));
+    std::unique_ptr<RDKit::ROMol> neutral(tools_->uncharger.uncharge(*largest));
     return std::make_unique<RDKit::RWMol>(*neutral);
   } catch (const std::exception& e) {
     throw Error(std::string("standardization failed: ") + e.what());

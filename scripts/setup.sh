@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git bc
   librdkit-dev rdkit-data python3-rdkit
   libboost-dev libhdf5-dev hdf5-tools libtbb-dev zlib1g-dev
   libopenmpi-dev openmpi-bin

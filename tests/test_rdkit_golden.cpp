@@ -37,9 +37,9 @@ struct Golden {
   }
 };
 
-Golden read_golden() {
+Golden read_golden(const std::string& name = "nci_golden.tsv") {
   Golden golden;
-  std::ifstream in(test::test_data("nci_golden.tsv"));
+  std::ifstream in(test::test_data(name));
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
@@ -150,6 +150,35 @@ TEST_F(RdkitGolden, AlertMatchesEqualFilterCatalogs) {
     molecules_with_alerts += !expected.empty();
   }
   EXPECT_GT(molecules_with_alerts, 1000u);  // the comparison is not vacuous
+}
+
+// An SDF library end to end: records, titles, properties, standardized SMILES and Morgan
+// bits against RDKit's SDMolSupplier.
+TEST(RdkitGoldenSdf, EgfrSdfMatchesRdkitsSupplier) {
+  const Golden golden = read_golden("egfr_golden.tsv");
+  ASSERT_GE(golden.rows.size(), 300u);
+  test::ScratchDir dir;
+  FeaturizeRequest request;
+  request.inputs = {test::rdkit_data("Contrib/PBF/testData/egfr.sdf")};
+  request.output = dir.file("egfr.h5");
+  request.threads = 2;
+  featurize_library(request);
+  LibraryReader library(request.output);
+  ASSERT_EQ(library.size(), golden.rows.size());
+  auto ids = library.file().read_strings("/molecules/id");
+  auto smiles = library.file().read_strings("/molecules/smiles");
+  auto id_property = library.file().read_strings("/properties/id");
+  auto fps = library.fingerprints(0, library.size());
+  for (std::size_t i = 0; i < golden.rows.size(); ++i) {
+    const auto& row = golden.rows[i];
+    EXPECT_EQ(ids[i], row[golden.column("title")]) << "record " << i;
+    EXPECT_EQ(id_property[i], row[golden.column("id")]) << "record " << i;
+    EXPECT_EQ(smiles[i], row[golden.column("smiles")]) << "record " << i;
+    std::string bits;
+    for (int b = 0; b < 2048; ++b)
+      if ((fps[i * 32 + b / 64] >> (b % 64)) & 1u) bits += (bits.empty() ? "" : " ") + std::to_string(b);
+    EXPECT_EQ(bits, row[golden.column("morgan_bits")]) << "record " << i;
+  }
 }
 
 // RDKit's reference TPSA values (Daylight and Ertl's tpsa.c) for all 5,000 NCI molecules.

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Writes tests/data/nci_golden.tsv: what RDKit's own Python API says about the first
-molecules of RDKit's NCI set (rdkit-data), for molsieve's featurizer to match.
+"""Writes tests/data/nci_golden.tsv and tests/data/egfr_golden.tsv: what RDKit's own Python
+API says about molecules from rdkit-data (the first NCI SMILES, and the EGFR SDF file), for
+molsieve's featurizer to match.
 
 Run with Debian's python3-rdkit, the same RDKit release that molsieve links:
     /usr/bin/python3 tests/golden/make_golden.py [COUNT]
@@ -8,7 +9,8 @@ Run with Debian's python3-rdkit, the same RDKit release that molsieve links:
 Per molecule: the input SMILES; the standardized canonical SMILES (largest fragment, then
 uncharged); on the standardized molecule, RDKit's descriptors, QED.qed, the on bits of the
 Morgan generator (radius 2, 2048 bits) and the FilterCatalog matches (PAINS_A/B/C, BRENK, NIH).
-Molecules RDKit cannot parse are written with empty fields.
+Molecules RDKit cannot parse are written with empty fields. For the SDF file: the title,
+the `id` property, the standardized SMILES and the Morgan on bits of each record.
 """
 import os
 import sys
@@ -71,3 +73,18 @@ with open(SOURCE) as src, open(OUT, "w") as out:
             "%s:%s" % (family, entry.GetDescription())
             for family in FAMILIES for entry in catalogs[family].GetMatches(mol))
         out.write("\t".join([smiles, Chem.MolToSmiles(mol)] + values + [bits, alerts]) + "\n")
+
+SDF = os.path.join(RDConfig.RDContribDir, "PBF", "testData", "egfr.sdf")
+with open(os.path.join(HERE, "..", "data", "egfr_golden.tsv"), "w") as out:
+    out.write("# made by tests/golden/make_golden.py with RDKit %s from Contrib/PBF/testData/egfr.sdf\n"
+              % rdBase.rdkitVersion)
+    out.write("title\tid\tsmiles\tmorgan_bits\n")
+    for mol in Chem.SDMolSupplier(SDF):
+        if mol is None:
+            out.write("\t\t\t\n")
+            continue
+        title = mol.GetProp("_Name")
+        prop = mol.GetProp("id") if mol.HasProp("id") else ""
+        mol = uncharger.uncharge(largest.choose(mol))
+        bits = " ".join(str(b) for b in morgan.GetFingerprint(mol).GetOnBits())
+        out.write("\t".join([title, prop, Chem.MolToSmiles(mol), bits]) + "\n")
