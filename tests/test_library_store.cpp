@@ -163,6 +163,23 @@ TEST(LibraryStore, FailedRunLeavesNoStoreBehind) {
   EXPECT_EQ(names, (std::vector<std::string>{"bad.csv", "good.smi"}));
 }
 
+TEST(LibraryStore, CancelledRunStopsAndLeavesNoStoreBehind) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("in.smi"), "CCO\nCCN\n");
+  std::atomic<bool> cancel{true};
+  FeaturizeRequest request;
+  request.inputs = {dir.file("in.smi")};
+  request.output = dir.file("lib.h5");
+  request.cancel = &cancel;
+  try {
+    featurize_library(request);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("interrupted"), std::string::npos);
+  }
+  EXPECT_EQ(test::list_dir(dir.path()), (std::vector<std::string>{"in.smi"}));
+}
+
 TEST(LibraryStore, ReaderRefusesIncompleteAndForeignFiles) {
   test::ScratchDir dir;
   {

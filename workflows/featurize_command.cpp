@@ -1,5 +1,7 @@
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -23,6 +25,11 @@ const char* default_library_path() {
 }
 
 namespace {
+
+std::atomic<bool> interrupted{false};
+
+// Ctrl-C or a scheduler's SIGTERM stops featurization cleanly: no partial store is left.
+void request_stop(int) { interrupted = true; }
 
 void print_summary(const chem::FeaturizeRequest& request, const chem::FeaturizeReport& report) {
   const auto& c = report.counts;
@@ -84,6 +91,9 @@ void add_featurize_command(CLI::App& app) {
     if (request->inputs.empty())
       throw Error("featurize: no input files (name molecule files, or --default-library)");
     request->featurizer.standardize = *standardize == "on";
+    request->cancel = &interrupted;
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
     std::unique_ptr<ProgressBar> bar;
     ProgressCallback on_progress;
     if (!*quiet) {
