@@ -101,6 +101,30 @@ TEST(LibraryStore, RoundTripKeepsInputOrderStatusAndDuplicates) {
   EXPECT_EQ(summary.atoms, 30u);
 }
 
+TEST(LibraryStore, BrokenSdfRecordIsRecordedAndTheRunContinues) {
+  test::ScratchDir dir;
+  const std::string water =
+      "water\n  test\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+      "    0.0000    0.0000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0\nM  END\n"
+      "> <pKa>\n15.7\n\n$$$$\n";
+  const std::string bad_counts =
+      "garbled\n  test\n\n  x  y  0  0  0  0  0  0  0  0999 V2000\nM  END\n$$$$\n";
+  test::write_gzip(dir.file("in.sdf.gz"), water + bad_counts + water);
+  auto report = featurize({dir.file("in.sdf.gz")}, dir.file("lib.h5"));
+  EXPECT_EQ(report.counts.records, 3u);
+  EXPECT_EQ(report.counts.valid, 2u);
+  LibraryReader library(dir.file("lib.h5"));
+  EXPECT_EQ(library.status(), (std::vector<std::int8_t>{0, 3, 0}));
+  auto errors = library.file().read_strings("/molecules/error");
+  EXPECT_NE(errors[1].find("in.sdf.gz:11: "), std::string::npos) << errors[1];
+  EXPECT_EQ(library.file().read_strings("/molecules/smiles"),
+            (std::vector<std::string>{"O", "", "O"}));
+  EXPECT_EQ(library.file().read_strings("/properties/pKa"),
+            (std::vector<std::string>{"15.7", "", "15.7"}));
+  EXPECT_EQ(library.file().read<std::int64_t>("/molecules/duplicate_of"),
+            (std::vector<std::int64_t>{-1, -1, 0}));
+}
+
 TEST(LibraryStore, ExtraColumnsAppearingLateAreBackfilled) {
   test::ScratchDir dir;
   test::write_text(dir.file("a.smi"), "C\nCC\n");
