@@ -42,7 +42,7 @@ struct AlertCatalog::Entries {
   std::vector<const RDKit::FilterCatalogEntry*> entry;
   std::vector<std::string> family;
   std::vector<std::string> name;
-  std::vector<ScreenBits> screen;  // of each alert's SMARTS
+  ScreenedQueries screens;  // of each alert's SMARTS, in entry order
 };
 
 AlertCatalog::AlertCatalog() : entries_(std::make_unique<Entries>()) {
@@ -59,11 +59,11 @@ AlertCatalog::AlertCatalog() : entries_(std::make_unique<Entries>()) {
       if (entry->getDescription() != data[i].name)
         throw Error(std::string("RDKit's ") + family.name + " entry " + std::to_string(i) +
                     " is not '" + data[i].name + "'; incompatible RDKit build");
-      std::unique_ptr<RDKit::ROMol> pattern(RDKit::SmartsToMol(data[i].smarts, 0, true));
+      std::shared_ptr<RDKit::ROMol> pattern(RDKit::SmartsToMol(data[i].smarts, 0, true));
       entries_->entry.push_back(entry);
       entries_->family.push_back(family.name);
       entries_->name.push_back(entry->getDescription());
-      entries_->screen.push_back(screen_of(*pattern));
+      entries_->screens.add(pattern);
     }
     entries_->catalogs.push_back(std::move(catalog));
   }
@@ -86,9 +86,11 @@ const std::vector<std::string>& AlertCatalog::families() {
 
 std::vector<std::uint16_t> AlertCatalog::match(const RDKit::ROMol& mol,
                                                const ScreenBits& mol_screen) const {
+  const std::vector<std::uint16_t> atom_counts = entries_->screens.count_atoms(mol);
   std::vector<std::uint16_t> hits;
   for (std::size_t i = 0; i < entries_->entry.size(); ++i) {
-    if (may_contain(mol_screen, entries_->screen[i]) && entries_->entry[i]->hasFilterMatch(mol))
+    if (entries_->screens.may_match(i, mol_screen, atom_counts) &&
+        entries_->entry[i]->hasFilterMatch(mol))
       hits.push_back(static_cast<std::uint16_t>(i));
   }
   return hits;

@@ -96,8 +96,8 @@ std::unique_ptr<RDKit::ROMol> compile_smarts(const char* smarts) {
 
 struct Qed::Patterns {
   std::vector<std::unique_ptr<RDKit::ROMol>> acceptors;
-  std::vector<std::unique_ptr<RDKit::ROMol>> alerts;
-  std::vector<ScreenBits> alert_screens;
+  std::vector<std::shared_ptr<RDKit::ROMol>> alerts;
+  ScreenedQueries alert_screens;
   std::unique_ptr<RDKit::ROMol> aliphatic_ring_atoms;
 
   // HBA, AROM and ALERTS: the properties that are QED's own. `screen` may be null.
@@ -111,8 +111,10 @@ struct Qed::Patterns {
     p.arom = RDKit::MolOps::findSSSR(*aromatic_part, rings);
     RDKit::SubstructMatchParameters first_match;
     first_match.maxMatches = 1;
+    const std::vector<std::uint16_t> atom_counts =
+        screen ? alert_screens.count_atoms(mol) : std::vector<std::uint16_t>();
     for (std::size_t i = 0; i < alerts.size(); ++i) {
-      if (screen && !may_contain(*screen, alert_screens[i])) continue;
+      if (screen && !alert_screens.may_match(i, *screen, atom_counts)) continue;
       if (!RDKit::SubstructMatch(mol, *alerts[i], first_match).empty()) p.alerts += 1;
     }
   }
@@ -122,7 +124,7 @@ Qed::Qed() : patterns_(std::make_unique<Patterns>()) {
   for (const char* s : kAcceptorSmarts) patterns_->acceptors.push_back(compile_smarts(s));
   for (const char* s : kAlertSmarts) {
     patterns_->alerts.push_back(compile_smarts(s));
-    patterns_->alert_screens.push_back(screen_of(*patterns_->alerts.back()));
+    patterns_->alert_screens.add(patterns_->alerts.back());
   }
   patterns_->aliphatic_ring_atoms = compile_smarts("[$([A;R][!a])]");
 }
