@@ -20,7 +20,7 @@ const std::array<const char*, kDescriptorCount>& descriptor_names() {
 }
 
 DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const Qed& qed,
-                                     const std::vector<std::uint64_t>& screen) {
+                                     const std::vector<std::uint64_t>& screen, bool as_parsed) {
   namespace D = RDKit::Descriptors;
   DescriptorValues out;
   auto& v = out.values;
@@ -39,7 +39,8 @@ DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const Qed& qed,
   v[kAromaticRings] = D::calcNumAromaticRings(mol);
   v[kFsp3] = D::calcFractionCSP3(mol);
   v[kFormalCharge] = RDKit::MolOps::getFormalCharge(mol);
-  v[kQed] = has_hydrogen_atoms(mol) ? qed(mol) : Qed::score(qed.properties(mol, screen, out));
+  const bool reuse = as_parsed && !has_hydrogen_atoms(mol);
+  v[kQed] = reuse ? Qed::score(qed.properties(mol, screen, out)) : qed(mol);
 
   const unsigned lipinski_donors = D::calcLipinskiHBD(mol);
   const unsigned lipinski_acceptors = D::calcLipinskiHBA(mol);

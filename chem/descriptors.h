@@ -41,8 +41,11 @@ struct DescriptorValues {
   bool veber = false;
 };
 
-// `screen` is screen_of(mol), shared with the other substructure searches.
+// `screen` is screen_of(mol), shared with the other substructure searches. `as_parsed`:
+// the molecule is sanitized as a parser leaves it, so QED may reuse the descriptors
+// computed here instead of recomputing them on its own hydrogen-free copy.
 DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const Qed& qed,
-                                     const std::vector<std::uint64_t>& screen);
+                                     const std::vector<std::uint64_t>& screen,
+                                     bool as_parsed = true);
 
 }  // namespace molsieve::chem

@@ -82,9 +82,12 @@ FeaturizedMolecule Featurizer::featurize(InputRecord record) {
   }
   try {
     if (record.format == RecordFormat::MolBlock) out.input_smiles = RDKit::MolToSmiles(*mol);
+    bool as_parsed = true;
     if (options_.standardize) {
       try {
-        mol = parts_->standardizer.standardize(*mol);
+        StandardizedMolecule standardized = parts_->standardizer.standardize(*mol);
+        mol = std::move(standardized.mol);
+        as_parsed = standardized.as_parsed;
       } catch (const Error& e) {
         out.status = RecordStatus::StandardizeFailed;
         out.error = record.location + ": " + e.what();
@@ -94,7 +97,7 @@ FeaturizedMolecule Featurizer::featurize(InputRecord record) {
     if (!mol->getRingInfo()->isInitialized()) RDKit::MolOps::findSSSR(*mol);
     out.smiles = RDKit::MolToSmiles(*mol);
     const ScreenBits screen = screen_of(*mol);
-    out.descriptors = compute_descriptors(*mol, qed_, screen);
+    out.descriptors = compute_descriptors(*mol, qed_, screen, as_parsed);
     out.alerts = alerts_.match(*mol, screen);
     parts_->morgan.compute(*mol, out.fingerprint.data());
     out.graph = build_graph(*mol);

@@ -34,14 +34,14 @@ bool has_charged_atom(const RDKit::ROMol& mol) {
 // it for them saves a canonical SMILES and four substructure searches. Any other molecule
 // takes RDKit's full path: the chooser's copy re-perceives stereo, which uncharging a
 // chiral ammonium relies on (tests compare both paths with RDKit's own results).
-std::unique_ptr<RDKit::RWMol> Standardizer::standardize(const RDKit::ROMol& mol) {
+StandardizedMolecule Standardizer::standardize(const RDKit::ROMol& mol) {
   try {
     std::vector<int> fragment_of_atom;
     if (RDKit::MolOps::getMolFrags(mol, fragment_of_atom) <= 1 && !has_charged_atom(mol))
-      return std::make_unique<RDKit::RWMol>(mol);
+      return {std::make_unique<RDKit::RWMol>(mol), true};
     std::unique_ptr<RDKit::ROMol> largest(tools_->largest_fragment.choose(mol));
     std::unique_ptr<RDKit::ROMol> neutral(tools_->uncharger.uncharge(*largest));
-    return std::make_unique<RDKit::RWMol>(*neutral);
+    return {std::make_unique<RDKit::RWMol>(*neutral), false};
   } catch (const std::exception& e) {
     throw Error(std::string("standardization failed: ") + e.what());
   }

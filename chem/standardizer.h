@@ -8,6 +8,14 @@ namespace RDKit { class ROMol; class RWMol; }
 
 namespace molsieve::chem {
 
+struct StandardizedMolecule {
+  std::unique_ptr<RDKit::RWMol> mol;
+  // True when the molecule is the parsed one, unchanged. False when RDKit rebuilt it
+  // (fragment chosen, charges removed) without sanitizing again: its cached valences may
+  // then differ from a fresh parse, which QED's own hydrogen removal would redo.
+  bool as_parsed = true;
+};
+
 class Standardizer {
  public:
   Standardizer();
@@ -16,7 +24,7 @@ class Standardizer {
   Standardizer& operator=(const Standardizer&) = delete;
 
   // Throws molsieve::Error when RDKit cannot standardize the molecule.
-  std::unique_ptr<RDKit::RWMol> standardize(const RDKit::ROMol& mol);
+  StandardizedMolecule standardize(const RDKit::ROMol& mol);
 
  private:
   struct Tools;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes tests/data/nci_golden.tsv and tests/data/egfr_golden.tsv: what RDKit's own Python
-API says about molecules from rdkit-data (the first NCI SMILES, and the EGFR SDF file), for
-molsieve's featurizer to match.
+API says about molecules from rdkit-data (the first NCI SMILES, then the regression
+molecules of tests/data/regressions.smi; and the EGFR SDF file), for molsieve's featurizer
+to match.
 
 Run with Debian's python3-rdkit, the same RDKit release that molsieve links:
     /usr/bin/python3 tests/golden/make_golden.py [COUNT]
@@ -53,14 +54,24 @@ DESCRIPTORS = [
     ("qed", QED.qed),
 ]
 
-with open(SOURCE) as src, open(OUT, "w") as out:
-    out.write("# made by tests/golden/make_golden.py with RDKit %s from %s\n"
+def smiles_lines():
+    with open(SOURCE) as src:
+        for n, line in enumerate(src):
+            if n >= COUNT:
+                break
+            yield line
+    with open(os.path.join(HERE, "..", "data", "regressions.smi")) as src:
+        for line in src:
+            if line.strip() and not line.startswith("#"):
+                yield line
+
+
+with open(OUT, "w") as out:
+    out.write("# made by tests/golden/make_golden.py with RDKit %s from %s and regressions.smi\n"
               % (rdBase.rdkitVersion, os.path.basename(SOURCE)))
     header = ["input_smiles", "smiles"] + [n for n, _ in DESCRIPTORS] + ["morgan_bits", "alerts"]
     out.write("\t".join(header) + "\n")
-    for n, line in enumerate(src):
-        if n >= COUNT:
-            break
+    for line in smiles_lines():
         smiles = line.split()[0]
         mol = Chem.MolFromSmiles(smiles)
         if mol is None:
