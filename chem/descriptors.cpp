@@ -7,6 +7,8 @@
 #include <GraphMol/MolOps.h>
 #include <GraphMol/ROMol.h>
 
+#include <limits>
+
 #include "chem/qed.h"
 
 namespace molsieve::chem {
@@ -40,7 +42,13 @@ DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const Qed& qed,
   v[kFsp3] = D::calcFractionCSP3(mol);
   v[kFormalCharge] = RDKit::MolOps::getFormalCharge(mol);
   const bool reuse = as_parsed && !has_hydrogen_atoms(mol);
-  v[kQed] = reuse ? Qed::score(qed.properties(mol, screen, out)) : qed(mol);
+  try {
+    v[kQed] = reuse ? Qed::score(qed.properties(mol, screen, out)) : qed(mol);
+  } catch (const std::exception&) {
+    // QED's hydrogen-free copy can fail sanitization (hydrogen-bridged boranes), where
+    // RDKit's QED.qed raises too: QED is unknown, the molecule and its other values stay.
+    v[kQed] = std::numeric_limits<double>::quiet_NaN();
+  }
 
   const unsigned lipinski_donors = D::calcLipinskiHBD(mol);
   const unsigned lipinski_acceptors = D::calcLipinskiHBA(mol);

@@ -123,6 +123,10 @@ TEST_F(RdkitGolden, DescriptorsEqualRdkitsAndQedWithin1e3) {
     for (std::size_t i = 0; i < golden_->rows.size(); ++i) {
       if (golden_->rows[i][column].empty()) continue;
       const double expected = std::stod(golden_->rows[i][column]);
+      if (std::isnan(expected)) {
+        EXPECT_TRUE(std::isnan(values[i])) << name << " row " << i << " RDKit raises here";
+        continue;
+      }
       const double difference = std::fabs(values[i] - expected);
       worst = std::max(worst, difference);
       EXPECT_LE(difference, tolerance * std::max(1.0, std::fabs(expected)))

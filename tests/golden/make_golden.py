@@ -10,7 +10,8 @@ Run with Debian's python3-rdkit, the same RDKit release that molsieve links:
 Per molecule: the input SMILES; the standardized canonical SMILES (largest fragment, then
 uncharged); on the standardized molecule, RDKit's descriptors, QED.qed, the on bits of the
 Morgan generator (radius 2, 2048 bits) and the FilterCatalog matches (PAINS_A/B/C, BRENK, NIH).
-Molecules RDKit cannot parse are written with empty fields. For the SDF file: the title,
+Molecules RDKit cannot parse are written with empty fields; a descriptor RDKit raises on is
+written as nan. For the SDF file: the title,
 the `id` property, the standardized SMILES and the Morgan on bits of each record.
 """
 import os
@@ -54,6 +55,14 @@ DESCRIPTORS = [
     ("qed", QED.qed),
 ]
 
+def value_of(descriptor, mol):
+    """The descriptor's value, or nan where RDKit raises (QED on some boranes)."""
+    try:
+        return "%.10g" % descriptor(mol)
+    except (ValueError, RuntimeError):
+        return "nan"
+
+
 def smiles_lines():
     with open(SOURCE) as src:
         for n, line in enumerate(src):
@@ -78,7 +87,7 @@ with open(OUT, "w") as out:
             out.write("\t".join([smiles] + [""] * (len(header) - 1)) + "\n")
             continue
         mol = uncharger.uncharge(largest.choose(mol))
-        values = ["%.10g" % fn(mol) for _, fn in DESCRIPTORS]
+        values = [value_of(fn, mol) for _, fn in DESCRIPTORS]
         bits = " ".join(str(b) for b in morgan.GetFingerprint(mol).GetOnBits())
         alerts = ";".join(
             "%s:%s" % (family, entry.GetDescription())
