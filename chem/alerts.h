@@ -1,8 +1,8 @@
 #pragma once
 // Structural alerts from RDKit's FilterCatalog (PAINS A/B/C, Brenk, NIH), with the same
-// answers as FilterCatalog::getMatches but faster: each alert's SMARTS has a pattern
-// fingerprint, and an alert whose bits are not all set in the molecule's pattern
-// fingerprint cannot match, so its full substructure search is skipped.
+// answers as FilterCatalog::getMatches but faster: alerts that the substructure screens
+// (chem/substructure_screen.h) rule out are skipped, and the rest are decided by the
+// FilterCatalog entry itself.
 #include <cstdint>
 #include <memory>
 #include <string>
