@@ -4,6 +4,7 @@
 #include <GraphMol/SmilesParse/SmilesParse.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "core/error.h"
 
@@ -40,13 +41,14 @@ const Family kFamilies[] = {
 struct AlertCatalog::Entries {
   std::vector<std::unique_ptr<RDKit::FilterCatalog>> catalogs;
   std::vector<const RDKit::FilterCatalogEntry*> entry;
-  std::vector<std::string> family;
+  std::vector<std::size_t> family;  // position in families()
   std::vector<std::string> name;
   ScreenedQueries screens;  // of each alert's SMARTS, in entry order
 };
 
 AlertCatalog::AlertCatalog() : entries_(std::make_unique<Entries>()) {
-  for (const Family& family : kFamilies) {
+  for (std::size_t f = 0; f < std::size(kFamilies); ++f) {
+    const Family& family = kFamilies[f];
     auto catalog = std::make_unique<RDKit::FilterCatalog>(family.catalog);
     const unsigned n = catalog->getNumEntries();
     const RDKit::FilterData_t* data = RDKit::GetFilterData(family.catalog);
@@ -61,7 +63,7 @@ AlertCatalog::AlertCatalog() : entries_(std::make_unique<Entries>()) {
                     " is not '" + data[i].name + "'; incompatible RDKit build");
       std::shared_ptr<RDKit::ROMol> pattern(RDKit::SmartsToMol(data[i].smarts, 0, true));
       entries_->entry.push_back(entry);
-      entries_->family.push_back(family.name);
+      entries_->family.push_back(f);
       entries_->name.push_back(entry->getDescription());
       entries_->screens.add(pattern);
     }
@@ -72,7 +74,10 @@ AlertCatalog::AlertCatalog() : entries_(std::make_unique<Entries>()) {
 AlertCatalog::~AlertCatalog() = default;
 
 std::size_t AlertCatalog::size() const { return entries_->entry.size(); }
-const std::string& AlertCatalog::family(std::size_t alert) const { return entries_->family[alert]; }
+const std::string& AlertCatalog::family(std::size_t alert) const {
+  return families()[entries_->family[alert]];
+}
+std::size_t AlertCatalog::family_index(std::size_t alert) const { return entries_->family[alert]; }
 const std::string& AlertCatalog::name(std::size_t alert) const { return entries_->name[alert]; }
 
 const std::vector<std::string>& AlertCatalog::families() {

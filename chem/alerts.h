@@ -24,6 +24,8 @@ class AlertCatalog {
   std::size_t size() const;
   // "PAINS_A", "PAINS_B", "PAINS_C", "BRENK" or "NIH".
   const std::string& family(std::size_t alert) const;
+  // The alert's family as a position in families().
+  std::size_t family_index(std::size_t alert) const;
   const std::string& name(std::size_t alert) const;
   static const std::vector<std::string>& families();
 

@@ -61,6 +61,16 @@ Featurizer::Featurizer(const FeaturizerOptions& options, const AlertCatalog& ale
 
 Featurizer::~Featurizer() = default;
 
+// What an invalid row holds: no SMILES, alerts or graph, a zero fingerprint, NaN values.
+void Featurizer::clear_features(FeaturizedMolecule& out) const {
+  out.smiles.clear();
+  out.alerts.clear();
+  out.graph = MolGraph{};
+  out.fingerprint.assign(parts_->morgan.words(), 0);
+  out.descriptors = DescriptorValues{};
+  out.descriptors.values.fill(std::numeric_limits<double>::quiet_NaN());
+}
+
 FeaturizedMolecule Featurizer::featurize(InputRecord record) {
   FeaturizedMolecule out;
   out.row = record.row;
@@ -68,8 +78,7 @@ FeaturizedMolecule Featurizer::featurize(InputRecord record) {
   out.status = record.status;
   out.error = std::move(record.error);
   out.properties = std::move(record.properties);
-  out.fingerprint.assign(parts_->morgan.words(), 0);
-  out.descriptors.values.fill(std::numeric_limits<double>::quiet_NaN());
+  clear_features(out);
   if (record.format == RecordFormat::Smiles) out.input_smiles = record.text;
   if (!out.ok()) return out;
 
@@ -104,12 +113,7 @@ FeaturizedMolecule Featurizer::featurize(InputRecord record) {
   } catch (const std::exception& e) {
     out.status = RecordStatus::FeaturizeFailed;
     out.error = record.location + ": featurization failed: " + e.what();
-    out.smiles.clear();
-    out.alerts.clear();
-    out.graph = MolGraph{};
-    out.fingerprint.assign(parts_->morgan.words(), 0);
-    out.descriptors = DescriptorValues{};
-    out.descriptors.values.fill(std::numeric_limits<double>::quiet_NaN());
+    clear_features(out);
   }
   return out;
 }

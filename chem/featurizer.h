@@ -48,6 +48,7 @@ class Featurizer {
   FeaturizedMolecule featurize(InputRecord record);
 
  private:
+  void clear_features(FeaturizedMolecule& out) const;
   struct Parts;
   FeaturizerOptions options_;
   const AlertCatalog& alerts_;

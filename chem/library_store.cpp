@@ -189,12 +189,9 @@ void LibraryWriter::append(const std::vector<FeaturizedMolecule>& batch) {
     std::vector<bool> family_hit(families, false);
     for (std::uint16_t alert : m.alerts) {
       alert_indices.push_back(static_cast<std::int16_t>(alert));
-      const auto& family = alerts_.family(alert);
-      for (std::size_t f = 0; f < families; ++f)
-        if (AlertCatalog::families()[f] == family) {
-          ++family_counts[f][i];
-          family_hit[f] = true;
-        }
+      const std::size_t f = alerts_.family_index(alert);
+      ++family_counts[f][i];
+      family_hit[f] = true;
     }
     for (std::size_t f = 0; f < families; ++f) counts_.alert_family_hits[f] += family_hit[f];
     if (!m.alerts.empty()) ++counts_.with_alerts;

@@ -347,7 +347,8 @@ MoleculeReader::MoleculeReader(std::vector<std::string> paths, ReaderOptions opt
     if (stat(path.c_str(), &info) != 0)
       throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
     if (S_ISDIR(info.st_mode)) throw Error(path + ": is a folder, expected a molecule file");
-    bytes_total_ += static_cast<std::uint64_t>(info.st_size);
+    file_bytes_.push_back(static_cast<std::uint64_t>(info.st_size));
+    bytes_total_ += file_bytes_.back();
   }
 }
 
@@ -355,9 +356,7 @@ MoleculeReader::~MoleculeReader() = default;
 
 bool MoleculeReader::open_next_file() {
   if (cursor_) {
-    struct stat info {};
-    if (stat(paths_[next_path_ - 1].c_str(), &info) == 0)
-      bytes_of_finished_files_ += static_cast<std::uint64_t>(info.st_size);
+    bytes_of_finished_files_ += file_bytes_[next_path_ - 1];
     cursor_.reset();
   }
   if (next_path_ >= paths_.size()) return false;

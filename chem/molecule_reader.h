@@ -68,6 +68,7 @@ class MoleculeReader {
   std::size_t next_path_ = 0;
   std::unique_ptr<FileCursor> cursor_;
   std::uint64_t next_row_ = 0;
+  std::vector<std::uint64_t> file_bytes_;  // size of each input, read once
   std::uint64_t bytes_total_ = 0;
   std::uint64_t bytes_of_finished_files_ = 0;
 };
