@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace molsieve::test {
@@ -51,6 +52,39 @@ std::string test_data(const std::string& name) {
 std::string rdkit_data(const std::string& relative) {
   const char* rdbase = std::getenv("RDBASE");
   return std::string(rdbase && *rdbase ? rdbase : MOLSIEVE_RDKIT_DATA_DIR) + "/" + relative;
+}
+
+const GoldenFingerprints& nci_golden_fingerprints() {
+  static const GoldenFingerprints golden = [] {
+    GoldenFingerprints g;
+    std::ifstream in(test_data("nci_golden.tsv"));
+    std::string line;
+    int smiles_column = -1, bits_column = -1;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      std::vector<std::string> fields;
+      std::stringstream split(line);
+      for (std::string field; std::getline(split, field, '\t');) fields.push_back(field);
+      if (line.size() && line.back() == '\t') fields.emplace_back();
+      if (smiles_column < 0) {
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+          if (fields[i] == "smiles") smiles_column = static_cast<int>(i);
+          if (fields[i] == "morgan_bits") bits_column = static_cast<int>(i);
+        }
+        continue;
+      }
+      g.words.resize(g.words.size() + 32, 0);
+      if (!fields[smiles_column].empty()) {
+        std::stringstream bits(fields[bits_column]);
+        for (unsigned bit; bits >> bit;) g.words[g.rows * 32 + bit / 64] |= std::uint64_t{1} << (bit % 64);
+        g.valid_rows.push_back(static_cast<std::uint32_t>(g.rows));
+      }
+      ++g.rows;
+    }
+    if (g.rows == 0) throw std::runtime_error("cannot read nci_golden.tsv");
+    return g;
+  }();
+  return golden;
 }
 
 }  // namespace molsieve::test

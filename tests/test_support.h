@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by the tests: scratch folders, small input files, the default library.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,15 @@ void write_gzip(const std::string& path, const std::string& text);
 std::vector<std::string> list_dir(const std::string& path);
 std::string test_data(const std::string& name);
 std::string rdkit_data(const std::string& relative);
+
+// RDKit's Morgan fingerprints (2048 bits) of the molecules in tests/data/nci_golden.tsv:
+// one row per data row of the file (zero where RDKit could not parse the molecule), and
+// the rows that hold a molecule.
+struct GoldenFingerprints {
+  std::vector<std::uint64_t> words;
+  std::size_t rows = 0;
+  std::vector<std::uint32_t> valid_rows;
+};
+const GoldenFingerprints& nci_golden_fingerprints();
 
 }  // namespace molsieve::test

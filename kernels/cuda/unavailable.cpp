@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "kernels/cuda_status.h"
 #include "kernels/popcount.h"
+#include "kernels/similarity_search.h"
 
 namespace molsieve::kernels {
 
@@ -16,6 +17,10 @@ const CudaStatus& cuda_status() {
 }
 
 void popcount_rows_cuda(const std::uint64_t*, std::size_t, std::size_t, std::uint32_t*) {
+  throw Error("CUDA backend unavailable: " + cuda_status().reason);
+}
+
+SearchResults search_cuda(const SearchLibrary&, FingerprintMatrix, const SearchOptions&) {
   throw Error("CUDA backend unavailable: " + cuda_status().reason);
 }
 
