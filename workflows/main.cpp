@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   molsieve::workflows::add_featurize_command(app);
   molsieve::workflows::add_info_command(app);
+  molsieve::workflows::add_similarity_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -18,8 +18,9 @@ std::string format_duration(double seconds) {
 
 }  // namespace
 
-ProgressBar::ProgressBar(std::string label, std::FILE* stream)
+ProgressBar::ProgressBar(std::string label, std::string unit, std::FILE* stream)
     : label_(std::move(label)),
+      unit_(std::move(unit)),
       stream_(stream),
       terminal_(isatty(fileno(stream)) != 0),
       start_(std::chrono::steady_clock::now()),
@@ -52,14 +53,15 @@ void ProgressBar::draw(const Progress& p, bool final_line) {
     const int filled = static_cast<int>(fraction * kWidth);
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.resize(kWidth, '.');
-    std::fprintf(stream_, "\r%s [%s] %3.0f%% %llu molecules, %.0f/s, ETA %s   ", label_.c_str(),
+    std::fprintf(stream_, "\r%s [%s] %3.0f%% %llu %s, %.0f/s, ETA %s   ", label_.c_str(),
                  bar.c_str(), fraction * 100.0, static_cast<unsigned long long>(p.records_done),
+                 unit_.c_str(),
                  rate, format_duration(eta).c_str());
     if (final_line) std::fputc('\n', stream_);
   } else {
-    std::fprintf(stream_, "%s: %.0f%% %llu molecules, %.0f/s, elapsed %s, ETA %s\n",
+    std::fprintf(stream_, "%s: %.0f%% %llu %s, %.0f/s, elapsed %s, ETA %s\n",
                  label_.c_str(), fraction * 100.0,
-                 static_cast<unsigned long long>(p.records_done), rate,
+                 static_cast<unsigned long long>(p.records_done), unit_.c_str(), rate,
                  format_duration(elapsed).c_str(), format_duration(eta).c_str());
   }
   std::fflush(stream_);

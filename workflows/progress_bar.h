@@ -11,13 +11,16 @@ namespace molsieve::workflows {
 
 class ProgressBar {
  public:
-  ProgressBar(std::string label, std::FILE* stream = stderr);
+  // `unit` names what records_done counts ("molecules", "queries", ...).
+  explicit ProgressBar(std::string label, std::string unit = "molecules",
+                       std::FILE* stream = stderr);
   void update(const Progress& progress);
   void finish();
 
  private:
   void draw(const Progress& progress, bool final_line);
   std::string label_;
+  std::string unit_;
   std::FILE* stream_;
   bool terminal_;
   std::chrono::steady_clock::time_point start_;

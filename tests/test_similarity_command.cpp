@@ -1,0 +1,180 @@
+// molsieve similarity end to end: the CSV it writes equals the reference backend's answer on
+// the same stores, and bad input ends in one clear error line.
+#include <gtest/gtest.h>
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "chem/featurize_library.h"
+#include "chem/library_store.h"
+#include "core/hdf5_file.h"
+#include "kernels/similarity_search.h"
+#include "test_support.h"
+
+namespace molsieve {
+namespace {
+
+struct CommandRun {
+  int status;
+  std::string err;
+};
+
+CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
+  const std::string err_file = dir.file("stderr.txt");
+  const int status = std::system((std::string(MOLSIEVE_BINARY) + " " + args + " 2> " + err_file).c_str());
+  std::ifstream in(err_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
+}
+
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> fields;
+    std::stringstream split(line);
+    for (std::string field; std::getline(split, field, ',');) fields.push_back(field);
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+// The first `count` NCI molecules as a .smi file.
+void write_nci_head(const std::string& path, std::size_t count, std::size_t skip = 0) {
+  std::ifstream in(test::rdkit_data("Data/NCI/first_5K.smi"));
+  std::ofstream out(path);
+  std::string line;
+  for (std::size_t i = 0; i < skip + count && std::getline(in, line); ++i)
+    if (i >= skip) out << line << "\n";
+}
+
+void featurize(const std::string& input, const std::string& output, unsigned bits = 2048) {
+  chem::FeaturizeRequest request;
+  request.inputs = {input};
+  request.output = output;
+  request.featurizer.fp_bits = bits;
+  chem::featurize_library(request);
+}
+
+class SimilarityCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_nci_head(dir.file("library.smi"), 600);
+    featurize(dir.file("library.smi"), dir.file("library.h5"));
+    write_nci_head(dir.file("queries.smi"), 12, 50);
+    std::ofstream(dir.file("queries.smi"), std::ios::app) << "not_a_smiles broken\nCCO ethanol\n";
+  }
+  test::ScratchDir dir;
+};
+
+TEST_F(SimilarityCommand, CsvEqualsReferenceBackendWithIdsAndSmiles) {
+  const CommandRun run = molsieve(dir, "similarity --library " + dir.file("library.h5") + " --query " +
+                                    dir.file("queries.smi") + " --top-k 7 --device cpu -o " +
+                                    dir.file("hits.csv"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.err.find("query 12 (broken) skipped"), std::string::npos) << run.err;
+
+  chem::LibraryReader library(dir.file("library.h5"));
+  const auto fps = library.fingerprints(0, library.size());
+  const auto status = library.status();
+  std::vector<std::uint32_t> valid;
+  for (std::uint32_t r = 0; r < library.size(); ++r)
+    if (status[r] == 0) valid.push_back(r);
+  const auto ids = library.file().read_strings("/molecules/id");
+  const auto smiles = library.file().read_strings("/molecules/smiles");
+  kernels::SearchLibrary search_library({fps.data(), library.size(), 32}, valid);
+  featurize(dir.file("queries.smi"), dir.file("queries.h5"));
+  chem::LibraryReader queries(dir.file("queries.h5"));
+  const auto query_fps = queries.fingerprints(0, queries.size());
+
+  const auto rows = read_csv(dir.file("hits.csv"));
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"query", "rank", "index", "id", "smiles", "score"}));
+  std::size_t line = 1;
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    if (q == 12) continue;  // the broken query has no hits
+    const auto expected = kernels::search_reference(search_library, {query_fps.data() + q * 32, 1, 32},
+                                                    {{}, 7, 0.0}).of(0);
+    ASSERT_EQ(expected.size(), 7u);
+    for (std::size_t rank = 0; rank < expected.size(); ++rank, ++line) {
+      ASSERT_LT(line, rows.size());
+      const auto& row = rows[line];
+      const auto index = expected[rank].index;
+      EXPECT_EQ(row, (std::vector<std::string>{std::to_string(q), std::to_string(rank),
+                                               std::to_string(index), ids[index], smiles[index],
+                                               row[5]}));
+      EXPECT_EQ(std::strtod(row[5].c_str(), nullptr), expected[rank].score) << "line " << line;
+    }
+  }
+  EXPECT_EQ(line, rows.size());
+}
+
+TEST_F(SimilarityCommand, ThresholdAloneReturnsEveryHitAtOrAboveIt) {
+  const CommandRun run = molsieve(dir, "similarity -q --library " + dir.file("library.h5") + " --query " +
+                                    dir.file("library.h5") + " --threshold 0.7 -o " + dir.file("hits.csv"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto rows = read_csv(dir.file("hits.csv"));
+  std::size_t self_hits = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_GE(std::strtod(rows[i][5].c_str(), nullptr), 0.7);
+    if (rows[i][0] == rows[i][2]) ++self_hits;
+  }
+  chem::LibraryReader library(dir.file("library.h5"));
+  EXPECT_EQ(self_hits, library.summary().counts.valid);  // every molecule finds itself
+}
+
+TEST_F(SimilarityCommand, BadInputEndsInOneClearError) {
+  const std::string base = "similarity --library " + dir.file("library.h5") + " --query " +
+                           dir.file("queries.smi") + " -o " + dir.file("hits.csv");
+  CommandRun run = molsieve(dir, base + " --top-k 0");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.err, "molsieve: error: --top-k: 0 is not in 1..10000\n");
+  run = molsieve(dir, base + " --threshold 1.2");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("--threshold: 1.2"), std::string::npos) << run.err;
+  run = molsieve(dir, base + " --metric jaccard");
+  EXPECT_NE(run.err.find("unknown metric 'jaccard'"), std::string::npos) << run.err;
+
+  featurize(dir.file("queries.smi"), dir.file("queries_1024.h5"), 1024);
+  run = molsieve(dir, "similarity --library " + dir.file("library.h5") + " --query " +
+                          dir.file("queries_1024.h5") + " -o " + dir.file("hits.csv"));
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("1024 bits; the library"), std::string::npos) << run.err;
+
+  run = molsieve(dir, "similarity --library " + dir.file("library.smi") + " --query " +
+                          dir.file("queries.smi") + " -o " + dir.file("hits.csv"));
+  EXPECT_NE(run.err.find("library.smi: not a library store; featurize it first"), std::string::npos)
+      << run.err;
+
+  // A store whose fingerprints were removed.
+  featurize(dir.file("queries.smi"), dir.file("no_fps.h5"));
+  const hid_t file = H5Fopen(dir.file("no_fps.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  H5Ldelete(file, "/fingerprints/morgan", H5P_DEFAULT);
+  H5Fclose(file);
+  run = molsieve(dir, "similarity --library " + dir.file("no_fps.h5") + " --query " +
+                          dir.file("queries.smi") + " -o " + dir.file("hits.csv"));
+  EXPECT_NE(run.err.find("no_fps.h5: the library store has no /fingerprints/morgan"), std::string::npos)
+      << run.err;
+  const auto files = test::list_dir(dir.path());
+  EXPECT_EQ(std::count(files.begin(), files.end(), "hits.csv"), 0);  // no output after errors
+}
+
+TEST_F(SimilarityCommand, ExistingOutputIsKeptWithoutOverwrite) {
+  test::write_text(dir.file("hits.csv"), "keep me\n");
+  const CommandRun run = molsieve(dir, "similarity --library " + dir.file("library.h5") + " --query " +
+                                    dir.file("queries.smi") + " -o " + dir.file("hits.csv"));
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("hits.csv: exists (use --overwrite"), std::string::npos);
+  std::ifstream in(dir.file("hits.csv"));
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "keep me");
+}
+
+}  // namespace
+}  // namespace molsieve
