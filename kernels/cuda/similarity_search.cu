@@ -17,6 +17,7 @@
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/popcount.h"
+#include "kernels/similarity_scores.h"
 #include "kernels/similarity_search.h"
 
 namespace molsieve::kernels {
@@ -341,6 +342,54 @@ SearchResults search_cuda(const SearchLibrary& library, FingerprintMatrix querie
     }
   }
   return results;
+}
+
+namespace {
+
+__global__ void similarity_scores_kernel(const std::uint64_t* __restrict__ library,
+                                         const std::uint32_t* __restrict__ library_counts,
+                                         std::size_t rows, const std::uint64_t* __restrict__ query,
+                                         std::uint32_t a, int words, Metric metric,
+                                         double* __restrict__ scores) {
+  const std::size_t r = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (r >= rows) return;
+  std::uint32_t c = 0;
+  for (int w = 0; w < words; ++w) c += __popcll(library[r * words + w] & query[w]);
+  scores[r] = similarity(metric, a, library_counts[r], c);
+}
+
+}  // namespace
+
+void similarity_scores_cuda(const SearchLibrary& library, const std::uint64_t* query,
+                            const Metric& metric, double* scores) {
+  if (library.size() == 0) return;
+  DeviceLibrary& device = device_library(library);
+  const std::size_t words = library.words();
+  std::uint32_t a = 0;
+  popcount_rows_cpu(query, 1, words, &a);
+  auto device_query = device_array<std::uint64_t>(words);
+  upload(*device_query, query, words);
+  MOLSIEVE_CUDA_CHECK(cudaDeviceSynchronize());
+  std::unique_ptr<cuda::DeviceBuffer<double>> device_scores[2] = {
+      device_array<double>(device.chunk_rows), device_array<double>(device.chunk_rows)};
+  std::size_t chunk = 0;
+  for (std::size_t first = 0; first < library.size(); first += device.chunk_rows, ++chunk) {
+    const std::size_t rows = std::min(device.chunk_rows, library.size() - first);
+    const int slot = device.resident ? 0 : static_cast<int>(chunk % 2);
+    cudaStream_t stream = device.streams[slot].get();
+    if (!device.resident) {
+      upload(*device.fingerprints[slot], library.fingerprint(first), rows * words, stream);
+      upload(*device.popcounts[slot], library.popcounts().data() + first, rows, stream);
+    }
+    const unsigned blocks = static_cast<unsigned>((rows + kThreads - 1) / kThreads);
+    similarity_scores_kernel<<<blocks, kThreads, 0, stream>>>(
+        device.fingerprints[slot]->get(), device.popcounts[slot]->get(), rows, device_query->get(),
+        a, static_cast<int>(words), metric, device_scores[slot]->get());
+    MOLSIEVE_CUDA_CHECK(cudaGetLastError());
+    MOLSIEVE_CUDA_CHECK(cudaMemcpyAsync(scores + first, device_scores[slot]->get(),
+                                        rows * sizeof(double), cudaMemcpyDeviceToHost, stream));
+  }
+  MOLSIEVE_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
 }  // namespace molsieve::kernels

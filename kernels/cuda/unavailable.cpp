@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "kernels/cuda_status.h"
 #include "kernels/popcount.h"
+#include "kernels/similarity_scores.h"
 #include "kernels/similarity_search.h"
 
 namespace molsieve::kernels {
@@ -21,6 +22,10 @@ void popcount_rows_cuda(const std::uint64_t*, std::size_t, std::size_t, std::uin
 }
 
 SearchResults search_cuda(const SearchLibrary&, FingerprintMatrix, const SearchOptions&) {
+  throw Error("CUDA backend unavailable: " + cuda_status().reason);
+}
+
+void similarity_scores_cuda(const SearchLibrary&, const std::uint64_t*, const Metric&, double*) {
   throw Error("CUDA backend unavailable: " + cuda_status().reason);
 }
 
