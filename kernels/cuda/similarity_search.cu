@@ -200,6 +200,24 @@ DeviceLibrary& device_library(const SearchLibrary& library) {
   return *copy;
 }
 
+// Calls visit(slot, stream, first, rows) for each chunk of the library, with the chunk's
+// fingerprints and popcounts in device.fingerprints[slot] / device.popcounts[slot]
+// (copied there on `stream` first when the library is not resident).
+template <typename Visit>
+void for_each_chunk(const SearchLibrary& library, DeviceLibrary& device, Visit visit) {
+  std::size_t chunk = 0;
+  for (std::size_t first = 0; first < library.size(); first += device.chunk_rows, ++chunk) {
+    const std::size_t rows = std::min(device.chunk_rows, library.size() - first);
+    const int slot = device.resident ? 0 : static_cast<int>(chunk % 2);
+    cudaStream_t stream = device.streams[slot].get();
+    if (!device.resident) {
+      upload(*device.fingerprints[slot], library.fingerprint(first), rows * library.words(), stream);
+      upload(*device.popcounts[slot], library.popcounts().data() + first, rows, stream);
+    }
+    visit(slot, stream, first, rows);
+  }
+}
+
 // Runs one pass over the whole library, chunk by chunk.
 void run_pass(const SearchLibrary& library, DeviceLibrary& device, PassArgs args, bool emit) {
   const int words = static_cast<int>(library.words());
@@ -210,15 +228,8 @@ void run_pass(const SearchLibrary& library, DeviceLibrary& device, PassArgs args
                                                                 : similarity_pass<0>;
   MOLSIEVE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                            static_cast<int>(bytes)));
-  std::size_t chunk = 0;
-  for (std::size_t first = 0; first < library.size(); first += device.chunk_rows, ++chunk) {
-    const std::size_t rows = std::min(device.chunk_rows, library.size() - first);
-    const int slot = device.resident ? 0 : static_cast<int>(chunk % 2);
-    cudaStream_t stream = device.streams[slot].get();
-    if (!device.resident) {
-      upload(*device.fingerprints[slot], library.fingerprint(first), rows * library.words(), stream);
-      upload(*device.popcounts[slot], library.popcounts().data() + first, rows, stream);
-    }
+  for_each_chunk(library, device, [&](int slot, cudaStream_t stream, std::size_t first,
+                                      std::size_t rows) {
     args.library = device.fingerprints[slot]->get();
     args.library_counts = device.popcounts[slot]->get();
     args.rows = rows;
@@ -226,7 +237,7 @@ void run_pass(const SearchLibrary& library, DeviceLibrary& device, PassArgs args
     const dim3 grid(static_cast<unsigned>((rows + kThreads - 1) / kThreads), query_blocks);
     kernel<<<grid, kThreads, bytes, stream>>>(args, emit);
     MOLSIEVE_CUDA_CHECK(cudaGetLastError());
-  }
+  });
   MOLSIEVE_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
@@ -372,15 +383,8 @@ void similarity_scores_cuda(const SearchLibrary& library, const std::uint64_t* q
   MOLSIEVE_CUDA_CHECK(cudaDeviceSynchronize());
   std::unique_ptr<cuda::DeviceBuffer<double>> device_scores[2] = {
       device_array<double>(device.chunk_rows), device_array<double>(device.chunk_rows)};
-  std::size_t chunk = 0;
-  for (std::size_t first = 0; first < library.size(); first += device.chunk_rows, ++chunk) {
-    const std::size_t rows = std::min(device.chunk_rows, library.size() - first);
-    const int slot = device.resident ? 0 : static_cast<int>(chunk % 2);
-    cudaStream_t stream = device.streams[slot].get();
-    if (!device.resident) {
-      upload(*device.fingerprints[slot], library.fingerprint(first), rows * words, stream);
-      upload(*device.popcounts[slot], library.popcounts().data() + first, rows, stream);
-    }
+  for_each_chunk(library, device, [&](int slot, cudaStream_t stream, std::size_t first,
+                                      std::size_t rows) {
     const unsigned blocks = static_cast<unsigned>((rows + kThreads - 1) / kThreads);
     similarity_scores_kernel<<<blocks, kThreads, 0, stream>>>(
         device.fingerprints[slot]->get(), device.popcounts[slot]->get(), rows, device_query->get(),
@@ -388,7 +392,7 @@ void similarity_scores_cuda(const SearchLibrary& library, const std::uint64_t* q
     MOLSIEVE_CUDA_CHECK(cudaGetLastError());
     MOLSIEVE_CUDA_CHECK(cudaMemcpyAsync(scores + first, device_scores[slot]->get(),
                                         rows * sizeof(double), cudaMemcpyDeviceToHost, stream));
-  }
+  });
   MOLSIEVE_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
