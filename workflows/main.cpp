@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_featurize_command(app);
   molsieve::workflows::add_info_command(app);
   molsieve::workflows::add_similarity_command(app);
+  molsieve::workflows::add_pick_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,11 +2,9 @@
 #include <CLI/CLI.hpp>
 
 #include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/info.h>
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -16,21 +14,16 @@
 #include "workflows/csv_writer.h"
 #include "workflows/fingerprint_sets.h"
 #include "workflows/progress_bar.h"
+#include "workflows/search_options.h"
 
 namespace molsieve::workflows {
 namespace {
 
-struct SimilarityRequest {
-  std::string library;
+struct SimilarityRequest : SearchOptionValues {
   std::string query;
   std::string output;
   std::optional<long long> top_k;
   std::optional<double> threshold;
-  std::string metric = "tanimoto";
-  std::string device = "auto";
-  unsigned threads = 0;
-  bool overwrite = false;
-  bool quiet = false;
 };
 
 constexpr long long kDefaultTopK = 100;
@@ -49,11 +42,9 @@ void run_similarity(const SimilarityRequest& request) {
   options.top_k = request.top_k ? static_cast<std::size_t>(*request.top_k)
                                 : (request.threshold ? 0 : kDefaultTopK);
   options.threshold = request.threshold.value_or(0.0);
-  if (!request.overwrite && std::filesystem::exists(request.output))
-    throw Error(request.output + ": exists (use --overwrite to replace it)");
+  refuse_existing_outputs({request.output}, request.overwrite);
   const auto selection = kernels::select_backend(kernels::parse_device(request.device));
-  const unsigned threads =
-      request.threads ? request.threads : static_cast<unsigned>(tbb::info::default_concurrency());
+  const unsigned threads = thread_count(request.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
 
   const auto start = std::chrono::steady_clock::now();
@@ -116,8 +107,7 @@ void add_similarity_command(CLI::App& app) {
       "per query and/or every molecule at or above a threshold. Ties are broken by library "
       "row, so every device gives the same list. Writes CSV: query,rank,index,id,smiles,score "
       "(query: 0-based query row; index: 0-based library row; rank from 0).");
-  cmd->add_option("--library", request->library, "Library store (.h5) from molsieve featurize")
-      ->required();
+  add_search_options(*cmd, *request);
   cmd->add_option("--query", request->query,
                   "Query molecules: any file featurize reads (.smi, .csv, .tsv, .sdf, .gz), "
                   "featurized like the library, or another library store")
@@ -127,15 +117,6 @@ void add_similarity_command(CLI::App& app) {
                   "Hits per query, 1..10000 (default 100; with only --threshold: no limit)");
   cmd->add_option("--threshold", request->threshold,
                   "Keep only hits with score >= T, T in [0, 1]");
-  cmd->add_option("--metric", request->metric, "tanimoto, dice, cosine or tversky:ALPHA,BETA")
-      ->capture_default_str();
-  cmd->add_option("--device", request->device,
-                  "auto (CUDA when a usable GPU exists, else CPU), cpu or cuda")
-      ->capture_default_str();
-  cmd->add_option("--threads", request->threads, "CPU threads (0: all cores)")
-      ->capture_default_str();
-  cmd->add_flag("--overwrite", request->overwrite, "Replace the output if it exists");
-  cmd->add_flag("-q,--quiet", request->quiet, "No progress or summary on stderr");
   cmd->callback([request] { run_similarity(*request); });
 }
 

@@ -1,5 +1,5 @@
-// molsieve similarity end to end: the CSV it writes equals the reference backend's answer on
-// the same stores, and bad input ends in one clear error line.
+// molsieve similarity and pick end to end: the CSVs they write equal the kernels' answers
+// on the same stores, and bad input ends in one clear error line.
 #include <gtest/gtest.h>
 
 #include <hdf5.h>
@@ -12,8 +12,10 @@
 #include "chem/featurize_library.h"
 #include "chem/library_store.h"
 #include "core/hdf5_file.h"
+#include "kernels/diversity.h"
 #include "kernels/similarity_search.h"
 #include "test_support.h"
+#include "workflows/fingerprint_sets.h"
 
 namespace molsieve {
 namespace {
@@ -79,15 +81,10 @@ TEST_F(SimilarityCommand, CsvEqualsReferenceBackendWithIdsAndSmiles) {
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_NE(run.err.find("query 12 (broken) skipped"), std::string::npos) << run.err;
 
-  chem::LibraryReader library(dir.file("library.h5"));
-  const auto fps = library.fingerprints(0, library.size());
-  const auto status = library.status();
-  std::vector<std::uint32_t> valid;
-  for (std::uint32_t r = 0; r < library.size(); ++r)
-    if (status[r] == 0) valid.push_back(r);
-  const auto ids = library.file().read_strings("/molecules/id");
-  const auto smiles = library.file().read_strings("/molecules/smiles");
-  kernels::SearchLibrary search_library({fps.data(), library.size(), 32}, valid);
+  const auto library = workflows::read_library_fingerprints(dir.file("library.h5"));
+  const auto& ids = library.ids;
+  const auto& smiles = library.smiles;
+  kernels::SearchLibrary search_library(library.matrix(), library.valid_rows);
   featurize(dir.file("queries.smi"), dir.file("queries.h5"));
   chem::LibraryReader queries(dir.file("queries.h5"));
   const auto query_fps = queries.fingerprints(0, queries.size());
@@ -174,6 +171,64 @@ TEST_F(SimilarityCommand, ExistingOutputIsKeptWithoutOverwrite) {
   std::string line;
   std::getline(in, line);
   EXPECT_EQ(line, "keep me");
+}
+
+TEST_F(SimilarityCommand, PickMaxMinCsvEqualsKernelAndInitialRowsContinueIt) {
+  CommandRun run = molsieve(dir, "pick -q --library " + dir.file("library.h5") +
+                                     " --n 12 --seed 3 --device cpu -o " + dir.file("picks.csv"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto rows = read_csv(dir.file("picks.csv"));
+  ASSERT_EQ(rows.size(), 13u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"rank", "index", "id", "smiles", "min_distance"}));
+
+  const auto library = workflows::read_library_fingerprints(dir.file("library.h5"));
+  kernels::SearchLibrary search_library(library.matrix(), library.valid_rows);
+  kernels::MaxMinOptions options;
+  options.picks = 12;
+  options.seed = 3;
+  const auto picks = kernels::maxmin_pick(kernels::Backend::Reference, search_library, options);
+  for (std::size_t i = 0; i < picks.size(); ++i) EXPECT_EQ(rows[i + 1][1], std::to_string(picks[i].index));
+
+  // The first five picks as the initial set: the same twelve come out.
+  std::ofstream(dir.file("start.txt")) << rows[1][1] << "\n" << rows[2][1] << "\n" << rows[3][1]
+                                       << "\n" << rows[4][1] << "\n" << rows[5][1] << "\n";
+  run = molsieve(dir, "pick -q --library " + dir.file("library.h5") + " --n 12 --initial " +
+                          dir.file("start.txt") + " -o " + dir.file("more.csv"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto more = read_csv(dir.file("more.csv"));
+  ASSERT_EQ(more.size(), rows.size());
+  for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(more[i][1], rows[i][1]) << "rank " << i - 1;
+}
+
+TEST_F(SimilarityCommand, PickButinaWritesLargestClustersAndEveryMember) {
+  const CommandRun run = molsieve(dir, "pick -q --library " + dir.file("library.h5") +
+                                           " --method butina --threshold 0.5 --n 3 -o " +
+                                           dir.file("picks.csv") + " --members " + dir.file("members.csv"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto picks = read_csv(dir.file("picks.csv"));
+  const auto members = read_csv(dir.file("members.csv"));
+  ASSERT_EQ(picks.size(), 4u);
+  EXPECT_EQ(picks[0], (std::vector<std::string>{"rank", "index", "id", "smiles", "cluster_size"}));
+  chem::LibraryReader library(dir.file("library.h5"));
+  EXPECT_EQ(members.size() - 1, library.summary().counts.valid);  // each molecule once
+  std::size_t first_cluster = 0;
+  for (std::size_t i = 1; i < members.size(); ++i) first_cluster += members[i][2] == "0";
+  EXPECT_EQ(std::to_string(first_cluster), picks[1][4]);
+  EXPECT_EQ(members[1][0], picks[1][1]);  // the centroid comes first
+  EXPECT_EQ(members[1][3], "1");
+  EXPECT_GE(std::stoul(picks[1][4]), std::stoul(picks[2][4]));
+}
+
+TEST_F(SimilarityCommand, PickBadInputEndsInOneClearError) {
+  const std::string base = "pick --library " + dir.file("library.h5") + " -o " + dir.file("picks.csv");
+  CommandRun run = molsieve(dir, base + " --n 0");
+  EXPECT_EQ(run.err, "molsieve: error: --n: 0 must be at least 1\n");
+  run = molsieve(dir, base + " --n 3 --method butina --metric tversky:0.1,0.9");
+  EXPECT_NE(run.err.find("needs a symmetric metric; tversky:0.1,0.9 is not"), std::string::npos) << run.err;
+  test::write_text(dir.file("start.txt"), "4\nfour\n");
+  run = molsieve(dir, base + " --n 3 --initial " + dir.file("start.txt"));
+  EXPECT_NE(run.err.find("start.txt:2: 'four' is not a library row number"), std::string::npos) << run.err;
+  EXPECT_EQ(run.status, 1);
 }
 
 }  // namespace
