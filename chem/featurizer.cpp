@@ -105,11 +105,13 @@ FeaturizedMolecule Featurizer::featurize(InputRecord record) {
     }
     if (!mol->getRingInfo()->isInitialized()) RDKit::MolOps::findSSSR(*mol);
     out.smiles = RDKit::MolToSmiles(*mol);
-    const ScreenBits screen = screen_of(*mol);
-    out.descriptors = compute_descriptors(*mol, qed_, screen, as_parsed);
-    out.alerts = alerts_.match(*mol, screen);
     parts_->morgan.compute(*mol, out.fingerprint.data());
-    out.graph = build_graph(*mol);
+    if (!options_.fingerprints_only) {
+      const ScreenBits screen = screen_of(*mol);
+      out.descriptors = compute_descriptors(*mol, qed_, screen, as_parsed);
+      out.alerts = alerts_.match(*mol, screen);
+      out.graph = build_graph(*mol);
+    }
   } catch (const std::exception& e) {
     out.status = RecordStatus::FeaturizeFailed;
     out.error = record.location + ": featurization failed: " + e.what();

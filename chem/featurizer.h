@@ -20,6 +20,9 @@ struct FeaturizerOptions {
   bool standardize = true;
   unsigned fp_radius = 2;
   unsigned fp_bits = 2048;
+  // Standardized SMILES and fingerprints only (descriptors NaN, no alerts, no graph): for
+  // query sets that are searched once and thrown away, never for a library users keep.
+  bool fingerprints_only = false;
 };
 
 struct FeaturizedMolecule {
