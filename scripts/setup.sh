@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git bc
-  librdkit-dev rdkit-data python3-rdkit
+  librdkit-dev rdkit-data python3-rdkit python3-h5py
   libboost-dev libhdf5-dev hdf5-tools libtbb-dev zlib1g-dev
   libopenmpi-dev openmpi-bin
   libtorch-dev
