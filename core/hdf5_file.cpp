@@ -82,6 +82,11 @@ Handle native_type(Type type) {
   return Handle(H5Tcopy(base));
 }
 
+bool is_hdf5_file(const std::string& path) {
+  silence_hdf5();
+  return H5Fis_hdf5(path.c_str()) > 0;
+}
+
 File::File(const std::string& name, Mode mode) : name_(name) {
   silence_hdf5();
   hid_t id = H5I_INVALID_HID;
@@ -89,8 +94,7 @@ File::File(const std::string& name, Mode mode) : name_(name) {
     id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (id < 0) fail(name, "cannot create the file (is the folder writable?)");
   } else {
-    if (H5Fis_hdf5(name.c_str()) <= 0)
-      fail(name, "not a readable HDF5 file");
+    if (!is_hdf5_file(name)) fail(name, "not a readable HDF5 file");
     id = H5Fopen(name.c_str(), mode == Mode::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR,
                  H5P_DEFAULT);
     if (id < 0) fail(name, "cannot open the HDF5 file");

@@ -125,6 +125,9 @@ class File {
   Handle file_;
 };
 
+// True when `path` is a readable HDF5 file (false for a missing file or any other format).
+bool is_hdf5_file(const std::string& path);
+
 // Maps a Type to its native HDF5 type (the string type is variable-length UTF-8).
 Handle native_type(Type type);
 

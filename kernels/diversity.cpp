@@ -23,6 +23,17 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+constexpr std::size_t kNotInLibrary = std::numeric_limits<std::size_t>::max();
+
+// Library row -> sorted position (kNotInLibrary for rows the library leaves out).
+std::vector<std::size_t> positions_by_row(const SearchLibrary& library) {
+  std::uint32_t max_row = 0;
+  for (std::uint32_t row : library.indices()) max_row = std::max(max_row, row);
+  std::vector<std::size_t> position_of_row(library.size() ? max_row + 1 : 0, kNotInLibrary);
+  for (std::size_t i = 0; i < library.size(); ++i) position_of_row[library.indices()[i]] = i;
+  return position_of_row;
+}
+
 struct Farthest {
   double distance = -1.0;
   std::uint32_t index = std::numeric_limits<std::uint32_t>::max();
@@ -37,15 +48,11 @@ struct Farthest {
 std::vector<Pick> maxmin_pick(Backend backend, const SearchLibrary& library,
                               const MaxMinOptions& options) {
   const std::size_t n = library.size();
-  std::vector<std::size_t> position_of_row;  // library row -> sorted position
-  std::uint32_t max_row = 0;
-  for (std::uint32_t row : library.indices()) max_row = std::max(max_row, row);
-  position_of_row.assign(n ? max_row + 1 : 0, std::numeric_limits<std::size_t>::max());
-  for (std::size_t i = 0; i < n; ++i) position_of_row[library.indices()[i]] = i;
+  const std::vector<std::size_t> position_of_row = positions_by_row(library);
 
   std::vector<std::size_t> start;
   for (std::uint32_t row : options.initial) {
-    if (row >= position_of_row.size() || position_of_row[row] == std::numeric_limits<std::size_t>::max())
+    if (row >= position_of_row.size() || position_of_row[row] == kNotInLibrary)
       throw Error("initial pick: row " + std::to_string(row) + " is not a molecule of the library");
     start.push_back(position_of_row[row]);
   }
@@ -60,18 +67,20 @@ std::vector<Pick> maxmin_pick(Backend backend, const SearchLibrary& library,
   std::vector<double> nearest(n, std::numeric_limits<double>::infinity());
   std::vector<char> picked(n, 0);
   std::vector<double> scores(n);
+  const std::size_t wanted = std::min(options.picks, n);
   auto take = [&](std::size_t position, double distance) {
     picks.push_back({library.indices()[position], distance});
     picked[position] = 1;
+    if (picks.size() >= wanted) return;  // the last pick needs no distances
     similarity_scores(backend, library, library.fingerprint(position), options.metric, scores.data());
     for (std::size_t i = 0; i < n; ++i) nearest[i] = std::min(nearest[i], 1.0 - scores[i]);
   };
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (std::size_t position : start) {
-    if (picks.size() >= options.picks) return picks;
+    if (picks.size() >= wanted) return picks;
     if (!picked[position]) take(position, picks.empty() ? nan : nearest[position]);
   }
-  while (picks.size() < std::min(options.picks, n)) {
+  while (picks.size() < wanted) {
     const Farthest best = tbb::parallel_reduce(
         tbb::blocked_range<std::size_t>(0, n, 8192), Farthest{},
         [&](const tbb::blocked_range<std::size_t>& range, Farthest best) {
@@ -121,10 +130,7 @@ Clustering butina_cluster(Backend backend, const SearchLibrary& library,
       offsets.push_back(neighbours.size());
     }
   }
-  std::uint32_t max_row = 0;
-  for (std::uint32_t row : library.indices()) max_row = std::max(max_row, row);
-  std::vector<std::size_t> position_of_row(n ? max_row + 1 : 0);
-  for (std::size_t i = 0; i < n; ++i) position_of_row[library.indices()[i]] = i;
+  const std::vector<std::size_t> position_of_row = positions_by_row(library);
 
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);

@@ -11,6 +11,7 @@
 
 #include "chem/featurize_library.h"
 #include "chem/library_store.h"
+#include "chem/molecule_reader.h"
 #include "core/hdf5_file.h"
 #include "kernels/diversity.h"
 #include "kernels/similarity_search.h"
@@ -37,12 +38,7 @@ CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {
   std::vector<std::vector<std::string>> rows;
   std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> fields;
-    std::stringstream split(line);
-    for (std::string field; std::getline(split, field, ',');) fields.push_back(field);
-    rows.push_back(fields);
-  }
+  for (std::string line; std::getline(in, line);) rows.push_back(chem::split_delimited(line, ','));
   return rows;
 }
 

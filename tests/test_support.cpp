@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "chem/molecule_reader.h"
+
 #include <dirent.h>
 #include <zlib.h>
 
@@ -62,10 +64,7 @@ const GoldenFingerprints& nci_golden_fingerprints() {
     int smiles_column = -1, bits_column = -1;
     while (std::getline(in, line)) {
       if (line.empty() || line[0] == '#') continue;
-      std::vector<std::string> fields;
-      std::stringstream split(line);
-      for (std::string field; std::getline(split, field, '\t');) fields.push_back(field);
-      if (line.size() && line.back() == '\t') fields.emplace_back();
+      const std::vector<std::string> fields = chem::split_delimited(line, '\t');
       if (smiles_column < 0) {
         for (std::size_t i = 0; i < fields.size(); ++i) {
           if (fields[i] == "smiles") smiles_column = static_cast<int>(i);

@@ -1,6 +1,5 @@
 #include "workflows/fingerprint_sets.h"
 
-#include <hdf5.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,16 +12,6 @@
 
 namespace molsieve::workflows {
 namespace {
-
-bool is_hdf5(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) return false;
-  unsigned char signature[8] = {};
-  const bool read = std::fread(signature, 1, 8, file) == 8;
-  std::fclose(file);
-  static const unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-  return read && std::equal(signature, signature + 8, kSignature);
-}
 
 // A featurized copy of the queries that removes itself.
 class TemporaryStore {
@@ -38,10 +27,9 @@ class TemporaryStore {
   std::string path_;
 };
 
-}  // namespace
-
-FingerprintSet read_library_fingerprints(const std::string& path) {
-  if (std::filesystem::is_regular_file(path) && !is_hdf5(path))
+// With `with_errors`, also each row's error text (queries report why they were skipped).
+FingerprintSet read_fingerprint_set(const std::string& path, bool with_errors) {
+  if (std::filesystem::is_regular_file(path) && !hdf5::is_hdf5_file(path))
     throw Error(path + ": not a library store; featurize it first (molsieve featurize " + path +
                 " -o library.h5)");
   chem::LibraryReader reader(path);
@@ -61,14 +49,20 @@ FingerprintSet read_library_fingerprints(const std::string& path) {
     if (status[r] == 0) set.valid_rows.push_back(static_cast<std::uint32_t>(r));
   set.ids = file.read_strings("/molecules/id");
   set.smiles = file.read_strings("/molecules/smiles");
-  set.errors = file.read_strings("/molecules/error");
+  if (with_errors) set.errors = file.read_strings("/molecules/error");
   return set;
+}
+
+}  // namespace
+
+FingerprintSet read_library_fingerprints(const std::string& path) {
+  return read_fingerprint_set(path, false);
 }
 
 FingerprintSet read_query_fingerprints(const std::string& path, const FingerprintSet& library,
                                        unsigned threads) {
-  if (is_hdf5(path)) {
-    FingerprintSet queries = read_library_fingerprints(path);
+  if (hdf5::is_hdf5_file(path)) {
+    FingerprintSet queries = read_fingerprint_set(path, true);
     if (queries.words != library.words || queries.radius != library.radius)
       throw Error(path + ": query fingerprints are Morgan radius " + std::to_string(queries.radius) +
                   ", " + std::to_string(queries.words * 64) + " bits; the library " + library.path +
@@ -87,7 +81,7 @@ FingerprintSet read_query_fingerprints(const std::string& path, const Fingerprin
   request.featurizer.fp_bits = library.words * 64;
   request.featurizer.fingerprints_only = true;
   chem::featurize_library(request);
-  FingerprintSet queries = read_library_fingerprints(store.path());
+  FingerprintSet queries = read_fingerprint_set(store.path(), true);
   queries.path = path;
   return queries;
 }

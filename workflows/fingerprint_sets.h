@@ -20,7 +20,7 @@ struct FingerprintSet {
   std::vector<std::uint32_t> valid_rows;    // rows holding a molecule (status ok)
   std::vector<std::string> ids;
   std::vector<std::string> smiles;
-  std::vector<std::string> errors;  // why a row is not valid; empty when it is
+  std::vector<std::string> errors;  // queries only: why a row is not valid; empty when it is
   kernels::FingerprintMatrix matrix() const { return {fingerprints.data(), rows, words}; }
 };
 

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
+#include "chem/molecule_reader.h"
 #include "core/error.h"
 #include "kernels/diversity.h"
 #include "workflows/commands.h"
@@ -46,9 +46,7 @@ std::vector<std::uint32_t> read_rows(const std::string& path) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    std::vector<std::string> fields;
-    std::stringstream split(line);
-    for (std::string field; std::getline(split, field, ',');) fields.push_back(field);
+    const std::vector<std::string> fields = chem::split_delimited(line, ',');
     if (line_number == 1 && line.find_first_not_of("0123456789") != std::string::npos) {
       const auto at = std::find(fields.begin(), fields.end(), "index");
       if (at == fields.end()) throw Error(path + ":1: no 'index' column in the header");
