@@ -6,6 +6,7 @@
 
 #include "chem/alerts.h"
 #include "core/error.h"
+#include "core/timestamp.h"
 #include "core/hdf5_file.h"
 
 namespace molsieve::chem {
@@ -17,13 +18,6 @@ using hdf5::Type;
 constexpr std::uint64_t kMoleculeChunk = 8192;
 constexpr std::uint64_t kFingerprintChunk = 1024;
 constexpr std::uint64_t kAtomChunk = 65536;
-
-std::string now_iso8601() {
-  std::time_t t = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return text;
-}
 
 // HDF5 link names cannot contain '/', and '.' alone is reserved.
 std::string dataset_name_for(const std::string& column) {
@@ -75,7 +69,7 @@ LibraryWriter::LibraryWriter(const std::string& path, const FeaturizerOptions& o
   f.set_attribute("/", "schema", std::string("molsieve library store"));
   f.set_attribute("/", "schema_version", std::int64_t{kLibrarySchemaVersion});
   f.set_attribute("/", "tool_version", std::string(MOLSIEVE_VERSION));
-  f.set_attribute("/", "created", now_iso8601());
+  f.set_attribute("/", "created", utc_timestamp());
   f.set_attribute("/", "standardize", std::int64_t{options.standardize});
   f.set_attribute("/", "fp_radius", std::int64_t{options.fp_radius});
   f.set_attribute("/", "fp_bits", std::int64_t{options.fp_bits});

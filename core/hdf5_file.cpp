@@ -346,6 +346,32 @@ std::vector<std::string> File::read_strings(const std::string& path) const {
   return read_string_array(dataset.get(), false, space.get(), type.get(), name_, path);
 }
 
+std::vector<std::string> File::read_string_rows(const std::string& path, std::uint64_t first,
+                                                std::uint64_t count) const {
+  auto dims = shape(path);
+  if (dims.size() != 1 || first + count > dims[0])
+    fail(name_, "rows " + std::to_string(first) + ".." + std::to_string(first + count) +
+                    " are outside " + path);
+  std::vector<std::string> out;
+  if (count == 0) return out;
+  Handle dataset = open_object(path);
+  Handle type(H5Dget_type(dataset.get()));
+  if (H5Tis_variable_str(type.get()) <= 0) fail(name_, path + " is not a variable-length string dataset");
+  Handle file_space(H5Dget_space(dataset.get()));
+  hsize_t start = first, extent = count;
+  H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &extent, nullptr);
+  Handle mem_space(H5Screate_simple(1, &extent, nullptr));
+  Handle mem = native_type(Type::String);
+  std::vector<char*> texts(count, nullptr);
+  check_status(H5Dread(dataset.get(), mem.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
+                       texts.data()),
+               name_, "cannot read " + path);
+  out.reserve(count);
+  for (char* t : texts) out.emplace_back(t ? t : "");
+  H5Dvlen_reclaim(mem.get(), mem_space.get(), H5P_DEFAULT, texts.data());
+  return out;
+}
+
 void File::flush() { H5Fflush(file_.get(), H5F_SCOPE_GLOBAL); }
 
 AppendableDataset::AppendableDataset(File& file, const std::string& path, Type type,

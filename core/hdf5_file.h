@@ -100,6 +100,9 @@ class File {
     return out;
   }
   std::vector<std::string> read_strings(const std::string& path) const;
+  // Rows [first, first + count) of a 1-D variable-length string dataset.
+  std::vector<std::string> read_string_rows(const std::string& path, std::uint64_t first,
+                                            std::uint64_t count) const;
   // Rows [first, first + count) of a 1-D or 2-D dataset.
   template <typename T>
   std::vector<T> read_rows(const std::string& path, std::uint64_t first,

@@ -9,6 +9,9 @@ void add_featurize_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_similarity_command(CLI::App& app);
 void add_pick_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_evaluate_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
 
 // The embedded default library: RDKit's 5,000 NCI compounds from rdkit-data.
 const char* default_library_path();

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_info_command(app);
   molsieve::workflows::add_similarity_command(app);
   molsieve::workflows::add_pick_command(app);
+  molsieve::workflows::add_train_command(app);
+  molsieve::workflows::add_evaluate_command(app);
+  molsieve::workflows::add_predict_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,196 @@
+#include "models/dmpnn.h"
+
+namespace molsieve::models {
+namespace {
+
+// One-hot slots, as Chemprop's featurizer: each block ends with an "other" slot.
+constexpr int kAtomicNumberSlots = 101;  // atomic number - 1 in 0..99, other
+constexpr int kDegreeSlots = 7;          // 0..5, other
+constexpr int kChargeSlots = 6;          // -1, -2, 1, 2, 0, other
+constexpr int kChiralSlots = 5;          // RDKit ChiralType 0..3, other
+constexpr int kHydrogenSlots = 6;        // 0..4, other
+constexpr int kHybridSlots = 6;          // SP, SP2, SP3, SP3D, SP3D2, other
+constexpr int kDegreeStart = kAtomicNumberSlots;
+constexpr int kChargeStart = kDegreeStart + kDegreeSlots;
+constexpr int kChiralStart = kChargeStart + kChargeSlots;
+constexpr int kHydrogenStart = kChiralStart + kChiralSlots;
+constexpr int kHybridStart = kHydrogenStart + kHydrogenSlots;
+constexpr int kAromaticSlot = kHybridStart + kHybridSlots;
+constexpr int kMassSlot = kAromaticSlot + 1;
+static_assert(kMassSlot + 1 == kAtomFeatures, "Chemprop's atom feature size");
+
+int slot(int value, int first, int count) {  // value first..first+count-1, else "other"
+  return (value >= first && value < first + count) ? value - first : count;
+}
+
+int charge_slot(int charge) {
+  switch (charge) {
+    case -1: return 0;
+    case -2: return 1;
+    case 1: return 2;
+    case 2: return 3;
+    case 0: return 4;
+    default: return 5;
+  }
+}
+
+void atom_one_hot(const chem::MolGraph& g, std::size_t atom, float* out) {
+  const std::int8_t* f = &g.atom_features[atom * chem::kAtomColumns];
+  out[slot(f[chem::kAtomAtomicNumber] - 1, 0, kAtomicNumberSlots - 1)] = 1;
+  out[kDegreeStart + slot(f[chem::kAtomTotalDegree], 0, kDegreeSlots - 1)] = 1;
+  out[kChargeStart + charge_slot(f[chem::kAtomFormalCharge])] = 1;
+  out[kChiralStart + slot(f[chem::kAtomChiralTag], 0, kChiralSlots - 1)] = 1;
+  out[kHydrogenStart + slot(f[chem::kAtomTotalHydrogens], 0, kHydrogenSlots - 1)] = 1;
+  out[kHybridStart + slot(f[chem::kAtomHybridization], 2, kHybridSlots - 1)] = 1;  // SP = 2
+  out[kAromaticSlot] = f[chem::kAtomIsAromatic] ? 1.0f : 0.0f;
+  out[kMassSlot] = 0.01f * g.atom_mass[atom];
+}
+
+void bond_one_hot(const chem::MolGraph& g, std::size_t bond, float* out) {
+  const std::int8_t* f = &g.bond_features[bond * chem::kBondColumns];
+  // out[0] is Chemprop's "no bond" flag, always 0 for a real bond.
+  switch (f[chem::kBondType]) {
+    case 1: out[1] = 1; break;
+    case 2: out[2] = 1; break;
+    case 3: out[3] = 1; break;
+    case 12: out[4] = 1; break;
+    default: break;
+  }
+  out[5] = f[chem::kBondIsConjugated] ? 1.0f : 0.0f;
+  out[6] = f[chem::kBondIsInRing] ? 1.0f : 0.0f;
+  out[7 + slot(f[chem::kBondStereo], 0, 6)] = 1;
+}
+
+torch::Tensor int64_tensor(const std::vector<std::int64_t>& values) {
+  return torch::from_blob(const_cast<std::int64_t*>(values.data()),
+                          {static_cast<std::int64_t>(values.size())}, torch::kInt64)
+      .clone();
+}
+
+}  // namespace
+
+GraphBatch GraphBatch::to(const torch::Device& device) const {
+  if (device.is_cpu()) return *this;
+  GraphBatch b;
+  b.atom_features = atom_features.to(device, /*non_blocking=*/true);
+  b.edge_features = edge_features.to(device, true);
+  b.edge_source = edge_source.to(device, true);
+  b.edge_target = edge_target.to(device, true);
+  b.atom_molecule = atom_molecule.to(device, true);
+  b.atom_counts = atom_counts.to(device, true);
+  if (descriptors.defined()) b.descriptors = descriptors.to(device, true);
+  b.molecules = molecules;
+  return b;
+}
+
+GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
+                      const std::vector<float>& descriptors, int descriptor_count) {
+  std::int64_t atoms = 0, edges = 0;
+  for (const chem::MolGraph* g : graphs) {
+    atoms += static_cast<std::int64_t>(g->atoms());
+    edges += 2 * static_cast<std::int64_t>(g->bonds());
+  }
+  constexpr int kEdgeWidth = kAtomFeatures + kBondFeatures;
+  GraphBatch b;
+  b.molecules = static_cast<std::int64_t>(graphs.size());
+  b.atom_features = torch::zeros({atoms, kAtomFeatures});
+  b.edge_features = torch::zeros({edges, kEdgeWidth});
+  std::vector<std::int64_t> source(edges), target(edges), molecule(atoms);
+  auto counts = torch::empty({b.molecules, 1});
+  float* atom_data = b.atom_features.data_ptr<float>();
+  float* edge_data = b.edge_features.data_ptr<float>();
+  float* count_data = counts.data_ptr<float>();
+  std::int64_t atom_base = 0, edge = 0;
+  for (std::size_t m = 0; m < graphs.size(); ++m) {
+    const chem::MolGraph& g = *graphs[m];
+    for (std::size_t a = 0; a < g.atoms(); ++a) {
+      atom_one_hot(g, a, atom_data + (atom_base + a) * kAtomFeatures);
+      molecule[atom_base + a] = static_cast<std::int64_t>(m);
+    }
+    for (std::size_t bond = 0; bond < g.bonds(); ++bond) {
+      const std::int64_t ends[2] = {g.bond_atoms[2 * bond], g.bond_atoms[2 * bond + 1]};
+      for (int direction = 0; direction < 2; ++direction, ++edge) {
+        const std::int64_t from = atom_base + ends[direction], to = atom_base + ends[1 - direction];
+        float* row = edge_data + edge * kEdgeWidth;
+        std::copy(atom_data + from * kAtomFeatures, atom_data + (from + 1) * kAtomFeatures, row);
+        bond_one_hot(g, bond, row + kAtomFeatures);
+        source[edge] = from;
+        target[edge] = to;
+      }
+    }
+    // A molecule without atoms never reaches a batch; 1 keeps the mean defined regardless.
+    count_data[m] = static_cast<float>(std::max<std::size_t>(g.atoms(), 1));
+    atom_base += static_cast<std::int64_t>(g.atoms());
+  }
+  b.edge_source = int64_tensor(source);
+  b.edge_target = int64_tensor(target);
+  b.atom_molecule = int64_tensor(molecule);
+  b.atom_counts = counts;
+  if (descriptor_count > 0)
+    b.descriptors = torch::from_blob(const_cast<float*>(descriptors.data()),
+                                     {b.molecules, descriptor_count}, torch::kFloat32)
+                        .clone();
+  return b;
+}
+
+DmpnnImpl::DmpnnImpl(const Architecture& architecture, int descriptor_count, int outputs)
+    : architecture_(architecture) {
+  const int h = architecture.hidden;
+  namespace nn = torch::nn;
+  input_ = register_module("W_i", nn::Linear(nn::LinearOptions(kAtomFeatures + kBondFeatures, h).bias(false)));
+  hidden_ = register_module("W_h", nn::Linear(nn::LinearOptions(h, h).bias(false)));
+  output_ = register_module("W_o", nn::Linear(kAtomFeatures + h, h));
+  dropout_ = register_module("dropout", nn::Dropout(architecture.dropout));
+  head_ = nn::Sequential();
+  int width = h + descriptor_count;
+  for (int layer = 0; layer + 1 < architecture.ffn_layers; ++layer) {
+    head_->push_back(nn::Dropout(architecture.dropout));
+    head_->push_back(nn::Linear(width, architecture.ffn_hidden));
+    head_->push_back(nn::ReLU());
+    width = architecture.ffn_hidden;
+  }
+  head_->push_back(nn::Dropout(architecture.dropout));
+  head_->push_back(nn::Linear(width, outputs));
+  register_module("ffn", head_);
+}
+
+torch::Tensor DmpnnImpl::forward(const GraphBatch& b) {
+  const std::int64_t h = architecture_.hidden;
+  const std::int64_t atoms = b.atom_features.size(0), edges = b.edge_features.size(0);
+  // Sums over incoming edges by scatter_add and reads per edge by gather: both are
+  // vectorized on the CPU, unlike index_add_ in LibTorch 1.13.
+  const auto target_index = b.edge_target.unsqueeze(1).expand({edges, h});
+  const auto source_index = b.edge_source.unsqueeze(1).expand({edges, h});
+  auto incoming_sum = [&](const torch::Tensor& message) {
+    return torch::zeros({atoms, h}, message.options()).scatter_add(0, target_index, message);
+  };
+  const torch::Tensor input = input_(b.edge_features);
+  torch::Tensor message = torch::relu(input);
+  for (int step = 1; step < architecture_.depth; ++step) {
+    // Message on u->v: everything arriving at u except what v sent back (edge ^ 1).
+    const torch::Tensor reverse = message.view({-1, 2, h}).flip(1).reshape({-1, h});
+    message = incoming_sum(message).gather(0, source_index) - reverse;
+    message = dropout_(torch::relu(input + hidden_(message)));
+  }
+  const torch::Tensor atom_hidden =
+      dropout_(torch::relu(output_(torch::cat({b.atom_features, incoming_sum(message)}, 1))));
+  const auto molecule_index = b.atom_molecule.unsqueeze(1).expand({atoms, h});
+  torch::Tensor molecule = torch::zeros({b.molecules, h}, atom_hidden.options())
+                               .scatter_add(0, molecule_index, atom_hidden);
+  if (architecture_.aggregation == Aggregation::Mean) molecule = molecule / b.atom_counts;
+  if (architecture_.aggregation == Aggregation::Norm) molecule = molecule / 100.0;
+  if (b.descriptors.defined()) molecule = torch::cat({molecule, b.descriptors}, 1);
+  return head_->forward(molecule);
+}
+
+void initialize_parameters(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : module.parameters()) {
+    if (parameter.dim() == 1)
+      torch::nn::init::zeros_(parameter);
+    else
+      torch::nn::init::xavier_normal_(parameter);
+  }
+}
+
+}  // namespace molsieve::models

@@ -1,0 +1,53 @@
+#pragma once
+// The D-MPNN as a LibTorch module, and the batch of graphs it reads. Internal to models/:
+// this header includes LibTorch, so only models' own sources include it.
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "chem/graph_features.h"
+#include "models/model_card.h"
+
+namespace molsieve::models {
+
+// Chemprop's one-hot atom (133) and bond (14) feature sizes.
+constexpr int kAtomFeatures = 133;
+constexpr int kBondFeatures = 14;
+
+// Graphs of a batch, joined into one disconnected graph. Directed edge 2b runs from the
+// begin to the end atom of bond b and 2b + 1 back, so an edge's reverse is its neighbour.
+struct GraphBatch {
+  torch::Tensor atom_features;  // [atoms, kAtomFeatures]
+  torch::Tensor edge_features;  // [edges, kAtomFeatures + kBondFeatures]: source atom, bond
+  torch::Tensor edge_source;    // [edges] int64
+  torch::Tensor edge_target;    // [edges] int64
+  torch::Tensor atom_molecule;  // [atoms] int64
+  torch::Tensor atom_counts;    // [molecules, 1] float
+  torch::Tensor descriptors;    // [molecules, descriptor count] (scaled) or undefined
+  std::int64_t molecules = 0;
+
+  GraphBatch to(const torch::Device& device) const;
+};
+
+// `descriptors`: kDescriptorCount values per graph, already scaled, or empty.
+GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
+                      const std::vector<float>& descriptors, int descriptor_count);
+
+class DmpnnImpl : public torch::nn::Module {
+ public:
+  DmpnnImpl(const Architecture& architecture, int descriptor_count, int outputs);
+  // Raw outputs (logits for classification, scaled values for regression): [molecules, tasks].
+  torch::Tensor forward(const GraphBatch& batch);
+
+ private:
+  Architecture architecture_;
+  torch::nn::Linear input_{nullptr}, hidden_{nullptr}, output_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Sequential head_{nullptr};
+};
+TORCH_MODULE(Dmpnn);
+
+// Chemprop's initialisation: Xavier-normal weights, zero biases.
+void initialize_parameters(torch::nn::Module& module);
+
+}  // namespace molsieve::models

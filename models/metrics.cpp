@@ -1,0 +1,143 @@
+#include "models/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace molsieve::models {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Average ranks (1-based), ties sharing the mean of their positions.
+std::vector<double> average_ranks(const std::vector<double>& values) {
+  std::vector<std::size_t> order(values.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::vector<double> ranks(values.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && values[order[j + 1]] == values[order[i]]) ++j;
+    const double rank = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (std::size_t k = i; k <= j; ++k) ranks[order[k]] = rank;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+double pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  const double n = static_cast<double>(x.size());
+  const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
+  const double my = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  return (sxx > 0 && syy > 0) ? sxy / std::sqrt(sxx * syy) : kNaN;
+}
+
+}  // namespace
+
+double roc_auc(const std::vector<double>& scores, const std::vector<double>& labels) {
+  const std::vector<double> ranks = average_ranks(scores);
+  double positives = 0, rank_sum = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] > 0.5) {
+      positives += 1;
+      rank_sum += ranks[i];
+    }
+  const double negatives = static_cast<double>(labels.size()) - positives;
+  if (positives == 0 || negatives == 0) return kNaN;
+  return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
+double average_precision(const std::vector<double>& scores, const std::vector<double>& labels) {
+  std::vector<std::size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+  const double positives = static_cast<double>(
+      std::count_if(labels.begin(), labels.end(), [](double y) { return y > 0.5; }));
+  if (positives == 0) return kNaN;
+  // One precision-recall point per distinct score (tied scores form one threshold).
+  double ap = 0, true_positives = 0, previous_recall = 0;
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    for (; j < order.size() && scores[order[j]] == scores[order[i]]; ++j)
+      if (labels[order[j]] > 0.5) true_positives += 1;
+    const double recall = true_positives / positives;
+    const double precision = true_positives / static_cast<double>(j);
+    ap += (recall - previous_recall) * precision;
+    previous_recall = recall;
+    i = j;
+  }
+  return ap;
+}
+
+double brier_score(const std::vector<double>& probabilities, const std::vector<double>& labels) {
+  double sum = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    sum += (probabilities[i] - labels[i]) * (probabilities[i] - labels[i]);
+  return labels.empty() ? kNaN : sum / static_cast<double>(labels.size());
+}
+
+double rmse(const std::vector<double>& predicted, const std::vector<double>& observed) {
+  return std::sqrt(brier_score(predicted, observed));
+}
+
+double mae(const std::vector<double>& predicted, const std::vector<double>& observed) {
+  double sum = 0;
+  for (std::size_t i = 0; i < observed.size(); ++i) sum += std::abs(predicted[i] - observed[i]);
+  return observed.empty() ? kNaN : sum / static_cast<double>(observed.size());
+}
+
+double r_squared(const std::vector<double>& predicted, const std::vector<double>& observed) {
+  if (observed.empty()) return kNaN;
+  const double mean = std::accumulate(observed.begin(), observed.end(), 0.0) /
+                      static_cast<double>(observed.size());
+  double residual = 0, total = 0;
+  for (std::size_t i = 0; i < observed.size(); ++i) {
+    residual += (observed[i] - predicted[i]) * (observed[i] - predicted[i]);
+    total += (observed[i] - mean) * (observed[i] - mean);
+  }
+  return total > 0 ? 1.0 - residual / total : kNaN;
+}
+
+double spearman(const std::vector<double>& predicted, const std::vector<double>& observed) {
+  if (observed.size() < 2) return kNaN;
+  return pearson(average_ranks(predicted), average_ranks(observed));
+}
+
+std::map<std::string, double> task_metrics(TaskType type, const std::vector<double>& predicted,
+                                           const std::vector<double>& labels) {
+  std::vector<double> p, y;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (!std::isnan(labels[i]) && !std::isnan(predicted[i])) {
+      p.push_back(predicted[i]);
+      y.push_back(labels[i]);
+    }
+  std::map<std::string, double> out;
+  out["count"] = static_cast<double>(y.size());
+  if (type == TaskType::Classification) {
+    out["positives"] = static_cast<double>(std::count(y.begin(), y.end(), 1.0));
+    out["roc_auc"] = roc_auc(p, y);
+    out["pr_auc"] = average_precision(p, y);
+    out["brier"] = brier_score(p, y);
+  } else {
+    out["rmse"] = rmse(p, y);
+    out["mae"] = mae(p, y);
+    out["r2"] = r_squared(p, y);
+    out["spearman"] = spearman(p, y);
+  }
+  for (auto it = out.begin(); it != out.end();) it = std::isnan(it->second) ? out.erase(it) : std::next(it);
+  return out;
+}
+
+const char* selection_metric_name(TaskType type) {
+  return type == TaskType::Classification ? "roc_auc" : "rmse";
+}
+bool higher_is_better(TaskType type) { return type == TaskType::Classification; }
+
+}  // namespace molsieve::models

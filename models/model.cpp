@@ -1,0 +1,242 @@
+#include "models/model.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <unistd.h>
+
+#include "chem/descriptors.h"
+#include "core/error.h"
+#include "core/hdf5_file.h"
+#include "core/timestamp.h"
+#include "models/model_state.h"
+
+namespace molsieve::models {
+namespace {
+
+constexpr const char* kSchema = "molsieve model store";
+constexpr int kSchemaVersion = 1;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string member_group(std::size_t member) { return "/members/" + std::to_string(member); }
+
+void write_doubles(hdf5::File& file, const std::string& path, const std::vector<double>& values) {
+  hdf5::AppendableDataset dataset(file, path, hdf5::Type::Float64, 0, std::max<std::size_t>(values.size(), 1));
+  dataset.append(values);
+}
+
+}  // namespace
+
+int Model::State::descriptor_count() const {
+  return card.architecture.descriptors ? chem::kDescriptorCount : 0;
+}
+
+float scale_descriptor(float value, double mean, double std) {
+  if (!std::isfinite(value)) return 0.0f;
+  return static_cast<float>((value - mean) / (std > 0 ? std : 1.0));
+}
+
+std::vector<float> Model::State::scaled_descriptors(const MoleculeSet& set,
+                                                    const std::vector<std::size_t>& rows) const {
+  std::vector<float> out;
+  if (!card.architecture.descriptors) return out;
+  out.reserve(rows.size() * chem::kDescriptorCount);
+  for (std::size_t row : rows)
+    for (int d = 0; d < chem::kDescriptorCount; ++d)
+      out.push_back(scale_descriptor(set.descriptors[row * chem::kDescriptorCount + d],
+                                     descriptor_mean[d], descriptor_std[d]));
+  return out;
+}
+
+void Model::State::index_training_fingerprints() {
+  const std::size_t words = card.fp_bits / 64;
+  training_library = std::make_unique<kernels::SearchLibrary>(kernels::FingerprintMatrix{
+      training_fingerprints.data(), words ? training_fingerprints.size() / words : 0, words});
+}
+
+std::vector<double> member_predictions(const Model::State& s, Dmpnn member,
+                                       const MoleculeSet& molecules,
+                                       const std::vector<std::size_t>& rows, std::size_t batch_size) {
+  torch::NoGradGuard no_grad;
+  member->eval();
+  const std::size_t tasks = s.card.tasks.size();
+  batch_size = std::max<std::size_t>(batch_size, 1);
+  std::vector<double> out;
+  out.reserve(rows.size() * tasks);
+  for (std::size_t first = 0; first < rows.size(); first += batch_size) {
+    const std::vector<std::size_t> batch_rows(rows.begin() + first,
+                                              rows.begin() + std::min(rows.size(), first + batch_size));
+    std::vector<const chem::MolGraph*> graphs;
+    for (std::size_t row : batch_rows) graphs.push_back(&molecules.graphs[row]);
+    const GraphBatch batch =
+        make_batch(graphs, s.scaled_descriptors(molecules, batch_rows), s.descriptor_count()).to(s.device);
+    torch::Tensor y = member->forward(batch);
+    if (s.card.task_type == TaskType::Classification) y = torch::sigmoid(y);
+    y = y.to(torch::kCPU, torch::kFloat64).contiguous();
+    const double* values = y.data_ptr<double>();
+    for (std::size_t i = 0; i < batch_rows.size(); ++i)
+      for (std::size_t t = 0; t < tasks; ++t) {
+        const double v = values[i * tasks + t];
+        out.push_back(s.card.task_type == TaskType::Regression ? v * s.target_std[t] + s.target_mean[t] : v);
+      }
+  }
+  return out;
+}
+
+void set_compute_threads(unsigned threads) { torch::set_num_threads(static_cast<int>(std::max(threads, 1u))); }
+
+bool torch_cuda_available(std::string* reason) {
+  if (torch::cuda::is_available()) return true;
+  if (reason) *reason = "this LibTorch has no CUDA support or sees no CUDA device";
+  return false;
+}
+
+Model::Model() : state_(std::make_unique<State>()) {}
+Model::Model(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Model::~Model() = default;
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+
+const ModelCard& Model::card() const { return state_->card; }
+ModelCard& Model::card() { return state_->card; }
+
+std::string Model::use_device(const std::string& device) {
+  std::string reason;
+  const bool cuda = torch_cuda_available(&reason);
+  if (device != "auto" && device != "cpu" && device != "cuda")
+    throw Error("unknown device '" + device + "' (choose auto, cpu or cuda)");
+  if (device == "cuda" && !cuda) throw Error("--device cuda: " + reason);
+  const bool use_cuda = cuda && device != "cpu";
+  state_->device = use_cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  for (auto& member : state_->members) member->to(state_->device);
+  if (use_cuda) return "cuda";
+  return device == "cpu" ? "cpu (asked for)" : "cpu (" + reason + ")";
+}
+
+Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& options) const {
+  const State& s = *state_;
+  const std::size_t tasks = s.card.tasks.size(), members = s.members.size();
+  Predictions out;
+  out.rows = molecules.size();
+  out.tasks = tasks;
+  out.mean.assign(out.rows * tasks, kNaN);
+  out.std.assign(out.rows * tasks, kNaN);
+  out.nearest_training_similarity.assign(out.rows, kNaN);
+  const std::vector<std::size_t> rows = molecules.valid_rows();
+  if (rows.empty()) return out;
+  if (molecules.fingerprint_words * 64 != s.card.fp_bits)
+    throw Error("molecules have " + std::to_string(molecules.fingerprint_words * 64) +
+                "-bit fingerprints; the model's applicability domain uses " +
+                std::to_string(s.card.fp_bits));
+
+  std::vector<std::vector<double>> outputs;
+  for (const auto& member : s.members)
+    outputs.push_back(member_predictions(s, member, molecules, rows, options.batch_size));
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    for (std::size_t t = 0; t < tasks; ++t) {
+      double sum = 0;
+      for (std::size_t m = 0; m < members; ++m) sum += outputs[m][i * tasks + t];
+      const double mean = sum / static_cast<double>(members);
+      double squares = 0;
+      for (std::size_t m = 0; m < members; ++m)
+        squares += (outputs[m][i * tasks + t] - mean) * (outputs[m][i * tasks + t] - mean);
+      out.mean[rows[i] * tasks + t] = mean;
+      out.std[rows[i] * tasks + t] = std::sqrt(squares / static_cast<double>(members));
+    }
+
+  std::vector<std::uint64_t> valid_fingerprints;
+  const std::size_t words = molecules.fingerprint_words;
+  for (std::size_t row : rows)
+    valid_fingerprints.insert(valid_fingerprints.end(), molecules.fingerprints.begin() + row * words,
+                              molecules.fingerprints.begin() + (row + 1) * words);
+  const auto nearest = kernels::nearest_reference(
+      kernels::Backend::Cpu, {valid_fingerprints.data(), rows.size(), words}, *s.training_library,
+      kernels::Metric{});
+  for (std::size_t i = 0; i < rows.size(); ++i) out.nearest_training_similarity[rows[i]] = nearest[i].score;
+  return out;
+}
+
+void Model::save(const std::string& path) const {
+  const State& s = *state_;
+  const std::string partial = path + ".partial-" + std::to_string(getpid());
+  try {
+    hdf5::File file(partial, hdf5::File::Mode::Create);
+    file.set_attribute("/", "schema", std::string(kSchema));
+    file.set_attribute("/", "schema_version", static_cast<std::int64_t>(kSchemaVersion));
+    file.set_attribute("/", "card", card_to_json(s.card));
+    for (std::size_t m = 0; m < s.members.size(); ++m) {
+      for (const auto& parameter : s.members[m]->named_parameters()) {
+        const torch::Tensor value = parameter.value().detach().to(torch::kCPU).contiguous();
+        const std::uint64_t width = value.dim() == 2 ? static_cast<std::uint64_t>(value.size(1)) : 0;
+        const std::uint64_t rows = static_cast<std::uint64_t>(value.size(0));
+        hdf5::AppendableDataset dataset(file, member_group(m) + "/" + parameter.key(),
+                                        hdf5::Type::Float32, width, rows);
+        dataset.append_raw(value.data_ptr<float>(), rows);
+      }
+    }
+    write_doubles(file, "/scaling/target_mean", s.target_mean);
+    write_doubles(file, "/scaling/target_std", s.target_std);
+    write_doubles(file, "/scaling/descriptor_mean", s.descriptor_mean);
+    write_doubles(file, "/scaling/descriptor_std", s.descriptor_std);
+    const std::uint64_t words = s.card.fp_bits / 64;
+    hdf5::AppendableDataset fingerprints(file, "/applicability/training_fingerprints",
+                                         hdf5::Type::UInt64, words, 1024);
+    fingerprints.append(s.training_fingerprints);
+    file.set_attribute("/", "complete", static_cast<std::int64_t>(1));
+  } catch (...) {
+    std::remove(partial.c_str());
+    throw;
+  }
+  if (std::rename(partial.c_str(), path.c_str()) != 0) {
+    std::remove(partial.c_str());
+    throw Error(path + ": cannot write the model store");
+  }
+}
+
+Model Model::load(const std::string& path) {
+  if (access(path.c_str(), R_OK) != 0) throw Error(path + ": cannot open the model store");
+  if (!hdf5::is_hdf5_file(path)) throw Error(path + ": not an HDF5 model store");
+  hdf5::File file(path, hdf5::File::Mode::ReadOnly);
+  if (!file.has_attribute("/", "schema") || file.string_attribute("/", "schema") != kSchema)
+    throw Error(path + ": not a molsieve model store");
+  if (file.int_attribute("/", "schema_version") != kSchemaVersion)
+    throw Error(path + ": model store schema version " +
+                std::to_string(file.int_attribute("/", "schema_version")) + ", this molsieve reads " +
+                std::to_string(kSchemaVersion));
+  if (!file.has_attribute("/", "complete")) throw Error(path + ": model store is incomplete");
+  auto state = std::make_unique<State>();
+  State& s = *state;
+  s.card = card_from_json(file.string_attribute("/", "card"), path);
+  s.target_mean = file.read<double>("/scaling/target_mean");
+  s.target_std = file.read<double>("/scaling/target_std");
+  s.descriptor_mean = file.read<double>("/scaling/descriptor_mean");
+  s.descriptor_std = file.read<double>("/scaling/descriptor_std");
+  const std::size_t tasks = s.card.tasks.size();
+  if (s.card.task_type == TaskType::Regression && (s.target_mean.size() != tasks || s.target_std.size() != tasks))
+    throw Error(path + ": /scaling/target_mean and target_std need one value per task");
+  if (s.card.architecture.descriptors &&
+      (s.descriptor_mean.size() != chem::kDescriptorCount || s.descriptor_std.size() != chem::kDescriptorCount))
+    throw Error(path + ": /scaling/descriptor_mean and descriptor_std need " +
+                std::to_string(chem::kDescriptorCount) + " values");
+  s.training_fingerprints = file.read<std::uint64_t>("/applicability/training_fingerprints");
+  torch::NoGradGuard no_grad;
+  for (unsigned m = 0; m < s.card.ensemble; ++m) {
+    Dmpnn member(s.card.architecture, s.descriptor_count(), static_cast<int>(tasks));
+    for (auto& parameter : member->named_parameters()) {
+      const std::string dataset = member_group(m) + "/" + parameter.key();
+      if (!file.exists(dataset)) throw Error(path + ": missing weights " + dataset);
+      std::vector<std::uint64_t> shape;
+      std::vector<float> values = file.read<float>(dataset, &shape);
+      std::vector<std::int64_t> expected(parameter.value().sizes().begin(), parameter.value().sizes().end());
+      if (std::vector<std::int64_t>(shape.begin(), shape.end()) != expected)
+        throw Error(path + ": " + dataset + " has the wrong shape for the model card's architecture");
+      parameter.value().copy_(
+          torch::from_blob(values.data(), parameter.value().sizes(), torch::kFloat32));
+    }
+    s.members.push_back(member);
+  }
+  s.index_training_fingerprints();
+  return Model(std::move(state));
+}
+
+}  // namespace molsieve::models

@@ -1,0 +1,63 @@
+#pragma once
+// A trained model: an ensemble of D-MPNNs with its card, target and descriptor scaling and
+// training-set fingerprints (for the applicability domain). Saved to and loaded from the
+// HDF5 model store (docs/models.md); LibTorch stays behind this header.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/model_card.h"
+#include "models/molecule_set.h"
+
+namespace molsieve::models {
+
+struct Predictions {
+  std::size_t rows = 0, tasks = 0;
+  // rows x tasks: ensemble mean (probability, or value in the training units) and standard
+  // deviation over members (population; 0 for one member). NaN for invalid rows.
+  std::vector<double> mean, std;
+  // Tanimoto similarity to the nearest training molecule; NaN for invalid rows.
+  std::vector<double> nearest_training_similarity;
+  double value(std::size_t row, std::size_t task) const { return mean[row * tasks + task]; }
+};
+
+struct PredictOptions {
+  std::size_t batch_size = 256;
+};
+
+class Model {
+ public:
+  Model();
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+
+  // Throws molsieve::Error naming the file for anything that is not a complete model store.
+  static Model load(const std::string& path);
+  // Written under a temporary name and renamed into place.
+  void save(const std::string& path) const;
+
+  const ModelCard& card() const;
+  ModelCard& card();
+  // "auto", "cpu" or "cuda"; returns what was chosen and why. Throws when "cuda" is asked
+  // for and LibTorch has no CUDA device.
+  std::string use_device(const std::string& device);
+
+  Predictions predict(const MoleculeSet& molecules, const PredictOptions& options = {}) const;
+
+  // For training and the model store: the implementation behind this interface.
+  struct State;
+  explicit Model(std::unique_ptr<State> state);
+  State& state() const { return *state_; }
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+// Threads LibTorch uses for one forward or backward pass (its intra-op pool).
+void set_compute_threads(unsigned threads);
+
+// Whether this build's LibTorch can reach a CUDA device, and why not.
+bool torch_cuda_available(std::string* reason);
+
+}  // namespace molsieve::models

@@ -1,0 +1,174 @@
+#include "models/model_card.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace molsieve::models {
+namespace {
+
+template <typename Enum>
+Enum parse_choice(const std::string& text, const char* what,
+                  const std::vector<std::pair<const char*, Enum>>& choices) {
+  std::string known;
+  for (const auto& [name, value] : choices) {
+    if (text == name) return value;
+    known += (known.empty() ? "" : ", ") + std::string(name);
+  }
+  throw Error("unknown " + std::string(what) + " '" + text + "' (choose " + known + ")");
+}
+
+const std::vector<std::pair<const char*, TaskType>> kTaskTypes = {
+    {"classification", TaskType::Classification}, {"regression", TaskType::Regression}};
+const std::vector<std::pair<const char*, Aggregation>> kAggregations = {
+    {"mean", Aggregation::Mean}, {"sum", Aggregation::Sum}, {"norm", Aggregation::Norm}};
+const std::vector<std::pair<const char*, SplitKind>> kSplits = {
+    {"random", SplitKind::Random}, {"scaffold", SplitKind::Scaffold}};
+
+template <typename Enum>
+std::string choice_name(Enum value, const std::vector<std::pair<const char*, Enum>>& choices) {
+  for (const auto& [name, v] : choices)
+    if (v == value) return name;
+  return "?";
+}
+
+}  // namespace
+
+TaskType parse_task_type(const std::string& text) { return parse_choice(text, "task type", kTaskTypes); }
+Aggregation parse_aggregation(const std::string& text) {
+  return parse_choice(text, "aggregation", kAggregations);
+}
+SplitKind parse_split(const std::string& text) { return parse_choice(text, "split", kSplits); }
+std::string task_type_name(TaskType type) { return choice_name(type, kTaskTypes); }
+std::string aggregation_name(Aggregation aggregation) {
+  return choice_name(aggregation, kAggregations);
+}
+std::string split_name(SplitKind split) { return choice_name(split, kSplits); }
+
+std::string card_to_json(const ModelCard& card) {
+  using nlohmann::json;
+  const Architecture& a = card.architecture;
+  json j;
+  j["name"] = card.name;
+  j["task_type"] = task_type_name(card.task_type);
+  j["tasks"] = card.tasks;
+  j["task_weights"] = card.task_weights;
+  j["architecture"] = {{"model", "D-MPNN (directed message passing on bonds, Yang et al. 2019)"},
+                       {"hidden", a.hidden},
+                       {"depth", a.depth},
+                       {"aggregation", aggregation_name(a.aggregation)},
+                       {"dropout", a.dropout},
+                       {"ffn_hidden", a.ffn_hidden},
+                       {"ffn_layers", a.ffn_layers},
+                       {"descriptors", a.descriptors},
+                       {"ensemble", card.ensemble}};
+  j["featurizer"] = {{"graph_featurizer_version", card.graph_featurizer_version},
+                     {"standardize", card.standardize},
+                     {"fp_radius", card.fp_radius},
+                     {"fp_bits", card.fp_bits}};
+  j["training"] = {{"data", card.training_data},
+                   {"data_sha256", card.training_sha256},
+                   {"smiles_column", card.smiles_column},
+                   {"rows", card.training_rows},
+                   {"invalid_rows", card.training_invalid},
+                   {"split", split_name(card.split)},
+                   {"split_sizes", card.split_sizes},
+                   {"split_counts", card.split_counts},
+                   {"seed", card.seed},
+                   {"epochs", card.epochs},
+                   {"batch_size", card.batch_size},
+                   {"init_lr", card.init_lr},
+                   {"max_lr", card.max_lr},
+                   {"final_lr", card.final_lr},
+                   {"warmup_epochs", card.warmup_epochs},
+                   {"patience", card.patience},
+                   {"best_epochs", card.best_epochs},
+                   {"selection_metric", card.selection_metric},
+                   {"seconds", card.training_seconds},
+                   {"command", card.command}};
+  j["metrics"] = {{"validation", card.validation_metrics}, {"test", card.test_metrics}};
+  j["applicability_domain"] = {
+      {"measure", "Tanimoto similarity to the nearest training molecule (Morgan fingerprints)"},
+      {"threshold", card.domain_threshold},
+      {"training_nearest_neighbour_quantiles", card.training_similarity_quantiles}};
+  j["intended_use"] = card.intended_use;
+  j["limitations"] = card.limitations;
+  j["tool_version"] = card.tool_version;
+  j["created"] = card.created;
+  return j.dump(2);
+}
+
+ModelCard card_from_json(const std::string& text, const std::string& source) {
+  using nlohmann::json;
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(source + ": model card is not valid JSON: " + e.what());
+  }
+  ModelCard card;
+  std::string key;
+  try {
+    auto at = [&](const json& object, const char* name) -> const json& {
+      key = name;
+      return object.at(name);
+    };
+    card.name = at(j, "name").get<std::string>();
+    card.task_type = parse_task_type(at(j, "task_type").get<std::string>());
+    card.tasks = at(j, "tasks").get<std::vector<std::string>>();
+    card.task_weights = at(j, "task_weights").get<std::vector<double>>();
+    const json& a = at(j, "architecture");
+    card.architecture.hidden = at(a, "hidden").get<int>();
+    card.architecture.depth = at(a, "depth").get<int>();
+    card.architecture.aggregation = parse_aggregation(at(a, "aggregation").get<std::string>());
+    card.architecture.dropout = at(a, "dropout").get<double>();
+    card.architecture.ffn_hidden = at(a, "ffn_hidden").get<int>();
+    card.architecture.ffn_layers = at(a, "ffn_layers").get<int>();
+    card.architecture.descriptors = at(a, "descriptors").get<bool>();
+    card.ensemble = at(a, "ensemble").get<unsigned>();
+    const json& f = at(j, "featurizer");
+    card.graph_featurizer_version = at(f, "graph_featurizer_version").get<int>();
+    card.standardize = at(f, "standardize").get<bool>();
+    card.fp_radius = at(f, "fp_radius").get<unsigned>();
+    card.fp_bits = at(f, "fp_bits").get<unsigned>();
+    const json& t = at(j, "training");
+    card.training_data = at(t, "data").get<std::string>();
+    card.training_sha256 = at(t, "data_sha256").get<std::string>();
+    card.smiles_column = at(t, "smiles_column").get<std::string>();
+    card.training_rows = at(t, "rows").get<std::uint64_t>();
+    card.training_invalid = at(t, "invalid_rows").get<std::uint64_t>();
+    card.split = parse_split(at(t, "split").get<std::string>());
+    card.split_sizes = at(t, "split_sizes").get<std::vector<double>>();
+    card.split_counts = at(t, "split_counts").get<std::vector<std::uint64_t>>();
+    card.seed = at(t, "seed").get<std::uint64_t>();
+    card.epochs = at(t, "epochs").get<int>();
+    card.batch_size = at(t, "batch_size").get<int>();
+    card.init_lr = at(t, "init_lr").get<double>();
+    card.max_lr = at(t, "max_lr").get<double>();
+    card.final_lr = at(t, "final_lr").get<double>();
+    card.warmup_epochs = at(t, "warmup_epochs").get<double>();
+    card.patience = at(t, "patience").get<int>();
+    card.best_epochs = at(t, "best_epochs").get<std::vector<int>>();
+    card.selection_metric = at(t, "selection_metric").get<std::string>();
+    card.training_seconds = at(t, "seconds").get<double>();
+    card.command = at(t, "command").get<std::string>();
+    const json& m = at(j, "metrics");
+    card.validation_metrics = at(m, "validation").get<TaskMetrics>();
+    card.test_metrics = at(m, "test").get<TaskMetrics>();
+    const json& d = at(j, "applicability_domain");
+    card.domain_threshold = at(d, "threshold").get<double>();
+    card.training_similarity_quantiles =
+        at(d, "training_nearest_neighbour_quantiles").get<std::map<std::string, double>>();
+    card.intended_use = at(j, "intended_use").get<std::string>();
+    card.limitations = at(j, "limitations").get<std::string>();
+    card.tool_version = at(j, "tool_version").get<std::string>();
+    card.created = at(j, "created").get<std::string>();
+  } catch (const json::exception& e) {
+    throw Error(source + ": model card key '" + key + "': " + e.what());
+  }
+  if (card.tasks.empty() || card.task_weights.size() != card.tasks.size())
+    throw Error(source + ": model card key 'tasks': empty or not matching 'task_weights'");
+  return card;
+}
+
+}  // namespace molsieve::models

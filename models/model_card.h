@@ -1,0 +1,88 @@
+#pragma once
+// What a trained model is and how it was made: architecture, tasks, featurizer, training
+// data and split, metrics, intended use and limits. Stored as JSON in the model store
+// (readable with h5dump) and written back unchanged on load.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace molsieve::models {
+
+enum class TaskType { Classification, Regression };
+enum class Aggregation { Mean, Sum, Norm };
+enum class SplitKind { Random, Scaffold };
+
+TaskType parse_task_type(const std::string& text);
+Aggregation parse_aggregation(const std::string& text);
+SplitKind parse_split(const std::string& text);
+std::string task_type_name(TaskType type);
+std::string aggregation_name(Aggregation aggregation);
+std::string split_name(SplitKind split);
+
+// The D-MPNN (Yang et al. 2019) and its feed-forward head; defaults are Chemprop's.
+struct Architecture {
+  int hidden = 300;
+  int depth = 3;
+  Aggregation aggregation = Aggregation::Mean;
+  double dropout = 0.0;
+  int ffn_hidden = 300;
+  int ffn_layers = 2;
+  bool descriptors = false;  // the store's molecule descriptors as extra head inputs
+};
+
+// metric name -> value, per task name.
+using TaskMetrics = std::map<std::string, std::map<std::string, double>>;
+
+struct ModelCard {
+  std::string name;
+  TaskType task_type = TaskType::Classification;
+  std::vector<std::string> tasks;
+  std::vector<double> task_weights;
+  Architecture architecture;
+  unsigned ensemble = 1;
+
+  // Featurization the model expects (a library store must match it).
+  int graph_featurizer_version = 0;
+  bool standardize = true;
+  unsigned fp_radius = 2;
+  unsigned fp_bits = 2048;
+
+  // Training.
+  std::string training_data;  // file name as given
+  std::string training_sha256;
+  std::string smiles_column;
+  std::uint64_t training_rows = 0;    // rows in the file
+  std::uint64_t training_invalid = 0;  // rows RDKit could not read (left out)
+  SplitKind split = SplitKind::Random;
+  std::vector<double> split_sizes;
+  std::vector<std::uint64_t> split_counts;  // train, validation, test molecules
+  std::uint64_t seed = 0;
+  int epochs = 0;
+  int batch_size = 0;
+  double init_lr = 0, max_lr = 0, final_lr = 0, warmup_epochs = 0;
+  int patience = 0;
+  std::vector<int> best_epochs;  // per ensemble member
+  std::string selection_metric;  // validation metric that chose the best epoch
+  TaskMetrics validation_metrics;
+  TaskMetrics test_metrics;
+  double training_seconds = 0;
+  std::string command;
+  std::string tool_version;
+  std::string created;
+
+  // Applicability domain: Tanimoto similarity of a molecule to its nearest training molecule.
+  // Training molecules' own nearest-other-molecule similarities give the reference quantiles;
+  // predictions below `domain_threshold` are flagged as outside the domain.
+  double domain_threshold = 0;
+  std::map<std::string, double> training_similarity_quantiles;
+
+  std::string intended_use;
+  std::string limitations;
+};
+
+std::string card_to_json(const ModelCard& card);
+// `source` names the file for error messages.
+ModelCard card_from_json(const std::string& json, const std::string& source);
+
+}  // namespace molsieve::models

@@ -1,0 +1,37 @@
+#pragma once
+// Model::State: what a trained model holds. Internal to models/ (includes LibTorch).
+#include <memory>
+#include <vector>
+
+#include "kernels/similarity_search.h"
+#include "models/dmpnn.h"
+#include "models/model.h"
+
+namespace molsieve::models {
+
+struct Model::State {
+  ModelCard card;
+  std::vector<Dmpnn> members;
+  std::vector<double> target_mean, target_std;          // regression: per task
+  std::vector<double> descriptor_mean, descriptor_std;  // with architecture.descriptors
+  std::vector<std::uint64_t> training_fingerprints;     // rows x fp_bits / 64
+  torch::Device device = torch::kCPU;
+  std::unique_ptr<kernels::SearchLibrary> training_library;  // view of training_fingerprints
+
+  int descriptor_count() const;
+  // Scaled descriptor inputs for the given rows (empty without descriptors).
+  std::vector<float> scaled_descriptors(const MoleculeSet& set,
+                                        const std::vector<std::size_t>& rows) const;
+  void index_training_fingerprints();
+};
+
+// One member's outputs for `rows` (probabilities, or values in the training units): row-major
+// rows x tasks. Evaluation mode, no gradients.
+std::vector<double> member_predictions(const Model::State& state, Dmpnn member,
+                                       const MoleculeSet& molecules,
+                                       const std::vector<std::size_t>& rows, std::size_t batch_size);
+
+// Descriptor values fed to the network: standardized, with NaN and infinities as 0 (the mean).
+float scale_descriptor(float value, double mean, double std);
+
+}  // namespace molsieve::models

@@ -1,0 +1,152 @@
+#include "models/molecule_set.h"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "chem/alerts.h"
+#include "chem/library_store.h"
+#include "chem/qed.h"
+#include "core/error.h"
+#include "core/hdf5_file.h"
+
+namespace molsieve::models {
+
+std::vector<std::size_t> MoleculeSet::valid_rows() const {
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < size(); ++i)
+    if (valid(i)) rows.push_back(i);
+  return rows;
+}
+
+struct MoleculeFeaturizer::Parts {
+  chem::FeaturizerOptions options;
+  chem::AlertCatalog alerts;
+  chem::Qed qed;
+  mutable tbb::enumerable_thread_specific<std::unique_ptr<chem::Featurizer>> featurizers;
+};
+
+MoleculeFeaturizer::MoleculeFeaturizer(const chem::FeaturizerOptions& options)
+    : parts_(std::make_unique<Parts>()) {
+  parts_->options = options;
+}
+MoleculeFeaturizer::~MoleculeFeaturizer() = default;
+
+MoleculeSet MoleculeFeaturizer::featurize(std::vector<chem::InputRecord> records) const {
+  const std::size_t n = records.size();
+  std::vector<chem::FeaturizedMolecule> done(n);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16), [&](const auto& range) {
+    auto& featurizer = parts_->featurizers.local();
+    if (!featurizer)
+      featurizer = std::make_unique<chem::Featurizer>(parts_->options, parts_->alerts, parts_->qed);
+    for (std::size_t i = range.begin(); i < range.end(); ++i)
+      done[i] = featurizer->featurize(std::move(records[i]));
+  });
+  MoleculeSet set;
+  set.fingerprint_words = parts_->options.fp_bits / 64;
+  set.fingerprints.assign(n * set.fingerprint_words, 0);
+  set.descriptors.resize(n * chem::kDescriptorCount);
+  for (std::size_t i = 0; i < n; ++i) {
+    chem::FeaturizedMolecule& m = done[i];
+    set.ids.push_back(std::move(m.id));
+    set.input_smiles.push_back(std::move(m.input_smiles));
+    set.smiles.push_back(std::move(m.smiles));
+    set.errors.push_back(m.ok() ? std::string() : (m.error.empty() ? "invalid molecule" : m.error));
+    set.graphs.push_back(std::move(m.graph));
+    for (int d = 0; d < chem::kDescriptorCount; ++d)
+      set.descriptors[i * chem::kDescriptorCount + d] = static_cast<float>(m.descriptors.values[d]);
+    if (m.ok())
+      std::copy(m.fingerprint.begin(), m.fingerprint.end(),
+                set.fingerprints.begin() + i * set.fingerprint_words);
+  }
+  return set;
+}
+
+namespace {
+
+double parse_label(const std::string& text, const std::string& location, const std::string& column) {
+  if (text.empty()) return std::numeric_limits<double>::quiet_NaN();
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(value))
+    throw Error(location + ": column '" + column + "': '" + text + "' is not a number");
+  return value;
+}
+
+}  // namespace
+
+MoleculeSet read_labelled_file(const std::string& path, const std::string& smiles_column,
+                               const std::vector<std::string>& targets) {
+  const chem::FileFormat format = chem::format_of(path);
+  if (format != chem::FileFormat::Csv && format != chem::FileFormat::Tsv)
+    throw Error(path + ": labelled data must be a .csv or .tsv file with a header");
+  chem::ReaderOptions options;
+  options.smiles_column = smiles_column;
+  chem::MoleculeReader reader({path}, options);
+  std::vector<chem::InputRecord> records;
+  while (reader.next_batch(records, 4096)) {
+  }
+  std::vector<double> labels(records.size() * targets.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto& properties = records[i].properties;
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+      auto it = std::find_if(properties.begin(), properties.end(),
+                             [&](const auto& p) { return p.first == targets[t]; });
+      if (it == properties.end()) throw Error(path + ": no column '" + targets[t] + "'");
+      labels[i * targets.size() + t] = parse_label(it->second, records[i].location, targets[t]);
+    }
+  }
+  if (records.empty()) throw Error(path + ": no data rows");
+  MoleculeSet set = MoleculeFeaturizer().featurize(std::move(records));
+  set.labels = std::move(labels);
+  set.tasks = targets.size();
+  return set;
+}
+
+MoleculeSet read_store_rows(const chem::LibraryReader& store, std::uint64_t first,
+                            std::uint64_t count) {
+  const hdf5::File& file = store.file();
+  MoleculeSet set;
+  set.ids = file.read_string_rows("/molecules/id", first, count);
+  set.input_smiles = file.read_string_rows("/molecules/input_smiles", first, count);
+  set.smiles = file.read_string_rows("/molecules/smiles", first, count);
+  set.errors = file.read_string_rows("/molecules/error", first, count);
+  const auto status = file.read_rows<std::int8_t>("/molecules/status", first, count);
+  for (std::size_t i = 0; i < count; ++i)
+    if (status[i] != 0 && set.errors[i].empty()) set.errors[i] = "invalid molecule";
+  set.fingerprint_words = store.fingerprint_words();
+  set.fingerprints = store.fingerprints(first, count);
+  set.descriptors.resize(count * chem::kDescriptorCount);
+  for (int d = 0; d < chem::kDescriptorCount; ++d) {
+    const auto values =
+        file.read_rows<double>(std::string("/descriptors/") + chem::descriptor_names()[d], first, count);
+    for (std::size_t i = 0; i < count; ++i)
+      set.descriptors[i * chem::kDescriptorCount + d] = static_cast<float>(values[i]);
+  }
+  const auto atom_offsets = file.read_rows<std::int64_t>("/graphs/atom_offsets", first, count + 1);
+  const auto bond_offsets = file.read_rows<std::int64_t>("/graphs/bond_offsets", first, count + 1);
+  const std::uint64_t atom_first = atom_offsets.front(), atoms = atom_offsets.back() - atom_first;
+  const std::uint64_t bond_first = bond_offsets.front(), bonds = bond_offsets.back() - bond_first;
+  const auto atom_features = file.read_rows<std::int8_t>("/graphs/atom_features", atom_first, atoms);
+  const auto atom_mass = file.read_rows<float>("/graphs/atom_mass", atom_first, atoms);
+  const auto bond_features = file.read_rows<std::int8_t>("/graphs/bond_features", bond_first, bonds);
+  const auto bond_atoms = file.read_rows<std::int32_t>("/graphs/bond_atoms", bond_first, bonds);
+  set.graphs.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    chem::MolGraph& g = set.graphs[i];
+    const std::size_t a0 = atom_offsets[i] - atom_first, a1 = atom_offsets[i + 1] - atom_first;
+    const std::size_t b0 = bond_offsets[i] - bond_first, b1 = bond_offsets[i + 1] - bond_first;
+    g.atom_features.assign(atom_features.begin() + a0 * chem::kAtomColumns,
+                           atom_features.begin() + a1 * chem::kAtomColumns);
+    g.atom_mass.assign(atom_mass.begin() + a0, atom_mass.begin() + a1);
+    g.bond_features.assign(bond_features.begin() + b0 * chem::kBondColumns,
+                           bond_features.begin() + b1 * chem::kBondColumns);
+    g.bond_atoms.assign(bond_atoms.begin() + 2 * b0, bond_atoms.begin() + 2 * b1);
+  }
+  return set;
+}
+
+}  // namespace molsieve::models

@@ -1,0 +1,61 @@
+#pragma once
+// Molecules as the models see them: graph, descriptors and fingerprint per input row, in
+// input order, with invalid rows kept (and marked) so predictions line up with the input.
+// Made by featurizing records (molecule files) or by reading rows of a library store,
+// which is not featurized again.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chem/featurizer.h"
+#include "chem/molecule_reader.h"
+
+namespace molsieve::chem { class LibraryReader; }
+
+namespace molsieve::models {
+
+struct MoleculeSet {
+  std::vector<std::string> ids;
+  std::vector<std::string> input_smiles;
+  std::vector<std::string> smiles;  // standardized; empty when invalid
+  std::vector<std::string> errors;  // empty when valid
+  std::vector<chem::MolGraph> graphs;
+  std::vector<float> descriptors;              // size() x chem::kDescriptorCount
+  std::vector<std::uint64_t> fingerprints;     // size() x fingerprint_words
+  unsigned fingerprint_words = 0;
+  std::vector<double> labels;                  // size() x tasks, NaN when missing
+  std::size_t tasks = 0;
+
+  std::size_t size() const { return ids.size(); }
+  bool valid(std::size_t row) const { return errors[row].empty(); }
+  std::vector<std::size_t> valid_rows() const;
+  double label(std::size_t row, std::size_t task) const { return labels[row * tasks + task]; }
+};
+
+// Featurizes records with the library's featurizer (standardization, descriptors, Morgan
+// fingerprint, graph) on all threads of the current oneTBB arena, keeping input order.
+class MoleculeFeaturizer {
+ public:
+  explicit MoleculeFeaturizer(const chem::FeaturizerOptions& options = {});
+  ~MoleculeFeaturizer();
+  MoleculeFeaturizer(const MoleculeFeaturizer&) = delete;
+  MoleculeFeaturizer& operator=(const MoleculeFeaturizer&) = delete;
+  MoleculeSet featurize(std::vector<chem::InputRecord> records) const;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+// A training or evaluation table: the SMILES column and one numeric column per target
+// (empty cells are missing labels). Throws molsieve::Error naming the file and column when
+// a target column is absent, or the file, line and column of a value that is not a number.
+MoleculeSet read_labelled_file(const std::string& path, const std::string& smiles_column,
+                               const std::vector<std::string>& targets);
+
+// Rows [first, first + count) of a library store.
+MoleculeSet read_store_rows(const chem::LibraryReader& store, std::uint64_t first,
+                            std::uint64_t count);
+
+}  // namespace molsieve::models

@@ -1,0 +1,72 @@
+#include "models/splits.h"
+
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "core/error.h"
+
+namespace molsieve::models {
+
+template <typename T>
+void seeded_shuffle(std::vector<T>& values, std::uint64_t seed) {
+  std::mt19937_64 engine(seed);
+  for (std::size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[engine() % i]);
+}
+template void seeded_shuffle(std::vector<std::size_t>&, std::uint64_t);
+template void seeded_shuffle(std::vector<std::vector<std::size_t>>&, std::uint64_t);
+
+void check_split_sizes(const std::vector<double>& sizes) {
+  double sum = 0;
+  for (double s : sizes) {
+    if (!(s >= 0 && s <= 1)) throw Error("--split-sizes: each fraction must be in [0, 1]");
+    sum += s;
+  }
+  if (sizes.size() != 3 || std::abs(sum - 1.0) > 1e-6 || sizes[0] <= 0)
+    throw Error("--split-sizes: give train,validation,test fractions summing to 1 (e.g. 0.8,0.1,0.1)");
+}
+
+Split random_split(const std::vector<std::size_t>& rows, const std::vector<double>& sizes,
+                   std::uint64_t seed) {
+  check_split_sizes(sizes);
+  std::vector<std::size_t> order = rows;
+  seeded_shuffle(order, seed);
+  const auto train_end = static_cast<std::size_t>(sizes[0] * static_cast<double>(order.size()));
+  const auto validation_end =
+      static_cast<std::size_t>((sizes[0] + sizes[1]) * static_cast<double>(order.size()));
+  Split split;
+  split.train.assign(order.begin(), order.begin() + train_end);
+  split.validation.assign(order.begin() + train_end, order.begin() + validation_end);
+  split.test.assign(order.begin() + validation_end, order.end());
+  return split;
+}
+
+Split scaffold_split(const std::vector<std::size_t>& rows, const std::vector<std::string>& scaffolds,
+                     const std::vector<double>& sizes, std::uint64_t seed) {
+  check_split_sizes(sizes);
+  const double n = static_cast<double>(rows.size());
+  const auto train_size = static_cast<std::size_t>(sizes[0] * n);
+  const auto validation_size = static_cast<std::size_t>(sizes[1] * n);
+  const auto test_size = rows.size() - train_size - validation_size;
+  std::map<std::string, std::vector<std::size_t>> by_scaffold;
+  for (std::size_t i = 0; i < rows.size(); ++i) by_scaffold[scaffolds[i]].push_back(rows[i]);
+  std::vector<std::vector<std::size_t>> big, small;
+  for (auto& [scaffold, members] : by_scaffold) {
+    const bool is_big = members.size() > validation_size / 2 || members.size() > test_size / 2;
+    (is_big ? big : small).push_back(std::move(members));
+  }
+  seeded_shuffle(big, seed);
+  seeded_shuffle(small, seed + 1);
+  Split split;
+  auto place = [&](const std::vector<std::size_t>& set) {
+    auto& part = split.train.size() + set.size() <= train_size ? split.train
+                 : split.validation.size() + set.size() <= validation_size ? split.validation
+                                                                         : split.test;
+    part.insert(part.end(), set.begin(), set.end());
+  };
+  for (const auto& set : big) place(set);
+  for (const auto& set : small) place(set);
+  return split;
+}
+
+}  // namespace molsieve::models

@@ -1,0 +1,344 @@
+#include "models/training.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "chem/graph_features.h"
+#include "chem/scaffold.h"
+#include "core/error.h"
+#include "core/timestamp.h"
+#include "models/metrics.h"
+#include "models/model_state.h"
+
+namespace molsieve::models {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Labels as a [rows, tasks] tensor with missing values 0, and the mask of present ones.
+std::pair<torch::Tensor, torch::Tensor> labels_and_mask(const std::vector<double>& labels,
+                                                        std::int64_t rows, std::int64_t tasks) {
+  auto y = torch::empty({rows, tasks});
+  auto mask = torch::empty({rows, tasks});
+  float* yd = y.data_ptr<float>();
+  float* md = mask.data_ptr<float>();
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const bool present = !std::isnan(labels[i]);
+    yd[i] = present ? static_cast<float>(labels[i]) : 0.0f;
+    md[i] = present ? 1.0f : 0.0f;
+  }
+  return {y, mask};
+}
+
+torch::Tensor loss_tensor(TaskType type, const torch::Tensor& outputs, const torch::Tensor& y,
+                          const torch::Tensor& mask, const torch::Tensor& weights) {
+  const torch::Tensor per_label =
+      type == TaskType::Classification
+          ? torch::binary_cross_entropy_with_logits(outputs, y, {}, {}, at::Reduction::None)
+          : (outputs - y).pow(2);
+  // Missing labels are multiplied by zero: nothing in the loss, nothing in the gradients.
+  return (per_label * mask * weights).sum() / mask.sum().clamp_min(1.0);
+}
+
+double mean_selection_metric(TaskType type, const std::vector<double>& predicted,
+                             const MoleculeSet& data, const std::vector<std::size_t>& rows) {
+  const std::size_t tasks = data.tasks;
+  double sum = 0;
+  int counted = 0;
+  for (std::size_t t = 0; t < tasks; ++t) {
+    std::vector<double> p(rows.size()), y(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      p[i] = predicted[i * tasks + t];
+      y[i] = data.label(rows[i], t);
+    }
+    const auto metrics = task_metrics(type, p, y);
+    const auto it = metrics.find(selection_metric_name(type));
+    if (it != metrics.end()) {
+      sum += it->second;
+      ++counted;
+    }
+  }
+  return counted ? sum / counted : kNaN;
+}
+
+TaskMetrics metrics_on(const TrainOptions& options, const Predictions& predictions,
+                       const MoleculeSet& data, const std::vector<std::size_t>& rows) {
+  TaskMetrics out;
+  for (std::size_t t = 0; t < options.tasks.size(); ++t) {
+    std::vector<double> p, y;
+    for (std::size_t row : rows) {
+      p.push_back(predictions.value(row, t));
+      y.push_back(data.label(row, t));
+    }
+    out[options.tasks[t]] = task_metrics(options.task_type, p, y);
+  }
+  return out;
+}
+
+void check_labels(const MoleculeSet& data, const TrainOptions& options) {
+  if (data.tasks != options.tasks.size() || options.tasks.empty())
+    throw Error("give at least one target, and one label column per target");
+  if (!options.task_weights.empty() && options.task_weights.size() != options.tasks.size())
+    throw Error("--task-weights: give one weight per target (" + std::to_string(options.tasks.size()) + ")");
+  for (std::size_t t = 0; t < data.tasks; ++t) {
+    std::size_t present = 0;
+    for (std::size_t row = 0; row < data.size(); ++row) {
+      const double y = data.label(row, t);
+      if (std::isnan(y)) continue;
+      ++present;
+      if (options.task_type == TaskType::Classification && y != 0.0 && y != 1.0)
+        throw Error("target '" + options.tasks[t] + "', row " + std::to_string(row + 1) + ": label " +
+                    std::to_string(y) + " is not 0 or 1 (classification)");
+    }
+    if (present == 0) throw Error("target '" + options.tasks[t] + "' has no labels");
+  }
+  if (options.epochs < 1) throw Error("--epochs must be at least 1");
+  if (options.batch_size < 1) throw Error("--batch-size must be at least 1");
+  if (options.ensemble < 1) throw Error("--ensemble must be at least 1");
+  if (options.architecture.depth < 1 || options.architecture.hidden < 1 || options.architecture.ffn_layers < 1)
+    throw Error("--depth, --hidden-size and --ffn-layers must be at least 1");
+  if (!(options.architecture.dropout >= 0 && options.architecture.dropout < 1))
+    throw Error("--dropout must be in [0, 1)");
+}
+
+void fit_scaling(Model::State& s, const MoleculeSet& data, const std::vector<std::size_t>& train) {
+  auto mean_std = [&](auto value_of, double* mean, double* std) {
+    double sum = 0, squares = 0, n = 0;
+    for (std::size_t row : train) {
+      const double v = value_of(row);
+      if (!std::isfinite(v)) continue;
+      sum += v;
+      squares += v * v;
+      n += 1;
+    }
+    *mean = n > 0 ? sum / n : 0.0;
+    const double variance = n > 0 ? squares / n - *mean * *mean : 0.0;
+    *std = variance > 1e-12 ? std::sqrt(variance) : 1.0;
+  };
+  if (s.card.task_type == TaskType::Regression) {
+    s.target_mean.resize(data.tasks);
+    s.target_std.resize(data.tasks);
+    for (std::size_t t = 0; t < data.tasks; ++t)
+      mean_std([&](std::size_t row) { return data.label(row, t); }, &s.target_mean[t], &s.target_std[t]);
+  }
+  if (s.card.architecture.descriptors) {
+    s.descriptor_mean.resize(chem::kDescriptorCount);
+    s.descriptor_std.resize(chem::kDescriptorCount);
+    for (int d = 0; d < chem::kDescriptorCount; ++d)
+      mean_std([&](std::size_t row) { return data.descriptors[row * chem::kDescriptorCount + d]; },
+               &s.descriptor_mean[d], &s.descriptor_std[d]);
+  }
+}
+
+// Training fingerprints, and the quantiles of each training molecule's similarity to its
+// nearest other training molecule: the reference for the applicability domain.
+void fit_applicability(Model::State& s, const MoleculeSet& data, const std::vector<std::size_t>& train) {
+  const std::size_t words = data.fingerprint_words;
+  s.training_fingerprints.clear();
+  for (std::size_t row : train)
+    s.training_fingerprints.insert(s.training_fingerprints.end(), data.fingerprints.begin() + row * words,
+                                   data.fingerprints.begin() + (row + 1) * words);
+  s.index_training_fingerprints();
+  kernels::SearchOptions search;
+  search.metric = kernels::Metric{};
+  search.top_k = 2;
+  const auto results = kernels::search(kernels::Backend::Cpu, *s.training_library,
+                                       {s.training_fingerprints.data(), train.size(), words}, search);
+  std::vector<double> nearest;
+  for (std::size_t q = 0; q < results.queries(); ++q)
+    for (const kernels::Hit& hit : results.of(q))
+      if (hit.index != q) {
+        nearest.push_back(hit.score);
+        break;
+      }
+  std::sort(nearest.begin(), nearest.end());
+  auto quantile = [&](double q) {
+    return nearest.empty() ? 0.0 : nearest[static_cast<std::size_t>(q * static_cast<double>(nearest.size() - 1))];
+  };
+  s.card.training_similarity_quantiles = {
+      {"p01", quantile(0.01)}, {"p05", quantile(0.05)}, {"p25", quantile(0.25)}, {"p50", quantile(0.5)}};
+  s.card.domain_threshold = quantile(0.05);
+}
+
+}  // namespace
+
+double learning_rate_at(const TrainOptions& o, std::size_t step, std::size_t steps_per_epoch) {
+  const double warmup = o.warmup_epochs * static_cast<double>(steps_per_epoch);
+  const double total = static_cast<double>(o.epochs) * static_cast<double>(steps_per_epoch);
+  const double s = static_cast<double>(step);
+  if (s < warmup) return o.init_lr + s * (o.max_lr - o.init_lr) / warmup;
+  if (total <= warmup) return o.final_lr;
+  return o.max_lr * std::pow(o.final_lr / o.max_lr, (s - warmup) / (total - warmup));
+}
+
+double masked_loss(TaskType type, const std::vector<float>& outputs, const std::vector<double>& labels,
+                   const std::vector<double>& task_weights, std::vector<float>* output_gradients) {
+  const auto tasks = static_cast<std::int64_t>(task_weights.size());
+  const auto rows = static_cast<std::int64_t>(labels.size()) / tasks;
+  auto x = torch::from_blob(const_cast<float*>(outputs.data()), {rows, tasks}, torch::kFloat32)
+               .clone()
+               .requires_grad_(true);
+  const auto [y, mask] = labels_and_mask(labels, rows, tasks);
+  const auto weights = torch::tensor(std::vector<float>(task_weights.begin(), task_weights.end()));
+  torch::Tensor loss = loss_tensor(type, x, y, mask, weights);
+  loss.backward();
+  if (output_gradients) {
+    const torch::Tensor g = x.grad().contiguous();
+    output_gradients->assign(g.data_ptr<float>(), g.data_ptr<float>() + g.numel());
+  }
+  return loss.item<double>();
+}
+
+Split make_split(const MoleculeSet& data, const TrainOptions& options) {
+  const std::vector<std::size_t> rows = data.valid_rows();
+  if (options.split == SplitKind::Random) return random_split(rows, options.split_sizes, options.seed);
+  std::vector<std::string> scaffolds;
+  for (std::size_t row : rows) scaffolds.push_back(chem::murcko_scaffold_smiles(data.smiles[row]));
+  return scaffold_split(rows, scaffolds, options.split_sizes, options.seed);
+}
+
+Model train_model(const MoleculeSet& data, const TrainOptions& options, const EpochCallback& on_epoch) {
+  check_labels(data, options);
+  const auto start = std::chrono::steady_clock::now();
+  const Split split = make_split(data, options);
+  if (split.train.empty() || split.validation.empty())
+    throw Error("too few valid molecules (" + std::to_string(data.valid_rows().size()) +
+                ") for a training and a validation set");
+
+  Model model;
+  Model::State& s = model.state();
+  ModelCard& card = s.card;
+  card.name = options.name;
+  card.task_type = options.task_type;
+  card.tasks = options.tasks;
+  card.task_weights = options.task_weights.empty() ? std::vector<double>(options.tasks.size(), 1.0)
+                                                   : options.task_weights;
+  card.architecture = options.architecture;
+  card.ensemble = options.ensemble;
+  card.graph_featurizer_version = chem::kGraphFeaturizerVersion;
+  card.fp_bits = data.fingerprint_words * 64;
+  card.training_data = options.data_path;
+  card.training_sha256 = options.data_sha256;
+  card.smiles_column = options.smiles_column;
+  card.training_rows = data.size();
+  card.training_invalid = data.size() - data.valid_rows().size();
+  card.split = options.split;
+  card.split_sizes = options.split_sizes;
+  card.split_counts = {split.train.size(), split.validation.size(), split.test.size()};
+  card.seed = options.seed;
+  card.epochs = options.epochs;
+  card.batch_size = options.batch_size;
+  card.init_lr = options.init_lr;
+  card.max_lr = options.max_lr;
+  card.final_lr = options.final_lr;
+  card.warmup_epochs = options.warmup_epochs;
+  card.patience = options.patience;
+  card.selection_metric = std::string("mean validation ") + selection_metric_name(options.task_type);
+  card.command = options.command;
+  card.tool_version = MOLSIEVE_VERSION;
+  card.created = utc_timestamp();
+  fit_scaling(s, data, split.train);
+  fit_applicability(s, data, split.train);
+  model.use_device(options.device);
+
+  const auto tasks = static_cast<std::int64_t>(options.tasks.size());
+  const auto weights = torch::tensor(std::vector<float>(card.task_weights.begin(), card.task_weights.end()))
+                           .to(s.device);
+  // Scaled training targets: regression targets standardized, classification as given.
+  std::vector<double> targets(data.labels);
+  if (options.task_type == TaskType::Regression)
+    for (std::size_t row = 0; row < data.size(); ++row)
+      for (std::size_t t = 0; t < data.tasks; ++t)
+        targets[row * data.tasks + t] = (targets[row * data.tasks + t] - s.target_mean[t]) / s.target_std[t];
+
+  const std::size_t batch_size = static_cast<std::size_t>(options.batch_size);
+  const std::size_t steps_per_epoch = (split.train.size() + batch_size - 1) / batch_size;
+  const bool higher = higher_is_better(options.task_type);
+  for (unsigned member = 0; member < options.ensemble; ++member) {
+    const std::uint64_t member_seed = options.seed + member;
+    torch::manual_seed(member_seed);
+    Dmpnn network(options.architecture, s.descriptor_count(), static_cast<int>(tasks));
+    initialize_parameters(*network);
+    network->to(s.device);
+    torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.init_lr));
+    std::vector<torch::Tensor> best_state;
+    double best_value = kNaN;
+    int best_epoch = 0, epochs_without_improvement = 0;
+    std::size_t step = 0;
+    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+      const auto epoch_start = std::chrono::steady_clock::now();
+      network->train();
+      std::vector<std::size_t> order = split.train;
+      seeded_shuffle(order, member_seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+      double loss_sum = 0;
+      double lr = options.init_lr;
+      for (std::size_t first = 0; first < order.size(); first += batch_size) {
+        const std::vector<std::size_t> rows(order.begin() + first,
+                                            order.begin() + std::min(order.size(), first + batch_size));
+        std::vector<const chem::MolGraph*> graphs;
+        std::vector<double> batch_labels;
+        for (std::size_t row : rows) {
+          graphs.push_back(&data.graphs[row]);
+          batch_labels.insert(batch_labels.end(), targets.begin() + row * data.tasks,
+                              targets.begin() + (row + 1) * data.tasks);
+        }
+        const GraphBatch batch =
+            make_batch(graphs, s.scaled_descriptors(data, rows), s.descriptor_count()).to(s.device);
+        auto [y, mask] = labels_and_mask(batch_labels, static_cast<std::int64_t>(rows.size()), tasks);
+        lr = learning_rate_at(options, step++, steps_per_epoch);
+        for (auto& group : optimizer.param_groups())
+          static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+        optimizer.zero_grad();
+        torch::Tensor loss =
+            loss_tensor(options.task_type, network->forward(batch), y.to(s.device), mask.to(s.device), weights);
+        loss.backward();
+        optimizer.step();
+        loss_sum += loss.item<double>() * static_cast<double>(rows.size());
+      }
+      const double validation = mean_selection_metric(
+          options.task_type, member_predictions(s, network, data, split.validation, 256), data, split.validation);
+      const bool improved = !std::isnan(validation) &&
+                            (std::isnan(best_value) || (higher ? validation > best_value : validation < best_value));
+      if (improved) {
+        best_value = validation;
+        best_epoch = epoch;
+        epochs_without_improvement = 0;
+        best_state.clear();
+        for (const auto& p : network->parameters()) best_state.push_back(p.detach().clone());
+      } else {
+        ++epochs_without_improvement;
+      }
+      if (on_epoch) {
+        EpochReport report;
+        report.member = member + 1;
+        report.members = options.ensemble;
+        report.epoch = epoch;
+        report.epochs = options.epochs;
+        report.train_loss = loss_sum / static_cast<double>(order.size());
+        report.validation = validation;
+        report.metric = selection_metric_name(options.task_type);
+        report.learning_rate = lr;
+        report.best = improved;
+        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+        on_epoch(report);
+      }
+      if (options.patience > 0 && epochs_without_improvement >= options.patience) break;
+    }
+    if (!best_state.empty()) {
+      torch::NoGradGuard no_grad;
+      auto parameters = network->parameters();
+      for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(best_state[i]);
+    }
+    card.best_epochs.push_back(best_epoch);
+    s.members.push_back(network);
+  }
+
+  const Predictions predictions = model.predict(data);
+  card.validation_metrics = metrics_on(options, predictions, data, split.validation);
+  card.test_metrics = metrics_on(options, predictions, data, split.test);
+  card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return model;
+}
+
+}  // namespace molsieve::models

@@ -1,0 +1,62 @@
+#pragma once
+// Trains an ensemble of D-MPNNs on labelled molecules, as Chemprop does: Adam with a
+// warm-up-then-exponential-decay learning rate, masked losses for missing labels, the
+// epoch with the best validation metric kept (early stopping after `patience` epochs
+// without improvement). Reproducible on the CPU for a given seed and thread count.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/model.h"
+#include "models/splits.h"
+
+namespace molsieve::models {
+
+struct TrainOptions {
+  Architecture architecture;
+  TaskType task_type = TaskType::Classification;
+  std::vector<std::string> tasks;
+  std::vector<double> task_weights;  // empty: all 1
+  int epochs = 30;
+  int batch_size = 50;
+  double init_lr = 1e-4, max_lr = 1e-3, final_lr = 1e-4;
+  double warmup_epochs = 2.0;
+  int patience = 10;  // 0: train every epoch, still keep the best
+  unsigned ensemble = 1;
+  SplitKind split = SplitKind::Random;
+  std::vector<double> split_sizes{0.8, 0.1, 0.1};
+  std::uint64_t seed = 0;
+  std::string device = "auto";
+  // Provenance for the model card.
+  std::string name, data_path, data_sha256, smiles_column, command;
+};
+
+struct EpochReport {
+  unsigned member = 0, members = 0;
+  int epoch = 0, epochs = 0;
+  double train_loss = 0;
+  double validation = 0;       // mean over tasks of the selection metric
+  const char* metric = "";
+  double learning_rate = 0;
+  bool best = false;           // the best validation value so far
+  double seconds = 0;
+};
+using EpochCallback = std::function<void(const EpochReport&)>;
+
+// The split train_model uses for these options (valid rows only).
+Split make_split(const MoleculeSet& data, const TrainOptions& options);
+
+// Learning rate at optimizer step `step` (Chemprop's NoamLR with one parameter group).
+double learning_rate_at(const TrainOptions& options, std::size_t step, std::size_t steps_per_epoch);
+
+// Masked loss of raw outputs against labels (NaN: missing), weighted per task; exposed for
+// tests. Classification: binary cross-entropy on logits; regression: MSE on scaled targets.
+double masked_loss(TaskType type, const std::vector<float>& outputs, const std::vector<double>& labels,
+                   const std::vector<double>& task_weights, std::vector<float>* output_gradients);
+
+// Throws molsieve::Error for labels a task type cannot take (classification: 0 or 1 only).
+Model train_model(const MoleculeSet& data, const TrainOptions& options,
+                  const EpochCallback& on_epoch = {});
+
+}  // namespace molsieve::models

@@ -1,0 +1,181 @@
+// molsieve train: fit a D-MPNN ensemble on a labelled CSV and write a model store.
+#include <CLI/CLI.hpp>
+
+#include <oneapi/tbb/global_control.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/sha256.h"
+#include "models/training.h"
+#include "workflows/commands.h"
+#include "workflows/model_options.h"
+#include "workflows/search_options.h"
+
+namespace molsieve::workflows {
+namespace {
+
+struct TrainRequest : ModelRunValues {
+  std::string data;
+  std::string smiles_column = "smiles";
+  std::vector<std::string> targets;
+  std::string task;
+  std::string output;
+  std::string aggregation = "mean";
+  std::string split = "random";
+  std::vector<double> split_sizes{0.8, 0.1, 0.1};
+  std::vector<double> task_weights;
+  std::string name, intended_use, limitations;
+  models::TrainOptions options;
+};
+
+std::string join(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "" : ",") + v;
+  return out;
+}
+
+std::string join(const std::vector<double>& values) {
+  std::ostringstream out;
+  for (std::size_t i = 0; i < values.size(); ++i) out << (i ? "," : "") << values[i];
+  return out.str();
+}
+
+// The training command with every option spelled out (paths by file name), so the card
+// says exactly how to train the model again.
+std::string reproducible_command(const TrainRequest& r) {
+  const models::TrainOptions& o = r.options;
+  const models::Architecture& a = o.architecture;
+  std::ostringstream c;
+  c << "molsieve train --data " << std::filesystem::path(r.data).filename().string()
+    << " --smiles-column " << r.smiles_column << " --targets " << join(r.targets) << " --task " << r.task
+    << " --epochs " << o.epochs << " --batch-size " << o.batch_size << " --lr " << o.max_lr
+    << " --init-lr " << o.init_lr << " --final-lr " << o.final_lr << " --warmup-epochs " << o.warmup_epochs
+    << " --patience " << o.patience << " --ensemble " << o.ensemble << " --split " << r.split
+    << " --split-sizes " << join(r.split_sizes) << " --seed " << o.seed << " --hidden-size " << a.hidden
+    << " --depth " << a.depth << " --aggregation " << r.aggregation << " --dropout " << a.dropout
+    << " --ffn-hidden-size " << a.ffn_hidden << " --ffn-layers " << a.ffn_layers
+    << (a.descriptors ? " --descriptors" : "");
+  if (!r.task_weights.empty()) c << " --task-weights " << join(r.task_weights);
+  c << " -o " << std::filesystem::path(r.output).filename().string();
+  return c.str();
+}
+
+std::string format_metric(const std::map<std::string, double>& metrics, const char* name) {
+  const auto it = metrics.find(name);
+  if (it == metrics.end()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", it->second);
+  return text;
+}
+
+void run_train(TrainRequest& r) {
+  refuse_existing_outputs({r.output}, r.overwrite);
+  models::TrainOptions& o = r.options;
+  o.task_type = models::parse_task_type(r.task);
+  o.architecture.aggregation = models::parse_aggregation(r.aggregation);
+  o.split = models::parse_split(r.split);
+  o.split_sizes = r.split_sizes;
+  models::check_split_sizes(o.split_sizes);
+  o.tasks = r.targets;
+  o.task_weights = r.task_weights;
+  o.device = r.device;
+  o.name = r.name.empty() ? std::filesystem::path(r.output).stem().string() : r.name;
+  o.data_path = std::filesystem::path(r.data).filename().string();
+  o.smiles_column = r.smiles_column;
+  o.command = reproducible_command(r);
+  const unsigned threads = use_threads(r.threads);
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+
+  o.data_sha256 = sha256_file(r.data);
+  if (!r.quiet) std::fprintf(stderr, "train: featurizing %s\n", r.data.c_str());
+  const models::MoleculeSet data = models::read_labelled_file(r.data, r.smiles_column, r.targets);
+  const std::size_t valid = data.valid_rows().size();
+  if (!r.quiet)
+    std::fprintf(stderr, "train: %zu molecules (%zu could not be read and are left out), %zu %s task(s), %s split, %u thread(s)\n",
+                 valid, data.size() - valid, r.targets.size(), r.task.c_str(), r.split.c_str(), threads);
+  models::EpochCallback report;
+  if (!r.quiet)
+    report = [](const models::EpochReport& e) {
+      std::fprintf(stderr, "train: model %u/%u epoch %3d/%d  loss %.4f  validation %s %.4f  lr %.2e  %.1f s%s\n",
+                   e.member, e.members, e.epoch, e.epochs, e.train_loss, e.metric, e.validation,
+                   e.learning_rate, e.seconds, e.best ? "  (best)" : "");
+    };
+  models::Model model = models::train_model(data, o, report);
+  models::ModelCard& card = model.card();
+  if (!r.intended_use.empty()) card.intended_use = r.intended_use;
+  if (!r.limitations.empty()) card.limitations = r.limitations;
+  if (card.intended_use.empty())
+    card.intended_use = "Ranking and triage of small molecules for '" + join(r.targets) +
+                        "' in virtual screening, trained on " + o.data_path +
+                        "; not for clinical or regulatory decisions.";
+  if (card.limitations.empty())
+    card.limitations =
+        "Learned from the training file's molecules and assay only: predictions for molecules whose "
+        "nearest-training-molecule Tanimoto similarity is below the applicability threshold are "
+        "extrapolations and are flagged. Ensemble spread measures model disagreement, not "
+        "experimental error.";
+  model.save(r.output);
+  if (!r.quiet) {
+    const bool classification = o.task_type == models::TaskType::Classification;
+    const char* first = classification ? "roc_auc" : "rmse";
+    const char* second = classification ? "pr_auc" : "r2";
+    std::fprintf(stderr, "train: wrote %s in %.1f s; test set (%zu molecules):\n", r.output.c_str(),
+                 card.training_seconds, static_cast<std::size_t>(card.split_counts[2]));
+    for (const auto& task : card.tasks) {
+      const auto& metrics = card.test_metrics[task];
+      std::fprintf(stderr, "  %-24s %s %s  %s %s\n", task.c_str(), first, format_metric(metrics, first).c_str(),
+                   second, format_metric(metrics, second).c_str());
+    }
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto request = std::make_shared<TrainRequest>();
+  models::TrainOptions& o = request->options;
+  CLI::App* c = app.add_subcommand("train", "Train a D-MPNN (ensemble) on labelled molecules and save it as a model store");
+  c->add_option("--data", request->data, "Training table (.csv or .tsv with a header)")->required();
+  c->add_option("--smiles-column", request->smiles_column, "Column holding the SMILES")->capture_default_str();
+  c->add_option("--targets", request->targets, "Label columns, comma-separated (one task each)")
+      ->required()->delimiter(',');
+  c->add_option("--task", request->task, "classification (0/1 labels) or regression")->required();
+  c->add_option("-o,--output", request->output, "Model store to write (.h5)")->required();
+  c->add_option("--epochs", o.epochs, "Training epochs (most)")->capture_default_str();
+  c->add_option("--batch-size", o.batch_size, "Molecules per optimizer step")->capture_default_str();
+  c->add_option("--lr", o.max_lr, "Peak learning rate, reached after the warm-up")->capture_default_str();
+  c->add_option("--init-lr", o.init_lr, "Learning rate at the start of the warm-up")->capture_default_str();
+  c->add_option("--final-lr", o.final_lr, "Learning rate at the last epoch (exponential decay)")->capture_default_str();
+  c->add_option("--warmup-epochs", o.warmup_epochs, "Epochs of linear warm-up")->capture_default_str();
+  c->add_option("--patience", o.patience, "Stop after this many epochs without a better validation metric (0: never)")
+      ->capture_default_str();
+  c->add_option("--ensemble", o.ensemble, "Independently seeded models; prediction = mean, uncertainty = spread")
+      ->capture_default_str();
+  c->add_option("--split", request->split, "random or scaffold (Bemis-Murcko)")->capture_default_str();
+  c->add_option("--split-sizes", request->split_sizes, "Train, validation, test fractions")
+      ->delimiter(',')->expected(3)->capture_default_str();
+  c->add_option("--seed", o.seed, "Seed of the split, initialisation, shuffling and dropout")->capture_default_str();
+  c->add_option("--hidden-size", o.architecture.hidden, "Message-passing hidden size")->capture_default_str();
+  c->add_option("--depth", o.architecture.depth, "Message-passing steps")->capture_default_str();
+  c->add_option("--aggregation", request->aggregation, "Atom-to-molecule readout: mean, sum or norm (sum / 100)")
+      ->capture_default_str();
+  c->add_option("--dropout", o.architecture.dropout, "Dropout probability")->capture_default_str();
+  c->add_option("--ffn-hidden-size", o.architecture.ffn_hidden, "Hidden size of the feed-forward head")
+      ->capture_default_str();
+  c->add_option("--ffn-layers", o.architecture.ffn_layers, "Layers of the feed-forward head")->capture_default_str();
+  c->add_flag("--descriptors", o.architecture.descriptors,
+              "Feed the 14 library-store descriptors (standardized) to the head as well");
+  c->add_option("--task-weights", request->task_weights, "Loss weight per target, comma-separated")
+      ->delimiter(',');
+  c->add_option("--name", request->name, "Model name for the card (default: output file stem)");
+  c->add_option("--intended-use", request->intended_use, "Intended use, for the model card");
+  c->add_option("--limitations", request->limitations, "Known limitations, for the model card");
+  add_model_run_options(*c, *request);
+  c->callback([request] { run_train(*request); });
+}
+
+}  // namespace molsieve::workflows
