@@ -21,25 +21,11 @@
 namespace molsieve {
 namespace {
 
-struct CommandRun {
-  int status;
-  std::string err;
-};
+using test::CommandRun;
+using test::read_csv;
 
-CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
-  const std::string err_file = dir.file("stderr.txt");
-  const int status = std::system((std::string(MOLSIEVE_BINARY) + " " + args + " 2> " + err_file).c_str());
-  std::ifstream in(err_file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
-}
-
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) rows.push_back(chem::split_delimited(line, ','));
-  return rows;
+test::CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
+  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args);
 }
 
 // The first `count` NCI molecules as a .smi file.

@@ -3,6 +3,7 @@
 #include "chem/molecule_reader.h"
 
 #include <dirent.h>
+#include <sys/wait.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -84,6 +85,22 @@ const GoldenFingerprints& nci_golden_fingerprints() {
     return g;
   }();
   return golden;
+}
+
+CommandRun run_command(const ScratchDir& dir, const std::string& command_line) {
+  const std::string err_file = dir.file("stderr.txt");
+  const int status = std::system((command_line + " 2> " + err_file).c_str());
+  std::ifstream in(err_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
+}
+
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) rows.push_back(chem::split_delimited(line, ','));
+  return rows;
 }
 
 }  // namespace molsieve::test

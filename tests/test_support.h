@@ -34,4 +34,14 @@ struct GoldenFingerprints {
 };
 const GoldenFingerprints& nci_golden_fingerprints();
 
+// A command line run through the shell, with its exit status and what it wrote to stderr.
+struct CommandRun {
+  int status;
+  std::string err;
+};
+CommandRun run_command(const ScratchDir& dir, const std::string& command_line);
+
+// A CSV file as rows of fields (RFC 4180 quoting).
+std::vector<std::vector<std::string>> read_csv(const std::string& path);
+
 }  // namespace molsieve::test

@@ -12,6 +12,7 @@
 #include "core/sha256.h"
 #include "models/training.h"
 #include "workflows/commands.h"
+#include "workflows/csv_writer.h"
 #include "workflows/model_options.h"
 #include "workflows/search_options.h"
 
@@ -29,6 +30,7 @@ struct TrainRequest : ModelRunValues {
   std::vector<double> split_sizes{0.8, 0.1, 0.1};
   std::vector<double> task_weights;
   std::string name, intended_use, limitations;
+  std::string split_output;
   models::TrainOptions options;
 };
 
@@ -72,8 +74,20 @@ std::string format_metric(const std::map<std::string, double>& metrics, const ch
   return text;
 }
 
+// Which part each data row went to, so other methods can be compared on the same split.
+void write_split(const std::string& path, const models::MoleculeSet& data, const models::Split& split) {
+  std::vector<const char*> part(data.size(), "invalid");
+  for (std::size_t row : split.train) part[row] = "train";
+  for (std::size_t row : split.validation) part[row] = "validation";
+  for (std::size_t row : split.test) part[row] = "test";
+  CsvWriter csv(path, {"row", "smiles", "part"});
+  for (std::size_t row = 0; row < data.size(); ++row)
+    csv.field(row).field(data.input_smiles[row]).field(std::string(part[row])).end_row();
+  csv.close();
+}
+
 void run_train(TrainRequest& r) {
-  refuse_existing_outputs({r.output}, r.overwrite);
+  refuse_existing_outputs({r.output, r.split_output}, r.overwrite);
   models::TrainOptions& o = r.options;
   o.task_type = models::parse_task_type(r.task);
   o.architecture.aggregation = models::parse_aggregation(r.aggregation);
@@ -119,6 +133,7 @@ void run_train(TrainRequest& r) {
         "extrapolations and are flagged. Ensemble spread measures model disagreement, not "
         "experimental error.";
   model.save(r.output);
+  if (!r.split_output.empty()) write_split(r.split_output, data, models::make_split(data, o));
   if (!r.quiet) {
     const bool classification = o.task_type == models::TaskType::Classification;
     const char* first = classification ? "roc_auc" : "rmse";
@@ -174,6 +189,8 @@ void add_train_command(CLI::App& app) {
   c->add_option("--name", request->name, "Model name for the card (default: output file stem)");
   c->add_option("--intended-use", request->intended_use, "Intended use, for the model card");
   c->add_option("--limitations", request->limitations, "Known limitations, for the model card");
+  c->add_option("--split-output", request->split_output,
+                "Also write the split as CSV (row, smiles, part), e.g. to compare a baseline on it");
   add_model_run_options(*c, *request);
   c->callback([request] { run_train(*request); });
 }

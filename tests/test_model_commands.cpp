@@ -1,0 +1,125 @@
+// molsieve train, evaluate and predict end to end: predict keeps input order and handles
+// invalid SMILES, a library store gives the same predictions as its source file, and bad
+// input ends in one clear error line.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "chem/featurize_library.h"
+#include "test_support.h"
+
+namespace molsieve {
+namespace {
+
+using test::CommandRun;
+using test::read_csv;
+
+CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
+  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args);
+}
+
+// 60 NCI molecules with a label computed from the SMILES text (a learnable stand-in).
+void write_training_table(const std::string& path) {
+  std::ifstream in(test::rdkit_data("Data/NCI/first_5K.smi"));
+  std::ofstream out(path);
+  out << "smiles,size,ring\n";
+  std::string line;
+  for (int i = 0; i < 60 && std::getline(in, line); ++i) {
+    const std::string smiles = line.substr(0, line.find_first_of(" \t"));
+    const bool ring = smiles.find('1') != std::string::npos;
+    out << smiles << "," << 0.1 * static_cast<double>(smiles.size()) << "," << (i % 7 == 0 ? "" : ring ? "1" : "0")
+        << "\n";
+  }
+}
+
+constexpr const char* kQuickModel = " --epochs 2 --hidden-size 32 --ffn-hidden-size 32 --threads 2 -q";
+
+class ModelCommands : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::ScratchDir;
+    write_training_table(dir_->file("train.csv"));
+    const CommandRun run = molsieve(*dir_, "train --data " + dir_->file("train.csv") +
+                                               " --targets size --task regression --ensemble 2 -o " +
+                                               dir_->file("model.h5") + kQuickModel);
+    ASSERT_EQ(run.status, 0) << run.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static test::ScratchDir* dir_;
+};
+test::ScratchDir* ModelCommands::dir_ = nullptr;
+
+TEST_F(ModelCommands, PredictKeepsInputOrderAndReportsInvalidSmiles) {
+  const auto& dir = *dir_;
+  test::write_text(dir.file("input.csv"), "id,smiles\na,CCO\nb,not_a_smiles\nc,c1ccccc1O\nd,\ne,CC(=O)Nc1ccccc1\n");
+  const CommandRun run = molsieve(dir, "predict --model " + dir.file("model.h5") + " --input " +
+                                           dir.file("input.csv") + " -o " + dir.file("p.csv") + " --overwrite");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto rows = read_csv(dir.file("p.csv"));
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"smiles", "size", "size_std", "nearest_training_similarity",
+                                               "in_domain", "error"}));
+  const std::vector<std::string> smiles{"CCO", "not_a_smiles", "c1ccccc1O", "", "CC(=O)Nc1ccccc1"};
+  for (std::size_t i = 0; i < smiles.size(); ++i) {
+    EXPECT_EQ(rows[i + 1][0], smiles[i]);
+    const bool invalid = i == 1 || i == 3;
+    EXPECT_EQ(rows[i + 1][1].empty(), invalid) << i;
+    EXPECT_EQ(rows[i + 1][5].empty(), !invalid) << i;
+  }
+  EXPECT_NE(rows[2][5].find("input.csv:3"), std::string::npos) << rows[2][5];
+  EXPECT_GT(std::stod(rows[1][2]), 0.0);  // two members, some spread
+}
+
+TEST_F(ModelCommands, LibraryStoreInputGivesTheSamePredictionsAsItsSourceFile) {
+  const auto& dir = *dir_;
+  chem::FeaturizeRequest request;
+  request.inputs = {dir.file("train.csv")};
+  request.output = dir.file("library.h5");
+  request.overwrite = true;
+  chem::featurize_library(request);
+  const std::string base = "predict -q --model " + dir.file("model.h5") + " --overwrite --input ";
+  ASSERT_EQ(molsieve(dir, base + dir.file("train.csv") + " -o " + dir.file("from_csv.csv")).status, 0);
+  ASSERT_EQ(molsieve(dir, base + dir.file("library.h5") + " -o " + dir.file("from_store.csv")).status, 0);
+  const auto a = read_csv(dir.file("from_csv.csv")), b = read_csv(dir.file("from_store.csv"));
+  ASSERT_EQ(a.size(), 61u);
+  EXPECT_EQ(a, b);
+}
+
+TEST_F(ModelCommands, EvaluatePrintsEachTasksMetrics) {
+  const auto& dir = *dir_;
+  const std::string out = dir.file("evaluate.txt");
+  const int status = std::system((std::string(MOLSIEVE_BINARY) + " evaluate --model " + dir.file("model.h5") +
+                                  " --data " + dir.file("train.csv") + " > " + out).c_str());
+  ASSERT_EQ(status, 0);
+  std::ifstream in(out);
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  EXPECT_NE(header.find("rmse"), std::string::npos);
+  EXPECT_EQ(row.rfind("size ", 0), 0u) << row;
+  EXPECT_NE(row.find(" 60 "), std::string::npos) << row;
+}
+
+TEST_F(ModelCommands, BadInputEndsInOneClearErrorLine) {
+  const auto& dir = *dir_;
+  const std::string data = dir.file("train.csv");
+  CommandRun run = molsieve(dir, "train --data " + data + " --targets nope --task regression -o " +
+                                     dir.file("x.h5") + kQuickModel);
+  EXPECT_NE(run.status, 0);
+  EXPECT_NE(run.err.find("no column 'nope'"), std::string::npos) << run.err;
+  test::write_text(dir.file("bad.csv"), "smiles,y\nCCO,1\nCCN,high\n");
+  run = molsieve(dir, "train --data " + dir.file("bad.csv") + " --targets y --task regression -o " +
+                          dir.file("x.h5") + kQuickModel);
+  EXPECT_NE(run.err.find("bad.csv:3: column 'y': 'high' is not a number"), std::string::npos) << run.err;
+  run = molsieve(dir, "train --data " + data + " --targets size --task classification -o " + dir.file("x.h5") +
+                          kQuickModel);
+  EXPECT_NE(run.err.find("is not 0 or 1"), std::string::npos) << run.err;
+  run = molsieve(dir, "predict --model " + data + " --input " + data + " -o " + dir.file("y.csv"));
+  EXPECT_NE(run.err.find("not an HDF5 model store"), std::string::npos) << run.err;
+  run = molsieve(dir, "predict --model " + dir.file("model.h5") + " --input " + data + " -o " + data);
+  EXPECT_NE(run.err.find("exists (use --overwrite"), std::string::npos) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+}
+
+}  // namespace
+}  // namespace molsieve

@@ -1,0 +1,277 @@
+// The models library: metrics against scikit-learn's values, splits, the masked loss, the
+// learning-rate schedule, training (fits a tiny set, reproducible for a seed), the model
+// store (bitwise-identical predictions after save and load) and its errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "chem/scaffold.h"
+#include "core/error.h"
+#include "models/metrics.h"
+#include "models/model.h"
+#include "models/molecule_set.h"
+#include "models/splits.h"
+#include "models/training.h"
+#include "test_support.h"
+
+namespace molsieve {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Values from sklearn.metrics and scipy.stats on the same vectors (with ties).
+TEST(Metrics, ClassificationMetricsEqualScikitLearn) {
+  const std::vector<double> scores{0.1, 0.4, 0.35, 0.8, 0.4, 0.7, 0.2, 0.4};
+  const std::vector<double> labels{0, 0, 1, 1, 1, 0, 0, 1};
+  EXPECT_DOUBLE_EQ(models::roc_auc(scores, labels), 0.6875);
+  EXPECT_DOUBLE_EQ(models::average_precision(scores, labels), 0.7166666666666667);
+  EXPECT_DOUBLE_EQ(models::brier_score(scores, labels), 0.2353125);
+  EXPECT_TRUE(std::isnan(models::roc_auc({0.2, 0.3}, {1, 1})));
+}
+
+TEST(Metrics, RegressionMetricsEqualScikitLearnAndScipy) {
+  const std::vector<double> predicted{2.5, 0.0, 2.1, 7.8, 5.0, 5.0};
+  const std::vector<double> observed{3.0, -0.5, 2.0, 8.0, 4.0, 6.5};
+  EXPECT_NEAR(models::rmse(predicted, observed), 0.7958224257542215, 1e-12);
+  EXPECT_NEAR(models::mae(predicted, observed), 0.6333333333333334, 1e-12);
+  EXPECT_NEAR(models::r_squared(predicted, observed), 0.9197183098591549, 1e-12);
+  EXPECT_NEAR(models::spearman(predicted, observed), 0.9856107606091624, 1e-12);
+}
+
+TEST(Metrics, TaskMetricsLeaveOutMissingLabels) {
+  const auto m = models::task_metrics(models::TaskType::Classification, {0.9, 0.1, 0.8, 0.3},
+                                      {1, 0, kNaN, 0});
+  EXPECT_EQ(m.at("count"), 3);
+  EXPECT_EQ(m.at("positives"), 1);
+  EXPECT_DOUBLE_EQ(m.at("roc_auc"), 1.0);
+}
+
+TEST(Scaffold, MurckoScaffoldsEqualRdkitPython) {
+  EXPECT_EQ(chem::murcko_scaffold_smiles("CC(=O)Oc1ccccc1C(=O)O"), "c1ccccc1");
+  EXPECT_EQ(chem::murcko_scaffold_smiles("C[C@H](N)C(=O)NCc1ccc2c(c1)OCO2"), "c1ccc2c(c1)OCO2");
+  EXPECT_EQ(chem::murcko_scaffold_smiles("CCCCO"), "");
+  EXPECT_EQ(chem::murcko_scaffold_smiles("c1ccc(cc1)C2CCNCC2Cc3ccncc3"), "c1ccc(C2CCNCC2Cc2ccncc2)cc1");
+  EXPECT_THROW(chem::murcko_scaffold_smiles("C1CC"), Error);
+}
+
+TEST(Splits, RandomSplitIsSeededAndPartitionsTheRows) {
+  std::vector<std::size_t> rows(100);
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i * 2;
+  const auto a = models::random_split(rows, {0.8, 0.1, 0.1}, 7);
+  const auto b = models::random_split(rows, {0.8, 0.1, 0.1}, 7);
+  const auto c = models::random_split(rows, {0.8, 0.1, 0.1}, 8);
+  EXPECT_EQ(a.train, b.train);
+  EXPECT_NE(a.train, c.train);
+  EXPECT_EQ(a.train.size(), 80u);
+  EXPECT_EQ(a.validation.size(), 10u);
+  EXPECT_EQ(a.test.size(), 10u);
+  std::set<std::size_t> all(a.train.begin(), a.train.end());
+  all.insert(a.validation.begin(), a.validation.end());
+  all.insert(a.test.begin(), a.test.end());
+  EXPECT_EQ(all, std::set<std::size_t>(rows.begin(), rows.end()));
+  EXPECT_THROW(models::random_split(rows, {0.8, 0.3, 0.1}, 7), Error);
+}
+
+TEST(Splits, ScaffoldSplitKeepsEachScaffoldInOnePart) {
+  std::vector<std::size_t> rows;
+  std::vector<std::string> scaffolds;
+  for (std::size_t i = 0; i < 200; ++i) {
+    rows.push_back(i);
+    scaffolds.push_back("s" + std::to_string(i % 37 == 0 ? 0 : i % 23));  // one big set, many small
+  }
+  const auto split = models::scaffold_split(rows, scaffolds, {0.8, 0.1, 0.1}, 3);
+  EXPECT_EQ(split.train.size() + split.validation.size() + split.test.size(), rows.size());
+  std::map<std::string, int> part_of;
+  auto check = [&](const std::vector<std::size_t>& part, int id) {
+    for (std::size_t row : part) {
+      auto [it, inserted] = part_of.emplace(scaffolds[row], id);
+      EXPECT_EQ(it->second, id) << scaffolds[row] << " in two parts";
+    }
+  };
+  check(split.train, 0);
+  check(split.validation, 1);
+  check(split.test, 2);
+  EXPECT_LE(split.train.size(), 160u);
+}
+
+TEST(Loss, MissingLabelsContributeNothingToLossOrGradients) {
+  const std::vector<double> weights{1.0, 2.0};
+  const std::vector<double> labels{1, kNaN, 0, 1, kNaN, 0};  // 3 rows x 2 tasks
+  for (auto type : {models::TaskType::Classification, models::TaskType::Regression}) {
+    std::vector<float> outputs{0.3f, -1.2f, 0.8f, 0.1f, 2.0f, -0.4f};
+    std::vector<float> gradients;
+    const double loss = models::masked_loss(type, outputs, labels, weights, &gradients);
+    EXPECT_EQ(gradients[1], 0.0f);
+    EXPECT_EQ(gradients[4], 0.0f);
+    EXPECT_NE(gradients[0], 0.0f);
+    outputs[1] = 55.0f;  // what the model says where no label exists does not matter
+    outputs[4] = -9.0f;
+    EXPECT_EQ(models::masked_loss(type, outputs, labels, weights, nullptr), loss);
+  }
+  // Plain check of the classification value: mean over the 4 present labels, weighted.
+  std::vector<float> outputs{0, 0, 0, 0, 0, 0};
+  EXPECT_NEAR(models::masked_loss(models::TaskType::Classification, outputs, labels, weights, nullptr),
+              (1 + 2 + 1 + 2) * std::log(2.0) / 4, 1e-6);
+}
+
+TEST(Schedule, WarmsUpLinearlyThenDecaysToTheFinalRate) {
+  models::TrainOptions o;
+  o.epochs = 10;
+  o.warmup_epochs = 2;
+  const std::size_t steps = 5;
+  EXPECT_DOUBLE_EQ(models::learning_rate_at(o, 0, steps), o.init_lr);
+  EXPECT_NEAR(models::learning_rate_at(o, 5, steps), (o.init_lr + o.max_lr) / 2, 1e-15);
+  EXPECT_NEAR(models::learning_rate_at(o, 10, steps), o.max_lr, 1e-15);
+  EXPECT_NEAR(models::learning_rate_at(o, 50, steps), o.final_lr, 1e-15);
+  EXPECT_NEAR(models::learning_rate_at(o, 30, steps), std::sqrt(o.max_lr * o.final_lr), 1e-12);
+}
+
+// 24 distinct molecules, each twice, labelled by a smooth function of the molecule (heavy
+// atoms and heteroatoms): copies land in training and validation, so fitting is rewarded.
+models::MoleculeSet tiny_set(std::size_t copies = 2) {
+  const std::vector<std::string> smiles{
+      "CCO", "CCN", "CCCl", "c1ccccc1", "c1ccncc1", "CC(=O)O", "CC(=O)N", "OCCO", "NCCN",
+      "c1ccc(O)cc1", "c1ccc(N)cc1", "CC(C)C", "CCCCC", "C1CCCCC1", "C1CCNCC1", "OC(=O)c1ccccc1",
+      "CCOC(=O)C", "CN(C)C", "ClCCl", "FC(F)F", "c1ccc2ccccc2c1", "CC#N", "C=CC=C", "CCS"};
+  std::vector<chem::InputRecord> records;
+  for (std::size_t copy = 0; copy < copies; ++copy)
+    for (const auto& s : smiles) {
+      chem::InputRecord r;
+      r.row = records.size();
+      r.id = "m" + std::to_string(r.row);
+      r.text = s;
+      r.location = "test:" + std::to_string(r.row + 1);
+      records.push_back(r);
+    }
+  records.push_back({});  // an empty record: invalid, must be left out
+  records.back().row = records.size() - 1;
+  records.back().status = chem::RecordStatus::Empty;
+  records.back().error = "empty";
+  models::MoleculeSet set = models::MoleculeFeaturizer().featurize(records);
+  set.tasks = 2;
+  set.labels.resize(set.size() * 2, kNaN);
+  for (std::size_t i = 0; i + 1 < set.size(); ++i) {
+    const double atoms = static_cast<double>(set.graphs[i].atoms());
+    double hetero = 0;
+    for (std::size_t a = 0; a < set.graphs[i].atoms(); ++a)
+      hetero += set.graphs[i].atom_features[a * chem::kAtomColumns + chem::kAtomAtomicNumber] != 6;
+    set.labels[i * 2] = 0.5 * atoms + 1.5 * hetero;
+    set.labels[i * 2 + 1] = (i % 5 == 0) ? kNaN : atoms - hetero;
+  }
+  return set;
+}
+
+models::TrainOptions tiny_options() {
+  models::TrainOptions o;
+  o.task_type = models::TaskType::Regression;
+  o.tasks = {"score", "carbons"};
+  o.architecture.hidden = 64;
+  o.architecture.ffn_hidden = 64;
+  o.epochs = 60;
+  o.batch_size = 8;
+  o.patience = 0;
+  o.split_sizes = {0.6, 0.4, 0.0};
+  o.seed = 11;
+  o.device = "cpu";
+  return o;
+}
+
+TEST(Training, LossDecreasesAndATinySetIsFittedAlmostExactly) {
+  models::set_compute_threads(2);
+  const models::MoleculeSet set = tiny_set();
+  std::vector<double> losses;
+  const models::Model model = models::train_model(set, tiny_options(), [&](const models::EpochReport& e) {
+    losses.push_back(e.train_loss);
+  });
+  ASSERT_EQ(losses.size(), 60u);
+  EXPECT_LT(losses.back(), 0.05 * losses.front());
+  const models::Predictions p = model.predict(set);
+  const models::Split split = models::make_split(set, tiny_options());
+  std::set<std::string> trained;
+  for (std::size_t row : split.train) trained.insert(set.smiles[row]);
+  double worst = 0;
+  for (std::size_t row = 0; row + 1 < set.size(); ++row)
+    if (trained.count(set.smiles[row]))
+      worst = std::max(worst, std::abs(p.value(row, 0) - set.label(row, 0)));
+  EXPECT_LT(worst, 0.5);  // labels span 1.0 .. 17.0
+  EXPECT_TRUE(std::isnan(p.value(set.size() - 1, 0)));  // the invalid row
+  EXPECT_TRUE(std::isnan(p.nearest_training_similarity[set.size() - 1]));
+  // Similarity 1 exactly for molecules whose structure (itself or its copy) was trained on.
+  for (std::size_t row = 0; row + 1 < set.size(); ++row)
+    EXPECT_EQ(p.nearest_training_similarity[row] == 1.0, trained.count(set.smiles[row]) == 1) << set.smiles[row];
+}
+
+TEST(Training, TheSameSeedGivesTheSameModelOnTheCpu) {
+  models::set_compute_threads(2);
+  const models::MoleculeSet set = tiny_set();
+  models::TrainOptions o = tiny_options();
+  o.epochs = 5;
+  const auto a = models::train_model(set, o).predict(set);
+  const auto b = models::train_model(set, o).predict(set);
+  o.seed = 12;
+  const auto c = models::train_model(set, o).predict(set);
+  for (std::size_t i = 0; i + 2 < a.mean.size(); ++i) EXPECT_EQ(a.mean[i], b.mean[i]) << i;
+  EXPECT_NE(a.mean[0], c.mean[0]);
+}
+
+TEST(ModelStore, SaveAndLoadGiveBitwiseIdenticalPredictions) {
+  test::ScratchDir dir;
+  const models::MoleculeSet set = tiny_set();
+  models::TrainOptions o = tiny_options();
+  o.epochs = 3;
+  o.ensemble = 2;
+  o.architecture.descriptors = true;
+  o.task_type = models::TaskType::Classification;
+  models::MoleculeSet labelled = set;
+  for (double& y : labelled.labels)
+    if (!std::isnan(y)) y = y > 6 ? 1 : 0;
+  const models::Model trained = models::train_model(labelled, o);
+  trained.save(dir.file("model.h5"));
+  const models::Model loaded = models::Model::load(dir.file("model.h5"));
+  const auto a = trained.predict(set), b = loaded.predict(set);
+  ASSERT_EQ(a.mean.size(), b.mean.size());
+  for (std::size_t i = 0; i < a.mean.size(); ++i) {
+    if (std::isnan(a.mean[i])) {
+      EXPECT_TRUE(std::isnan(b.mean[i]));
+      continue;
+    }
+    EXPECT_EQ(a.mean[i], b.mean[i]);
+    EXPECT_EQ(a.std[i], b.std[i]);
+    EXPECT_GE(a.mean[i], 0.0);
+    EXPECT_LE(a.mean[i], 1.0);
+  }
+  EXPECT_GT(a.std[0] + a.std[1], 0.0);  // two differently seeded members disagree somewhere
+  EXPECT_EQ(loaded.card().tasks, o.tasks);
+  EXPECT_EQ(loaded.card().ensemble, 2u);
+  EXPECT_EQ(loaded.card().split_counts, trained.card().split_counts);
+  EXPECT_EQ(loaded.card().training_similarity_quantiles, trained.card().training_similarity_quantiles);
+}
+
+TEST(ModelStore, ClassificationLabelsOtherThanZeroOrOneAreRefused) {
+  models::TrainOptions o = tiny_options();
+  o.task_type = models::TaskType::Classification;
+  try {
+    models::train_model(tiny_set(), o);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("target 'score'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelStore, FilesThatAreNotModelStoresAreRefusedByName) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("notes.h5"), "not hdf5");
+  for (const std::string& path : {dir.file("missing.h5"), dir.file("notes.h5")}) {
+    try {
+      models::Model::load(path);
+      FAIL() << "no error for " << path;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(path, 0), 0u) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace molsieve
