@@ -1,5 +1,6 @@
 #include "models/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -33,7 +34,10 @@ int Model::State::descriptor_count() const {
 
 float scale_descriptor(float value, double mean, double std) {
   if (!std::isfinite(value)) return 0.0f;
-  return static_cast<float>((value - mean) / (std > 0 ? std : 1.0));
+  // Clipped so that a molecule far outside the training set's property range (a peptide
+  // among drug-like molecules) cannot drive the head with a huge input.
+  constexpr double kClip = 5.0;
+  return static_cast<float>(std::clamp((value - mean) / (std > 0 ? std : 1.0), -kClip, kClip));
 }
 
 std::vector<float> Model::State::scaled_descriptors(const MoleculeSet& set,

@@ -31,7 +31,8 @@ std::vector<double> member_predictions(const Model::State& state, Dmpnn member,
                                        const MoleculeSet& molecules,
                                        const std::vector<std::size_t>& rows, std::size_t batch_size);
 
-// Descriptor values fed to the network: standardized, with NaN and infinities as 0 (the mean).
+// Descriptor values fed to the network: standardized and clipped to [-5, 5], with NaN and
+// infinities as 0 (the mean).
 float scale_descriptor(float value, double mean, double std);
 
 }  // namespace molsieve::models
