@@ -249,6 +249,29 @@ TEST(ModelStore, SaveAndLoadGiveBitwiseIdenticalPredictions) {
   EXPECT_EQ(loaded.card().training_similarity_quantiles, trained.card().training_similarity_quantiles);
 }
 
+TEST(ModelDevices, CudaPredictionsMatchTheCpu) {
+  std::string reason;
+  if (!models::torch_cuda_available(&reason)) GTEST_SKIP() << "CUDA unavailable: " << reason;
+  const models::MoleculeSet set = tiny_set();
+  models::TrainOptions o = tiny_options();
+  o.epochs = 3;
+  o.ensemble = 2;
+  models::Model model = models::train_model(set, o);
+  model.use_device("cpu");
+  const auto cpu = model.predict(set);
+  EXPECT_EQ(model.use_device("cuda"), "cuda");
+  const auto cuda = model.predict(set);
+  for (std::size_t i = 0; i < cpu.mean.size(); ++i) {
+    if (std::isnan(cpu.mean[i])) {
+      EXPECT_TRUE(std::isnan(cuda.mean[i]));
+      continue;
+    }
+    // Float32 sums in another order: equal to a few units in the last place of the values.
+    EXPECT_NEAR(cuda.mean[i], cpu.mean[i], 1e-4 * (1 + std::abs(cpu.mean[i]))) << i;
+  }
+  EXPECT_EQ(cuda.nearest_training_similarity, cpu.nearest_training_similarity);
+}
+
 TEST(ModelStore, ClassificationLabelsOtherThanZeroOrOneAreRefused) {
   models::TrainOptions o = tiny_options();
   o.task_type = models::TaskType::Classification;
