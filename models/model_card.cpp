@@ -23,7 +23,7 @@ const std::vector<std::pair<const char*, TaskType>> kTaskTypes = {
 const std::vector<std::pair<const char*, Aggregation>> kAggregations = {
     {"mean", Aggregation::Mean}, {"sum", Aggregation::Sum}, {"norm", Aggregation::Norm}};
 const std::vector<std::pair<const char*, SplitKind>> kSplits = {
-    {"random", SplitKind::Random}, {"scaffold", SplitKind::Scaffold}};
+    {"random", SplitKind::Random}, {"scaffold", SplitKind::Scaffold}, {"given", SplitKind::Given}};
 
 template <typename Enum>
 std::string choice_name(Enum value, const std::vector<std::pair<const char*, Enum>>& choices) {

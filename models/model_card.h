@@ -11,7 +11,7 @@ namespace molsieve::models {
 
 enum class TaskType { Classification, Regression };
 enum class Aggregation { Mean, Sum, Norm };
-enum class SplitKind { Random, Scaffold };
+enum class SplitKind { Random, Scaffold, Given };
 
 TaskType parse_task_type(const std::string& text);
 Aggregation parse_aggregation(const std::string& text);

@@ -1,9 +1,13 @@
 #include "models/splits.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <random>
 
+#include "chem/molecule_reader.h"
 #include "core/error.h"
 
 namespace molsieve::models {
@@ -15,6 +19,36 @@ void seeded_shuffle(std::vector<T>& values, std::uint64_t seed) {
 }
 template void seeded_shuffle(std::vector<std::size_t>&, std::uint64_t);
 template void seeded_shuffle(std::vector<std::vector<std::size_t>>&, std::uint64_t);
+
+Split read_split_file(const std::string& path, std::size_t rows) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open the split file");
+  std::string line;
+  std::getline(in, line);
+  const auto header = chem::split_delimited(line, ',');
+  const auto column = [&](const char* name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) throw Error(path + ":1: no column '" + name + "'");
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  const std::size_t row_column = column("row"), part_column = column("part");
+  Split split;
+  for (std::size_t number = 2; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    const auto fields = chem::split_delimited(line, ',');
+    const std::string where = path + ":" + std::to_string(number);
+    if (fields.size() <= std::max(row_column, part_column)) throw Error(where + ": too few fields");
+    char* end = nullptr;
+    const unsigned long long row = std::strtoull(fields[row_column].c_str(), &end, 10);
+    if (fields[row_column].empty() || *end != '\0' || row >= rows)
+      throw Error(where + ": row '" + fields[row_column] + "' is not a data row (0.." + std::to_string(rows - 1) + ")");
+    const std::string& part = fields[part_column];
+    if (part == "train") split.train.push_back(row);
+    else if (part == "validation") split.validation.push_back(row);
+    else if (part == "test") split.test.push_back(row);
+  }
+  return split;
+}
 
 void check_split_sizes(const std::vector<double>& sizes) {
   double sum = 0;

@@ -21,6 +21,11 @@ Split random_split(const std::vector<std::size_t>& rows, const std::vector<doubl
 Split scaffold_split(const std::vector<std::size_t>& rows, const std::vector<std::string>& scaffolds,
                      const std::vector<double>& sizes, std::uint64_t seed);
 
+// A split written by `molsieve train --split-output` (or by hand): a CSV with the columns
+// `row` (0-based data row) and `part` (train, validation, test; other values leave the row
+// out). Throws molsieve::Error naming the file and line of a bad entry or a row >= rows.
+Split read_split_file(const std::string& path, std::size_t rows);
+
 // Checks three fractions in [0, 1] summing to 1 with a training part; throws molsieve::Error.
 void check_split_sizes(const std::vector<double>& sizes);
 

@@ -191,6 +191,17 @@ double masked_loss(TaskType type, const std::vector<float>& outputs, const std::
 }
 
 Split make_split(const MoleculeSet& data, const TrainOptions& options) {
+  if (options.split == SplitKind::Given) {
+    Split split;
+    auto keep_valid = [&](const std::vector<std::size_t>& rows, std::vector<std::size_t>& out) {
+      for (std::size_t row : rows)
+        if (row < data.size() && data.valid(row)) out.push_back(row);
+    };
+    keep_valid(options.given_split.train, split.train);
+    keep_valid(options.given_split.validation, split.validation);
+    keep_valid(options.given_split.test, split.test);
+    return split;
+  }
   const std::vector<std::size_t> rows = data.valid_rows();
   if (options.split == SplitKind::Random) return random_split(rows, options.split_sizes, options.seed);
   std::vector<std::string> scaffolds;

@@ -26,6 +26,7 @@ struct TrainOptions {
   unsigned ensemble = 1;
   SplitKind split = SplitKind::Random;
   std::vector<double> split_sizes{0.8, 0.1, 0.1};
+  Split given_split;  // with SplitKind::Given: rows of each part (invalid rows are dropped)
   std::uint64_t seed = 0;
   std::string device = "auto";
   // Provenance for the model card.

@@ -96,6 +96,21 @@ TEST(Splits, ScaffoldSplitKeepsEachScaffoldInOnePart) {
   EXPECT_LE(split.train.size(), 160u);
 }
 
+TEST(Splits, SplitFilesAreReadAndBadRowsNamed) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("split.csv"), "row,smiles,part\n0,C,train\n3,CC,test\n1,CCC,validation\n2,N,invalid\n");
+  const models::Split split = models::read_split_file(dir.file("split.csv"), 4);
+  EXPECT_EQ(split.train, std::vector<std::size_t>{0});
+  EXPECT_EQ(split.validation, std::vector<std::size_t>{1});
+  EXPECT_EQ(split.test, std::vector<std::size_t>{3});
+  try {
+    models::read_split_file(dir.file("split.csv"), 3);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), dir.file("split.csv") + ":3: row '3' is not a data row (0..2)");
+  }
+}
+
 TEST(Loss, MissingLabelsContributeNothingToLossOrGradients) {
   const std::vector<double> weights{1.0, 2.0};
   const std::vector<double> labels{1, kNaN, 0, 1, kNaN, 0};  // 3 rows x 2 tasks

@@ -31,6 +31,7 @@ struct TrainRequest : ModelRunValues {
   std::vector<double> task_weights;
   std::string name, intended_use, limitations;
   std::string split_output;
+  std::string split_file;
   models::TrainOptions options;
 };
 
@@ -56,8 +57,12 @@ std::string reproducible_command(const TrainRequest& r) {
     << " --smiles-column " << r.smiles_column << " --targets " << join(r.targets) << " --task " << r.task
     << " --epochs " << o.epochs << " --batch-size " << o.batch_size << " --lr " << o.max_lr
     << " --init-lr " << o.init_lr << " --final-lr " << o.final_lr << " --warmup-epochs " << o.warmup_epochs
-    << " --patience " << o.patience << " --ensemble " << o.ensemble << " --split " << r.split
-    << " --split-sizes " << join(r.split_sizes) << " --seed " << o.seed << " --hidden-size " << a.hidden
+    << " --patience " << o.patience << " --ensemble " << o.ensemble;
+  if (r.split_file.empty())
+    c << " --split " << r.split << " --split-sizes " << join(r.split_sizes);
+  else
+    c << " --split-file " << std::filesystem::path(r.split_file).filename().string();
+  c << " --seed " << o.seed << " --hidden-size " << a.hidden
     << " --depth " << a.depth << " --aggregation " << r.aggregation << " --dropout " << a.dropout
     << " --ffn-hidden-size " << a.ffn_hidden << " --ffn-layers " << a.ffn_layers
     << (a.descriptors ? " --descriptors" : "");
@@ -91,9 +96,9 @@ void run_train(TrainRequest& r) {
   models::TrainOptions& o = r.options;
   o.task_type = models::parse_task_type(r.task);
   o.architecture.aggregation = models::parse_aggregation(r.aggregation);
-  o.split = models::parse_split(r.split);
+  o.split = r.split_file.empty() ? models::parse_split(r.split) : models::SplitKind::Given;
   o.split_sizes = r.split_sizes;
-  models::check_split_sizes(o.split_sizes);
+  if (r.split_file.empty()) models::check_split_sizes(o.split_sizes);
   o.tasks = r.targets;
   o.task_weights = r.task_weights;
   o.device = r.device;
@@ -107,10 +112,11 @@ void run_train(TrainRequest& r) {
   o.data_sha256 = sha256_file(r.data);
   if (!r.quiet) std::fprintf(stderr, "train: featurizing %s\n", r.data.c_str());
   const models::MoleculeSet data = models::read_labelled_file(r.data, r.smiles_column, r.targets);
+  if (!r.split_file.empty()) o.given_split = models::read_split_file(r.split_file, data.size());
   const std::size_t valid = data.valid_rows().size();
   if (!r.quiet)
     std::fprintf(stderr, "train: %zu molecules (%zu could not be read and are left out), %zu %s task(s), %s split, %u thread(s)\n",
-                 valid, data.size() - valid, r.targets.size(), r.task.c_str(), r.split.c_str(), threads);
+                 valid, data.size() - valid, r.targets.size(), r.task.c_str(), (r.split_file.empty() ? r.split : "given").c_str(), threads);
   models::EpochCallback report;
   if (!r.quiet)
     report = [](const models::EpochReport& e) {
@@ -189,6 +195,9 @@ void add_train_command(CLI::App& app) {
   c->add_option("--name", request->name, "Model name for the card (default: output file stem)");
   c->add_option("--intended-use", request->intended_use, "Intended use, for the model card");
   c->add_option("--limitations", request->limitations, "Known limitations, for the model card");
+  c->add_option("--split-file", request->split_file,
+                "Use this split instead (CSV with columns row, part: train, validation or test), "
+                "e.g. one written by --split-output");
   c->add_option("--split-output", request->split_output,
                 "Also write the split as CSV (row, smiles, part), e.g. to compare a baseline on it");
   add_model_run_options(*c, *request);
