@@ -138,6 +138,5 @@ std::map<std::string, double> task_metrics(TaskType type, const std::vector<doub
 const char* selection_metric_name(TaskType type) {
   return type == TaskType::Classification ? "roc_auc" : "rmse";
 }
-bool higher_is_better(TaskType type) { return type == TaskType::Classification; }
 
 }  // namespace molsieve::models

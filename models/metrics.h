@@ -29,9 +29,7 @@ double spearman(const std::vector<double>& predicted, const std::vector<double>&
 std::map<std::string, double> task_metrics(TaskType type, const std::vector<double>& predicted,
                                            const std::vector<double>& labels);
 
-// The metric that selects the best epoch and its direction: mean ROC-AUC over tasks
-// (higher is better) or mean RMSE in the targets' units (lower is better).
+// The metric shown per epoch: mean ROC-AUC over tasks or mean RMSE in the targets' units.
 const char* selection_metric_name(TaskType type);
-bool higher_is_better(TaskType type);
 
 }  // namespace molsieve::models

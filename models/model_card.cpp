@@ -53,6 +53,7 @@ std::string card_to_json(const ModelCard& card) {
   j["task_type"] = task_type_name(card.task_type);
   j["tasks"] = card.tasks;
   j["task_weights"] = card.task_weights;
+  j["target_scaling"] = card.target_scaling;
   j["architecture"] = {{"model", "D-MPNN (directed message passing on bonds, Yang et al. 2019)"},
                        {"hidden", a.hidden},
                        {"depth", a.depth},
@@ -117,6 +118,8 @@ ModelCard card_from_json(const std::string& text, const std::string& source) {
     card.task_type = parse_task_type(at(j, "task_type").get<std::string>());
     card.tasks = at(j, "tasks").get<std::vector<std::string>>();
     card.task_weights = at(j, "task_weights").get<std::vector<double>>();
+    if (j.contains("target_scaling"))
+      card.target_scaling = j["target_scaling"].get<std::map<std::string, std::map<std::string, double>>>();
     const json& a = at(j, "architecture");
     card.architecture.hidden = at(a, "hidden").get<int>();
     card.architecture.depth = at(a, "depth").get<int>();

@@ -39,6 +39,9 @@ struct ModelCard {
   TaskType task_type = TaskType::Classification;
   std::vector<std::string> tasks;
   std::vector<double> task_weights;
+  // Regression: the training targets' mean and standard deviation per task, for readers;
+  // the model computes with /scaling/target_mean and target_std.
+  std::map<std::string, std::map<std::string, double>> target_scaling;
   Architecture architecture;
   unsigned ensemble = 1;
 

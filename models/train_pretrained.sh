@@ -12,7 +12,7 @@ wanted=("$@")
 work=bench-work/models
 mkdir -p "$work" models/pretrained
 [ -x build/molsieve ] || bash scripts/build.sh
-recipe=(--epochs 40 --patience 10 --ensemble 3 --descriptors --seed 0 --threads "${MOLSIEVE_THREADS:-0}")
+recipe=(--epochs 30 --patience 10 --ensemble 3 --descriptors --seed 0 --threads "${MOLSIEVE_THREADS:-0}")
 
 selected() { [ ${#wanted[@]} -eq 0 ] || [[ " ${wanted[*]} " =~ " $1 " ]]; }
 

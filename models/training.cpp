@@ -1,5 +1,6 @@
 #include "models/training.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -62,6 +63,30 @@ double mean_selection_metric(TaskType type, const std::vector<double>& predicted
   return counted ? sum / counted : kNaN;
 }
 
+// The training loss on the validation rows, from predictions in final units: masked and
+// weighted binary cross-entropy, or squared error on standardized targets.
+double validation_loss(const Model::State& s, const std::vector<double>& predicted, const MoleculeSet& data,
+                       const std::vector<std::size_t>& rows) {
+  const std::size_t tasks = data.tasks;
+  double sum = 0, labels = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    for (std::size_t t = 0; t < tasks; ++t) {
+      const double y = data.label(rows[i], t);
+      if (std::isnan(y)) continue;
+      const double p = predicted[i * tasks + t];
+      double loss;
+      if (s.card.task_type == TaskType::Classification) {
+        const double q = std::clamp(p, 1e-7, 1.0 - 1e-7);
+        loss = -(y * std::log(q) + (1 - y) * std::log(1 - q));
+      } else {
+        loss = (p - y) * (p - y) / (s.target_std[t] * s.target_std[t]);
+      }
+      sum += s.card.task_weights[t] * loss;
+      labels += 1;
+    }
+  return labels > 0 ? sum / labels : kNaN;
+}
+
 TaskMetrics metrics_on(const TrainOptions& options, const Predictions& predictions,
                        const MoleculeSet& data, const std::vector<std::size_t>& rows) {
   TaskMetrics out;
@@ -119,8 +144,10 @@ void fit_scaling(Model::State& s, const MoleculeSet& data, const std::vector<std
   if (s.card.task_type == TaskType::Regression) {
     s.target_mean.resize(data.tasks);
     s.target_std.resize(data.tasks);
-    for (std::size_t t = 0; t < data.tasks; ++t)
+    for (std::size_t t = 0; t < data.tasks; ++t) {
       mean_std([&](std::size_t row) { return data.label(row, t); }, &s.target_mean[t], &s.target_std[t]);
+      s.card.target_scaling[s.card.tasks[t]] = {{"mean", s.target_mean[t]}, {"std", s.target_std[t]}};
+    }
   }
   if (s.card.architecture.descriptors) {
     s.descriptor_mean.resize(chem::kDescriptorCount);
@@ -245,7 +272,9 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
   card.final_lr = options.final_lr;
   card.warmup_epochs = options.warmup_epochs;
   card.patience = options.patience;
-  card.selection_metric = std::string("mean validation ") + selection_metric_name(options.task_type);
+  card.selection_metric = options.task_type == TaskType::Classification
+                              ? "validation loss (masked binary cross-entropy)"
+                              : "validation loss (squared error on standardized targets)";
   card.command = options.command;
   card.tool_version = MOLSIEVE_VERSION;
   card.created = utc_timestamp();
@@ -265,7 +294,6 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
 
   const std::size_t batch_size = static_cast<std::size_t>(options.batch_size);
   const std::size_t steps_per_epoch = (split.train.size() + batch_size - 1) / batch_size;
-  const bool higher = higher_is_better(options.task_type);
   for (unsigned member = 0; member < options.ensemble; ++member) {
     const std::uint64_t member_seed = options.seed + member;
     torch::manual_seed(member_seed);
@@ -307,12 +335,11 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
         optimizer.step();
         loss_sum += loss.item<double>() * static_cast<double>(rows.size());
       }
-      const double validation = mean_selection_metric(
-          options.task_type, member_predictions(s, network, data, split.validation, 256), data, split.validation);
-      const bool improved = !std::isnan(validation) &&
-                            (std::isnan(best_value) || (higher ? validation > best_value : validation < best_value));
+      const std::vector<double> predicted = member_predictions(s, network, data, split.validation, 256);
+      const double loss = validation_loss(s, predicted, data, split.validation);
+      const bool improved = !std::isnan(loss) && (std::isnan(best_value) || loss < best_value);
       if (improved) {
-        best_value = validation;
+        best_value = loss;
         best_epoch = epoch;
         epochs_without_improvement = 0;
         best_state.clear();
@@ -327,7 +354,8 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
         report.epoch = epoch;
         report.epochs = options.epochs;
         report.train_loss = loss_sum / static_cast<double>(order.size());
-        report.validation = validation;
+        report.validation_loss = loss;
+        report.validation = mean_selection_metric(options.task_type, predicted, data, split.validation);
         report.metric = selection_metric_name(options.task_type);
         report.learning_rate = lr;
         report.best = improved;

@@ -1,8 +1,9 @@
 #pragma once
 // Trains an ensemble of D-MPNNs on labelled molecules, as Chemprop does: Adam with a
 // warm-up-then-exponential-decay learning rate, masked losses for missing labels, the
-// epoch with the best validation metric kept (early stopping after `patience` epochs
-// without improvement). Reproducible on the CPU for a given seed and thread count.
+// epoch with the lowest validation loss kept (early stopping after `patience` epochs
+// without improvement), as Chemprop 2 checkpoints. Reproducible on the CPU for a given seed
+// and thread count.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -37,10 +38,11 @@ struct EpochReport {
   unsigned member = 0, members = 0;
   int epoch = 0, epochs = 0;
   double train_loss = 0;
-  double validation = 0;       // mean over tasks of the selection metric
+  double validation_loss = 0;  // selects the best epoch
+  double validation = 0;       // mean over tasks of ROC-AUC or RMSE, for people
   const char* metric = "";
   double learning_rate = 0;
-  bool best = false;           // the best validation value so far
+  bool best = false;           // the lowest validation loss so far
   double seconds = 0;
 };
 using EpochCallback = std::function<void(const EpochReport&)>;

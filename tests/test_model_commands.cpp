@@ -39,15 +39,21 @@ class ModelCommands : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::ScratchDir;
     write_training_table(dir_->file("train.csv"));
-    const CommandRun run = molsieve(*dir_, "train --data " + dir_->file("train.csv") +
-                                               " --targets size --task regression --ensemble 2 -o " +
-                                               dir_->file("model.h5") + kQuickModel);
-    ASSERT_EQ(run.status, 0) << run.err;
+    training_ = new CommandRun(molsieve(*dir_, "train --data " + dir_->file("train.csv") +
+                                                   " --targets size --task regression --ensemble 2 -o " +
+                                                   dir_->file("model.h5") + kQuickModel));
   }
-  static void TearDownTestSuite() { delete dir_; }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete training_;
+  }
+  // A failed training fails every test (gtest would only skip them after a failed set-up).
+  void SetUp() override { ASSERT_EQ(training_->status, 0) << training_->err; }
   static test::ScratchDir* dir_;
+  static CommandRun* training_;
 };
 test::ScratchDir* ModelCommands::dir_ = nullptr;
+CommandRun* ModelCommands::training_ = nullptr;
 
 TEST_F(ModelCommands, PredictKeepsInputOrderAndReportsInvalidSmiles) {
   const auto& dir = *dir_;

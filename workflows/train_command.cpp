@@ -120,9 +120,9 @@ void run_train(TrainRequest& r) {
   models::EpochCallback report;
   if (!r.quiet)
     report = [](const models::EpochReport& e) {
-      std::fprintf(stderr, "train: model %u/%u epoch %3d/%d  loss %.4f  validation %s %.4f  lr %.2e  %.1f s%s\n",
-                   e.member, e.members, e.epoch, e.epochs, e.train_loss, e.metric, e.validation,
-                   e.learning_rate, e.seconds, e.best ? "  (best)" : "");
+      std::fprintf(stderr, "train: model %u/%u epoch %3d/%d  loss %.4f  validation loss %.4f %s %.4f  lr %.2e  %.1f s%s\n",
+                   e.member, e.members, e.epoch, e.epochs, e.train_loss, e.validation_loss, e.metric,
+                   e.validation, e.learning_rate, e.seconds, e.best ? "  (best)" : "");
     };
   models::Model model = models::train_model(data, o, report);
   models::ModelCard& card = model.card();
