@@ -12,23 +12,25 @@ wanted=("$@")
 work=bench-work/models
 mkdir -p "$work" models/pretrained
 [ -x build/molsieve ] || bash scripts/build.sh
-recipe=(--epochs 30 --patience 10 --ensemble 3 --descriptors --seed 0 --threads "${MOLSIEVE_THREADS:-0}")
+recipe=(--epochs 30 --patience 10 --ensemble 3 --descriptors --threads "${MOLSIEVE_THREADS:-0}")
 
 selected() { [ ${#wanted[@]} -eq 0 ] || [[ " ${wanted[*]} " =~ " $1 " ]]; }
 
-held_out() {  # name file targets task
-  local name=$1 file=$2 targets=$3 task=$4
-  for split in random scaffold; do
-    echo "== $name: held-out evaluation, $split split"
+held_out() {  # name file targets task [split seed]: both splits with seed 0, or one split and seed
+  local name=$1 file=$2 targets=$3 task=$4 splits=(random scaffold) seed=0 suffix=""
+  if [ $# -gt 4 ]; then splits=("$5"); seed=$6; suffix="_s$6"; fi
+  for split in "${splits[@]}"; do
+    echo "== $name: held-out evaluation, $split split, seed $seed"
     build/molsieve train --data "$file" --targets "$targets" --task "$task" --split "$split" \
-      "${recipe[@]}" --overwrite -o "$work/${name}_$split.h5" --split-output "$work/${name}_$split.split.csv"
+      "${recipe[@]}" --seed "$seed" --overwrite -o "$work/${name}_$split$suffix.h5" \
+      --split-output "$work/${name}_$split$suffix.split.csv"
   done
 }
 
 shipped() {  # name file targets task
   echo "== $1: shipped model (90% training, 10% validation for early stopping)"
   build/molsieve train --data "$2" --targets "$3" --task "$4" --split random \
-    --split-sizes 0.9,0.1,0 "${recipe[@]}" --overwrite -o "models/pretrained/$1.h5"
+    --split-sizes 0.9,0.1,0 "${recipe[@]}" --seed 0 --overwrite -o "models/pretrained/$1.h5"
 }
 
 model() {  # name file targets task
@@ -37,8 +39,17 @@ model() {  # name file targets task
   shipped "$1" "$data/$2" "$3" "$4"
 }
 
+# The small sets' scaffold splits put a few dozen scaffolds in each test part: two more
+# seeds show how much one split's result moves.
+more_scaffold_splits() {  # name file targets task
+  selected "$1" || return 0
+  for seed in 1 2; do held_out "$1" "$data/$2" "$3" "$4" scaffold "$seed"; done
+}
+
 model clintox clintox.csv FDA_APPROVED,CT_TOX classification
 model bace bace.csv pIC50 regression
+more_scaffold_splits clintox clintox.csv FDA_APPROVED,CT_TOX classification
+more_scaffold_splits bace bace.csv pIC50 regression
 model tox21 tox21.csv NR-AR,NR-AR-LBD,NR-AhR,NR-Aromatase,NR-ER,NR-ER-LBD,NR-PPAR-gamma,SR-ARE,SR-ATAD5,SR-HSE,SR-MMP,SR-p53 classification
 # PDBbind: the refined set alone, then the union with the general set scored on the same
 # refined test molecules (models/pdbbind_data.py removes them from the union); the union
@@ -50,7 +61,7 @@ if selected pdbbind; then
       --name "pdbbind_union_$split"
     echo "== pdbbind: refined + general, scored on the refined $split test molecules"
     build/molsieve train --data "$work/pdbbind_union_$split.csv" --targets -logKd/Ki --task regression \
-      --split-file "$work/pdbbind_union_$split.split.csv" "${recipe[@]}" --overwrite \
+      --split-file "$work/pdbbind_union_$split.split.csv" "${recipe[@]}" --seed 0 --overwrite \
       -o "$work/pdbbind_union_$split.h5"
   done
   python3 models/pdbbind_data.py "$data" "$work" --name pdbbind_union
