@@ -36,7 +36,8 @@ MoleculeFeaturizer::MoleculeFeaturizer(const chem::FeaturizerOptions& options)
 }
 MoleculeFeaturizer::~MoleculeFeaturizer() = default;
 
-MoleculeSet MoleculeFeaturizer::featurize(std::vector<chem::InputRecord> records) const {
+std::vector<chem::FeaturizedMolecule> MoleculeFeaturizer::featurize_molecules(
+    std::vector<chem::InputRecord> records) const {
   const std::size_t n = records.size();
   std::vector<chem::FeaturizedMolecule> done(n);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16), [&](const auto& range) {
@@ -46,8 +47,19 @@ MoleculeSet MoleculeFeaturizer::featurize(std::vector<chem::InputRecord> records
     for (std::size_t i = range.begin(); i < range.end(); ++i)
       done[i] = featurizer->featurize(std::move(records[i]));
   });
+  return done;
+}
+
+MoleculeSet MoleculeFeaturizer::featurize(std::vector<chem::InputRecord> records) const {
+  return to_molecule_set(featurize_molecules(std::move(records)), parts_->options.fp_bits / 64);
+}
+
+const chem::AlertCatalog& MoleculeFeaturizer::alerts() const { return parts_->alerts; }
+
+MoleculeSet to_molecule_set(std::vector<chem::FeaturizedMolecule> done, unsigned fingerprint_words) {
+  const std::size_t n = done.size();
   MoleculeSet set;
-  set.fingerprint_words = parts_->options.fp_bits / 64;
+  set.fingerprint_words = fingerprint_words;
   set.fingerprints.assign(n * set.fingerprint_words, 0);
   set.descriptors.resize(n * chem::kDescriptorCount);
   for (std::size_t i = 0; i < n; ++i) {

@@ -11,7 +11,7 @@
 #include "chem/featurizer.h"
 #include "chem/molecule_reader.h"
 
-namespace molsieve::chem { class LibraryReader; }
+namespace molsieve::chem { class AlertCatalog; class LibraryReader; }
 
 namespace molsieve::models {
 
@@ -42,11 +42,18 @@ class MoleculeFeaturizer {
   MoleculeFeaturizer(const MoleculeFeaturizer&) = delete;
   MoleculeFeaturizer& operator=(const MoleculeFeaturizer&) = delete;
   MoleculeSet featurize(std::vector<chem::InputRecord> records) const;
+  // The featurizer's full output (alerts and rule flags too), for callers that need more
+  // than the models do; to_molecule_set() turns it into a MoleculeSet.
+  std::vector<chem::FeaturizedMolecule> featurize_molecules(std::vector<chem::InputRecord> records) const;
+  const chem::AlertCatalog& alerts() const;
 
  private:
   struct Parts;
   std::unique_ptr<Parts> parts_;
 };
+
+// Moves featurized molecules into a MoleculeSet (input order kept).
+MoleculeSet to_molecule_set(std::vector<chem::FeaturizedMolecule> molecules, unsigned fingerprint_words);
 
 // A training or evaluation table: the SMILES column and one numeric column per target
 // (empty cells are missing labels). Throws molsieve::Error naming the file and column when

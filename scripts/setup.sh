@@ -8,7 +8,7 @@ packages=(
   librdkit-dev rdkit-data python3-rdkit python3-h5py
   libboost-dev libhdf5-dev hdf5-tools libtbb-dev zlib1g-dev
   libopenmpi-dev openmpi-bin
-  libtorch-dev libopenblas0-openmp nlohmann-json3-dev python3-sklearn
+  libtorch-dev libopenblas0-openmp nlohmann-json3-dev libtomlplusplus-dev python3-sklearn
   libgtest-dev libcli11-dev
 )
 

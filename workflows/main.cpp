@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_train_command(app);
   molsieve::workflows::add_evaluate_command(app);
   molsieve::workflows::add_predict_command(app);
+  molsieve::workflows::add_screen_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,8 @@
 #include <string>
 
 namespace CLI { class App; }
+namespace molsieve::chem { struct LibrarySummary; }
+namespace molsieve::models { struct ModelCard; }
 
 namespace molsieve::workflows {
 
@@ -18,5 +20,9 @@ void add_model_run_options(CLI::App& command, ModelRunValues& values);
 // Sets LibTorch's thread count and returns it (`requested`, or all cores for 0); callers
 // also cap oneTBB (featurization) with it.
 unsigned use_threads(unsigned requested);
+
+// Throws molsieve::Error, naming the store, when its graphs, standardization or
+// fingerprints differ from what the model was trained on.
+void check_store_matches_model(const chem::LibrarySummary& store, const models::ModelCard& card);
 
 }  // namespace molsieve::workflows

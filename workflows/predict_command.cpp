@@ -32,19 +32,6 @@ struct PredictRequest : ModelRunValues {
 
 constexpr std::size_t kRowsPerChunk = 8192;  // bounds memory: one chunk of molecules at a time
 
-void check_store_matches(const chem::LibrarySummary& store, const models::ModelCard& card) {
-  if (store.graph_featurizer_version != card.graph_featurizer_version)
-    throw Error(store.path + ": graphs of featurizer version " + std::to_string(store.graph_featurizer_version) +
-                ", the model was trained on version " + std::to_string(card.graph_featurizer_version) +
-                " (featurize the library again)");
-  if (store.standardized != card.standardize)
-    throw Error(store.path + ": standardization " + (store.standardized ? "on" : "off") +
-                " differs from the model's training data");
-  if (store.fp_bits != card.fp_bits)
-    throw Error(store.path + ": " + std::to_string(store.fp_bits) + "-bit fingerprints; the model's applicability domain uses " +
-                std::to_string(card.fp_bits) + " bits (featurize with --fp-bits " + std::to_string(card.fp_bits) + ")");
-}
-
 class PredictionWriter {
  public:
   PredictionWriter(const std::string& path, const models::ModelCard& card)
@@ -115,7 +102,7 @@ void run_predict(const PredictRequest& r) {
   const bool store_input = r.input.size() > 3 && r.input.substr(r.input.size() - 3) == ".h5";
   if (store_input || hdf5::is_hdf5_file(r.input)) {
     const chem::LibraryReader store(r.input);
-    check_store_matches(store.summary(), card);
+    check_store_matches_model(store.summary(), card);
     const std::uint64_t rows = store.size();
     for (std::uint64_t first = 0; first < rows; first += kRowsPerChunk) {
       const models::MoleculeSet set =

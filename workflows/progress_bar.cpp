@@ -26,8 +26,9 @@ ProgressBar::ProgressBar(std::string label, std::string unit, std::FILE* stream)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-void ProgressBar::update(const Progress& progress) {
+void ProgressBar::update(const Progress& progress, const std::string& detail) {
   last_ = progress;
+  detail_ = detail;
   const auto now = std::chrono::steady_clock::now();
   const auto interval = terminal_ ? std::chrono::milliseconds(100) : std::chrono::seconds(10);
   if (now - last_draw_ < interval) return;
@@ -53,16 +54,17 @@ void ProgressBar::draw(const Progress& p, bool final_line) {
     const int filled = static_cast<int>(fraction * kWidth);
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.resize(kWidth, '.');
-    std::fprintf(stream_, "\r%s [%s] %3.0f%% %llu %s, %.0f/s, ETA %s   ", label_.c_str(),
+    std::fprintf(stream_, "\r%s [%s] %3.0f%% %llu %s, %.0f/s, ETA %s%s%s   ", label_.c_str(),
                  bar.c_str(), fraction * 100.0, static_cast<unsigned long long>(p.records_done),
-                 unit_.c_str(),
-                 rate, format_duration(eta).c_str());
+                 unit_.c_str(), rate, format_duration(eta).c_str(), detail_.empty() ? "" : ", ",
+                 detail_.c_str());
     if (final_line) std::fputc('\n', stream_);
   } else {
-    std::fprintf(stream_, "%s: %.0f%% %llu %s, %.0f/s, elapsed %s, ETA %s\n",
+    std::fprintf(stream_, "%s: %.0f%% %llu %s, %.0f/s, elapsed %s, ETA %s%s%s\n",
                  label_.c_str(), fraction * 100.0,
                  static_cast<unsigned long long>(p.records_done), unit_.c_str(), rate,
-                 format_duration(elapsed).c_str(), format_duration(eta).c_str());
+                 format_duration(elapsed).c_str(), format_duration(eta).c_str(),
+                 detail_.empty() ? "" : ", ", detail_.c_str());
   }
   std::fflush(stream_);
 }

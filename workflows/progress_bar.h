@@ -14,7 +14,8 @@ class ProgressBar {
   // `unit` names what records_done counts ("molecules", "queries", ...).
   explicit ProgressBar(std::string label, std::string unit = "molecules",
                        std::FILE* stream = stderr);
-  void update(const Progress& progress);
+  // `detail` (per-stage counts, say) is shown after the rate.
+  void update(const Progress& progress, const std::string& detail = {});
   void finish();
 
  private:
@@ -26,6 +27,7 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
   Progress last_;
+  std::string detail_;
   bool drawn_ = false;
 };
 

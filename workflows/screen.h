@@ -1,0 +1,69 @@
+#pragma once
+// The screening job: a library streamed in chunks through featurization (skipped for
+// library stores), filters, model scoring and reference similarity, each chunk's results
+// written to its own part file; then the parts are ranked, diversified and merged into
+// one results store (docs/screening.md).
+//
+// Chunk k is library rows [k * chunk_size, (k + 1) * chunk_size): its results depend on
+// nothing else, so chunks can be computed in any order, by any process, and a run that
+// was killed resumes by computing only the chunks whose part file is missing.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "workflows/screen_job.h"
+
+namespace molsieve::workflows {
+
+struct ScreenRequest {
+  ScreenJob job;
+  std::string output;  // results store; the parts live in <output>.parts/ until the merge
+  bool resume = false;
+  bool overwrite = false;
+  unsigned threads = 0;  // 0: all cores
+  std::string device = "auto";
+  // When set and it becomes true (a signal handler), the run stops after the chunks in
+  // flight; their parts are kept for --resume.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Rows through each stage so far (this run and, for resumed chunks, earlier runs).
+struct ScreenStatus {
+  std::uint64_t rows_read = 0;
+  std::uint64_t rows_featurized = 0;
+  std::uint64_t rows_scored = 0;
+  std::uint64_t rows_written = 0;
+  std::uint64_t chunks_resumed = 0;  // finished by an earlier run
+  std::uint64_t rows_total = 0;      // 0 while unknown (molecule files)
+  std::uint64_t bytes_done = 0;      // input bytes consumed (molecule files)
+  std::uint64_t bytes_total = 0;
+};
+
+struct ScreenReport {
+  std::uint64_t rows = 0;
+  std::uint64_t valid = 0;
+  std::uint64_t passed_filters = 0;
+  std::uint64_t selected = 0;
+  std::uint64_t chunks = 0;
+  std::uint64_t chunks_resumed = 0;
+  std::string device;       // what scored: cpu or cuda, and why
+  double seconds = 0;
+  double stage_seconds[4] = {0, 0, 0, 0};  // read, featurize, score, write (summed over chunks)
+  bool already_complete = false;  // --resume on a finished results store: nothing done
+};
+
+using ScreenProgress = std::function<void(const ScreenStatus&)>;
+
+// Throws molsieve::Error for bad inputs, refused outputs, a changed job on --resume, or a
+// cancel (after keeping the finished parts).
+ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& progress = {});
+
+// Weighted geometric mean of desirabilities (0 when any weighted term is 0; NaN when all
+// weights are 0): the composite score of docs/screening.md.
+double composite_score(const std::vector<double>& desirabilities, const std::vector<double>& weights);
+
+constexpr int kResultsSchemaVersion = 1;
+
+}  // namespace molsieve::workflows
