@@ -2,6 +2,7 @@
 
 #include <GraphMol/ChemTransforms/ChemTransforms.h>
 #include <GraphMol/GraphMol.h>
+#include <GraphMol/MolOps.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
 
@@ -16,6 +17,19 @@ std::string murcko_scaffold_smiles(const std::string& smiles) {
   try {
     mol.reset(RDKit::SmilesToMol(smiles));
   } catch (const std::exception&) {
+  }
+  if (!mol) {
+    // Some standardized SMILES do not read back sanitized (a lone aromatic c1cccc1 ring left
+    // by fragment removal cannot be kekulized); the unsanitized graph still has a scaffold.
+    try {
+      std::unique_ptr<RDKit::RWMol> raw(RDKit::SmilesToMol(smiles, 0, /*sanitize=*/false));
+      if (raw) {
+        raw->updatePropertyCache(false);
+        RDKit::MolOps::fastFindRings(*raw);
+        mol = std::move(raw);
+      }
+    } catch (const std::exception&) {
+    }
   }
   if (!mol) throw Error("cannot parse SMILES '" + smiles + "' for its scaffold");
   std::unique_ptr<RDKit::ROMol> scaffold(RDKit::MurckoDecompose(*mol));

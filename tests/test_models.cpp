@@ -56,6 +56,11 @@ TEST(Scaffold, MurckoScaffoldsEqualRdkitPython) {
   EXPECT_THROW(chem::murcko_scaffold_smiles("C1CC"), Error);
 }
 
+// Tox21's scaffold split stopped at a standardized SMILES that does not read back sanitized.
+TEST(Scaffold, UnkekulizableSmilesIsItsOwnScaffold) {
+  EXPECT_EQ(chem::murcko_scaffold_smiles("c1cccc1"), "c1cccc1");
+}
+
 TEST(Splits, RandomSplitIsSeededAndPartitionsTheRows) {
   std::vector<std::size_t> rows(100);
   for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i * 2;

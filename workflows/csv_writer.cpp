@@ -14,15 +14,15 @@ namespace molsieve::workflows {
 
 CsvWriter::CsvWriter(const std::string& path, const std::vector<std::string>& header)
     : path_(path),
-      partial_path_(path + ".partial-" + std::to_string(::getpid())),
-      file_(std::fopen(partial_path_.c_str(), "w")) {
+      partial_path_(path == "-" ? std::string() : path + ".partial-" + std::to_string(::getpid())),
+      file_(path == "-" ? stdout : std::fopen(partial_path_.c_str(), "w")) {
   if (!file_) throw Error(path + ": cannot write: " + std::strerror(errno));
   for (const auto& name : header) field(name);
   end_row();
 }
 
 CsvWriter::~CsvWriter() {
-  if (!file_) return;
+  if (!file_ || file_ == stdout) return;
   std::fclose(file_);
   std::remove(partial_path_.c_str());
 }
@@ -58,6 +58,11 @@ void CsvWriter::end_row() {
 }
 
 void CsvWriter::close() {
+  if (file_ == stdout) {
+    file_ = nullptr;
+    if (std::fflush(stdout) != 0) throw Error("standard output: write failed");
+    return;
+  }
   const bool failed = std::ferror(file_) != 0;
   const int closed = std::fclose(file_);
   file_ = nullptr;

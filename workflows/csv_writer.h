@@ -2,6 +2,7 @@
 // Writes CSV (RFC 4180: fields with commas, quotes or line breaks are quoted). The file is
 // written under a temporary name and renamed into place by close(), so a failed or
 // interrupted run leaves no file that looks complete; write failures name the file.
+// The path "-" writes to standard output.
 #include <cstdio>
 #include <string>
 #include <vector>

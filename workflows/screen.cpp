@@ -66,6 +66,7 @@ struct Chunk {
   std::vector<std::int8_t> lipinski;       // -1 for invalid rows
   std::vector<std::int8_t> veber;          // -1 for invalid rows
   std::vector<std::int16_t> alert_counts;  // rows x alert families
+  std::vector<double> descriptors;         // rows x descriptors, full precision (the models' copy is float)
   ResultTable results;
   std::vector<std::uint64_t> pool_rows;          // best-scored rows of the chunk, best first
   std::vector<std::uint64_t> pool_fingerprints;  // their fingerprints
@@ -145,6 +146,11 @@ class LibrarySource {
         const auto veber = file.read_rows<std::int8_t>("/rules/veber", first, count);
         chunk.lipinski.insert(chunk.lipinski.end(), lipinski.begin(), lipinski.end());
         chunk.veber.insert(chunk.veber.end(), veber.begin(), veber.end());
+        std::vector<std::vector<double>> descriptors;
+        for (const char* name : chem::descriptor_names())
+          descriptors.push_back(file.read_rows<double>(std::string("/descriptors/") + name, first, count));
+        for (std::uint64_t i = 0; i < count; ++i)
+          for (const auto& d : descriptors) chunk.descriptors.push_back(d[i]);
         std::vector<std::vector<std::int16_t>> counts;
         for (const auto& family : families)
           counts.push_back(file.read_rows<std::int16_t>("/alerts/counts/" + family, first, count));
@@ -213,7 +219,7 @@ class Scorer {
     for (int d = 0; d < chem::kDescriptorCount; ++d) {
       auto& values = t.add(names[d], ColumnKind::Number).numbers;
       for (std::size_t i = 0; i < n; ++i)
-        values.push_back(m.valid(i) ? m.descriptors[i * chem::kDescriptorCount + d] : kNaN);
+        values.push_back(m.valid(i) ? chunk.descriptors[i * chem::kDescriptorCount + d] : kNaN);
     }
     auto& lipinski = t.add("lipinski_violations", ColumnKind::Integer).integers;
     auto& veber = t.add("veber", ColumnKind::Flag).flags;
@@ -241,7 +247,7 @@ class Scorer {
       std::string why;
       if (!m.valid(i)) why = "invalid";
       for (std::size_t r = 0; why.empty() && r < job_.ranges.size(); ++r) {
-        const double v = m.descriptors[i * chem::kDescriptorCount + range_columns_[r]];
+        const double v = chunk.descriptors[i * chem::kDescriptorCount + range_columns_[r]];
         if (!(v >= job_.ranges[r].min && v <= job_.ranges[r].max)) why = job_.ranges[r].descriptor;
       }
       if (why.empty() && job_.max_lipinski_violations >= 0 && chunk.lipinski[i] > job_.max_lipinski_violations)
@@ -759,6 +765,8 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
                 for (const auto& m : molecules) {
                   chunk->lipinski.push_back(m.ok() ? m.descriptors.lipinski_violations : -1);
                   chunk->veber.push_back(m.ok() ? (m.descriptors.veber ? 1 : 0) : -1);
+                  chunk->descriptors.insert(chunk->descriptors.end(), m.descriptors.values.begin(),
+                                            m.descriptors.values.end());
                   std::vector<std::int16_t> counts(families.size(), 0);
                   for (std::uint16_t a : m.alerts) ++counts[featurizer.alerts().family_index(a)];
                   chunk->alert_counts.insert(chunk->alert_counts.end(), counts.begin(), counts.end());
