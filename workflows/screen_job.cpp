@@ -17,10 +17,10 @@
 namespace molsieve::workflows {
 
 double Desirability::operator()(double value) const {
-  if (std::isnan(value)) return 0.0;
+  if (std::isnan(value)) return floor;
   const double rising = high > low ? (value - low) / (high - low) : (value >= high ? 1.0 : 0.0);
   const double clamped = std::clamp(rising, 0.0, 1.0);
-  return increasing ? clamped : 1.0 - clamped;
+  return floor + (1.0 - floor) * (increasing ? clamped : 1.0 - clamped);
 }
 
 std::string shipped_model_path(const std::string& name) {
@@ -120,11 +120,13 @@ class JobReader {
     const std::string key = prefix + "desirability";
     if (!node->is_table()) fail(node, key, "must be a table such as { low = 6.0, high = 8.0 }");
     const toml::table& d = *node->as_table();
-    only_keys(d, key + ".", {"low", "high"});
+    only_keys(d, key + ".", {"low", "high", "floor"});
     Desirability out = fallback;
     out.low = number(d, "low", key + ".", fallback.low);
     out.high = number(d, "high", key + ".", fallback.high);
+    out.floor = number(d, "floor", key + ".", fallback.floor);
     if (!(out.low < out.high)) fail(node, key, "low must be below high");
+    if (out.floor < 0 || out.floor >= 1) fail(d.get("floor"), key + ".floor", "must be in [0, 1)");
     return out;
   }
 

@@ -14,10 +14,13 @@ namespace molsieve::workflows {
 // A desirability function (Derringer and Suich 1980): maps a value to [0, 1], linear
 // between `low` and `high`. Increasing: 0 at or below low, 1 at or above high.
 // Decreasing: 1 at or below low, 0 at or above high.
+// `floor` lifts the bottom of the ramp (d = floor + (1 - floor) * ramp) for terms that
+// should rank but never veto a molecule on their own.
 struct Desirability {
   bool increasing = true;
   double low = 0.0;
   double high = 1.0;
+  double floor = 0.0;
   double operator()(double value) const;
 };
 
@@ -65,7 +68,7 @@ struct ScreenJob {
   // [similarity]
   std::string references;  // molecule file of known actives; empty: no similarity term
   kernels::Metric metric;
-  Desirability similarity_desirability{true, 0.2, 0.6};
+  Desirability similarity_desirability{true, 0.2, 0.6, 0.0};
   double similarity_weight = 1.0;
 
   // [score]

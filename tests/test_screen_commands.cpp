@@ -1,0 +1,483 @@
+// molsieve screen and query end to end: the default job, resume after SIGKILL at several
+// points, the bad-input cases, and the query language against plain loops.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "core/error.h"
+#include "core/hdf5_file.h"
+#include "test_support.h"
+#include "workflows/query_expression.h"
+#include "workflows/result_table.h"
+#include "workflows/screen.h"
+#include "workflows/screen_job.h"
+
+namespace molsieve {
+namespace {
+
+namespace fs = std::filesystem;
+using test::CommandRun;
+using workflows::ColumnKind;
+using workflows::ResultTable;
+
+const std::string kSource = MOLSIEVE_SOURCE_DIR;
+
+CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
+  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args);
+}
+
+ResultTable read_results(const std::string& path) {
+  const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
+  return workflows::read_table(file, "/results", 0, workflows::table_rows(file, "/results"));
+}
+
+// The first `count` NCI molecules as a .smi file.
+void write_nci_head(const std::string& path, int count) {
+  std::ifstream in(test::rdkit_data("Data/NCI/first_5K.smi"));
+  std::ofstream out(path);
+  std::string line;
+  for (int i = 0; i < count && std::getline(in, line); ++i) out << line << "\n";
+}
+
+// A small job: the BACE model, the Tox21 model and the shipped references.
+std::string small_job(const std::string& library, int chunk_size) {
+  return "name = \"small\"\n[library]\ninputs = [\"" + library + "\"]\nchunk_size = " + std::to_string(chunk_size) +
+         "\n[filters]\nmax_lipinski_violations = 1\nexclude_alerts = [\"PAINS_A\"]\n"
+         "[filters.ranges]\nmw = [150, 650]\n"
+         "[[affinity]]\nmodel = \"bace\"\ndesirability = { low = 5.0, high = 8.0 }\nweight = 2\n"
+         "[[toxicity]]\nmodel = \"tox21\"\n"
+         "[similarity]\nreferences = \"" + kSource + "/datasets/jobs/bace1_references.smi\"\n"
+         "[selection]\nkeep = 10\ndiversity = 0.5\n";
+}
+
+void expect_same_results(const std::string& a, const std::string& b) {
+  const ResultTable x = read_results(a), y = read_results(b);
+  ASSERT_EQ(x.columns().size(), y.columns().size());
+  ASSERT_EQ(x.rows(), y.rows());
+  for (std::size_t c = 0; c < x.columns().size(); ++c) {
+    const auto& p = x.columns()[c];
+    const auto& q = y.columns()[c];
+    ASSERT_EQ(p.name, q.name);
+    for (std::size_t r = 0; r < x.rows(); ++r) {
+      if (p.kind == ColumnKind::Text) {
+        ASSERT_EQ(p.texts[r], q.texts[r]) << p.name << " row " << r;
+      } else {
+        const double u = p.number(r), v = q.number(r);
+        ASSERT_TRUE(u == v || (std::isnan(u) && std::isnan(v))) << p.name << " row " << r << ": " << u << " vs " << v;
+      }
+    }
+  }
+  const hdf5::File fa(a, hdf5::File::Mode::ReadOnly), fb(b, hdf5::File::Mode::ReadOnly);
+  EXPECT_EQ(fa.read<std::int64_t>("/selection/index"), fb.read<std::int64_t>("/selection/index"));
+}
+
+class DefaultJob : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::ScratchDir;
+    run_ = new CommandRun(molsieve(*dir_, "screen " + kSource + "/datasets/jobs/default.toml -o " +
+                                              dir_->file("default.h5") + " --threads 2 -q"));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete run_;
+  }
+  void SetUp() override { ASSERT_EQ(run_->status, 0) << run_->err; }
+  static test::ScratchDir* dir_;
+  static CommandRun* run_;
+};
+test::ScratchDir* DefaultJob::dir_ = nullptr;
+CommandRun* DefaultJob::run_ = nullptr;
+
+TEST_F(DefaultJob, WritesOneRowPerNciRecordInLibraryOrder) {
+  const ResultTable t = read_results(dir_->file("default.h5"));
+  std::ifstream in(test::rdkit_data("Data/NCI/first_5K.smi"));
+  std::string line;
+  std::size_t row = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const std::string id = line.substr(line.find_first_of(" \t") + 1);
+    ASSERT_LT(row, t.rows());
+    EXPECT_EQ(t.at("index").integers[row], static_cast<std::int64_t>(row));
+    EXPECT_EQ(t.at("id").texts[row], id.substr(id.find_first_not_of(" \t"))) << "row " << row;
+    ++row;
+  }
+  EXPECT_EQ(row, t.rows());
+  const hdf5::File file(dir_->file("default.h5"), hdf5::File::Mode::ReadOnly);
+  EXPECT_EQ(file.int_attribute("/", "complete"), 1);
+  EXPECT_EQ(file.string_attribute("/", "schema"), "molsieve results store");
+  EXPECT_EQ(file.string_list_attribute("/provenance", "models"), (std::vector<std::string>{"bace", "tox21", "clintox"}));
+  EXPECT_EQ(file.string_list_attribute("/provenance", "model_sha256").size(), 3u);
+}
+
+TEST_F(DefaultJob, AffinityColumnEqualsMolsievePredictOnTheSameLibrary) {
+  const auto& dir = *dir_;
+  const CommandRun predict = molsieve(dir, "predict --model " + kSource + "/models/pretrained/bace.h5 --input " +
+                                               test::rdkit_data("Data/NCI/first_5K.smi") + " -o " +
+                                               dir.file("bace.csv") + " --threads 2 -q");
+  ASSERT_EQ(predict.status, 0) << predict.err;
+  const auto csv = test::read_csv(dir.file("bace.csv"));
+  const ResultTable t = read_results(dir.file("default.h5"));
+  ASSERT_EQ(csv.size(), t.rows() + 1);
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    const std::string& text = csv[r + 1][1];
+    const double screened = t.at("pIC50").numbers[r];
+    if (text.empty()) {
+      EXPECT_TRUE(std::isnan(screened)) << "row " << r;
+    } else {
+      // float32 inference: batches group different molecules (chunks differ), so sums differ in the last bits.
+      EXPECT_NEAR(std::stod(text), screened, 1e-5) << "row " << r;
+    }
+  }
+}
+
+TEST_F(DefaultJob, ScoreIsTheWeightedGeometricMeanOfTheDesirabilities) {
+  const ResultTable t = read_results(dir_->file("default.h5"));
+  std::size_t checked = 0;
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    if (!t.at("passes_filters").flags[r]) {
+      EXPECT_TRUE(std::isnan(t.at("score").numbers[r]));
+      continue;
+    }
+    // The default job's weights: bace 2, tox21 1, clintox 1, similarity 0.5.
+    const double d[4] = {t.at("d_bace").numbers[r], t.at("d_tox21").numbers[r], t.at("d_clintox").numbers[r],
+                         t.at("d_similarity").numbers[r]};
+    const double w[4] = {2, 1, 1, 0.5};
+    double expected = 1;
+    for (int k = 0; k < 4; ++k) expected *= std::pow(d[k], w[k] / 4.5);
+    EXPECT_NEAR(t.at("score").numbers[r], expected, 1e-12) << "row " << r;
+    // Affinity desirability: pIC50 - std on the 5..8 ramp, halved outside the domain.
+    const double bound = t.at("pIC50").numbers[r] - t.at("pIC50_std").numbers[r];
+    double d_bace = std::clamp((bound - 5.0) / 3.0, 0.0, 1.0);
+    if (!t.at("bace_in_domain").flags[r]) d_bace *= 0.5;
+    EXPECT_NEAR(d[0], d_bace, 1e-12) << "row " << r;
+    ++checked;
+  }
+  EXPECT_GT(checked, 1000u);
+}
+
+TEST_F(DefaultJob, SelectionIsRankedPassesFiltersAndIsDiverse) {
+  const hdf5::File file(dir_->file("default.h5"), hdf5::File::Mode::ReadOnly);
+  const auto selection = file.read<std::int64_t>("/selection/index");
+  const ResultTable t = read_results(dir_->file("default.h5"));
+  ASSERT_GT(selection.size(), 10u);
+  ASSERT_LE(selection.size(), 50u);
+  for (std::size_t k = 0; k < selection.size(); ++k) {
+    const auto row = static_cast<std::size_t>(selection[k]);
+    EXPECT_EQ(t.at("passes_filters").flags[row], 1);
+    EXPECT_EQ(t.at("selection_rank").integers[row], static_cast<std::int64_t>(k + 1));
+    EXPECT_GT(t.at("score").numbers[row], 0.0);
+    if (k > 0) EXPECT_LE(t.at("score").numbers[row], t.at("score").numbers[selection[k - 1]]);
+  }
+  // The best-scored molecule is always selected first; ranks follow the scores.
+  std::size_t best = 0;
+  for (std::size_t r = 0; r < t.rows(); ++r)
+    if (t.at("rank").integers[r] == 1) best = r;
+  EXPECT_EQ(static_cast<std::size_t>(selection[0]), best);
+}
+
+TEST_F(DefaultJob, QueryCsvHasTheDocumentedHeaderAndHonoursWhereAndTop) {
+  const auto& dir = *dir_;
+  const CommandRun q = molsieve(dir, "query " + dir.file("default.h5") +
+                                         " --where 'pIC50 > 5.5 and tox21_max < 0.5 and not pains' --top 7 --format csv -o " +
+                                         dir.file("top.csv"));
+  ASSERT_EQ(q.status, 0) << q.err;
+  const auto rows = test::read_csv(dir.file("top.csv"));
+  ASSERT_EQ(rows[0][0] + "," + rows[0][1] + "," + rows[0][2] + "," + rows[0][3] + "," + rows[0][4],
+            "rank,index,id,smiles,score");
+  ASSERT_EQ(rows.size(), 8u);
+  const ResultTable t = read_results(dir.file("default.h5"));
+  // The same rows by a plain loop: filter, order by score (missing last), ties by row.
+  std::vector<std::size_t> expected;
+  for (std::size_t r = 0; r < t.rows(); ++r)
+    if (t.at("pIC50").numbers[r] > 5.5 && t.at("tox21_max").numbers[r] < 0.5 && t.at("pains").flags[r] == 0)
+      expected.push_back(r);
+  std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) {
+    const double x = t.at("score").numbers[a], y = t.at("score").numbers[b];
+    if (std::isnan(x) != std::isnan(y)) return std::isnan(y);
+    return x > y;
+  });
+  for (std::size_t k = 0; k < 7; ++k) {
+    EXPECT_EQ(rows[k + 1][0], std::to_string(k + 1));
+    EXPECT_EQ(rows[k + 1][1], std::to_string(expected[k]));
+  }
+}
+
+TEST_F(DefaultJob, QueryWithNoMatchWritesOnlyTheHeader) {
+  const auto& dir = *dir_;
+  const CommandRun q = molsieve(dir, "query " + dir.file("default.h5") + " --where 'score > 2' --format csv -o " +
+                                         dir.file("none.csv"));
+  ASSERT_EQ(q.status, 0) << q.err;
+  EXPECT_EQ(test::read_csv(dir.file("none.csv")).size(), 1u);
+  EXPECT_NE(q.err.find("no rows match"), std::string::npos);
+}
+
+// Kills a screen with SIGKILL once `chunks` part files exist, resumes it, and compares the
+// result with an uninterrupted run.
+class ScreenResume : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::ScratchDir;
+    write_nci_head(dir_->file("lib.smi"), 300);
+    test::write_text(dir_->file("job.toml"), small_job(dir_->file("lib.smi"), 15));
+    whole_ = new CommandRun(molsieve(*dir_, "screen " + dir_->file("job.toml") + " -o " + dir_->file("whole.h5") +
+                                                " --threads 2 -q"));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete whole_;
+  }
+  void SetUp() override { ASSERT_EQ(whole_->status, 0) << whole_->err; }
+
+  static void kill_after(const std::string& output, std::size_t chunks) {
+    const std::string parts = output + ".parts";
+    const pid_t pid = fork();
+    if (pid == 0) {
+      execl(MOLSIEVE_BINARY, MOLSIEVE_BINARY, "screen", dir_->file("job.toml").c_str(), "-o", output.c_str(),
+            "--threads", "2", "-q", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::size_t done = 0;
+      if (fs::exists(parts))
+        for (const auto& entry : fs::directory_iterator(parts)) done += entry.path().extension() == ".h5";
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) return;  // finished before the kill point
+      if (done >= chunks && fs::exists(parts)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+
+  static test::ScratchDir* dir_;
+  static CommandRun* whole_;
+};
+test::ScratchDir* ScreenResume::dir_ = nullptr;
+CommandRun* ScreenResume::whole_ = nullptr;
+
+TEST_F(ScreenResume, KilledRunsResumeToIdenticalResults) {
+  const auto& dir = *dir_;
+  for (std::size_t chunks : {0u, 3u, 11u}) {
+    SCOPED_TRACE("killed after " + std::to_string(chunks) + " chunk(s)");
+    const std::string output = dir.file("killed" + std::to_string(chunks) + ".h5");
+    kill_after(output, chunks);
+    ASSERT_TRUE(fs::exists(output + ".parts")) << "the run finished before it could be killed";
+    {
+      // Without --resume an interrupted run is refused, not silently restarted.
+      const CommandRun refused = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + output + " -q");
+      EXPECT_NE(refused.status, 0);
+      EXPECT_NE(refused.err.find("--resume"), std::string::npos) << refused.err;
+    }
+    const CommandRun resumed =
+        molsieve(dir, "screen " + dir.file("job.toml") + " -o " + output + " --resume --threads 2 -q");
+    ASSERT_EQ(resumed.status, 0) << resumed.err;
+    EXPECT_FALSE(fs::exists(output + ".parts"));
+    expect_same_results(dir.file("whole.h5"), output);
+  }
+}
+
+TEST_F(ScreenResume, ResumeOfAFinishedRunDoesNothingAndAnExistingOutputIsRefused) {
+  const auto& dir = *dir_;
+  const auto before = fs::last_write_time(dir.file("whole.h5"));
+  const CommandRun again = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("whole.h5") + " --resume");
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.err.find("already complete"), std::string::npos) << again.err;
+  EXPECT_EQ(fs::last_write_time(dir.file("whole.h5")), before);
+  const CommandRun refused = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("whole.h5") + " -q");
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.err.find("--overwrite"), std::string::npos) << refused.err;
+}
+
+TEST_F(ScreenResume, ChangedJobIsNotResumedFromOldParts) {
+  const auto& dir = *dir_;
+  const std::string output = dir.file("changed.h5");
+  kill_after(output, 2);
+  ASSERT_TRUE(fs::exists(output + ".parts")) << "the run finished before it could be killed";
+  test::write_text(dir.file("job2.toml"), small_job(dir.file("lib.smi"), 15) + "[score]\nuncertainty_penalty = 2.0\n");
+  const CommandRun resumed = molsieve(dir, "screen " + dir.file("job2.toml") + " -o " + output + " --resume -q");
+  EXPECT_NE(resumed.status, 0);
+  EXPECT_NE(resumed.err.find("changed since the interrupted run"), std::string::npos) << resumed.err;
+}
+
+// Each bad input: one error line naming what is wrong, non-zero exit, no results store.
+struct BadJob {
+  const char* name;
+  std::string toml;
+  std::string expected;
+};
+
+TEST(ScreenBadInput, EachMistakeIsNamedAndNothingIsWritten) {
+  test::ScratchDir dir;
+  write_nci_head(dir.file("lib.smi"), 20);
+  const std::string lib = dir.file("lib.smi");
+  const std::string good = small_job(lib, 10);
+  const std::vector<BadJob> cases = {
+      {"syntax", "name = \"x\"\n[library\ninputs = []\n", "job.toml:2"},
+      {"unknown key", good + "[output]\npth = \"x.h5\"\n", "job.toml:22: output.pth: unknown key"},
+      {"unknown model", "[library]\ninputs = [\"" + lib + "\"]\n[[affinity]]\nmodel = \"bace2\"\n",
+       "affinity[0].model: unknown model 'bace2'"},
+      {"unknown metric", good + "", ""},
+      {"missing library", "[library]\ninputs = [\"no-such.smi\"]\n[[affinity]]\nmodel = \"bace\"\n",
+       "library.inputs: no such file"},
+      {"wrong type", "[library]\ninputs = [\"" + lib + "\"]\nchunk_size = \"big\"\n[[affinity]]\nmodel = \"bace\"\n",
+       "job.toml:3: library.chunk_size: must be an integer"},
+      {"unknown descriptor", good + "", ""},
+      {"classification as affinity", "[library]\ninputs = [\"" + lib + "\"]\n[[affinity]]\nmodel = \"tox21\"\n",
+       "model 'tox21' is a classification model"},
+  };
+  std::vector<BadJob> all = cases;
+  all[3].toml = "[library]\ninputs = [\"" + lib + "\"]\n[similarity]\nreferences = \"" + lib + "\"\nmetric = \"jaccard\"\n";
+  all[3].expected = "job.toml:5: similarity.metric";
+  all[6].toml = "[library]\ninputs = [\"" + lib + "\"]\n[filters.ranges]\nlogp = [0, 5]\n[[affinity]]\nmodel = \"bace\"\n";
+  all[6].expected = "filters.ranges.logp: unknown descriptor";
+  for (const auto& c : all) {
+    SCOPED_TRACE(c.name);
+    test::write_text(dir.file("job.toml"), c.toml);
+    const CommandRun run = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("out.h5") + " -q");
+    EXPECT_EQ(run.status, 1);
+    EXPECT_NE(run.err.find(c.expected), std::string::npos) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+    EXPECT_FALSE(fs::exists(dir.file("out.h5")));
+    EXPECT_FALSE(fs::exists(dir.file("out.h5.parts")));
+  }
+}
+
+TEST(ScreenBadInput, LibraryStoreOfAnotherSchemaVersionIsRefused) {
+  test::ScratchDir dir;
+  write_nci_head(dir.file("lib.smi"), 20);
+  ASSERT_EQ(molsieve(dir, "featurize " + dir.file("lib.smi") + " -o " + dir.file("lib.h5") + " -q").status, 0);
+  {
+    hdf5::File store(dir.file("lib.h5"), hdf5::File::Mode::ReadWrite);
+    store.set_attribute("/", "schema_version", static_cast<std::int64_t>(0));
+  }
+  test::write_text(dir.file("job.toml"), small_job(dir.file("lib.h5"), 10));
+  const CommandRun run = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("out.h5") + " -q");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("schema version 0"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir.file("out.h5")));
+}
+
+TEST(ScreenStore, LibraryStoreGivesTheSameResultsAsItsMoleculeFile) {
+  test::ScratchDir dir;
+  write_nci_head(dir.file("lib.smi"), 120);
+  ASSERT_EQ(molsieve(dir, "featurize " + dir.file("lib.smi") + " -o " + dir.file("lib.h5") + " -q").status, 0);
+  test::write_text(dir.file("job.toml"), small_job(dir.file("lib.smi"), 50));
+  ASSERT_EQ(molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("a.h5") + " --threads 2 -q").status, 0);
+  const CommandRun store = molsieve(dir, "screen " + dir.file("job.toml") + " --library " + dir.file("lib.h5") +
+                                             " -o " + dir.file("b.h5") + " --threads 2 -q");
+  ASSERT_EQ(store.status, 0) << store.err;
+  expect_same_results(dir.file("a.h5"), dir.file("b.h5"));
+}
+
+TEST(CompositeScore, WeightedGeometricMeanWithZeroAndZeroWeights) {
+  EXPECT_DOUBLE_EQ(workflows::composite_score({0.25, 1.0}, {1, 1}), 0.5);
+  EXPECT_NEAR(workflows::composite_score({0.5, 0.8}, {2, 1}), std::pow(0.5 * 0.5 * 0.8, 1.0 / 3), 1e-15);
+  EXPECT_EQ(workflows::composite_score({0.0, 1.0}, {1, 1}), 0.0);
+  EXPECT_DOUBLE_EQ(workflows::composite_score({0.0, 0.7}, {0, 1}), 0.7);  // a zero weight ignores the term
+  EXPECT_TRUE(std::isnan(workflows::composite_score({0.5}, {0})));
+}
+
+TEST(Desirability, RampsAreLinearAndClamped) {
+  const workflows::Desirability up{true, 5, 8}, down{false, 0.2, 0.6};
+  EXPECT_EQ(up(4), 0.0);
+  EXPECT_DOUBLE_EQ(up(6.5), 0.5);
+  EXPECT_EQ(up(9), 1.0);
+  EXPECT_EQ(down(0.1), 1.0);
+  EXPECT_DOUBLE_EQ(down(0.3), 0.75);
+  EXPECT_EQ(down(0.7), 0.0);
+  EXPECT_EQ(up(std::nan("")), 0.0);
+  const workflows::Desirability soft{true, 0.1, 0.5, 0.2};  // a floor: ranks, never vetoes
+  EXPECT_DOUBLE_EQ(soft(0.0), 0.2);
+  EXPECT_DOUBLE_EQ(soft(0.3), 0.6);
+  EXPECT_DOUBLE_EQ(soft(0.9), 1.0);
+}
+
+// The query language against plain loops over a small table.
+class QueryLanguage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto& a = table_.add("a", ColumnKind::Number).numbers;
+    auto& flag = table_.add("flag", ColumnKind::Flag).flags;
+    auto& name = table_.add("name", ColumnKind::Text).texts;
+    auto& odd = table_.add("NR-AR", ColumnKind::Integer).integers;
+    for (int i = 0; i < 20; ++i) {
+      a.push_back(i == 7 ? std::nan("") : i * 0.5);
+      flag.push_back(i % 5 == 0 ? -1 : i % 2);
+      name.push_back(i % 3 == 0 ? "x" : "y");
+      odd.push_back(i % 4);
+    }
+  }
+  std::size_t count(const std::string& where) const {
+    const auto mask = workflows::QueryExpression(where).evaluate(table_);
+    return static_cast<std::size_t>(std::count(mask.begin(), mask.end(), 1));
+  }
+  std::size_t loop(const std::function<bool(std::size_t)>& keep) const {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < table_.rows(); ++i) n += keep(i);
+    return n;
+  }
+  double a(std::size_t i) const { return table_.at("a").numbers[i]; }
+  ResultTable table_;
+};
+
+TEST_F(QueryLanguage, EachComparisonOperatorMatchesAPlainLoop) {
+  EXPECT_EQ(count("a < 3"), loop([&](std::size_t i) { return a(i) < 3; }));
+  EXPECT_EQ(count("a <= 3"), loop([&](std::size_t i) { return a(i) <= 3; }));
+  EXPECT_EQ(count("a > 3"), loop([&](std::size_t i) { return a(i) > 3; }));
+  EXPECT_EQ(count("a >= 3"), loop([&](std::size_t i) { return a(i) >= 3; }));
+  EXPECT_EQ(count("a == 3"), 1u);
+  EXPECT_EQ(count("a = 3"), 1u);
+  EXPECT_EQ(count("a != 3"), loop([&](std::size_t i) { return !std::isnan(a(i)) && a(i) != 3; }));
+  EXPECT_EQ(count("name == 'x'"), 7u);
+  EXPECT_EQ(count("name != \"x\""), 13u);
+  EXPECT_EQ(count("NR-AR >= 2"), 10u);
+  EXPECT_EQ(count("`NR-AR` == 1"), 5u);
+}
+
+TEST_F(QueryLanguage, BooleanOperatorsPrecedenceAndMissingValues) {
+  EXPECT_EQ(count("flag"), loop([&](std::size_t i) { return i % 5 != 0 && i % 2 == 1; }));
+  EXPECT_EQ(count("not flag"), 20 - count("flag"));
+  EXPECT_EQ(count("a > 2 and flag"), loop([&](std::size_t i) { return a(i) > 2 && i % 5 != 0 && i % 2 == 1; }));
+  // and binds tighter than or.
+  EXPECT_EQ(count("a < 1 or a > 8 and name == 'x'"),
+            loop([&](std::size_t i) { return a(i) < 1 || (a(i) > 8 && i % 3 == 0); }));
+  EXPECT_EQ(count("(a < 1 or a > 8) and name == 'x'"),
+            loop([&](std::size_t i) { return (a(i) < 1 || a(i) > 8) && i % 3 == 0; }));
+  EXPECT_EQ(count("a > 100"), 0u);  // an empty result is not an error
+  EXPECT_EQ(count("a >= 0"), 19u);  // the NaN row never matches
+}
+
+TEST_F(QueryLanguage, ParseErrorsNameThePosition) {
+  auto message = [](const std::string& where) {
+    try {
+      workflows::QueryExpression e(where);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message("a >"), "--where: at character 4: expected a number or a 'string' after the comparison");
+  EXPECT_EQ(message("(a > 1"), "--where: at character 7: expected ')'");
+  EXPECT_EQ(message("a > 1 b"), "--where: at character 7: expected 'and', 'or' or the end, found 'b'");
+  EXPECT_EQ(message("a ! 1"), "--where: at character 3: '!' must be '!=' (use 'not' for negation)");
+  EXPECT_EQ(message("a < 'x'"), "--where: at character 5: strings compare with == or != only");
+  EXPECT_EQ(message(""), "--where: empty expression");
+  EXPECT_THROW(workflows::QueryExpression("missing > 1").evaluate(table_), Error);
+  EXPECT_THROW(workflows::QueryExpression("name > 1").evaluate(table_), Error);
+}
+
+}  // namespace
+}  // namespace molsieve
