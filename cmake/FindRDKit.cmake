@@ -16,7 +16,7 @@ find_path(RDKit_INCLUDE_DIR GraphMol/RDKitBase.h
 set(_rdkit_all_components
   RDGeneral DataStructs RDGeometryLib GraphMol SmilesParse FileParsers Subgraphs
   SubstructMatch ChemTransforms Descriptors PartialCharges Fingerprints FilterCatalog
-  Catalogs MolStandardize SimDivPickers ScaffoldNetwork RDStreams Depictor)
+  Catalogs MolStandardize SimDivPickers ScaffoldNetwork RDStreams Depictor MolDraw2D)
 if(NOT RDKit_FIND_COMPONENTS)
   set(RDKit_FIND_COMPONENTS ${_rdkit_all_components})
 endif()

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <thread>
 
 #include "core/error.h"
@@ -220,6 +221,36 @@ TEST_F(DefaultJob, QueryWithNoMatchWritesOnlyTheHeader) {
   ASSERT_EQ(q.status, 0) << q.err;
   EXPECT_EQ(test::read_csv(dir.file("none.csv")).size(), 1u);
   EXPECT_NE(q.err.find("no rows match"), std::string::npos);
+}
+
+TEST_F(DefaultJob, ReportHasEverySectionAndRendersInHeadlessChromium) {
+  const auto& dir = *dir_;
+  const CommandRun report = molsieve(dir, "report " + dir.file("default.h5") + " -o " + dir.file("report.html") +
+                                              " --candidates 5 --threads 2");
+  ASSERT_EQ(report.status, 0) << report.err;
+  std::ifstream in(dir.file("report.html"));
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* section : {"Filter funnel", "Score distributions", "Property space", "Top candidates",
+                              "Models and their limitations", "Job and provenance", "applicability domain"})
+    EXPECT_NE(html.find(section), std::string::npos) << section;
+  std::size_t candidates = 0;
+  for (auto at = html.find("class='candidate'"); at != std::string::npos; at = html.find("class='candidate'", at + 1))
+    ++candidates;
+  EXPECT_EQ(candidates, 5u);
+  // Explanations drawn: 5 candidates x (bace + one toxicity model) depictions, plus the plots.
+  EXPECT_EQ(html.find("no explanation"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);  // self-contained, static
+  if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  const std::string shot = dir.file("report.png");
+  const CommandRun chromium = test::run_command(
+      dir, "chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,3000 --screenshot=" +
+               shot + " file://" + dir.file("report.html"));
+  ASSERT_EQ(chromium.status, 0) << chromium.err;
+  std::ifstream png(shot, std::ios::binary);
+  std::string header(8, '\0');
+  png.read(header.data(), 8);
+  EXPECT_EQ(header, std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_GT(fs::file_size(shot), 50000u);  // a blank page is a few kB
 }
 
 // Kills a screen with SIGKILL once `chunks` part files exist, resumes it, and compares the

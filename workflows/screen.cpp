@@ -630,12 +630,17 @@ void merge(const ScreenRequest& request, const Parts& parts, std::uint64_t chunk
 
     out.create_group("/provenance");
     out.set_attribute("/provenance", "job_file", job.path);
+    out.set_attribute("/provenance", "job_name", job.name);
     out.set_attribute("/provenance", "job", job.text);
     out.set_attribute("/provenance", "job_sha256", provenance.fingerprint);
     out.set_attribute("/provenance", "library", job.library);
     out.set_attribute("/provenance", "library_sha256", provenance.library_sha256);
-    std::vector<std::string> model_names, model_paths, cards;
+    std::vector<std::string> model_names, model_paths, cards, scored_tasks;
     for (const ScoringModel& s : models) {
+      const auto& tasks = s.model.card().tasks;
+      std::string scored = s.affinity ? tasks[s.scored_task] : std::string();
+      for (std::size_t t : s.risk_tasks) scored += (scored.empty() ? "" : ",") + tasks[t];
+      scored_tasks.push_back((s.affinity ? "affinity:" : "toxicity:") + scored);
       model_names.push_back(s.term->name);
       model_paths.push_back(s.term->path);
       cards.push_back(models::card_to_json(s.model.card()));
@@ -644,6 +649,7 @@ void merge(const ScreenRequest& request, const Parts& parts, std::uint64_t chunk
     out.set_attribute("/provenance", "model_paths", model_paths);
     out.set_attribute("/provenance", "model_sha256", provenance.model_sha256);
     out.set_attribute("/provenance", "model_cards", cards);
+    out.set_attribute("/provenance", "model_roles", scored_tasks);
     out.set_attribute("/provenance", "references", job.references);
     out.set_attribute("/provenance", "references_sha256", provenance.references_sha256);
     out.set_attribute("/provenance", "chunk_size", static_cast<std::int64_t>(job.chunk_size));

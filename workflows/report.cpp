@@ -1,0 +1,341 @@
+#include "workflows/report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "chem/depiction.h"
+#include "chem/descriptors.h"
+#include "core/error.h"
+#include "core/hdf5_file.h"
+#include "core/sha256.h"
+#include "models/model.h"
+#include "models/occlusion.h"
+#include "workflows/result_table.h"
+
+namespace molsieve::workflows {
+namespace {
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string fixed(double value, int digits = 2) {
+  if (std::isnan(value)) return "&ndash;";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", digits, value);
+  return text;
+}
+
+// Counts below 5 are shown as "<5" nowhere here: these are molecules, not patients.
+std::string count(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// A colour from dark blue (0) through teal to yellow (1), as in viridis.
+std::string ramp_colour(double t) {
+  static const double stops[5][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+  t = std::clamp(t, 0.0, 1.0) * 4;
+  const int i = std::min(3, static_cast<int>(t));
+  const double f = t - i;
+  char text[16];
+  std::snprintf(text, sizeof text, "#%02x%02x%02x", static_cast<int>(stops[i][0] + f * (stops[i + 1][0] - stops[i][0])),
+                static_cast<int>(stops[i][1] + f * (stops[i + 1][1] - stops[i][1])),
+                static_cast<int>(stops[i][2] + f * (stops[i + 1][2] - stops[i][2])));
+  return text;
+}
+
+std::string histogram_svg(const std::vector<double>& values, const std::string& label) {
+  std::vector<double> v;
+  for (double x : values)
+    if (!std::isnan(x)) v.push_back(x);
+  std::ostringstream svg;
+  const int w = 360, h = 180, left = 40, bottom = 30, bins = 30;
+  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << w << "' height='" << h << "'>";
+  if (v.empty()) return svg.str() + "<text x='10' y='20'>no values</text></svg>";
+  const auto [lo_it, hi_it] = std::minmax_element(v.begin(), v.end());
+  const double lo = *lo_it, hi = *hi_it > *lo_it ? *hi_it : *lo_it + 1;
+  std::vector<int> counts(bins, 0);
+  for (double x : v) ++counts[std::min(bins - 1, static_cast<int>((x - lo) / (hi - lo) * bins))];
+  const int most = *std::max_element(counts.begin(), counts.end());
+  const double bw = static_cast<double>(w - left - 10) / bins;
+  for (int b = 0; b < bins; ++b) {
+    const double bh = most ? (h - bottom - 10) * counts[b] / static_cast<double>(most) : 0;
+    svg << "<rect x='" << left + b * bw << "' y='" << h - bottom - bh << "' width='" << bw - 1 << "' height='" << bh
+        << "' fill='#3b528b'/>";
+  }
+  svg << "<line x1='" << left << "' y1='" << h - bottom << "' x2='" << w - 10 << "' y2='" << h - bottom
+      << "' stroke='#333'/>";
+  svg << "<text x='" << left << "' y='" << h - 12 << "' font-size='11'>" << fixed(lo) << "</text>";
+  svg << "<text x='" << w - 10 << "' y='" << h - 12 << "' font-size='11' text-anchor='end'>" << fixed(hi) << "</text>";
+  svg << "<text x='" << (w + left) / 2 << "' y='" << h - 2 << "' font-size='12' text-anchor='middle'>" << escape(label)
+      << " (n = " << count(v.size()) << ")</text>";
+  svg << "<text x='4' y='16' font-size='11'>" << most << "</text></svg>";
+  return svg.str();
+}
+
+// MW against cLogP, coloured by score (grey: not scored); selected candidates ringed.
+std::string property_plot_svg(const ResultTable& t) {
+  const auto& mw = t.at("mw").numbers;
+  const auto& clogp = t.at("clogp").numbers;
+  const auto& score = t.at("score").numbers;
+  const auto& selected = t.at("selection_rank").integers;
+  const int w = 560, h = 380, left = 50, bottom = 40;
+  const double x0 = 0, x1 = 800, y0 = -6, y1 = 10;
+  auto px = [&](double x) { return left + (std::clamp(x, x0, x1) - x0) / (x1 - x0) * (w - left - 10); };
+  auto py = [&](double y) { return h - bottom - (std::clamp(y, y0, y1) - y0) / (y1 - y0) * (h - bottom - 10); };
+  std::ostringstream svg;
+  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << w << "' height='" << h << "'>";
+  const std::size_t stride = std::max<std::size_t>(1, t.rows() / 5000);  // at most about 5,000 points
+  for (int pass = 0; pass < 2; ++pass)  // unscored first, so scored points stay visible
+    for (std::size_t r = 0; r < t.rows(); r += stride) {
+      if (std::isnan(mw[r]) || std::isnan(clogp[r]) || std::isnan(score[r]) != (pass == 0)) continue;
+      svg << "<circle cx='" << fixed(px(mw[r]), 1) << "' cy='" << fixed(py(clogp[r]), 1) << "' r='2' fill='"
+          << (std::isnan(score[r]) ? std::string("#c8c8c8") : ramp_colour(score[r])) << "'/>";
+    }
+  for (std::size_t r = 0; r < t.rows(); ++r)
+    if (selected[r] > 0)
+      svg << "<circle cx='" << fixed(px(mw[r]), 1) << "' cy='" << fixed(py(clogp[r]), 1)
+          << "' r='4.5' fill='none' stroke='#d62728' stroke-width='1.5'/>";
+  svg << "<line x1='" << left << "' y1='" << h - bottom << "' x2='" << w - 10 << "' y2='" << h - bottom << "' stroke='#333'/>";
+  svg << "<line x1='" << left << "' y1='10' x2='" << left << "' y2='" << h - bottom << "' stroke='#333'/>";
+  for (double x = 0; x <= 800; x += 200)
+    svg << "<text x='" << px(x) << "' y='" << h - bottom + 14 << "' font-size='11' text-anchor='middle'>" << x << "</text>";
+  for (double y = -5; y <= 10; y += 5)
+    svg << "<text x='" << left - 6 << "' y='" << py(y) + 4 << "' font-size='11' text-anchor='end'>" << y << "</text>";
+  svg << "<text x='" << (w + left) / 2 << "' y='" << h - 6 << "' font-size='12' text-anchor='middle'>MW (Da)</text>";
+  svg << "<text x='12' y='" << h / 2 << "' font-size='12' transform='rotate(-90 12 " << h / 2
+      << ")' text-anchor='middle'>cLogP</text></svg>";
+  return svg.str();
+}
+
+struct ReportModel {
+  std::string name, path, sha256, recorded_sha256;
+  nlohmann::json card;
+  bool affinity = false;
+  std::vector<std::string> tasks;
+  std::vector<std::string> scored;  // affinity: the scored task; toxicity: the risk tasks
+  std::unique_ptr<models::Model> loaded;  // when the store at `path` is the one the screen used
+};
+
+const char* kStyle = R"(
+body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1200px; }
+h1 { font-size: 24px; } h2 { font-size: 19px; border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 32px; }
+table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ddd; padding: 3px 7px; text-align: left; }
+th { background: #f2f2f2; } pre { background: #f7f7f7; padding: 8px; font-size: 12px; overflow-x: auto; }
+.figures { display: flex; flex-wrap: wrap; gap: 16px; } .candidate { border: 1px solid #ccc; margin: 12px 0; padding: 10px; }
+.drawings { display: flex; gap: 12px; } .drawings figure { margin: 0; font-size: 12px; text-align: center; }
+.warn { color: #a33; } .small { font-size: 12px; color: #555; } code { font-size: 12px; }
+)";
+
+}  // namespace
+
+std::string render_report(const std::string& results, const ReportOptions& options) {
+  const hdf5::File file(results, hdf5::File::Mode::ReadOnly);
+  if (!file.has_attribute("/", "schema") || file.string_attribute("/", "schema") != "molsieve results store")
+    throw Error(results + ": not a molsieve results store");
+  if (!file.has_attribute("/", "complete") || file.int_attribute("/", "complete") != 1)
+    throw Error(results + ": the results store is incomplete (finish the screen with --resume)");
+  const ResultTable t = read_table(file, "/results", 0, table_rows(file, "/results"));
+  const auto selection = file.read<std::int64_t>("/selection/index");
+  const std::string job_text = file.string_attribute("/provenance", "job");
+  const auto model_names = file.string_list_attribute("/provenance", "models");
+  const auto model_paths = file.string_list_attribute("/provenance", "model_paths");
+  const auto model_sha = file.string_list_attribute("/provenance", "model_sha256");
+  const auto cards = file.string_list_attribute("/provenance", "model_cards");
+  const auto roles = file.string_list_attribute("/provenance", "model_roles");
+
+  std::vector<ReportModel> models;
+  for (std::size_t m = 0; m < model_names.size(); ++m) {
+    ReportModel rm;
+    rm.name = model_names[m];
+    rm.path = model_paths[m];
+    rm.recorded_sha256 = model_sha[m];
+    rm.card = nlohmann::json::parse(cards[m]);
+    rm.affinity = roles[m].rfind("affinity:", 0) == 0;
+    rm.tasks = rm.card.at("tasks").get<std::vector<std::string>>();
+    std::stringstream list(roles[m].substr(roles[m].find(':') + 1));
+    for (std::string task; std::getline(list, task, ',');) rm.scored.push_back(task);
+    if (options.explain && std::filesystem::exists(rm.path) && sha256_file(rm.path) == rm.recorded_sha256)
+      rm.loaded = std::make_unique<models::Model>(models::Model::load(rm.path));
+    models.push_back(std::move(rm));
+  }
+
+  std::ostringstream html;
+  const std::string name = file.string_attribute("/provenance", "job_name");
+  html << "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>molsieve screen: " << escape(name)
+       << "</title><style>" << kStyle << "</style></head><body>";
+  html << "<h1>Screening report: " << escape(name) << "</h1>";
+  html << "<p class='small'>" << escape(results) << ", written " << escape(file.string_attribute("/", "created"))
+       << " by molsieve " << escape(file.string_attribute("/", "tool_version")) << ".</p>";
+
+  // Funnel.
+  const std::uint64_t rows = t.rows();
+  std::map<std::string, std::uint64_t> removed;
+  std::uint64_t valid = 0, passed = 0, positive = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    valid += t.at("valid").flags[r] == 1;
+    passed += t.at("passes_filters").flags[r] == 1;
+    positive += t.at("score").numbers[r] > 0;
+    if (!t.at("passes_filters").flags[r]) ++removed[t.at("filter_reason").texts[r]];
+  }
+  html << "<h2>Filter funnel</h2><table><tr><th>stage</th><th>molecules</th></tr>";
+  html << "<tr><td>library records</td><td>" << count(rows) << "</td></tr>";
+  html << "<tr><td>read by RDKit (valid)</td><td>" << count(valid) << "</td></tr>";
+  html << "<tr><td>passed every filter</td><td>" << count(passed) << "</td></tr>";
+  html << "<tr><td>score above 0 (no term vetoed)</td><td>" << count(positive) << "</td></tr>";
+  html << "<tr><td>diverse selection</td><td>" << count(selection.size()) << "</td></tr></table>";
+  std::vector<std::pair<std::uint64_t, std::string>> reasons;
+  for (const auto& [reason, n] : removed) reasons.emplace_back(n, reason);
+  std::sort(reasons.rbegin(), reasons.rend());
+  html << "<p>Removed, by the first filter each molecule failed:</p><table><tr><th>filter</th><th>molecules</th></tr>";
+  for (const auto& [n, reason] : reasons) html << "<tr><td>" << escape(reason) << "</td><td>" << count(n) << "</td></tr>";
+  html << "</table>";
+
+  // Distributions and property space.
+  html << "<h2>Score distributions</h2><div class='figures'>";
+  std::vector<double> passing_scores;
+  for (std::size_t r = 0; r < rows; ++r)
+    if (t.at("passes_filters").flags[r] == 1) passing_scores.push_back(t.at("score").numbers[r]);
+  html << histogram_svg(passing_scores, "composite score");
+  for (const auto& m : models) {
+    if (m.affinity)
+      for (const auto& task : m.tasks) html << histogram_svg(t.at(task).numbers, m.name + ": " + task);
+    else
+      html << histogram_svg(t.at(m.name + "_max").numbers, m.name + ": highest risk");
+  }
+  if (t.find("reference_similarity")) html << histogram_svg(t.at("reference_similarity").numbers, "similarity to nearest reference");
+  html << "</div><h2>Property space</h2><p class='small'>MW against cLogP for every valid molecule (at most about "
+          "5,000 drawn), coloured by score from dark blue (0) to yellow (1), grey where not scored; the selection "
+          "ringed in red.</p>"
+       << property_plot_svg(t);
+
+  // Candidates.
+  html << "<h2>Top candidates</h2><p class='small'>In selection order. Drawings shade each atom by its occlusion "
+          "contribution (prediction of the molecule minus the prediction with the atom removed from the graph): "
+          "green raises the predicted value, red lowers it. For toxicity, green marks atoms that raise the risk.</p>";
+  const std::size_t shown = std::min<std::size_t>(options.candidates, selection.size());
+  std::vector<std::string> outside;
+  for (std::size_t k = 0; k < selection.size(); ++k) {
+    const auto r = static_cast<std::size_t>(selection[k]);
+    for (const auto& m : models)
+      if (t.at(m.name + "_in_domain").flags[r] == 0) outside.push_back(t.at("id").texts[r] + " (" + m.name + ")");
+  }
+  for (std::size_t k = 0; k < shown; ++k) {
+    const auto r = static_cast<std::size_t>(selection[k]);
+    const std::string& smiles = t.at("smiles").texts[r];
+    html << "<div class='candidate'><b>#" << k + 1 << " &nbsp; " << escape(t.at("id").texts[r]) << "</b> &nbsp; score "
+         << fixed(t.at("score").numbers[r], 3) << " &nbsp; <code>" << escape(smiles) << "</code><div class='drawings'>";
+    models::MoleculeSet one;
+    bool explainable = false;
+    try {
+      one.graphs.push_back(chem::graph_from_smiles(smiles));
+      explainable = true;
+    } catch (const Error&) {
+    }
+    if (explainable) {
+      one.ids = {t.at("id").texts[r]};
+      one.input_smiles = one.smiles = {smiles};
+      one.errors = {""};
+      for (const char* d : chem::descriptor_names()) one.descriptors.push_back(static_cast<float>(t.at(d).numbers[r]));
+      one.fingerprint_words = 32;
+      one.fingerprints.assign(32, 0);
+    }
+    bool drew = false;
+    for (const auto& m : models) {
+      if (!m.loaded || !explainable) continue;
+      // Affinity: the scored task; toxicity: the riskiest of the risk tasks.
+      std::size_t task = std::find(m.tasks.begin(), m.tasks.end(), m.scored.front()) - m.tasks.begin();
+      for (const auto& risk : m.scored) {
+        const std::size_t i = std::find(m.tasks.begin(), m.tasks.end(), risk) - m.tasks.begin();
+        if (!m.affinity && t.at(m.tasks[i]).numbers[r] > t.at(m.tasks[task]).numbers[r]) task = i;
+      }
+      const auto weights = models::occlusion_contributions(*m.loaded, one, 0, task);
+      html << "<figure>" << chem::svg_depiction(smiles, 260, 200, weights) << "<figcaption>" << escape(m.name) << ": "
+           << escape(m.tasks[task]) << "</figcaption></figure>";
+      drew = true;
+      if (!m.affinity) break;  // one toxicity drawing: the first toxicity model's riskiest task
+    }
+    if (!drew) html << "<figure>" << chem::svg_depiction(smiles, 260, 200) << "<figcaption>(no explanation: model not "
+                    "found or changed)</figcaption></figure>";
+    html << "</div><table><tr><th>model</th><th>prediction</th><th>spread (std)</th><th>in domain</th>"
+            "<th>nearest training similarity</th></tr>";
+    for (const auto& m : models) {
+      for (const auto& task : m.tasks) {
+        const double value = t.at(task).numbers[r];
+        const bool high_risk =
+            !m.affinity && value >= 0.5 && std::find(m.scored.begin(), m.scored.end(), task) != m.scored.end();
+        html << "<tr><td>" << escape(m.name) << ": " << escape(task) << "</td><td" << (high_risk ? " class='warn'" : "")
+             << ">" << fixed(value, m.affinity ? 2 : 3) << "</td><td>" << fixed(t.at(task + "_std").numbers[r], 3)
+             << "</td><td>" << (t.at(m.name + "_in_domain").flags[r] == 1 ? "yes" : "<span class='warn'>no</span>")
+             << "</td><td>" << fixed(t.at(m.name + "_similarity").numbers[r]) << "</td></tr>";
+      }
+    }
+    html << "</table>";
+    if (t.find("nearest_reference"))
+      html << "<p class='small'>Nearest reference active: " << escape(t.at("nearest_reference").texts[r]) << " (similarity "
+           << fixed(t.at("reference_similarity").numbers[r]) << "). MW " << fixed(t.at("mw").numbers[r], 1) << ", cLogP "
+           << fixed(t.at("clogp").numbers[r]) << ", QED " << fixed(t.at("qed").numbers[r]) << ".</p>";
+    html << "</div>";
+  }
+
+  // Limitations.
+  html << "<h2>Models and their limitations</h2>";
+  for (const auto& m : models) {
+    html << "<h3>" << escape(m.name) << "</h3><p>" << escape(m.card.value("intended_use", "")) << "</p><p><b>Limitations.</b> "
+         << escape(m.card.value("limitations", "")) << "</p><p class='small'>Applicability domain: a molecule is in "
+         << "domain when its Tanimoto similarity to the nearest training molecule is at least "
+         << fixed(m.card.at("applicability_domain").value("threshold", std::nan("")), 3) << ". Store " << escape(m.path)
+         << ", SHA-256 " << escape(m.recorded_sha256) << (m.loaded || !options.explain ? "" : " (not found or changed: no explanations)")
+         << ".</p>";
+  }
+  html << "<p><b>Selected candidates outside a model's applicability domain</b> (their predictions from that model are "
+          "extrapolations; the score halves such terms by default): "
+       << (outside.empty() ? std::string("none") : std::to_string(outside.size())) << ".</p>";
+  if (!outside.empty()) {
+    html << "<p class='small'>";
+    for (std::size_t i = 0; i < outside.size(); ++i) html << (i ? ", " : "") << escape(outside[i]);
+    html << "</p>";
+  }
+
+  // Provenance.
+  html << "<h2>Job and provenance</h2><p>Job file " << escape(file.string_attribute("/provenance", "job_file"))
+       << " (fingerprint " << escape(file.string_attribute("/provenance", "job_sha256")) << "):</p><pre>" << escape(job_text)
+       << "</pre><table><tr><th>input</th><th>SHA-256</th></tr>";
+  const auto library = file.string_list_attribute("/provenance", "library");
+  const auto library_sha = file.string_list_attribute("/provenance", "library_sha256");
+  for (std::size_t i = 0; i < library.size(); ++i)
+    html << "<tr><td>library: " << escape(library[i]) << "</td><td><code>" << escape(library_sha[i]) << "</code></td></tr>";
+  for (const auto& m : models)
+    html << "<tr><td>model " << escape(m.name) << ": " << escape(m.path) << "</td><td><code>" << escape(m.recorded_sha256)
+         << "</code></td></tr>";
+  const std::string references = file.string_attribute("/provenance", "references");
+  if (!references.empty())
+    html << "<tr><td>references: " << escape(references) << "</td><td><code>"
+         << escape(file.string_attribute("/provenance", "references_sha256")) << "</code></td></tr>";
+  html << "</table><p class='small'>Scored on " << escape(file.string_attribute("/provenance", "device")) << ".</p>";
+  html << "</body></html>\n";
+  return html.str();
+}
+
+}  // namespace molsieve::workflows

@@ -1,0 +1,58 @@
+// molsieve report: a results store as one self-contained HTML page.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "core/error.h"
+#include "workflows/commands.h"
+#include "workflows/model_options.h"
+#include "workflows/report.h"
+#include "workflows/search_options.h"
+
+namespace molsieve::workflows {
+namespace {
+
+struct ReportValues {
+  std::string store;
+  std::string output;
+  ReportOptions options;
+  bool no_explain = false;
+  bool overwrite = false;
+  unsigned threads = 0;
+};
+
+void run(const ReportValues& v) {
+  refuse_existing_outputs({v.output}, v.overwrite);
+  use_threads(v.threads);
+  ReportOptions options = v.options;
+  options.explain = !v.no_explain;
+  const std::string html = render_report(v.store, options);
+  const std::string partial = v.output + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary);
+    out << html;
+    if (!out) throw Error(v.output + ": cannot write");
+  }
+  if (std::rename(partial.c_str(), v.output.c_str()) != 0) throw Error(v.output + ": cannot rename into place");
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app) {
+  auto values = std::make_shared<ReportValues>();
+  CLI::App* c = app.add_subcommand(
+      "report",
+      "Write a self-contained HTML report of a results store: provenance, filter funnel, distributions, property "
+      "space, top candidates with depictions and per-atom explanations, model limitations");
+  c->add_option("store", values->store, "Results store (.h5) from molsieve screen")->required();
+  c->add_option("-o,--output", values->output, "HTML file to write")->required();
+  c->add_option("--candidates", values->options.candidates, "Selected candidates shown in full")->capture_default_str();
+  c->add_flag("--no-explain", values->no_explain, "Skip the per-atom occlusion explanations");
+  c->add_option("--threads", values->threads, "CPU threads for the explanations (0: all cores)")->capture_default_str();
+  c->add_flag("--overwrite", values->overwrite, "Replace the output if it exists");
+  c->callback([values] { run(*values); });
+}
+
+}  // namespace molsieve::workflows
