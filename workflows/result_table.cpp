@@ -78,30 +78,48 @@ const Column& ResultTable::at(const std::string& name) const {
   throw Error("no column '" + name + "' (columns: " + known + ")");
 }
 
-void write_table(hdf5::File& file, const std::string& group, const ResultTable& table) {
-  file.create_group(group);
-  std::vector<std::string> names, kinds;
-  for (const auto& column : table.columns()) {
-    names.push_back(column.name);
-    kinds.push_back(kind_name(column.kind));
-    const std::string path = group + "/" + column.name;
-    switch (column.kind) {
-      case ColumnKind::Number:
-        hdf5::AppendableDataset(file, path, hdf5::Type::Float64, 0, kChunkRows).append(column.numbers);
-        break;
-      case ColumnKind::Integer:
-        hdf5::AppendableDataset(file, path, hdf5::Type::Int64, 0, kChunkRows).append(column.integers);
-        break;
-      case ColumnKind::Flag:
-        hdf5::AppendableDataset(file, path, hdf5::Type::Int8, 0, kChunkRows).append(column.flags);
-        break;
-      case ColumnKind::Text:
-        hdf5::AppendableDataset(file, path, hdf5::Type::String, 0, kChunkRows).append_strings(column.texts);
-        break;
+TableWriter::TableWriter(hdf5::File& file, std::string group) : file_(file), group_(std::move(group)) {
+  file_.create_group(group_);
+}
+
+TableWriter::~TableWriter() = default;
+
+void TableWriter::append(const ResultTable& piece) {
+  if (datasets_.empty()) {
+    for (const auto& column : piece.columns()) {
+      static const hdf5::Type types[] = {hdf5::Type::Float64, hdf5::Type::Int64, hdf5::Type::Int8, hdf5::Type::String};
+      datasets_.emplace_back(file_, group_ + "/" + column.name, types[static_cast<int>(column.kind)], 0, kChunkRows);
+      columns_.emplace_back(column.name, column.kind);
     }
   }
-  file.set_attribute(group, "columns", names);
-  file.set_attribute(group, "kinds", kinds);
+  if (piece.columns().size() != columns_.size()) throw Error(file_.name() + ": " + group_ + ": pieces differ in columns");
+  for (std::size_t k = 0; k < columns_.size(); ++k) {
+    const Column& column = piece.columns()[k];
+    if (column.name != columns_[k].first || column.kind != columns_[k].second)
+      throw Error(file_.name() + ": " + group_ + ": column " + column.name + " differs from the first piece's");
+    switch (column.kind) {
+      case ColumnKind::Number: datasets_[k].append(column.numbers); break;
+      case ColumnKind::Integer: datasets_[k].append(column.integers); break;
+      case ColumnKind::Flag: datasets_[k].append(column.flags); break;
+      case ColumnKind::Text: datasets_[k].append_strings(column.texts); break;
+    }
+  }
+}
+
+void TableWriter::finish() {
+  std::vector<std::string> names, kinds;
+  for (const auto& [name, kind] : columns_) {
+    names.push_back(name);
+    kinds.push_back(kind_name(kind));
+  }
+  file_.set_attribute(group_, "columns", names);
+  file_.set_attribute(group_, "kinds", kinds);
+}
+
+void write_table(hdf5::File& file, const std::string& group, const ResultTable& table) {
+  TableWriter writer(file, group);
+  writer.append(table);
+  writer.finish();
 }
 
 std::vector<std::pair<std::string, ColumnKind>> table_columns(const hdf5::File& file, const std::string& group) {

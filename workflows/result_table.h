@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace molsieve::hdf5 { class File; }
+#include "core/hdf5_file.h"
 
 namespace molsieve::workflows {
 
@@ -39,6 +39,22 @@ class ResultTable {
 
  private:
   std::deque<Column> columns_;
+};
+
+// Writes a table under `group` (created) in pieces: every piece has the first one's columns.
+class TableWriter {
+ public:
+  TableWriter(hdf5::File& file, std::string group);
+  ~TableWriter();
+  void append(const ResultTable& piece);
+  // Writes the column order and kinds; the table is unreadable without them.
+  void finish();
+
+ private:
+  hdf5::File& file_;
+  std::string group_;
+  std::vector<std::pair<std::string, ColumnKind>> columns_;
+  std::vector<hdf5::AppendableDataset> datasets_;
 };
 
 // Writes every column under `group` (created) in one go.

@@ -587,43 +587,18 @@ void merge(const ScreenRequest& request, const Parts& parts, std::uint64_t chunk
     out.set_attribute("/", "schema_version", static_cast<std::int64_t>(kResultsSchemaVersion));
     out.set_attribute("/", "tool_version", std::string(MOLSIEVE_VERSION));
     out.set_attribute("/", "created", utc_timestamp());
-    out.create_group("/results");
-    std::vector<std::pair<std::string, ColumnKind>> columns;
-    std::vector<hdf5::AppendableDataset> datasets;
+    TableWriter results(out, "/results");
     for (std::uint64_t c = 0, first = 0; c < chunks; ++c) {
       const hdf5::File part(parts.chunk_path(c).string(), hdf5::File::Mode::ReadOnly);
       const std::uint64_t n = table_rows(part, "/results");
       ResultTable t = read_table(part, "/results", 0, n);
-      auto& r = t.add("rank", ColumnKind::Integer).integers;
-      r.assign(rank.begin() + first, rank.begin() + first + n);
-      auto& s = t.add("selection_rank", ColumnKind::Integer).integers;
-      s.assign(selection_rank.begin() + first, selection_rank.begin() + first + n);
-      if (datasets.empty()) {
-        for (const Column& column : t.columns()) {
-          static const hdf5::Type types[] = {hdf5::Type::Float64, hdf5::Type::Int64, hdf5::Type::Int8, hdf5::Type::String};
-          datasets.emplace_back(out, "/results/" + column.name, types[static_cast<int>(column.kind)], 0, 16384);
-          columns.emplace_back(column.name, column.kind);
-        }
-      }
-      for (std::size_t k = 0; k < t.columns().size(); ++k) {
-        const Column& column = t.columns()[k];
-        switch (column.kind) {
-          case ColumnKind::Number: datasets[k].append(column.numbers); break;
-          case ColumnKind::Integer: datasets[k].append(column.integers); break;
-          case ColumnKind::Flag: datasets[k].append(column.flags); break;
-          case ColumnKind::Text: datasets[k].append_strings(column.texts); break;
-        }
-      }
+      t.add("rank", ColumnKind::Integer).integers.assign(rank.begin() + first, rank.begin() + first + n);
+      t.add("selection_rank", ColumnKind::Integer)
+          .integers.assign(selection_rank.begin() + first, selection_rank.begin() + first + n);
+      results.append(t);
       first += n;
     }
-    std::vector<std::string> names, kinds;
-    static const char* kind_names[] = {"number", "integer", "flag", "text"};
-    for (const auto& [name, kind] : columns) {
-      names.push_back(name);
-      kinds.push_back(kind_names[static_cast<int>(kind)]);
-    }
-    out.set_attribute("/results", "columns", names);
-    out.set_attribute("/results", "kinds", kinds);
+    results.finish();
     std::vector<std::int64_t> selected_rows(selection.begin(), selection.end());
     hdf5::AppendableDataset(out, "/selection/index", hdf5::Type::Int64, 0, 1024).append(selected_rows);
     hdf5::AppendableDataset(out, "/selection/score", hdf5::Type::Float64, 0, 1024).append(selection_score);
