@@ -5,6 +5,7 @@
 // to RDKit's and to every backend (kernels are compiled without FMA contraction).
 // Free of CUDA headers; CUDA sources see the functions as host-and-device functions.
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -63,6 +64,21 @@ MOLSIEVE_HOST_DEVICE inline double similarity_bound(const Metric& metric, std::u
                                                     std::uint32_t b) {
   return similarity(metric, a, b, a < b ? a : b);
 }
+
+#ifndef __CUDACC__
+// The similarity of two packed fingerprints of `words` words each, on the host: for the
+// few pairs a selection compares, where building a SearchLibrary would cost more.
+inline double pair_similarity(const Metric& metric, const std::uint64_t* query, const std::uint64_t* other,
+                              std::size_t words) {
+  std::uint32_t a = 0, b = 0, c = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    a += static_cast<std::uint32_t>(__builtin_popcountll(query[w]));
+    b += static_cast<std::uint32_t>(__builtin_popcountll(other[w]));
+    c += static_cast<std::uint32_t>(__builtin_popcountll(query[w] & other[w]));
+  }
+  return similarity(metric, a, b, c);
+}
+#endif
 
 // Bounds are compared with this slack so that rounding can never skip a molecule that
 // qualifies; the slack only costs a few comparisons that are then decided exactly.

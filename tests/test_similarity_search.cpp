@@ -252,3 +252,17 @@ TEST(NearestReference, GivesMostSimilarReferenceLowestRowOnTies) {
 
 }  // namespace
 }  // namespace molsieve::kernels
+
+namespace molsieve::kernels {
+namespace {
+
+TEST(PairSimilarity, CountsBitsAcrossWordsAsTheMetricDefines) {
+  const std::uint64_t a[2] = {0b0111, 1ull << 63}, b[2] = {0b1110, 0};
+  EXPECT_DOUBLE_EQ(pair_similarity(Metric{}, a, b, 2), 2.0 / 5.0);  // both 2, union 5
+  EXPECT_DOUBLE_EQ(pair_similarity(parse_metric("dice"), a, b, 2), 4.0 / 7.0);
+  const std::uint64_t zero[2] = {0, 0};
+  EXPECT_DOUBLE_EQ(pair_similarity(Metric{}, zero, zero, 2), 1.0);  // RDKit: two empty vectors
+}
+
+}  // namespace
+}  // namespace molsieve::kernels

@@ -13,6 +13,7 @@
 #include "chem/depiction.h"
 #include "core/error.h"
 #include "core/hdf5_file.h"
+#include "kernels/similarity_metric.h"
 #include "models/molecule_set.h"
 #include "workflows/commands.h"
 #include "workflows/csv_writer.h"
@@ -120,12 +121,7 @@ std::vector<std::uint64_t> diversify(const hdf5::File& file, const std::vector<s
       if (!set.valid(k - start)) continue;
       const std::uint64_t* fp = set.fingerprints.data() + (k - start) * words;
       const bool distinct = std::all_of(kept_fps.begin(), kept_fps.end(), [&](const auto& other) {
-        unsigned both = 0, either = 0;
-        for (unsigned w = 0; w < words; ++w) {
-          both += __builtin_popcountll(fp[w] & other[w]);
-          either += __builtin_popcountll(fp[w] | other[w]);
-        }
-        return (either == 0 ? 1.0 : static_cast<double>(both) / either) <= threshold;
+        return kernels::pair_similarity(kernels::Metric{}, fp, other.data(), words) <= threshold;
       });
       if (distinct) {
         kept.push_back(ordered[k]);

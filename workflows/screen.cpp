@@ -89,7 +89,7 @@ void append_molecules(models::MoleculeSet& to, models::MoleculeSet&& from) {
 // again) or molecule files (read here, featurized in the pipeline).
 class LibrarySource {
  public:
-  LibrarySource(const ScreenJob& job) : chunk_size_(job.chunk_size) {
+  explicit LibrarySource(const ScreenJob& job) : chunk_size_(job.chunk_size) {
     const auto is_store = [](const std::string& p) { return hdf5::is_hdf5_file(p); };
     const std::size_t stores = std::count_if(job.library.begin(), job.library.end(), is_store);
     if (stores > 0 && stores < job.library.size())
@@ -506,15 +506,6 @@ References read_references(const ScreenJob& job, const chem::FeaturizerOptions& 
   return refs;
 }
 
-double tanimoto(const std::uint64_t* a, const std::uint64_t* b, unsigned words) {
-  unsigned both = 0, either = 0;
-  for (unsigned w = 0; w < words; ++w) {
-    both += __builtin_popcountll(a[w] & b[w]);
-    either += __builtin_popcountll(a[w] | b[w]);
-  }
-  return either == 0 ? 1.0 : static_cast<double>(both) / either;
-}
-
 struct Provenance {
   std::vector<std::string> library_sha256;
   std::vector<std::string> model_sha256;
@@ -568,7 +559,8 @@ void merge(const ScreenRequest& request, const Parts& parts, std::uint64_t chunk
     const auto& fp = fingerprints.at(scored[r].second);
     const bool distinct = job.diversity >= 1.0 ||
         std::all_of(selection.begin(), selection.end(), [&](std::uint64_t kept) {
-          return tanimoto(fp.data(), fingerprints.at(kept).data(), words) <= job.diversity;
+          return kernels::pair_similarity(kernels::Metric{}, fp.data(), fingerprints.at(kept).data(), words) <=
+                 job.diversity;
         });
     if (distinct) {
       selection.push_back(scored[r].second);
