@@ -645,6 +645,7 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   ScreenReport report;
   if (fs::exists(request.output) && !request.overwrite) {
     if (request.resume && complete_results(request.output)) {
+      fs::remove_all(request.output + ".parts");  // a run killed between its rename and this clean-up
       report.already_complete = true;
       return report;
     }
