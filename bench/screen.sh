@@ -21,7 +21,7 @@ nci="$(./build/molsieve featurize --help | grep -o '/[^ )]*first_5K.smi' | head 
 
 if [ ! -f "$out/library100k.smi" ]; then
   { zcat "$datasets/hiv.csv.gz" | tail -n +2 | cut -d, -f1
-    zcat "$datasets/muv.csv.gz" | tail -n +2 | cut -d, -f1 | head -58873; } |
+    zcat "$datasets/muv.csv.gz" | awk -F, 'NR > 1 && NR <= 58874 {print $1}'; } |  # reads to the end: no SIGPIPE
     awk '{print $1, "m" NR}' > "$out/library100k.smi"
 fi
 [ -f "$out/library100k.h5" ] || ./build/molsieve featurize "$out/library100k.smi" -o "$out/library100k.h5" -q >/dev/null
