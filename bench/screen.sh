@@ -40,7 +40,7 @@ run() {  # label threads args...
 echo "## molsieve screen, default job (5,000 NCI compounds)"
 for t in 1 2; do run "default job (.smi)" "$t"; done
 
-checkpoint=$(find "$work/model-bench/chemprop_t2_e4" -name 'best*.pt' 2>/dev/null | head -1)
+checkpoint=$(find "$work/model-bench/chemprop_t2_e6" -name 'best*.pt' 2>/dev/null | head -1)
 if [ -n "$checkpoint" ]; then
   echo "## peer: RDKit Python + Chemprop, default job"
   for t in 1 2; do

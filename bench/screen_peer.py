@@ -65,7 +65,7 @@ def main():
     loader = data.build_dataloader(dataset, batch_size=64, num_workers=0, shuffle=False)
     trainer = pl.Trainer(logger=False, enable_progress_bar=False, accelerator="cpu", devices=1)
     for checkpoint in checkpoints:
-        model = models.MPNN.load_from_checkpoint(checkpoint)
+        model = models.MPNN.load_from_file(checkpoint)
         trainer.predict(model, loader)
     model_seconds = time.perf_counter() - start
     total = chem_seconds + model_seconds
