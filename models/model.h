@@ -22,7 +22,7 @@ struct Predictions {
 };
 
 struct PredictOptions {
-  std::size_t batch_size = 256;
+  std::size_t batch_size = 64;  // fastest on CPU in bench/models.sh (docs/benchmarks.md)
 };
 
 class Model {

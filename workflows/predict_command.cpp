@@ -27,7 +27,7 @@ struct PredictRequest : ModelRunValues {
   std::string smiles_column = "smiles";
   std::string id_column;
   std::string output;
-  std::size_t batch_size = 256;
+  std::size_t batch_size = 64;
 };
 
 constexpr std::size_t kRowsPerChunk = 8192;  // bounds memory: one chunk of molecules at a time
