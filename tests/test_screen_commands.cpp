@@ -89,15 +89,10 @@ class DefaultJob : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::ScratchDir;
     run_ = new CommandRun{0, ""};
-    if (!complete(kDefaultResults))
+    if (!workflows::is_complete_results_store(kDefaultResults))
       *run_ = molsieve(*dir_, "screen " + kSource + "/datasets/jobs/default.toml -o " + kDefaultResults +
                                   " --overwrite --threads 2 -q");
-    if (complete(kDefaultResults)) fs::copy_file(kDefaultResults, dir_->file("default.h5"));
-  }
-  static bool complete(const std::string& path) {
-    if (!hdf5::is_hdf5_file(path)) return false;
-    const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
-    return file.has_attribute("/", "complete") && file.int_attribute("/", "complete") == 1;
+    if (workflows::is_complete_results_store(kDefaultResults)) fs::copy_file(kDefaultResults, dir_->file("default.h5"));
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -370,21 +365,20 @@ TEST(ScreenBadInput, EachMistakeIsNamedAndNothingIsWritten) {
       {"unknown key", good + "[output]\npth = \"x.h5\"\n", "job.toml:22: output.pth: unknown key"},
       {"unknown model", "[library]\ninputs = [\"" + lib + "\"]\n[[affinity]]\nmodel = \"bace2\"\n",
        "affinity[0].model: unknown model 'bace2'"},
-      {"unknown metric", good + "", ""},
+      {"unknown metric",
+       "[library]\ninputs = [\"" + lib + "\"]\n[similarity]\nreferences = \"" + lib + "\"\nmetric = \"jaccard\"\n",
+       "job.toml:5: similarity.metric"},
       {"missing library", "[library]\ninputs = [\"no-such.smi\"]\n[[affinity]]\nmodel = \"bace\"\n",
        "library.inputs: no such file"},
       {"wrong type", "[library]\ninputs = [\"" + lib + "\"]\nchunk_size = \"big\"\n[[affinity]]\nmodel = \"bace\"\n",
        "job.toml:3: library.chunk_size: must be an integer"},
-      {"unknown descriptor", good + "", ""},
+      {"unknown descriptor",
+       "[library]\ninputs = [\"" + lib + "\"]\n[filters.ranges]\nlogp = [0, 5]\n[[affinity]]\nmodel = \"bace\"\n",
+       "filters.ranges.logp: unknown descriptor"},
       {"classification as affinity", "[library]\ninputs = [\"" + lib + "\"]\n[[affinity]]\nmodel = \"tox21\"\n",
        "model 'tox21' is a classification model"},
   };
-  std::vector<BadJob> all = cases;
-  all[3].toml = "[library]\ninputs = [\"" + lib + "\"]\n[similarity]\nreferences = \"" + lib + "\"\nmetric = \"jaccard\"\n";
-  all[3].expected = "job.toml:5: similarity.metric";
-  all[6].toml = "[library]\ninputs = [\"" + lib + "\"]\n[filters.ranges]\nlogp = [0, 5]\n[[affinity]]\nmodel = \"bace\"\n";
-  all[6].expected = "filters.ranges.logp: unknown descriptor";
-  for (const auto& c : all) {
+  for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     test::write_text(dir.file("job.toml"), c.toml);
     const CommandRun run = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("out.h5") + " -q");

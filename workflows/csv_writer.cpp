@@ -74,4 +74,22 @@ void CsvWriter::close() {
     throw Error(path_ + ": cannot rename into place: " + std::strerror(errno));
 }
 
+void write_whole_file(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+      throw Error("standard output: write failed");
+    return;
+  }
+  const std::string partial = path + ".partial-" + std::to_string(::getpid());
+  std::FILE* file = std::fopen(partial.c_str(), "wb");
+  if (!file) throw Error(path + ": cannot write: " + std::strerror(errno));
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  if (std::fclose(file) != 0 || !written) {
+    std::remove(partial.c_str());
+    throw Error(path + ": write failed");
+  }
+  if (std::rename(partial.c_str(), path.c_str()) != 0)
+    throw Error(path + ": cannot rename into place: " + std::strerror(errno));
+}
+
 }  // namespace molsieve::workflows

@@ -30,4 +30,8 @@ class CsvWriter {
   bool first_field_ = true;
 };
 
+// Writes `text` to `path` the same way (temporary name, renamed when whole); an empty path
+// or "-" writes to standard output.
+void write_whole_file(const std::string& path, const std::string& text);
+
 }  // namespace molsieve::workflows

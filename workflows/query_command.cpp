@@ -48,18 +48,21 @@ std::pair<std::string, bool> parse_order(const std::string& text) {
   return {text.substr(0, colon), direction == "asc"};
 }
 
-// Rows of `path` at `rows` (any order), all columns, in the order given.
-ResultTable gather_rows(const hdf5::File& file, const std::vector<std::uint64_t>& rows) {
+// Rows of the results at `rows` (any order), in the order given: all columns, or `names`.
+ResultTable gather_rows(const hdf5::File& file, const std::vector<std::uint64_t>& rows,
+                        const std::vector<std::string>& names = {}) {
   std::vector<std::size_t> by_row(rows.size());
   std::iota(by_row.begin(), by_row.end(), 0);
   std::sort(by_row.begin(), by_row.end(), [&](std::size_t a, std::size_t b) { return rows[a] < rows[b]; });
   const std::uint64_t total = table_rows(file, "/results");
   ResultTable out;
-  for (const auto& [name, kind] : table_columns(file, "/results")) out.add(name, kind).reserve(rows.size());
+  for (const auto& [name, kind] : table_columns(file, "/results"))
+    if (names.empty() || std::find(names.begin(), names.end(), name) != names.end())
+      out.add(name, kind).reserve(rows.size());
   std::vector<std::size_t> order;  // positions in `rows` of the gathered rows, in gathered order
   for (std::size_t k = 0; k < by_row.size();) {
     const std::uint64_t first = rows[by_row[k]] / kBlockRows * kBlockRows;
-    const ResultTable block = read_table(file, "/results", first, std::min(kBlockRows, total - first));
+    const ResultTable block = read_table(file, "/results", first, std::min(kBlockRows, total - first), names);
     for (; k < by_row.size() && rows[by_row[k]] < first + kBlockRows; ++k) {
       const std::size_t r = rows[by_row[k]] - first;
       order.push_back(by_row[k]);
@@ -109,10 +112,12 @@ std::vector<std::uint64_t> diversify(const hdf5::File& file, const std::vector<s
   for (std::size_t start = 0; start < ordered.size() && (wanted == 0 || kept.size() < wanted); start += kBatch) {
     std::vector<chem::InputRecord> records;
     const std::size_t end = std::min(ordered.size(), start + kBatch);
+    const ResultTable batch =
+        gather_rows(file, std::vector<std::uint64_t>(ordered.begin() + start, ordered.begin() + end), {"smiles"});
     for (std::size_t k = start; k < end; ++k) {
       chem::InputRecord record;
       record.row = k;
-      record.text = file.read_string_rows("/results/smiles", ordered[k], 1).at(0);
+      record.text = batch.at("smiles").texts[k - start];
       records.push_back(std::move(record));
     }
     const models::MoleculeSet set = featurizer.featurize(std::move(records));
@@ -246,30 +251,12 @@ std::string render_table(const ResultTable& t, const std::vector<std::string>& e
   return out.str();
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  if (path.empty()) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return;
-  }
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary);
-    out << text;
-    if (!out) throw Error(path + ": cannot write");
-  }
-  std::rename(partial.c_str(), path.c_str());
-}
-
 void run(const QueryValues& v) {
   if (!v.output.empty()) refuse_existing_outputs({v.output}, v.overwrite);
   if (v.format != "table" && v.format != "csv" && v.format != "sdf" && v.format != "json")
     throw Error("--format: unknown format '" + v.format + "' (table, csv, sdf or json)");
   if (v.diverse < 0 || v.diverse > 1) throw Error("--diverse: " + std::to_string(v.diverse) + " is not in [0, 1]");
-  const hdf5::File file(v.store, hdf5::File::Mode::ReadOnly);
-  if (!file.has_attribute("/", "schema") || file.string_attribute("/", "schema") != "molsieve results store")
-    throw Error(v.store + ": not a molsieve results store");
-  if (!file.has_attribute("/", "complete") || file.int_attribute("/", "complete") != 1)
-    throw Error(v.store + ": the results store is incomplete (the screen was interrupted; finish it with --resume)");
+  const hdf5::File file = open_results_store(v.store);
 
   const auto [order_column, ascending] = parse_order(v.order_by);
   std::unique_ptr<QueryExpression> where;
@@ -315,15 +302,15 @@ void run(const QueryValues& v) {
   if (v.format == "csv") {
     write_csv(v.output.empty() ? "-" : v.output, selected);
   } else if (v.format == "json") {
-    write_text(v.output, render_json(selected));
+    write_whole_file(v.output, render_json(selected));
   } else if (v.format == "sdf") {
-    write_text(v.output, render_sdf(selected));
+    write_whole_file(v.output, render_sdf(selected));
   } else {
     std::vector<std::string> extra;
     if (order_column != "score") extra.push_back(order_column);
     if (where)
       for (const auto& c : where->columns()) extra.push_back(c);
-    write_text(v.output, render_table(selected, extra));
+    write_whole_file(v.output, render_table(selected, extra));
   }
   if (ordered.empty()) std::fprintf(stderr, "query: no rows match\n");
 }

@@ -42,7 +42,7 @@ std::string fixed(double value, int digits = 2) {
   return text;
 }
 
-// Counts below 5 are shown as "<5" nowhere here: these are molecules, not patients.
+// Molecule counts with thousands separators (no small-count suppression: these are not patients).
 std::string count(std::uint64_t n) {
   std::string digits = std::to_string(n), out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
@@ -151,11 +151,7 @@ th { background: #f2f2f2; } pre { background: #f7f7f7; padding: 8px; font-size: 
 }  // namespace
 
 std::string render_report(const std::string& results, const ReportOptions& options) {
-  const hdf5::File file(results, hdf5::File::Mode::ReadOnly);
-  if (!file.has_attribute("/", "schema") || file.string_attribute("/", "schema") != "molsieve results store")
-    throw Error(results + ": not a molsieve results store");
-  if (!file.has_attribute("/", "complete") || file.int_attribute("/", "complete") != 1)
-    throw Error(results + ": the results store is incomplete (finish the screen with --resume)");
+  const hdf5::File file = open_results_store(results);
   const ResultTable t = read_table(file, "/results", 0, table_rows(file, "/results"));
   const auto selection = file.read<std::int64_t>("/selection/index");
   const std::string job_text = file.string_attribute("/provenance", "job");

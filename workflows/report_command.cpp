@@ -1,12 +1,11 @@
 // molsieve report: a results store as one self-contained HTML page.
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "core/error.h"
 #include "workflows/commands.h"
+#include "workflows/csv_writer.h"
 #include "workflows/model_options.h"
 #include "workflows/report.h"
 #include "workflows/search_options.h"
@@ -29,13 +28,7 @@ void run(const ReportValues& v) {
   ReportOptions options = v.options;
   options.explain = !v.no_explain;
   const std::string html = render_report(v.store, options);
-  const std::string partial = v.output + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary);
-    out << html;
-    if (!out) throw Error(v.output + ": cannot write");
-  }
-  if (std::rename(partial.c_str(), v.output.c_str()) != 0) throw Error(v.output + ": cannot rename into place");
+  write_whole_file(v.output, html);
 }
 
 }  // namespace

@@ -131,6 +131,21 @@ std::vector<std::pair<std::string, ColumnKind>> table_columns(const hdf5::File& 
   return out;
 }
 
+bool is_complete_results_store(const std::string& path) {
+  if (!hdf5::is_hdf5_file(path)) return false;
+  const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
+  return file.has_attribute("/", "complete") && file.int_attribute("/", "complete") == 1;
+}
+
+hdf5::File open_results_store(const std::string& path) {
+  hdf5::File file(path, hdf5::File::Mode::ReadOnly);
+  if (!file.has_attribute("/", "schema") || file.string_attribute("/", "schema") != "molsieve results store")
+    throw Error(path + ": not a molsieve results store");
+  if (!file.has_attribute("/", "complete") || file.int_attribute("/", "complete") != 1)
+    throw Error(path + ": the results store is incomplete (the screen was interrupted; finish it with --resume)");
+  return file;
+}
+
 std::uint64_t table_rows(const hdf5::File& file, const std::string& group) {
   const auto columns = table_columns(file, group);
   return columns.empty() ? 0 : file.shape(group + "/" + columns.front().first).at(0);

@@ -67,4 +67,10 @@ std::vector<std::pair<std::string, ColumnKind>> table_columns(const hdf5::File& 
                                                               const std::string& group);
 std::uint64_t table_rows(const hdf5::File& file, const std::string& group);
 
+// Opens a results store for reading; throws molsieve::Error naming `path` when it is not a
+// results store or the screen that writes it has not finished.
+hdf5::File open_results_store(const std::string& path);
+// Whether `path` is a finished results store (false for a missing or partial file).
+bool is_complete_results_store(const std::string& path);
+
 }  // namespace molsieve::workflows

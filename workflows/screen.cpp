@@ -631,12 +631,6 @@ void merge(const ScreenRequest& request, const Parts& parts, std::uint64_t chunk
   fs::rename(partial, request.output);
 }
 
-bool complete_results(const std::string& path) {
-  if (!hdf5::is_hdf5_file(path)) return false;
-  const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
-  return file.has_attribute("/", "complete") && file.int_attribute("/", "complete") == 1;
-}
-
 }  // namespace
 
 ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& progress) {
@@ -644,7 +638,7 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   const ScreenJob& job = request.job;
   ScreenReport report;
   if (fs::exists(request.output) && !request.overwrite) {
-    if (request.resume && complete_results(request.output)) {
+    if (request.resume && is_complete_results_store(request.output)) {
       fs::remove_all(request.output + ".parts");  // a run killed between its rename and this clean-up
       report.already_complete = true;
       return report;
