@@ -264,8 +264,10 @@ class ScreenResume : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::ScratchDir;
-    write_nci_head(dir_->file("lib.smi"), 300);
-    test::write_text(dir_->file("job.toml"), small_job(dir_->file("lib.smi"), 15));
+    // 40 chunks: the last kill point (11) leaves 29 to go, so a loaded machine cannot finish
+    // the run between two looks at the parts folder.
+    write_nci_head(dir_->file("lib.smi"), 400);
+    test::write_text(dir_->file("job.toml"), small_job(dir_->file("lib.smi"), 10));
     whole_ = new CommandRun(molsieve(*dir_, "screen " + dir_->file("job.toml") + " -o " + dir_->file("whole.h5") +
                                                 " --threads 2 -q"));
   }
@@ -342,7 +344,7 @@ TEST_F(ScreenResume, ChangedJobIsNotResumedFromOldParts) {
   const std::string output = dir.file("changed.h5");
   kill_after(output, 2);
   ASSERT_TRUE(fs::exists(output + ".parts")) << "the run finished before it could be killed";
-  test::write_text(dir.file("job2.toml"), small_job(dir.file("lib.smi"), 15) + "[score]\nuncertainty_penalty = 2.0\n");
+  test::write_text(dir.file("job2.toml"), small_job(dir.file("lib.smi"), 10) + "[score]\nuncertainty_penalty = 2.0\n");
   const CommandRun resumed = molsieve(dir, "screen " + dir.file("job2.toml") + " -o " + output + " --resume -q");
   EXPECT_NE(resumed.status, 0);
   EXPECT_NE(resumed.err.find("changed since the interrupted run"), std::string::npos) << resumed.err;
