@@ -9,7 +9,7 @@ packages=(
   libboost-dev libhdf5-dev hdf5-tools libtbb-dev zlib1g-dev
   libopenmpi-dev openmpi-bin
   libtorch-dev libopenblas0-openmp nlohmann-json3-dev libtomlplusplus-dev python3-sklearn
-  libgtest-dev libcli11-dev
+  libgtest-dev libcli11-dev libglpk-dev
   chromium fonts-dejavu-core
 )
 

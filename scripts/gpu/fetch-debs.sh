@@ -14,5 +14,6 @@ apt-get download \
   libboost-chrono1.74.0 libboost-date-time1.74.0 \
   libhdf5-dev libhdf5-103-1 libhdf5-cpp-103-1 libhdf5-hl-100 libhdf5-hl-cpp-100 libsz2 libaec0 \
   libtbb-dev libtbb12 libtbbmalloc2 libtbbbind-2-5 \
-  libgtest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+  libgtest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtomlplusplus-dev libtomlplusplus3 \
+  libglpk-dev libglpk40 libamd2 libcolamd2 libsuitesparseconfig5 libltdl7
 du -sh .

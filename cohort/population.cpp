@@ -1,0 +1,290 @@
+#include "cohort/population.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/hdf5_file.h"
+
+namespace molsieve::cohort {
+namespace {
+
+constexpr const char* kSchema = "molsieve population store";
+constexpr std::int64_t kVersion = 1;
+constexpr std::uint64_t kChunkRows = 65536;
+constexpr const char* kEventTables[3] = {"/observation_period", "/condition_occurrence", "/drug_exposure"};
+constexpr const char* kConceptColumns[3] = {"observation_period_type_concept_id", "condition_concept_id",
+                                            "drug_concept_id"};
+
+std::int16_t code_of(std::vector<std::string>& names, const std::string& name) {
+  const auto found = std::find(names.begin(), names.end(), name);
+  if (found != names.end()) return static_cast<std::int16_t>(found - names.begin());
+  if (names.size() >= 32767) throw Error("more than 32767 distinct names in one column of the population");
+  names.push_back(name);
+  return static_cast<std::int16_t>(names.size() - 1);
+}
+
+void check_offsets(const std::vector<std::uint64_t>& offsets, std::size_t persons, std::size_t rows,
+                   const std::string& where) {
+  if (offsets.size() != persons + 1 || offsets.front() != 0 || offsets.back() != rows ||
+      !std::is_sorted(offsets.begin(), offsets.end()))
+    throw Error(where + ": event offsets do not match the persons");
+}
+
+// Offsets of `slice` as rows of the whole store: shifted by the rows already written, and
+// without the leading one after the first slice.
+std::vector<std::uint64_t> store_offsets(const std::vector<std::uint64_t>& offsets, std::uint64_t row_end,
+                                         bool first_slice) {
+  std::vector<std::uint64_t> out(offsets.begin() + (first_slice ? 0 : 1), offsets.end());
+  for (auto& o : out) o += row_end;
+  return out;
+}
+
+std::vector<std::int16_t> remap(const std::vector<std::int16_t>& codes, const std::vector<std::string>& names,
+                                std::vector<std::string>& store_names) {
+  std::vector<std::int16_t> map(names.size());
+  for (std::size_t k = 0; k < names.size(); ++k) map[k] = code_of(store_names, names[k]);
+  std::vector<std::int16_t> out(codes.size());
+  for (std::size_t i = 0; i < codes.size(); ++i) out[i] = map[codes[i]];
+  return out;
+}
+
+}  // namespace
+
+std::int16_t MeasurementTable::unit_code(const std::string& name) { return code_of(units, name); }
+std::int16_t GenotypeTable::gene_code(const std::string& name) { return code_of(genes, name); }
+std::int16_t GenotypeTable::result_code(const std::string& name) { return code_of(results, name); }
+
+void Population::check_shape(const std::string& where) const {
+  const std::size_t n = persons();
+  if (year_of_birth.size() != n || gender_concept_id.size() != n || race_concept_id.size() != n ||
+      ethnicity_concept_id.size() != n)
+    throw Error(where + ": person columns differ in length");
+  check_offsets(observation_period.offsets, n, observation_period.rows(), where + ": observation_period");
+  check_offsets(condition.offsets, n, condition.rows(), where + ": condition_occurrence");
+  check_offsets(drug.offsets, n, drug.rows(), where + ": drug_exposure");
+  check_offsets(measurement.offsets, n, measurement.rows(), where + ": measurement");
+  check_offsets(genotype.offsets, n, genotype.rows(), where + ": genotype");
+}
+
+namespace {
+
+template <typename T>
+void extend(std::vector<T>& to, const std::vector<T>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+void extend_offsets(std::vector<std::uint64_t>& to, const std::vector<std::uint64_t>& from) {
+  const std::uint64_t base = to.back();
+  for (std::size_t i = 1; i < from.size(); ++i) to.push_back(base + from[i]);
+}
+
+}  // namespace
+
+void append_population(Population& to, const Population& from) {
+  extend(to.person_id, from.person_id);
+  extend(to.year_of_birth, from.year_of_birth);
+  extend(to.gender_concept_id, from.gender_concept_id);
+  extend(to.race_concept_id, from.race_concept_id);
+  extend(to.ethnicity_concept_id, from.ethnicity_concept_id);
+  EventTable* to_events[3] = {&to.observation_period, &to.condition, &to.drug};
+  const EventTable* from_events[3] = {&from.observation_period, &from.condition, &from.drug};
+  for (int t = 0; t < 3; ++t) {
+    extend_offsets(to_events[t]->offsets, from_events[t]->offsets);
+    extend(to_events[t]->concept_id, from_events[t]->concept_id);
+    extend(to_events[t]->start, from_events[t]->start);
+    extend(to_events[t]->end, from_events[t]->end);
+  }
+  MeasurementTable& m = to.measurement;
+  extend_offsets(m.offsets, from.measurement.offsets);
+  extend(m.concept_id, from.measurement.concept_id);
+  extend(m.date, from.measurement.date);
+  extend(m.value, from.measurement.value);
+  extend(m.unit, remap(from.measurement.unit, from.measurement.units, m.units));
+  extend(m.range_low, from.measurement.range_low);
+  extend(m.range_high, from.measurement.range_high);
+  GenotypeTable& g = to.genotype;
+  extend_offsets(g.offsets, from.genotype.offsets);
+  extend(g.gene, remap(from.genotype.gene, from.genotype.genes, g.genes));
+  extend(g.result, remap(from.genotype.result, from.genotype.results, g.results));
+  extend(g.value, from.genotype.value);
+}
+
+struct PopulationWriter::Datasets {
+  hdf5::AppendableDataset person_id, year_of_birth, gender, race, ethnicity;
+  hdf5::AppendableDataset event_offsets[3], event_concept[3], event_start[3], event_end[3];
+  hdf5::AppendableDataset m_offsets, m_concept, m_date, m_value, m_unit, m_low, m_high;
+  hdf5::AppendableDataset g_offsets, g_gene, g_result, g_value;
+};
+
+PopulationWriter::PopulationWriter(const std::string& path, const PopulationProvenance& provenance)
+    : path_(path), temp_path_(path + ".partial"), provenance_(provenance) {
+  file_ = std::make_unique<hdf5::File>(temp_path_, hdf5::File::Mode::Create);
+  datasets_ = std::make_unique<Datasets>();
+  hdf5::File& f = *file_;
+  Datasets& d = *datasets_;
+  using hdf5::Type;
+  auto make = [&](const std::string& p, Type type) { return hdf5::AppendableDataset(f, p, type, 0, kChunkRows); };
+  f.create_group("/person");
+  d.person_id = make("/person/person_id", Type::Int64);
+  d.year_of_birth = make("/person/year_of_birth", Type::Int32);
+  d.gender = make("/person/gender_concept_id", Type::Int32);
+  d.race = make("/person/race_concept_id", Type::Int32);
+  d.ethnicity = make("/person/ethnicity_concept_id", Type::Int32);
+  for (int t = 0; t < 3; ++t) {
+    const std::string g = kEventTables[t];
+    f.create_group(g);
+    d.event_offsets[t] = make(g + "/offsets", Type::UInt64);
+    d.event_concept[t] = make(g + "/" + kConceptColumns[t], Type::Int32);
+    const std::string prefix = t == 0 ? "observation_period" : t == 1 ? "condition" : "drug_exposure";
+    d.event_start[t] = make(g + "/" + prefix + "_start_date", Type::Int32);
+    d.event_end[t] = make(g + "/" + prefix + "_end_date", Type::Int32);
+  }
+  f.create_group("/measurement");
+  d.m_offsets = make("/measurement/offsets", Type::UInt64);
+  d.m_concept = make("/measurement/measurement_concept_id", Type::Int32);
+  d.m_date = make("/measurement/measurement_date", Type::Int32);
+  d.m_value = make("/measurement/value_as_number", Type::Float64);
+  d.m_unit = make("/measurement/unit", Type::Int16);
+  d.m_low = make("/measurement/range_low", Type::Float64);
+  d.m_high = make("/measurement/range_high", Type::Float64);
+  f.create_group("/genotype");
+  d.g_offsets = make("/genotype/offsets", Type::UInt64);
+  d.g_gene = make("/genotype/gene", Type::Int16);
+  d.g_result = make("/genotype/result", Type::Int16);
+  d.g_value = make("/genotype/value", Type::Float64);
+}
+
+PopulationWriter::~PopulationWriter() {
+  if (finished_) return;
+  datasets_.reset();
+  file_.reset();
+  std::error_code ignored;
+  std::filesystem::remove(temp_path_, ignored);
+}
+
+void PopulationWriter::append(const Population& s) {
+  s.check_shape(path_);
+  Datasets& d = *datasets_;
+  const bool first = persons_ == 0;
+  d.person_id.append(s.person_id);
+  d.year_of_birth.append(s.year_of_birth);
+  d.gender.append(s.gender_concept_id);
+  d.race.append(s.race_concept_id);
+  d.ethnicity.append(s.ethnicity_concept_id);
+  const EventTable* events[3] = {&s.observation_period, &s.condition, &s.drug};
+  for (int t = 0; t < 3; ++t) {
+    d.event_offsets[t].append(store_offsets(events[t]->offsets, row_ends_[t], first));
+    d.event_concept[t].append(events[t]->concept_id);
+    d.event_start[t].append(events[t]->start);
+    d.event_end[t].append(events[t]->end);
+    row_ends_[t] += events[t]->rows();
+  }
+  const MeasurementTable& m = s.measurement;
+  d.m_offsets.append(store_offsets(m.offsets, row_ends_[3], first));
+  d.m_concept.append(m.concept_id);
+  d.m_date.append(m.date);
+  d.m_value.append(m.value);
+  d.m_unit.append(remap(m.unit, m.units, units_));
+  d.m_low.append(m.range_low);
+  d.m_high.append(m.range_high);
+  row_ends_[3] += m.rows();
+  const GenotypeTable& g = s.genotype;
+  d.g_offsets.append(store_offsets(g.offsets, row_ends_[4], first));
+  d.g_gene.append(remap(g.gene, g.genes, genes_));
+  d.g_result.append(remap(g.result, g.results, results_));
+  d.g_value.append(g.value);
+  row_ends_[4] += g.rows();
+  persons_ += s.persons();
+}
+
+void PopulationWriter::finish() {
+  if (persons_ == 0) {  // the offsets datasets need their leading zero
+    append(Population{});
+  }
+  hdf5::File& f = *file_;
+  f.set_attribute("/measurement", "units", units_);
+  f.set_attribute("/genotype", "genes", genes_);
+  f.set_attribute("/genotype", "results", results_);
+  f.set_attribute("/", "schema", std::string(kSchema));
+  f.set_attribute("/", "version", kVersion);
+  f.set_attribute("/", "persons", static_cast<std::int64_t>(persons_));
+  f.set_attribute("/", "synthetic", static_cast<std::int64_t>(provenance_.synthetic ? 1 : 0));
+  f.set_attribute("/", "source", provenance_.source);
+  f.set_attribute("/", "dates", std::string("days since 1970-01-01"));
+  f.set_attribute("/", "complete", static_cast<std::int64_t>(1));
+  datasets_.reset();
+  file_.reset();
+  std::filesystem::rename(temp_path_, path_);
+  finished_ = true;
+}
+
+PopulationStoreInfo read_population_info(const std::string& path) {
+  const hdf5::File f(path, hdf5::File::Mode::ReadOnly);
+  if (!f.has_attribute("/", "schema") || f.string_attribute("/", "schema") != kSchema)
+    throw Error(path + ": not a molsieve population store (make one with import-population or synth-population)");
+  if (f.int_attribute("/", "version") != kVersion)
+    throw Error(path + ": population store version " + std::to_string(f.int_attribute("/", "version")) +
+                " is not the version this molsieve reads (" + std::to_string(kVersion) + ")");
+  if (!f.has_attribute("/", "complete") || f.int_attribute("/", "complete") != 1)
+    throw Error(path + ": the population store is incomplete");
+  PopulationStoreInfo info;
+  info.persons = static_cast<std::uint64_t>(f.int_attribute("/", "persons"));
+  info.provenance.synthetic = f.int_attribute("/", "synthetic") == 1;
+  info.provenance.source = f.string_attribute("/", "source");
+  return info;
+}
+
+Population read_population(const std::string& path, std::uint64_t first, std::uint64_t count) {
+  const PopulationStoreInfo info = read_population_info(path);
+  if (first > info.persons) first = info.persons;
+  count = std::min(count, info.persons - first);
+  const hdf5::File f(path, hdf5::File::Mode::ReadOnly);
+  Population p;
+  p.first_person = first;
+  p.person_id = f.read_rows<std::int64_t>("/person/person_id", first, count);
+  p.year_of_birth = f.read_rows<std::int32_t>("/person/year_of_birth", first, count);
+  p.gender_concept_id = f.read_rows<std::int32_t>("/person/gender_concept_id", first, count);
+  p.race_concept_id = f.read_rows<std::int32_t>("/person/race_concept_id", first, count);
+  p.ethnicity_concept_id = f.read_rows<std::int32_t>("/person/ethnicity_concept_id", first, count);
+  // Offsets of the slice, rebased to its first event row.
+  auto offsets = [&](const std::string& group, std::uint64_t* row_first, std::uint64_t* rows) {
+    auto o = f.read_rows<std::uint64_t>(group + "/offsets", first, count + 1);
+    *row_first = o.front();
+    *rows = o.back() - o.front();
+    for (auto& x : o) x -= *row_first;
+    return o;
+  };
+  EventTable* events[3] = {&p.observation_period, &p.condition, &p.drug};
+  for (int t = 0; t < 3; ++t) {
+    const std::string g = kEventTables[t];
+    const std::string prefix = t == 0 ? "observation_period" : t == 1 ? "condition" : "drug_exposure";
+    std::uint64_t row_first, rows;
+    events[t]->offsets = offsets(g, &row_first, &rows);
+    events[t]->concept_id = f.read_rows<std::int32_t>(g + "/" + kConceptColumns[t], row_first, rows);
+    events[t]->start = f.read_rows<std::int32_t>(g + "/" + prefix + "_start_date", row_first, rows);
+    events[t]->end = f.read_rows<std::int32_t>(g + "/" + prefix + "_end_date", row_first, rows);
+  }
+  std::uint64_t row_first, rows;
+  MeasurementTable& m = p.measurement;
+  m.offsets = offsets("/measurement", &row_first, &rows);
+  m.concept_id = f.read_rows<std::int32_t>("/measurement/measurement_concept_id", row_first, rows);
+  m.date = f.read_rows<std::int32_t>("/measurement/measurement_date", row_first, rows);
+  m.value = f.read_rows<double>("/measurement/value_as_number", row_first, rows);
+  m.unit = f.read_rows<std::int16_t>("/measurement/unit", row_first, rows);
+  m.range_low = f.read_rows<double>("/measurement/range_low", row_first, rows);
+  m.range_high = f.read_rows<double>("/measurement/range_high", row_first, rows);
+  m.units = f.string_list_attribute("/measurement", "units");
+  GenotypeTable& g = p.genotype;
+  g.offsets = offsets("/genotype", &row_first, &rows);
+  g.gene = f.read_rows<std::int16_t>("/genotype/gene", row_first, rows);
+  g.result = f.read_rows<std::int16_t>("/genotype/result", row_first, rows);
+  g.value = f.read_rows<double>("/genotype/value", row_first, rows);
+  g.genes = f.string_list_attribute("/genotype", "genes");
+  g.results = f.string_list_attribute("/genotype", "results");
+  p.check_shape(path);
+  return p;
+}
+
+}  // namespace molsieve::cohort

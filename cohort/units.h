@@ -1,0 +1,31 @@
+#pragma once
+// Units of measurement values. Each known analyte has one canonical unit, and the
+// population store keeps its values in it; conversions are defined per analyte
+// (creatinine mg/dL <-> umol/L differs from bilirubin's), so a unit pair without a
+// defined conversion is an error, never a silent comparison.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace molsieve::cohort {
+
+// y = scale * x + offset (HbA1c % <-> mmol/mol is affine).
+struct Conversion {
+  double scale = 1;
+  double offset = 0;
+  double apply(double x) const { return scale * x + offset; }
+};
+
+// The canonical spelling of a unit ("µmol/L", "umol/l" and "micromol/L" are "umol/L"), or
+// nullopt when the unit is unknown. The empty string is the unit of unitless values.
+std::optional<std::string> canonical_unit(const std::string& text);
+
+// The unit the store keeps `concept_id` in ("" for unitless scores), or nullopt when the
+// analyte is not a known one (its values keep the unit they came with).
+std::optional<std::string> analyte_unit(std::int64_t concept_id);
+
+// How to turn a value of `concept_id` in unit `from` into unit `to` (both canonical);
+// nullopt when no conversion is defined.
+std::optional<Conversion> unit_conversion(std::int64_t concept_id, const std::string& from, const std::string& to);
+
+}  // namespace molsieve::cohort

@@ -1,0 +1,137 @@
+// molsieve synth-population and import-population: make a population store (or OMOP CSV
+// files) for cohort selection.
+#include <CLI/CLI.hpp>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "cohort/omop_csv.h"
+#include "cohort/population.h"
+#include "cohort/synthetic_population.h"
+#include "core/error.h"
+#include "workflows/commands.h"
+#include "workflows/progress_bar.h"
+#include "workflows/search_options.h"
+
+namespace molsieve::workflows {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SynthValues {
+  std::uint64_t persons = 10000;
+  std::uint64_t seed = 1;
+  std::string format = "store";
+  std::string output;
+  unsigned threads = 0;
+  bool overwrite = false;
+  bool quiet = false;
+};
+
+constexpr std::uint64_t kWriteBlock = 65536;  // persons generated, then written, at a time
+constexpr std::uint64_t kTaskPersons = 4096;  // persons per parallel task
+
+// Persons [first, first + count), generated in parallel; identical for any thread count.
+cohort::Population synthesize_block(std::uint64_t seed, std::uint64_t first, std::uint64_t count) {
+  const std::uint64_t tasks = (count + kTaskPersons - 1) / kTaskPersons;
+  std::vector<cohort::Population> parts(tasks);
+  tbb::parallel_for(std::uint64_t{0}, tasks, [&](std::uint64_t t) {
+    const std::uint64_t start = first + t * kTaskPersons;
+    parts[t] = cohort::synthesize_population(seed, start, std::min(kTaskPersons, first + count - start));
+  });
+  cohort::Population block;
+  block.first_person = first;
+  for (const auto& part : parts) cohort::append_population(block, part);
+  return block;
+}
+
+void run_synth(const SynthValues& v) {
+  if (v.format != "store" && v.format != "omop-csv")
+    throw Error("--format: '" + v.format + "' is not store or omop-csv");
+  if (v.persons == 0) throw Error("--n: the population needs at least one person");
+  if (v.format == "omop-csv" && fs::exists(v.output) && !fs::is_empty(v.output)) {
+    if (!v.overwrite) throw Error(v.output + ": exists and is not empty (use --overwrite to replace its CSV files)");
+  } else if (v.format == "store") {
+    refuse_existing_outputs({v.output}, v.overwrite);
+  }
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, thread_count(v.threads));
+  const auto started = std::chrono::steady_clock::now();
+  cohort::PopulationProvenance provenance;
+  provenance.synthetic = true;
+  provenance.source = "molsieve synth-population --n " + std::to_string(v.persons) + " --seed " +
+                      std::to_string(v.seed) + " (SYNTHETIC: not real patients)";
+  std::unique_ptr<cohort::PopulationWriter> writer;
+  if (v.format == "store") writer = std::make_unique<cohort::PopulationWriter>(v.output, provenance);
+  ProgressBar bar("synth-population", "patients");
+  for (std::uint64_t first = 0; first < v.persons; first += kWriteBlock) {
+    const cohort::Population block = synthesize_block(v.seed, first, std::min(kWriteBlock, v.persons - first));
+    if (writer)
+      writer->append(block);
+    else
+      cohort::write_omop_csv(v.output, block, first == 0);
+    if (!v.quiet) bar.update(Progress{first + block.persons(), 0, 0});
+  }
+  if (writer) writer->finish();
+  if (!v.quiet) bar.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("wrote %llu synthetic patients to %s (%s) in %.2f s, %.0f patients/s\n",
+              static_cast<unsigned long long>(v.persons), v.output.c_str(), v.format.c_str(), seconds,
+              v.persons / seconds);
+}
+
+struct ImportValues {
+  std::string omop;
+  std::string output;
+  bool overwrite = false;
+};
+
+void run_import(const ImportValues& v) {
+  refuse_existing_outputs({v.output}, v.overwrite);
+  const auto started = std::chrono::steady_clock::now();
+  const cohort::Population population = cohort::read_omop_csv(v.omop);
+  cohort::PopulationProvenance provenance;
+  provenance.source = "OMOP CSV " + fs::path(v.omop).lexically_normal().filename().string();
+  cohort::PopulationWriter writer(v.output, provenance);
+  writer.append(population);
+  writer.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("imported %zu patients (%zu conditions, %zu drug exposures, %zu measurements, %zu genotype rows) "
+              "into %s in %.2f s\n",
+              population.persons(), population.condition.rows(), population.drug.rows(),
+              population.measurement.rows(), population.genotype.rows(), v.output.c_str(), seconds);
+}
+
+}  // namespace
+
+void add_population_commands(CLI::App& app) {
+  auto synth = std::make_shared<SynthValues>();
+  CLI::App* s = app.add_subcommand(
+      "synth-population",
+      "Generate a SYNTHETIC patient population (OMOP-like tables, documented distributions in docs/cohorts.md) "
+      "as a population store or OMOP CSV files; the same seed gives the same patients");
+  s->add_option("--n", synth->persons, "Number of patients")->capture_default_str();
+  s->add_option("--seed", synth->seed, "Random seed")->capture_default_str();
+  s->add_option("--format", synth->format, "store (population store .h5) or omop-csv (a folder of OMOP CSV files)")
+      ->capture_default_str();
+  s->add_option("-o,--output", synth->output, "Population store (.h5) or folder for omop-csv")->required();
+  s->add_option("--threads", synth->threads, "Threads (0: all cores)")->capture_default_str();
+  s->add_flag("--overwrite", synth->overwrite, "Replace the output if it exists");
+  s->add_flag("-q,--quiet", synth->quiet, "No progress bar");
+  s->callback([synth] { run_synth(*synth); });
+
+  auto import = std::make_shared<ImportValues>();
+  CLI::App* i = app.add_subcommand(
+      "import-population",
+      "Read OMOP CDM CSV files (person, observation_period, condition_occurrence, drug_exposure, measurement; "
+      "optional genotype.csv) into a population store; lab units are converted or rejected, never mixed");
+  i->add_option("--omop", import->omop, "Folder holding the OMOP CSV files")->required();
+  i->add_option("-o,--output", import->output, "Population store to write (.h5)")->required();
+  i->add_flag("--overwrite", import->overwrite, "Replace the output if it exists");
+  i->callback([import] { run_import(*import); });
+}
+
+}  // namespace molsieve::workflows
