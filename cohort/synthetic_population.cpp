@@ -107,11 +107,12 @@ struct Builder {
     p.drug.start.push_back(start);
     p.drug.end.push_back(std::min(end, reference));
   }
-  // One lab value dated within the last year, `measured` of the time.
-  void lab(std::int32_t concept_id, double measured, double value, const char* unit, double low, double high) {
+  // One lab value, `measured` of the time, dated within the last year (or on `day`).
+  void lab(std::int32_t concept_id, double measured, double value, const char* unit, double low, double high,
+           Day day = 0) {
     if (!r.chance(measured)) return;
     p.measurement.concept_id.push_back(concept_id);
-    p.measurement.date.push_back(day_between(std::max(observed_from, reference - 365), reference));
+    p.measurement.date.push_back(day ? day : day_between(std::max(observed_from, reference - 365), reference));
     p.measurement.value.push_back(value);
     p.measurement.unit.push_back(p.measurement.unit_code(unit));
     p.measurement.range_low.push_back(low);
@@ -211,7 +212,17 @@ void synthesize_person(Population& p, std::uint64_t seed, std::uint64_t position
         4.0, 5.6);
   b.lab(concepts::kQtc, 0.6, round_to(r.normal(female ? 425 : 415, 20) + (heart_failure ? 20 : 0), 1), "ms", 350,
         female ? 460 : 450);
-  if (alzheimers) b.lab(concepts::kMmse, 0.9, r.between(12, 28), "", 24, 30);
+  if (alzheimers) {
+    // The work-up at diagnosis: cognitive testing and a metabolic and liver panel within a month.
+    const Day workup = std::min<Day>(reference, alzheimers_onset + r.between(0, 30));
+    b.lab(concepts::kMmse, 0.9, r.between(12, 28), "", 24, 30, workup);
+    b.lab(concepts::kCreatinine, 0.9, creatinine, "mg/dL", female ? 0.59 : 0.74, female ? 1.04 : 1.35, workup);
+    b.lab(concepts::kEgfr, 0.9, round_to(egfr_ckd_epi_2021(creatinine, age, female), 1), "mL/min/1.73m2", 60, kNaN,
+          workup);
+    b.lab(concepts::kAlt, 0.9, round_to(r.lognormal(22, 0.35) * (liver ? r.lognormal(2.5, 0.5) : 1.0), 1), "U/L", 7,
+          40, workup);
+    b.lab(concepts::kPotassium, 0.9, round_to(r.normal(ckd ? 4.5 : 4.2, 0.35), 0.1), "mmol/L", 3.5, 5.1, workup);
+  }
 
   b.genotype("CYP2D6", kCyp2d6[r.pick(kCyp2d6Freq[ancestry])], kNaN);
   b.genotype("CYP2C19", kCyp2c19[r.pick(kCyp2c19Freq[ancestry])], kNaN);

@@ -16,6 +16,7 @@ void add_screen_command(CLI::App& app);
 void add_query_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_population_commands(CLI::App& app);
+void add_cohort_command(CLI::App& app);
 
 // The embedded default library: RDKit's 5,000 NCI compounds from rdkit-data.
 const char* default_library_path();

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_query_command(app);
   molsieve::workflows::add_report_command(app);
   molsieve::workflows::add_population_commands(app);
+  molsieve::workflows::add_cohort_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

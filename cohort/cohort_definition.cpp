@@ -1,0 +1,369 @@
+#include "cohort/cohort_definition.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "cohort/calendar.h"
+#include "cohort/units.h"
+#include "core/error.h"
+
+namespace molsieve::cohort {
+namespace {
+
+using nlohmann::json;
+
+// A JSON value with its path, so that every error can say where it is.
+class Node {
+ public:
+  Node(const json& value, std::string path, const std::string& where) : value_(value), path_(std::move(path)), where_(where) {}
+  [[noreturn]] void fail(const std::string& message) const {
+    throw Error(where_ + ": " + (path_.empty() ? "/" : path_) + ": " + message);
+  }
+  const std::string& path() const { return path_; }
+  bool has(const char* key) const { return value_.is_object() && value_.contains(key) && !value_[key].is_null(); }
+  Node at(const char* key) const {
+    if (!value_.is_object()) fail("expected an object");
+    if (!has(key)) Node(value_, path_ + "/" + key, where_).fail("missing");
+    return Node(value_[key], path_ + "/" + key, where_);
+  }
+  Node element(std::size_t i) const { return Node(value_[i], path_ + "/" + std::to_string(i), where_); }
+  std::size_t size() const {
+    if (!value_.is_array()) fail("expected an array");
+    return value_.size();
+  }
+  bool is_array() const { return value_.is_array(); }
+  bool is_string() const { return value_.is_string(); }
+  const json& raw() const { return value_; }
+  // Unknown keys are errors: a misspelt key must not silently loosen a criterion.
+  void allow(std::initializer_list<const char*> keys) const {
+    if (!value_.is_object()) fail("expected an object");
+    for (const auto& item : value_.items())
+      if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return item.key() == k; })) {
+        std::string known;
+        for (const char* k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
+        Node(item.value(), path_ + "/" + item.key(), where_).fail("unknown key (known: " + known + ")");
+      }
+  }
+  std::string text() const {
+    if (!value_.is_string()) fail("expected a string");
+    return value_.get<std::string>();
+  }
+  double number() const {
+    if (!value_.is_number()) fail("expected a number");
+    return value_.get<double>();
+  }
+  std::int64_t integer() const {
+    if (!value_.is_number_integer()) fail("expected a whole number");
+    return value_.get<std::int64_t>();
+  }
+  std::int32_t day_offset() const {
+    const std::int64_t days = integer();
+    if (days < -200000 || days > 200000) fail("a window of " + std::to_string(days) + " days is out of range");
+    return static_cast<std::int32_t>(days);
+  }
+
+ private:
+  const json& value_;
+  std::string path_;
+  const std::string& where_;
+};
+
+struct Context {
+  std::map<std::string, std::vector<std::int32_t>> concept_sets;
+};
+
+kernels::Comparison parse_comparison(const Node& node) {
+  const std::string op = node.text();
+  if (op == "<") return kernels::Comparison::Less;
+  if (op == "<=") return kernels::Comparison::LessEqual;
+  if (op == ">") return kernels::Comparison::Greater;
+  if (op == ">=") return kernels::Comparison::GreaterEqual;
+  if (op == "==") return kernels::Comparison::Equal;
+  node.fail("unknown comparison \"" + op + "\" (<, <=, >, >=, ==)");
+}
+
+std::vector<std::int32_t> parse_concepts(const Node& node, const Context& context, std::string* label) {
+  std::vector<std::int32_t> ids;
+  if (node.is_string()) {
+    const auto found = context.concept_sets.find(node.text());
+    if (found == context.concept_sets.end()) node.fail("no concept set named \"" + node.text() + "\" in /concept_sets");
+    ids = found->second;
+    *label = node.text();
+  } else {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::int64_t id = node.element(i).integer();
+      if (id < 0 || id > 2147483647) node.element(i).fail("not a concept id");
+      ids.push_back(static_cast<std::int32_t>(id));
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) *label += (i ? "," : "") + std::to_string(ids[i]);
+  }
+  if (ids.empty()) node.fail("an empty concept set matches nothing");
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+Window parse_window(const Node& parent) {
+  Window w;
+  if (!parent.has("window")) return w;
+  const Node node = parent.at("window");
+  node.allow({"start", "end"});
+  if (node.has("start")) w.start = node.at("start").day_offset();
+  w.end = node.has("end") ? node.at("end").day_offset() : kernels::kOpenWindow;
+  if (node.has("start") && node.has("end") && w.start > w.end) node.fail("start is after end");
+  return w;
+}
+
+// op/value, or min/max (inclusive), with a unit.
+std::vector<MeasurementTest> parse_tests(const Node& node, bool with_unit) {
+  std::vector<MeasurementTest> tests;
+  std::string unit;
+  kernels::ValueScale scale = kernels::ValueScale::Absolute;
+  if (with_unit && node.has("unit")) {
+    const Node u = node.at("unit");
+    std::string text = u.text();
+    std::string compact;
+    for (char c : text)
+      if (c != ' ') compact += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (compact == "xuln") {
+      scale = kernels::ValueScale::UpperLimit;
+    } else if (compact == "xlln") {
+      scale = kernels::ValueScale::LowerLimit;
+    } else {
+      const auto canonical = canonical_unit(text);
+      if (!canonical) u.fail("unknown unit \"" + text + "\"");
+      unit = *canonical;
+    }
+  }
+  auto add = [&](kernels::Comparison comparison, const Node& threshold) {
+    MeasurementTest t;
+    t.test.comparison = comparison;
+    t.test.threshold = threshold.number();
+    t.test.scale = scale;
+    t.unit = unit;
+    t.unit_path = node.path() + "/unit";
+    tests.push_back(t);
+  };
+  if (node.has("op") != node.has("value")) node.fail("op and value go together");
+  if (node.has("op")) add(parse_comparison(node.at("op")), node.at("value"));
+  if (node.has("min")) add(kernels::Comparison::GreaterEqual, node.at("min"));
+  if (node.has("max")) add(kernels::Comparison::LessEqual, node.at("max"));
+  if (!tests.empty() && with_unit && !node.has("unit"))
+    node.fail("a threshold needs a unit (a unit such as \"mg/dL\", \"\" for unitless values, or \"x ULN\")");
+  return tests;
+}
+
+Criterion parse_criterion(const Node& node, const Context& context, bool top_level);
+
+Criterion parse_group(const Node& list, Criterion::Kind kind, const Context& context) {
+  Criterion c;
+  c.kind = kind;
+  c.path = list.path();
+  if (list.size() == 0) list.fail("an empty group");
+  for (std::size_t i = 0; i < list.size(); ++i) c.children.push_back(parse_criterion(list.element(i), context, false));
+  return c;
+}
+
+Criterion parse_criterion(const Node& node, const Context& context, bool top_level) {
+  static const char* kinds[] = {"condition", "drug", "measurement", "genotype", "all", "any", "at_least"};
+  std::vector<const char*> present;
+  for (const char* k : kinds)
+    if (node.has(k)) present.push_back(k);
+  if (present.size() != 1)
+    node.fail("a criterion needs exactly one of condition, drug, measurement, genotype, all, any, at_least");
+  if (top_level)
+    node.allow({"name", "when", "condition", "drug", "measurement", "genotype", "all", "any", "at_least"});
+  else
+    node.allow({"condition", "drug", "measurement", "genotype", "all", "any", "at_least"});
+  const std::string kind = present.front();
+  const Node body = node.at(present.front());
+  if (kind == "all") return parse_group(body, Criterion::Kind::All, context);
+  if (kind == "any") return parse_group(body, Criterion::Kind::Any, context);
+  if (kind == "at_least") {
+    body.allow({"count", "of"});
+    Criterion c = parse_group(body.at("of"), Criterion::Kind::AtLeast, context);
+    c.path = body.path();
+    const std::int64_t count = body.at("count").integer();
+    if (count < 1 || count > static_cast<std::int64_t>(c.children.size()))
+      body.at("count").fail("must be between 1 and the number of criteria in of");
+    c.at_least = static_cast<std::uint32_t>(count);
+    return c;
+  }
+  Criterion c;
+  c.path = body.path();
+  if (kind == "genotype") {
+    c.kind = Criterion::Kind::Genotype;
+    body.allow({"gene", "result", "op", "value", "min", "max"});
+    c.gene = body.at("gene").text();
+    if (body.has("result")) {
+      const Node r = body.at("result");
+      if (r.is_string()) {
+        c.results.push_back(r.text());
+      } else {
+        for (std::size_t i = 0; i < r.size(); ++i) c.results.push_back(r.element(i).text());
+      }
+    }
+    c.tests = parse_tests(body, false);
+    return c;
+  }
+  c.kind = kind == "condition" ? Criterion::Kind::Condition : kind == "drug" ? Criterion::Kind::Drug
+                                                                             : Criterion::Kind::Measurement;
+  if (c.kind == Criterion::Kind::Measurement)
+    body.allow({"concepts", "window", "op", "value", "min", "max", "unit", "occurrence", "if_missing", "min_count"});
+  else
+    body.allow({"concepts", "window", "min_count"});
+  c.concepts = parse_concepts(body.at("concepts"), context, &c.concepts_label);
+  c.window = parse_window(body);
+  if (body.has("min_count")) {
+    const std::int64_t n = body.at("min_count").integer();
+    if (n < 1) body.at("min_count").fail("must be at least 1");
+    c.min_count = static_cast<std::uint32_t>(n);
+  }
+  if (c.kind == Criterion::Kind::Measurement) {
+    c.tests = parse_tests(body, true);
+    const std::string occurrence = body.has("occurrence") ? body.at("occurrence").text() : "latest";
+    if (occurrence != "latest" && occurrence != "any") body.at("occurrence").fail("must be latest or any");
+    c.latest = occurrence == "latest";
+    const std::string missing = body.has("if_missing") ? body.at("if_missing").text() : "fail";
+    if (missing != "fail" && missing != "pass") body.at("if_missing").fail("must be fail or pass");
+    c.missing_passes = missing == "pass";
+    if (c.missing_passes && !c.latest) body.at("if_missing").fail("if_missing applies to occurrence latest");
+  }
+  return c;
+}
+
+Rule parse_rule(const Node& node, const Context& context, bool exclusion) {
+  Rule rule;
+  rule.path = node.path();
+  rule.exclusion = exclusion;
+  rule.criterion = parse_criterion(node, context, true);
+  rule.name = node.has("name") ? node.at("name").text() : rule.path;
+  if (node.has("when")) {
+    const Node w = node.at("when");
+    w.allow({"prediction", "op", "value"});
+    CandidateCondition when;
+    when.column = w.at("prediction").text();
+    when.comparison = parse_comparison(w.at("op"));
+    when.value = w.at("value").number();
+    std::ostringstream text;
+    text << when.column << " " << w.at("op").text() << " " << when.value;
+    when.text = text.str();
+    rule.when = when;
+  }
+  return rule;
+}
+
+std::int32_t parse_sex(const Node& node) {
+  const std::string sex = node.text();
+  if (sex == "female") return 8532;
+  if (sex == "male") return 8507;
+  node.fail("unknown sex \"" + sex + "\" (female or male)");
+}
+
+}  // namespace
+
+CohortDefinition parse_cohort_definition(const std::string& json_text, const std::string& where) {
+  json document;
+  try {
+    document = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    throw Error(where + ": not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  }
+  const Node root(document, "", where);
+  root.allow({"name", "description", "concept_sets", "index", "observation", "demographics", "inclusion_rules",
+              "exclusion_rules", "ranking"});
+  CohortDefinition d;
+  d.source_text = json_text;
+  d.name = root.at("name").text();
+  if (root.has("description")) d.description = root.at("description").text();
+  Context context;
+  if (root.has("concept_sets")) {
+    const Node sets = root.at("concept_sets");
+    if (!sets.raw().is_object()) sets.fail("expected an object of named concept id lists");
+    for (const auto& item : sets.raw().items()) {
+      std::string label;
+      const Node set(item.value(), sets.path() + "/" + item.key(), where);
+      context.concept_sets[item.key()] = parse_concepts(set, context, &label);
+    }
+  }
+  const Node index = root.at("index");
+  index.allow({"condition", "occurrence", "date"});
+  if (index.has("date") == index.has("condition")) index.fail("give either date or condition");
+  if (index.has("date")) {
+    d.index.fixed_date = true;
+    if (!parse_date(index.at("date").text(), &d.index.day)) index.at("date").fail("not a YYYY-MM-DD date");
+  } else {
+    const Node condition = index.at("condition");
+    condition.allow({"concepts"});
+    d.index.concepts = parse_concepts(condition.at("concepts"), context, &d.index.concepts_label);
+    const std::string occurrence = index.has("occurrence") ? index.at("occurrence").text() : "first";
+    if (occurrence != "first" && occurrence != "latest") index.at("occurrence").fail("must be first or latest");
+    d.index.first = occurrence == "first";
+  }
+  if (root.has("observation")) {
+    const Node o = root.at("observation");
+    o.allow({"prior_days", "post_days"});
+    if (o.has("prior_days")) d.prior_observation_days = o.at("prior_days").day_offset();
+    if (o.has("post_days")) d.post_observation_days = o.at("post_days").day_offset();
+    if (d.prior_observation_days < 0) o.at("prior_days").fail("must not be negative");
+    if (d.post_observation_days < 0) o.at("post_days").fail("must not be negative");
+  }
+  if (root.has("demographics")) {
+    const Node demo = root.at("demographics");
+    demo.allow({"age", "sex"});
+    if (demo.has("age")) {
+      const Node age = demo.at("age");
+      age.allow({"min", "max"});
+      if (age.has("min")) d.age_min = static_cast<int>(age.at("min").integer());
+      if (age.has("max")) d.age_max = static_cast<int>(age.at("max").integer());
+      if (d.age_min > d.age_max) age.fail("min is above max");
+    }
+    if (demo.has("sex")) {
+      const Node sex = demo.at("sex");
+      for (std::size_t i = 0; i < sex.size(); ++i) d.sexes.push_back(parse_sex(sex.element(i)));
+    }
+  }
+  for (const char* key : {"inclusion_rules", "exclusion_rules"})
+    if (root.has(key)) {
+      const Node list = root.at(key);
+      for (std::size_t i = 0; i < list.size(); ++i)
+        d.rules.push_back(parse_rule(list.element(i), context, std::string(key) == "exclusion_rules"));
+    }
+  if (root.has("ranking")) {
+    const Node list = root.at("ranking");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const Node t = list.element(i);
+      t.allow({"biomarker", "measurement", "unit", "weight", "missing"});
+      RankingTerm term;
+      if (t.has("biomarker") == t.has("measurement")) t.fail("give either biomarker or measurement");
+      if (t.has("biomarker")) {
+        term.genotype = true;
+        term.gene = term.label = t.at("biomarker").text();
+      } else {
+        term.concepts = parse_concepts(t.at("measurement"), context, &term.label);
+        const Node u = t.at("unit");
+        const auto unit = canonical_unit(u.text());
+        if (!unit) u.fail("unknown unit \"" + u.text() + "\"");
+        term.unit = *unit;
+      }
+      term.weight = t.at("weight").number();
+      if (t.has("missing")) term.missing = t.at("missing").number();
+      d.ranking.push_back(term);
+    }
+  }
+  return d;
+}
+
+CohortDefinition read_cohort_definition(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open the cohort definition");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_cohort_definition(text.str(), path);
+}
+
+}  // namespace molsieve::cohort

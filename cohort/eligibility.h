@@ -1,0 +1,54 @@
+#pragma once
+// Evaluates a cohort definition over a population slice: each patient's index day, the
+// outcome of every step (index event, observation, age, sex, then each rule in order),
+// the attrition counts and the expected-benefit score of the eligible. Patients are
+// independent, so slices evaluated apart give counts that add up to the whole population's.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cohort/cohort_definition.h"
+#include "cohort/population.h"
+#include "kernels/backend.h"
+
+namespace molsieve::cohort {
+
+struct AttritionStep {
+  std::string name;
+  std::string kind;            // index, observation, age, sex, inclusion, exclusion
+  bool applied = true;         // false: a candidate-aware rule the candidate did not switch on
+  std::string activation;      // why a candidate-aware rule is or is not applied
+  std::uint64_t remaining = 0;      // patients left after this step and all before it
+  std::uint64_t removed = 0;        // patients this step removed from those left by the steps before
+  std::uint64_t removed_alone = 0;  // patients with an index event that this step alone would remove
+};
+
+// Adds `from`'s counts into `into` (same definition, another slice of patients).
+void add_attrition(std::vector<AttritionStep>& into, const std::vector<AttritionStep>& from);
+
+struct EligibilityResult {
+  std::vector<AttritionStep> attrition;  // population first, then one step per criterion
+  std::vector<std::uint8_t> eligible;    // per patient of the slice
+  std::vector<std::int32_t> index_day;   // kernels::kNoIndexDay without an index event
+  std::vector<int> age;                  // at the index day
+  std::vector<double> score;             // expected benefit (eligible patients; NaN otherwise)
+};
+
+class EligibilityEvaluator {
+ public:
+  // `predictions`: the candidate's predicted values by results-store column, or null when no
+  // candidate is given (candidate-aware rules then apply: an unknown risk is not a low one).
+  EligibilityEvaluator(const CohortDefinition& definition, const std::map<std::string, double>* predictions,
+                       kernels::Backend backend);
+  EligibilityResult evaluate(const Population& slice) const;
+  // The rules' activation as decided from the predictions (for reports).
+  const std::vector<AttritionStep>& steps() const { return steps_; }
+
+ private:
+  const CohortDefinition& definition_;
+  kernels::Backend backend_;
+  std::vector<AttritionStep> steps_;  // the attrition template: names, kinds, activation
+};
+
+}  // namespace molsieve::cohort

@@ -1,0 +1,115 @@
+// molsieve cohort: eligible, ranked, quota-balanced patient cohorts for a candidate compound.
+#include <CLI/CLI.hpp>
+#include <tbb/global_control.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "core/error.h"
+#include "workflows/cohort_report.h"
+#include "workflows/cohort_selection.h"
+#include "workflows/commands.h"
+#include "workflows/csv_writer.h"
+#include "workflows/progress_bar.h"
+#include "workflows/search_options.h"
+
+namespace molsieve::workflows {
+namespace {
+
+struct CohortValues {
+  CohortRequest request;
+  std::string attrition_csv, report;
+  std::string backend = "cpu";
+  unsigned threads = 0;
+  bool overwrite = false;
+  bool quiet = false;
+};
+
+void write_attrition_csv(const std::string& path, const CohortOutcome& o) {
+  CsvWriter csv(path, {"step", "rule", "kind", "applied", "remaining", "removed", "removed_alone", "activation"});
+  for (std::size_t k = 0; k < o.attrition.size(); ++k) {
+    const auto& s = o.attrition[k];
+    csv.field(k).field(s.name).field(s.kind).field(std::string(s.applied ? "yes" : "no"));
+    csv.field(suppressed_count(s.remaining)).field(suppressed_count(s.removed)).field(suppressed_count(s.removed_alone));
+    csv.field(s.activation).end_row();
+  }
+  csv.close();
+}
+
+void print_summary(const CohortValues& v, const CohortOutcome& o) {
+  std::printf("%s%s\n", o.synthetic ? "SYNTHETIC population: " : "population: ", o.population_source.c_str());
+  std::printf("%-4s %-58s %10s %10s %12s\n", "step", "criterion", "remaining", "removed", "alone");
+  for (std::size_t k = 0; k < o.attrition.size(); ++k) {
+    const auto& s = o.attrition[k];
+    std::string name = s.name.size() > 58 ? s.name.substr(0, 55) + "..." : s.name;
+    if (!s.applied) name = "(not applied) " + name;
+    std::printf("%-4zu %-58s %10s %10s %12s\n", k, name.c_str(), suppressed_count(s.remaining).c_str(),
+                suppressed_count(s.removed).c_str(), suppressed_count(s.removed_alone).c_str());
+  }
+  for (const auto& s : o.attrition)
+    if (!s.activation.empty()) std::printf("candidate rule: %s: %s\n", s.name.c_str(), s.activation.c_str());
+  std::printf("selected %zu of %s eligible (requested %llu); total score %.4g; %s\n", o.chosen.size(),
+              suppressed_count(o.eligible).c_str(), static_cast<unsigned long long>(v.request.size),
+              o.selection.total_score, o.selection.solver.c_str());
+  for (const auto& q : o.selection.quotas)
+    if (q.shortfall > 0)
+      std::printf("quota missed: %s %s needs %llu to %llu, selected %llu (off by %llu; %s eligible)\n",
+                  cohort::kDimensionNames[q.bound.dimension], q.bound.category.c_str(),
+                  static_cast<unsigned long long>(q.min_count), static_cast<unsigned long long>(q.max_count),
+                  static_cast<unsigned long long>(q.selected), static_cast<unsigned long long>(q.shortfall),
+                  suppressed_count(q.eligible).c_str());
+  if (!o.selection.quotas.empty() && o.selection.quotas_met) std::printf("all quotas met\n");
+  std::printf("wrote %s in %.2f s\n", v.request.output.c_str(), o.seconds);
+}
+
+void run(CohortValues& v) {
+  std::vector<std::string> outputs{v.request.output};
+  if (!v.attrition_csv.empty()) outputs.push_back(v.attrition_csv);
+  if (!v.report.empty()) outputs.push_back(v.report);
+  refuse_existing_outputs(outputs, v.overwrite);
+  if (v.backend == "cpu")
+    v.request.backend = kernels::Backend::Cpu;
+  else if (v.backend == "reference")
+    v.request.backend = kernels::Backend::Reference;
+  else
+    throw Error("--backend: '" + v.backend + "' is not cpu or reference");
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, thread_count(v.threads));
+  ProgressBar bar("cohort", "patients");
+  const CohortOutcome o = run_cohort_selection(v.request, [&](const Progress& p) {
+    if (!v.quiet) bar.update(p);
+  });
+  if (!v.quiet) bar.finish();
+  if (!v.attrition_csv.empty()) write_attrition_csv(v.attrition_csv, o);
+  if (!v.report.empty()) write_whole_file(v.report, cohort_report_html(v.request, o));
+  print_summary(v, o);
+}
+
+}  // namespace
+
+void add_cohort_command(CLI::App& app) {
+  auto values = std::make_shared<CohortValues>();
+  CohortRequest& r = values->request;
+  CLI::App* c = app.add_subcommand(
+      "cohort",
+      "Select an eligible, ranked, quota-balanced patient cohort for a candidate compound from a population store "
+      "(docs/cohorts.md)");
+  c->add_option("--population", r.population, "Population store (.h5) from import-population or synth-population")
+      ->required();
+  c->add_option("--definition", r.definition, "Cohort definition (JSON)")->required();
+  c->add_option("--quotas", r.quotas, "Quotas (JSON): minimum and maximum shares per sex, race, ethnicity, age group");
+  c->add_option("--candidates", r.candidates, "Results store of a screen, for candidate-aware rules");
+  c->add_option("--candidate-id", r.candidate_id, "The candidate's id in the results store");
+  c->add_option("--size", r.size, "Patients to select")->capture_default_str();
+  c->add_option("-o,--output", r.output, "Cohort store to write (.h5)")->required();
+  c->add_option("--attrition-csv", values->attrition_csv, "Also write the attrition table as CSV (counts 1-4 as <5)");
+  c->add_option("--report", values->report, "Also write a self-contained HTML report (counts 1-4 as <5)");
+  c->add_option("--slice", r.slice_persons, "Patients evaluated at a time (memory bound)")->capture_default_str();
+  c->add_option("--backend", values->backend, "Eligibility kernel backend: cpu or reference (plain loops)")
+      ->capture_default_str();
+  c->add_option("--threads", values->threads, "Threads (0: all cores)")->capture_default_str();
+  c->add_flag("--overwrite", values->overwrite, "Replace outputs that exist");
+  c->add_flag("-q,--quiet", values->quiet, "No progress bar");
+  c->callback([values] { run(*values); });
+}
+
+}  // namespace molsieve::workflows

@@ -1,0 +1,45 @@
+#pragma once
+// The cohort job behind `molsieve cohort`: evaluates a definition over a population store
+// slice by slice (counts add, selections merge), selects a quota-balanced ranked cohort,
+// and writes the cohort store (docs/cohorts.md).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cohort/eligibility.h"
+#include "cohort/quota_selection.h"
+#include "core/progress.h"
+#include "kernels/backend.h"
+
+namespace molsieve::workflows {
+
+struct CohortRequest {
+  std::string population, definition, quotas, candidates, candidate_id, output;
+  std::uint64_t size = 100;
+  std::uint64_t slice_persons = 262144;  // persons read and evaluated at a time
+  kernels::Backend backend = kernels::Backend::Cpu;
+};
+
+struct CohortOutcome {
+  std::uint64_t persons = 0, eligible = 0;
+  std::vector<cohort::AttritionStep> attrition;
+  std::vector<cohort::SelectionCandidate> chosen;  // best first
+  cohort::Selection selection;
+  // Per dimension and category: eligible patients (all categories met, quota or not).
+  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
+  std::map<std::string, double> predictions;  // the candidate's, when given
+  bool synthetic = false;
+  std::string population_source;
+  double seconds = 0;
+};
+
+CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressCallback& progress);
+
+// "<5" for counts from 1 to 4 (small cells identify people), the number otherwise.
+std::string suppressed_count(std::uint64_t count);
+
+// Opens a cohort store for reading; throws molsieve::Error naming `path` when it is not one.
+bool is_cohort_store(const std::string& path);
+
+}  // namespace molsieve::workflows
