@@ -1,0 +1,541 @@
+// Cohort selection: each rule type against a plain count over the raw tables, backends and
+// slices against each other, quota selection against brute force, OMOP CSV round trips,
+// units, and the JSON error paths.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <tuple>
+
+#include "cohort/calendar.h"
+#include "cohort/cohort_definition.h"
+#include "cohort/eligibility.h"
+#include "cohort/omop_csv.h"
+#include "cohort/quota_selection.h"
+#include "cohort/synthetic_population.h"
+#include "cohort/vocabulary.h"
+#include "core/error.h"
+#include "test_support.h"
+
+namespace molsieve::cohort {
+namespace {
+
+namespace c = concepts;
+constexpr std::uint64_t kSeed = 11;
+
+const Population& population() {
+  static const Population p = synthesize_population(kSeed, 0, 20000);
+  return p;
+}
+
+// A definition with a fixed index day, no demographics and one rule.
+std::string one_rule(const std::string& rule, const std::string& kind = "inclusion_rules") {
+  return R"({"name": "t", "index": {"date": "2025-06-30"}, ")" + kind + R"(": [)" + rule + "]}";
+}
+
+// Patients the rule keeps, by the evaluator.
+std::vector<std::uint8_t> kept(const std::string& json, kernels::Backend backend = kernels::Backend::Cpu) {
+  const CohortDefinition d = parse_cohort_definition(json, "test.json");
+  const EligibilityEvaluator evaluator(d, nullptr, backend);
+  return evaluator.evaluate(population()).eligible;
+}
+
+std::uint64_t count(const std::vector<std::uint8_t>& flags) { return std::accumulate(flags.begin(), flags.end(), 0ull); }
+
+const Day kIndex = day_from_civil(2025, 6, 30);
+
+TEST(Calendar, DaysRoundTripAndInvalidDatesAreRefused) {
+  EXPECT_EQ(day_from_civil(1970, 1, 1), 0);
+  EXPECT_EQ(day_from_civil(2000, 3, 1) - day_from_civil(2000, 2, 28), 2);  // 2000 is a leap year
+  EXPECT_EQ(format_date(day_from_civil(2024, 2, 29)), "2024-02-29");
+  Day d;
+  EXPECT_TRUE(parse_date("2025-06-30 00:00:00", &d));
+  EXPECT_EQ(d, kIndex);
+  EXPECT_FALSE(parse_date("2023-02-29", &d));
+  EXPECT_FALSE(parse_date("2023-13-01", &d));
+  EXPECT_FALSE(parse_date("30/06/2025", &d));
+}
+
+TEST(SyntheticPopulation, SameSeedSamePatientsWhateverTheSlicing) {
+  const Population whole = synthesize_population(5, 0, 300);
+  Population pieces = synthesize_population(5, 0, 120);
+  append_population(pieces, synthesize_population(5, 120, 180));
+  EXPECT_EQ(whole.person_id, pieces.person_id);
+  EXPECT_EQ(whole.year_of_birth, pieces.year_of_birth);
+  EXPECT_EQ(whole.condition.concept_id, pieces.condition.concept_id);
+  EXPECT_EQ(whole.condition.offsets, pieces.condition.offsets);
+  EXPECT_EQ(whole.measurement.value, pieces.measurement.value);
+  EXPECT_EQ(whole.drug.start, pieces.drug.start);
+  const Population other = synthesize_population(6, 0, 300);
+  EXPECT_NE(whole.measurement.value, other.measurement.value);
+}
+
+TEST(SyntheticPopulation, PrevalenceAndLabsFollowTheDocumentedDistributions) {
+  const Population& p = population();
+  std::uint64_t female = 0, diabetes = 0, ckd_patients = 0;
+  double egfr_ckd = 0, egfr_other = 0;
+  std::uint64_t n_ckd = 0, n_other = 0;
+  for (std::size_t i = 0; i < p.persons(); ++i) {
+    female += p.gender_concept_id[i] == c::kFemale;
+    bool has_ckd = false;
+    for (auto r = p.condition.offsets[i]; r < p.condition.offsets[i + 1]; ++r) {
+      diabetes += p.condition.concept_id[r] == c::kType2Diabetes;
+      has_ckd = has_ckd || p.condition.concept_id[r] == c::kChronicKidneyDisease;
+    }
+    ckd_patients += has_ckd;
+    for (auto r = p.measurement.offsets[i]; r < p.measurement.offsets[i + 1]; ++r)
+      if (p.measurement.concept_id[r] == c::kEgfr) {
+        (has_ckd ? egfr_ckd : egfr_other) += p.measurement.value[r];
+        ++(has_ckd ? n_ckd : n_other);
+      }
+  }
+  EXPECT_NEAR(female / 20000.0, 0.505, 0.015);
+  EXPECT_GT(diabetes / 20000.0, 0.07);  // US adults: about 11%
+  EXPECT_LT(diabetes / 20000.0, 0.16);
+  EXPECT_LT(egfr_ckd / n_ckd, egfr_other / n_other - 20);  // CKD lowers eGFR
+}
+
+// --- each rule type against a plain count over the raw tables ---------------------------
+
+TEST(Eligibility, ConditionInWindowMatchesPlainCount) {
+  const auto flags = kept(one_rule(R"({"condition": {"concepts": [316139], "window": {"start": -730, "end": 0}}})"));
+  const Population& p = population();
+  std::uint64_t expected = 0;
+  for (std::size_t i = 0; i < p.persons(); ++i) {
+    bool any = false;
+    for (auto r = p.condition.offsets[i]; r < p.condition.offsets[i + 1]; ++r)
+      any = any || (p.condition.concept_id[r] == c::kHeartFailure && p.condition.start[r] >= kIndex - 730 &&
+                    p.condition.start[r] <= kIndex);
+    expected += any;
+    ASSERT_EQ(flags[i], any) << "person " << p.person_id[i];
+  }
+  EXPECT_GT(expected, 20u);
+}
+
+TEST(Eligibility, DrugExclusionByOverlapMatchesPlainCount) {
+  const auto flags = kept(
+      one_rule(R"({"drug": {"concepts": [1750500, 985708, 1703653, 1748921], "window": {"start": -30, "end": 0}}})",
+               "exclusion_rules"));
+  const Population& p = population();
+  const std::vector<std::int32_t> inhibitors{c::kClarithromycin, c::kKetoconazole, c::kItraconazole, c::kRitonavir};
+  std::uint64_t removed = 0;
+  for (std::size_t i = 0; i < p.persons(); ++i) {
+    bool exposed = false;
+    for (auto r = p.drug.offsets[i]; r < p.drug.offsets[i + 1]; ++r)
+      exposed = exposed || (std::count(inhibitors.begin(), inhibitors.end(), p.drug.concept_id[r]) &&
+                            p.drug.start[r] <= kIndex && p.drug.end[r] >= kIndex - 30);
+    removed += exposed;
+    ASSERT_EQ(flags[i], !exposed) << "person " << p.person_id[i];
+  }
+  EXPECT_GT(removed, 5u);
+}
+
+TEST(Eligibility, LatestMeasurementRelativeToUpperLimitMatchesPlainCount) {
+  const auto flags = kept(one_rule(
+      R"({"measurement": {"concepts": [3006923], "window": {"start": -365, "end": 0}, "op": "<=", "value": 1.5, "unit": "x ULN"}})"));
+  const Population& p = population();
+  const MeasurementTable& m = p.measurement;
+  std::uint64_t expected = 0;
+  for (std::size_t i = 0; i < p.persons(); ++i) {
+    Day latest = -1000000;
+    double ratio = NAN;
+    for (auto r = m.offsets[i]; r < m.offsets[i + 1]; ++r)
+      if (m.concept_id[r] == c::kAlt && m.date[r] >= kIndex - 365 && m.date[r] <= kIndex && m.date[r] >= latest) {
+        latest = m.date[r];
+        ratio = m.value[r] / m.range_high[r];
+      }
+    const bool holds = !std::isnan(ratio) && ratio <= 1.5;
+    expected += holds;
+    ASSERT_EQ(flags[i], holds) << "person " << p.person_id[i];
+  }
+  EXPECT_GT(expected, 1000u);
+  EXPECT_LT(expected, p.persons());
+}
+
+TEST(Eligibility, CreatinineThresholdInMicromolesIsConvertedFromTheStoredUnit) {
+  // The store keeps creatinine in mg/dL; 1 mg/dL = 88.42 umol/L.
+  const auto flags = kept(one_rule(
+      R"({"measurement": {"concepts": [3016723], "occurrence": "any", "op": "<", "value": 97.262, "unit": "µmol/L"}})"));
+  const Population& p = population();
+  const MeasurementTable& m = p.measurement;
+  std::uint64_t expected = 0;
+  for (std::size_t i = 0; i < p.persons(); ++i) {
+    bool any = false;
+    for (auto r = m.offsets[i]; r < m.offsets[i + 1]; ++r)
+      any = any || (m.concept_id[r] == c::kCreatinine && m.date[r] <= kIndex && m.value[r] * 88.42 < 97.262);
+    expected += any;
+    ASSERT_EQ(flags[i], any) << "person " << p.person_id[i];
+  }
+  EXPECT_GT(expected, 1000u);
+}
+
+TEST(Eligibility, GenotypeResultsAndBiomarkerValuesMatchPlainCounts) {
+  const Population& p = population();
+  const GenotypeTable& g = p.genotype;
+  const auto poor = kept(one_rule(R"({"genotype": {"gene": "CYP2D6", "result": "poor metabolizer"}})", "exclusion_rules"));
+  const auto high = kept(one_rule(R"({"genotype": {"gene": "TARGET_EXPRESSION", "op": ">=", "value": 1.25}})"));
+  std::uint64_t poor_count = 0, high_count = 0;
+  for (std::size_t i = 0; i < p.persons(); ++i) {
+    bool is_poor = false, is_high = false;
+    for (auto r = g.offsets[i]; r < g.offsets[i + 1]; ++r) {
+      is_poor = is_poor || (g.genes[g.gene[r]] == "CYP2D6" && g.results[g.result[r]] == "poor metabolizer");
+      is_high = is_high || (g.genes[g.gene[r]] == "TARGET_EXPRESSION" && g.value[r] >= 1.25);
+    }
+    poor_count += is_poor;
+    high_count += is_high;
+    ASSERT_EQ(poor[i], !is_poor);
+    ASSERT_EQ(high[i], is_high);
+  }
+  EXPECT_NEAR(poor_count / 20000.0, 0.05, 0.02);  // CPIC: 1 to 6% by ancestry
+  EXPECT_GT(high_count, 500u);
+}
+
+TEST(Eligibility, NestedGroupsCombineTheirMembers) {
+  const std::string hf = R"({"condition": {"concepts": [316139]}})";
+  const std::string dm = R"({"condition": {"concepts": [201826]}})";
+  const std::string htn = R"({"condition": {"concepts": [320128]}})";
+  const auto a = kept(one_rule(hf)), b = kept(one_rule(dm)), h = kept(one_rule(htn));
+  const auto any = kept(one_rule(R"({"any": [)" + hf + "," + dm + "]}"));
+  const auto all = kept(one_rule(R"({"all": [)" + hf + "," + dm + "]}"));
+  const auto two = kept(one_rule(R"({"at_least": {"count": 2, "of": [)" + hf + "," + dm + "," + htn + "]}}"));
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(any[i], a[i] || b[i]);
+    ASSERT_EQ(all[i], a[i] && b[i]);
+    ASSERT_EQ(two[i], a[i] + b[i] + h[i] >= 2);
+  }
+  EXPECT_GT(count(all), 0u);
+}
+
+TEST(Eligibility, IndexEventObservationAgeAndSexMatchPlainCounts) {
+  const std::string json = R"({"name": "t", "index": {"condition": {"concepts": [201826]}},
+    "observation": {"prior_days": 365}, "demographics": {"age": {"min": 40, "max": 70}, "sex": ["female"]}})";
+  const CohortDefinition d = parse_cohort_definition(json, "t.json");
+  const EligibilityResult r = EligibilityEvaluator(d, nullptr, kernels::Backend::Cpu).evaluate(population());
+  const Population& p = population();
+  std::uint64_t with_index = 0, eligible = 0;
+  for (std::size_t i = 0; i < p.persons(); ++i) {
+    Day first = kernels::kNoIndexDay;
+    for (auto k = p.condition.offsets[i]; k < p.condition.offsets[i + 1]; ++k)
+      if (p.condition.concept_id[k] == c::kType2Diabetes && (first == kernels::kNoIndexDay || p.condition.start[k] < first))
+        first = p.condition.start[k];
+    if (first == kernels::kNoIndexDay) continue;
+    ++with_index;
+    const int age = year_of(first) - p.year_of_birth[i];
+    const bool observed = p.observation_period.start[p.observation_period.offsets[i]] + 365 <= first;
+    eligible += observed && age >= 40 && age <= 70 && p.gender_concept_id[i] == c::kFemale;
+  }
+  EXPECT_EQ(r.attrition[1].remaining, with_index);
+  EXPECT_EQ(r.attrition.back().remaining, eligible);
+  EXPECT_EQ(count(r.eligible), eligible);
+}
+
+// --- the definition as a whole ----------------------------------------------------------
+
+std::string example_definition() {
+  std::ifstream in(std::string(MOLSIEVE_SOURCE_DIR) + "/datasets/cohorts/example.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(Eligibility, CpuBackendEqualsReferenceBackendOnTheExampleDefinition) {
+  const CohortDefinition d = parse_cohort_definition(example_definition(), "example.json");
+  const auto cpu = EligibilityEvaluator(d, nullptr, kernels::Backend::Cpu).evaluate(population());
+  const auto reference = EligibilityEvaluator(d, nullptr, kernels::Backend::Reference).evaluate(population());
+  EXPECT_EQ(cpu.eligible, reference.eligible);
+  for (std::size_t k = 0; k < cpu.attrition.size(); ++k) {
+    EXPECT_EQ(cpu.attrition[k].remaining, reference.attrition[k].remaining) << cpu.attrition[k].name;
+    EXPECT_EQ(cpu.attrition[k].removed_alone, reference.attrition[k].removed_alone) << cpu.attrition[k].name;
+  }
+  EXPECT_GT(count(cpu.eligible), 20u);
+}
+
+TEST(Eligibility, AttritionIsMonotoneAndRemovedAddsUp) {
+  const CohortDefinition d = parse_cohort_definition(example_definition(), "example.json");
+  const auto r = EligibilityEvaluator(d, nullptr, kernels::Backend::Cpu).evaluate(population());
+  for (std::size_t k = 1; k < r.attrition.size(); ++k) {
+    EXPECT_LE(r.attrition[k].remaining, r.attrition[k - 1].remaining);
+    EXPECT_EQ(r.attrition[k - 1].remaining - r.attrition[k].remaining, r.attrition[k].removed);
+    EXPECT_GE(r.attrition[k].removed_alone, k > 1 ? r.attrition[k].removed : 0) << r.attrition[k].name;
+  }
+  EXPECT_EQ(r.attrition.back().remaining, count(r.eligible));
+}
+
+TEST(Eligibility, SlicesAddUpToTheWholePopulation) {
+  const CohortDefinition d = parse_cohort_definition(example_definition(), "example.json");
+  const EligibilityEvaluator evaluator(d, nullptr, kernels::Backend::Cpu);
+  const auto whole = evaluator.evaluate(population());
+  std::vector<AttritionStep> added;
+  std::vector<std::uint8_t> eligible;
+  for (std::uint64_t first = 0; first < 20000; first += 6999) {
+    const auto part = evaluator.evaluate(synthesize_population(kSeed, first, std::min<std::uint64_t>(6999, 20000 - first)));
+    add_attrition(added, part.attrition);
+    eligible.insert(eligible.end(), part.eligible.begin(), part.eligible.end());
+  }
+  EXPECT_EQ(eligible, whole.eligible);
+  for (std::size_t k = 0; k < added.size(); ++k) {
+    EXPECT_EQ(added[k].remaining, whole.attrition[k].remaining);
+    EXPECT_EQ(added[k].removed_alone, whole.attrition[k].removed_alone);
+  }
+}
+
+TEST(Eligibility, CandidatePredictionsSwitchRulesOnAndOff) {
+  const CohortDefinition d = parse_cohort_definition(example_definition(), "example.json");
+  const std::map<std::string, double> risky{{"CT_TOX", 0.8}, {"SR-MMP", 0.1}}, safe{{"CT_TOX", 0.2}, {"SR-MMP", 0.1}};
+  const auto with_risk = EligibilityEvaluator(d, &risky, kernels::Backend::Cpu).evaluate(population());
+  const auto without = EligibilityEvaluator(d, &safe, kernels::Backend::Cpu).evaluate(population());
+  const auto unknown = EligibilityEvaluator(d, nullptr, kernels::Backend::Cpu).evaluate(population());
+  const auto step = [&](const EligibilityResult& r) {
+    return *std::find_if(r.attrition.begin(), r.attrition.end(),
+                         [](const AttritionStep& s) { return s.name.find("1.5 x ULN") != std::string::npos; });
+  };
+  EXPECT_TRUE(step(with_risk).applied);
+  EXPECT_FALSE(step(without).applied);
+  EXPECT_EQ(step(without).removed, 0u);
+  EXPECT_TRUE(step(unknown).applied);  // no candidate: the stricter rule holds
+  EXPECT_NE(step(without).activation.find("does not meet CT_TOX > 0.5"), std::string::npos);
+  EXPECT_GE(count(without.eligible), count(with_risk.eligible));
+  const std::map<std::string, double> missing{{"pIC50", 7}};
+  EXPECT_THROW(EligibilityEvaluator(d, &missing, kernels::Backend::Cpu), Error);
+}
+
+// --- quota selection against brute force --------------------------------------------------
+
+struct BruteForce {
+  std::uint64_t shortfall = UINT64_MAX;
+  double score = -INFINITY;
+};
+
+BruteForce brute_force(const std::vector<SelectionCandidate>& candidates, std::size_t size, const Quotas& q) {
+  BruteForce best;
+  const std::size_t n = candidates.size();
+  for (std::uint32_t mask = 0; mask < (1u << n); ++mask) {
+    if (static_cast<std::size_t>(__builtin_popcount(mask)) != size) continue;
+    std::uint64_t shortfall = 0;
+    double score = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      if (mask >> i & 1) score += candidates[i].score;
+    for (const QuotaBound& b : q.bounds) {
+      std::uint64_t in = 0;
+      for (std::size_t i = 0; i < n; ++i) in += (mask >> i & 1) && candidates[i].strata[b.dimension] == b.category;
+      const auto low = static_cast<std::uint64_t>(std::ceil(b.min_share * size - 1e-9));
+      const auto high = static_cast<std::uint64_t>(std::floor(b.max_share * size + 1e-9));
+      shortfall += in < low ? low - in : in > high ? in - high : 0;
+    }
+    if (shortfall < best.shortfall || (shortfall == best.shortfall && score > best.score + 1e-12)) {
+      best.shortfall = shortfall;
+      best.score = score;
+    }
+  }
+  return best;
+}
+
+TEST(QuotaSelection, EqualsBruteForceOnSmallPopulations) {
+  std::mt19937_64 random(20261128);
+  const char* sexes[] = {"female", "male"};
+  const char* races[] = {"White", "Black or African American", "Asian"};
+  const char* ages[] = {"young", "old"};
+  int infeasible_cases = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const std::size_t n = 8 + random() % 7, size = 2 + random() % 5;
+    std::vector<SelectionCandidate> candidates(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      candidates[i].person_id = static_cast<std::int64_t>(i + 1);
+      candidates[i].score = std::uniform_real_distribution<double>(-1, 3)(random);
+      candidates[i].strata = {sexes[random() % 2], races[random() % 3],
+                              random() % 4 ? "Not Hispanic or Latino" : "Hispanic or Latino", ages[random() % 2]};
+    }
+    Quotas q;
+    q.age_groups = {{"young", 18, 64}, {"old", 65, 90}};
+    q.bounds.push_back({0, "female", 0.4 + 0.1 * (random() % 3), 1.0, "/sex/female"});
+    q.bounds.push_back({1, "Black or African American", 0.2 * (random() % 3), 0.8, "/race/Black"});
+    q.bounds.push_back({1, "White", 0.0, 0.3 + 0.2 * (random() % 3), "/race/White"});
+    q.bounds.push_back({2, "Hispanic or Latino", 0.2, 1.0, "/ethnicity/Hispanic"});
+    q.bounds.push_back({3, "old", 0.25, 0.75, "/age_group/old"});
+    const Selection s = select_cohort(candidates, size, q);
+    const BruteForce best = brute_force(candidates, size, q);
+    ASSERT_EQ(s.chosen.size(), size);
+    EXPECT_EQ(s.total_shortfall, best.shortfall) << "trial " << trial;
+    EXPECT_NEAR(s.total_score, best.score, 1e-9) << "trial " << trial;
+    // Reducing to the cell leaders first changes nothing.
+    const Selection reduced = select_cohort(keep_cell_leaders(candidates, size), size, q);
+    EXPECT_NEAR(reduced.total_score, s.total_score, 1e-9);
+    infeasible_cases += best.shortfall > 0;
+  }
+  EXPECT_GT(infeasible_cases, 0);  // the shortfall phase was exercised
+  EXPECT_LT(infeasible_cases, 60);
+}
+
+TEST(QuotaSelection, WithoutQuotasTakesTheBestScores) {
+  std::vector<SelectionCandidate> candidates(5);
+  const double scores[] = {0.5, 2.0, -1.0, 2.0, 1.0};
+  for (std::size_t i = 0; i < 5; ++i) candidates[i] = {static_cast<std::int64_t>(10 + i), scores[i], {}, 0, 0};
+  const Selection s = select_cohort(candidates, 3, Quotas{});
+  ASSERT_EQ(s.chosen.size(), 3u);
+  EXPECT_EQ(candidates[s.chosen[0]].person_id, 11);  // ties: the lower person id first
+  EXPECT_EQ(candidates[s.chosen[1]].person_id, 13);
+  EXPECT_EQ(candidates[s.chosen[2]].person_id, 14);
+}
+
+TEST(QuotaSelection, UnmetQuotaIsReportedWithItsShortfall) {
+  std::vector<SelectionCandidate> candidates;
+  for (int i = 0; i < 10; ++i)
+    candidates.push_back({i + 1, 1.0 * i, {i < 1 ? "female" : "male", "White", "unknown", "other"}, 50, 0});
+  Quotas q;
+  q.bounds.push_back({0, "female", 0.5, 1.0, "/sex/female"});
+  const Selection s = select_cohort(candidates, 4, q);
+  EXPECT_FALSE(s.quotas_met);
+  ASSERT_EQ(s.quotas.size(), 1u);
+  EXPECT_EQ(s.quotas[0].min_count, 2u);
+  EXPECT_EQ(s.quotas[0].selected, 1u);  // the only woman is chosen
+  EXPECT_EQ(s.quotas[0].shortfall, 1u);
+}
+
+// --- OMOP CSV and units ------------------------------------------------------------------
+
+// A person's events as sorted (start, end, concept) triples: the import orders each person's
+// events by date, the generator need not.
+std::vector<std::tuple<Day, Day, std::int32_t>> events_of(const EventTable& t, std::size_t person) {
+  std::vector<std::tuple<Day, Day, std::int32_t>> out;
+  for (auto r = t.offsets[person]; r < t.offsets[person + 1]; ++r) out.emplace_back(t.start[r], t.end[r], t.concept_id[r]);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(OmopCsv, ExportThenImportGivesTheSamePopulation) {
+  test::ScratchDir dir;
+  const Population original = synthesize_population(3, 0, 1500);
+  write_omop_csv(dir.path(), synthesize_population(3, 0, 700), true);
+  write_omop_csv(dir.path(), synthesize_population(3, 700, 800), false);
+  const Population read = read_omop_csv(dir.path());
+  EXPECT_EQ(read.person_id, original.person_id);
+  EXPECT_EQ(read.year_of_birth, original.year_of_birth);
+  EXPECT_EQ(read.race_concept_id, original.race_concept_id);
+  EXPECT_EQ(read.condition.offsets, original.condition.offsets);
+  for (std::size_t i = 0; i < original.persons(); ++i) {
+    ASSERT_EQ(events_of(read.condition, i), events_of(original.condition, i));
+    ASSERT_EQ(events_of(read.drug, i), events_of(original.drug, i));
+  }
+  EXPECT_EQ(read.measurement.offsets, original.measurement.offsets);
+  const CohortDefinition d = parse_cohort_definition(example_definition(), "example.json");
+  const EligibilityEvaluator evaluator(d, nullptr, kernels::Backend::Cpu);
+  const auto a = evaluator.evaluate(original), b = evaluator.evaluate(read);
+  EXPECT_EQ(a.eligible, b.eligible);
+  for (std::size_t i = 0; i < a.score.size(); ++i)
+    if (a.eligible[i]) EXPECT_EQ(a.score[i], b.score[i]);
+  EXPECT_GT(count(a.eligible), 0u);
+}
+
+void write_minimal_omop(const test::ScratchDir& dir, const std::string& measurement_rows) {
+  test::write_text(dir.file("person.csv"),
+                   "person_id,gender_concept_id,year_of_birth,race_concept_id,ethnicity_concept_id\n"
+                   "1,8532,1960,8527,38003564\n2,8507,1970,8516,38003564\n");
+  test::write_text(dir.file("observation_period.csv"),
+                   "observation_period_id,person_id,observation_period_start_date,observation_period_end_date,"
+                   "period_type_concept_id\n1,1,2010-01-01,2025-12-31,32817\n2,2,2010-01-01,2025-12-31,32817\n");
+  test::write_text(dir.file("condition_occurrence.csv"), "person_id,condition_concept_id,condition_start_date\n");
+  test::write_text(dir.file("drug_exposure.csv"),
+                   "person_id,drug_concept_id,drug_exposure_start_date,drug_exposure_end_date\n");
+  test::write_text(dir.file("measurement.csv"),
+                   "person_id,measurement_concept_id,measurement_date,value_as_number,unit_concept_id,"
+                   "unit_source_value,range_low,range_high\n" + measurement_rows);
+}
+
+TEST(OmopCsv, CreatinineInMicromolesIsStoredInMilligrams) {
+  test::ScratchDir dir;
+  write_minimal_omop(dir, "1,3016723,2025-01-02,88.42,8749,,53,97\n2,3016723,2025-01-03,1.1,,mg/dL,0.7,1.3\n");
+  const Population p = read_omop_csv(dir.path());
+  ASSERT_EQ(p.measurement.rows(), 2u);
+  EXPECT_NEAR(p.measurement.value[0], 1.0, 1e-12);
+  EXPECT_NEAR(p.measurement.range_high[0], 97 / 88.42, 1e-12);
+  EXPECT_EQ(p.measurement.units[p.measurement.unit[0]], "mg/dL");
+  EXPECT_DOUBLE_EQ(p.measurement.value[1], 1.1);
+}
+
+TEST(OmopCsv, UnconvertibleAndUnknownUnitsAreErrorsNamingFileAndLine) {
+  test::ScratchDir dir;
+  write_minimal_omop(dir, "1,3016723,2025-01-02,1.0,,mg/dL,,\n2,3016723,2025-01-02,5.0,,mmol/mol,,\n");
+  try {
+    read_omop_csv(dir.path());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("measurement.csv:3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cannot be converted"), std::string::npos) << e.what();
+  }
+  write_minimal_omop(dir, "1,3016723,2025-01-02,1.0,,mg,,\n");
+  try {
+    read_omop_csv(dir.path());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("measurement.csv:2: unit_source_value: unknown unit \"mg\""), std::string::npos)
+        << e.what();
+  }
+  write_minimal_omop(dir, "3,3016723,2025-01-02,1.0,,mg/dL,,\n");
+  EXPECT_THROW(read_omop_csv(dir.path()), Error);  // person 3 is not in person.csv
+}
+
+// --- JSON error paths ----------------------------------------------------------------------
+
+std::string error_of(const std::string& json) {
+  try {
+    parse_cohort_definition(json, "def.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(CohortDefinitionErrors, NameTheJsonPathAtFault) {
+  const std::string head = R"({"name": "t", "index": {"date": "2025-01-01"}, "inclusion_rules": [)";
+  const std::string ok = R"({"condition": {"concepts": [1]}})";
+  EXPECT_EQ(error_of(head + ok + "," + ok + "," +
+                     R"({"measurement": {"concepts": [3016723], "op": "<", "value": 2, "unit": "mg"}}]})"),
+            "def.json: /inclusion_rules/2/measurement/unit: unknown unit \"mg\"");
+  EXPECT_EQ(error_of(head + R"({"condition": {"concepts": [1], "windwo": {}}}]})"),
+            "def.json: /inclusion_rules/0/condition/windwo: unknown key (known: concepts, window, min_count)");
+  EXPECT_EQ(error_of(head + R"({"drug": {"concepts": "statins"}}]})"),
+            "def.json: /inclusion_rules/0/drug/concepts: no concept set named \"statins\" in /concept_sets");
+  EXPECT_EQ(error_of(head + R"({"measurement": {"concepts": [1], "op": "~", "value": 1, "unit": "%"}}]})"),
+            "def.json: /inclusion_rules/0/measurement/op: unknown comparison \"~\" (<, <=, >, >=, ==)");
+  EXPECT_EQ(error_of(R"({"name": "t", "index": {"date": "2025-02-30"}})"), "def.json: /index/date: not a YYYY-MM-DD date");
+  EXPECT_EQ(error_of(R"({"name": "t"})"), "def.json: /index: missing");
+  EXPECT_EQ(error_of(head + R"({"at_least": {"count": 3, "of": [)" + ok + "]}}]}"),
+            "def.json: /inclusion_rules/0/at_least/count: must be between 1 and the number of criteria in of");
+  EXPECT_NE(error_of("{\"name\": ").find("def.json: not valid JSON"), std::string::npos);
+}
+
+TEST(CohortDefinitionErrors, UnitThatCannotBeComparedWithTheStoredOneNamesThePath) {
+  const CohortDefinition d = parse_cohort_definition(
+      one_rule(R"({"measurement": {"concepts": [3016723], "op": "<", "value": 2, "unit": "mmol/L"}})"), "def.json");
+  try {
+    EligibilityEvaluator(d, nullptr, kernels::Backend::Cpu).evaluate(population());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "/inclusion_rules/0/measurement/unit: creatinine is stored in \"mg/dL\", which cannot be compared with a "
+              "threshold in \"mmol/L\"");
+  }
+}
+
+TEST(QuotaErrors, NameTheJsonPathAtFault) {
+  auto error_of_quotas = [](const std::string& json) {
+    try {
+      parse_quotas(json, "q.json");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of_quotas(R"({"sex": {"femal": {"min": 0.5}}})"),
+            "q.json: /sex/femal: unknown category (female, male, other)");
+  EXPECT_EQ(error_of_quotas(R"({"race": {"Asian": {"min": 1.5}}})"), "q.json: /race/Asian/min: a share must be between 0 and 1");
+  EXPECT_EQ(error_of_quotas(R"({"age_group": {"old": {"min": 0.2}}})"),
+            "q.json: /age_group/old: no age group so labelled in /age_groups");
+}
+
+}  // namespace
+}  // namespace molsieve::cohort
