@@ -9,12 +9,14 @@
 #include <memory>
 #include <numeric>
 #include <sstream>
+#include <tuple>
 
 #include "chem/depiction.h"
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "kernels/similarity_metric.h"
 #include "models/molecule_set.h"
+#include "workflows/cohort_selection.h"
 #include "workflows/commands.h"
 #include "workflows/csv_writer.h"
 #include "workflows/query_expression.h"
@@ -28,7 +30,9 @@ struct QueryValues {
   std::string store;
   std::size_t top = 0;
   std::string where;
-  std::string order_by = "score";
+  std::string order_by;  // default: score for screening results, stored order for cohort tables
+  std::string table;
+  bool exact_counts = false;
   double diverse = 0;
   std::string format = "table";
   std::string output;
@@ -49,20 +53,20 @@ std::pair<std::string, bool> parse_order(const std::string& text) {
 }
 
 // Rows of the results at `rows` (any order), in the order given: all columns, or `names`.
-ResultTable gather_rows(const hdf5::File& file, const std::vector<std::uint64_t>& rows,
+ResultTable gather_rows(const hdf5::File& file, const std::string& group, const std::vector<std::uint64_t>& rows,
                         const std::vector<std::string>& names = {}) {
   std::vector<std::size_t> by_row(rows.size());
   std::iota(by_row.begin(), by_row.end(), 0);
   std::sort(by_row.begin(), by_row.end(), [&](std::size_t a, std::size_t b) { return rows[a] < rows[b]; });
-  const std::uint64_t total = table_rows(file, "/results");
+  const std::uint64_t total = table_rows(file, group);
   ResultTable out;
-  for (const auto& [name, kind] : table_columns(file, "/results"))
+  for (const auto& [name, kind] : table_columns(file, group))
     if (names.empty() || std::find(names.begin(), names.end(), name) != names.end())
       out.add(name, kind).reserve(rows.size());
   std::vector<std::size_t> order;  // positions in `rows` of the gathered rows, in gathered order
   for (std::size_t k = 0; k < by_row.size();) {
     const std::uint64_t first = rows[by_row[k]] / kBlockRows * kBlockRows;
-    const ResultTable block = read_table(file, "/results", first, std::min(kBlockRows, total - first), names);
+    const ResultTable block = read_table(file, group, first, std::min(kBlockRows, total - first), names);
     for (; k < by_row.size() && rows[by_row[k]] < first + kBlockRows; ++k) {
       const std::size_t r = rows[by_row[k]] - first;
       order.push_back(by_row[k]);
@@ -113,7 +117,7 @@ std::vector<std::uint64_t> diversify(const hdf5::File& file, const std::vector<s
     std::vector<chem::InputRecord> records;
     const std::size_t end = std::min(ordered.size(), start + kBatch);
     const ResultTable batch =
-        gather_rows(file, std::vector<std::uint64_t>(ordered.begin() + start, ordered.begin() + end), {"smiles"});
+        gather_rows(file, "/results", std::vector<std::uint64_t>(ordered.begin() + start, ordered.begin() + end), {"smiles"});
     for (std::size_t k = start; k < end; ++k) {
       chem::InputRecord record;
       record.row = k;
@@ -153,21 +157,23 @@ std::string cell(const Column& c, std::size_t row) {
 }
 
 // Output columns: rank, index, id, smiles, score, then the rest in store order.
-std::vector<const Column*> output_columns(const ResultTable& t) {
+std::vector<const Column*> output_columns(const ResultTable& t, bool screening = true) {
   std::vector<const Column*> columns;
-  for (const auto& name : kLeadColumns) columns.push_back(&t.at(name));
+  if (screening)
+    for (const auto& name : kLeadColumns) columns.push_back(&t.at(name));
   for (const Column& c : t.columns())
-    if (std::find(kLeadColumns.begin(), kLeadColumns.end(), c.name) == kLeadColumns.end()) columns.push_back(&c);
+    if (std::find(columns.begin(), columns.end(), &c) == columns.end()) columns.push_back(&c);
   return columns;
 }
 
-void write_csv(const std::string& path, const ResultTable& t) {
-  const auto columns = output_columns(t);
-  std::vector<std::string> header{"rank"};
+void write_csv(const std::string& path, const ResultTable& t, bool numbered) {
+  const auto columns = output_columns(t, numbered);
+  std::vector<std::string> header;
+  if (numbered) header.push_back("rank");
   for (const Column* c : columns) header.push_back(c->name);
   CsvWriter csv(path, header);
   for (std::size_t r = 0; r < t.rows(); ++r) {
-    csv.field(r + 1);
+    if (numbered) csv.field(r + 1);
     for (const Column* c : columns) {
       if (c->kind == ColumnKind::Number && !std::isnan(c->numbers[r]))
         csv.field(c->numbers[r]);
@@ -179,12 +185,12 @@ void write_csv(const std::string& path, const ResultTable& t) {
   csv.close();
 }
 
-std::string render_json(const ResultTable& t) {
+std::string render_json(const ResultTable& t, bool numbered) {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  const auto columns = output_columns(t);
+  const auto columns = output_columns(t, numbered);
   for (std::size_t r = 0; r < t.rows(); ++r) {
     nlohmann::ordered_json row;
-    row["rank"] = r + 1;
+    if (numbered) row["rank"] = r + 1;
     for (const Column* c : columns) {
       switch (c->kind) {
         case ColumnKind::Text: row[c->name] = c->texts[r]; break;
@@ -219,17 +225,25 @@ std::string render_sdf(const ResultTable& t) {
   return out.str();
 }
 
-std::string render_table(const ResultTable& t, const std::vector<std::string>& extra) {
-  std::vector<const Column*> columns{&t.at("index"), &t.at("id"), &t.at("score")};
-  for (const auto& name : extra)
-    if (std::none_of(columns.begin(), columns.end(), [&](const Column* c) { return c->name == name; }))
-      columns.push_back(&t.at(name));
-  columns.push_back(&t.at("smiles"));
+// Screening results: index, id, score, the columns the query used, smiles, numbered by rank.
+// Cohort tables: every column as stored (they carry their own rank or step).
+std::string render_table(const ResultTable& t, const std::vector<std::string>& extra, bool screening) {
+  std::vector<const Column*> columns;
+  if (screening) {
+    columns = {&t.at("index"), &t.at("id"), &t.at("score")};
+    for (const auto& name : extra)
+      if (std::none_of(columns.begin(), columns.end(), [&](const Column* c) { return c->name == name; }))
+        columns.push_back(&t.at(name));
+    columns.push_back(&t.at("smiles"));
+  } else {
+    for (const Column& c : t.columns()) columns.push_back(&c);
+  }
   std::vector<std::vector<std::string>> cells(t.rows());
-  std::vector<std::size_t> width{4};
+  std::vector<std::size_t> width;
+  if (screening) width.push_back(4);
   for (const Column* c : columns) width.push_back(c->name.size());
   for (std::size_t r = 0; r < t.rows(); ++r) {
-    cells[r].push_back(std::to_string(r + 1));
+    if (screening) cells[r].push_back(std::to_string(r + 1));
     for (const Column* c : columns) {
       std::string text = cell(*c, r);
       if (c->name == "smiles" && text.size() > 60) text = text.substr(0, 57) + "...";
@@ -244,11 +258,25 @@ std::string render_table(const ResultTable& t, const std::vector<std::string>& e
       out << (k + 1 < values.size() ? "  " : "\n");
     }
   };
-  std::vector<std::string> header{"rank"};
+  std::vector<std::string> header;
+  if (screening) header.push_back("rank");
   for (const Column* c : columns) header.push_back(c->name);
   line(header);
   for (const auto& row : cells) line(row);
   return out.str();
+}
+
+// Patient counts from 1 to 4 become "<5" (small cells identify people): the count columns a
+// cohort table names in its `counts` attribute turn into text.
+void suppress_small_counts(const hdf5::File& file, const std::string& group, ResultTable& t) {
+  if (!file.has_attribute(group, "counts")) return;
+  for (const auto& name : file.string_list_attribute(group, "counts")) {
+    auto column = std::find_if(t.columns().begin(), t.columns().end(), [&](const Column& c) { return c.name == name; });
+    if (column == t.columns().end() || column->kind != ColumnKind::Integer) continue;
+    for (std::int64_t n : column->integers) column->texts.push_back(suppressed_count(static_cast<std::uint64_t>(n)));
+    column->integers.clear();
+    column->kind = ColumnKind::Text;
+  }
 }
 
 void run(const QueryValues& v) {
@@ -256,61 +284,82 @@ void run(const QueryValues& v) {
   if (v.format != "table" && v.format != "csv" && v.format != "sdf" && v.format != "json")
     throw Error("--format: unknown format '" + v.format + "' (table, csv, sdf or json)");
   if (v.diverse < 0 || v.diverse > 1) throw Error("--diverse: " + std::to_string(v.diverse) + " is not in [0, 1]");
-  const hdf5::File file = open_results_store(v.store);
+  const bool screening = !is_cohort_store(v.store);
+  std::string group = "/results";
+  if (screening) {
+    if (!v.table.empty() && v.table != "results")
+      throw Error("--table: a results store has one table, results (cohort, attrition and strata are in cohort stores)");
+  } else {
+    const std::string table = v.table.empty() ? "cohort" : v.table;
+    if (table != "cohort" && table != "attrition" && table != "strata")
+      throw Error("--table: '" + table + "' is not cohort, attrition or strata");
+    if (v.diverse > 0 || v.format == "sdf") throw Error(v.store + ": a cohort store holds patients, not molecules (no --diverse, no sdf)");
+    group = "/" + table;
+  }
+  const hdf5::File file = screening ? open_results_store(v.store) : hdf5::File(v.store, hdf5::File::Mode::ReadOnly);
+  if (!screening && (!file.has_attribute("/", "complete") || file.int_attribute("/", "complete") != 1))
+    throw Error(v.store + ": the cohort store is incomplete");
 
-  const auto [order_column, ascending] = parse_order(v.order_by);
+  const std::string order_by = v.order_by.empty() && screening ? "score" : v.order_by;
+  std::string order_column;
+  bool ascending = false;
+  if (!order_by.empty()) std::tie(order_column, ascending) = parse_order(order_by);
   std::unique_ptr<QueryExpression> where;
-  std::vector<std::string> needed{order_column};
+  std::vector<std::string> needed;
+  if (!order_column.empty()) needed.push_back(order_column);
   if (!v.where.empty()) {
     where = std::make_unique<QueryExpression>(v.where);
     for (const auto& c : where->columns())
       if (std::find(needed.begin(), needed.end(), c) == needed.end()) needed.push_back(c);
   }
-  const std::uint64_t rows = table_rows(file, "/results");
-  const auto stored = table_columns(file, "/results");
+  const std::uint64_t rows = table_rows(file, group);
+  const auto stored = table_columns(file, group);
   for (const auto& name : needed)
     if (std::none_of(stored.begin(), stored.end(), [&](const auto& c) { return c.first == name; })) {
       std::string known;
       for (const auto& c : stored) known += (known.empty() ? "" : ", ") + c.first;
-      throw Error(v.store + ": no column '" + name + "' (columns: " + known + ")");
+      throw Error(v.store + ": no column '" + name + "' in " + group.substr(1) + " (columns: " + known + ")");
     }
-  const ResultTable table = read_table(file, "/results", 0, rows, needed);
-  const Column& key = table.at(order_column);
-  if (key.kind == ColumnKind::Text) throw Error("--order-by: column '" + order_column + "' holds text");
+  const ResultTable table = read_table(file, group, 0, rows, needed);
   std::vector<char> keep(rows, 1);
   if (where) keep = where->evaluate(table);
   std::vector<std::uint64_t> ordered;
   for (std::uint64_t i = 0; i < rows; ++i)
     if (keep[i]) ordered.push_back(i);
-  // Missing values last; ties by library row.
-  auto before = [&](std::uint64_t a, std::uint64_t b) {
-    const double x = key.number(a), y = key.number(b);
-    if (std::isnan(x) != std::isnan(y)) return std::isnan(y);
-    if (x != y && !std::isnan(x)) return ascending ? x < y : x > y;
-    return a < b;
-  };
-  if (v.top > 0 && v.diverse == 0 && v.top < ordered.size()) {
-    std::partial_sort(ordered.begin(), ordered.begin() + v.top, ordered.end(), before);
-    ordered.resize(v.top);
-  } else {
-    std::sort(ordered.begin(), ordered.end(), before);
+  if (!order_column.empty()) {
+    const Column& key = table.at(order_column);
+    if (key.kind == ColumnKind::Text) throw Error("--order-by: column '" + order_column + "' holds text");
+    // Missing values last; ties by stored row.
+    auto before = [&](std::uint64_t a, std::uint64_t b) {
+      const double x = key.number(a), y = key.number(b);
+      if (std::isnan(x) != std::isnan(y)) return std::isnan(y);
+      if (x != y && !std::isnan(x)) return ascending ? x < y : x > y;
+      return a < b;
+    };
+    if (v.top > 0 && v.diverse == 0 && v.top < ordered.size()) {
+      std::partial_sort(ordered.begin(), ordered.begin() + v.top, ordered.end(), before);
+      ordered.resize(v.top);
+    } else {
+      std::sort(ordered.begin(), ordered.end(), before);
+    }
   }
   if (v.diverse > 0) ordered = diversify(file, ordered, v.diverse, v.top);
   if (v.top > 0 && ordered.size() > v.top) ordered.resize(v.top);
 
-  const ResultTable selected = gather_rows(file, ordered);
+  ResultTable selected = gather_rows(file, group, ordered);
+  if (!screening && !v.exact_counts) suppress_small_counts(file, group, selected);
   if (v.format == "csv") {
-    write_csv(v.output.empty() ? "-" : v.output, selected);
+    write_csv(v.output.empty() ? "-" : v.output, selected, screening);
   } else if (v.format == "json") {
-    write_whole_file(v.output, render_json(selected));
+    write_whole_file(v.output, render_json(selected, screening));
   } else if (v.format == "sdf") {
     write_whole_file(v.output, render_sdf(selected));
   } else {
     std::vector<std::string> extra;
-    if (order_column != "score") extra.push_back(order_column);
+    if (!order_column.empty() && order_column != "score") extra.push_back(order_column);
     if (where)
       for (const auto& c : where->columns()) extra.push_back(c);
-    write_whole_file(v.output, render_table(selected, extra));
+    write_whole_file(v.output, render_table(selected, extra, screening));
   }
   if (ordered.empty()) std::fprintf(stderr, "query: no rows match\n");
 }
@@ -321,14 +370,20 @@ void add_query_command(CLI::App& app) {
   auto values = std::make_shared<QueryValues>();
   CLI::App* c = app.add_subcommand(
       "query",
-      "Filter, order, diversify and export a results store: --where 'pIC50 > 7 and tox21_max < 0.3 and not pains'");
-  c->add_option("store", values->store, "Results store (.h5) from molsieve screen")->required();
+      "Filter, order, diversify and export a results store (--where 'pIC50 > 7 and tox21_max < 0.3 and not pains') "
+      "or a cohort store's cohort, attrition and strata tables");
+  c->add_option("store", values->store, "Results store (.h5) from molsieve screen, or cohort store from molsieve cohort")
+      ->required();
+  c->add_option("--table", values->table, "Cohort stores: cohort (default), attrition or strata");
+  c->add_flag("--exact-counts", values->exact_counts,
+              "Cohort stores: show patient counts from 1 to 4 as they are (by default they read <5)");
   c->add_option("--top", values->top, "Keep the first N rows after ordering (0: all)")->capture_default_str();
   c->add_option("--where", values->where,
                 "Filter: comparisons (< <= > >= == !=) of columns with numbers or 'strings', and/or/not, "
                 "parentheses; a bare column is true when non-zero");
-  c->add_option("--order-by", values->order_by, "Column to order by, descending; COL:asc for ascending")
-      ->capture_default_str();
+  c->add_option("--order-by", values->order_by,
+                "Column to order by, descending; COL:asc for ascending (default: score for screening results, "
+                "stored order for cohort tables)");
   c->add_option("--diverse", values->diverse,
                 "Keep only molecules whose Tanimoto similarity to every better-ranked kept one is at most T")
       ->capture_default_str();

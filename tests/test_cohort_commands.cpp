@@ -1,0 +1,169 @@
+// synth-population, import-population, cohort and query through the molsieve executable.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/hdf5_file.h"
+#include "test_support.h"
+#include "workflows/result_table.h"
+
+namespace molsieve {
+namespace {
+
+namespace fs = std::filesystem;
+using test::CommandRun;
+
+const std::string kSource = MOLSIEVE_SOURCE_DIR;
+const std::string kDefaultResults = MOLSIEVE_DEFAULT_JOB_RESULTS;
+const std::string kExample = kSource + "/datasets/cohorts/example.json";
+const std::string kQuotas = kSource + "/datasets/cohorts/example_quotas.json";
+
+CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
+  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args + " > " + dir.file("stdout.txt"));
+}
+
+std::vector<std::int64_t> cohort_ids(const std::string& store) {
+  const hdf5::File file(store, hdf5::File::Mode::ReadOnly);
+  return file.read<std::int64_t>("/cohort/person_id");
+}
+
+class CohortCommands : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::ScratchDir;
+    ASSERT_EQ(molsieve(*dir_, "synth-population --n 60000 --seed 3 -o " + dir_->file("pop.h5") + " -q").status, 0);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static test::ScratchDir* dir_;
+};
+test::ScratchDir* CohortCommands::dir_ = nullptr;
+
+TEST_F(CohortCommands, OmopCsvExportThenImportSelectsTheSameCohort) {
+  const test::ScratchDir& d = *dir_;
+  ASSERT_EQ(molsieve(d, "synth-population --n 60000 --seed 3 --format omop-csv -o " + d.file("omop") + " -q").status, 0);
+  const CommandRun import = molsieve(d, "import-population --omop " + d.file("omop") + " -o " + d.file("imported.h5"));
+  ASSERT_EQ(import.status, 0) << import.err;
+  for (const char* pop : {"pop.h5", "imported.h5"}) {
+    const CommandRun run = molsieve(d, "cohort --population " + d.file(pop) + " --definition " + kExample + " --quotas " +
+                                           kQuotas + " --size 40 -q --overwrite -o " + d.file(std::string("c-") + pop));
+    ASSERT_EQ(run.status, 0) << run.err;
+  }
+  const auto a = cohort_ids(d.file("c-pop.h5")), b = cohort_ids(d.file("c-imported.h5"));
+  EXPECT_EQ(a.size(), 40u);
+  EXPECT_EQ(a, b);
+}
+
+TEST_F(CohortCommands, SlicedEvaluationSelectsTheSameCohortAsOneSlice) {
+  const test::ScratchDir& d = *dir_;
+  for (const char* slice : {"1000000", "7777"}) {
+    const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                                           " --quotas " + kQuotas + " --size 60 -q --overwrite --slice " + slice +
+                                           " -o " + d.file(std::string("s-") + slice + ".h5"));
+    ASSERT_EQ(run.status, 0) << run.err;
+  }
+  EXPECT_EQ(cohort_ids(d.file("s-1000000.h5")), cohort_ids(d.file("s-7777.h5")));
+  const hdf5::File a(d.file("s-1000000.h5"), hdf5::File::Mode::ReadOnly), b(d.file("s-7777.h5"), hdf5::File::Mode::ReadOnly);
+  EXPECT_EQ(a.read<std::int64_t>("/attrition/remaining"), b.read<std::int64_t>("/attrition/remaining"));
+}
+
+TEST_F(CohortCommands, AttritionCsvIsMonotoneAndSuppressesSmallCounts) {
+  const test::ScratchDir& d = *dir_;
+  const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                                         " --size 30 -q --overwrite -o " + d.file("a.h5") + " --attrition-csv " +
+                                         d.file("attrition.csv") + " --report " + d.file("report.html"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto rows = test::read_csv(d.file("attrition.csv"));
+  ASSERT_GT(rows.size(), 10u);
+  EXPECT_EQ(rows[0][4], "remaining");
+  const hdf5::File store(d.file("a.h5"), hdf5::File::Mode::ReadOnly);
+  const auto remaining = store.read<std::int64_t>("/attrition/remaining");
+  ASSERT_EQ(remaining.size() + 1, rows.size());
+  for (std::size_t k = 0; k < remaining.size(); ++k) {
+    if (k > 0) EXPECT_LE(remaining[k], remaining[k - 1]);
+    const std::string& shown = rows[k + 1][5];  // removed
+    const std::int64_t removed = k > 0 ? remaining[k - 1] - remaining[k] : 0;
+    EXPECT_EQ(shown, removed >= 1 && removed <= 4 ? "<5" : std::to_string(removed)) << "step " << k;
+  }
+  std::ifstream in(d.file("report.html"));
+  std::stringstream html;
+  html << in.rdbuf();
+  EXPECT_NE(html.str().find("SYNTHETIC population"), std::string::npos);
+  EXPECT_NE(html.str().find("Attrition"), std::string::npos);
+}
+
+TEST_F(CohortCommands, QueryShowsCohortStrataAndAttrition) {
+  const test::ScratchDir& d = *dir_;
+  ASSERT_EQ(molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample + " --quotas " + kQuotas +
+                            " --size 50 -q --overwrite -o " + d.file("q.h5"))
+                .status,
+            0);
+  ASSERT_EQ(molsieve(d, "query " + d.file("q.h5") + " --format csv -o " + d.file("cohort.csv") + " --overwrite").status, 0);
+  const auto cohort = test::read_csv(d.file("cohort.csv"));
+  ASSERT_EQ(cohort.size(), 51u);
+  EXPECT_EQ(cohort[0][0], "rank");
+  EXPECT_EQ(cohort[1][0], "1");
+  ASSERT_EQ(molsieve(d, "query " + d.file("q.h5") + " --table strata --where \"dimension == 'sex'\" --format csv -o " +
+                            d.file("strata.csv") + " --overwrite --exact-counts")
+                .status,
+            0);
+  const auto strata = test::read_csv(d.file("strata.csv"));
+  std::int64_t selected = 0;
+  for (std::size_t r = 1; r < strata.size(); ++r) selected += std::stoll(strata[r][3]);
+  EXPECT_EQ(selected, 50);  // every selected patient has one sex category
+  const CommandRun wrong = molsieve(d, "query " + d.file("q.h5") + " --table people");
+  EXPECT_NE(wrong.status, 0);
+  EXPECT_NE(wrong.err.find("'people' is not cohort, attrition or strata"), std::string::npos) << wrong.err;
+}
+
+TEST_F(CohortCommands, BadDefinitionFailsWithTheJsonPath) {
+  const test::ScratchDir& d = *dir_;
+  test::write_text(d.file("bad.json"), R"({"name": "x", "index": {"date": "2025-01-01"},
+    "inclusion_rules": [{"measurement": {"concepts": [3016723], "op": "<", "value": 1, "unit": "mg"}}]})");
+  const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + d.file("bad.json") +
+                                         " --size 5 -o " + d.file("bad.h5"));
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("bad.json: /inclusion_rules/0/measurement/unit: unknown unit \"mg\""), std::string::npos)
+      << run.err;
+  EXPECT_FALSE(fs::exists(d.file("bad.h5")));
+}
+
+TEST_F(CohortCommands, CandidateFromTheScreenSwitchesRulesByItsPredictions) {
+  const test::ScratchDir& d = *dir_;
+  ASSERT_TRUE(workflows::is_complete_results_store(kDefaultResults)) << "run the screen_default_job test first";
+  const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
+  const auto ids = results.read_strings("/results/id");
+  const auto ct_tox = results.read<double>("/results/CT_TOX");
+  // The candidates with the highest and the lowest CT_TOX, and a rule that switches on between them.
+  const auto high = std::max_element(ct_tox.begin(), ct_tox.end()), low = std::min_element(ct_tox.begin(), ct_tox.end());
+  ASSERT_GT(*high, *low);
+  const std::string risky = ids[high - ct_tox.begin()], safe = ids[low - ct_tox.begin()];
+  test::write_text(d.file("aware.json"), R"({"name": "x", "index": {"date": "2025-06-30"},
+    "inclusion_rules": [{"name": "ALT <= 1.5 x ULN if CT_TOX is high", "when": {"prediction": "CT_TOX", "op": ">", "value": )" +
+                                           std::to_string((*high + *low) / 2) + R"(},
+      "measurement": {"concepts": [3006923], "op": "<=", "value": 1.5, "unit": "x ULN"}}]})");
+  const std::string definition = d.file("aware.json");
+  for (const auto& [id, applied] : {std::pair{risky, 1}, std::pair{safe, 0}}) {
+    const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + definition +
+                                           " --size 20 -q --overwrite -o " + d.file("cand.h5") + " --candidates " +
+                                           kDefaultResults + " --candidate-id " + id);
+    ASSERT_EQ(run.status, 0) << run.err;
+    const hdf5::File store(d.file("cand.h5"), hdf5::File::Mode::ReadOnly);
+    const auto names = store.read_strings("/attrition/name");
+    const auto flags = store.read<std::int8_t>("/attrition/applied");
+    const auto rule = std::find_if(names.begin(), names.end(),
+                                   [](const std::string& n) { return n.find("1.5 x ULN") != std::string::npos; });
+    ASSERT_NE(rule, names.end());
+    EXPECT_EQ(flags[rule - names.begin()], applied) << "candidate " << id;
+    EXPECT_EQ(store.string_attribute("/provenance", "candidate_id"), id);
+  }
+  const CommandRun unknown = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                                             " --size 20 -q -o " + d.file("none.h5") + " --candidates " + kDefaultResults +
+                                             " --candidate-id no-such-id");
+  EXPECT_NE(unknown.err.find("no candidate with id 'no-such-id'"), std::string::npos) << unknown.err;
+}
+
+}  // namespace
+}  // namespace molsieve
