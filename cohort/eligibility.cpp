@@ -20,16 +20,6 @@ namespace {
 using kernels::kNoIndexDay;
 using Flags = std::vector<std::uint8_t>;
 
-bool compare(double value, kernels::Comparison comparison, double threshold) {
-  switch (comparison) {
-    case kernels::Comparison::Less: return value < threshold;
-    case kernels::Comparison::LessEqual: return value <= threshold;
-    case kernels::Comparison::Greater: return value > threshold;
-    case kernels::Comparison::GreaterEqual: return value >= threshold;
-    case kernels::Comparison::Equal: return value == threshold;
-  }
-  return false;
-}
 
 // The columns of one slice the kernel reads, and what a criterion needs to be compiled.
 struct SliceView {
@@ -242,7 +232,7 @@ EligibilityEvaluator::EligibilityEvaluator(const CohortDefinition& d, const std:
     text << when.column << " = " << found->second;
     if (std::isnan(found->second)) {
       s.activation = "applied: the candidate has no " + when.column + " prediction";
-    } else if (compare(found->second, when.comparison, when.value)) {
+    } else if (kernels::satisfies(found->second, when.comparison, when.value)) {
       s.activation = "applied: the candidate's " + text.str() + " meets " + when.text;
     } else {
       s.applied = false;

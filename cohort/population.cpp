@@ -16,6 +16,8 @@ constexpr std::uint64_t kChunkRows = 65536;
 constexpr const char* kEventTables[3] = {"/observation_period", "/condition_occurrence", "/drug_exposure"};
 constexpr const char* kConceptColumns[3] = {"observation_period_type_concept_id", "condition_concept_id",
                                             "drug_concept_id"};
+// Date columns are <prefix>_start_date and <prefix>_end_date, as OMOP names them.
+constexpr const char* kDatePrefixes[3] = {"observation_period", "condition", "drug_exposure"};
 
 std::int16_t code_of(std::vector<std::string>& names, const std::string& name) {
   const auto found = std::find(names.begin(), names.end(), name);
@@ -137,7 +139,7 @@ PopulationWriter::PopulationWriter(const std::string& path, const PopulationProv
     f.create_group(g);
     d.event_offsets[t] = make(g + "/offsets", Type::UInt64);
     d.event_concept[t] = make(g + "/" + kConceptColumns[t], Type::Int32);
-    const std::string prefix = t == 0 ? "observation_period" : t == 1 ? "condition" : "drug_exposure";
+    const std::string prefix = kDatePrefixes[t];
     d.event_start[t] = make(g + "/" + prefix + "_start_date", Type::Int32);
     d.event_end[t] = make(g + "/" + prefix + "_end_date", Type::Int32);
   }
@@ -259,7 +261,7 @@ Population read_population(const std::string& path, std::uint64_t first, std::ui
   EventTable* events[3] = {&p.observation_period, &p.condition, &p.drug};
   for (int t = 0; t < 3; ++t) {
     const std::string g = kEventTables[t];
-    const std::string prefix = t == 0 ? "observation_period" : t == 1 ? "condition" : "drug_exposure";
+    const std::string prefix = kDatePrefixes[t];
     std::uint64_t row_first, rows;
     events[t]->offsets = offsets(g, &row_first, &rows);
     events[t]->concept_id = f.read_rows<std::int32_t>(g + "/" + kConceptColumns[t], row_first, rows);

@@ -26,6 +26,18 @@ struct PatientEvents {
 enum class Comparison { Less, LessEqual, Greater, GreaterEqual, Equal };
 enum class ValueScale { Absolute, UpperLimit, LowerLimit };  // value, value / ULN, value / LLN
 
+// Whether `value` compares so with `threshold` (false for NaN).
+inline bool satisfies(double value, Comparison comparison, double threshold) {
+  switch (comparison) {
+    case Comparison::Less: return value < threshold;
+    case Comparison::LessEqual: return value <= threshold;
+    case Comparison::Greater: return value > threshold;
+    case Comparison::GreaterEqual: return value >= threshold;
+    case Comparison::Equal: return value == threshold;
+  }
+  return false;
+}
+
 struct ValueTest {
   Comparison comparison = Comparison::LessEqual;
   double threshold = 0;

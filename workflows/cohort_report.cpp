@@ -12,7 +12,7 @@ namespace {
 constexpr std::size_t kCohortRowsShown = 100;
 
 std::string patients(std::uint64_t n) {
-  return n >= 1 && n <= 4 ? "&lt;5" : html::thousands(n);
+  return is_suppressed_count(n) ? "&lt;5" : html::thousands(n);
 }
 
 }  // namespace
@@ -51,17 +51,11 @@ std::string cohort_report_html(const CohortRequest& request, const CohortOutcome
   page << "<h2>Strata</h2><p>" << escape(o.selection.solver) << "; "
        << (o.selection.quotas.empty() ? "no quotas." : o.selection.quotas_met ? "all quotas met." : "some quotas missed.")
        << "</p><table><tr><th>dimension</th><th>category</th><th>eligible</th><th>selected</th><th>quota</th><th>missed by</th></tr>";
-  for (const auto& [key, count] : o.eligible_by_category) {
-    std::uint64_t selected = 0;
-    for (const auto& c : o.chosen) selected += c.strata[key.first] == key.second;
-    std::string quota, missed;
-    for (const auto& q : o.selection.quotas)
-      if (q.bound.dimension == key.first && q.bound.category == key.second) {
-        quota = std::to_string(q.min_count) + " to " + std::to_string(q.max_count);
-        if (q.shortfall) missed = std::to_string(q.shortfall);
-      }
-    page << "<tr><td>" << cohort::kDimensionNames[key.first] << "</td><td>" << escape(key.second) << "</td><td>"
-         << patients(count) << "</td><td>" << patients(selected) << "</td><td>" << quota << "</td><td"
+  for (const auto& st : o.strata) {
+    const std::string quota = st.has_quota ? std::to_string(st.quota_min) + " to " + std::to_string(st.quota_max) : "";
+    const std::string missed = st.shortfall ? std::to_string(st.shortfall) : "";
+    page << "<tr><td>" << cohort::kDimensionNames[st.dimension] << "</td><td>" << escape(st.category) << "</td><td>"
+         << patients(st.eligible) << "</td><td>" << patients(st.selected) << "</td><td>" << quota << "</td><td"
          << (missed.empty() ? "" : " class='warn'") << ">" << missed << "</td></tr>";
   }
   page << "</table>";

@@ -87,23 +87,14 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
     auto& min_count = strata_table.add("quota_min", ColumnKind::Integer).integers;
     auto& max_count = strata_table.add("quota_max", ColumnKind::Integer).integers;
     auto& shortfall = strata_table.add("shortfall", ColumnKind::Integer).integers;
-    for (const auto& [key, count] : o.eligible_by_category) {
-      dimension.push_back(cohort::kDimensionNames[key.first]);
-      category.push_back(key.second);
-      eligible.push_back(static_cast<std::int64_t>(count));
-      std::int64_t chosen = 0;
-      for (const auto& c : o.chosen) chosen += c.strata[key.first] == key.second;
-      selected.push_back(chosen);
-      std::int64_t low = 0, high = static_cast<std::int64_t>(o.chosen.size()), missed = 0;
-      for (const auto& q : o.selection.quotas)
-        if (q.bound.dimension == key.first && q.bound.category == key.second) {
-          low = static_cast<std::int64_t>(q.min_count);
-          high = static_cast<std::int64_t>(q.max_count);
-          missed = static_cast<std::int64_t>(q.shortfall);
-        }
-      min_count.push_back(low);
-      max_count.push_back(high);
-      shortfall.push_back(missed);
+    for (const auto& st : o.strata) {
+      dimension.push_back(cohort::kDimensionNames[st.dimension]);
+      category.push_back(st.category);
+      eligible.push_back(static_cast<std::int64_t>(st.eligible));
+      selected.push_back(static_cast<std::int64_t>(st.selected));
+      min_count.push_back(static_cast<std::int64_t>(st.quota_min));
+      max_count.push_back(static_cast<std::int64_t>(st.quota_max));
+      shortfall.push_back(static_cast<std::int64_t>(st.shortfall));
     }
     write_table(out, "/strata", strata_table);
     out.set_attribute("/strata", "counts", std::vector<std::string>{"eligible", "selected"});
@@ -140,7 +131,7 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
 }  // namespace
 
 std::string suppressed_count(std::uint64_t count) {
-  return count >= 1 && count <= 4 ? "<5" : std::to_string(count);
+  return is_suppressed_count(count) ? "<5" : std::to_string(count);
 }
 
 bool is_cohort_store(const std::string& path) {
@@ -176,6 +167,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
                                         request.backend);
   });
   std::vector<cohort::SelectionCandidate> pool;
+  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
   for (std::uint64_t first = 0; first < info.persons; first += request.slice_persons) {
     const cohort::Population slice = cohort::read_population(request.population, first, request.slice_persons);
     const cohort::EligibilityResult result = in_definition([&] { return evaluator.evaluate(slice); });
@@ -191,7 +183,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
                   cohort::age_category(quotas.age_groups, result.age[i])};
       c.age = result.age[i];
       c.index_day = result.index_day[i];
-      for (int d = 0; d < cohort::kDimensions; ++d) ++o.eligible_by_category[{d, c.strata[d]}];
+      for (int d = 0; d < cohort::kDimensions; ++d) ++eligible_by_category[{d, c.strata[d]}];
       candidates.push_back(std::move(c));
     }
     o.eligible += candidates.size();
@@ -202,6 +194,22 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
   if (o.attrition.empty()) throw Error(request.population + ": the population store holds no patients");
   o.selection = cohort::select_cohort(pool, request.size, quotas);
   for (std::size_t i : o.selection.chosen) o.chosen.push_back(pool[i]);
+  for (const auto& [key, count] : eligible_by_category) {
+    CohortOutcome::Stratum st;
+    st.dimension = key.first;
+    st.category = key.second;
+    st.eligible = count;
+    for (const auto& c : o.chosen) st.selected += c.strata[key.first] == key.second;
+    st.quota_max = o.chosen.size();
+    for (const auto& q : o.selection.quotas)
+      if (q.bound.dimension == key.first && q.bound.category == key.second) {
+        st.has_quota = true;
+        st.quota_min = q.min_count;
+        st.quota_max = q.max_count;
+        st.shortfall = q.shortfall;
+      }
+    o.strata.push_back(st);
+  }
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   write_cohort_store(request, definition, o);
   return o;

@@ -26,8 +26,16 @@ struct CohortOutcome {
   std::vector<cohort::AttritionStep> attrition;
   std::vector<cohort::SelectionCandidate> chosen;  // best first
   cohort::Selection selection;
-  // Per dimension and category: eligible patients (all categories met, quota or not).
-  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
+  // Per dimension and category met among the eligible: counts and the category's quota.
+  struct Stratum {
+    int dimension = 0;
+    std::string category;
+    std::uint64_t eligible = 0, selected = 0;
+    std::uint64_t quota_min = 0, quota_max = 0;  // without a quota: 0 and the cohort's size
+    bool has_quota = false;
+    std::uint64_t shortfall = 0;
+  };
+  std::vector<Stratum> strata;
   std::map<std::string, double> predictions;  // the candidate's, when given
   bool synthetic = false;
   std::string population_source;
@@ -36,7 +44,9 @@ struct CohortOutcome {
 
 CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressCallback& progress);
 
-// "<5" for counts from 1 to 4 (small cells identify people), the number otherwise.
+// Counts from 1 to 4 are not shown (small cells identify people).
+inline bool is_suppressed_count(std::uint64_t count) { return count >= 1 && count <= 4; }
+// "<5" for a suppressed count, the number otherwise.
 std::string suppressed_count(std::uint64_t count);
 
 // Opens a cohort store for reading; throws molsieve::Error naming `path` when it is not one.

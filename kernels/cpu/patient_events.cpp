@@ -11,17 +11,6 @@
 namespace molsieve::kernels {
 namespace {
 
-inline bool holds(double value, Comparison comparison, double threshold) {
-  switch (comparison) {
-    case Comparison::Less: return value < threshold;
-    case Comparison::LessEqual: return value <= threshold;
-    case Comparison::Greater: return value > threshold;
-    case Comparison::GreaterEqual: return value >= threshold;
-    case Comparison::Equal: return value == threshold;
-  }
-  return false;
-}
-
 inline bool passes_tests(const PatientEvents& e, const EventCriterion& c, std::size_t code, std::uint64_t row) {
   const double raw = e.values ? e.values[row] : NAN;
   for (const ValueTest& t : c.tests) {
@@ -31,7 +20,7 @@ inline bool passes_tests(const PatientEvents& e, const EventCriterion& c, std::s
       case ValueScale::UpperLimit: value = raw / (e.upper_limits ? e.upper_limits[row] : NAN); break;
       default: value = raw / (e.lower_limits ? e.lower_limits[row] : NAN); break;
     }
-    if (std::isnan(value) || !holds(value, t.comparison, t.threshold)) return false;
+    if (std::isnan(value) || !satisfies(value, t.comparison, t.threshold)) return false;
   }
   return true;
 }

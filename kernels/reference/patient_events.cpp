@@ -5,20 +5,6 @@
 #include "kernels/patient_events.h"
 
 namespace molsieve::kernels {
-namespace {
-
-bool compare(double value, Comparison comparison, double threshold) {
-  switch (comparison) {
-    case Comparison::Less: return value < threshold;
-    case Comparison::LessEqual: return value <= threshold;
-    case Comparison::Greater: return value > threshold;
-    case Comparison::GreaterEqual: return value >= threshold;
-    case Comparison::Equal: return value == threshold;
-  }
-  return false;
-}
-
-}  // namespace
 
 void evaluate_event_criterion_reference(const PatientEvents& events, const EventCriterion& criterion,
                                         const std::int32_t* index_day, std::uint8_t* result) {
@@ -50,7 +36,7 @@ void evaluate_event_criterion_reference(const PatientEvents& events, const Event
         if (test.scale == ValueScale::Absolute) value = criterion.value_scale[k] * value + criterion.value_offset[k];
         if (test.scale == ValueScale::UpperLimit) value = value / (events.upper_limits ? events.upper_limits[row] : NAN);
         if (test.scale == ValueScale::LowerLimit) value = value / (events.lower_limits ? events.lower_limits[row] : NAN);
-        if (std::isnan(value) || !compare(value, test.comparison, test.threshold)) passes = false;
+        if (std::isnan(value) || !satisfies(value, test.comparison, test.threshold)) passes = false;
       }
       const double day = events.start_day ? events.start_day[row] : 0;
       if (criterion.occurrence == Occurrence::Latest) {
