@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
         std::vector<const chem::MolGraph*> graphs;
         for (std::size_t row : batch_rows) graphs.push_back(&set.graphs[row]);
         const models::GraphBatch batch =
-            models::make_batch(graphs, s.scaled_descriptors(set, batch_rows), s.descriptor_count()).to(s.device);
+            models::make_batch(graphs, s.molecule_inputs(set, batch_rows), s.molecule_input_count()).to(s.device);
         build += since(t);
         t = Clock::now();
         for (auto member : s.members) {

@@ -78,13 +78,13 @@ GraphBatch GraphBatch::to(const torch::Device& device) const {
   b.edge_target = edge_target.to(device, true);
   b.atom_molecule = atom_molecule.to(device, true);
   b.atom_counts = atom_counts.to(device, true);
-  if (descriptors.defined()) b.descriptors = descriptors.to(device, true);
+  if (molecule_inputs.defined()) b.molecule_inputs = molecule_inputs.to(device, true);
   b.molecules = molecules;
   return b;
 }
 
 GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
-                      const std::vector<float>& descriptors, int descriptor_count) {
+                      const std::vector<float>& molecule_inputs, int molecule_input_count) {
   std::int64_t atoms = 0, edges = 0;
   for (const chem::MolGraph* g : graphs) {
     atoms += static_cast<std::int64_t>(g->atoms());
@@ -126,14 +126,14 @@ GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
   b.edge_target = int64_tensor(target);
   b.atom_molecule = int64_tensor(molecule);
   b.atom_counts = counts;
-  if (descriptor_count > 0)
-    b.descriptors = torch::from_blob(const_cast<float*>(descriptors.data()),
-                                     {b.molecules, descriptor_count}, torch::kFloat32)
-                        .clone();
+  if (molecule_input_count > 0)
+    b.molecule_inputs = torch::from_blob(const_cast<float*>(molecule_inputs.data()),
+                                         {b.molecules, molecule_input_count}, torch::kFloat32)
+                            .clone();
   return b;
 }
 
-DmpnnImpl::DmpnnImpl(const Architecture& architecture, int descriptor_count, int outputs)
+DmpnnImpl::DmpnnImpl(const Architecture& architecture, int molecule_input_count, int outputs)
     : architecture_(architecture) {
   const int h = architecture.hidden;
   namespace nn = torch::nn;
@@ -142,7 +142,7 @@ DmpnnImpl::DmpnnImpl(const Architecture& architecture, int descriptor_count, int
   output_ = register_module("W_o", nn::Linear(kAtomFeatures + h, h));
   dropout_ = register_module("dropout", nn::Dropout(architecture.dropout));
   head_ = nn::Sequential();
-  int width = h + descriptor_count;
+  int width = h + molecule_input_count;
   for (int layer = 0; layer + 1 < architecture.ffn_layers; ++layer) {
     head_->push_back(nn::Dropout(architecture.dropout));
     head_->push_back(nn::Linear(width, architecture.ffn_hidden));
@@ -179,7 +179,7 @@ torch::Tensor DmpnnImpl::forward(const GraphBatch& b) {
                                .scatter_add(0, molecule_index, atom_hidden);
   if (architecture_.aggregation == Aggregation::Mean) molecule = molecule / b.atom_counts;
   if (architecture_.aggregation == Aggregation::Norm) molecule = molecule / 100.0;
-  if (b.descriptors.defined()) molecule = torch::cat({molecule, b.descriptors}, 1);
+  if (b.molecule_inputs.defined()) molecule = torch::cat({molecule, b.molecule_inputs}, 1);
   return head_->forward(molecule);
 }
 

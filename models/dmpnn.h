@@ -23,19 +23,19 @@ struct GraphBatch {
   torch::Tensor edge_target;    // [edges] int64
   torch::Tensor atom_molecule;  // [atoms] int64
   torch::Tensor atom_counts;    // [molecules, 1] float
-  torch::Tensor descriptors;    // [molecules, descriptor count] (scaled) or undefined
+  torch::Tensor molecule_inputs;  // [molecules, input count]: descriptors, fingerprint bits; or undefined
   std::int64_t molecules = 0;
 
   GraphBatch to(const torch::Device& device) const;
 };
 
-// `descriptors`: kDescriptorCount values per graph, already scaled, or empty.
+// `molecule_inputs`: `molecule_input_count` values per graph for the head, or empty.
 GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
-                      const std::vector<float>& descriptors, int descriptor_count);
+                      const std::vector<float>& molecule_inputs, int molecule_input_count);
 
 class DmpnnImpl : public torch::nn::Module {
  public:
-  DmpnnImpl(const Architecture& architecture, int descriptor_count, int outputs);
+  DmpnnImpl(const Architecture& architecture, int molecule_input_count, int outputs);
   // Raw outputs (logits for classification, scaled values for regression): [molecules, tasks].
   torch::Tensor forward(const GraphBatch& batch);
 

@@ -28,8 +28,8 @@ void write_doubles(hdf5::File& file, const std::string& path, const std::vector<
 
 }  // namespace
 
-int Model::State::descriptor_count() const {
-  return card.architecture.descriptors ? chem::kDescriptorCount : 0;
+int Model::State::molecule_input_count() const {
+  return (card.architecture.descriptors ? chem::kDescriptorCount : 0) + card.architecture.fingerprint_features;
 }
 
 float scale_descriptor(float value, double mean, double std) {
@@ -40,15 +40,23 @@ float scale_descriptor(float value, double mean, double std) {
   return static_cast<float>(std::clamp((value - mean) / (std > 0 ? std : 1.0), -kClip, kClip));
 }
 
-std::vector<float> Model::State::scaled_descriptors(const MoleculeSet& set,
+std::vector<float> Model::State::molecule_inputs(const MoleculeSet& set,
                                                     const std::vector<std::size_t>& rows) const {
   std::vector<float> out;
-  if (!card.architecture.descriptors) return out;
-  out.reserve(rows.size() * chem::kDescriptorCount);
-  for (std::size_t row : rows)
-    for (int d = 0; d < chem::kDescriptorCount; ++d)
-      out.push_back(scale_descriptor(set.descriptors[row * chem::kDescriptorCount + d],
-                                     descriptor_mean[d], descriptor_std[d]));
+  const Architecture& a = card.architecture;
+  const auto folded_bits = static_cast<std::size_t>(a.fingerprint_features);
+  out.reserve(rows.size() * static_cast<std::size_t>(molecule_input_count()));
+  for (std::size_t row : rows) {
+    if (a.descriptors)
+      for (int d = 0; d < chem::kDescriptorCount; ++d)
+        out.push_back(scale_descriptor(set.descriptors[row * chem::kDescriptorCount + d],
+                                       descriptor_mean[d], descriptor_std[d]));
+    if (folded_bits == 0) continue;
+    const std::size_t first = out.size();
+    out.resize(first + folded_bits);
+    fold_fingerprint(&set.fingerprints[row * set.fingerprint_words], set.fingerprint_words, folded_bits,
+                     &out[first]);
+  }
   return out;
 }
 
@@ -73,7 +81,7 @@ std::vector<double> member_predictions(const Model::State& s, Dmpnn member,
     std::vector<const chem::MolGraph*> graphs;
     for (std::size_t row : batch_rows) graphs.push_back(&molecules.graphs[row]);
     const GraphBatch batch =
-        make_batch(graphs, s.scaled_descriptors(molecules, batch_rows), s.descriptor_count()).to(s.device);
+        make_batch(graphs, s.molecule_inputs(molecules, batch_rows), s.molecule_input_count()).to(s.device);
     torch::Tensor y = member->forward(batch);
     if (s.card.task_type == TaskType::Classification) y = torch::sigmoid(y);
     y = y.to(torch::kCPU, torch::kFloat64).contiguous();
@@ -222,10 +230,14 @@ Model Model::load(const std::string& path) {
       (s.descriptor_mean.size() != chem::kDescriptorCount || s.descriptor_std.size() != chem::kDescriptorCount))
     throw Error(path + ": /scaling/descriptor_mean and descriptor_std need " +
                 std::to_string(chem::kDescriptorCount) + " values");
+  const int folded = s.card.architecture.fingerprint_features;
+  if (folded < 0 || (folded > 0 && s.card.fp_bits % static_cast<unsigned>(folded) != 0))
+    throw Error(path + ": card key architecture/fingerprint_features (" + std::to_string(folded) +
+                ") does not divide featurizer/fp_bits (" + std::to_string(s.card.fp_bits) + ")");
   s.training_fingerprints = file.read<std::uint64_t>("/applicability/training_fingerprints");
   torch::NoGradGuard no_grad;
   for (unsigned m = 0; m < s.card.ensemble; ++m) {
-    Dmpnn member(s.card.architecture, s.descriptor_count(), static_cast<int>(tasks));
+    Dmpnn member(s.card.architecture, s.molecule_input_count(), static_cast<int>(tasks));
     for (auto& parameter : member->named_parameters()) {
       const std::string dataset = member_group(m) + "/" + parameter.key();
       if (!file.exists(dataset)) throw Error(path + ": missing weights " + dataset);

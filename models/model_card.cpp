@@ -62,6 +62,7 @@ std::string card_to_json(const ModelCard& card) {
                        {"ffn_hidden", a.ffn_hidden},
                        {"ffn_layers", a.ffn_layers},
                        {"descriptors", a.descriptors},
+                       {"fingerprint_features", a.fingerprint_features},
                        {"ensemble", card.ensemble}};
   j["featurizer"] = {{"graph_featurizer_version", card.graph_featurizer_version},
                      {"standardize", card.standardize},
@@ -128,6 +129,7 @@ ModelCard card_from_json(const std::string& text, const std::string& source) {
     card.architecture.ffn_hidden = at(a, "ffn_hidden").get<int>();
     card.architecture.ffn_layers = at(a, "ffn_layers").get<int>();
     card.architecture.descriptors = at(a, "descriptors").get<bool>();
+    card.architecture.fingerprint_features = a.value("fingerprint_features", 0);  // absent in older stores
     card.ensemble = at(a, "ensemble").get<unsigned>();
     const json& f = at(j, "featurizer");
     card.graph_featurizer_version = at(f, "graph_featurizer_version").get<int>();

@@ -29,6 +29,8 @@ struct Architecture {
   int ffn_hidden = 300;
   int ffn_layers = 2;
   bool descriptors = false;  // the store's molecule descriptors as extra head inputs
+  // Morgan fingerprint bits as extra head inputs, folded to this many bits (0: none).
+  int fingerprint_features = 0;
 };
 
 // metric name -> value, per task name.

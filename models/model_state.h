@@ -18,9 +18,10 @@ struct Model::State {
   torch::Device device = torch::kCPU;
   std::unique_ptr<kernels::SearchLibrary> training_library;  // view of training_fingerprints
 
-  int descriptor_count() const;
-  // Scaled descriptor inputs for the given rows (empty without descriptors).
-  std::vector<float> scaled_descriptors(const MoleculeSet& set,
+  int molecule_input_count() const;
+  // Extra head inputs for the given rows (empty without any): scaled descriptors, then the
+  // Morgan fingerprint folded to architecture.fingerprint_features bits (0 or 1).
+  std::vector<float> molecule_inputs(const MoleculeSet& set,
                                         const std::vector<std::size_t>& rows) const;
   void index_training_fingerprints();
 };

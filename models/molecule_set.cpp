@@ -162,4 +162,12 @@ MoleculeSet read_store_rows(const chem::LibraryReader& store, std::uint64_t firs
   return set;
 }
 
+void fold_fingerprint(const std::uint64_t* words, std::size_t word_count, std::size_t folded_bits,
+                      float* out) {
+  std::fill(out, out + folded_bits, 0.0f);
+  for (std::size_t w = 0; w < word_count; ++w)
+    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1)
+      out[(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))) % folded_bits] = 1.0f;
+}
+
 }  // namespace molsieve::models

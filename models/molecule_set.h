@@ -61,6 +61,11 @@ MoleculeSet to_molecule_set(std::vector<chem::FeaturizedMolecule> molecules, uns
 MoleculeSet read_labelled_file(const std::string& path, const std::string& smiles_column,
                                const std::vector<std::string>& targets);
 
+// A fingerprint of `word_count` 64-bit words folded to `folded_bits` (a divisor of its size)
+// 0/1 values in `out`: folded bit i is the OR of bits i, i + folded_bits, i + 2 folded_bits, ...
+void fold_fingerprint(const std::uint64_t* words, std::size_t word_count, std::size_t folded_bits,
+                      float* out);
+
 // Rows [first, first + count) of a library store.
 MoleculeSet read_store_rows(const chem::LibraryReader& store, std::uint64_t first,
                             std::uint64_t count);

@@ -125,6 +125,11 @@ void check_labels(const MoleculeSet& data, const TrainOptions& options) {
     throw Error("--depth, --hidden-size and --ffn-layers must be at least 1");
   if (!(options.architecture.dropout >= 0 && options.architecture.dropout < 1))
     throw Error("--dropout must be in [0, 1)");
+  const int folded = options.architecture.fingerprint_features;
+  const auto fp_bits = static_cast<int>(data.fingerprint_words * 64);
+  if (folded < 0 || (folded > 0 && fp_bits % folded != 0))
+    throw Error("--fingerprint-features " + std::to_string(folded) + ": give 0 or a divisor of the " +
+                std::to_string(fp_bits) + "-bit fingerprint (e.g. " + std::to_string(fp_bits / 4) + ")");
 }
 
 void fit_scaling(Model::State& s, const MoleculeSet& data, const std::vector<std::size_t>& train) {
@@ -297,7 +302,7 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
   for (unsigned member = 0; member < options.ensemble; ++member) {
     const std::uint64_t member_seed = options.seed + member;
     torch::manual_seed(member_seed);
-    Dmpnn network(options.architecture, s.descriptor_count(), static_cast<int>(tasks));
+    Dmpnn network(options.architecture, s.molecule_input_count(), static_cast<int>(tasks));
     initialize_parameters(*network);
     network->to(s.device);
     torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.init_lr));
@@ -323,7 +328,7 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
                               targets.begin() + (row + 1) * data.tasks);
         }
         const GraphBatch batch =
-            make_batch(graphs, s.scaled_descriptors(data, rows), s.descriptor_count()).to(s.device);
+            make_batch(graphs, s.molecule_inputs(data, rows), s.molecule_input_count()).to(s.device);
         auto [y, mask] = labels_and_mask(batch_labels, static_cast<std::int64_t>(rows.size()), tasks);
         lr = learning_rate_at(options, step++, steps_per_epoch);
         for (auto& group : optimizer.param_groups())

@@ -243,6 +243,7 @@ TEST(ModelStore, SaveAndLoadGiveBitwiseIdenticalPredictions) {
   o.epochs = 3;
   o.ensemble = 2;
   o.architecture.descriptors = true;
+  o.architecture.fingerprint_features = 512;
   o.task_type = models::TaskType::Classification;
   models::MoleculeSet labelled = set;
   for (double& y : labelled.labels)
@@ -267,6 +268,36 @@ TEST(ModelStore, SaveAndLoadGiveBitwiseIdenticalPredictions) {
   EXPECT_EQ(loaded.card().ensemble, 2u);
   EXPECT_EQ(loaded.card().split_counts, trained.card().split_counts);
   EXPECT_EQ(loaded.card().training_similarity_quantiles, trained.card().training_similarity_quantiles);
+}
+
+TEST(ModelInputs, FoldedFingerprintBitsAreTheOrOfTheirFolds) {
+  const models::MoleculeSet set = tiny_set();
+  for (std::size_t row : {3u, 15u, 20u})
+    for (std::size_t folded : {2048u, 512u, 64u}) {
+      std::vector<float> out(folded, -1.0f);
+      models::fold_fingerprint(&set.fingerprints[row * set.fingerprint_words], set.fingerprint_words, folded,
+                               out.data());
+      std::size_t ones = 0;
+      for (std::size_t j = 0; j < folded; ++j) {
+        bool any = false;
+        for (std::size_t bit = j; bit < 2048; bit += folded)
+          any = any || ((set.fingerprints[row * set.fingerprint_words + bit / 64] >> (bit % 64)) & 1);
+        EXPECT_EQ(out[j], any ? 1.0f : 0.0f) << set.smiles[row] << " folded to " << folded << ", bit " << j;
+        ones += any;
+      }
+      EXPECT_GT(ones, 0u) << set.smiles[row];
+    }
+}
+
+TEST(ModelInputs, FingerprintFoldsThatDoNotDivideTheFingerprintAreRefused) {
+  models::TrainOptions o = tiny_options();
+  o.architecture.fingerprint_features = 300;
+  try {
+    models::train_model(tiny_set(), o);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--fingerprint-features 300"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ModelDevices, CudaPredictionsMatchTheCpu) {

@@ -66,6 +66,7 @@ std::string reproducible_command(const TrainRequest& r) {
     << " --depth " << a.depth << " --aggregation " << r.aggregation << " --dropout " << a.dropout
     << " --ffn-hidden-size " << a.ffn_hidden << " --ffn-layers " << a.ffn_layers
     << (a.descriptors ? " --descriptors" : "");
+  if (a.fingerprint_features > 0) c << " --fingerprint-features " << a.fingerprint_features;
   if (!r.task_weights.empty()) c << " --task-weights " << join(r.task_weights);
   c << " -o " << std::filesystem::path(r.output).filename().string();
   return c.str();
@@ -190,6 +191,10 @@ void add_train_command(CLI::App& app) {
   c->add_option("--ffn-layers", o.architecture.ffn_layers, "Layers of the feed-forward head")->capture_default_str();
   c->add_flag("--descriptors", o.architecture.descriptors,
               "Feed the 14 library-store descriptors (standardized) to the head as well");
+  c->add_option("--fingerprint-features", o.architecture.fingerprint_features,
+                "Feed the Morgan fingerprint to the head as well, folded to this many bits "
+                "(a divisor of the fingerprint size; 0: off)")
+      ->capture_default_str();
   c->add_option("--task-weights", request->task_weights, "Loss weight per target, comma-separated")
       ->delimiter(',');
   c->add_option("--name", request->name, "Model name for the card (default: output file stem)");
