@@ -277,9 +277,17 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
   card.final_lr = options.final_lr;
   card.warmup_epochs = options.warmup_epochs;
   card.patience = options.patience;
-  card.selection_metric = options.task_type == TaskType::Classification
-                              ? "validation loss (masked binary cross-entropy)"
-                              : "validation loss (squared error on standardized targets)";
+  // A validation set with one class only has no ROC-AUC: the loss picks the epoch there.
+  const bool classification = options.task_type == TaskType::Classification;
+  const bool select_by_metric =
+      options.selection == EpochSelection::Metric &&
+      !std::isnan(mean_selection_metric(options.task_type, std::vector<double>(split.validation.size() * data.tasks, 0.5),
+                                        data, split.validation));
+  if (select_by_metric)
+    card.selection_metric = classification ? "validation mean ROC-AUC" : "validation mean RMSE";
+  else
+    card.selection_metric = classification ? "validation loss (masked binary cross-entropy)"
+                                           : "validation loss (squared error on standardized targets)";
   card.command = options.command;
   card.tool_version = MOLSIEVE_VERSION;
   card.created = utc_timestamp();
@@ -307,7 +315,7 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
     network->to(s.device);
     torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.init_lr));
     std::vector<torch::Tensor> best_state;
-    double best_value = kNaN;
+    double best_cost = kNaN;
     int best_epoch = 0, epochs_without_improvement = 0;
     std::size_t step = 0;
     for (int epoch = 1; epoch <= options.epochs; ++epoch) {
@@ -342,9 +350,11 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
       }
       const std::vector<double> predicted = member_predictions(s, network, data, split.validation, 256);
       const double loss = validation_loss(s, predicted, data, split.validation);
-      const bool improved = !std::isnan(loss) && (std::isnan(best_value) || loss < best_value);
+      const double metric = mean_selection_metric(options.task_type, predicted, data, split.validation);
+      const double cost = !select_by_metric ? loss : classification ? -metric : metric;  // lower is better
+      const bool improved = !std::isnan(cost) && (std::isnan(best_cost) || cost < best_cost);
       if (improved) {
-        best_value = loss;
+        best_cost = cost;
         best_epoch = epoch;
         epochs_without_improvement = 0;
         best_state.clear();
@@ -360,7 +370,7 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
         report.epochs = options.epochs;
         report.train_loss = loss_sum / static_cast<double>(order.size());
         report.validation_loss = loss;
-        report.validation = mean_selection_metric(options.task_type, predicted, data, split.validation);
+        report.validation = metric;
         report.metric = selection_metric_name(options.task_type);
         report.learning_rate = lr;
         report.best = improved;

@@ -1,9 +1,8 @@
 #pragma once
 // Trains an ensemble of D-MPNNs on labelled molecules, as Chemprop does: Adam with a
 // warm-up-then-exponential-decay learning rate, masked losses for missing labels, the
-// epoch with the lowest validation loss kept (early stopping after `patience` epochs
-// without improvement), as Chemprop 2 checkpoints. Reproducible on the CPU for a given seed
-// and thread count.
+// epoch with the best validation metric kept (early stopping after `patience` epochs
+// without improvement). Reproducible on the CPU for a given seed and thread count.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -13,6 +12,10 @@
 #include "models/splits.h"
 
 namespace molsieve::models {
+
+// What picks a member's best epoch: the mean validation ROC-AUC (classification) or RMSE
+// (regression), as Chemprop 1 does, or the validation loss, as Chemprop 2 checkpoints.
+enum class EpochSelection { Metric, Loss };
 
 struct TrainOptions {
   Architecture architecture;
@@ -24,6 +27,7 @@ struct TrainOptions {
   double init_lr = 1e-4, max_lr = 1e-3, final_lr = 1e-4;
   double warmup_epochs = 2.0;
   int patience = 10;  // 0: train every epoch, still keep the best
+  EpochSelection selection = EpochSelection::Metric;
   unsigned ensemble = 1;
   SplitKind split = SplitKind::Random;
   std::vector<double> split_sizes{0.8, 0.1, 0.1};
@@ -38,11 +42,11 @@ struct EpochReport {
   unsigned member = 0, members = 0;
   int epoch = 0, epochs = 0;
   double train_loss = 0;
-  double validation_loss = 0;  // selects the best epoch
-  double validation = 0;       // mean over tasks of ROC-AUC or RMSE, for people
+  double validation_loss = 0;
+  double validation = 0;       // mean over tasks of ROC-AUC or RMSE
   const char* metric = "";
   double learning_rate = 0;
-  bool best = false;           // the lowest validation loss so far
+  bool best = false;           // the best epoch so far (TrainOptions::selection)
   double seconds = 0;
 };
 using EpochCallback = std::function<void(const EpochReport&)>;

@@ -236,6 +236,38 @@ TEST(Training, TheSameSeedGivesTheSameModelOnTheCpu) {
   EXPECT_NE(a.mean[0], c.mean[0]);
 }
 
+TEST(Training, TheBestEpochIsTheBestValidationMetricOrLoss) {
+  models::set_compute_threads(2);
+  models::MoleculeSet set = tiny_set();
+  for (double& y : set.labels)
+    if (!std::isnan(y)) y = y > 4 ? 1 : 0;  // both classes in the validation part
+  models::TrainOptions o = tiny_options();
+  o.task_type = models::TaskType::Classification;
+  o.epochs = 12;
+  for (auto selection : {models::EpochSelection::Metric, models::EpochSelection::Loss}) {
+    o.selection = selection;
+    std::vector<models::EpochReport> epochs;
+    const models::Model model =
+        models::train_model(set, o, [&](const models::EpochReport& e) { epochs.push_back(e); });
+    ASSERT_EQ(epochs.size(), 12u);
+    double best = selection == models::EpochSelection::Metric ? -1.0 : 1e300;
+    int best_epoch = 0;
+    for (const auto& e : epochs) {
+      ASSERT_TRUE(std::isfinite(e.validation)) << "epoch " << e.epoch;
+      const bool better = selection == models::EpochSelection::Metric ? e.validation > best : e.validation_loss < best;
+      EXPECT_EQ(e.best, better) << "epoch " << e.epoch << " metric " << e.validation << " loss " << e.validation_loss;
+      if (better) {
+        best = selection == models::EpochSelection::Metric ? e.validation : e.validation_loss;
+        best_epoch = e.epoch;
+      }
+    }
+    EXPECT_EQ(model.card().best_epochs, std::vector<int>{best_epoch});
+    EXPECT_EQ(model.card().selection_metric, selection == models::EpochSelection::Metric
+                                                 ? "validation mean ROC-AUC"
+                                                 : "validation loss (masked binary cross-entropy)");
+  }
+}
+
 TEST(ModelStore, SaveAndLoadGiveBitwiseIdenticalPredictions) {
   test::ScratchDir dir;
   const models::MoleculeSet set = tiny_set();

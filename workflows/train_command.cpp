@@ -26,6 +26,7 @@ struct TrainRequest : ModelRunValues {
   std::string task;
   std::string output;
   std::string aggregation = "mean";
+  std::string select_by = "metric";
   std::string split = "random";
   std::vector<double> split_sizes{0.8, 0.1, 0.1};
   std::vector<double> task_weights;
@@ -57,7 +58,7 @@ std::string reproducible_command(const TrainRequest& r) {
     << " --smiles-column " << r.smiles_column << " --targets " << join(r.targets) << " --task " << r.task
     << " --epochs " << o.epochs << " --batch-size " << o.batch_size << " --lr " << o.max_lr
     << " --init-lr " << o.init_lr << " --final-lr " << o.final_lr << " --warmup-epochs " << o.warmup_epochs
-    << " --patience " << o.patience << " --ensemble " << o.ensemble;
+    << " --patience " << o.patience << " --select-by " << r.select_by << " --ensemble " << o.ensemble;
   if (r.split_file.empty())
     c << " --split " << r.split << " --split-sizes " << join(r.split_sizes);
   else
@@ -97,6 +98,7 @@ void run_train(TrainRequest& r) {
   models::TrainOptions& o = r.options;
   o.task_type = models::parse_task_type(r.task);
   o.architecture.aggregation = models::parse_aggregation(r.aggregation);
+  o.selection = r.select_by == "loss" ? models::EpochSelection::Loss : models::EpochSelection::Metric;
   o.split = r.split_file.empty() ? models::parse_split(r.split) : models::SplitKind::Given;
   o.split_sizes = r.split_sizes;
   if (r.split_file.empty()) models::check_split_sizes(o.split_sizes);
@@ -174,6 +176,10 @@ void add_train_command(CLI::App& app) {
   c->add_option("--final-lr", o.final_lr, "Learning rate at the last epoch (exponential decay)")->capture_default_str();
   c->add_option("--warmup-epochs", o.warmup_epochs, "Epochs of linear warm-up")->capture_default_str();
   c->add_option("--patience", o.patience, "Stop after this many epochs without a better validation metric (0: never)")
+      ->capture_default_str();
+  c->add_option("--select-by", request->select_by,
+                "What picks each model's best epoch: metric (validation mean ROC-AUC or RMSE) or loss")
+      ->check(CLI::IsMember({"metric", "loss"}))
       ->capture_default_str();
   c->add_option("--ensemble", o.ensemble, "Independently seeded models; prediction = mean, uncertainty = spread")
       ->capture_default_str();
