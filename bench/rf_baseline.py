@@ -6,6 +6,9 @@ trains scikit-learn random forests (one per task, missing labels left out) on th
 and validation rows, scores the test rows, and prints both methods' test metrics per task.
 
     /usr/bin/python3 bench/rf_baseline.py DATA.csv SPLIT.csv MODEL.h5 [--json OUT.json]
+
+--as-written skips the standardization, to measure what the data set's own salt and charge
+forms tell a model (docs/models.md, ClinTox).
 """
 import argparse
 import csv
@@ -25,12 +28,13 @@ from scipy.stats import spearmanr
 RDLogger.DisableLog("rdApp.*")
 
 
-def fingerprint(smiles, generator, chooser, uncharger):
+def fingerprint(smiles, generator, chooser, uncharger, standardize=True):
     mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         return None
     # The same standardization as molsieve's featurizer: largest fragment, neutralized.
-    mol = uncharger.uncharge(chooser.choose(mol))
+    if standardize:
+        mol = uncharger.uncharge(chooser.choose(mol))
     bits = np.zeros(2048, dtype=np.uint8)
     for b in generator.GetFingerprint(mol).GetOnBits():
         bits[b] = 1
@@ -57,6 +61,8 @@ def main():
     parser.add_argument("model")
     parser.add_argument("--json", help="write both methods' test metrics here")
     parser.add_argument("--trees", type=int, default=500)
+    parser.add_argument("--as-written", action="store_true",
+                        help="fingerprints of the molecules as written, not standardized")
     args = parser.parse_args()
 
     with h5py.File(args.model, "r") as f:
@@ -75,7 +81,7 @@ def main():
     for i, row in enumerate(rows):
         if parts.get(i, "invalid") == "invalid":
             continue
-        fp = fingerprint(row[smiles_column], generator, chooser, uncharger)
+        fp = fingerprint(row[smiles_column], generator, chooser, uncharger, not args.as_written)
         if fp is not None:
             fps.append(fp)
             keep.append(i)

@@ -6,6 +6,7 @@
 #   bash models/train_pretrained.sh [DATASETS] [NAME...]
 # DATASETS defaults to MOLSIEVE_DATASETS or ../shared/datasets beside the checkout.
 # MOLSIEVE_HELD_OUT_ONLY=1 runs the held-out evaluations only (no shipped model is written).
+# MOLSIEVE_PDBBIND_UNION=1 also scores PDBbind models trained on the refined + general union.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${1:-${MOLSIEVE_DATASETS:-../shared/datasets}}"
@@ -16,6 +17,14 @@ mkdir -p "$work" models/pretrained
 [ -x build/molsieve ] || bash scripts/build.sh
 recipe=(--epochs 30 --patience 10 --ensemble 3 --descriptors --threads "${MOLSIEVE_THREADS:-0}")
 
+# Per data set, chosen on validation parts only (docs/models.md, "How the recipes were
+# chosen"): the regression sets also read the folded fingerprint, with dropout.
+model_options() {  # name
+  case $1 in
+    bace|pdbbind) echo --fingerprint-features 512 --dropout 0.2 ;;
+  esac
+}
+
 selected() { [ ${#wanted[@]} -eq 0 ] || [[ " ${wanted[*]} " =~ " $1 " ]]; }
 
 held_out() {  # name file targets task [split seed]: both splits with seed 0, or one split and seed
@@ -23,8 +32,9 @@ held_out() {  # name file targets task [split seed]: both splits with seed 0, or
   if [ $# -gt 4 ]; then splits=("$5"); seed=$6; suffix="_s$6"; fi
   for split in "${splits[@]}"; do
     echo "== $name: held-out evaluation, $split split, seed $seed"
+    # shellcheck disable=SC2046  # the options are words
     build/molsieve train --data "$file" --targets "$targets" --task "$task" --split "$split" \
-      "${recipe[@]}" --seed "$seed" --overwrite -o "$work/${name}_$split$suffix.h5" \
+      "${recipe[@]}" $(model_options "$name") --seed "$seed" --overwrite -o "$work/${name}_$split$suffix.h5" \
       --split-output "$work/${name}_$split$suffix.split.csv"
     random_forest "$file" "$work/${name}_$split$suffix"
   done
@@ -39,8 +49,9 @@ random_forest() {  # data run: the baseline on the run's split, beside its model
 shipped() {  # name file targets task
   [ "${MOLSIEVE_HELD_OUT_ONLY:-0}" = 1 ] && return 0
   echo "== $1: shipped model (90% training, 10% validation for early stopping)"
+  # shellcheck disable=SC2046
   build/molsieve train --data "$2" --targets "$3" --task "$4" --split random \
-    --split-sizes 0.9,0.1,0 "${recipe[@]}" --seed 0 --overwrite -o "models/pretrained/$1.h5"
+    --split-sizes 0.9,0.1,0 "${recipe[@]}" $(model_options "$1") --seed 0 --overwrite -o "models/pretrained/$1.h5"
 }
 
 model() {  # name file targets task
@@ -61,20 +72,22 @@ model bace bace.csv pIC50 regression
 more_scaffold_splits clintox clintox.csv FDA_APPROVED,CT_TOX classification
 more_scaffold_splits bace bace.csv pIC50 regression
 model tox21 tox21.csv NR-AR,NR-AR-LBD,NR-AhR,NR-Aromatase,NR-ER,NR-ER-LBD,NR-PPAR-gamma,SR-ARE,SR-ATAD5,SR-HSE,SR-MMP,SR-p53 classification
-# PDBbind: the refined set alone, then the union with the general set scored on the same
-# refined test molecules (models/pdbbind_data.py removes them from the union), to decide
-# whether the general set helps. Until that comparison is made the shipped model is
-# trained on the refined set.
+# PDBbind: the refined set alone; with MOLSIEVE_PDBBIND_UNION=1 also the union with the
+# general set, scored on the same refined test molecules (models/pdbbind_data.py removes
+# them from the union), to decide whether the general set helps. Until that comparison is
+# made the shipped model is trained on the refined set.
 if selected pdbbind; then
   held_out pdbbind "$data/pdbbind_refined.csv" -logKd/Ki regression
-  for split in random scaffold; do
-    python3 models/pdbbind_data.py "$data" "$work" --hold-out "$work/pdbbind_$split.split.csv" \
-      --name "pdbbind_union_$split"
-    echo "== pdbbind: refined + general, scored on the refined $split test molecules"
-    build/molsieve train --data "$work/pdbbind_union_$split.csv" --targets -logKd/Ki --task regression \
-      --split-file "$work/pdbbind_union_$split.split.csv" "${recipe[@]}" --seed 0 --overwrite \
-      -o "$work/pdbbind_union_$split.h5"
-    random_forest "$work/pdbbind_union_$split.csv" "$work/pdbbind_union_$split"
-  done
+  if [ "${MOLSIEVE_PDBBIND_UNION:-0}" = 1 ]; then
+    for split in random scaffold; do
+      python3 models/pdbbind_data.py "$data" "$work" --hold-out "$work/pdbbind_$split.split.csv" \
+        --name "pdbbind_union_$split"
+      echo "== pdbbind: refined + general, scored on the refined $split test molecules"
+      build/molsieve train --data "$work/pdbbind_union_$split.csv" --targets -logKd/Ki --task regression \
+        --split-file "$work/pdbbind_union_$split.split.csv" "${recipe[@]}" $(model_options pdbbind) --seed 0 --overwrite \
+        -o "$work/pdbbind_union_$split.h5"
+      random_forest "$work/pdbbind_union_$split.csv" "$work/pdbbind_union_$split"
+    done
+  fi
   shipped pdbbind "$data/pdbbind_refined.csv" -logKd/Ki regression
 fi

@@ -1,8 +1,8 @@
 #pragma once
 // Trains an ensemble of D-MPNNs on labelled molecules, as Chemprop does: Adam with a
 // warm-up-then-exponential-decay learning rate, masked losses for missing labels, the
-// epoch with the best validation metric kept (early stopping after `patience` epochs
-// without improvement). Reproducible on the CPU for a given seed and thread count.
+// epoch with the best validation loss (or metric) kept, early stopping after `patience`
+// epochs without improvement. Reproducible on the CPU for a given seed and thread count.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -13,9 +13,9 @@
 
 namespace molsieve::models {
 
-// What picks a member's best epoch: the mean validation ROC-AUC (classification) or RMSE
-// (regression), as Chemprop 1 does, or the validation loss, as Chemprop 2 checkpoints.
-enum class EpochSelection { Metric, Loss };
+// What picks a member's best epoch: the validation loss, as Chemprop 2 checkpoints, or the
+// mean validation ROC-AUC (classification) or RMSE (regression), as Chemprop 1 does.
+enum class EpochSelection { Loss, Metric };
 
 struct TrainOptions {
   Architecture architecture;
@@ -27,7 +27,7 @@ struct TrainOptions {
   double init_lr = 1e-4, max_lr = 1e-3, final_lr = 1e-4;
   double warmup_epochs = 2.0;
   int patience = 10;  // 0: train every epoch, still keep the best
-  EpochSelection selection = EpochSelection::Metric;
+  EpochSelection selection = EpochSelection::Loss;
   unsigned ensemble = 1;
   SplitKind split = SplitKind::Random;
   std::vector<double> split_sizes{0.8, 0.1, 0.1};

@@ -26,7 +26,7 @@ struct TrainRequest : ModelRunValues {
   std::string task;
   std::string output;
   std::string aggregation = "mean";
-  std::string select_by = "metric";
+  std::string select_by = "loss";
   std::string split = "random";
   std::vector<double> split_sizes{0.8, 0.1, 0.1};
   std::vector<double> task_weights;
@@ -178,8 +178,8 @@ void add_train_command(CLI::App& app) {
   c->add_option("--patience", o.patience, "Stop after this many epochs without a better validation metric (0: never)")
       ->capture_default_str();
   c->add_option("--select-by", request->select_by,
-                "What picks each model's best epoch: metric (validation mean ROC-AUC or RMSE) or loss")
-      ->check(CLI::IsMember({"metric", "loss"}))
+                "What picks each model's best epoch: loss (validation loss) or metric (validation mean ROC-AUC or RMSE)")
+      ->check(CLI::IsMember({"loss", "metric"}))
       ->capture_default_str();
   c->add_option("--ensemble", o.ensemble, "Independently seeded models; prediction = mean, uncertainty = spread")
       ->capture_default_str();
