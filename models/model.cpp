@@ -41,7 +41,7 @@ float scale_descriptor(float value, double mean, double std) {
 }
 
 std::vector<float> Model::State::molecule_inputs(const MoleculeSet& set,
-                                                    const std::vector<std::size_t>& rows) const {
+                                                 const std::vector<std::size_t>& rows) const {
   std::vector<float> out;
   const Architecture& a = card.architecture;
   const auto folded_bits = static_cast<std::size_t>(a.fingerprint_features);
@@ -231,7 +231,7 @@ Model Model::load(const std::string& path) {
     throw Error(path + ": /scaling/descriptor_mean and descriptor_std need " +
                 std::to_string(chem::kDescriptorCount) + " values");
   const int folded = s.card.architecture.fingerprint_features;
-  if (folded < 0 || (folded > 0 && s.card.fp_bits % static_cast<unsigned>(folded) != 0))
+  if (!is_fingerprint_fold(folded, s.card.fp_bits))
     throw Error(path + ": card key architecture/fingerprint_features (" + std::to_string(folded) +
                 ") does not divide featurizer/fp_bits (" + std::to_string(s.card.fp_bits) + ")");
   s.training_fingerprints = file.read<std::uint64_t>("/applicability/training_fingerprints");

@@ -33,6 +33,11 @@ struct Architecture {
   int fingerprint_features = 0;
 };
 
+// Whether `folded` bits can be a fold of an `fp_bits`-bit fingerprint: 0 (none) or a divisor.
+inline bool is_fingerprint_fold(int folded, unsigned fp_bits) {
+  return folded == 0 || (folded > 0 && fp_bits % static_cast<unsigned>(folded) == 0);
+}
+
 // metric name -> value, per task name.
 using TaskMetrics = std::map<std::string, std::map<std::string, double>>;
 

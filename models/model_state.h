@@ -21,8 +21,7 @@ struct Model::State {
   int molecule_input_count() const;
   // Extra head inputs for the given rows (empty without any): scaled descriptors, then the
   // Morgan fingerprint folded to architecture.fingerprint_features bits (0 or 1).
-  std::vector<float> molecule_inputs(const MoleculeSet& set,
-                                        const std::vector<std::size_t>& rows) const;
+  std::vector<float> molecule_inputs(const MoleculeSet& set, const std::vector<std::size_t>& rows) const;
   void index_training_fingerprints();
 };
 

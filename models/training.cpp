@@ -126,8 +126,8 @@ void check_labels(const MoleculeSet& data, const TrainOptions& options) {
   if (!(options.architecture.dropout >= 0 && options.architecture.dropout < 1))
     throw Error("--dropout must be in [0, 1)");
   const int folded = options.architecture.fingerprint_features;
-  const auto fp_bits = static_cast<int>(data.fingerprint_words * 64);
-  if (folded < 0 || (folded > 0 && fp_bits % folded != 0))
+  const unsigned fp_bits = data.fingerprint_words * 64;
+  if (!is_fingerprint_fold(folded, fp_bits))
     throw Error("--fingerprint-features " + std::to_string(folded) + ": give 0 or a divisor of the " +
                 std::to_string(fp_bits) + "-bit fingerprint (e.g. " + std::to_string(fp_bits / 4) + ")");
 }
