@@ -60,17 +60,17 @@ model() {  # name file targets task
   shipped "$1" "$data/$2" "$3" "$4"
 }
 
-# The small sets' scaffold splits put a few dozen scaffolds in each test part: two more
-# seeds show how much one split's result moves.
-more_scaffold_splits() {  # name file targets task
+# The small sets' test parts hold a few hundred molecules (and their scaffold splits a few
+# dozen scaffolds): two more seeds show how much one split's result moves.
+more_splits() {  # name file targets task split
   selected "$1" || return 0
-  for seed in 1 2; do held_out "$1" "$data/$2" "$3" "$4" scaffold "$seed"; done
+  for seed in 1 2; do held_out "$1" "$data/$2" "$3" "$4" "$5" "$seed"; done
 }
 
 model clintox clintox.csv FDA_APPROVED,CT_TOX classification
 model bace bace.csv pIC50 regression
-more_scaffold_splits clintox clintox.csv FDA_APPROVED,CT_TOX classification
-more_scaffold_splits bace bace.csv pIC50 regression
+more_splits clintox clintox.csv FDA_APPROVED,CT_TOX classification scaffold
+more_splits bace bace.csv pIC50 regression scaffold
 model tox21 tox21.csv NR-AR,NR-AR-LBD,NR-AhR,NR-Aromatase,NR-ER,NR-ER-LBD,NR-PPAR-gamma,SR-ARE,SR-ATAD5,SR-HSE,SR-MMP,SR-p53 classification
 # PDBbind: the refined set alone; with MOLSIEVE_PDBBIND_UNION=1 also the union with the
 # general set, scored on the same refined test molecules (models/pdbbind_data.py removes
@@ -91,3 +91,5 @@ if selected pdbbind; then
   fi
   shipped pdbbind "$data/pdbbind_refined.csv" -logKd/Ki regression
 fi
+more_splits pdbbind pdbbind_refined.csv -logKd/Ki regression random
+more_splits pdbbind pdbbind_refined.csv -logKd/Ki regression scaffold
