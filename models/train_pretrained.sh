@@ -25,6 +25,7 @@ model_options() {  # name
   esac
 }
 
+# shellcheck disable=SC2076  # a literal match of the name among the wanted ones
 selected() { [ ${#wanted[@]} -eq 0 ] || [[ " ${wanted[*]} " =~ " $1 " ]]; }
 
 held_out() {  # name file targets task [split seed]: both splits with seed 0, or one split and seed
@@ -83,6 +84,7 @@ if selected pdbbind; then
       python3 models/pdbbind_data.py "$data" "$work" --hold-out "$work/pdbbind_$split.split.csv" \
         --name "pdbbind_union_$split"
       echo "== pdbbind: refined + general, scored on the refined $split test molecules"
+      # shellcheck disable=SC2046
       build/molsieve train --data "$work/pdbbind_union_$split.csv" --targets -logKd/Ki --task regression \
         --split-file "$work/pdbbind_union_$split.split.csv" "${recipe[@]}" $(model_options pdbbind) --seed 0 --overwrite \
         -o "$work/pdbbind_union_$split.h5"
