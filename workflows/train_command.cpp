@@ -175,7 +175,7 @@ void add_train_command(CLI::App& app) {
   c->add_option("--init-lr", o.init_lr, "Learning rate at the start of the warm-up")->capture_default_str();
   c->add_option("--final-lr", o.final_lr, "Learning rate at the last epoch (exponential decay)")->capture_default_str();
   c->add_option("--warmup-epochs", o.warmup_epochs, "Epochs of linear warm-up")->capture_default_str();
-  c->add_option("--patience", o.patience, "Stop after this many epochs without a better validation metric (0: never)")
+  c->add_option("--patience", o.patience, "Stop after this many epochs in which the --select-by quantity did not improve (0: never)")
       ->capture_default_str();
   c->add_option("--select-by", request->select_by,
                 "What picks each model's best epoch: loss (validation loss) or metric (validation mean ROC-AUC or RMSE)")
