@@ -24,6 +24,7 @@ model_options() {  # name
   case $1 in
     bace) echo --fingerprint-features 512 --dropout 0.2 ;;
     pdbbind) echo --fingerprint-features 512 --dropout 0.2 --ffn-layers 3 ;;
+    tox21) echo --ffn-layers 3 ;;
   esac
 }
 
