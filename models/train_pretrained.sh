@@ -19,7 +19,7 @@ recipe=(--epochs 30 --patience 10 --ensemble 3 --descriptors --threads "${MOLSIE
 
 # Per data set, chosen on validation parts only (docs/models.md, "How the recipes were
 # chosen"): the regression sets also read the folded fingerprint, with dropout, and
-# PDBbind has a third feed-forward layer.
+# PDBbind and Tox21 have a third feed-forward layer.
 model_options() {  # name
   case $1 in
     bace) echo --fingerprint-features 512 --dropout 0.2 ;;
