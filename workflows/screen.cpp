@@ -370,10 +370,20 @@ class Parts {
   const fs::path& dir() const { return dir_; }
   bool exists() const { return fs::exists(dir_); }
 
+  // The folder is filled under a temporary name and renamed, so a run killed at any point
+  // leaves either no parts folder or one that names its job.
   void start_fresh() {
+    fs::path staging = dir_;
+    staging += ".partial";
     fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "job.sha256") << fingerprint_ << "\n";
+    fs::remove_all(staging);
+    fs::create_directories(staging);
+    {
+      std::ofstream out(staging / "job.sha256");
+      out << fingerprint_ << "\n";
+      if (!out.flush()) throw Error(staging.string() + ": cannot write the job fingerprint");
+    }
+    fs::rename(staging, dir_);
   }
 
   // Keeps the finished chunks of an interrupted run of the same job.
