@@ -8,6 +8,8 @@
 # Chemprop (bench/screen_peer.py; nine predictions with the Tox21 Chemprop checkpoint that
 # bench/models.sh trains stand in for the job's three 3-member ensembles: same D-MPNN size).
 #   bash bench/screen.sh [WORKDIR] [DATASETS_DIR]      (run bench/models.sh first for the peer)
+# MOLSIEVE_BENCH_100K=0 runs the default job and its peer only (the 100,000-molecule part takes
+# about an hour on two cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-bench-work}"
@@ -19,12 +21,13 @@ now() { date +%s.%N; }
 job=datasets/jobs/default.toml
 nci="$(./build/molsieve featurize --help | grep -o '/[^ )]*first_5K.smi' | head -1)"
 
-if [ ! -f "$out/library100k.smi" ]; then
+with_100k="${MOLSIEVE_BENCH_100K:-1}"
+if [ "$with_100k" != 0 ] && [ ! -f "$out/library100k.smi" ]; then
   { zcat "$datasets/hiv.csv.gz" | tail -n +2 | cut -d, -f1
     zcat "$datasets/muv.csv.gz" | awk -F, 'NR > 1 && NR <= 58874 {print $1}'; } |  # reads to the end: no SIGPIPE
     awk '{print $1, "m" NR}' > "$out/library100k.smi"
 fi
-[ -f "$out/library100k.h5" ] || ./build/molsieve featurize "$out/library100k.smi" -o "$out/library100k.h5" -q >/dev/null
+[ "$with_100k" = 0 ] || [ -f "$out/library100k.h5" ] || ./build/molsieve featurize "$out/library100k.smi" -o "$out/library100k.h5" -q >/dev/null
 
 run() {  # label threads args...
   local label=$1 threads=$2 start seconds
@@ -43,14 +46,17 @@ for t in 1 2; do run "default job (.smi)" "$t"; done
 checkpoint=$(find "$work/model-bench/chemprop_t2_e6" -name 'best*.pt' 2>/dev/null | head -1)
 if [ -n "$checkpoint" ]; then
   echo "## peer: RDKit Python + Chemprop, default job"
+  members=()
+  for _ in 1 2 3 4 5 6 7 8 9; do members+=("$checkpoint"); done
   for t in 1 2; do
     OMP_NUM_THREADS=$t "$work/peer-venv/bin/python" bench/screen_peer.py "$nci" datasets/jobs/bace1_references.smi \
-      $(for i in 1 2 3 4 5 6 7 8 9; do echo "$checkpoint"; done) 2>/dev/null
+      "${members[@]}" 2>/dev/null
   done
 else
   echo "peer skipped: run bench/models.sh first (it trains the Chemprop checkpoint)"
 fi
 
+[ "$with_100k" != 0 ] || exit 0
 echo "## molsieve screen, default job on 100,000 molecules"
 for t in 2 1; do
   run "100k (library store)" "$t" --library "$out/library100k.h5"
