@@ -14,6 +14,7 @@
 #include <functional>
 #include <iterator>
 #include <thread>
+#include <utility>
 
 #include "core/error.h"
 #include "core/hdf5_file.h"
@@ -348,6 +349,24 @@ TEST_F(ScreenResume, ChangedJobIsNotResumedFromOldParts) {
   const CommandRun resumed = molsieve(dir, "screen " + dir.file("job2.toml") + " -o " + output + " --resume -q");
   EXPECT_NE(resumed.status, 0);
   EXPECT_NE(resumed.err.find("changed since the interrupted run"), std::string::npos) << resumed.err;
+}
+
+// A run killed while it set up its parts folder leaves only the folder's temporary name, with
+// no fingerprint yet: neither a plain run nor --resume may take it for an interrupted run.
+TEST_F(ScreenResume, RunKilledWhileStartingLeavesNothingThatBlocksTheNextRun) {
+  const auto& dir = *dir_;
+  const std::pair<const char*, const char*> runs[] = {{"starting-plain.h5", " -q"}, {"starting-resume.h5", " --resume -q"}};
+  for (const auto& [name, flags] : runs) {
+    SCOPED_TRACE(flags);
+    const std::string output = dir.file(name);
+    fs::create_directories(output + ".parts.partial");
+    test::write_text(output + ".parts.partial/job.sha256", "");
+    const CommandRun run = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + output + " --threads 2" + flags);
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_FALSE(fs::exists(output + ".parts.partial"));
+    EXPECT_FALSE(fs::exists(output + ".parts"));
+    expect_same_results(dir.file("whole.h5"), output);
+  }
 }
 
 // Each bad input: one error line naming what is wrong, non-zero exit, no results store.
