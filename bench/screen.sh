@@ -21,14 +21,6 @@ now() { date +%s.%N; }
 job=datasets/jobs/default.toml
 nci="$(./build/molsieve featurize --help | grep -o '/[^ )]*first_5K.smi' | head -1)"
 
-with_100k="${MOLSIEVE_BENCH_100K:-1}"
-if [ "$with_100k" != 0 ] && [ ! -f "$out/library100k.smi" ]; then
-  { zcat "$datasets/hiv.csv.gz" | tail -n +2 | cut -d, -f1
-    zcat "$datasets/muv.csv.gz" | awk -F, 'NR > 1 && NR <= 58874 {print $1}'; } |  # reads to the end: no SIGPIPE
-    awk '{print $1, "m" NR}' > "$out/library100k.smi"
-fi
-[ "$with_100k" = 0 ] || [ -f "$out/library100k.h5" ] || ./build/molsieve featurize "$out/library100k.smi" -o "$out/library100k.h5" -q >/dev/null
-
 run() {  # label threads args...
   local label=$1 threads=$2 start seconds
   shift 2
@@ -56,7 +48,13 @@ else
   echo "peer skipped: run bench/models.sh first (it trains the Chemprop checkpoint)"
 fi
 
-[ "$with_100k" != 0 ] || exit 0
+[ "${MOLSIEVE_BENCH_100K:-1}" != 0 ] || exit 0
+if [ ! -f "$out/library100k.smi" ]; then
+  { zcat "$datasets/hiv.csv.gz" | tail -n +2 | cut -d, -f1
+    zcat "$datasets/muv.csv.gz" | awk -F, 'NR > 1 && NR <= 58874 {print $1}'; } |  # reads to the end: no SIGPIPE
+    awk '{print $1, "m" NR}' > "$out/library100k.smi"
+fi
+[ -f "$out/library100k.h5" ] || ./build/molsieve featurize "$out/library100k.smi" -o "$out/library100k.h5" -q >/dev/null
 echo "## molsieve screen, default job on 100,000 molecules"
 for t in 2 1; do
   run "100k (library store)" "$t" --library "$out/library100k.h5"

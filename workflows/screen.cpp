@@ -25,6 +25,7 @@
 #include "kernels/similarity_search.h"
 #include "models/model.h"
 #include "models/molecule_set.h"
+#include "workflows/csv_writer.h"
 #include "workflows/model_options.h"
 #include "workflows/result_table.h"
 
@@ -378,11 +379,7 @@ class Parts {
     fs::remove_all(dir_);
     fs::remove_all(staging);
     fs::create_directories(staging);
-    {
-      std::ofstream out(staging / "job.sha256");
-      out << fingerprint_ << "\n";
-      if (!out.flush()) throw Error(staging.string() + ": cannot write the job fingerprint");
-    }
+    write_whole_file((staging / "job.sha256").string(), fingerprint_ + "\n");
     fs::rename(staging, dir_);
   }
 
