@@ -278,12 +278,12 @@ class ScreenResume : public ::testing::Test {
   }
   void SetUp() override { ASSERT_EQ(whole_->status, 0) << whole_->err; }
 
-  static void kill_after(const std::string& output, std::size_t chunks) {
+  static void kill_after(const std::string& output, std::size_t chunks, bool overwrite = false) {
     const std::string parts = output + ".parts";
     const pid_t pid = fork();
     if (pid == 0) {
       execl(MOLSIEVE_BINARY, MOLSIEVE_BINARY, "screen", dir_->file("job.toml").c_str(), "-o", output.c_str(),
-            "--threads", "2", "-q", static_cast<char*>(nullptr));
+            "--threads", "2", "-q", overwrite ? "--overwrite" : static_cast<char*>(nullptr), static_cast<char*>(nullptr));
       _exit(127);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
@@ -366,6 +366,59 @@ TEST_F(ScreenResume, RunKilledWhileStartingLeavesNothingThatBlocksTheNextRun) {
     EXPECT_FALSE(fs::exists(output + ".parts.partial"));
     EXPECT_FALSE(fs::exists(output + ".parts"));
     expect_same_results(dir.file("whole.h5"), output);
+  }
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// --overwrite replaces the old results only with complete new ones: a failed or killed run
+// leaves them as they were.
+TEST_F(ScreenResume, OverwriteKeepsTheOldResultsUntilTheNewRunIsComplete) {
+  const auto& dir = *dir_;
+  const std::string keep = dir.file("keep.h5");
+  fs::copy_file(dir.file("whole.h5"), keep, fs::copy_options::overwrite_existing);
+  const std::string old_bytes = file_bytes(keep);
+
+  ASSERT_EQ(molsieve(dir, "featurize " + dir.file("lib.smi") + " -o " + dir.file("broken.h5") + " -q").status, 0);
+  fs::resize_file(dir.file("broken.h5"), fs::file_size(dir.file("broken.h5")) / 2);
+  const CommandRun failed = molsieve(dir, "screen " + dir.file("job.toml") + " --library " + dir.file("broken.h5") +
+                                              " -o " + keep + " --overwrite -q");
+  EXPECT_NE(failed.status, 0);
+  EXPECT_EQ(file_bytes(keep), old_bytes) << "a failed --overwrite run changed the old results";
+  EXPECT_FALSE(fs::exists(keep + ".parts")) << failed.err;
+
+  kill_after(keep, 3, /*overwrite=*/true);
+  ASSERT_TRUE(fs::exists(keep + ".parts")) << "the run finished before it could be killed";
+  EXPECT_EQ(file_bytes(keep), old_bytes) << "a killed --overwrite run changed the old results";
+  const CommandRun resumed = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + keep + " --resume --threads 2 -q");
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(resumed.err.find("already complete"), std::string::npos) << "the old results were taken for the new";
+  EXPECT_FALSE(fs::exists(keep + ".parts"));
+  expect_same_results(dir.file("whole.h5"), keep);
+}
+
+TEST_F(ScreenResume, ResumeOntoAnotherJobsResultsIsRefused) {
+  const auto& dir = *dir_;
+  test::write_text(dir.file("other.toml"), small_job(dir.file("lib.smi"), 10) + "[score]\nuncertainty_penalty = 2.0\n");
+  const CommandRun run = molsieve(dir, "screen " + dir.file("other.toml") + " -o " + dir.file("whole.h5") + " --resume -q");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("made by another job"), std::string::npos) << run.err;
+}
+
+// A run that stops on an error with no finished chunk leaves nothing that blocks the next run.
+TEST(ScreenFailure, ErrorBeforeAnyChunkLeavesNoPartsFolder) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("empty.smi"), "");
+  test::write_text(dir.file("job.toml"), small_job(dir.file("empty.smi"), 10));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const CommandRun run = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("out.h5") + " -q");
+    EXPECT_EQ(run.status, 1);
+    EXPECT_NE(run.err.find("the library has no molecules"), std::string::npos) << run.err;
+    EXPECT_FALSE(fs::exists(dir.file("out.h5.parts")));
+    EXPECT_FALSE(fs::exists(dir.file("out.h5")));
   }
 }
 

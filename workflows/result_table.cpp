@@ -137,6 +137,12 @@ bool is_complete_results_store(const std::string& path) {
   return file.has_attribute("/", "complete") && file.int_attribute("/", "complete") == 1;
 }
 
+std::string results_job_fingerprint(const std::string& path) {
+  const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
+  return file.has_attribute("/provenance", "job_sha256") ? file.string_attribute("/provenance", "job_sha256")
+                                                          : std::string();
+}
+
 hdf5::File open_results_store(const std::string& path) {
   hdf5::File file(path, hdf5::File::Mode::ReadOnly);
   if (!file.has_attribute("/", "schema") || file.string_attribute("/", "schema") != "molsieve results store")

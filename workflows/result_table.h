@@ -72,5 +72,7 @@ std::uint64_t table_rows(const hdf5::File& file, const std::string& group);
 hdf5::File open_results_store(const std::string& path);
 // Whether `path` is a finished results store (false for a missing or partial file).
 bool is_complete_results_store(const std::string& path);
+// The fingerprint of the job and inputs that made a results store ("" when it has none).
+std::string results_job_fingerprint(const std::string& path);
 
 }  // namespace molsieve::workflows

@@ -644,15 +644,9 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   const auto start = Clock::now();
   const ScreenJob& job = request.job;
   ScreenReport report;
-  if (fs::exists(request.output) && !request.overwrite) {
-    if (request.resume && is_complete_results_store(request.output)) {
-      fs::remove_all(request.output + ".parts");  // a run killed between its rename and this clean-up
-      report.already_complete = true;
-      return report;
-    }
-    if (!request.resume)
-      throw Error(request.output + ": exists (use --overwrite to replace it, or --resume to finish an interrupted run)");
-  }
+  const bool output_exists = fs::exists(request.output);
+  if (output_exists && !request.overwrite && !request.resume)
+    throw Error(request.output + ": exists (use --overwrite to replace it, or --resume to finish an interrupted run)");
   Provenance provenance;
   provenance.fingerprint =
       job_fingerprint(job, provenance.library_sha256, provenance.model_sha256, provenance.references_sha256);
@@ -660,6 +654,15 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   if (parts.exists() && !request.resume && !request.overwrite)
     throw Error(request.output + ": an interrupted run left " + parts.dir().string() +
                 " (use --resume to finish it, or --overwrite to start over)");
+  // Without parts, --resume finds either nothing to do or another job's results.
+  if (request.resume && !parts.exists() && output_exists && !request.overwrite) {
+    if (!is_complete_results_store(request.output))
+      throw Error(request.output + ": exists but is not a complete results store (use --overwrite to replace it)");
+    if (results_job_fingerprint(request.output) != provenance.fingerprint)
+      throw Error(request.output + ": was made by another job or other inputs (use --overwrite to replace it)");
+    report.already_complete = true;
+    return report;
+  }
 
   LibrarySource source(job);
   chem::FeaturizerOptions featurizer_options;
@@ -683,18 +686,21 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   const Scorer scorer(job, models, references, backend.backend);
   const unsigned words = featurizer_options.fp_bits / 64;
 
-  if (request.resume && parts.exists())
-    parts.resume(request.output);
-  else
+  // An existing output stays untouched until the merge replaces it whole.
+  const bool fresh = !(request.resume && parts.exists());
+  if (fresh)
     parts.start_fresh();
-  if (fs::exists(request.output)) fs::remove(request.output);
+  else
+    parts.resume(request.output);
+  std::uint64_t chunks_written = 0;
+  bool cancelled = false;
+  try {
 
   // Stages run on different threads: counts are atomics, copied into a ScreenStatus to report.
   std::atomic<std::uint64_t> rows_read{0}, rows_featurized{0}, rows_scored{0}, bytes_done{0}, bytes_total{0};
   ScreenStatus status;
   status.rows_total = source.rows_total();
   std::uint64_t chunk_count = 0;
-  bool cancelled = false;
   auto cancel_requested = [&] { return request.cancel && request.cancel->load(); };
   tbb::parallel_pipeline(
       kChunksInFlight,
@@ -772,6 +778,7 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
                 std::lock_guard<std::mutex> lock(hdf5_mutex);
                 parts.write(*chunk, words);
               }
+              ++chunks_written;
               chunk->seconds[kWrite] = seconds_since(t0);
               for (int s = 0; s < 4; ++s) report.stage_seconds[s] += chunk->seconds[s];
             }
@@ -790,6 +797,16 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   report.chunks = chunk_count;
   if (chunk_count == 0) throw Error(job.path + ": the library has no molecules");
   merge(request, parts, chunk_count, words, models, provenance, report);
+  } catch (const std::exception& e) {
+    if (cancelled) throw;
+    // A run that failed keeps its parts only when they hold finished work worth resuming.
+    if (fresh && chunks_written == 0) {
+      fs::remove_all(parts.dir());
+      throw;
+    }
+    throw Error(std::string(e.what()) + " (" + std::to_string(chunks_written) + " finished chunk(s) kept in " +
+                parts.dir().string() + "; --resume continues once the cause is fixed)");
+  }
   fs::remove_all(parts.dir());
   report.seconds = seconds_since(start);
   return report;
