@@ -9,6 +9,7 @@
 
 #include "cohort/calendar.h"
 #include "cohort/units.h"
+#include "cohort/vocabulary.h"
 #include "core/error.h"
 
 namespace molsieve::cohort {
@@ -340,6 +341,7 @@ CohortDefinition parse_cohort_definition(const std::string& json_text, const std
       t.allow({"biomarker", "measurement", "unit", "weight", "missing"});
       RankingTerm term;
       if (t.has("biomarker") == t.has("measurement")) t.fail("give either biomarker or measurement");
+      term.path = t.path() + (t.has("biomarker") ? "/biomarker" : "/measurement");
       if (t.has("biomarker")) {
         term.genotype = true;
         term.gene = term.label = t.at("biomarker").text();
@@ -356,6 +358,72 @@ CohortDefinition parse_cohort_definition(const std::string& json_text, const std
     }
   }
   return d;
+}
+
+namespace {
+
+constexpr std::size_t kKnownListed = 20;
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < kKnownListed; ++i) out += (i ? ", \"" : "\"") + names[i] + "\"";
+  if (names.size() > kKnownListed) out += ", ... (" + std::to_string(names.size()) + " in all)";
+  return names.empty() ? "none" : out;
+}
+
+void check_name(const std::string& name, const std::vector<std::string>& known, const std::string& path,
+                const char* what) {
+  if (std::find(known.begin(), known.end(), name) == known.end())
+    throw Error(path + ": no " + what + " \"" + name + "\" in this population (known: " + quoted_list(known) + ")");
+}
+
+void check_concepts(const std::vector<std::int32_t>& concepts, const std::string& label,
+                    const std::vector<std::int32_t>& known, const std::string& path, const char* table) {
+  for (const std::int32_t id : concepts) {
+    if (std::binary_search(known.begin(), known.end(), id)) continue;
+    std::string listed;
+    for (std::size_t i = 0; i < known.size() && i < kKnownListed; ++i)
+      listed += (i ? ", " : "") + std::to_string(known[i]) + " " + concepts::concept_name(known[i]);
+    if (known.size() > kKnownListed) listed += ", ... (" + std::to_string(known.size()) + " in all)";
+    throw Error(path + ": concept " + std::to_string(id) + " (" + concepts::concept_name(id) + ", in \"" + label +
+                "\") does not occur in this population's " + table + " (known: " + (known.empty() ? "none" : listed) +
+                "); a concept no patient has would make the rule remove nobody: remove it if that is intended");
+  }
+}
+
+void check_criterion(const Criterion& c, const PopulationVocabulary& v) {
+  switch (c.kind) {
+    case Criterion::Kind::Condition:
+      return check_concepts(c.concepts, c.concepts_label, v.condition_concepts, c.path + "/concepts", "conditions");
+    case Criterion::Kind::Drug:
+      return check_concepts(c.concepts, c.concepts_label, v.drug_concepts, c.path + "/concepts", "drug exposures");
+    case Criterion::Kind::Measurement:
+      return check_concepts(c.concepts, c.concepts_label, v.measurement_concepts, c.path + "/concepts",
+                            "measurements");
+    case Criterion::Kind::Genotype:
+      check_name(c.gene, v.genes, c.path + "/gene", "gene");
+      for (std::size_t i = 0; i < c.results.size(); ++i)
+        check_name(c.results[i], v.results, c.path + "/result" + (c.results.size() > 1 ? "/" + std::to_string(i) : ""),
+                   "genotype result");
+      return;
+    default:
+      for (const Criterion& child : c.children) check_criterion(child, v);
+  }
+}
+
+}  // namespace
+
+void check_vocabulary(const CohortDefinition& d, const PopulationVocabulary& v) {
+  if (!d.index.fixed_date)
+    check_concepts(d.index.concepts, d.index.concepts_label, v.condition_concepts, "/index/condition/concepts",
+                   "conditions");
+  for (const Rule& rule : d.rules) check_criterion(rule.criterion, v);
+  for (const RankingTerm& term : d.ranking) {
+    if (term.genotype)
+      check_name(term.gene, v.genes, term.path, "biomarker");
+    else
+      check_concepts(term.concepts, term.label, v.measurement_concepts, term.path, "measurements");
+  }
 }
 
 CohortDefinition read_cohort_definition(const std::string& path) {

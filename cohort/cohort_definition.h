@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cohort/population.h"
 #include "kernels/patient_events.h"
 
 namespace molsieve::cohort {
@@ -73,6 +74,7 @@ struct IndexEvent {
 
 struct RankingTerm {
   std::string label;
+  std::string path;  // JSON path of the biomarker or measurement
   bool genotype = false;  // a biomarker value from the genotype table (else a measurement)
   std::string gene;
   std::vector<std::int32_t> concepts;
@@ -91,6 +93,11 @@ struct CohortDefinition {
   std::vector<Rule> rules;          // inclusion rules, then exclusion rules: the attrition order
   std::vector<RankingTerm> ranking;
 };
+
+// Every concept, gene and result the definition names must occur in the population: a
+// misspelt one would make its rule remove nobody. Throws molsieve::Error at the JSON path of
+// the first that does not, listing the values the population holds.
+void check_vocabulary(const CohortDefinition& definition, const PopulationVocabulary& vocabulary);
 
 // Parses a definition; `where` prefixes error messages (the file name).
 CohortDefinition parse_cohort_definition(const std::string& json_text, const std::string& where);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 
 #include "core/error.h"
 #include "core/hdf5_file.h"
@@ -11,8 +12,20 @@ namespace molsieve::cohort {
 namespace {
 
 constexpr const char* kSchema = "molsieve population store";
-constexpr std::int64_t kVersion = 1;
+constexpr std::int64_t kVersion = 2;  // 2: /vocabulary
 constexpr std::uint64_t kChunkRows = 65536;
+constexpr const char* kVocabulary[3] = {"/vocabulary/condition_concepts", "/vocabulary/drug_concepts",
+                                        "/vocabulary/measurement_concepts"};
+
+// `into` (sorted, distinct) gains the values of `from`.
+void add_distinct(std::vector<std::int32_t>& into, std::vector<std::int32_t> from) {
+  std::sort(from.begin(), from.end());
+  from.erase(std::unique(from.begin(), from.end()), from.end());
+  std::vector<std::int32_t> merged;
+  merged.reserve(into.size() + from.size());
+  std::set_union(into.begin(), into.end(), from.begin(), from.end(), std::back_inserter(merged));
+  into.swap(merged);
+}
 constexpr const char* kEventTables[3] = {"/observation_period", "/condition_occurrence", "/drug_exposure"};
 constexpr const char* kConceptColumns[3] = {"observation_period_type_concept_id", "condition_concept_id",
                                             "drug_concept_id"};
@@ -183,6 +196,9 @@ void PopulationWriter::append(const Population& s) {
     d.event_end[t].append(events[t]->end);
     row_ends_[t] += events[t]->rows();
   }
+  add_distinct(concepts_[0], s.condition.concept_id);
+  add_distinct(concepts_[1], s.drug.concept_id);
+  add_distinct(concepts_[2], s.measurement.concept_id);
   const MeasurementTable& m = s.measurement;
   d.m_offsets.append(store_offsets(m.offsets, row_ends_[3], first));
   d.m_concept.append(m.concept_id);
@@ -206,6 +222,9 @@ void PopulationWriter::finish() {
     append(Population{});
   }
   hdf5::File& f = *file_;
+  f.create_group("/vocabulary");
+  for (int t = 0; t < 3; ++t)
+    hdf5::AppendableDataset(f, kVocabulary[t], hdf5::Type::Int32, 0, 4096).append(concepts_[t]);
   f.set_attribute("/measurement", "units", units_);
   f.set_attribute("/genotype", "genes", genes_);
   f.set_attribute("/genotype", "results", results_);
@@ -236,6 +255,18 @@ PopulationStoreInfo read_population_info(const std::string& path) {
   info.provenance.synthetic = f.int_attribute("/", "synthetic") == 1;
   info.provenance.source = f.string_attribute("/", "source");
   return info;
+}
+
+PopulationVocabulary read_population_vocabulary(const std::string& path) {
+  read_population_info(path);
+  const hdf5::File f(path, hdf5::File::Mode::ReadOnly);
+  PopulationVocabulary v;
+  v.condition_concepts = f.read<std::int32_t>(kVocabulary[0]);
+  v.drug_concepts = f.read<std::int32_t>(kVocabulary[1]);
+  v.measurement_concepts = f.read<std::int32_t>(kVocabulary[2]);
+  v.genes = f.string_list_attribute("/genotype", "genes");
+  v.results = f.string_list_attribute("/genotype", "results");
+  return v;
 }
 
 Population read_population(const std::string& path, std::uint64_t first, std::uint64_t count) {

@@ -84,9 +84,17 @@ class PopulationWriter {
   std::unique_ptr<hdf5::File> file_;
   std::unique_ptr<Datasets> datasets_;
   std::vector<std::string> units_, genes_, results_;
+  std::vector<std::int32_t> concepts_[3];  // condition, drug, measurement: sorted, distinct
   std::uint64_t persons_ = 0;
   std::uint64_t row_ends_[5] = {0, 0, 0, 0, 0};
   bool finished_ = false;
+};
+
+// What a population store holds that a definition may name: the concepts that occur in
+// each event table, and the genes and results of the genotype table.
+struct PopulationVocabulary {
+  std::vector<std::int32_t> condition_concepts, drug_concepts, measurement_concepts;  // sorted
+  std::vector<std::string> genes, results;
 };
 
 struct PopulationStoreInfo {
@@ -96,6 +104,7 @@ struct PopulationStoreInfo {
 
 // Throws molsieve::Error naming `path` when it is not a finished population store.
 PopulationStoreInfo read_population_info(const std::string& path);
+PopulationVocabulary read_population_vocabulary(const std::string& path);
 // Persons [first, first + count) of the store with all their events.
 Population read_population(const std::string& path, std::uint64_t first, std::uint64_t count);
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "core/hdf5_file.h"
@@ -128,6 +129,68 @@ TEST_F(CohortCommands, BadDefinitionFailsWithTheJsonPath) {
   EXPECT_NE(run.err.find("bad.json: /inclusion_rules/0/measurement/unit: unknown unit \"mg\""), std::string::npos)
       << run.err;
   EXPECT_FALSE(fs::exists(d.file("bad.h5")));
+}
+
+// Fewer eligible patients than requested: the run succeeds (the cohort is the best there is)
+// and says so on stderr, in the store and in the report.
+TEST_F(CohortCommands, CohortShortOfItsSizeIsAWarningInEveryOutput) {
+  const test::ScratchDir& d = *dir_;
+  const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                                         " --size 5000 -q --overwrite -o " + d.file("short.h5") + " --report " +
+                                         d.file("short.html"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const hdf5::File store(d.file("short.h5"), hdf5::File::Mode::ReadOnly);
+  const auto selected = store.int_attribute("/", "size_selected");
+  ASSERT_LT(selected, 5000);
+  EXPECT_EQ(static_cast<std::size_t>(selected), store.read<std::int64_t>("/cohort/person_id").size());
+  const std::string expected = "the cohort falls short of --size: " + std::to_string(selected) + " selected of 5000";
+  EXPECT_NE(run.err.find("warning: " + expected), std::string::npos) << run.err;
+  const auto warnings = store.string_list_attribute("/", "warnings");
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_EQ(warnings.front().find(expected), 0u) << warnings.front();
+  std::ifstream html(d.file("short.html"));
+  const std::string page((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find(expected), std::string::npos);
+
+  const CommandRun full = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                                          " --size 10 -q --overwrite -o " + d.file("full.h5"));
+  ASSERT_EQ(full.status, 0) << full.err;
+  EXPECT_EQ(full.err.find("warning"), std::string::npos) << full.err;
+  EXPECT_TRUE(hdf5::File(d.file("full.h5"), hdf5::File::Mode::ReadOnly).string_list_attribute("/", "warnings").empty());
+}
+
+// A misspelt name would make its rule remove nobody: each is refused at its JSON path, with the
+// population's values listed.
+TEST_F(CohortCommands, UnknownGeneResultConceptOrBiomarkerIsAnErrorAtItsJsonPath) {
+  const test::ScratchDir& d = *dir_;
+  struct Case {
+    std::string body, expected, listed;
+  };
+  const std::string head = R"({"name": "x", "index": {"date": "2025-01-01"}, )";
+  const std::vector<Case> cases = {
+      {R"("exclusion_rules": [{"genotype": {"gene": "CYP2D9", "result": "poor metabolizer"}}]})",
+       "/exclusion_rules/0/genotype/gene: no gene \"CYP2D9\" in this population", "\"CYP2D6\""},
+      {R"("exclusion_rules": [{"genotype": {"gene": "CYP2D6", "result": "poor metaboliser"}}]})",
+       "/exclusion_rules/0/genotype/result: no genotype result \"poor metaboliser\"", "\"poor metabolizer\""},
+      {R"("exclusion_rules": [{"genotype": {"gene": "HLA-B*57:01", "result": ["negative", "pos"]}}]})",
+       "/exclusion_rules/0/genotype/result/1: no genotype result \"pos\"", "\"positive\""},
+      {R"("inclusion_rules": [{"all": [{"condition": {"concepts": [201826]}}, {"drug": {"concepts": [1750500, 17505]}}]}]})",
+       "/inclusion_rules/0/all/1/drug/concepts: concept 17505", "1750500"},
+      {R"("inclusion_rules": [{"measurement": {"concepts": [3006924], "op": "<", "value": 3, "unit": "x ULN"}}]})",
+       "/inclusion_rules/0/measurement/concepts: concept 3006924", "3006923"},
+      {R"("ranking": [{"biomarker": "TARGET_EXPRESION", "weight": 1}]})",
+       "/ranking/0/biomarker: no biomarker \"TARGET_EXPRESION\"", "\"TARGET_EXPRESSION\""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.expected);
+    test::write_text(d.file("typo.json"), head + c.body);
+    const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " +
+                                           d.file("typo.json") + " --size 5 -o " + d.file("typo.h5"));
+    EXPECT_EQ(run.status, 1);
+    EXPECT_NE(run.err.find("typo.json: " + c.expected), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find(c.listed), std::string::npos) << run.err;
+    EXPECT_FALSE(fs::exists(d.file("typo.h5")));
+  }
 }
 
 TEST_F(CohortCommands, CandidateFromTheScreenSwitchesRulesByItsPredictions) {

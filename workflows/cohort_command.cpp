@@ -82,6 +82,7 @@ void run(CohortValues& v) {
   if (!v.attrition_csv.empty()) write_attrition_csv(v.attrition_csv, o);
   if (!v.report.empty()) write_whole_file(v.report, cohort_report_html(v.request, o));
   print_summary(v, o);
+  for (const auto& warning : o.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
 }
 
 }  // namespace

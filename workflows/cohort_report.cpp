@@ -31,6 +31,7 @@ std::string cohort_report_html(const CohortRequest& request, const CohortOutcome
   page << "<p>Definition " << escape(request.definition) << "; " << patients(o.persons) << " patients; "
        << patients(o.eligible) << " eligible; " << o.chosen.size() << " selected of " << request.size
        << " requested. Counts from 1 to 4 are shown as &lt;5.</p>";
+  for (const auto& warning : o.warnings) page << "<p class='warn'><b>Warning</b>: " << escape(warning) << ".</p>";
   if (!request.candidates.empty()) {
     page << "<h2>Candidate " << escape(request.candidate_id) << "</h2><p>From " << escape(request.candidates) << ".</p><ul>";
     for (const auto& s : o.attrition)

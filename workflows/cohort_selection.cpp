@@ -118,6 +118,8 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
     out.set_attribute("/provenance", "candidate_rules", rules);
     out.set_attribute("/provenance", "solver", o.selection.solver);
     out.set_attribute("/provenance", "size_requested", static_cast<std::int64_t>(request.size));
+    out.set_attribute("/", "size_selected", static_cast<std::int64_t>(o.chosen.size()));
+    out.set_attribute("/", "warnings", o.warnings);
     out.set_attribute("/provenance", "total_score", o.selection.total_score);
     out.set_attribute("/provenance", "quotas_met", static_cast<std::int64_t>(o.selection.quotas_met ? 1 : 0));
     out.set_attribute("/provenance", "backend", std::string(kernels::backend_name(request.backend)));
@@ -162,6 +164,10 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
       throw Error(request.definition + ": " + e.what());
     }
   };
+  in_definition([&] {
+    cohort::check_vocabulary(definition, cohort::read_population_vocabulary(request.population));
+    return 0;
+  });
   const cohort::EligibilityEvaluator evaluator = in_definition([&] {
     return cohort::EligibilityEvaluator(definition, request.candidates.empty() ? nullptr : &o.predictions,
                                         request.backend);
@@ -210,6 +216,15 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
       }
     o.strata.push_back(st);
   }
+  if (o.chosen.size() < request.size)
+    o.warnings.push_back("the cohort falls short of --size: " + std::to_string(o.chosen.size()) + " selected of " +
+                         std::to_string(request.size) + " requested (" + suppressed_count(o.eligible) + " eligible)");
+  for (const auto& q : o.selection.quotas)
+    if (q.shortfall > 0)
+      o.warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
+                           q.bound.category + " needs " + std::to_string(q.min_count) + " to " +
+                           std::to_string(q.max_count) + ", selected " + std::to_string(q.selected) + " (" +
+                           suppressed_count(q.eligible) + " eligible)");
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   write_cohort_store(request, definition, o);
   return o;

@@ -39,6 +39,8 @@ struct CohortOutcome {
   std::map<std::string, double> predictions;  // the candidate's, when given
   bool synthetic = false;
   std::string population_source;
+  // What a trial designer must not miss: fewer patients than requested, missed quotas.
+  std::vector<std::string> warnings;
   double seconds = 0;
 };
 
