@@ -91,6 +91,9 @@ FeaturizeReport featurize_library(const FeaturizeRequest& request,
               tbb::make_filter<std::shared_ptr<Batch>, void>(
                   tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Batch> batch) {
                     writer.append(batch->molecules);
+                    for (const auto& m : batch->molecules)
+                      if (!m.ok() && report.first_errors.size() < FeaturizeReport::kErrorsKept)
+                        report.first_errors.push_back(m.error);
                     if (progress) {
                       Progress p = batch->input_progress;
                       p.records_done = writer.counts().records;
@@ -101,6 +104,7 @@ FeaturizeReport featurize_library(const FeaturizeRequest& request,
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     writer.finish(report.seconds);
     report.counts = writer.counts();
+    report.empty_inputs = reader.empty_inputs();
   } catch (...) {
     std::remove(partial.c_str());
     throw;

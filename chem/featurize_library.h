@@ -29,6 +29,9 @@ struct FeaturizeRequest {
 
 struct FeaturizeReport {
   LibraryCounts counts;
+  std::vector<std::string> empty_inputs;     // inputs that held no record
+  std::vector<std::string> first_errors;     // "file:line: reason" of the first bad records
+  static constexpr std::size_t kErrorsKept = 5;
   double seconds = 0;
   unsigned threads = 0;
 };

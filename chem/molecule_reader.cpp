@@ -357,10 +357,12 @@ MoleculeReader::~MoleculeReader() = default;
 bool MoleculeReader::open_next_file() {
   if (cursor_) {
     bytes_of_finished_files_ += file_bytes_[next_path_ - 1];
+    if (next_row_ == rows_before_file_) empty_inputs_.push_back(paths_[next_path_ - 1]);
     cursor_.reset();
   }
   if (next_path_ >= paths_.size()) return false;
   cursor_ = std::make_unique<FileCursor>(paths_[next_path_++], options_);
+  rows_before_file_ = next_row_;
   return true;
 }
 

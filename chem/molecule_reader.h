@@ -58,6 +58,8 @@ class MoleculeReader {
   bool next_batch(std::vector<InputRecord>& out, std::size_t max_records);
   Progress progress() const;
   std::uint64_t records_read() const { return next_row_; }
+  // The inputs read to their end that held no record (a header-only CSV, an empty file).
+  const std::vector<std::string>& empty_inputs() const { return empty_inputs_; }
 
  private:
   class FileCursor;
@@ -68,6 +70,8 @@ class MoleculeReader {
   std::size_t next_path_ = 0;
   std::unique_ptr<FileCursor> cursor_;
   std::uint64_t next_row_ = 0;
+  std::uint64_t rows_before_file_ = 0;
+  std::vector<std::string> empty_inputs_;
   std::vector<std::uint64_t> file_bytes_;  // size of each input, read once
   std::uint64_t bytes_total_ = 0;
   std::uint64_t bytes_of_finished_files_ = 0;

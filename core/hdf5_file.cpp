@@ -1,6 +1,12 @@
 #include "core/hdf5_file.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+
+#include <zlib.h>
 
 #include "core/error.h"
 
@@ -14,6 +20,27 @@ void silence_hdf5() {
     return true;
   }();
   (void)silenced;
+}
+
+// Why a path that is not an HDF5 file cannot be opened as one, in the user's terms.
+std::string why_not_hdf5(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) return errno == ENOENT ? "no such file" : std::strerror(errno);
+  if (S_ISDIR(info.st_mode)) return "is a folder, not an HDF5 file";
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return std::string("cannot read the file: ") + std::strerror(errno);
+  std::fclose(f);
+  return "not an HDF5 file";
+}
+
+// HDF5 gives no reason a read failed; a Fletcher-32 or deflate failure means damage.
+std::string cannot_read(const std::string& what) {
+  return "cannot read " + what + ": the data is damaged (a checksum or decompression failed) or unreadable";
+}
+
+std::uint32_t crc32_of(const std::string& text) {
+  return static_cast<std::uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
 }
 
 [[noreturn]] void fail(const std::string& file, const std::string& what) {
@@ -68,6 +95,7 @@ Handle native_type(Type type) {
     case Type::UInt8: base = H5T_NATIVE_UINT8; break;
     case Type::Int16: base = H5T_NATIVE_INT16; break;
     case Type::Int32: base = H5T_NATIVE_INT32; break;
+    case Type::UInt32: base = H5T_NATIVE_UINT32; break;
     case Type::Int64: base = H5T_NATIVE_INT64; break;
     case Type::UInt64: base = H5T_NATIVE_UINT64; break;
     case Type::Float32: base = H5T_NATIVE_FLOAT; break;
@@ -94,7 +122,7 @@ File::File(const std::string& name, Mode mode) : name_(name) {
     id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (id < 0) fail(name, "cannot create the file (is the folder writable?)");
   } else {
-    if (!is_hdf5_file(name)) fail(name, "not a readable HDF5 file");
+    if (!is_hdf5_file(name)) fail(name, why_not_hdf5(name));
     id = H5Fopen(name.c_str(), mode == Mode::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR,
                  H5P_DEFAULT);
     if (id < 0) fail(name, "cannot open the HDF5 file");
@@ -221,7 +249,7 @@ std::vector<std::string> read_string_array(hid_t object, bool is_attribute, hid_
     herr_t status = is_attribute ? H5Aread(object, mem.get(), texts.data())
                                  : H5Dread(object, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
                                            texts.data());
-    check_status(status, file, "cannot read " + what);
+    check_status(status, file, cannot_read(what));
     for (char* t : texts) out.emplace_back(t ? t : "");
     H5Dvlen_reclaim(mem.get(), space, H5P_DEFAULT, texts.data());
   } else {
@@ -232,7 +260,7 @@ std::vector<std::string> read_string_array(hid_t object, bool is_attribute, hid_
     herr_t status = is_attribute ? H5Aread(object, mem.get(), buffer.data())
                                  : H5Dread(object, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
                                            buffer.data());
-    check_status(status, file, "cannot read " + what);
+    check_status(status, file, cannot_read(what));
     for (hssize_t i = 0; i < n; ++i) {
       const char* start = buffer.data() + i * width;
       out.emplace_back(start, strnlen(start, width));
@@ -298,7 +326,7 @@ void File::read_raw(const std::string& path, Type type, std::vector<T>* out,
   Handle dataset = open_object(path);
   Handle mem = native_type(type);
   check_status(H5Dread(dataset.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data()),
-               name_, "cannot read " + path);
+               name_, cannot_read(path));
 }
 
 template <typename T>
@@ -320,7 +348,7 @@ void File::read_rows_raw(const std::string& path, Type type, std::uint64_t first
   Handle mem = native_type(type);
   check_status(H5Dread(dataset.get(), mem.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
                        out->data()),
-               name_, "cannot read " + path);
+               name_, cannot_read(path));
 }
 
 #define MOLSIEVE_INSTANTIATE_READS(T)                                                          \
@@ -332,6 +360,7 @@ MOLSIEVE_INSTANTIATE_READS(std::int8_t)
 MOLSIEVE_INSTANTIATE_READS(std::uint8_t)
 MOLSIEVE_INSTANTIATE_READS(std::int16_t)
 MOLSIEVE_INSTANTIATE_READS(std::int32_t)
+MOLSIEVE_INSTANTIATE_READS(std::uint32_t)
 MOLSIEVE_INSTANTIATE_READS(std::int64_t)
 MOLSIEVE_INSTANTIATE_READS(std::uint64_t)
 MOLSIEVE_INSTANTIATE_READS(float)
@@ -343,7 +372,21 @@ std::vector<std::string> File::read_strings(const std::string& path) const {
   Handle type(H5Dget_type(dataset.get()));
   if (H5Tget_class(type.get()) != H5T_STRING) fail(name_, path + " is not a string dataset");
   Handle space(H5Dget_space(dataset.get()));
-  return read_string_array(dataset.get(), false, space.get(), type.get(), name_, path);
+  auto out = read_string_array(dataset.get(), false, space.get(), type.get(), name_, path);
+  verify_strings(path, 0, out);
+  return out;
+}
+
+std::string checksum_path(const std::string& path) { return "/checksums" + path; }
+
+void File::verify_strings(const std::string& path, std::uint64_t first, const std::vector<std::string>& texts) const {
+  const std::string sums_path = checksum_path(path);
+  if (texts.empty() || !exists(sums_path)) return;  // stores written before checksums
+  const auto sums = read_rows<std::uint32_t>(sums_path, first, texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    if (crc32_of(texts[i]) != sums[i])
+      fail(name_, path + " row " + std::to_string(first + i) +
+                      ": checksum mismatch: the store is damaged (restore it or write it again)");
 }
 
 std::vector<std::string> File::read_string_rows(const std::string& path, std::uint64_t first,
@@ -365,10 +408,11 @@ std::vector<std::string> File::read_string_rows(const std::string& path, std::ui
   std::vector<char*> texts(count, nullptr);
   check_status(H5Dread(dataset.get(), mem.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
                        texts.data()),
-               name_, "cannot read " + path);
+               name_, cannot_read(path));
   out.reserve(count);
   for (char* t : texts) out.emplace_back(t ? t : "");
   H5Dvlen_reclaim(mem.get(), mem_space.get(), H5P_DEFAULT, texts.data());
+  verify_strings(path, first, out);
   return out;
 }
 
@@ -390,11 +434,18 @@ AppendableDataset::AppendableDataset(File& file, const std::string& path, Type t
   H5Pset_chunk(create.get(), rank, chunk);
   H5Pset_shuffle(create.get());
   H5Pset_deflate(create.get(), 4);
+  // Fletcher-32 over each stored (compressed) chunk: a damaged chunk fails its read. HDF5
+  // refuses it (and ignores deflate) for variable-length strings: see string_checksums_.
+  if (type != Type::String) H5Pset_fletcher32(create.get());
   Handle link = link_creation_with_parents();
   Handle element = native_type(type);
   dataset_ = Handle(check(H5Dcreate2(file.id(), path.c_str(), element.get(), space.get(),
                                      link.get(), create.get(), H5P_DEFAULT),
                           file_name_, "cannot create dataset " + path));
+  // Variable-length strings live in the file's global heap, which no filter covers: each
+  // string's CRC-32 is kept beside them and checked on every read.
+  if (type == Type::String)
+    string_checksums_ = std::make_unique<AppendableDataset>(file, checksum_path(path), Type::UInt32, 0, chunk_rows);
 }
 
 void AppendableDataset::append_raw(const void* data, std::uint64_t rows) {
@@ -419,6 +470,10 @@ void AppendableDataset::append_strings(const std::vector<std::string>& values) {
   texts.reserve(values.size());
   for (const auto& v : values) texts.push_back(v.c_str());
   append_raw(texts.data(), values.size());
+  std::vector<std::uint32_t> sums;
+  sums.reserve(values.size());
+  for (const auto& v : values) sums.push_back(crc32_of(v));
+  string_checksums_->append(sums);
 }
 
 }  // namespace molsieve::hdf5

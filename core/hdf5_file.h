@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,13 +29,14 @@ class Handle {
 };
 
 // Element types a dataset can hold.
-enum class Type { Int8, UInt8, Int16, Int32, Int64, UInt64, Float32, Float64, String };
+enum class Type { Int8, UInt8, Int16, Int32, UInt32, Int64, UInt64, Float32, Float64, String };
 
 template <typename T> constexpr Type type_of();
 template <> constexpr Type type_of<std::int8_t>() { return Type::Int8; }
 template <> constexpr Type type_of<std::uint8_t>() { return Type::UInt8; }
 template <> constexpr Type type_of<std::int16_t>() { return Type::Int16; }
 template <> constexpr Type type_of<std::int32_t>() { return Type::Int32; }
+template <> constexpr Type type_of<std::uint32_t>() { return Type::UInt32; }
 template <> constexpr Type type_of<std::int64_t>() { return Type::Int64; }
 template <> constexpr Type type_of<std::uint64_t>() { return Type::UInt64; }
 template <> constexpr Type type_of<float>() { return Type::Float32; }
@@ -42,7 +44,12 @@ template <> constexpr Type type_of<double>() { return Type::Float64; }
 
 class File;
 
-// A dataset of rows (1-D, or 2-D with a fixed row width) that grows by appending.
+// Where the CRC-32 of each string of the string dataset at `path` is kept ("/checksums" + path).
+std::string checksum_path(const std::string& path);
+
+// A dataset of rows (1-D, or 2-D with a fixed row width) that grows by appending. Every
+// dataset carries HDF5's Fletcher-32 checksum; string datasets also keep each string's CRC-32
+// at checksum_path(path), which File's string reads verify.
 class AppendableDataset {
  public:
   AppendableDataset() = default;
@@ -66,6 +73,7 @@ class AppendableDataset {
   bool two_dimensional_ = false;
   std::uint64_t rows_ = 0;
   Handle dataset_;
+  std::unique_ptr<AppendableDataset> string_checksums_;
 };
 
 class File {
@@ -123,6 +131,8 @@ class File {
   void read_rows_raw(const std::string& path, Type type, std::uint64_t first, std::uint64_t count,
                      std::vector<T>* out) const;
   Handle open_object(const std::string& path) const;
+  // Compares strings read from rows [first, ...) of `path` with their stored CRC-32.
+  void verify_strings(const std::string& path, std::uint64_t first, const std::vector<std::string>& texts) const;
 
   std::string name_;
   Handle file_;

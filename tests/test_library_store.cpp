@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 
 #include "chem/featurize_library.h"
 #include "chem/library_store.h"
@@ -237,6 +238,78 @@ TEST(LibraryStore, BadFingerprintSizeIsRefusedBeforeWriting) {
   request.featurizer.fp_bits = 1000;
   EXPECT_THROW(featurize_library(request), Error);
   EXPECT_EQ(test::list_dir(dir.path()).size(), 1u);
+}
+
+
+// Damage inside a stored file is found when it is read, and named; a store never reads back
+// wrong values silently.
+class DamagedStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::write_text(dir_.file("in.smi"), "CCO ethanol\nC(Br)C(I)C bromoiodopropane\nc1ccccc1 benzene\n");
+    featurize({dir_.file("in.smi")}, store());
+  }
+  std::string store() const { return dir_.file("lib.h5"); }
+  std::string bytes() const {
+    std::ifstream in(store(), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  void write_byte(std::uint64_t offset, char value) const {
+    std::fstream out(store(), std::ios::binary | std::ios::in | std::ios::out);
+    out.seekp(static_cast<std::streamoff>(offset));
+    out.put(value);
+  }
+  test::ScratchDir dir_;
+};
+
+TEST_F(DamagedStore, FlippedByteInANumericChunkFailsNamingTheDataset) {
+  haddr_t address = 0;
+  hsize_t size = 0;
+  {
+    const hdf5::File f(store(), hdf5::File::Mode::ReadOnly);
+    const hdf5::Handle dataset(H5Dopen2(f.id(), "/descriptors/mw", H5P_DEFAULT));
+    ASSERT_TRUE(dataset.valid());
+    const hdf5::Handle space(H5Dget_space(dataset.get()));
+    unsigned filter_mask = 0;
+    hsize_t offset[1];
+    ASSERT_GE(H5Dget_chunk_info(dataset.get(), space.get(), 0, offset, &filter_mask, &address, &size), 0);
+    ASSERT_GT(size, 0u);
+  }
+  const char old_value = bytes()[address + size / 2];
+  write_byte(address + size / 2, static_cast<char>(old_value ^ 0x10));
+  const hdf5::File f(store(), hdf5::File::Mode::ReadOnly);
+  try {
+    f.read<double>("/descriptors/mw");
+    FAIL() << "a damaged chunk was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/descriptors/mw: the data is damaged"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(DamagedStore, ChangedStringInTheHeapFailsNamingDatasetAndRow) {
+  // Closed before the damage: HDF5 would serve an open file's heap from its cache.
+  const std::string smiles = hdf5::File(store(), hdf5::File::Mode::ReadOnly).read_strings("/molecules/smiles")[1];
+  ASSERT_NE(smiles.find('I'), std::string::npos) << smiles;
+  const std::string file = bytes();
+  const auto at = file.find(smiles);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(file.find(smiles, at + 1), std::string::npos) << "the SMILES is stored more than once";
+  write_byte(at + smiles.find('I'), 'F');  // same length: the heap still parses
+  const hdf5::File f(store(), hdf5::File::Mode::ReadOnly);
+  for (const bool whole : {true, false}) {
+    SCOPED_TRACE(whole ? "whole dataset" : "rows");
+    try {
+      if (whole)
+        f.read_strings("/molecules/smiles");
+      else
+        f.read_string_rows("/molecules/smiles", 1, 2);
+      FAIL() << "a changed string was read";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("/molecules/smiles row 1: checksum mismatch"), std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(f.read_strings("/molecules/id")[1], "bromoiodopropane");  // undamaged datasets read on
 }
 
 }  // namespace

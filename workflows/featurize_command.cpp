@@ -48,6 +48,17 @@ void print_summary(const chem::FeaturizeRequest& request, const chem::FeaturizeR
               report.threads, report.seconds > 0 ? c.records / report.seconds : 0.0);
 }
 
+// Shown even with --quiet: an input that gave nothing, or molecules that were not featurized,
+// changes what the store can be used for.
+void print_warnings(const chem::FeaturizeReport& report) {
+  for (const auto& path : report.empty_inputs) std::fprintf(stderr, "warning: %s: no molecule records\n", path.c_str());
+  const auto invalid = report.counts.invalid;
+  if (invalid == 0) return;
+  std::fprintf(stderr, "warning: %llu record(s) could not be featurized%s\n", static_cast<unsigned long long>(invalid),
+               invalid > report.first_errors.size() ? " (all are in the store's /molecules/error; the first follow)" : ":");
+  for (const auto& error : report.first_errors) std::fprintf(stderr, "  %s\n", error.c_str());
+}
+
 }  // namespace
 
 void add_featurize_command(CLI::App& app) {
@@ -102,6 +113,7 @@ void add_featurize_command(CLI::App& app) {
     }
     chem::FeaturizeReport report = chem::featurize_library(*request, on_progress);
     if (bar) bar->finish();
+    print_warnings(report);
     print_summary(*request, report);
   });
 }

@@ -1,0 +1,62 @@
+// What the command line tells its user when an input is missing, empty or partly bad.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "test_support.h"
+
+namespace molsieve {
+namespace {
+
+using test::CommandRun;
+
+CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
+  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args);
+}
+
+TEST(MissingInput, StoreThatDoesNotExistIsCalledMissing) {
+  test::ScratchDir dir;
+  const CommandRun run = molsieve(dir, "info " + dir.file("no-such.h5"));
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("no-such.h5: no such file"), std::string::npos) << run.err;
+}
+
+TEST(MissingInput, FileThatIsNotHdf5IsCalledSo) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("text.h5"), "CCO ethanol\n");
+  const CommandRun run = molsieve(dir, "info " + dir.file("text.h5"));
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("text.h5: not an HDF5 file"), std::string::npos) << run.err;
+}
+
+TEST(EmptyInput, EachEmptyInputIsWarnedAboutEvenWhenQuiet) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("empty.smi"), "");
+  test::write_text(dir.file("header.csv"), "smiles,name\n");
+  test::write_text(dir.file("empty.sdf"), "");
+  test::write_text(dir.file("one.smi"), "CCO ethanol\n");
+  const CommandRun run = molsieve(dir, "featurize " + dir.file("empty.smi") + " " + dir.file("one.smi") + " " +
+                                           dir.file("header.csv") + " " + dir.file("empty.sdf") + " -o " +
+                                           dir.file("out.h5") + " -q");
+  EXPECT_EQ(run.status, 0) << run.err;
+  for (const char* name : {"empty.smi", "header.csv", "empty.sdf"})
+    EXPECT_NE(run.err.find("warning: " + dir.file(name) + ": no molecule records"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("one.smi"), std::string::npos) << run.err;
+}
+
+TEST(BadRecords, TheFirstFiveErrorsAppearOnStderrWithFileAndLine) {
+  test::ScratchDir dir;
+  std::string text = "CCO ok1\n";
+  for (int i = 0; i < 7; ++i) text += "C1CC bad" + std::to_string(i) + "\n";  // unclosed ring
+  test::write_text(dir.file("bad.smi"), text);
+  const CommandRun run = molsieve(dir, "featurize " + dir.file("bad.smi") + " -o " + dir.file("out.h5") + " -q");
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.err.find("warning: 7 record(s) could not be featurized"), std::string::npos) << run.err;
+  for (int line = 2; line <= 6; ++line)
+    EXPECT_NE(run.err.find("bad.smi:" + std::to_string(line) + ": "), std::string::npos) << "line " << line << run.err;
+  EXPECT_EQ(run.err.find("bad.smi:7: "), std::string::npos) << "more than five errors shown:\n" << run.err;
+}
+
+}  // namespace
+}  // namespace molsieve
