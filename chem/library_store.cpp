@@ -19,15 +19,6 @@ constexpr std::uint64_t kMoleculeChunk = 8192;
 constexpr std::uint64_t kFingerprintChunk = 1024;
 constexpr std::uint64_t kAtomChunk = 65536;
 
-// HDF5 link names cannot contain '/', and '.' alone is reserved.
-std::string dataset_name_for(const std::string& column) {
-  std::string name = column.empty() ? "_" : column;
-  for (char& c : name)
-    if (c == '/') c = '_';
-  if (name == ".") name = "_";
-  return name;
-}
-
 // 128-bit fingerprint of a canonical SMILES: two independent 64-bit hashes, so that
 // duplicate detection keeps 16 bytes per molecule instead of the string itself.
 struct SmilesKey {
@@ -208,7 +199,7 @@ void LibraryWriter::append(const std::vector<FeaturizedMolecule>& batch) {
       auto found = properties.find(column);
       if (found == properties.end()) {
         // A column first seen now: earlier rows had no value for it.
-        auto path = "/properties/" + dataset_name_for(column);
+        auto path = "/properties/" + hdf5::link_name(column);
         auto [it, inserted] = d.properties.emplace(
             column, AppendableDataset(*file_, path, Type::String, 0, kMoleculeChunk));
         if (inserted) {

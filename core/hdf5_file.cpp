@@ -110,6 +110,21 @@ Handle native_type(Type type) {
   return Handle(H5Tcopy(base));
 }
 
+std::string link_name(const std::string& name) {
+  if (name.empty()) return "%00";
+  if (name == ".") return "%2E";
+  std::string out;
+  for (const char c : name) {
+    if (c == '%')
+      out += "%25";
+    else if (c == '/')
+      out += "%2F";
+    else
+      out += c;
+  }
+  return out;
+}
+
 bool is_hdf5_file(const std::string& path) {
   silence_hdf5();
   return H5Fis_hdf5(path.c_str()) > 0;

@@ -138,6 +138,12 @@ class File {
   Handle file_;
 };
 
+// The link name under which a user-given name (a result column, a model task, a CSV column)
+// is stored: '%' and '/' percent-encoded ("-logKd/Ki" is "-logKd%2FKi"), "." is "%2E" and ""
+// is "%00"; any other name is itself. Distinct names stay distinct, and readers find the
+// original in the dataset's `name` attribute (results tables also list it in `columns`).
+std::string link_name(const std::string& name);
+
 // True when `path` is a readable HDF5 file (false for a missing file or any other format).
 bool is_hdf5_file(const std::string& path);
 

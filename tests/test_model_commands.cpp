@@ -59,21 +59,23 @@ TEST_F(ModelCommands, PredictKeepsInputOrderAndReportsInvalidSmiles) {
   const auto& dir = *dir_;
   test::write_text(dir.file("input.csv"), "id,smiles\na,CCO\nb,not_a_smiles\nc,c1ccccc1O\nd,\ne,CC(=O)Nc1ccccc1\n");
   const CommandRun run = molsieve(dir, "predict --model " + dir.file("model.h5") + " --input " +
-                                           dir.file("input.csv") + " -o " + dir.file("p.csv") + " --overwrite");
+                                           dir.file("input.csv") + " --id-column id -o " + dir.file("p.csv") + " --overwrite");
   ASSERT_EQ(run.status, 0) << run.err;
   const auto rows = read_csv(dir.file("p.csv"));
   ASSERT_EQ(rows.size(), 6u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"smiles", "size", "size_std", "nearest_training_similarity",
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "smiles", "size", "size_std", "nearest_training_similarity",
                                                "in_domain", "error"}));
+  const std::vector<std::string> ids{"a", "b", "c", "d", "e"};
   const std::vector<std::string> smiles{"CCO", "not_a_smiles", "c1ccccc1O", "", "CC(=O)Nc1ccccc1"};
   for (std::size_t i = 0; i < smiles.size(); ++i) {
-    EXPECT_EQ(rows[i + 1][0], smiles[i]);
+    EXPECT_EQ(rows[i + 1][0], ids[i]);
+    EXPECT_EQ(rows[i + 1][1], smiles[i]);
     const bool invalid = i == 1 || i == 3;
-    EXPECT_EQ(rows[i + 1][1].empty(), invalid) << i;
-    EXPECT_EQ(rows[i + 1][5].empty(), !invalid) << i;
+    EXPECT_EQ(rows[i + 1][2].empty(), invalid) << i;
+    EXPECT_EQ(rows[i + 1][6].empty(), !invalid) << i;
   }
-  EXPECT_NE(rows[2][5].find("input.csv:3"), std::string::npos) << rows[2][5];
-  EXPECT_GT(std::stod(rows[1][2]), 0.0);  // two members, some spread
+  EXPECT_NE(rows[2][6].find("input.csv:3"), std::string::npos) << rows[2][6];
+  EXPECT_GT(std::stod(rows[1][3]), 0.0);  // two members, some spread
 }
 
 TEST_F(ModelCommands, LibraryStoreInputGivesTheSamePredictionsAsItsSourceFile) {

@@ -1,6 +1,7 @@
 // molsieve screen and query end to end: the default job, resume after SIGKILL at several
 // points, the bad-input cases, and the query language against plain loops.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -136,8 +137,10 @@ TEST_F(DefaultJob, AffinityColumnEqualsMolsievePredictOnTheSameLibrary) {
   const auto csv = test::read_csv(dir.file("bace.csv"));
   const ResultTable t = read_results(dir.file("default.h5"));
   ASSERT_EQ(csv.size(), t.rows() + 1);
+  const auto pic50 = std::find(csv[0].begin(), csv[0].end(), "pIC50") - csv[0].begin();
+  ASSERT_LT(pic50, static_cast<std::ptrdiff_t>(csv[0].size()));
   for (std::size_t r = 0; r < t.rows(); ++r) {
-    const std::string& text = csv[r + 1][1];
+    const std::string& text = csv[r + 1][pic50];
     const double screened = t.at("pIC50").numbers[r];
     if (text.empty()) {
       EXPECT_TRUE(std::isnan(screened)) << "row " << r;
@@ -201,7 +204,7 @@ TEST_F(DefaultJob, QueryCsvHasTheDocumentedHeaderAndHonoursWhereAndTop) {
   ASSERT_EQ(q.status, 0) << q.err;
   const auto rows = test::read_csv(dir.file("top.csv"));
   ASSERT_EQ(rows[0][0] + "," + rows[0][1] + "," + rows[0][2] + "," + rows[0][3] + "," + rows[0][4],
-            "rank,index,id,smiles,score");
+            "position,index,id,smiles,score");
   ASSERT_EQ(rows.size(), 8u);
   const ResultTable t = read_results(dir.file("default.h5"));
   // The same rows by a plain loop: filter, order by score (missing last), ties by row.
@@ -218,6 +221,48 @@ TEST_F(DefaultJob, QueryCsvHasTheDocumentedHeaderAndHonoursWhereAndTop) {
     EXPECT_EQ(rows[k + 1][0], std::to_string(k + 1));
     EXPECT_EQ(rows[k + 1][1], std::to_string(expected[k]));
   }
+}
+
+// Under --diverse the output position and the store's rank differ: each keeps one name, and
+// CSV, JSON and SDF give the same values under it.
+TEST_F(DefaultJob, ExportsNameEachColumnOnceAndAgreeAcrossFormats) {
+  const auto& dir = *dir_;
+  const std::string query = "query " + dir.file("default.h5") + " --diverse 0.3 --top 6 --overwrite --format ";
+  for (const char* format : {"csv", "json", "sdf"})
+    ASSERT_EQ(molsieve(dir, query + format + " -o " + dir.file(std::string("export.") + format)).status, 0) << format;
+  const auto csv = test::read_csv(dir.file("export.csv"));
+  ASSERT_EQ(csv.size(), 7u);
+  const auto& header = csv[0];
+  for (const auto& name : header) EXPECT_EQ(std::count(header.begin(), header.end(), name), 1) << name;
+  const auto column = [&](const std::string& name) { return std::find(header.begin(), header.end(), name) - header.begin(); };
+  ASSERT_EQ(header[0], "position");
+
+  std::ifstream json_file(dir.file("export.json"));
+  const auto json = nlohmann::json::parse(json_file);
+  ASSERT_EQ(json.size(), 6u);
+  std::ifstream sdf_file(dir.file("export.sdf"));
+  const std::string sdf((std::istreambuf_iterator<char>(sdf_file)), std::istreambuf_iterator<char>());
+  std::vector<std::string> sdf_positions, sdf_ranks;
+  for (std::size_t at = 0; (at = sdf.find(">  <", at)) != std::string::npos; ++at) {
+    const std::size_t close = sdf.find(">\n", at + 4);
+    const std::string tag = sdf.substr(at + 4, close - at - 4);
+    const std::string value = sdf.substr(close + 2, sdf.find('\n', close + 2) - close - 2);
+    if (tag == "position") sdf_positions.push_back(value);
+    if (tag == "rank") sdf_ranks.push_back(value);
+  }
+  ASSERT_EQ(sdf_positions.size(), 6u);
+  ASSERT_EQ(sdf_ranks.size(), 6u);
+  bool rank_differs_from_position = false;
+  for (std::size_t k = 0; k < 6; ++k) {
+    const std::string position = std::to_string(k + 1), rank = csv[k + 1][column("rank")];
+    EXPECT_EQ(csv[k + 1][0], position);
+    EXPECT_EQ(json[k]["position"].get<int>(), static_cast<int>(k + 1));
+    EXPECT_EQ(std::to_string(json[k]["rank"].get<long long>()), rank);
+    EXPECT_EQ(sdf_positions[k], position);
+    EXPECT_EQ(sdf_ranks[k], rank);
+    rank_differs_from_position |= rank != position;
+  }
+  EXPECT_TRUE(rank_differs_from_position) << "--diverse 0.3 kept the top 6 by score: the test proves nothing";
 }
 
 TEST_F(DefaultJob, QueryWithNoMatchWritesOnlyTheHeader) {
@@ -491,6 +536,29 @@ TEST(ScreenStore, LibraryStoreGivesTheSameResultsAsItsMoleculeFile) {
   expect_same_results(dir.file("a.h5"), dir.file("b.h5"));
 }
 
+// A task such as "-logKd/Ki" is one column, not a nested group: its dataset's link name is
+// percent-encoded and its name kept as given, and it reads back under that name.
+TEST(ResultTableStore, ColumnNamesWithSlashOrPercentAreOneDatasetEach) {
+  test::ScratchDir dir;
+  ResultTable t;
+  t.add("-logKd/Ki", ColumnKind::Number).numbers = {7.5, 6.0};
+  t.add("-logKd_Ki", ColumnKind::Number).numbers = {1, 2};
+  t.add("a%2Fb", ColumnKind::Text).texts = {"x", "y"};
+  {
+    hdf5::File f(dir.file("t.h5"), hdf5::File::Mode::Create);
+    workflows::write_table(f, "/results", t);
+  }
+  const hdf5::File f(dir.file("t.h5"), hdf5::File::Mode::ReadOnly);
+  EXPECT_EQ(f.read<double>("/results/-logKd%2FKi"), (std::vector<double>{7.5, 6.0}));
+  EXPECT_EQ(f.string_attribute("/results/-logKd%2FKi", "name"), "-logKd/Ki");
+  EXPECT_EQ(f.read_strings("/results/a%252Fb"), (std::vector<std::string>{"x", "y"}));
+  EXPECT_FALSE(f.exists("/results/-logKd"));
+  const ResultTable back = workflows::read_table(f, "/results", 0, 2);
+  EXPECT_EQ(back.at("-logKd/Ki").numbers, t.at("-logKd/Ki").numbers);
+  EXPECT_EQ(back.at("-logKd_Ki").numbers, t.at("-logKd_Ki").numbers);
+  EXPECT_EQ(back.at("a%2Fb").texts, t.at("a%2Fb").texts);
+}
+
 TEST(CompositeScore, WeightedGeometricMeanWithZeroAndZeroWeights) {
   EXPECT_DOUBLE_EQ(workflows::composite_score({0.25, 1.0}, {1, 1}), 0.5);
   EXPECT_NEAR(workflows::composite_score({0.5, 0.8}, {2, 1}), std::pow(0.5 * 0.5 * 0.8, 1.0 / 3), 1e-15);
@@ -584,6 +652,12 @@ TEST_F(QueryLanguage, ParseErrorsNameThePosition) {
   EXPECT_EQ(message("a ! 1"), "--where: at character 3: '!' must be '!=' (use 'not' for negation)");
   EXPECT_EQ(message("a < 'x'"), "--where: at character 5: strings compare with == or != only");
   EXPECT_EQ(message(""), "--where: empty expression");
+  EXPECT_EQ(message("pKd/Ki > 7"),
+            "--where: at character 4: unexpected '/' in a column name: a name with other characters than letters, "
+            "digits, _ and - goes in back-quotes: `pKd/Ki`");
+  EXPECT_EQ(message("a > 1 and -logKd/Ki > 7"),
+            "--where: at character 11: a column name starting with '-' goes in back-quotes: `-logKd/Ki`");
+  EXPECT_EQ(message("`-logKd/Ki` > 7 and a < -1"), "no error");
   EXPECT_THROW(workflows::QueryExpression("missing > 1").evaluate(table_), Error);
   EXPECT_THROW(workflows::QueryExpression("name > 1").evaluate(table_), Error);
 }

@@ -70,10 +70,11 @@ TEST_F(SimilarityCommand, CsvEqualsReferenceBackendWithIdsAndSmiles) {
   featurize(dir.file("queries.smi"), dir.file("queries.h5"));
   chem::LibraryReader queries(dir.file("queries.h5"));
   const auto query_fps = queries.fingerprints(0, queries.size());
+  const auto query_ids = queries.file().read_strings("/molecules/id");
 
   const auto rows = read_csv(dir.file("hits.csv"));
   ASSERT_FALSE(rows.empty());
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"query", "rank", "index", "id", "smiles", "score"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"query", "query_id", "rank", "index", "id", "smiles", "score"}));
   std::size_t line = 1;
   for (std::size_t q = 0; q < queries.size(); ++q) {
     if (q == 12) continue;  // the broken query has no hits
@@ -84,10 +85,9 @@ TEST_F(SimilarityCommand, CsvEqualsReferenceBackendWithIdsAndSmiles) {
       ASSERT_LT(line, rows.size());
       const auto& row = rows[line];
       const auto index = expected[rank].index;
-      EXPECT_EQ(row, (std::vector<std::string>{std::to_string(q), std::to_string(rank),
-                                               std::to_string(index), ids[index], smiles[index],
-                                               row[5]}));
-      EXPECT_EQ(std::strtod(row[5].c_str(), nullptr), expected[rank].score) << "line " << line;
+      EXPECT_EQ(row, (std::vector<std::string>{std::to_string(q), query_ids[q], std::to_string(rank),
+                                               std::to_string(index), ids[index], smiles[index], row[6]}));
+      EXPECT_EQ(std::strtod(row[6].c_str(), nullptr), expected[rank].score) << "line " << line;
     }
   }
   EXPECT_EQ(line, rows.size());
@@ -100,8 +100,8 @@ TEST_F(SimilarityCommand, ThresholdAloneReturnsEveryHitAtOrAboveIt) {
   const auto rows = read_csv(dir.file("hits.csv"));
   std::size_t self_hits = 0;
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    EXPECT_GE(std::strtod(rows[i][5].c_str(), nullptr), 0.7);
-    if (rows[i][0] == rows[i][2]) ++self_hits;
+    EXPECT_GE(std::strtod(rows[i][6].c_str(), nullptr), 0.7);
+    if (rows[i][0] == rows[i][3]) ++self_hits;
   }
   chem::LibraryReader library(dir.file("library.h5"));
   EXPECT_EQ(self_hits, library.summary().counts.valid);  // every molecule finds itself

@@ -38,7 +38,7 @@ class PredictionWriter {
       : card_(card), csv_(path, header(card)) {}
   void write(const models::MoleculeSet& molecules, const models::Predictions& p) {
     for (std::size_t row = 0; row < molecules.size(); ++row) {
-      csv_.field(molecules.input_smiles[row]);
+      csv_.field(molecules.ids[row]).field(molecules.input_smiles[row]);
       const bool valid = molecules.valid(row);
       for (std::size_t t = 0; t < p.tasks; ++t) {
         number(valid, p.mean[row * p.tasks + t]);
@@ -55,7 +55,7 @@ class PredictionWriter {
 
  private:
   static std::vector<std::string> header(const models::ModelCard& card) {
-    std::vector<std::string> columns{"smiles"};
+    std::vector<std::string> columns{"id", "smiles"};
     for (const auto& task : card.tasks) {
       columns.push_back(task);
       columns.push_back(task + "_std");
@@ -152,7 +152,7 @@ void add_predict_command(CLI::App& app) {
   c->add_option("--input", request->input, "Molecules: .smi, .csv, .tsv, .sdf (optionally .gz) or a library store (.h5)")
       ->required();
   c->add_option("--smiles-column", request->smiles_column, "SMILES column of CSV/TSV input")->capture_default_str();
-  c->add_option("--id-column", request->id_column, "Id column of CSV/TSV input");
+  c->add_option("--id-column", request->id_column, "CSV/TSV column holding the molecule id (written as the output's id column; default: the .smi name field, the SDF title or <file>_<record number>)");
   c->add_option("-o,--output", request->output, "Predictions CSV to write")->required();
   c->add_option("--batch-size", request->batch_size, "Molecules per forward pass")->capture_default_str();
   add_model_run_options(*c, *request);

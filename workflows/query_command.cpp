@@ -41,6 +41,9 @@ struct QueryValues {
 
 constexpr std::uint64_t kBlockRows = 65536;  // rows read at a time when gathering output rows
 const std::vector<std::string> kLeadColumns = {"index", "id", "smiles", "score"};
+// A row's place in this query's output: not the store's `rank` (by score over the whole
+// library) nor `selection_rank` (in the job's diverse selection), which every format also shows.
+constexpr const char* kPosition = "position";
 
 // The ordering column and direction: "COL" (descending) or "COL:asc" / "COL:desc".
 std::pair<std::string, bool> parse_order(const std::string& text) {
@@ -156,7 +159,7 @@ std::string cell(const Column& c, std::size_t row) {
   return {};
 }
 
-// Output columns: rank, index, id, smiles, score, then the rest in store order.
+// Output columns: index, id, smiles, score, then the rest in store order.
 std::vector<const Column*> output_columns(const ResultTable& t, bool screening = true) {
   std::vector<const Column*> columns;
   if (screening)
@@ -169,7 +172,7 @@ std::vector<const Column*> output_columns(const ResultTable& t, bool screening =
 void write_csv(const std::string& path, const ResultTable& t, bool numbered) {
   const auto columns = output_columns(t, numbered);
   std::vector<std::string> header;
-  if (numbered) header.push_back("rank");
+  if (numbered) header.push_back(kPosition);
   for (const Column* c : columns) header.push_back(c->name);
   CsvWriter csv(path, header);
   for (std::size_t r = 0; r < t.rows(); ++r) {
@@ -190,7 +193,7 @@ std::string render_json(const ResultTable& t, bool numbered) {
   const auto columns = output_columns(t, numbered);
   for (std::size_t r = 0; r < t.rows(); ++r) {
     nlohmann::ordered_json row;
-    if (numbered) row["rank"] = r + 1;
+    if (numbered) row[kPosition] = r + 1;
     for (const Column* c : columns) {
       switch (c->kind) {
         case ColumnKind::Text: row[c->name] = c->texts[r]; break;
@@ -218,7 +221,7 @@ std::string render_sdf(const ResultTable& t) {
     if (block.empty()) continue;  // invalid molecules have no structure to write
     block.replace(0, block.find('\n'), id.texts[r]);  // the title line is the molecule's id
     out << block;
-    out << ">  <rank>\n" << r + 1 << "\n\n";
+    out << ">  <" << kPosition << ">\n" << r + 1 << "\n\n";
     for (const Column* c : columns) out << ">  <" << c->name << ">\n" << cell(*c, r) << "\n\n";
     out << "$$$$\n";
   }
@@ -240,7 +243,7 @@ std::string render_table(const ResultTable& t, const std::vector<std::string>& e
   }
   std::vector<std::vector<std::string>> cells(t.rows());
   std::vector<std::size_t> width;
-  if (screening) width.push_back(4);
+  if (screening) width.push_back(std::string(kPosition).size());
   for (const Column* c : columns) width.push_back(c->name.size());
   for (std::size_t r = 0; r < t.rows(); ++r) {
     if (screening) cells[r].push_back(std::to_string(r + 1));
@@ -259,7 +262,7 @@ std::string render_table(const ResultTable& t, const std::vector<std::string>& e
     }
   };
   std::vector<std::string> header;
-  if (screening) header.push_back("rank");
+  if (screening) header.push_back(kPosition);
   for (const Column* c : columns) header.push_back(c->name);
   line(header);
   for (const auto& row : cells) line(row);

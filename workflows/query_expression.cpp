@@ -30,6 +30,16 @@ struct Token {
   std::size_t position = 0;  // 1-based character position
 };
 
+// The word starting at `at` (up to a space, parenthesis, operator or quote), back-quoted: how
+// a column name with other characters than letters, digits, _ and - is written.
+std::string quoted_word(const std::string& s, std::size_t at) {
+  std::size_t end = at;
+  while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end])) &&
+         std::string("()<>=!'\"`").find(s[end]) == std::string::npos)
+    ++end;
+  return "`" + s.substr(at, end - at) + "`";
+}
+
 std::vector<Token> tokenize(const std::string& s) {
   std::vector<Token> tokens;
   std::size_t i = 0;
@@ -69,6 +79,8 @@ std::vector<Token> tokenize(const std::string& s) {
     } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+') {
       char* end = nullptr;
       t.number = std::strtod(s.c_str() + i, &end);
+      if (end == s.c_str() + i && i + 1 < s.size() && std::isalpha(static_cast<unsigned char>(s[i + 1])))
+        fail(i, std::string("a column name starting with '") + c + "' goes in back-quotes: " + quoted_word(s, i));
       if (end == s.c_str() + i) fail(i, "expected a number");
       t.kind = Token::Number;
       t.text = s.substr(i, end - (s.c_str() + i));
@@ -80,6 +92,10 @@ std::vector<Token> tokenize(const std::string& s) {
       t.kind = Token::Name;
       t.text = s.substr(i, end - i);
       i = end;
+    } else if (!tokens.empty() && tokens.back().kind == Token::Name && tokens.back().position + tokens.back().text.size() == i + 1) {
+      const std::size_t start = tokens.back().position - 1;
+      fail(i, std::string("unexpected '") + c + "' in a column name: a name with other characters than letters, " +
+                  "digits, _ and - goes in back-quotes: " + quoted_word(s, start));
     } else {
       fail(i, std::string("unexpected '") + c + "'");
     }

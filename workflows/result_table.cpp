@@ -78,6 +78,10 @@ const Column& ResultTable::at(const std::string& name) const {
   throw Error("no column '" + name + "' (columns: " + known + ")");
 }
 
+std::string column_path(const std::string& group, const std::string& column) {
+  return group + "/" + hdf5::link_name(column);
+}
+
 TableWriter::TableWriter(hdf5::File& file, std::string group) : file_(file), group_(std::move(group)) {
   file_.create_group(group_);
 }
@@ -88,7 +92,9 @@ void TableWriter::append(const ResultTable& piece) {
   if (datasets_.empty()) {
     for (const auto& column : piece.columns()) {
       static const hdf5::Type types[] = {hdf5::Type::Float64, hdf5::Type::Int64, hdf5::Type::Int8, hdf5::Type::String};
-      datasets_.emplace_back(file_, group_ + "/" + column.name, types[static_cast<int>(column.kind)], 0, kChunkRows);
+      datasets_.emplace_back(file_, column_path(group_, column.name), types[static_cast<int>(column.kind)], 0,
+                             kChunkRows);
+      file_.set_attribute(datasets_.back().path(), "name", column.name);
       columns_.emplace_back(column.name, column.kind);
     }
   }
@@ -154,7 +160,7 @@ hdf5::File open_results_store(const std::string& path) {
 
 std::uint64_t table_rows(const hdf5::File& file, const std::string& group) {
   const auto columns = table_columns(file, group);
-  return columns.empty() ? 0 : file.shape(group + "/" + columns.front().first).at(0);
+  return columns.empty() ? 0 : file.shape(column_path(group, columns.front().first)).at(0);
 }
 
 ResultTable read_table(const hdf5::File& file, const std::string& group, std::uint64_t first,
@@ -167,7 +173,7 @@ ResultTable read_table(const hdf5::File& file, const std::string& group, std::ui
   for (const auto& [name, kind] : stored) {
     if (!names.empty() && std::find(names.begin(), names.end(), name) == names.end()) continue;
     Column& column = table.add(name, kind);
-    const std::string path = group + "/" + name;
+    const std::string path = column_path(group, name);
     switch (kind) {
       case ColumnKind::Number: column.numbers = file.read_rows<double>(path, first, count); break;
       case ColumnKind::Integer: column.integers = file.read_rows<std::int64_t>(path, first, count); break;

@@ -57,6 +57,10 @@ class TableWriter {
   std::vector<hdf5::AppendableDataset> datasets_;
 };
 
+// Where a column of a table is stored: under its group, by hdf5::link_name (any column name
+// works, "/" included; the dataset's `name` attribute keeps the name as given).
+std::string column_path(const std::string& group, const std::string& column);
+
 // Writes every column under `group` (created) in one go.
 void write_table(hdf5::File& file, const std::string& group, const ResultTable& table);
 // The columns of `group` (all, or only `names`, in the stored order), rows [first, first + count).

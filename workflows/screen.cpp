@@ -696,107 +696,107 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   bool cancelled = false;
   try {
 
-  // Stages run on different threads: counts are atomics, copied into a ScreenStatus to report.
-  std::atomic<std::uint64_t> rows_read{0}, rows_featurized{0}, rows_scored{0}, bytes_done{0}, bytes_total{0};
-  ScreenStatus status;
-  status.rows_total = source.rows_total();
-  std::uint64_t chunk_count = 0;
-  auto cancel_requested = [&] { return request.cancel && request.cancel->load(); };
-  tbb::parallel_pipeline(
-      kChunksInFlight,
-      tbb::make_filter<void, Chunk*>(
-          tbb::filter_mode::serial_in_order,
-          [&](tbb::flow_control& fc) -> Chunk* {
-            if (cancel_requested()) {
-              cancelled = true;
-              fc.stop();
-              return nullptr;
-            }
-            auto chunk = std::make_unique<Chunk>();
-            chunk->index = chunk_count;
-            chunk->finished_before = parts.has(chunk->index);
-            const auto t0 = Clock::now();
-            bool got;
-            {
-              std::lock_guard<std::mutex> lock(hdf5_mutex);
-              got = source.next(*chunk, !chunk->finished_before);
-            }
-            if (!got || chunk->rows == 0) {
-              fc.stop();
-              return nullptr;
-            }
-            chunk->seconds[kRead] = seconds_since(t0);
-            ++chunk_count;
-            rows_read += chunk->rows;
-            const Progress p = source.progress();
-            bytes_done = p.bytes_done;
-            bytes_total = p.bytes_total;
-            return chunk.release();
-          }) &
-          tbb::make_filter<Chunk*, Chunk*>(
-              tbb::filter_mode::parallel,
-              [&](Chunk* chunk) -> Chunk* {
-                if (chunk->finished_before || chunk->records.empty()) {
-                  rows_featurized += chunk->rows;
-                  return chunk;
-                }
-                const auto t0 = Clock::now();
-                auto molecules = featurizer.featurize_molecules(std::move(chunk->records));
-                const auto& families = chem::AlertCatalog::families();
-                for (const auto& m : molecules) {
-                  chunk->lipinski.push_back(m.ok() ? m.descriptors.lipinski_violations : -1);
-                  chunk->veber.push_back(m.ok() ? (m.descriptors.veber ? 1 : 0) : -1);
-                  chunk->descriptors.insert(chunk->descriptors.end(), m.descriptors.values.begin(),
-                                            m.descriptors.values.end());
-                  std::vector<std::int16_t> counts(families.size(), 0);
-                  for (std::uint16_t a : m.alerts) ++counts[featurizer.alerts().family_index(a)];
-                  chunk->alert_counts.insert(chunk->alert_counts.end(), counts.begin(), counts.end());
-                }
-                chunk->molecules = models::to_molecule_set(std::move(molecules), words);
-                chunk->seconds[kFeaturize] = seconds_since(t0);
-                rows_featurized += chunk->rows;
-                return chunk;
-              }) &
-          tbb::make_filter<Chunk*, Chunk*>(
-              tbb::filter_mode::serial_in_order,
-              [&](Chunk* chunk) -> Chunk* {
-                if (!chunk->finished_before) {
-                  const auto t0 = Clock::now();
-                  scorer.score(*chunk);
-                  chunk->seconds[kScore] = seconds_since(t0);
-                }
-                rows_scored += chunk->rows;
-                return chunk;
-              }) &
-          tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* owned) {
-            std::unique_ptr<Chunk> chunk(owned);
-            if (chunk->finished_before) {
-              ++report.chunks_resumed;
-            } else {
+    // Stages run on different threads: counts are atomics, copied into a ScreenStatus to report.
+    std::atomic<std::uint64_t> rows_read{0}, rows_featurized{0}, rows_scored{0}, bytes_done{0}, bytes_total{0};
+    ScreenStatus status;
+    status.rows_total = source.rows_total();
+    std::uint64_t chunk_count = 0;
+    auto cancel_requested = [&] { return request.cancel && request.cancel->load(); };
+    tbb::parallel_pipeline(
+        kChunksInFlight,
+        tbb::make_filter<void, Chunk*>(
+            tbb::filter_mode::serial_in_order,
+            [&](tbb::flow_control& fc) -> Chunk* {
+              if (cancel_requested()) {
+                cancelled = true;
+                fc.stop();
+                return nullptr;
+              }
+              auto chunk = std::make_unique<Chunk>();
+              chunk->index = chunk_count;
+              chunk->finished_before = parts.has(chunk->index);
               const auto t0 = Clock::now();
+              bool got;
               {
                 std::lock_guard<std::mutex> lock(hdf5_mutex);
-                parts.write(*chunk, words);
+                got = source.next(*chunk, !chunk->finished_before);
               }
-              ++chunks_written;
-              chunk->seconds[kWrite] = seconds_since(t0);
-              for (int s = 0; s < 4; ++s) report.stage_seconds[s] += chunk->seconds[s];
-            }
-            status.rows_written += chunk->rows;
-            status.rows_read = rows_read;
-            status.rows_featurized = rows_featurized;
-            status.rows_scored = rows_scored;
-            status.bytes_done = bytes_done;
-            status.bytes_total = bytes_total;
-            status.chunks_resumed = report.chunks_resumed;
-            if (progress) progress(status);
-          }));
-  if (cancelled)
-    throw Error("interrupted: " + std::to_string(chunk_count) + " chunk(s) of " + request.output +
-                " kept in " + parts.dir().string() + "; run again with --resume to finish");
-  report.chunks = chunk_count;
-  if (chunk_count == 0) throw Error(job.path + ": the library has no molecules");
-  merge(request, parts, chunk_count, words, models, provenance, report);
+              if (!got || chunk->rows == 0) {
+                fc.stop();
+                return nullptr;
+              }
+              chunk->seconds[kRead] = seconds_since(t0);
+              ++chunk_count;
+              rows_read += chunk->rows;
+              const Progress p = source.progress();
+              bytes_done = p.bytes_done;
+              bytes_total = p.bytes_total;
+              return chunk.release();
+            }) &
+            tbb::make_filter<Chunk*, Chunk*>(
+                tbb::filter_mode::parallel,
+                [&](Chunk* chunk) -> Chunk* {
+                  if (chunk->finished_before || chunk->records.empty()) {
+                    rows_featurized += chunk->rows;
+                    return chunk;
+                  }
+                  const auto t0 = Clock::now();
+                  auto molecules = featurizer.featurize_molecules(std::move(chunk->records));
+                  const auto& families = chem::AlertCatalog::families();
+                  for (const auto& m : molecules) {
+                    chunk->lipinski.push_back(m.ok() ? m.descriptors.lipinski_violations : -1);
+                    chunk->veber.push_back(m.ok() ? (m.descriptors.veber ? 1 : 0) : -1);
+                    chunk->descriptors.insert(chunk->descriptors.end(), m.descriptors.values.begin(),
+                                              m.descriptors.values.end());
+                    std::vector<std::int16_t> counts(families.size(), 0);
+                    for (std::uint16_t a : m.alerts) ++counts[featurizer.alerts().family_index(a)];
+                    chunk->alert_counts.insert(chunk->alert_counts.end(), counts.begin(), counts.end());
+                  }
+                  chunk->molecules = models::to_molecule_set(std::move(molecules), words);
+                  chunk->seconds[kFeaturize] = seconds_since(t0);
+                  rows_featurized += chunk->rows;
+                  return chunk;
+                }) &
+            tbb::make_filter<Chunk*, Chunk*>(
+                tbb::filter_mode::serial_in_order,
+                [&](Chunk* chunk) -> Chunk* {
+                  if (!chunk->finished_before) {
+                    const auto t0 = Clock::now();
+                    scorer.score(*chunk);
+                    chunk->seconds[kScore] = seconds_since(t0);
+                  }
+                  rows_scored += chunk->rows;
+                  return chunk;
+                }) &
+            tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* owned) {
+              std::unique_ptr<Chunk> chunk(owned);
+              if (chunk->finished_before) {
+                ++report.chunks_resumed;
+              } else {
+                const auto t0 = Clock::now();
+                {
+                  std::lock_guard<std::mutex> lock(hdf5_mutex);
+                  parts.write(*chunk, words);
+                }
+                ++chunks_written;
+                chunk->seconds[kWrite] = seconds_since(t0);
+                for (int s = 0; s < 4; ++s) report.stage_seconds[s] += chunk->seconds[s];
+              }
+              status.rows_written += chunk->rows;
+              status.rows_read = rows_read;
+              status.rows_featurized = rows_featurized;
+              status.rows_scored = rows_scored;
+              status.bytes_done = bytes_done;
+              status.bytes_total = bytes_total;
+              status.chunks_resumed = report.chunks_resumed;
+              if (progress) progress(status);
+            }));
+    if (cancelled)
+      throw Error("interrupted: " + std::to_string(chunk_count) + " chunk(s) of " + request.output +
+                  " kept in " + parts.dir().string() + "; run again with --resume to finish");
+    report.chunks = chunk_count;
+    if (chunk_count == 0) throw Error(job.path + ": the library has no molecules");
+    merge(request, parts, chunk_count, words, models, provenance, report);
   } catch (const std::exception& e) {
     if (cancelled) throw;
     // A run that failed keeps its parts only when they hold finished work worth resuming.

@@ -61,7 +61,7 @@ void run_similarity(const SimilarityRequest& request) {
       std::fprintf(stderr, "similarity: query %zu (%s) skipped: %s\n", q, queries.ids[q].c_str(),
                    queries.errors[q].c_str());
 
-  CsvWriter out(request.output, {"query", "rank", "index", "id", "smiles", "score"});
+  CsvWriter out(request.output, {"query", "query_id", "rank", "index", "id", "smiles", "score"});
   std::unique_ptr<ProgressBar> bar;
   if (!request.quiet) bar = std::make_unique<ProgressBar>("similarity", "queries");
   std::vector<std::uint64_t> batch;
@@ -80,7 +80,7 @@ void run_similarity(const SimilarityRequest& request) {
       std::size_t rank = 0;
       for (std::size_t h = results.offsets[i]; h < results.offsets[i + 1]; ++h, ++rank) {
         const kernels::Hit& hit = results.hits[h];
-        out.field(query_row).field(rank).field(std::size_t{hit.index});
+        out.field(query_row).field(queries.ids[query_row]).field(rank).field(std::size_t{hit.index});
         out.field(library.ids[hit.index]).field(library.smiles[hit.index]).field(hit.score);
         out.end_row();
       }
