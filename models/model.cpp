@@ -141,6 +141,12 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
                 "-bit fingerprints; the model's applicability domain uses " +
                 std::to_string(s.card.fp_bits));
 
+  // A calibrated model reports its spread scaled to the error seen on held-out molecules.
+  std::vector<double> spread_scale(tasks, 1.0);
+  for (std::size_t t = 0; t < tasks; ++t) {
+    const auto found = s.card.spread_scale.find(s.card.tasks[t]);
+    if (found != s.card.spread_scale.end()) spread_scale[t] = found->second;
+  }
   std::vector<std::vector<double>> outputs;
   for (const auto& member : s.members)
     outputs.push_back(member_predictions(s, member, molecules, rows, options.batch_size));
@@ -153,7 +159,7 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
       for (std::size_t m = 0; m < members; ++m)
         squares += (outputs[m][i * tasks + t] - mean) * (outputs[m][i * tasks + t] - mean);
       out.mean[rows[i] * tasks + t] = mean;
-      out.std[rows[i] * tasks + t] = std::sqrt(squares / static_cast<double>(members));
+      out.std[rows[i] * tasks + t] = spread_scale[t] * std::sqrt(squares / static_cast<double>(members));
     }
 
   std::vector<std::uint64_t> valid_fingerprints;

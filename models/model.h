@@ -14,7 +14,8 @@ namespace molsieve::models {
 struct Predictions {
   std::size_t rows = 0, tasks = 0;
   // rows x tasks: ensemble mean (probability, or value in the training units) and standard
-  // deviation over members (population; 0 for one member). NaN for invalid rows.
+  // deviation over members (population; 0 for one member), times the card's spread_scale
+  // for a calibrated regression model. NaN for invalid rows.
   std::vector<double> mean, std;
   // Tanimoto similarity to the nearest training molecule; NaN for invalid rows.
   std::vector<double> nearest_training_similarity;

@@ -93,6 +93,10 @@ std::string card_to_json(const ModelCard& card) {
       {"measure", "Tanimoto similarity to the nearest training molecule (Morgan fingerprints)"},
       {"threshold", card.domain_threshold},
       {"training_nearest_neighbour_quantiles", card.training_similarity_quantiles}};
+  if (!card.spread_scale.empty())
+    j["calibration"] = {
+        {"method", "split conformal on the validation part: spread x scale covers 68.27% of it"},
+        {"spread_scale", card.spread_scale}};
   j["intended_use"] = card.intended_use;
   j["limitations"] = card.limitations;
   j["tool_version"] = card.tool_version;
@@ -164,6 +168,8 @@ ModelCard card_from_json(const std::string& text, const std::string& source) {
     card.domain_threshold = at(d, "threshold").get<double>();
     card.training_similarity_quantiles =
         at(d, "training_nearest_neighbour_quantiles").get<std::map<std::string, double>>();
+    if (j.contains("calibration"))
+      card.spread_scale = at(at(j, "calibration"), "spread_scale").get<std::map<std::string, double>>();
     card.intended_use = at(j, "intended_use").get<std::string>();
     card.limitations = at(j, "limitations").get<std::string>();
     card.tool_version = at(j, "tool_version").get<std::string>();

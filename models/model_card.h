@@ -87,6 +87,10 @@ struct ModelCard {
   double domain_threshold = 0;
   std::map<std::string, double> training_similarity_quantiles;
 
+  // Regression: the factor applied to each task's ensemble spread (models/calibration.h),
+  // fitted on the validation part; empty for classification and for uncalibrated models.
+  std::map<std::string, double> spread_scale;
+
   std::string intended_use;
   std::string limitations;
 };

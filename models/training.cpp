@@ -9,6 +9,7 @@
 #include "chem/scaffold.h"
 #include "core/error.h"
 #include "core/timestamp.h"
+#include "models/calibration.h"
 #include "models/metrics.h"
 #include "models/model_state.h"
 
@@ -85,6 +86,21 @@ double validation_loss(const Model::State& s, const std::vector<double>& predict
       labels += 1;
     }
   return labels > 0 ? sum / labels : kNaN;
+}
+
+// Per task, the (mean, spread, label) of `rows`.
+struct TaskColumns {
+  std::vector<double> mean, spread, label;
+};
+TaskColumns task_columns(const Predictions& p, const MoleculeSet& data, const std::vector<std::size_t>& rows,
+                         std::size_t task) {
+  TaskColumns c;
+  for (std::size_t row : rows) {
+    c.mean.push_back(p.mean[row * p.tasks + task]);
+    c.spread.push_back(p.std[row * p.tasks + task]);
+    c.label.push_back(data.label(row, task));
+  }
+  return c;
 }
 
 TaskMetrics metrics_on(const TrainOptions& options, const Predictions& predictions,
@@ -391,8 +407,45 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
   const Predictions predictions = model.predict(data);
   card.validation_metrics = metrics_on(options, predictions, data, split.validation);
   card.test_metrics = metrics_on(options, predictions, data, split.test);
+  calibrate_spread(model, data, split);
   card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return model;
+}
+
+void calibrate_spread(Model& model, const MoleculeSet& data, const Split& split) {
+  ModelCard& card = model.card();
+  if (card.task_type != TaskType::Regression || split.validation.empty()) return;
+  card.spread_scale.clear();
+  const Predictions raw = model.predict(data);
+  for (std::size_t t = 0; t < card.tasks.size(); ++t) {
+    const TaskColumns v = task_columns(raw, data, split.validation, t);
+    const double scale = conformal_spread_scale(v.mean, v.spread, v.label);
+    if (!std::isfinite(scale) || scale <= 0) continue;  // too few labelled validation molecules
+    card.spread_scale[card.tasks[t]] = scale;
+    const std::pair<const std::vector<std::size_t>*, std::map<std::string, double>*> parts[] = {
+        {&split.validation, &card.validation_metrics[card.tasks[t]]}, {&split.test, &card.test_metrics[card.tasks[t]]}};
+    for (const auto& [rows, metrics] : parts) {
+      if (rows->empty()) continue;
+      const TaskColumns c = task_columns(raw, data, *rows, t);
+      (*metrics)["coverage_1sd_uncalibrated"] = interval_coverage(c.mean, c.spread, c.label, 1.0);
+      (*metrics)["coverage_1sd"] = interval_coverage(c.mean, c.spread, c.label, scale);
+      (*metrics)["coverage_2sd"] = interval_coverage(c.mean, c.spread, c.label, 2 * scale);
+      // Does the applicability domain tell better predictions from worse ones?
+      std::vector<std::size_t> inside, outside;
+      for (std::size_t row : *rows)
+        if (!std::isnan(data.label(row, t)))
+          (raw.nearest_training_similarity[row] >= card.domain_threshold ? inside : outside).push_back(row);
+      if (inside.size() + outside.size() > 0)
+        (*metrics)["in_domain_share"] =
+            static_cast<double>(inside.size()) / static_cast<double>(inside.size() + outside.size());
+      for (const auto& [group, suffix] : {std::pair{&inside, "_in_domain"}, std::pair{&outside, "_out_of_domain"}}) {
+        if (group->empty()) continue;
+        const TaskColumns g = task_columns(raw, data, *group, t);
+        (*metrics)[std::string("rmse") + suffix] = rmse(g.mean, g.label);
+        (*metrics)[std::string("coverage_1sd") + suffix] = interval_coverage(g.mean, g.spread, g.label, scale);
+      }
+    }
+  }
 }
 
 }  // namespace molsieve::models

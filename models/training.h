@@ -51,6 +51,15 @@ struct EpochReport {
 };
 using EpochCallback = std::function<void(const EpochReport&)>;
 
+// Fits each regression task's spread scale on `split.validation` (models/calibration.h) and
+// records in the card's validation and test metrics the share of molecules whose label lies
+// within one and two spreads, before (`coverage_1sd_uncalibrated`) and after calibration
+// (`coverage_1sd`, `coverage_2sd`), and, apart for the molecules inside and outside the
+// applicability domain, the RMSE and the calibrated coverage (`rmse_in_domain`,
+// `coverage_1sd_out_of_domain`, ...; `in_domain_share`). Classification models are left
+// as they are.
+void calibrate_spread(Model& model, const MoleculeSet& data, const Split& split);
+
 // The split train_model uses for these options (valid rows only).
 Split make_split(const MoleculeSet& data, const TrainOptions& options);
 

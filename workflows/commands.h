@@ -11,6 +11,7 @@ void add_similarity_command(CLI::App& app);
 void add_pick_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
+void add_calibrate_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_screen_command(CLI::App& app);
 void add_query_command(CLI::App& app);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_pick_command(app);
   molsieve::workflows::add_train_command(app);
   molsieve::workflows::add_evaluate_command(app);
+  molsieve::workflows::add_calibrate_command(app);
   molsieve::workflows::add_predict_command(app);
   molsieve::workflows::add_screen_command(app);
   molsieve::workflows::add_query_command(app);
