@@ -26,7 +26,7 @@ for backend in cpu reference; do
     [ "$backend" = reference ] && [ "$t" = 2 ] && continue
     read -r s kb < <(seconds "$bin" cohort --population "$work/pop.h5" --definition datasets/cohorts/example.json \
       --quotas datasets/cohorts/example_quotas.json --size 200 -o "$work/cohort.h5" --overwrite -q \
-      --threads "$t" --backend "$backend")
+      --threads "$t" --device "$backend")
     echo "| cohort ($backend backend) | $t | $s | $((kb / 1024)) | $(echo "$n / $s" | bc) patients/s |"
   done
 done

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <memory>
 
 #include "core/error.h"
 
@@ -122,18 +123,17 @@ class MoleculeReader::FileCursor {
  public:
   FileCursor(const std::string& path, const ReaderOptions& options)
       : path_(path), stem_(file_stem(path)), format_(format_of(path)), options_(options) {
-    file_ = gzopen(path.c_str(), "rb");
+    file_.reset(gzopen(path.c_str(), "rb"));
     if (!file_) throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
     // A small buffer keeps the compressed offset, used for progress, close to the truth.
-    gzbuffer(file_, 1 << 16);
+    gzbuffer(file_.get(), 1 << 16);
     if (format_ == FileFormat::Csv || format_ == FileFormat::Tsv) read_header();
   }
-  ~FileCursor() { gzclose(file_); }
 
   // Plain files: the bytes handed out as lines (zlib reads ahead by a whole buffer).
   // Compressed files: zlib's position in the compressed stream.
   std::uint64_t bytes_consumed() const {
-    return gzdirect(file_) ? text_bytes_ : static_cast<std::uint64_t>(gzoffset(file_));
+    return gzdirect(file_.get()) ? text_bytes_ : static_cast<std::uint64_t>(gzoffset(file_.get()));
   }
 
   // Reads the next record; false at the end of the file.
@@ -152,7 +152,7 @@ class MoleculeReader::FileCursor {
     line.clear();
     char buffer[8192];
     bool any = false;
-    while (gzgets(file_, buffer, sizeof buffer) != nullptr) {
+    while (gzgets(file_.get(), buffer, sizeof buffer) != nullptr) {
       any = true;
       std::size_t len = std::strlen(buffer);
       text_bytes_ += len;
@@ -161,7 +161,7 @@ class MoleculeReader::FileCursor {
     }
     if (!any) {
       int code = 0;
-      const char* message = gzerror(file_, &code);
+      const char* message = gzerror(file_.get(), &code);
       if (code != Z_OK && code != Z_STREAM_END)
         throw Error(path_ + ":" + std::to_string(line_number_ + 1) + ": read error (" + message +
                     ")");
@@ -328,7 +328,11 @@ class MoleculeReader::FileCursor {
   std::string stem_;
   FileFormat format_;
   ReaderOptions options_;
-  gzFile file_ = nullptr;
+  // Closed by its owner, also when the constructor throws (a bad CSV header, say).
+  struct Closer {
+    void operator()(gzFile file) const { gzclose(file); }
+  };
+  std::unique_ptr<gzFile_s, Closer> file_;
   std::uint64_t line_number_ = 0;
   std::uint64_t text_bytes_ = 0;
   std::uint64_t records_ = 0;

@@ -10,6 +10,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libtorch-dev libopenblas0-openmp nlohmann-json3-dev libtomlplusplus-dev python3-sklearn
   libgtest-dev libcli11-dev libglpk-dev
+  clang-15 libfuzzer-15-dev
   chromium fonts-dejavu-core
 )
 

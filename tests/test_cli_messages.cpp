@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 
@@ -56,6 +57,35 @@ TEST(BadRecords, TheFirstFiveErrorsAppearOnStderrWithFileAndLine) {
   for (int line = 2; line <= 6; ++line)
     EXPECT_NE(run.err.find("bad.smi:" + std::to_string(line) + ": "), std::string::npos) << "line " << line << run.err;
   EXPECT_EQ(run.err.find("bad.smi:7: "), std::string::npos) << "more than five errors shown:\n" << run.err;
+}
+
+// A command line that cannot be parsed exits with 2 and names the nearest known word.
+TEST(UsageErrors, MisspeltSubcommandOrOptionGetsTheNearestOneAndStatusTwo) {
+  test::ScratchDir dir;
+  struct Case {
+    std::string args, expected;
+  };
+  const std::vector<Case> cases = {
+      {"featurise x.smi -o x.h5", "unknown subcommand 'featurise' (did you mean 'featurize'?)"},
+      {"screen job.toml --ouput x.h5", "unknown option '--ouput' for screen (did you mean '--output'?)"},
+      {"query r.h5 --top-k=5", "unknown option '--top-k' for query (did you mean '--top'?)"},
+      {"cohort --population p.h5 --definition d.json -o c.h5 --devic cpu", "(did you mean '--device'?)"},
+      {"similarity --library x.h5 --query q.smi", "--output is required"},
+      {"pick --library x.h5 -o p.csv --n many", "many"},
+      {"frobnicate", "unknown subcommand 'frobnicate'; molsieve --help lists them"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.args);
+    const CommandRun run = molsieve(dir, c.args);
+    EXPECT_EQ(run.status, 2);
+    EXPECT_EQ(run.err.find("molsieve: usage error: "), 0u) << run.err;
+    EXPECT_NE(run.err.find(c.expected), std::string::npos) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  }
+  EXPECT_EQ(molsieve(dir, "screen --help > /dev/null").status, 0);
+  EXPECT_EQ(molsieve(dir, "--version > /dev/null").status, 0);
+  // An error in the input, not in the command line, is status 1.
+  EXPECT_EQ(molsieve(dir, "info " + dir.file("missing.h5")).status, 1);
 }
 
 }  // namespace

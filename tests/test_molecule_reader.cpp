@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 
 #include "chem/molecule_reader.h"
@@ -139,6 +140,25 @@ TEST(Utf8, AcceptsMultibyteAndRejectsMalformed) {
   EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));        // overlong
   EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));    // surrogate
   EXPECT_FALSE(is_valid_utf8("abc\x80"));         // stray continuation byte
+}
+
+// Found by fuzz_molecule_reader: a CSV whose header lacks the SMILES column threw while the
+// file was being opened and left it open.
+TEST(MoleculeReader, RefusedCsvHeaderClosesTheFile) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("bad.csv"), "smile,name\nCCO,x\n");
+  const auto open_files = [] {
+    std::size_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) n += entry.exists() ? 1 : 0;
+    return n;
+  };
+  const std::size_t before = open_files();
+  for (int i = 0; i < 20; ++i) {
+    MoleculeReader reader({dir.file("bad.csv")}, ReaderOptions{});
+    std::vector<InputRecord> records;
+    EXPECT_THROW(reader.next_batch(records, 10), Error);
+  }
+  EXPECT_EQ(open_files(), before);
 }
 
 }  // namespace

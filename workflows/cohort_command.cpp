@@ -72,7 +72,7 @@ void run(CohortValues& v) {
   else if (v.backend == "reference")
     v.request.backend = kernels::Backend::Reference;
   else
-    throw Error("--backend: '" + v.backend + "' is not cpu or reference");
+    throw Error("--device: '" + v.backend + "' is not cpu or reference (the eligibility kernel has no CUDA backend)");
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism, thread_count(v.threads));
   ProgressBar bar("cohort", "patients");
   const CohortOutcome o = run_cohort_selection(v.request, [&](const Progress& p) {
@@ -105,7 +105,8 @@ void add_cohort_command(CLI::App& app) {
   c->add_option("--attrition-csv", values->attrition_csv, "Also write the attrition table as CSV (counts 1-4 as <5)");
   c->add_option("--report", values->report, "Also write a self-contained HTML report (counts 1-4 as <5)");
   c->add_option("--slice", r.slice_persons, "Patients evaluated at a time (memory bound)")->capture_default_str();
-  c->add_option("--backend", values->backend, "Eligibility kernel backend: cpu or reference (plain loops)")
+  c->add_option("--device,--backend", values->backend,
+                "Eligibility kernel backend: cpu, or reference (plain loops); --backend is its former name")
       ->capture_default_str();
   c->add_option("--threads", values->threads, "Threads (0: all cores)")->capture_default_str();
   c->add_flag("--overwrite", values->overwrite, "Replace outputs that exist");

@@ -4,9 +4,12 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "workflows/commands.h"
+#include "workflows/usage.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"molsieve: featurize molecular libraries, score and rank them on CPUs and GPUs"};
@@ -25,16 +28,27 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_report_command(app);
   molsieve::workflows::add_population_commands(app);
   molsieve::workflows::add_cohort_command(app);
+  // Exit status: 0 done, 1 an error in the input or the run, 2 a command line that could not
+  // be parsed (molsieve::workflows::kUsageExitStatus), 3 an internal error.
+  const auto mistake = molsieve::workflows::find_usage_mistake(app, std::vector<std::string>(argv + 1, argv + argc));
+  if (mistake) {
+    std::fprintf(stderr, "molsieve: usage error: %s\n", mistake->c_str());
+    return molsieve::workflows::kUsageExitStatus;
+  }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    std::fprintf(stderr, "molsieve: usage error: %s (molsieve%s --help)\n", e.what(),
+                 argc > 1 && argv[1][0] != '-' ? (std::string(" ") + argv[1]).c_str() : "");
+    return molsieve::workflows::kUsageExitStatus;
   } catch (const molsieve::Error& e) {
     std::fprintf(stderr, "molsieve: error: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "molsieve: internal error: %s\n", e.what());
-    return 2;
+    return 3;
   }
   return 0;
 }
