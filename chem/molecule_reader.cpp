@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "core/error.h"
 
@@ -121,8 +123,9 @@ FileFormat format_of(const std::string& path) {
 // turns them into records of the file's format.
 class MoleculeReader::FileCursor {
  public:
-  FileCursor(const std::string& path, const ReaderOptions& options)
-      : path_(path), stem_(file_stem(path)), format_(format_of(path)), options_(options) {
+  // `count_text`: progress counts uncompressed text (gztell), else compressed bytes.
+  FileCursor(const std::string& path, const ReaderOptions& options, bool count_text)
+      : path_(path), stem_(file_stem(path)), format_(format_of(path)), options_(options), count_text_(count_text) {
     file_.reset(gzopen(path.c_str(), "rb"));
     if (!file_) throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
     // A small buffer keeps the compressed offset, used for progress, close to the truth.
@@ -131,9 +134,10 @@ class MoleculeReader::FileCursor {
   }
 
   // Plain files: the bytes handed out as lines (zlib reads ahead by a whole buffer).
-  // Compressed files: zlib's position in the compressed stream.
+  // Compressed files: the text handed out, or zlib's compressed position when the text's size is unknown.
   std::uint64_t bytes_consumed() const {
-    return gzdirect(file_.get()) ? text_bytes_ : static_cast<std::uint64_t>(gzoffset(file_.get()));
+    if (gzdirect(file_.get())) return text_bytes_;
+    return static_cast<std::uint64_t>(count_text_ ? gztell(file_.get()) : gzoffset(file_.get()));
   }
 
   // Reads the next record; false at the end of the file.
@@ -333,6 +337,7 @@ class MoleculeReader::FileCursor {
     void operator()(gzFile file) const { gzclose(file); }
   };
   std::unique_ptr<gzFile_s, Closer> file_;
+  bool count_text_ = false;
   std::uint64_t line_number_ = 0;
   std::uint64_t text_bytes_ = 0;
   std::uint64_t records_ = 0;
@@ -340,6 +345,28 @@ class MoleculeReader::FileCursor {
   long smiles_index_ = -1;
   long id_index_ = -1;
 };
+
+namespace {
+
+// The uncompressed size a single-member gzip file records in its last four bytes (ISIZE,
+// modulo 2^32), when it is plausible; nothing for plain files and for files where it cannot
+// be trusted (concatenated members, 4 GiB or more of text).
+std::optional<std::uint64_t> gzip_text_size(const std::string& path, std::uint64_t file_size) {
+  constexpr std::uint64_t kTrusted = std::uint64_t{1} << 28;  // far below 4 GiB of text at any gzip ratio
+  if (file_size < 18 || file_size > kTrusted) return std::nullopt;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return std::nullopt;
+  unsigned char magic[2] = {0, 0}, trailer[4] = {0, 0, 0, 0};
+  const bool read = std::fread(magic, 1, 2, f) == 2 && std::fseek(f, -4, SEEK_END) == 0 &&
+                    std::fread(trailer, 1, 4, f) == 4;
+  std::fclose(f);
+  if (!read || magic[0] != 0x1f || magic[1] != 0x8b) return std::nullopt;
+  const std::uint64_t size = trailer[0] | trailer[1] << 8 | trailer[2] << 16 | std::uint64_t{trailer[3]} << 24;
+  if (size < file_size / 2) return std::nullopt;  // no text compresses to more than its size
+  return size;
+}
+
+}  // namespace
 
 MoleculeReader::MoleculeReader(std::vector<std::string> paths, ReaderOptions options)
     : paths_(std::move(paths)), options_(std::move(options)) {
@@ -351,7 +378,11 @@ MoleculeReader::MoleculeReader(std::vector<std::string> paths, ReaderOptions opt
     if (stat(path.c_str(), &info) != 0)
       throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
     if (S_ISDIR(info.st_mode)) throw Error(path + ": is a folder, expected a molecule file");
-    file_bytes_.push_back(static_cast<std::uint64_t>(info.st_size));
+    // Progress of a compressed input counts its text when the size of that is known: zlib's
+    // read-ahead makes the compressed offset jump (91% read after 15% of a small file).
+    const auto text_size = gzip_text_size(path, static_cast<std::uint64_t>(info.st_size));
+    file_counts_text_.push_back(text_size.has_value());
+    file_bytes_.push_back(text_size.value_or(static_cast<std::uint64_t>(info.st_size)));
     bytes_total_ += file_bytes_.back();
   }
 }
@@ -365,7 +396,8 @@ bool MoleculeReader::open_next_file() {
     cursor_.reset();
   }
   if (next_path_ >= paths_.size()) return false;
-  cursor_ = std::make_unique<FileCursor>(paths_[next_path_++], options_);
+  cursor_ = std::make_unique<FileCursor>(paths_[next_path_], options_, file_counts_text_[next_path_]);
+  ++next_path_;
   rows_before_file_ = next_row_;
   return true;
 }

@@ -72,7 +72,8 @@ class MoleculeReader {
   std::uint64_t next_row_ = 0;
   std::uint64_t rows_before_file_ = 0;
   std::vector<std::string> empty_inputs_;
-  std::vector<std::uint64_t> file_bytes_;  // size of each input, read once
+  std::vector<std::uint64_t> file_bytes_;  // size of each input, read once (its text's, when known)
+  std::vector<bool> file_counts_text_;     // whether file_bytes_ is the uncompressed text's size
   std::uint64_t bytes_total_ = 0;
   std::uint64_t bytes_of_finished_files_ = 0;
 };

@@ -8,7 +8,7 @@ namespace molsieve {
 
 struct Progress {
   std::uint64_t records_done = 0;
-  std::uint64_t bytes_done = 0;   // input bytes consumed (compressed bytes for .gz)
+  std::uint64_t bytes_done = 0;   // input bytes consumed (for .gz: its text, or compressed bytes when the text size is unknown)
   std::uint64_t bytes_total = 0;  // 0 when unknown
 };
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "test_support.h"
+#include "workflows/progress_bar.h"
 
 namespace molsieve {
 namespace {
@@ -57,6 +58,23 @@ TEST(BadRecords, TheFirstFiveErrorsAppearOnStderrWithFileAndLine) {
   for (int line = 2; line <= 6; ++line)
     EXPECT_NE(run.err.find("bad.smi:" + std::to_string(line) + ": "), std::string::npos) << "line " << line << run.err;
   EXPECT_EQ(run.err.find("bad.smi:7: "), std::string::npos) << "more than five errors shown:\n" << run.err;
+}
+
+// The bar's line fits the terminal: the detail goes first, then the bar narrows.
+TEST(ProgressLine, FitsTheTerminalWidthDroppingTheDetailFirst) {
+  const std::string counts = "1750 molecules, 312/s, ETA 0:05";
+  const std::string detail = "read 1750, featurized 1536, scored 1280, written 1024";
+  const std::string wide = workflows::fit_progress_line("screen", 0.5, counts, detail, 200);
+  EXPECT_NE(wide.find(detail), std::string::npos);
+  EXPECT_NE(wide.find("[###############...............]  50% " + counts), std::string::npos) << wide;
+  for (const std::size_t columns : {80u, 60u, 40u}) {
+    SCOPED_TRACE(columns);
+    const std::string line = workflows::fit_progress_line("screen", 0.5, counts, detail, columns);
+    EXPECT_LT(line.size(), columns);
+    EXPECT_EQ(line.find(detail), std::string::npos);
+    EXPECT_EQ(line.rfind("screen [", 0), 0u) << line;
+  }
+  EXPECT_NE(workflows::fit_progress_line("screen", 0.5, counts, detail, 80).find(counts), std::string::npos);
 }
 
 // A command line that cannot be parsed exits with 2 and names the nearest known word.
