@@ -265,6 +265,40 @@ TEST_F(DefaultJob, ExportsNameEachColumnOnceAndAgreeAcrossFormats) {
   EXPECT_TRUE(rank_differs_from_position) << "--diverse 0.3 kept the top 6 by score: the test proves nothing";
 }
 
+// The table a chemist reads first, and the report's cards, show the terms that made each score.
+TEST_F(DefaultJob, QueryTableAndReportShowTheTermsThatMadeTheScore) {
+  const auto& dir = *dir_;
+  ASSERT_EQ(molsieve(dir, "query " + dir.file("default.h5") + " --top 3 --overwrite -o " + dir.file("top.txt")).status, 0);
+  std::ifstream in(dir.file("top.txt"));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 5u);  // header, 3 rows, legend
+  for (const char* term : {"bace (w2)", "tox21 (w1)", "clintox (w1)", "similarity (w0.5)"})
+    EXPECT_NE(lines[0].find(term), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[4].rfind("score: weighted geometric mean", 0), 0u) << lines[4];
+  const ResultTable t = read_results(dir.file("default.h5"));
+  std::size_t best = 0;
+  for (std::size_t r = 0; r < t.rows(); ++r)
+    if (t.at("rank").integers[r] == 1) best = r;
+  char cell[64];
+  std::snprintf(cell, sizeof cell, "%.2f±%.2f d%.2f%s", t.at("pIC50").numbers[best], t.at("pIC50_std").numbers[best],
+                t.at("d_bace").numbers[best], t.at("bace_in_domain").flags[best] == 0 ? "!" : "");
+  EXPECT_NE(lines[1].find(cell), std::string::npos) << lines[1] << "\nexpected " << cell;
+
+  ASSERT_EQ(molsieve(dir, "report " + dir.file("default.h5") + " --no-explain --candidates 2 --overwrite -o " +
+                              dir.file("terms.html")).status, 0);
+  std::ifstream html_file(dir.file("terms.html"));
+  const std::string html((std::istreambuf_iterator<char>(html_file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("<th>score term</th><th>value</th><th>desirability</th><th>weight</th>"), std::string::npos);
+  std::size_t outside = 0;
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    const double mw = t.at("mw").numbers[r], clogp = t.at("clogp").numbers[r];
+    outside += !std::isnan(mw) && !std::isnan(clogp) && (mw < 0 || mw > 800 || clogp < -6 || clogp > 10);
+  }
+  ASSERT_GT(outside, 0u) << "the NCI library has molecules beyond the plot's axes";
+  EXPECT_NE(html.find(std::to_string(outside) + " molecule(s) outside the axes"), std::string::npos);
+}
+
 TEST_F(DefaultJob, QueryWithNoMatchWritesOnlyTheHeader) {
   const auto& dir = *dir_;
   const CommandRun q = molsieve(dir, "query " + dir.file("default.h5") + " --where 'score > 2' --format csv -o " +

@@ -228,12 +228,48 @@ std::string render_sdf(const ResultTable& t) {
   return out.str();
 }
 
-// Screening results: index, id, score, the columns the query used, smiles, numbered by rank.
-// Cohort tables: every column as stored (they carry their own rank or step).
-std::string render_table(const ResultTable& t, const std::vector<std::string>& extra, bool screening) {
+std::string format_number(const char* format, double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+// One text column per score term: what made the score, "6.69±0.31 d0.52!" (value, calibrated
+// spread, desirability, and ! outside the model's applicability domain).
+std::vector<Column> term_columns(const ResultTable& t, const std::vector<ScoreTerm>& terms) {
+  std::vector<Column> out;
+  for (const ScoreTerm& term : terms) {
+    Column c;
+    c.name = term.name + " (w" + format_number("%g", term.weight) + ")";
+    c.kind = ColumnKind::Text;
+    const Column* value = t.find(term.value);
+    const Column* spread = term.spread.empty() ? nullptr : t.find(term.spread);
+    const Column* domain = term.domain.empty() ? nullptr : t.find(term.domain);
+    const Column* desirability = t.find(term.desirability);
+    for (std::size_t r = 0; r < t.rows(); ++r) {
+      std::string text;
+      if (value && !std::isnan(value->number(r))) {
+        text = format_number("%.2f", value->number(r));
+        if (spread && !std::isnan(spread->number(r))) text += "±" + format_number("%.2f", spread->number(r));
+        if (desirability && !std::isnan(desirability->number(r))) text += " d" + format_number("%.2f", desirability->number(r));
+        if (domain && domain->flags[r] == 0) text += "!";
+      }
+      c.texts.push_back(text);
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// Screening results: index, id, score, the score's terms, the columns the query used, smiles,
+// numbered by position. Cohort tables: every column as stored (they carry their own rank or step).
+std::string render_table(const ResultTable& t, const std::vector<std::string>& extra, bool screening,
+                         const std::vector<ScoreTerm>& terms = {}) {
   std::vector<const Column*> columns;
+  const std::vector<Column> explained = screening ? term_columns(t, terms) : std::vector<Column>{};
   if (screening) {
     columns = {&t.at("index"), &t.at("id"), &t.at("score")};
+    for (const Column& c : explained) columns.push_back(&c);
     for (const auto& name : extra)
       if (std::none_of(columns.begin(), columns.end(), [&](const Column* c) { return c->name == name; }))
         columns.push_back(&t.at(name));
@@ -266,6 +302,9 @@ std::string render_table(const ResultTable& t, const std::vector<std::string>& e
   for (const Column* c : columns) header.push_back(c->name);
   line(header);
   for (const auto& row : cells) line(row);
+  if (!explained.empty())
+    out << "score: weighted geometric mean of the terms' desirabilities d (weights w); value±spread: a calibrated "
+           "68% interval; !: outside the model's applicability domain\n";
   return out.str();
 }
 
@@ -362,7 +401,8 @@ void run(const QueryValues& v) {
     if (!order_column.empty() && order_column != "score") extra.push_back(order_column);
     if (where)
       for (const auto& c : where->columns()) extra.push_back(c);
-    write_whole_file(v.output, render_table(selected, extra, screening));
+    write_whole_file(v.output,
+                     render_table(selected, extra, screening, screening ? read_score_terms(file) : std::vector<ScoreTerm>{}));
   }
   if (ordered.empty()) std::fprintf(stderr, "query: no rows match\n");
 }

@@ -69,6 +69,20 @@ std::string histogram_svg(const std::vector<double>& values, const std::string& 
   return svg.str();
 }
 
+// The property plot's axes; molecules outside them are drawn at the nearest edge.
+constexpr double kMwAxis[2] = {0, 800}, kClogpAxis[2] = {-6, 10};
+
+// Valid molecules the property plot draws at an edge because they lie outside its axes.
+std::size_t clamped_points(const ResultTable& t) {
+  const auto& mw = t.at("mw").numbers;
+  const auto& clogp = t.at("clogp").numbers;
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < t.rows(); ++r)
+    n += !std::isnan(mw[r]) && !std::isnan(clogp[r]) &&
+         (mw[r] < kMwAxis[0] || mw[r] > kMwAxis[1] || clogp[r] < kClogpAxis[0] || clogp[r] > kClogpAxis[1]);
+  return n;
+}
+
 // MW against cLogP, coloured by score (grey: not scored); selected candidates ringed.
 std::string property_plot_svg(const ResultTable& t) {
   const auto& mw = t.at("mw").numbers;
@@ -76,7 +90,7 @@ std::string property_plot_svg(const ResultTable& t) {
   const auto& score = t.at("score").numbers;
   const auto& selected = t.at("selection_rank").integers;
   const int w = 560, h = 380, left = 50, bottom = 40;
-  const double x0 = 0, x1 = 800, y0 = -6, y1 = 10;
+  const double x0 = kMwAxis[0], x1 = kMwAxis[1], y0 = kClogpAxis[0], y1 = kClogpAxis[1];
   auto px = [&](double x) { return left + (std::clamp(x, x0, x1) - x0) / (x1 - x0) * (w - left - 10); };
   auto py = [&](double y) { return h - bottom - (std::clamp(y, y0, y1) - y0) / (y1 - y0) * (h - bottom - 10); };
   std::ostringstream svg;
@@ -118,6 +132,7 @@ struct ReportModel {
 
 std::string render_report(const std::string& results, const ReportOptions& options) {
   const hdf5::File file = open_results_store(results);
+  const std::vector<ScoreTerm> terms = read_score_terms(file);
   const ResultTable t = read_table(file, "/results", 0, table_rows(file, "/results"));
   const auto selection = file.read<std::int64_t>("/selection/index");
   const std::string job_text = file.string_attribute("/provenance", "job");
@@ -189,8 +204,11 @@ std::string render_report(const std::string& results, const ReportOptions& optio
   if (t.find("reference_similarity")) html << histogram_svg(t.at("reference_similarity").numbers, "similarity to nearest reference");
   html << "</div><h2>Property space</h2><p class='small'>MW against cLogP for every valid molecule (at most about "
           "5,000 drawn), coloured by score from dark blue (0) to yellow (1), grey where not scored; the selection "
-          "ringed in red.</p>"
-       << property_plot_svg(t);
+          "ringed in red. "
+       << (clamped_points(t) == 0 ? std::string("Every molecule lies within the axes.")
+                                  : count(clamped_points(t)) + " molecule(s) outside the axes (MW 0 to 800 Da, cLogP -6 "
+                                    "to 10) are drawn at the nearest edge.")
+       << "</p>" << property_plot_svg(t);
 
   // Candidates.
   html << "<h2>Top candidates</h2><p class='small'>In selection order. Drawings shade each atom by its occlusion "
@@ -254,6 +272,14 @@ std::string render_report(const std::string& results, const ReportOptions& optio
       }
     }
     html << "</table>";
+    if (!terms.empty()) {
+      html << "<table><tr><th>score term</th><th>value</th><th>desirability</th><th>weight</th></tr>";
+      for (const ScoreTerm& term : terms)
+        html << "<tr><td>" << escape(term.name) << " (" << escape(term.kind) << ": " << escape(term.value) << ")</td><td>"
+             << fixed(t.at(term.value).numbers[r], 3) << "</td><td>" << fixed(t.at(term.desirability).numbers[r], 3)
+             << "</td><td>" << term.weight << "</td></tr>";
+      html << "</table><p class='small'>The score is the weighted geometric mean of the desirabilities.</p>";
+    }
     if (t.find("nearest_reference"))
       html << "<p class='small'>Nearest reference active: " << escape(t.at("nearest_reference").texts[r]) << " (similarity "
            << fixed(t.at("reference_similarity").numbers[r]) << "). MW " << fixed(t.at("mw").numbers[r], 1) << ", cLogP "

@@ -602,6 +602,20 @@ void merge(const ScreenRequest& request, const Parts& parts, std::uint64_t chunk
     hdf5::AppendableDataset(out, "/selection/index", hdf5::Type::Int64, 0, 1024).append(selected_rows);
     hdf5::AppendableDataset(out, "/selection/score", hdf5::Type::Float64, 0, 1024).append(selection_score);
 
+    std::vector<ScoreTerm> terms;
+    for (const ScoringModel& s : models) {
+      const std::string& name = s.term->name;
+      if (s.affinity) {
+        const std::string& task = s.model.card().tasks[s.scored_task];
+        terms.push_back({name, "affinity", task, task + "_std", name + "_in_domain", "d_" + name, s.term->weight});
+      } else {
+        terms.push_back({name, "toxicity", name + "_max", "", name + "_in_domain", "d_" + name, s.term->weight});
+      }
+    }
+    if (!job.references.empty())
+      terms.push_back({"similarity", "similarity", "reference_similarity", "", "", "d_similarity", job.similarity_weight});
+    write_score_terms(out, terms);
+
     out.create_group("/provenance");
     out.set_attribute("/provenance", "job_file", job.path);
     out.set_attribute("/provenance", "job_name", job.name);
