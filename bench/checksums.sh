@@ -42,7 +42,7 @@ echo "## molsieve similarity, 100 queries, top 100, 1 thread: best of 10 seconds
 for round in 1 2; do
   for store in "$with" "$without"; do
     echo "$store $(best_of_10 ./build/molsieve similarity --library "$store" --query "$work/queries100.smi" \
-      --top-k 100 -o "$work/hits-$(basename "$store" .h5).csv" --overwrite --threads 1 -q)"
+      --top 100 -o "$work/hits-$(basename "$store" .h5).csv" --overwrite --threads 1 -q)"
   done
 done
 cmp "$work/hits-muv-checksums.csv" "$work/hits-muv-no-checksums.csv" && echo "same hits from both stores"

@@ -14,10 +14,10 @@ seconds() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; }
 echo "| step | threads | wall s | peak MB | rate |"
 echo "|---|---|---|---|---|"
 for t in 1 2; do
-  read -r s kb < <(seconds "$bin" synth-population --n "$n" --seed 7 -o "$work/pop.h5" --overwrite -q --threads "$t")
+  read -r s kb < <(seconds "$bin" synth-population --size "$n" --seed 7 -o "$work/pop.h5" --overwrite -q --threads "$t")
   echo "| synth-population store | $t | $s | $((kb / 1024)) | $(echo "$n / $s" | bc) patients/s |"
 done
-read -r s kb < <(seconds "$bin" synth-population --n "$n" --seed 7 --format omop-csv -o "$work/omop" --overwrite -q --threads 2)
+read -r s kb < <(seconds "$bin" synth-population --size "$n" --seed 7 --format omop-csv -o "$work/omop" --overwrite -q --threads 2)
 echo "| synth-population omop-csv | 2 | $s | $((kb / 1024)) | $(echo "$n / $s" | bc) patients/s |"
 read -r s kb < <(seconds "$bin" import-population --omop "$work/omop" -o "$work/imported.h5" --overwrite)
 echo "| import-population | 1 | $s | $((kb / 1024)) | $(echo "$n / $s" | bc) patients/s |"

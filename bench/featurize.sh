@@ -22,7 +22,8 @@ peer_rate() {
   /usr/bin/python3 bench/featurize_peer.py "$work/muv.csv" smiles | sed 's/.*molecules_per_s=//'
 }
 molsieve_rate() {
-  ./build/molsieve featurize "$work/muv.csv" -o "$work/t$1.h5" --threads "$1" --quiet --overwrite \
+  # The summary (stderr) gives the rate.
+  ./build/molsieve featurize "$work/muv.csv" -o "$work/t$1.h5" --threads "$1" --overwrite 2>&1 >/dev/null \
     | sed -n 's/.*s on [0-9]* threads, \([0-9.]*\) molecules\/s/\1/p'
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }

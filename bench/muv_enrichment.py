@@ -42,7 +42,7 @@ def main():
             out.write("%s %s_%d\n" % (rows[i][0], targets[t], i))
     hits_file = os.path.join(workdir, "muv_hits.csv")
     subprocess.run([molsieve, "similarity", "--library", library, "--query", query_file,
-                    "--top-k", "10000", "-o", hits_file, "--overwrite", "-q"], check=True)
+                    "--top", "10000", "-o", hits_file, "--overwrite", "-q"], check=True)
     hits = {}
     with open(hits_file) as f:
         for h in csv.DictReader(f):

@@ -40,7 +40,7 @@ echo "peer (RDKit BulkTanimotoSimilarity + sort, fingerprints prepared, not time
 for queries in queries.h5 queries.smi; do
   for threads in 1 2; do
     s=$( { /usr/bin/time -f "%e" ./build/molsieve similarity --library "$library" --query "$work/$queries" \
-          --top-k 100 --threads "$threads" --device cpu -o "$work/hits.csv" --overwrite -q; } 2>&1 | tail -1)
+          --top 100 --threads "$threads" --device cpu -o "$work/hits.csv" --overwrite -q; } 2>&1 | tail -1)
     echo "molsieve similarity, queries from $queries, $threads thread(s): $s s, $(echo "$peer_s / $s" | bc -l | xargs printf '%.1f')x the peer"
   done
 done

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -75,6 +77,52 @@ TEST(ProgressLine, FitsTheTerminalWidthDroppingTheDetailFirst) {
     EXPECT_EQ(line.rfind("screen [", 0), 0u) << line;
   }
   EXPECT_NE(workflows::fit_progress_line("screen", 0.5, counts, detail, 80).find(counts), std::string::npos);
+}
+
+// The one convention, over every subcommand: -q accepted, with the same meaning.
+TEST(Convention, EverySubcommandTakesQuietAndNamesItsCountsOneWay) {
+  test::ScratchDir dir;
+  const CommandRun listing = test::run_command(dir, std::string(MOLSIEVE_BINARY) + " --help > " + dir.file("help.txt"));
+  ASSERT_EQ(listing.status, 0);
+  std::ifstream help(dir.file("help.txt"));
+  std::vector<std::string> subcommands;
+  bool in_list = false;
+  for (std::string line; std::getline(help, line);) {
+    if (line.rfind("Subcommands:", 0) == 0) in_list = true;
+    else if (in_list && line.size() > 2 && line[0] == ' ') subcommands.push_back(line.substr(2, line.find(' ', 2) - 2));
+  }
+  ASSERT_EQ(subcommands.size(), 14u);  // featurize ... cohort: every one is checked
+  for (const auto& sub : subcommands) {
+    SCOPED_TRACE(sub);
+    const CommandRun run = test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + sub + " --help > " + dir.file("sub.txt"));
+    ASSERT_EQ(run.status, 0);
+    std::ifstream in(dir.file("sub.txt"));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("-q,--quiet"), std::string::npos);
+    for (const char* old_name : {"--top-k", "--n,", "--candidates,", "--backend,"})
+      EXPECT_EQ(text.find(std::string("  ") + old_name), std::string::npos) << "a former name comes first: " << old_name;
+  }
+}
+
+// Summaries go to stderr and -q silences them; nothing but data reaches stdout.
+TEST(Convention, SummariesGoToStderrAndQuietSilencesThem) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("in.smi"), "CCO ethanol\nc1ccccc1O phenol\n");
+  const std::vector<std::string> runs = {
+      "featurize " + dir.file("in.smi") + " -o " + dir.file("lib.h5") + " --overwrite",
+      "synth-population --size 50 --seed 1 -o " + dir.file("pop.h5") + " --overwrite",
+  };
+  for (const auto& args : runs) {
+    SCOPED_TRACE(args);
+    for (const bool quiet : {false, true}) {
+      const CommandRun run = test::run_command(
+          dir, std::string(MOLSIEVE_BINARY) + " " + args + (quiet ? " -q" : "") + " > " + dir.file("out.txt"));
+      ASSERT_EQ(run.status, 0) << run.err;
+      std::ifstream out(dir.file("out.txt"));
+      EXPECT_EQ(std::string((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>()), "");
+      EXPECT_EQ(run.err.empty(), quiet) << run.err;
+    }
+  }
 }
 
 // A command line that cannot be parsed exits with 2 and names the nearest known word.

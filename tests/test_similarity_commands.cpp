@@ -112,7 +112,7 @@ TEST_F(SimilarityCommand, BadInputEndsInOneClearError) {
                            dir.file("queries.smi") + " -o " + dir.file("hits.csv");
   CommandRun run = molsieve(dir, base + " --top-k 0");
   EXPECT_EQ(run.status, 1);
-  EXPECT_EQ(run.err, "molsieve: error: --top-k: 0 is not in 1..10000\n");
+  EXPECT_EQ(run.err, "molsieve: error: --top: 0 is not in 1..10000\n");
   run = molsieve(dir, base + " --threshold 1.2");
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.err.find("--threshold: 1.2"), std::string::npos) << run.err;
@@ -204,7 +204,7 @@ TEST_F(SimilarityCommand, PickButinaWritesLargestClustersAndEveryMember) {
 TEST_F(SimilarityCommand, PickBadInputEndsInOneClearError) {
   const std::string base = "pick --library " + dir.file("library.h5") + " -o " + dir.file("picks.csv");
   CommandRun run = molsieve(dir, base + " --n 0");
-  EXPECT_EQ(run.err, "molsieve: error: --n: 0 must be at least 1\n");
+  EXPECT_EQ(run.err, "molsieve: error: --size: 0 must be at least 1\n");
   run = molsieve(dir, base + " --n 3 --method butina --metric tversky:0.1,0.9");
   EXPECT_NE(run.err.find("needs a symmetric metric; tversky:0.1,0.9 is not"), std::string::npos) << run.err;
   test::write_text(dir.file("start.txt"), "4\nfour\n");

@@ -37,29 +37,29 @@ void write_attrition_csv(const std::string& path, const CohortOutcome& o) {
 }
 
 void print_summary(const CohortValues& v, const CohortOutcome& o) {
-  std::printf("%s%s\n", o.synthetic ? "SYNTHETIC population: " : "population: ", o.population_source.c_str());
-  std::printf("%-4s %-58s %10s %10s %12s\n", "step", "criterion", "remaining", "removed", "alone");
+  std::fprintf(stderr, "%s%s\n", o.synthetic ? "SYNTHETIC population: " : "population: ", o.population_source.c_str());
+  std::fprintf(stderr, "%-4s %-58s %10s %10s %12s\n", "step", "criterion", "remaining", "removed", "alone");
   for (std::size_t k = 0; k < o.attrition.size(); ++k) {
     const auto& s = o.attrition[k];
     std::string name = s.name.size() > 58 ? s.name.substr(0, 55) + "..." : s.name;
     if (!s.applied) name = "(not applied) " + name;
-    std::printf("%-4zu %-58s %10s %10s %12s\n", k, name.c_str(), suppressed_count(s.remaining).c_str(),
+    std::fprintf(stderr, "%-4zu %-58s %10s %10s %12s\n", k, name.c_str(), suppressed_count(s.remaining).c_str(),
                 suppressed_count(s.removed).c_str(), suppressed_count(s.removed_alone).c_str());
   }
   for (const auto& s : o.attrition)
-    if (!s.activation.empty()) std::printf("candidate rule: %s: %s\n", s.name.c_str(), s.activation.c_str());
-  std::printf("selected %zu of %s eligible (requested %llu); total score %.4g; %s\n", o.chosen.size(),
+    if (!s.activation.empty()) std::fprintf(stderr, "candidate rule: %s: %s\n", s.name.c_str(), s.activation.c_str());
+  std::fprintf(stderr, "selected %zu of %s eligible (requested %llu); total score %.4g; %s\n", o.chosen.size(),
               suppressed_count(o.eligible).c_str(), static_cast<unsigned long long>(v.request.size),
               o.selection.total_score, o.selection.solver.c_str());
   for (const auto& q : o.selection.quotas)
     if (q.shortfall > 0)
-      std::printf("quota missed: %s %s needs %llu to %llu, selected %llu (off by %llu; %s eligible)\n",
+      std::fprintf(stderr, "quota missed: %s %s needs %llu to %llu, selected %llu (off by %llu; %s eligible)\n",
                   cohort::kDimensionNames[q.bound.dimension], q.bound.category.c_str(),
                   static_cast<unsigned long long>(q.min_count), static_cast<unsigned long long>(q.max_count),
                   static_cast<unsigned long long>(q.selected), static_cast<unsigned long long>(q.shortfall),
                   suppressed_count(q.eligible).c_str());
-  if (!o.selection.quotas.empty() && o.selection.quotas_met) std::printf("all quotas met\n");
-  std::printf("wrote %s in %.2f s\n", v.request.output.c_str(), o.seconds);
+  if (!o.selection.quotas.empty() && o.selection.quotas_met) std::fprintf(stderr, "all quotas met\n");
+  std::fprintf(stderr, "wrote %s in %.2f s\n", v.request.output.c_str(), o.seconds);
 }
 
 void run(CohortValues& v) {
@@ -81,7 +81,7 @@ void run(CohortValues& v) {
   if (!v.quiet) bar.finish();
   if (!v.attrition_csv.empty()) write_attrition_csv(v.attrition_csv, o);
   if (!v.report.empty()) write_whole_file(v.report, cohort_report_html(v.request, o));
-  print_summary(v, o);
+  if (!v.quiet) print_summary(v, o);
   for (const auto& warning : o.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
 }
 
@@ -110,7 +110,7 @@ void add_cohort_command(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--threads", values->threads, "Threads (0: all cores)")->capture_default_str();
   c->add_flag("--overwrite", values->overwrite, "Replace outputs that exist");
-  c->add_flag("-q,--quiet", values->quiet, "No progress bar");
+  c->add_flag("-q,--quiet", values->quiet, "No progress or summary (warnings and errors still show)");
   c->callback([values] { run(*values); });
 }
 

@@ -33,18 +33,18 @@ void request_stop(int) { interrupted = true; }
 
 void print_summary(const chem::FeaturizeRequest& request, const chem::FeaturizeReport& report) {
   const auto& c = report.counts;
-  std::printf("featurized %s\n", request.output.c_str());
-  std::printf("  records     %llu\n", static_cast<unsigned long long>(c.records));
-  std::printf("  valid       %llu\n", static_cast<unsigned long long>(c.valid));
-  std::printf("  invalid     %llu\n", static_cast<unsigned long long>(c.invalid));
-  std::printf("  duplicates  %llu\n", static_cast<unsigned long long>(c.duplicates));
-  std::printf("  with alerts %llu (", static_cast<unsigned long long>(c.with_alerts));
+  std::fprintf(stderr, "featurized %s\n", request.output.c_str());
+  std::fprintf(stderr, "  records     %llu\n", static_cast<unsigned long long>(c.records));
+  std::fprintf(stderr, "  valid       %llu\n", static_cast<unsigned long long>(c.valid));
+  std::fprintf(stderr, "  invalid     %llu\n", static_cast<unsigned long long>(c.invalid));
+  std::fprintf(stderr, "  duplicates  %llu\n", static_cast<unsigned long long>(c.duplicates));
+  std::fprintf(stderr, "  with alerts %llu (", static_cast<unsigned long long>(c.with_alerts));
   const auto& families = chem::AlertCatalog::families();
   for (std::size_t f = 0; f < families.size(); ++f)
-    std::printf("%s%s %llu", f ? ", " : "", families[f].c_str(),
+    std::fprintf(stderr, "%s%s %llu", f ? ", " : "", families[f].c_str(),
                 static_cast<unsigned long long>(c.alert_family_hits[f]));
-  std::printf(")\n");
-  std::printf("  time        %.2f s on %u threads, %.0f molecules/s\n", report.seconds,
+  std::fprintf(stderr, ")\n");
+  std::fprintf(stderr, "  time        %.2f s on %u threads, %.0f molecules/s\n", report.seconds,
               report.threads, report.seconds > 0 ? c.records / report.seconds : 0.0);
 }
 
@@ -96,7 +96,7 @@ void add_featurize_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", request->threads, "Worker threads (0: all cores)")
       ->capture_default_str();
-  cmd->add_flag("-q,--quiet", *quiet, "No progress output");
+  cmd->add_flag("-q,--quiet", *quiet, "No progress or summary (warnings and errors still show)");
   cmd->callback([request, use_default, standardize, quiet] {
     if (*use_default) request->inputs.insert(request->inputs.begin(), default_library_path());
     if (request->inputs.empty())
@@ -114,7 +114,7 @@ void add_featurize_command(CLI::App& app) {
     chem::FeaturizeReport report = chem::featurize_library(*request, on_progress);
     if (bar) bar->finish();
     print_warnings(report);
-    print_summary(*request, report);
+    if (!*quiet) print_summary(*request, report);
   });
 }
 

@@ -51,6 +51,7 @@ Stats fingerprint_density(const chem::LibraryReader& library, kernels::Backend b
 void add_info_command(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto device = std::make_shared<std::string>("auto");
+  auto quiet = std::make_shared<bool>(false);
   CLI::App* cmd =
       app.add_subcommand("info", "Summarize a library store: provenance, counts, descriptors");
   cmd->add_option("store", *path, "Library store (.h5) written by molsieve featurize")
@@ -58,6 +59,7 @@ void add_info_command(CLI::App& app) {
   cmd->add_option("--device", *device,
                   "Backend for the fingerprint statistics: auto, cpu or cuda")
       ->capture_default_str();
+  cmd->add_flag("-q,--quiet", *quiet, "Accepted as by every subcommand; the description is info's output, so it stays");
   cmd->callback([path, device] {
     const auto selection = kernels::select_backend(kernels::parse_device(*device));
     chem::LibraryReader library(*path);

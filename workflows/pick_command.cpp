@@ -100,7 +100,7 @@ void write_butina(const PickRequest& request, const FingerprintSet& library,
 }
 
 void run_pick(const PickRequest& request) {
-  if (request.n <= 0) throw Error("--n: " + std::to_string(request.n) + " must be at least 1");
+  if (request.n <= 0) throw Error("--size: " + std::to_string(request.n) + " must be at least 1");
   if (request.threshold && !(*request.threshold >= 0.0 && *request.threshold <= 1.0))
     throw Error("--threshold: " + std::to_string(*request.threshold) + " is outside [0, 1]");
   const kernels::Metric metric = kernels::parse_metric(request.metric);
@@ -158,7 +158,7 @@ void add_pick_command(CLI::App& app) {
       "rank,index,id,smiles,cluster_size.");
   add_search_options(*cmd, *request);
   cmd->add_option("-o,--output", request->output, "Picks CSV to write")->required();
-  cmd->add_option("--n", request->n, "Molecules to pick (maxmin) or clusters to report (butina)")
+  cmd->add_option("--size,--n", request->n, "Molecules to pick (maxmin) or clusters to report (butina)")
       ->required();
   cmd->add_option("--method", request->method, "maxmin or butina")
       ->check(CLI::IsMember({"maxmin", "butina"}))

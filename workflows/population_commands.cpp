@@ -52,7 +52,7 @@ cohort::Population synthesize_block(std::uint64_t seed, std::uint64_t first, std
 void run_synth(const SynthValues& v) {
   if (v.format != "store" && v.format != "omop-csv")
     throw Error("--format: '" + v.format + "' is not store or omop-csv");
-  if (v.persons == 0) throw Error("--n: the population needs at least one person");
+  if (v.persons == 0) throw Error("--size: the population needs at least one person");
   if (v.format == "omop-csv" && fs::exists(v.output) && !fs::is_empty(v.output)) {
     if (!v.overwrite) throw Error(v.output + ": exists and is not empty (use --overwrite to replace its CSV files)");
   } else if (v.format == "store") {
@@ -62,7 +62,7 @@ void run_synth(const SynthValues& v) {
   const auto started = std::chrono::steady_clock::now();
   cohort::PopulationProvenance provenance;
   provenance.synthetic = true;
-  provenance.source = "molsieve synth-population --n " + std::to_string(v.persons) + " --seed " +
+  provenance.source = "molsieve synth-population --size " + std::to_string(v.persons) + " --seed " +
                       std::to_string(v.seed) + " (SYNTHETIC: not real patients)";
   std::unique_ptr<cohort::PopulationWriter> writer;
   if (v.format == "store") writer = std::make_unique<cohort::PopulationWriter>(v.output, provenance);
@@ -78,7 +78,8 @@ void run_synth(const SynthValues& v) {
   if (writer) writer->finish();
   if (!v.quiet) bar.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("wrote %llu synthetic patients to %s (%s) in %.2f s, %.0f patients/s\n",
+  if (v.quiet) return;
+  std::fprintf(stderr, "wrote %llu synthetic patients to %s (%s) in %.2f s, %.0f patients/s\n",
               static_cast<unsigned long long>(v.persons), v.output.c_str(), v.format.c_str(), seconds,
               v.persons / seconds);
 }
@@ -87,6 +88,7 @@ struct ImportValues {
   std::string omop;
   std::string output;
   bool overwrite = false;
+  bool quiet = false;
 };
 
 void run_import(const ImportValues& v) {
@@ -99,7 +101,8 @@ void run_import(const ImportValues& v) {
   writer.append(population);
   writer.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("imported %zu patients (%zu conditions, %zu drug exposures, %zu measurements, %zu genotype rows) "
+  if (v.quiet) return;
+  std::fprintf(stderr, "imported %zu patients (%zu conditions, %zu drug exposures, %zu measurements, %zu genotype rows) "
               "into %s in %.2f s\n",
               population.persons(), population.condition.rows(), population.drug.rows(),
               population.measurement.rows(), population.genotype.rows(), v.output.c_str(), seconds);
@@ -113,14 +116,14 @@ void add_population_commands(CLI::App& app) {
       "synth-population",
       "Generate a SYNTHETIC patient population (OMOP-like tables, documented distributions in docs/cohorts.md) "
       "as a population store or OMOP CSV files; the same seed gives the same patients");
-  s->add_option("--n", synth->persons, "Number of patients")->capture_default_str();
+  s->add_option("--size,--n", synth->persons, "Number of patients")->capture_default_str();
   s->add_option("--seed", synth->seed, "Random seed")->capture_default_str();
   s->add_option("--format", synth->format, "store (population store .h5) or omop-csv (a folder of OMOP CSV files)")
       ->capture_default_str();
   s->add_option("-o,--output", synth->output, "Population store (.h5) or folder for omop-csv")->required();
   s->add_option("--threads", synth->threads, "Threads (0: all cores)")->capture_default_str();
   s->add_flag("--overwrite", synth->overwrite, "Replace the output if it exists");
-  s->add_flag("-q,--quiet", synth->quiet, "No progress bar");
+  s->add_flag("-q,--quiet", synth->quiet, "No progress or summary (warnings and errors still show)");
   s->callback([synth] { run_synth(*synth); });
 
   auto import = std::make_shared<ImportValues>();
@@ -131,6 +134,7 @@ void add_population_commands(CLI::App& app) {
   i->add_option("--omop", import->omop, "Folder holding the OMOP CSV files")->required();
   i->add_option("-o,--output", import->output, "Population store to write (.h5)")->required();
   i->add_flag("--overwrite", import->overwrite, "Replace the output if it exists");
+  i->add_flag("-q,--quiet", import->quiet, "No summary (warnings and errors still show)");
   i->callback([import] { run_import(*import); });
 }
 

@@ -37,6 +37,7 @@ struct QueryValues {
   std::string format = "table";
   std::string output;
   bool overwrite = false;
+  bool quiet = false;
 };
 
 constexpr std::uint64_t kBlockRows = 65536;  // rows read at a time when gathering output rows
@@ -404,7 +405,7 @@ void run(const QueryValues& v) {
     write_whole_file(v.output,
                      render_table(selected, extra, screening, screening ? read_score_terms(file) : std::vector<ScoreTerm>{}));
   }
-  if (ordered.empty()) std::fprintf(stderr, "query: no rows match\n");
+  if (ordered.empty() && !v.quiet) std::fprintf(stderr, "query: no rows match\n");
 }
 
 }  // namespace
@@ -433,6 +434,7 @@ void add_query_command(CLI::App& app) {
   c->add_option("--format", values->format, "table, csv, sdf or json")->capture_default_str();
   c->add_option("-o,--output", values->output, "File to write (default: standard output)");
   c->add_flag("--overwrite", values->overwrite, "Replace the output file if it exists");
+  c->add_flag("-q,--quiet", values->quiet, "No notice on stderr when no row matches");
   c->callback([values] { run(*values); });
 }
 

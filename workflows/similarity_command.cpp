@@ -34,7 +34,7 @@ void run_similarity(const SimilarityRequest& request) {
   kernels::SearchOptions options;
   options.metric = kernels::parse_metric(request.metric);
   if (request.top_k && (*request.top_k <= 0 || *request.top_k > kMaxTopK))
-    throw Error("--top-k: " + std::to_string(*request.top_k) + " is not in 1.." +
+    throw Error("--top: " + std::to_string(*request.top_k) + " is not in 1.." +
                 std::to_string(kMaxTopK));
   if (request.threshold && !(*request.threshold >= 0.0 && *request.threshold <= 1.0))
     throw Error("--threshold: " + std::to_string(*request.threshold) + " is outside [0, 1]");
@@ -103,17 +103,17 @@ void add_similarity_command(CLI::App& app) {
   auto request = std::make_shared<SimilarityRequest>();
   CLI::App* cmd = app.add_subcommand(
       "similarity",
-      "Rank library molecules by Morgan-fingerprint similarity to query molecules: the top k "
+      "Rank library molecules by Morgan-fingerprint similarity to query molecules: the top N "
       "per query and/or every molecule at or above a threshold. Ties are broken by library "
-      "row, so every device gives the same list. Writes CSV: query,rank,index,id,smiles,score "
-      "(query: 0-based query row; index: 0-based library row; rank from 0).");
+      "row, so every device gives the same list. Writes CSV: query,query_id,rank,index,id,smiles,score "
+      "(query: 0-based query row; query_id: its id; index: 0-based library row; rank from 0).");
   add_search_options(*cmd, *request);
   cmd->add_option("--query", request->query,
                   "Query molecules: any file featurize reads (.smi, .csv, .tsv, .sdf, .gz), "
                   "featurized like the library, or another library store")
       ->required();
   cmd->add_option("-o,--output", request->output, "Hits CSV to write")->required();
-  cmd->add_option("--top-k", request->top_k,
+  cmd->add_option("--top,--top-k", request->top_k,
                   "Hits per query, 1..10000 (default 100; with only --threshold: no limit)");
   cmd->add_option("--threshold", request->threshold,
                   "Keep only hits with score >= T, T in [0, 1]");
