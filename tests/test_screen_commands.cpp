@@ -95,6 +95,28 @@ class DefaultJob : public ::testing::Test {
       *run_ = molsieve(*dir_, "screen " + kSource + "/datasets/jobs/default.toml -o " + kDefaultResults +
                                   " --overwrite --threads 2 -q");
     if (workflows::is_complete_results_store(kDefaultResults)) fs::copy_file(kDefaultResults, dir_->file("default.h5"));
+    // No NCI molecule is inside the bace model's domain: the default job selects nothing. The
+    // tests of the selection and the candidate cards screen NCI molecules mixed with the six
+    // clinical BACE-1 inhibitors (two of them inside the domain), with and without the rule.
+    write_nci_head(dir_->file("mixed.smi"), 300);
+    {
+      std::ifstream refs(kSource + "/datasets/jobs/bace1_references.smi");
+      std::ofstream out(dir_->file("mixed.smi"), std::ios::app);
+      out << refs.rdbuf();
+    }
+    std::ifstream job_file(kSource + "/datasets/jobs/default.toml");
+    std::string job((std::istreambuf_iterator<char>(job_file)), std::istreambuf_iterator<char>());
+    const auto replace = [&](const std::string& from, const std::string& to) { job.replace(job.find(from), from.size(), to); };
+    replace("\"bace1_references.smi\"", "\"" + kSource + "/datasets/jobs/bace1_references.smi\"");
+    test::write_text(dir_->file("inside.toml"), job);
+    replace("require_in_domain = true", "require_in_domain = false");
+    test::write_text(dir_->file("open.toml"), job);
+    for (const char* name : {"inside", "open"}) {
+      const CommandRun run = molsieve(*dir_, "screen " + dir_->file(std::string(name) + ".toml") + " --library " +
+                                                 dir_->file("mixed.smi") + " -o " + dir_->file(std::string(name) + ".h5") +
+                                                 " --threads 2 -q");
+      if (run.status != 0) *run_ = run;
+    }
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -176,11 +198,41 @@ TEST_F(DefaultJob, ScoreIsTheWeightedGeometricMeanOfTheDesirabilities) {
   EXPECT_GT(checked, 1000u);
 }
 
-TEST_F(DefaultJob, SelectionIsRankedPassesFiltersAndIsDiverse) {
-  const hdf5::File file(dir_->file("default.h5"), hdf5::File::Mode::ReadOnly);
+// An extrapolated affinity is no reason to put a molecule forward: with the rule (the
+// default), only molecules inside the affinity model's domain are selected.
+TEST_F(DefaultJob, OnlyMoleculesInsideTheAffinityDomainAreSelected) {
+  {
+    const hdf5::File file(dir_->file("default.h5"), hdf5::File::Mode::ReadOnly);
+    EXPECT_TRUE(file.read<std::int64_t>("/selection/index").empty());
+    EXPECT_EQ(file.string_attribute("/", "selection_rule"), "scored and inside every affinity model's applicability domain");
+    const ResultTable t = read_results(dir_->file("default.h5"));
+    std::size_t scored = 0;
+    for (std::size_t r = 0; r < t.rows(); ++r)
+      if (!std::isnan(t.at("score").numbers[r])) {
+        ++scored;
+        EXPECT_EQ(t.at("bace_in_domain").flags[r], 0) << "row " << r;
+      }
+    EXPECT_GT(scored, 1000u);
+  }
+  const hdf5::File file(dir_->file("inside.h5"), hdf5::File::Mode::ReadOnly);
   const auto selection = file.read<std::int64_t>("/selection/index");
-  const ResultTable t = read_results(dir_->file("default.h5"));
-  ASSERT_GT(selection.size(), 10u);
+  const ResultTable t = read_results(dir_->file("inside.h5"));
+  ASSERT_FALSE(selection.empty());
+  for (const auto row : selection) {
+    EXPECT_EQ(t.at("bace_in_domain").flags[row], 1) << t.at("id").texts[row];
+    EXPECT_TRUE(t.at("id").texts[row] == "verubecestat" || t.at("id").texts[row] == "atabecestat") << t.at("id").texts[row];
+  }
+  // Without the rule, the best-scored molecule is selected whatever its domain.
+  const auto open = hdf5::File(dir_->file("open.h5"), hdf5::File::Mode::ReadOnly).read<std::int64_t>("/selection/index");
+  ASSERT_FALSE(open.empty());
+  EXPECT_EQ(read_results(dir_->file("open.h5")).at("rank").integers[open[0]], 1);
+}
+
+TEST_F(DefaultJob, SelectionIsRankedPassesFiltersAndIsDiverse) {
+  const hdf5::File file(dir_->file("open.h5"), hdf5::File::Mode::ReadOnly);
+  const auto selection = file.read<std::int64_t>("/selection/index");
+  const ResultTable t = read_results(dir_->file("open.h5"));
+  ASSERT_GE(selection.size(), 3u);  // 306 molecules, of which few score above 0
   ASSERT_LE(selection.size(), 50u);
   for (std::size_t k = 0; k < selection.size(); ++k) {
     const auto row = static_cast<std::size_t>(selection[k]);
@@ -285,11 +337,17 @@ TEST_F(DefaultJob, QueryTableAndReportShowTheTermsThatMadeTheScore) {
                 t.at("d_bace").numbers[best], t.at("bace_in_domain").flags[best] == 0 ? "!" : "");
   EXPECT_NE(lines[1].find(cell), std::string::npos) << lines[1] << "\nexpected " << cell;
 
-  ASSERT_EQ(molsieve(dir, "report " + dir.file("default.h5") + " --no-explain --candidates 2 --overwrite -o " +
-                              dir.file("terms.html")).status, 0);
-  std::ifstream html_file(dir.file("terms.html"));
-  const std::string html((std::istreambuf_iterator<char>(html_file)), std::istreambuf_iterator<char>());
-  EXPECT_NE(html.find("<th>score term</th><th>value</th><th>desirability</th><th>weight</th>"), std::string::npos);
+  const auto read_report = [&](const std::string& store) {
+    EXPECT_EQ(molsieve(dir, "report " + dir.file(store) + " --no-explain --top 2 --overwrite -o " + dir.file("terms.html"))
+                  .status,
+              0);
+    std::ifstream html_file(dir.file("terms.html"));
+    return std::string((std::istreambuf_iterator<char>(html_file)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_NE(read_report("open.h5").find("<th>score term</th><th>value</th><th>desirability</th><th>weight</th>"),
+            std::string::npos);
+  const std::string html = read_report("default.h5");
+  EXPECT_NE(html.find("No candidate selected."), std::string::npos);
   std::size_t outside = 0;
   for (std::size_t r = 0; r < t.rows(); ++r) {
     const double mw = t.at("mw").numbers[r], clogp = t.at("clogp").numbers[r];
@@ -310,8 +368,8 @@ TEST_F(DefaultJob, QueryWithNoMatchWritesOnlyTheHeader) {
 
 TEST_F(DefaultJob, ReportHasEverySectionAndRendersInHeadlessChromium) {
   const auto& dir = *dir_;
-  const CommandRun report = molsieve(dir, "report " + dir.file("default.h5") + " -o " + dir.file("report.html") +
-                                              " --candidates 5 --threads 2");
+  const CommandRun report = molsieve(dir, "report " + dir.file("open.h5") + " -o " + dir.file("report.html") +
+                                              " --top 5 --threads 2");
   ASSERT_EQ(report.status, 0) << report.err;
   std::ifstream in(dir.file("report.html"));
   const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

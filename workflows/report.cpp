@@ -214,6 +214,13 @@ std::string render_report(const std::string& results, const ReportOptions& optio
   html << "<h2>Top candidates</h2><p class='small'>In selection order. Drawings shade each atom by its occlusion "
           "contribution (prediction of the molecule minus the prediction with the atom removed from the graph): "
           "green raises the predicted value, red lowers it. For toxicity, green marks atoms that raise the risk.</p>";
+  if (selection.empty()) {
+    const std::string rule = file.has_attribute("/", "selection_rule") ? file.string_attribute("/", "selection_rule") : "";
+    html << "<p class='warn'><b>No candidate selected.</b> The selection takes molecules that are "
+         << escape(rule.empty() ? std::string("scored") : rule)
+         << "; none qualified. Every affinity prediction for this library is an extrapolation from the model's "
+            "training data: rank by score with <code>molsieve query</code> only as a guide for what to test.</p>";
+  }
   const std::size_t shown = std::min<std::size_t>(options.candidates, selection.size());
   std::vector<std::string> outside;
   for (std::size_t k = 0; k < selection.size(); ++k) {

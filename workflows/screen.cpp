@@ -316,6 +316,15 @@ class Scorer {
       }
       weights.push_back(job_.similarity_weight);
     }
+    // Rows the diverse selection may take: scored, and inside every affinity model's domain
+    // when the job asks for it.
+    std::vector<char> selectable(n, 1);
+    if (job_.require_in_domain)
+      for (const ScoringModel& s : models_)
+        if (s.affinity) {
+          const auto& in_domain = t.at(s.term->name + "_in_domain").flags;
+          for (std::size_t i = 0; i < n; ++i) selectable[i] &= in_domain[i] == 1;
+        }
     std::size_t term = 0;
     for (const ScoringModel& s : models_)
       t.add("d_" + s.term->name, ColumnKind::Number).numbers = desirability[term++];
@@ -331,16 +340,16 @@ class Scorer {
       for (std::size_t k = 0; k < ds.size(); ++k) ds[k] = desirability[k][i];
       score.push_back(composite_score(ds, weights));
     }
-    keep_pool(chunk, score);
+    keep_pool(chunk, score, selectable);
   }
 
  private:
-  // The chunk's best `pool` scored rows with their fingerprints: the global best `pool`
-  // are among the union of every chunk's, so the merge never needs the whole library's.
-  void keep_pool(Chunk& chunk, const std::vector<double>& score) const {
+  // The chunk's best `pool` scored, selectable rows with their fingerprints: the global best
+  // `pool` are among the union of every chunk's, so the merge never needs the whole library's.
+  void keep_pool(Chunk& chunk, const std::vector<double>& score, const std::vector<char>& selectable) const {
     std::vector<std::size_t> rows;
     for (std::size_t i = 0; i < score.size(); ++i)
-      if (!std::isnan(score[i])) rows.push_back(i);
+      if (!std::isnan(score[i]) && selectable[i]) rows.push_back(i);
     const std::size_t keep = std::min(rows.size(), job_.pool);
     std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(), [&](std::size_t a, std::size_t b) {
       return score[a] > score[b] || (score[a] == score[b] && a < b);
@@ -545,33 +554,39 @@ void merge(const ScreenRequest& request, const Parts& parts, std::uint64_t chunk
   std::vector<std::int64_t> rank(rows, 0);
   for (std::size_t r = 0; r < scored.size(); ++r) rank[scored[r].second] = static_cast<std::int64_t>(r + 1);
 
-  // Diverse selection: best first, skipping molecules too similar to one already kept.
-  const std::size_t pool = std::min<std::size_t>(job.pool, scored.size());
+  // Diverse selection: best first among the selectable rows (the union of the parts' pools
+  // holds the best `pool` of them), skipping molecules too similar to one already kept.
+  std::vector<std::pair<double, std::uint64_t>> candidates;
   std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> fingerprints;
-  for (std::size_t r = 0; r < pool; ++r) fingerprints[scored[r].second];
   for (std::uint64_t c = 0; c < chunks; ++c) {
     const hdf5::File part(parts.chunk_path(c).string(), hdf5::File::Mode::ReadOnly);
     const auto pool_rows = part.read<std::uint64_t>("/pool/rows");
     if (pool_rows.empty()) continue;
     const auto fps = part.read<std::uint64_t>("/pool/fingerprints");
     for (std::size_t k = 0; k < pool_rows.size(); ++k) {
-      auto it = fingerprints.find(pool_rows[k]);
-      if (it != fingerprints.end()) it->second.assign(fps.begin() + k * words, fps.begin() + (k + 1) * words);
+      candidates.emplace_back(scored[static_cast<std::size_t>(rank[pool_rows[k]] - 1)].first, pool_rows[k]);
+      fingerprints[pool_rows[k]].assign(fps.begin() + k * words, fps.begin() + (k + 1) * words);
     }
   }
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  const std::size_t pool = std::min<std::size_t>(job.pool, candidates.size());
+  report.scored = scored.size();
+  report.any_selectable = !candidates.empty();
   std::vector<std::uint64_t> selection;
   std::vector<double> selection_score;
   for (std::size_t r = 0; r < pool && selection.size() < job.keep; ++r) {
-    if (!(scored[r].first > 0)) break;  // a zero desirability makes a molecule unacceptable
-    const auto& fp = fingerprints.at(scored[r].second);
+    if (!(candidates[r].first > 0)) break;  // a zero desirability makes a molecule unacceptable
+    const auto& fp = fingerprints.at(candidates[r].second);
     const bool distinct = job.diversity >= 1.0 ||
         std::all_of(selection.begin(), selection.end(), [&](std::uint64_t kept) {
           return kernels::pair_similarity(kernels::Metric{}, fp.data(), fingerprints.at(kept).data(), words) <=
                  job.diversity;
         });
     if (distinct) {
-      selection.push_back(scored[r].second);
-      selection_score.push_back(scored[r].first);
+      selection.push_back(candidates[r].second);
+      selection_score.push_back(candidates[r].first);
     }
   }
   std::vector<std::int64_t> selection_rank(rows, 0);
@@ -646,6 +661,9 @@ void merge(const ScreenRequest& request, const Parts& parts, std::uint64_t chunk
     out.set_attribute("/", "valid", static_cast<std::int64_t>(report.valid));
     out.set_attribute("/", "passed_filters", static_cast<std::int64_t>(report.passed_filters));
     out.set_attribute("/", "selected", static_cast<std::int64_t>(report.selected));
+    out.set_attribute("/", "selection_rule",
+                      std::string(job.require_in_domain ? "scored and inside every affinity model's applicability domain"
+                                                        : "scored"));
     out.flush();
     out.set_attribute("/", "complete", static_cast<std::int64_t>(1));
   }

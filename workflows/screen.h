@@ -46,6 +46,8 @@ struct ScreenReport {
   std::uint64_t valid = 0;
   std::uint64_t passed_filters = 0;
   std::uint64_t selected = 0;
+  std::uint64_t scored = 0;           // passed the filters and got a score
+  bool any_selectable = false;        // some scored molecule meets the selection's domain rule
   std::uint64_t chunks = 0;
   std::uint64_t chunks_resumed = 0;
   std::string device;       // what scored: cpu or cuda, and why

@@ -77,6 +77,12 @@ void run(const ScreenValues& v) {
                static_cast<unsigned long long>(report.chunks), report.device.c_str());
   std::fprintf(stderr, "screen: stage seconds (summed over chunks): read %.2f, featurize %.2f, score %.2f, write %.2f\n",
                report.stage_seconds[0], report.stage_seconds[1], report.stage_seconds[2], report.stage_seconds[3]);
+  if (report.selected == 0 && report.scored > 0 && !report.any_selectable)
+    std::fprintf(stderr,
+                 "screen: nothing selected: none of the %llu scored molecules is inside the applicability domain of "
+                 "every affinity model, so every affinity prediction is an extrapolation (selection.require_in_domain; "
+                 "`molsieve query %s --top 20` lists them by score, out-of-domain terms marked !)\n",
+                 static_cast<unsigned long long>(report.scored), request.output.c_str());
   std::fprintf(stderr, "screen: results in %s (molsieve query %s --top 20)\n", request.output.c_str(),
                request.output.c_str());
 }

@@ -261,11 +261,12 @@ void read_score_and_selection(const JobReader& in, const toml::table& root, Scre
       in.fail(t->get("out_of_domain_factor"), "score.out_of_domain_factor", "must be between 0 and 1");
   }
   if (const toml::table* t = in.table(root, "selection", "")) {
-    in.only_keys(*t, "selection.", {"keep", "diversity", "pool"});
+    in.only_keys(*t, "selection.", {"keep", "diversity", "pool", "require_in_domain"});
     job.keep = static_cast<std::size_t>(in.integer(*t, "keep", "selection.", 100, 1));
     job.diversity = in.number(*t, "diversity", "selection.", job.diversity);
     if (job.diversity <= 0 || job.diversity > 1) in.fail(t->get("diversity"), "selection.diversity", "must be in (0, 1]");
     job.pool = static_cast<std::size_t>(in.integer(*t, "pool", "selection.", 0, 0));
+    job.require_in_domain = in.boolean(*t, "require_in_domain", "selection.", job.require_in_domain);
   }
   if (job.pool == 0) job.pool = 20 * job.keep;
   if (job.pool < job.keep) job.pool = job.keep;

@@ -79,6 +79,9 @@ struct ScreenJob {
   std::size_t keep = 100;
   double diversity = 0.65;  // most similarity allowed between two kept molecules; 1: no limit
   std::size_t pool = 0;     // candidates considered for the diverse selection; 0: 20 x keep
+  // Only molecules inside the applicability domain of every affinity model are selected: an
+  // extrapolated affinity is no reason to put a molecule forward.
+  bool require_in_domain = true;
 
   // [output]
   std::string output;  // relative to the working directory; default <job stem>.results.h5
