@@ -78,13 +78,16 @@ TEST_F(CohortCommands, AttritionCsvIsMonotoneAndSuppressesSmallCounts) {
   ASSERT_EQ(run.status, 0) << run.err;
   const auto rows = test::read_csv(d.file("attrition.csv"));
   ASSERT_GT(rows.size(), 10u);
-  EXPECT_EQ(rows[0][4], "remaining");
+  // One vocabulary: the CSV's columns are the store's, in the store's order.
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "name", "kind", "applied", "activation", "remaining", "removed",
+                                               "removed_alone"}));
   const hdf5::File store(d.file("a.h5"), hdf5::File::Mode::ReadOnly);
   const auto remaining = store.read<std::int64_t>("/attrition/remaining");
   ASSERT_EQ(remaining.size() + 1, rows.size());
   for (std::size_t k = 0; k < remaining.size(); ++k) {
     if (k > 0) EXPECT_LE(remaining[k], remaining[k - 1]);
-    const std::string& shown = rows[k + 1][5];  // removed
+    EXPECT_EQ(rows[k + 1][3], std::to_string(store.read<std::int8_t>("/attrition/applied")[k]));
+    const std::string& shown = rows[k + 1][6];  // removed
     const std::int64_t removed = k > 0 ? remaining[k - 1] - remaining[k] : 0;
     EXPECT_EQ(shown, removed >= 1 && removed <= 4 ? "<5" : std::to_string(removed)) << "step " << k;
   }
