@@ -273,6 +273,8 @@ CohortDefinition parse_cohort_definition(const std::string& json_text, const std
     document = json::parse(json_text);
   } catch (const json::parse_error& e) {
     throw Error(where + ": not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const json::exception& e) {  // a number beyond a double's range, say
+    throw Error(where + ": not valid JSON: " + e.what());
   }
   const Node root(document, "", where);
   root.allow({"name", "description", "concept_sets", "index", "observation", "demographics", "inclusion_rules",

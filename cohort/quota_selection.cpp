@@ -74,6 +74,8 @@ Quotas parse_quotas(const std::string& json_text, const std::string& where) {
     doc = json::parse(json_text);
   } catch (const json::parse_error& e) {
     throw Error(where + ": not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const json::exception& e) {  // a number beyond a double's range, say
+    throw Error(where + ": not valid JSON: " + e.what());
   }
   if (!doc.is_object()) fail(where, "/", "expected an object");
   Quotas q;

@@ -506,6 +506,9 @@ TEST(CohortDefinitionErrors, NameTheJsonPathAtFault) {
   EXPECT_EQ(error_of(head + R"({"at_least": {"count": 3, "of": [)" + ok + "]}}]}"),
             "def.json: /inclusion_rules/0/at_least/count: must be between 1 and the number of criteria in of");
   EXPECT_NE(error_of("{\"name\": ").find("def.json: not valid JSON"), std::string::npos);
+  // Found by fuzz_cohort_definition: a number beyond a double's range escaped as an internal error.
+  EXPECT_NE(error_of(head + R"({"condition": {"concepts": [3.3e400]}}]})").find("def.json: not valid JSON: "),
+            std::string::npos);
 }
 
 TEST(CohortDefinitionErrors, UnitThatCannotBeComparedWithTheStoredOneNamesThePath) {
@@ -530,6 +533,7 @@ TEST(QuotaErrors, NameTheJsonPathAtFault) {
     }
     return std::string("no error");
   };
+  EXPECT_NE(error_of_quotas(R"({"sex": {"female": {"min": 1e999}}})").find("q.json: not valid JSON: "), std::string::npos);
   EXPECT_EQ(error_of_quotas(R"({"sex": {"femal": {"min": 0.5}}})"),
             "q.json: /sex/femal: unknown category (female, male, other)");
   EXPECT_EQ(error_of_quotas(R"({"race": {"Asian": {"min": 1.5}}})"), "q.json: /race/Asian/min: a share must be between 0 and 1");
