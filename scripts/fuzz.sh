@@ -21,9 +21,9 @@ for target in "${targets[@]}"; do
   findings="build-fuzz/findings/$target"
   mkdir -p "$corpus" "$findings"
   echo "fuzz: $target for $seconds s"
-  # New inputs go to the working corpus; the committed seeds are read, never written. A fixed
-  # seed makes a run the prefix of any longer run from the same corpus: what a longer run
-  # found clean, CI's shorter run finds clean too (MOLSIEVE_FUZZ_SEED changes it).
+  # New inputs go to the working corpus; the committed seeds are read, never written. The seed
+  # is fixed (MOLSIEVE_FUZZ_SEED changes it), but runs still differ: the job parser looks at
+  # the file system, so a run is not the replay of an earlier one.
   "build-fuzz/tests/fuzz/fuzz_$target" "$corpus" "tests/fuzz/corpus/$target" -max_total_time="$seconds" \
     -seed="${MOLSIEVE_FUZZ_SEED:-1}" \
     -max_len=8192 -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$findings/" -print_final_stats=1 \

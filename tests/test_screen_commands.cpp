@@ -581,6 +581,9 @@ TEST(ScreenBadInput, EachMistakeIsNamedAndNothingIsWritten) {
        "job.toml:5: similarity.metric"},
       {"missing library", "[library]\ninputs = [\"no-such.smi\"]\n[[affinity]]\nmodel = \"bace\"\n",
        "library.inputs: no such file"},
+      // Found by fuzz_screen_job: a name longer than the system allows threw from the file system.
+      {"library name too long", "[library]\ninputs = [\"" + std::string(5000, 'x') + ".smi\"]\n[[affinity]]\nmodel = \"bace\"\n",
+       "library.inputs: no such file"},
       {"wrong type", "[library]\ninputs = [\"" + lib + "\"]\nchunk_size = \"big\"\n[[affinity]]\nmodel = \"bace\"\n",
        "job.toml:3: library.chunk_size: must be an integer"},
       {"unknown descriptor",

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <system_error>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -23,12 +24,23 @@ double Desirability::operator()(double value) const {
   return floor + (1.0 - floor) * (increasing ? clamped : 1.0 - clamped);
 }
 
+namespace {
+
+// Whether a path names something; a path the system cannot even look up (too long, say) does
+// not, and never throws (found by fuzz_screen_job).
+bool path_exists(const std::string& path) {
+  std::error_code error;
+  return std::filesystem::exists(path, error);
+}
+
+}  // namespace
+
 std::string shipped_model_path(const std::string& name) {
   // MOLSIEVE_MODELS points at another folder of model stores (an installed copy, say).
   const char* folder = std::getenv("MOLSIEVE_MODELS");
   const std::string base = folder && *folder ? folder : MOLSIEVE_PRETRAINED_DIR;
   const std::string path = base + "/" + name + ".h5";
-  return std::filesystem::exists(path) ? path : std::string();
+  return path_exists(path) ? path : std::string();
 }
 
 namespace {
@@ -218,7 +230,7 @@ std::vector<ModelTerm> read_models(const JobReader& in, const toml::table& root,
     if (term.path.empty())
       in.fail(t.get("model"), prefix + "model",
               "unknown model '" + term.model + "' (shipped: tox21, clintox, bace, pdbbind; or give a path to a .h5 model store)");
-    if (!fs::exists(term.path)) in.fail(t.get("model"), prefix + "model", "no model store at " + term.path);
+    if (!path_exists(term.path)) in.fail(t.get("model"), prefix + "model", "no model store at " + term.path);
     term.name = in.string(t, "name", prefix, fs::path(term.model).stem().string());
     if (term.name.empty()) in.fail(t.get("name"), prefix + "name", "must not be empty");
     if (kind == "affinity")
@@ -298,12 +310,12 @@ ScreenJob read_screen_job(const std::string& path, const std::vector<std::string
   if (!library_override.empty()) job.library = library_override;
   if (job.library.empty()) in.fail(root.get("library"), "library.inputs", "no library files");
   for (const auto& input : job.library)
-    if (!fs::exists(input)) throw Error(path + ": library.inputs: no such file: " + input);
+    if (!path_exists(input)) throw Error(path + ": library.inputs: no such file: " + input);
   read_filters(in, root, job);
   job.affinity = read_models(in, root, "affinity", {true, 5.0, 8.0});
   job.toxicity = read_models(in, root, "toxicity", {false, 0.2, 0.6});
   read_similarity(in, root, job);
-  if (!job.references.empty() && !fs::exists(job.references))
+  if (!job.references.empty() && !path_exists(job.references))
     throw Error(path + ": similarity.references: no such file: " + job.references);
   read_score_and_selection(in, root, job);
   if (job.affinity.empty() && job.toxicity.empty() && job.references.empty())
