@@ -257,6 +257,43 @@ Split make_split(const MoleculeSet& data, const TrainOptions& options) {
   return scaffold_split(rows, scaffolds, options.split_sizes, options.seed);
 }
 
+namespace {
+
+// calibrate_spread on predictions already made without a spread scale.
+void fit_spread_scale(ModelCard& card, const MoleculeSet& data, const Split& split, const Predictions& raw) {
+  for (std::size_t t = 0; t < card.tasks.size(); ++t) {
+    const TaskColumns v = task_columns(raw, data, split.validation, t);
+    const double scale = conformal_spread_scale(v.mean, v.spread, v.label);
+    if (!std::isfinite(scale) || scale <= 0) continue;  // too few labelled validation molecules
+    card.spread_scale[card.tasks[t]] = scale;
+    const std::pair<const std::vector<std::size_t>*, std::map<std::string, double>*> parts[] = {
+        {&split.validation, &card.validation_metrics[card.tasks[t]]}, {&split.test, &card.test_metrics[card.tasks[t]]}};
+    for (const auto& [rows, metrics] : parts) {
+      if (rows->empty()) continue;
+      const TaskColumns c = task_columns(raw, data, *rows, t);
+      (*metrics)["coverage_1sd_uncalibrated"] = interval_coverage(c.mean, c.spread, c.label, 1.0);
+      (*metrics)["coverage_1sd"] = interval_coverage(c.mean, c.spread, c.label, scale);
+      (*metrics)["coverage_2sd"] = interval_coverage(c.mean, c.spread, c.label, 2 * scale);
+      // Does the applicability domain tell better predictions from worse ones?
+      std::vector<std::size_t> inside, outside;
+      for (std::size_t row : *rows)
+        if (!std::isnan(data.label(row, t)))
+          (raw.nearest_training_similarity[row] >= card.domain_threshold ? inside : outside).push_back(row);
+      if (inside.size() + outside.size() > 0)
+        (*metrics)["in_domain_share"] =
+            static_cast<double>(inside.size()) / static_cast<double>(inside.size() + outside.size());
+      for (const auto& [group, suffix] : {std::pair{&inside, "_in_domain"}, std::pair{&outside, "_out_of_domain"}}) {
+        if (group->empty()) continue;
+        const TaskColumns g = task_columns(raw, data, *group, t);
+        (*metrics)[std::string("rmse") + suffix] = rmse(g.mean, g.label);
+        (*metrics)[std::string("coverage_1sd") + suffix] = interval_coverage(g.mean, g.spread, g.label, scale);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Model train_model(const MoleculeSet& data, const TrainOptions& options, const EpochCallback& on_epoch) {
   check_labels(data, options);
   const auto start = std::chrono::steady_clock::now();
@@ -407,7 +444,9 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
   const Predictions predictions = model.predict(data);
   card.validation_metrics = metrics_on(options, predictions, data, split.validation);
   card.test_metrics = metrics_on(options, predictions, data, split.test);
-  calibrate_spread(model, data, split);
+  // `predictions` were made before any spread scale existed: calibrate on them.
+  if (card.task_type == TaskType::Regression && !split.validation.empty())
+    fit_spread_scale(card, data, split, predictions);
   card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return model;
 }
@@ -416,36 +455,7 @@ void calibrate_spread(Model& model, const MoleculeSet& data, const Split& split)
   ModelCard& card = model.card();
   if (card.task_type != TaskType::Regression || split.validation.empty()) return;
   card.spread_scale.clear();
-  const Predictions raw = model.predict(data);
-  for (std::size_t t = 0; t < card.tasks.size(); ++t) {
-    const TaskColumns v = task_columns(raw, data, split.validation, t);
-    const double scale = conformal_spread_scale(v.mean, v.spread, v.label);
-    if (!std::isfinite(scale) || scale <= 0) continue;  // too few labelled validation molecules
-    card.spread_scale[card.tasks[t]] = scale;
-    const std::pair<const std::vector<std::size_t>*, std::map<std::string, double>*> parts[] = {
-        {&split.validation, &card.validation_metrics[card.tasks[t]]}, {&split.test, &card.test_metrics[card.tasks[t]]}};
-    for (const auto& [rows, metrics] : parts) {
-      if (rows->empty()) continue;
-      const TaskColumns c = task_columns(raw, data, *rows, t);
-      (*metrics)["coverage_1sd_uncalibrated"] = interval_coverage(c.mean, c.spread, c.label, 1.0);
-      (*metrics)["coverage_1sd"] = interval_coverage(c.mean, c.spread, c.label, scale);
-      (*metrics)["coverage_2sd"] = interval_coverage(c.mean, c.spread, c.label, 2 * scale);
-      // Does the applicability domain tell better predictions from worse ones?
-      std::vector<std::size_t> inside, outside;
-      for (std::size_t row : *rows)
-        if (!std::isnan(data.label(row, t)))
-          (raw.nearest_training_similarity[row] >= card.domain_threshold ? inside : outside).push_back(row);
-      if (inside.size() + outside.size() > 0)
-        (*metrics)["in_domain_share"] =
-            static_cast<double>(inside.size()) / static_cast<double>(inside.size() + outside.size());
-      for (const auto& [group, suffix] : {std::pair{&inside, "_in_domain"}, std::pair{&outside, "_out_of_domain"}}) {
-        if (group->empty()) continue;
-        const TaskColumns g = task_columns(raw, data, *group, t);
-        (*metrics)[std::string("rmse") + suffix] = rmse(g.mean, g.label);
-        (*metrics)[std::string("coverage_1sd") + suffix] = interval_coverage(g.mean, g.spread, g.label, scale);
-      }
-    }
-  }
+  fit_spread_scale(card, data, split, model.predict(data));
 }
 
 }  // namespace molsieve::models
