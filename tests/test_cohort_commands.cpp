@@ -9,7 +9,7 @@
 
 #include "core/hdf5_file.h"
 #include "test_support.h"
-#include "workflows/result_table.h"
+#include "workflows/results_store.h"
 
 namespace molsieve {
 namespace {
@@ -198,7 +198,7 @@ TEST_F(CohortCommands, UnknownGeneResultConceptOrBiomarkerIsAnErrorAtItsJsonPath
 
 TEST_F(CohortCommands, CandidateFromTheScreenSwitchesRulesByItsPredictions) {
   const test::ScratchDir& d = *dir_;
-  ASSERT_TRUE(workflows::is_complete_results_store(kDefaultResults)) << "run the screen_default_job test first";
+  ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_default_job test first";
   const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
   const auto ids = results.read_strings("/results/id");
   const auto ct_tox = results.read<double>("/results/CT_TOX");

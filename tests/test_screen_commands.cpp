@@ -22,7 +22,8 @@
 #include "test_support.h"
 #include "workflows/query_expression.h"
 #include "workflows/result_table.h"
-#include "workflows/screen.h"
+#include "workflows/results_store.h"
+#include "workflows/screen_scorer.h"
 #include "workflows/screen_job.h"
 
 namespace molsieve {
@@ -91,10 +92,10 @@ class DefaultJob : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::ScratchDir;
     run_ = new CommandRun{0, ""};
-    if (!workflows::is_complete_results_store(kDefaultResults))
+    if (!workflows::ResultsStore::is_complete(kDefaultResults))
       *run_ = molsieve(*dir_, "screen " + kSource + "/datasets/jobs/default.toml -o " + kDefaultResults +
                                   " --overwrite --threads 2 -q");
-    if (workflows::is_complete_results_store(kDefaultResults)) fs::copy_file(kDefaultResults, dir_->file("default.h5"));
+    if (workflows::ResultsStore::is_complete(kDefaultResults)) fs::copy_file(kDefaultResults, dir_->file("default.h5"));
     // No NCI molecule is inside the bace model's domain: the default job selects nothing. The
     // tests of the selection and the candidate cards screen NCI molecules mixed with the six
     // clinical BACE-1 inhibitors (two of them inside the domain), with and without the rule.

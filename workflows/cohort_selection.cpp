@@ -11,6 +11,7 @@
 #include "core/hdf5_file.h"
 #include "core/sha256.h"
 #include "workflows/result_table.h"
+#include "workflows/results_store.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -19,13 +20,12 @@ constexpr const char* kCohortSchema = "molsieve cohort store";
 constexpr std::int64_t kCohortVersion = 1;
 
 std::map<std::string, double> read_predictions(const std::string& store, const std::string& id) {
-  const hdf5::File file = open_results_store(store);
-  const std::uint64_t rows = table_rows(file, "/results");
-  const ResultTable ids = read_table(file, "/results", 0, rows, {"id"});
+  const ResultsStore results(store);
+  const ResultTable ids = results.read(0, results.rows(), {"id"});
   const auto& texts = ids.at("id").texts;
   const auto found = std::find(texts.begin(), texts.end(), id);
   if (found == texts.end()) throw Error(store + ": no candidate with id '" + id + "'");
-  const ResultTable row = read_table(file, "/results", static_cast<std::uint64_t>(found - texts.begin()), 1);
+  const ResultTable row = results.read(static_cast<std::uint64_t>(found - texts.begin()), 1);
   std::map<std::string, double> predictions;
   for (const Column& c : row.columns())
     if (c.kind != ColumnKind::Text) predictions[c.name] = c.number(0);

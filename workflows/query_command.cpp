@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -21,6 +22,7 @@
 #include "workflows/csv_writer.h"
 #include "workflows/query_expression.h"
 #include "workflows/result_table.h"
+#include "workflows/results_store.h"
 #include "workflows/search_options.h"
 
 namespace molsieve::workflows {
@@ -121,7 +123,7 @@ std::vector<std::uint64_t> diversify(const hdf5::File& file, const std::vector<s
     std::vector<chem::InputRecord> records;
     const std::size_t end = std::min(ordered.size(), start + kBatch);
     const ResultTable batch =
-        gather_rows(file, "/results", std::vector<std::uint64_t>(ordered.begin() + start, ordered.begin() + end), {"smiles"});
+        gather_rows(file, ResultsStore::results_group(), std::vector<std::uint64_t>(ordered.begin() + start, ordered.begin() + end), {"smiles"});
     for (std::size_t k = start; k < end; ++k) {
       chem::InputRecord record;
       record.row = k;
@@ -328,7 +330,7 @@ void run(const QueryValues& v) {
     throw Error("--format: unknown format '" + v.format + "' (table, csv, sdf or json)");
   if (v.diverse < 0 || v.diverse > 1) throw Error("--diverse: " + std::to_string(v.diverse) + " is not in [0, 1]");
   const bool screening = !is_cohort_store(v.store);
-  std::string group = "/results";
+  std::string group = ResultsStore::results_group();
   if (screening) {
     if (!v.table.empty() && v.table != "results")
       throw Error("--table: a results store has one table, results (cohort, attrition and strata are in cohort stores)");
@@ -339,9 +341,16 @@ void run(const QueryValues& v) {
     if (v.diverse > 0 || v.format == "sdf") throw Error(v.store + ": a cohort store holds patients, not molecules (no --diverse, no sdf)");
     group = "/" + table;
   }
-  const hdf5::File file = screening ? open_results_store(v.store) : hdf5::File(v.store, hdf5::File::Mode::ReadOnly);
-  if (!screening && (!file.has_attribute("/", "complete") || file.int_attribute("/", "complete") != 1))
-    throw Error(v.store + ": the cohort store is incomplete");
+  std::optional<ResultsStore> results;
+  std::optional<hdf5::File> cohort_store;
+  if (screening) {
+    results.emplace(v.store);
+  } else {
+    cohort_store.emplace(v.store, hdf5::File::Mode::ReadOnly);
+    if (!cohort_store->has_attribute("/", "complete") || cohort_store->int_attribute("/", "complete") != 1)
+      throw Error(v.store + ": the cohort store is incomplete");
+  }
+  const hdf5::File& file = screening ? results->file() : *cohort_store;
 
   const std::string order_by = v.order_by.empty() && screening ? "score" : v.order_by;
   std::string order_column;
@@ -403,7 +412,7 @@ void run(const QueryValues& v) {
     if (where)
       for (const auto& c : where->columns()) extra.push_back(c);
     write_whole_file(v.output,
-                     render_table(selected, extra, screening, screening ? read_score_terms(file) : std::vector<ScoreTerm>{}));
+                     render_table(selected, extra, screening, screening ? results->score_terms() : std::vector<ScoreTerm>{}));
   }
   if (ordered.empty() && !v.quiet) std::fprintf(stderr, "query: no rows match\n");
 }

@@ -13,11 +13,10 @@
 #include "chem/depiction.h"
 #include "chem/descriptors.h"
 #include "core/error.h"
-#include "core/hdf5_file.h"
 #include "core/sha256.h"
 #include "models/model.h"
 #include "models/occlusion.h"
-#include "workflows/result_table.h"
+#include "workflows/results_store.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -131,16 +130,17 @@ struct ReportModel {
 }  // namespace
 
 std::string render_report(const std::string& results, const ReportOptions& options) {
-  const hdf5::File file = open_results_store(results);
-  const std::vector<ScoreTerm> terms = read_score_terms(file);
-  const ResultTable t = read_table(file, "/results", 0, table_rows(file, "/results"));
-  const auto selection = file.read<std::int64_t>("/selection/index");
-  const std::string job_text = file.string_attribute("/provenance", "job");
-  const auto model_names = file.string_list_attribute("/provenance", "models");
-  const auto model_paths = file.string_list_attribute("/provenance", "model_paths");
-  const auto model_sha = file.string_list_attribute("/provenance", "model_sha256");
-  const auto cards = file.string_list_attribute("/provenance", "model_cards");
-  const auto roles = file.string_list_attribute("/provenance", "model_roles");
+  const ResultsStore store(results);
+  const std::vector<ScoreTerm> terms = store.score_terms();
+  const ResultTable t = store.read(0, store.rows());
+  const auto selection = store.selection();
+  const ResultsProvenance provenance = store.provenance();
+  const std::string& job_text = provenance.job_text;
+  const auto& model_names = provenance.models;
+  const auto& model_paths = provenance.model_paths;
+  const auto& model_sha = provenance.model_sha256;
+  const auto& cards = provenance.model_cards;
+  const auto& roles = provenance.model_roles;
 
   std::vector<ReportModel> models;
   for (std::size_t m = 0; m < model_names.size(); ++m) {
@@ -159,12 +159,12 @@ std::string render_report(const std::string& results, const ReportOptions& optio
   }
 
   std::ostringstream html;
-  const std::string name = file.string_attribute("/provenance", "job_name");
+  const std::string name = provenance.job_name;
   html << "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>molsieve screen: " << escape(name)
        << "</title><style>" << kStyle << "</style></head><body>";
   html << "<h1>Screening report: " << escape(name) << "</h1>";
-  html << "<p class='small'>" << escape(results) << ", written " << escape(file.string_attribute("/", "created"))
-       << " by molsieve " << escape(file.string_attribute("/", "tool_version")) << ".</p>";
+  html << "<p class='small'>" << escape(results) << ", written " << escape(store.created())
+       << " by molsieve " << escape(store.tool_version()) << ".</p>";
 
   // Funnel.
   const std::uint64_t rows = t.rows();
@@ -215,7 +215,7 @@ std::string render_report(const std::string& results, const ReportOptions& optio
           "contribution (prediction of the molecule minus the prediction with the atom removed from the graph): "
           "green raises the predicted value, red lowers it. For toxicity, green marks atoms that raise the risk.</p>";
   if (selection.empty()) {
-    const std::string rule = file.has_attribute("/", "selection_rule") ? file.string_attribute("/", "selection_rule") : "";
+    const std::string rule = store.counts().selection_rule;
     html << "<p class='warn'><b>No candidate selected.</b> The selection takes molecules that are "
          << escape(rule.empty() ? std::string("scored") : rule)
          << "; none qualified. Every affinity prediction for this library is an extrapolation from the model's "
@@ -314,21 +314,21 @@ std::string render_report(const std::string& results, const ReportOptions& optio
   }
 
   // Provenance.
-  html << "<h2>Job and provenance</h2><p>Job file " << escape(file.string_attribute("/provenance", "job_file"))
-       << " (fingerprint " << escape(file.string_attribute("/provenance", "job_sha256")) << "):</p><pre>" << escape(job_text)
+  html << "<h2>Job and provenance</h2><p>Job file " << escape(provenance.job_file)
+       << " (fingerprint " << escape(provenance.job_sha256) << "):</p><pre>" << escape(job_text)
        << "</pre><table><tr><th>input</th><th>SHA-256</th></tr>";
-  const auto library = file.string_list_attribute("/provenance", "library");
-  const auto library_sha = file.string_list_attribute("/provenance", "library_sha256");
+  const auto& library = provenance.library;
+  const auto& library_sha = provenance.library_sha256;
   for (std::size_t i = 0; i < library.size(); ++i)
     html << "<tr><td>library: " << escape(library[i]) << "</td><td><code>" << escape(library_sha[i]) << "</code></td></tr>";
   for (const auto& m : models)
     html << "<tr><td>model " << escape(m.name) << ": " << escape(m.path) << "</td><td><code>" << escape(m.recorded_sha256)
          << "</code></td></tr>";
-  const std::string references = file.string_attribute("/provenance", "references");
+  const std::string& references = provenance.references;
   if (!references.empty())
     html << "<tr><td>references: " << escape(references) << "</td><td><code>"
-         << escape(file.string_attribute("/provenance", "references_sha256")) << "</code></td></tr>";
-  html << "</table><p class='small'>Scored on " << escape(file.string_attribute("/provenance", "device")) << ".</p>";
+         << escape(provenance.references_sha256) << "</code></td></tr>";
+  html << "</table><p class='small'>Scored on " << escape(provenance.device) << ".</p>";
   html << "</body></html>\n";
   return html.str();
 }

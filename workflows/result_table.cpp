@@ -137,58 +137,6 @@ std::vector<std::pair<std::string, ColumnKind>> table_columns(const hdf5::File& 
   return out;
 }
 
-bool is_complete_results_store(const std::string& path) {
-  if (!hdf5::is_hdf5_file(path)) return false;
-  const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
-  return file.has_attribute("/", "complete") && file.int_attribute("/", "complete") == 1;
-}
-
-void write_score_terms(hdf5::File& file, const std::vector<ScoreTerm>& terms) {
-  ResultTable t;
-  auto& name = t.add("name", ColumnKind::Text).texts;
-  auto& kind = t.add("kind", ColumnKind::Text).texts;
-  auto& value = t.add("value", ColumnKind::Text).texts;
-  auto& spread = t.add("spread", ColumnKind::Text).texts;
-  auto& domain = t.add("domain", ColumnKind::Text).texts;
-  auto& desirability = t.add("desirability", ColumnKind::Text).texts;
-  auto& weight = t.add("weight", ColumnKind::Number).numbers;
-  for (const ScoreTerm& term : terms) {
-    name.push_back(term.name);
-    kind.push_back(term.kind);
-    value.push_back(term.value);
-    spread.push_back(term.spread);
-    domain.push_back(term.domain);
-    desirability.push_back(term.desirability);
-    weight.push_back(term.weight);
-  }
-  write_table(file, "/score_terms", t);
-}
-
-std::vector<ScoreTerm> read_score_terms(const hdf5::File& file) {
-  std::vector<ScoreTerm> terms;
-  if (!file.exists("/score_terms")) return terms;
-  const ResultTable t = read_table(file, "/score_terms", 0, table_rows(file, "/score_terms"));
-  for (std::size_t i = 0; i < t.rows(); ++i)
-    terms.push_back({t.at("name").texts[i], t.at("kind").texts[i], t.at("value").texts[i], t.at("spread").texts[i],
-                     t.at("domain").texts[i], t.at("desirability").texts[i], t.at("weight").numbers[i]});
-  return terms;
-}
-
-std::string results_job_fingerprint(const std::string& path) {
-  const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
-  return file.has_attribute("/provenance", "job_sha256") ? file.string_attribute("/provenance", "job_sha256")
-                                                          : std::string();
-}
-
-hdf5::File open_results_store(const std::string& path) {
-  hdf5::File file(path, hdf5::File::Mode::ReadOnly);
-  if (!file.has_attribute("/", "schema") || file.string_attribute("/", "schema") != "molsieve results store")
-    throw Error(path + ": not a molsieve results store");
-  if (!file.has_attribute("/", "complete") || file.int_attribute("/", "complete") != 1)
-    throw Error(path + ": the results store is incomplete (the screen was interrupted; finish it with --resume)");
-  return file;
-}
-
 std::uint64_t table_rows(const hdf5::File& file, const std::string& group) {
   const auto columns = table_columns(file, group);
   return columns.empty() ? 0 : file.shape(column_path(group, columns.front().first)).at(0);

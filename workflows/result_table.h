@@ -71,27 +71,4 @@ std::vector<std::pair<std::string, ColumnKind>> table_columns(const hdf5::File& 
                                                               const std::string& group);
 std::uint64_t table_rows(const hdf5::File& file, const std::string& group);
 
-// One term of a screen's composite score, as the results store's /score_terms lists them:
-// which columns hold its value, spread, domain flag and desirability, and its weight.
-struct ScoreTerm {
-  std::string name;          // the job's model name, or "similarity"
-  std::string kind;          // affinity, toxicity or similarity
-  std::string value;         // the scored column: the affinity task, <name>_max, reference_similarity
-  std::string spread;        // "<task>_std" for affinity terms, else ""
-  std::string domain;        // "<name>_in_domain" for model terms, else ""
-  std::string desirability;  // d_<name> or d_similarity
-  double weight = 0;
-};
-void write_score_terms(hdf5::File& file, const std::vector<ScoreTerm>& terms);
-// The terms of a results store; empty for a store written before /score_terms existed.
-std::vector<ScoreTerm> read_score_terms(const hdf5::File& file);
-
-// Opens a results store for reading; throws molsieve::Error naming `path` when it is not a
-// results store or the screen that writes it has not finished.
-hdf5::File open_results_store(const std::string& path);
-// Whether `path` is a finished results store (false for a missing or partial file).
-bool is_complete_results_store(const std::string& path);
-// The fingerprint of the job and inputs that made a results store ("" when it has none).
-std::string results_job_fingerprint(const std::string& path);
-
 }  // namespace molsieve::workflows

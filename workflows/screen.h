@@ -62,10 +62,4 @@ using ScreenProgress = std::function<void(const ScreenStatus&)>;
 // cancel (after keeping the finished parts).
 ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& progress = {});
 
-// Weighted geometric mean of desirabilities (0 when any weighted term is 0; NaN when all
-// weights are 0): the composite score of docs/screening.md.
-double composite_score(const std::vector<double>& desirabilities, const std::vector<double>& weights);
-
-constexpr int kResultsSchemaVersion = 1;
-
 }  // namespace molsieve::workflows

@@ -1,0 +1,63 @@
+#pragma once
+// The parts folder of a screen, <output>.parts/: one HDF5 part file per finished chunk and
+// the fingerprint of the job that fills it. A part is written under a temporary name and
+// renamed, so a part that exists is whole; any process may write any chunk's part, which is
+// what lets a killed run resume and ranks of one job share the work.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "workflows/result_table.h"
+#include "workflows/screen_job.h"
+
+namespace molsieve::workflows {
+
+struct Chunk;
+
+// The fingerprint of a job and every input it reads (SHA-256 over the job text, the chunk
+// size, the library, models and references files), with the inputs' own hashes.
+struct JobFingerprint {
+  std::string digest;
+  std::vector<std::string> library_sha256;
+  std::vector<std::string> model_sha256;
+  std::string references_sha256;
+};
+JobFingerprint fingerprint_job(const ScreenJob& job);
+
+// One finished part's pool: the chunk's best selectable rows (library rows) and fingerprints.
+struct ChunkPool {
+  std::vector<std::uint64_t> rows;
+  std::vector<std::uint64_t> fingerprints;
+};
+
+class PartsFolder {
+ public:
+  PartsFolder(const std::string& output, std::string fingerprint);
+
+  const std::string& dir() const { return dir_; }
+  bool exists() const;
+
+  // An empty folder naming the job (made under a temporary name and renamed, so a run
+  // killed at any point leaves no folder or one that names its job).
+  void start_fresh() const;
+  // Keeps the finished chunks of an interrupted run of the same job; throws
+  // molsieve::Error naming `output` when the job or its inputs changed.
+  void resume(const std::string& output) const;
+  void remove() const;
+
+  std::string chunk_path(std::uint64_t index) const;
+  bool has(std::uint64_t index) const;
+  // Indices of the finished chunks, in increasing order.
+  std::vector<std::uint64_t> finished() const;
+
+  void write(const Chunk& chunk, unsigned fingerprint_words) const;
+  std::uint64_t rows(std::uint64_t index) const;
+  ResultTable read_results(std::uint64_t index, const std::vector<std::string>& columns = {}) const;
+  ChunkPool read_pool(std::uint64_t index) const;
+
+ private:
+  std::string dir_;
+  std::string fingerprint_;
+};
+
+}  // namespace molsieve::workflows

@@ -1,0 +1,318 @@
+#include "workflows/screen_scorer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "chem/alerts.h"
+#include "chem/library_store.h"
+#include "core/error.h"
+#include "kernels/similarity_search.h"
+#include "workflows/model_options.h"
+
+namespace molsieve::workflows {
+
+double composite_score(const std::vector<double>& desirabilities, const std::vector<double>& weights) {
+  double weight_sum = 0, log_sum = 0;
+  for (std::size_t i = 0; i < desirabilities.size(); ++i) {
+    if (weights[i] == 0) continue;
+    if (!(desirabilities[i] > 0)) return 0.0;
+    weight_sum += weights[i];
+    log_sum += weights[i] * std::log(desirabilities[i]);
+  }
+  return weight_sum > 0 ? std::exp(log_sum / weight_sum) : std::numeric_limits<double>::quiet_NaN();
+}
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+// A model of the job with the columns it writes.
+struct ChunkScorer::ScoringModel {
+  const ModelTerm* term = nullptr;
+  bool affinity = true;
+  models::Model model;
+  std::size_t scored_task = 0;            // affinity
+  std::vector<std::size_t> risk_tasks;    // toxicity
+};
+
+struct ChunkScorer::References {
+  std::vector<std::string> ids;
+  std::vector<std::uint64_t> fingerprints;
+  std::unique_ptr<kernels::SearchLibrary> library;
+};
+
+namespace {
+
+void load_models(const ScreenJob& job, const LibrarySource& source, const std::string& device,
+                 std::vector<ChunkScorer::ScoringModel>& out, std::string& chosen) {
+  for (const auto* terms : {&job.affinity, &job.toxicity})
+    for (const auto& term : *terms) {
+      ChunkScorer::ScoringModel s;
+      s.term = &term;
+      s.affinity = terms == &job.affinity;
+      s.model = models::Model::load(term.path);
+      chosen = s.model.use_device(device);
+      const models::ModelCard& card = s.model.card();
+      const std::string where = job.path + ": model '" + term.name + "'";
+      if (s.affinity) {
+        if (card.task_type != models::TaskType::Regression)
+          throw Error(where + " is a classification model; affinity models are regression models");
+        if (term.task.empty() && card.tasks.size() != 1)
+          throw Error(where + " has several tasks: name the scored one with task = \"...\"");
+        const std::string task = term.task.empty() ? card.tasks.front() : term.task;
+        const auto it = std::find(card.tasks.begin(), card.tasks.end(), task);
+        if (it == card.tasks.end()) throw Error(where + " has no task '" + task + "'");
+        s.scored_task = it - card.tasks.begin();
+      } else {
+        if (card.task_type != models::TaskType::Classification)
+          throw Error(where + " is a regression model; toxicity models give probabilities (classification)");
+        for (const auto& task : term.risk_tasks) {
+          const auto it = std::find(card.tasks.begin(), card.tasks.end(), task);
+          if (it == card.tasks.end()) throw Error(where + " has no task '" + task + "' (risk_tasks)");
+          s.risk_tasks.push_back(it - card.tasks.begin());
+        }
+        if (s.risk_tasks.empty())
+          for (std::size_t t = 0; t < card.tasks.size(); ++t) s.risk_tasks.push_back(t);
+      }
+      if (source.stores())
+        for (const auto& store : source.store_readers()) check_store_matches_model(store->summary(), card);
+      else if (card.standardize != job.standardize)
+        throw Error(where + " was trained with standardization " + (card.standardize ? "on" : "off") +
+                    "; library.standardize differs");
+      out.push_back(std::move(s));
+    }
+}
+
+std::unique_ptr<ChunkScorer::References> read_references(const ScreenJob& job, const chem::FeaturizerOptions& options) {
+  auto refs = std::make_unique<ChunkScorer::References>();
+  if (job.references.empty()) return refs;
+  chem::MoleculeReader reader({job.references}, chem::ReaderOptions{});
+  std::vector<chem::InputRecord> records;
+  while (reader.next_batch(records, 4096)) {
+  }
+  chem::FeaturizerOptions fingerprints_only = options;
+  fingerprints_only.fingerprints_only = true;
+  const models::MoleculeSet set = models::MoleculeFeaturizer(fingerprints_only).featurize(std::move(records));
+  std::vector<std::uint32_t> valid;
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    if (!set.valid(i)) throw Error(job.references + ": reference " + set.ids[i] + ": " + set.errors[i]);
+    valid.push_back(static_cast<std::uint32_t>(i));
+  }
+  if (valid.empty()) throw Error(job.references + ": no reference molecules");
+  refs->ids = set.ids;
+  refs->fingerprints = set.fingerprints;
+  refs->library = std::make_unique<kernels::SearchLibrary>(
+      kernels::FingerprintMatrix{refs->fingerprints.data(), set.size(), set.fingerprint_words}, valid);
+  return refs;
+}
+
+}  // namespace
+
+ChunkScorer::ChunkScorer(const ScreenJob& job, const LibrarySource& source, const std::string& device)
+    : job_(job) {
+  load_models(job, source, device, models_, device_);
+  const kernels::BackendSelection backend = kernels::select_backend(kernels::parse_device(device));
+  backend_ = backend.backend;
+  if (models_.empty()) device_ = kernels::backend_name(backend_);
+  references_ = read_references(job, source.featurizer_options());
+  const auto& families = chem::AlertCatalog::families();
+  for (const auto& family : job.exclude_alerts)
+    excluded_families_.push_back(std::find(families.begin(), families.end(), family) - families.begin());
+  const auto& names = chem::descriptor_names();
+  for (const auto& range : job.ranges)
+    range_columns_.push_back(std::find(names.begin(), names.end(), range.descriptor) - names.begin());
+}
+
+ChunkScorer::~ChunkScorer() = default;
+
+void ChunkScorer::score(Chunk& chunk) const {
+  const models::MoleculeSet& m = chunk.molecules;
+  const std::size_t n = m.size();
+  ResultTable& t = chunk.results;
+  auto& index = t.add("index", ColumnKind::Integer).integers;
+  auto& ids = t.add("id", ColumnKind::Text).texts;
+  auto& smiles = t.add("smiles", ColumnKind::Text).texts;
+  auto& valid = t.add("valid", ColumnKind::Flag).flags;
+  auto& errors = t.add("error", ColumnKind::Text).texts;
+  for (std::size_t i = 0; i < n; ++i) {
+    index.push_back(static_cast<std::int64_t>(chunk.first_row + i));
+    ids.push_back(m.ids[i]);
+    smiles.push_back(m.valid(i) ? m.smiles[i] : m.input_smiles[i]);
+    valid.push_back(m.valid(i) ? 1 : 0);
+    errors.push_back(m.errors[i]);
+  }
+  const auto& names = chem::descriptor_names();
+  for (int d = 0; d < chem::kDescriptorCount; ++d) {
+    auto& values = t.add(names[d], ColumnKind::Number).numbers;
+    for (std::size_t i = 0; i < n; ++i)
+      values.push_back(m.valid(i) ? chunk.descriptors[i * chem::kDescriptorCount + d] : kNaN);
+  }
+  auto& lipinski = t.add("lipinski_violations", ColumnKind::Integer).integers;
+  auto& veber = t.add("veber", ColumnKind::Flag).flags;
+  for (std::size_t i = 0; i < n; ++i) {
+    lipinski.push_back(chunk.lipinski[i]);
+    veber.push_back(chunk.veber[i]);
+  }
+  const auto& families = chem::AlertCatalog::families();
+  const std::size_t nf = families.size();
+  auto alert = [&](std::size_t i, std::size_t f) { return chunk.alert_counts[i * nf + f] > 0; };
+  for (std::size_t f = 0; f < nf; ++f) {
+    std::string name = families[f];
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto& flags = t.add(name, ColumnKind::Flag).flags;
+    for (std::size_t i = 0; i < n; ++i) flags.push_back(m.valid(i) ? alert(i, f) : -1);
+  }
+  auto& pains = t.add("pains", ColumnKind::Flag).flags;
+  for (std::size_t i = 0; i < n; ++i)
+    pains.push_back(m.valid(i) ? (alert(i, 0) || alert(i, 1) || alert(i, 2)) : -1);
+
+  // Filters, in the order docs/screening.md gives; the first that fails is the reason.
+  auto& passes = t.add("passes_filters", ColumnKind::Flag).flags;
+  auto& reason = t.add("filter_reason", ColumnKind::Text).texts;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string why;
+    if (!m.valid(i)) why = "invalid";
+    for (std::size_t r = 0; why.empty() && r < job_.ranges.size(); ++r) {
+      const double v = chunk.descriptors[i * chem::kDescriptorCount + range_columns_[r]];
+      if (!(v >= job_.ranges[r].min && v <= job_.ranges[r].max)) why = job_.ranges[r].descriptor;
+    }
+    if (why.empty() && job_.max_lipinski_violations >= 0 && chunk.lipinski[i] > job_.max_lipinski_violations)
+      why = "lipinski";
+    if (why.empty() && job_.require_veber && chunk.veber[i] != 1) why = "veber";
+    for (std::size_t f : excluded_families_)
+      if (why.empty() && alert(i, f)) why = families[f];
+    passes.push_back(why.empty() ? 1 : 0);
+    reason.push_back(why);
+  }
+
+  std::vector<std::vector<double>> desirability;  // per term, per row
+  std::vector<double> weights;
+  for (const ScoringModel& s : models_) {
+    const models::Predictions p = s.model.predict(m);
+    const models::ModelCard& card = s.model.card();
+    for (std::size_t task = 0; task < p.tasks; ++task) {
+      auto& mean = t.add(card.tasks[task], ColumnKind::Number).numbers;
+      auto& spread = t.add(card.tasks[task] + "_std", ColumnKind::Number).numbers;
+      for (std::size_t i = 0; i < n; ++i) {
+        mean.push_back(p.mean[i * p.tasks + task]);
+        spread.push_back(p.std[i * p.tasks + task]);
+      }
+    }
+    auto& similarity = t.add(s.term->name + "_similarity", ColumnKind::Number).numbers;
+    auto& in_domain = t.add(s.term->name + "_in_domain", ColumnKind::Flag).flags;
+    for (std::size_t i = 0; i < n; ++i) {
+      similarity.push_back(p.nearest_training_similarity[i]);
+      in_domain.push_back(m.valid(i) ? p.nearest_training_similarity[i] >= card.domain_threshold : -1);
+    }
+    std::vector<double>* risk = nullptr;
+    if (!s.affinity) risk = &t.add(s.term->name + "_max", ColumnKind::Number).numbers;
+    auto& d = desirability.emplace_back();
+    for (std::size_t i = 0; i < n; ++i) {
+      double value = kNaN, bound = kNaN;
+      if (s.affinity) {
+        value = p.mean[i * p.tasks + s.scored_task];
+        bound = value - job_.uncertainty_penalty * p.std[i * p.tasks + s.scored_task];
+      } else {
+        for (std::size_t task : s.risk_tasks) {
+          const double mean = p.mean[i * p.tasks + task];
+          const double upper = mean + job_.uncertainty_penalty * p.std[i * p.tasks + task];
+          if (std::isnan(value) || mean > value) value = mean;
+          if (std::isnan(bound) || upper > bound) bound = upper;
+        }
+        risk->push_back(value);
+      }
+      double di = m.valid(i) ? s.term->desirability(bound) : kNaN;
+      if (m.valid(i) && in_domain[i] == 0) di *= job_.out_of_domain_factor;
+      d.push_back(di);
+    }
+    weights.push_back(s.term->weight);
+  }
+  if (references_->library) {
+    auto& similarity = t.add("reference_similarity", ColumnKind::Number).numbers;
+    auto& nearest = t.add("nearest_reference", ColumnKind::Text).texts;
+    const auto hits = kernels::nearest_reference(
+        backend_, {m.fingerprints.data(), n, m.fingerprint_words}, *references_->library, job_.metric);
+    auto& d = desirability.emplace_back();
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool ok = m.valid(i);
+      similarity.push_back(ok ? hits[i].score : kNaN);
+      nearest.push_back(ok ? references_->ids[hits[i].index] : std::string());
+      d.push_back(ok ? job_.similarity_desirability(hits[i].score) : kNaN);
+    }
+    weights.push_back(job_.similarity_weight);
+  }
+  // Rows the diverse selection may take: scored, and inside every affinity model's domain
+  // when the job asks for it.
+  std::vector<char> selectable(n, 1);
+  if (job_.require_in_domain)
+    for (const ScoringModel& s : models_)
+      if (s.affinity) {
+        const auto& in_domain = t.at(s.term->name + "_in_domain").flags;
+        for (std::size_t i = 0; i < n; ++i) selectable[i] &= in_domain[i] == 1;
+      }
+  std::size_t term = 0;
+  for (const ScoringModel& s : models_)
+    t.add("d_" + s.term->name, ColumnKind::Number).numbers = desirability[term++];
+  if (references_->library) t.add("d_similarity", ColumnKind::Number).numbers = desirability[term];
+
+  auto& score = t.add("score", ColumnKind::Number).numbers;
+  std::vector<double> ds(desirability.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!passes[i]) {
+      score.push_back(kNaN);
+      continue;
+    }
+    for (std::size_t k = 0; k < ds.size(); ++k) ds[k] = desirability[k][i];
+    score.push_back(composite_score(ds, weights));
+  }
+  keep_pool(chunk, score, selectable);
+}
+
+// The chunk's best `pool` scored, selectable rows with their fingerprints: the global best
+// `pool` are among the union of every chunk's, so the merge never needs the whole library's.
+void ChunkScorer::keep_pool(Chunk& chunk, const std::vector<double>& score, const std::vector<char>& selectable) const {
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < score.size(); ++i)
+    if (!std::isnan(score[i]) && selectable[i]) rows.push_back(i);
+  const std::size_t keep = std::min(rows.size(), job_.pool);
+  std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(), [&](std::size_t a, std::size_t b) {
+    return score[a] > score[b] || (score[a] == score[b] && a < b);
+  });
+  const unsigned words = chunk.molecules.fingerprint_words;
+  for (std::size_t k = 0; k < keep; ++k) {
+    chunk.pool_rows.push_back(chunk.first_row + rows[k]);
+    const auto* fp = chunk.molecules.fingerprints.data() + rows[k] * words;
+    chunk.pool_fingerprints.insert(chunk.pool_fingerprints.end(), fp, fp + words);
+  }
+}
+
+std::vector<ScoreTerm> ChunkScorer::score_terms() const {
+  std::vector<ScoreTerm> terms;
+  for (const ScoringModel& s : models_) {
+    const std::string& name = s.term->name;
+    if (s.affinity) {
+      const std::string& task = s.model.card().tasks[s.scored_task];
+      terms.push_back({name, "affinity", task, task + "_std", name + "_in_domain", "d_" + name, s.term->weight});
+    } else {
+      terms.push_back({name, "toxicity", name + "_max", "", name + "_in_domain", "d_" + name, s.term->weight});
+    }
+  }
+  if (!job_.references.empty())
+    terms.push_back({"similarity", "similarity", "reference_similarity", "", "", "d_similarity", job_.similarity_weight});
+  return terms;
+}
+
+void ChunkScorer::describe_models(ResultsProvenance& provenance) const {
+  for (const ScoringModel& s : models_) {
+    const auto& tasks = s.model.card().tasks;
+    std::string scored = s.affinity ? tasks[s.scored_task] : std::string();
+    for (std::size_t t : s.risk_tasks) scored += (scored.empty() ? "" : ",") + tasks[t];
+    provenance.model_roles.push_back((s.affinity ? "affinity:" : "toxicity:") + scored);
+    provenance.models.push_back(s.term->name);
+    provenance.model_paths.push_back(s.term->path);
+    provenance.model_cards.push_back(models::card_to_json(s.model.card()));
+  }
+}
+
+}  // namespace molsieve::workflows
