@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   models::set_compute_threads(threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   models::Model model = models::Model::load(argv[1]);
-  const std::string device = model.use_device("auto");
+  const std::string device = model.use_device(kernels::DeviceChoice{});
   const models::Model::State& s = model.state();
   std::vector<std::size_t> batch_sizes;
   for (int i = 4; i < argc; ++i) batch_sizes.push_back(static_cast<std::size_t>(std::atoi(argv[i])));

@@ -1,23 +1,51 @@
 #include "kernels/backend.h"
 
+#include <atomic>
+#include <cstdlib>
+
 #include "core/error.h"
 #include "kernels/cuda_status.h"
 
 namespace molsieve::kernels {
+namespace {
+
+std::atomic<int> default_device{0};
+
+}  // namespace
 
 DeviceChoice parse_device(const std::string& text) {
-  if (text == "auto") return DeviceChoice::Auto;
-  if (text == "cpu") return DeviceChoice::Cpu;
-  if (text == "cuda") return DeviceChoice::Cuda;
-  throw Error("--device: unknown device '" + text + "' (expected auto, cpu or cuda)");
+  const auto unknown = [&] {
+    return Error("--device: unknown device '" + text + "' (expected auto, cpu, cuda or cuda:N)");
+  };
+  if (text == "auto") return {DeviceChoice::Kind::Auto, -1};
+  if (text == "cpu") return {DeviceChoice::Kind::Cpu, -1};
+  if (text == "cuda") return {DeviceChoice::Kind::Cuda, -1};
+  if (text.rfind("cuda:", 0) != 0 || text.size() == 5 || text.size() > 8) throw unknown();
+  int index = 0;
+  for (char c : text.substr(5)) {
+    if (c < '0' || c > '9') throw unknown();
+    index = index * 10 + (c - '0');
+  }
+  return {DeviceChoice::Kind::Cuda, index};
 }
 
-BackendSelection select_backend(DeviceChoice choice) {
-  if (choice == DeviceChoice::Cpu) return {Backend::Cpu, "CPU requested"};
+void set_default_cuda_device(int index) { default_device = index; }
+int default_cuda_device() { return default_device; }
+
+BackendSelection select_backend(const DeviceChoice& choice) {
+  if (choice.kind == DeviceChoice::Kind::Cpu) return {Backend::Cpu, "CPU requested", -1};
   const CudaStatus& cuda = cuda_status();
-  if (cuda.available) return {Backend::Cuda, "CUDA device " + cuda.device_name};
-  if (choice == DeviceChoice::Cuda) throw Error("--device cuda: CUDA unavailable: " + cuda.reason);
-  return {Backend::Cpu, "CUDA unavailable: " + cuda.reason};
+  if (!cuda.available) {
+    if (choice.kind == DeviceChoice::Kind::Cuda) throw Error("--device cuda: CUDA unavailable: " + cuda.reason);
+    return {Backend::Cpu, "CUDA unavailable: " + cuda.reason, -1};
+  }
+  // An index nobody named wraps around the devices there are (more ranks than GPUs on a node).
+  const int index = choice.index >= 0 ? choice.index : default_cuda_device() % cuda.device_count;
+  if (index >= cuda.device_count)
+    throw Error("--device cuda:" + std::to_string(index) + ": this machine has " + std::to_string(cuda.device_count) +
+                " CUDA device(s), numbered from 0");
+  use_cuda_device(index);
+  return {Backend::Cuda, "CUDA device " + std::to_string(index) + " (" + cuda.device_names[index] + ")", index};
 }
 
 const char* backend_name(Backend backend) {

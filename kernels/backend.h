@@ -2,23 +2,38 @@
 // Run-time choice of the backend that executes a kernel operation. Every operation has
 // a reference backend (plain loops, the oracle), a CPU backend (SIMD, oneTBB) and a
 // CUDA backend; `auto` takes CUDA when a usable GPU exists and says why when it does not.
+// Every command's --device goes through parse_device, models' included (Model::use_device).
 #include <string>
 
 namespace molsieve::kernels {
 
 enum class Backend { Reference, Cpu, Cuda };
-enum class DeviceChoice { Auto, Cpu, Cuda };
+
+// A --device value: auto, cpu, cuda, or cuda:N for the CUDA device with index N.
+struct DeviceChoice {
+  enum class Kind { Auto, Cpu, Cuda };
+  Kind kind = Kind::Auto;
+  int index = -1;  // -1: the process's default CUDA device (set_default_cuda_device)
+  bool operator==(const DeviceChoice& other) const { return kind == other.kind && index == other.index; }
+};
 
 struct BackendSelection {
   Backend backend = Backend::Cpu;
-  std::string reason;  // why this backend was chosen (e.g. why CUDA was not)
+  std::string reason;   // why this backend was chosen (e.g. why CUDA was not)
+  int cuda_device = -1;  // the CUDA device index, when CUDA was chosen
 };
 
-// Parses "auto", "cpu" or "cuda"; throws molsieve::Error naming the bad value.
+// Parses "auto", "cpu", "cuda" or "cuda:N"; throws molsieve::Error naming the bad value.
 DeviceChoice parse_device(const std::string& text);
 
-// Auto: CUDA if available, else CPU with the reason. Cuda: throws if unavailable.
-BackendSelection select_backend(DeviceChoice choice);
+// The CUDA device `auto`, `cuda` and the models take when none is named: 0 unless set (an
+// MPI rank sets its node-local rank, so each rank of a node has its own GPU).
+void set_default_cuda_device(int index);
+int default_cuda_device();
+
+// Auto: CUDA if available, else CPU with the reason. Cuda: throws if unavailable or the
+// index names no device. Choosing CUDA makes its device the one the CUDA kernels run on.
+BackendSelection select_backend(const DeviceChoice& choice);
 
 const char* backend_name(Backend backend);
 

@@ -112,17 +112,24 @@ Model& Model::operator=(Model&&) noexcept = default;
 const ModelCard& Model::card() const { return state_->card; }
 ModelCard& Model::card() { return state_->card; }
 
-std::string Model::use_device(const std::string& device) {
+std::string Model::use_device(const kernels::DeviceChoice& device) {
+  using Kind = kernels::DeviceChoice::Kind;
   std::string reason;
   const bool cuda = torch_cuda_available(&reason);
-  if (device != "auto" && device != "cpu" && device != "cuda")
-    throw Error("unknown device '" + device + "' (choose auto, cpu or cuda)");
-  if (device == "cuda" && !cuda) throw Error("--device cuda: " + reason);
-  const bool use_cuda = cuda && device != "cpu";
-  state_->device = use_cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (device.kind == Kind::Cuda && !cuda) throw Error("--device cuda: " + reason);
+  if (!cuda || device.kind == Kind::Cpu) {
+    state_->device = torch::Device(torch::kCPU);
+    for (auto& member : state_->members) member->to(state_->device);
+    return device.kind == Kind::Cpu ? "cpu (asked for)" : "cpu (" + reason + ")";
+  }
+  const int count = static_cast<int>(torch::cuda::device_count());
+  const int index = device.index >= 0 ? device.index : kernels::default_cuda_device() % count;
+  if (index >= count)
+    throw Error("--device cuda:" + std::to_string(index) + ": LibTorch sees " + std::to_string(count) +
+                " CUDA device(s), numbered from 0");
+  state_->device = torch::Device(torch::kCUDA, static_cast<torch::DeviceIndex>(index));
   for (auto& member : state_->members) member->to(state_->device);
-  if (use_cuda) return "cuda";
-  return device == "cpu" ? "cpu (asked for)" : "cpu (" + reason + ")";
+  return "cuda:" + std::to_string(index);
 }
 
 Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& options) const {

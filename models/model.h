@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/backend.h"
 #include "models/model_card.h"
 #include "models/molecule_set.h"
 
@@ -40,9 +41,9 @@ class Model {
 
   const ModelCard& card() const;
   ModelCard& card();
-  // "auto", "cpu" or "cuda"; returns what was chosen and why. Throws when "cuda" is asked
-  // for and LibTorch has no CUDA device.
-  std::string use_device(const std::string& device);
+  // Moves the model to the device (kernels::parse_device of --device); returns what was
+  // chosen and why. Throws when CUDA is asked for and LibTorch has no such CUDA device.
+  std::string use_device(const kernels::DeviceChoice& device);
 
   Predictions predict(const MoleculeSet& molecules, const PredictOptions& options = {}) const;
 

@@ -33,7 +33,7 @@ struct TrainOptions {
   std::vector<double> split_sizes{0.8, 0.1, 0.1};
   Split given_split;  // with SplitKind::Given: rows of each part (invalid rows are dropped)
   std::uint64_t seed = 0;
-  std::string device = "auto";
+  kernels::DeviceChoice device;  // auto
   // Provenance for the model card.
   std::string name, data_path, data_sha256, smiles_column, command;
 };

@@ -201,7 +201,7 @@ models::TrainOptions tiny_options() {
   o.patience = 0;
   o.split_sizes = {0.6, 0.4, 0.0};
   o.seed = 11;
-  o.device = "cpu";
+  o.device = kernels::parse_device("cpu");
   return o;
 }
 
@@ -409,9 +409,9 @@ TEST(ModelDevices, CudaPredictionsMatchTheCpu) {
   o.epochs = 3;
   o.ensemble = 2;
   models::Model model = models::train_model(set, o);
-  model.use_device("cpu");
+  model.use_device(kernels::parse_device("cpu"));
   const auto cpu = model.predict(set);
-  EXPECT_EQ(model.use_device("cuda"), "cuda");
+  EXPECT_EQ(model.use_device(kernels::parse_device("cuda:0")), "cuda:0");
   const auto cuda = model.predict(set);
   for (std::size_t i = 0; i < cpu.mean.size(); ++i) {
     if (std::isnan(cpu.mean[i])) {

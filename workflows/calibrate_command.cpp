@@ -25,7 +25,7 @@ void run_calibrate(const CalibrateRequest& r) {
   const unsigned threads = use_threads(r.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   models::Model model = models::Model::load(r.model);
-  model.use_device(r.device);
+  model.use_device(kernels::parse_device(r.device));
   const models::ModelCard& card = model.card();
   if (card.task_type != models::TaskType::Regression)
     throw Error(r.model + ": a classification model; calibrate scales regression spreads only");

@@ -19,7 +19,7 @@ namespace {
 struct CohortValues {
   CohortRequest request;
   std::string attrition_csv, report;
-  std::string backend = "cpu";
+  std::string device = "auto";
   unsigned threads = 0;
   bool overwrite = false;
   bool quiet = false;
@@ -69,12 +69,14 @@ void run(CohortValues& v) {
   if (!v.attrition_csv.empty()) outputs.push_back(v.attrition_csv);
   if (!v.report.empty()) outputs.push_back(v.report);
   refuse_existing_outputs(outputs, v.overwrite);
-  if (v.backend == "cpu")
-    v.request.backend = kernels::Backend::Cpu;
-  else if (v.backend == "reference")
+  // The eligibility kernel has CPU and reference backends only: auto means the CPU here.
+  if (v.device == "reference") {
     v.request.backend = kernels::Backend::Reference;
-  else
-    throw Error("--device: '" + v.backend + "' is not cpu or reference (the eligibility kernel has no CUDA backend)");
+  } else if (kernels::parse_device(v.device).kind == kernels::DeviceChoice::Kind::Cuda) {
+    throw Error("--device " + v.device + ": the eligibility kernel has no CUDA backend (auto, cpu or reference)");
+  } else {
+    v.request.backend = kernels::Backend::Cpu;
+  }
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism, thread_count(v.threads));
   ProgressBar bar("cohort", "patients");
   const CohortOutcome o = run_cohort_selection(v.request, [&](const Progress& p) {
@@ -107,8 +109,9 @@ void add_cohort_command(CLI::App& app) {
   c->add_option("--attrition-csv", values->attrition_csv, "Also write the attrition table as CSV (counts 1-4 as <5)");
   c->add_option("--report", values->report, "Also write a self-contained HTML report (counts 1-4 as <5)");
   c->add_option("--slice", r.slice_persons, "Patients evaluated at a time (memory bound)")->capture_default_str();
-  c->add_option("--device,--backend", values->backend,
-                "Eligibility kernel backend: cpu, or reference (plain loops); --backend is its former name")
+  c->add_option("--device,--backend", values->device,
+                "Eligibility kernel: auto or cpu (the CPU kernel), or reference (plain loops); --backend is its "
+                "former name")
       ->capture_default_str();
   c->add_option("--threads", values->threads, "Threads (0: all cores)")->capture_default_str();
   c->add_flag("--overwrite", values->overwrite, "Replace outputs that exist");

@@ -29,7 +29,7 @@ void run_evaluate(const EvaluateRequest& r) {
   const unsigned threads = use_threads(r.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   models::Model model = models::Model::load(r.model);
-  model.use_device(r.device);
+  model.use_device(kernels::parse_device(r.device));
   const models::ModelCard& card = model.card();
   const models::MoleculeSet data = models::read_labelled_file(r.data, r.smiles_column, card.tasks);
   const models::Predictions predictions = model.predict(data);

@@ -11,7 +11,7 @@ namespace molsieve::workflows {
 
 void add_model_run_options(CLI::App& command, ModelRunValues& values) {
   command.add_option("--threads", values.threads, "CPU threads (0: all cores)")->capture_default_str();
-  command.add_option("--device", values.device, "auto (CUDA when LibTorch sees a GPU, else CPU), cpu or cuda")
+  command.add_option("--device", values.device, "auto (CUDA when LibTorch sees a GPU, else CPU), cpu, cuda or cuda:N (the GPU with index N)")
       ->capture_default_str();
   command.add_flag("--overwrite", values.overwrite, "Replace the output if it exists");
   command.add_flag("-q,--quiet", values.quiet, "No progress or summary on stderr");

@@ -78,7 +78,7 @@ void run_predict(const PredictRequest& r) {
   const unsigned threads = use_threads(r.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   models::Model model = models::Model::load(r.model);
-  const std::string device = model.use_device(r.device);
+  const std::string device = model.use_device(kernels::parse_device(r.device));
   const models::ModelCard& card = model.card();
   models::PredictOptions options;
   options.batch_size = r.batch_size;

@@ -44,7 +44,7 @@ struct ChunkScorer::References {
 
 namespace {
 
-void load_models(const ScreenJob& job, const LibrarySource& source, const std::string& device,
+void load_models(const ScreenJob& job, const LibrarySource& source, const kernels::DeviceChoice& device,
                  std::vector<ChunkScorer::ScoringModel>& out, std::string& chosen) {
   for (const auto* terms : {&job.affinity, &job.toxicity})
     for (const auto& term : *terms) {
@@ -111,8 +111,9 @@ std::unique_ptr<ChunkScorer::References> read_references(const ScreenJob& job, c
 
 ChunkScorer::ChunkScorer(const ScreenJob& job, const LibrarySource& source, const std::string& device)
     : job_(job) {
-  load_models(job, source, device, models_, device_);
-  const kernels::BackendSelection backend = kernels::select_backend(kernels::parse_device(device));
+  const kernels::DeviceChoice choice = kernels::parse_device(device);
+  load_models(job, source, choice, models_, device_);
+  const kernels::BackendSelection backend = kernels::select_backend(choice);
   backend_ = backend.backend;
   if (models_.empty()) device_ = kernels::backend_name(backend_);
   references_ = read_references(job, source.featurizer_options());

@@ -104,7 +104,7 @@ void run_train(TrainRequest& r) {
   if (r.split_file.empty()) models::check_split_sizes(o.split_sizes);
   o.tasks = r.targets;
   o.task_weights = r.task_weights;
-  o.device = r.device;
+  o.device = kernels::parse_device(r.device);
   o.name = r.name.empty() ? std::filesystem::path(r.output).stem().string() : r.name;
   o.data_path = std::filesystem::path(r.data).filename().string();
   o.smiles_column = r.smiles_column;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "kernels/cuda_status.h"
 
 namespace molsieve::kernels::cuda {
 
@@ -13,6 +14,10 @@ inline void check(cudaError_t status, const char* call) {
   if (status != cudaSuccess)
     throw Error(std::string("CUDA: ") + call + " failed: " + cudaGetErrorString(status));
 }
+
+// CUDA's current device is per thread: every entry point of the backend binds the process's
+// device (use_cuda_device) on the calling thread first.
+inline void bind_device() { check(cudaSetDevice(cuda_device()), "cudaSetDevice"); }
 
 // Device memory owned for one scope.
 template <typename T>

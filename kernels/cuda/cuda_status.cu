@@ -2,7 +2,17 @@
 
 #include "kernels/cuda_status.h"
 
+#include <atomic>
+
 namespace molsieve::kernels {
+namespace {
+
+std::atomic<int> current_device{0};
+
+}  // namespace
+
+void use_cuda_device(int index) { current_device = index; }
+int cuda_device() { return current_device; }
 
 const CudaStatus& cuda_status() {
   static const CudaStatus status = [] {
@@ -30,6 +40,10 @@ const CudaStatus& cuda_status() {
       return s;
     }
     s.device_name = props.name;
+    for (int d = 0; d < s.device_count; ++d) {
+      cudaDeviceProp each{};
+      s.device_names.push_back(cudaGetDeviceProperties(&each, d) == cudaSuccess ? each.name : "unknown");
+    }
     s.compute_capability = props.major * 10 + props.minor;
     if (props.major < 8) {
       s.reason = "device " + s.device_name + " has compute capability " +

@@ -26,6 +26,7 @@ __global__ void popcount_rows_kernel(const std::uint64_t* __restrict__ fps, std:
 void popcount_rows_cuda(const std::uint64_t* fingerprints, std::size_t rows, std::size_t words,
                         std::uint32_t* counts) {
   if (rows == 0) return;
+  cuda::bind_device();
   cuda::DeviceBuffer<std::uint64_t> device_fps(rows * words);
   cuda::DeviceBuffer<std::uint32_t> device_counts(rows);
   MOLSIEVE_CUDA_CHECK(cudaMemcpy(device_fps.get(), fingerprints,

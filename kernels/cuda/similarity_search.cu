@@ -245,6 +245,7 @@ void run_pass(const SearchLibrary& library, DeviceLibrary& device, PassArgs args
 
 SearchResults search_cuda(const SearchLibrary& library, FingerprintMatrix queries,
                           const SearchOptions& options) {
+  cuda::bind_device();
   SearchResults results;
   const std::size_t nq = queries.rows;
   const std::size_t words = library.words();
@@ -374,6 +375,7 @@ __global__ void similarity_scores_kernel(const std::uint64_t* __restrict__ libra
 void similarity_scores_cuda(const SearchLibrary& library, const std::uint64_t* query,
                             const Metric& metric, double* scores) {
   if (library.size() == 0) return;
+  cuda::bind_device();
   DeviceLibrary& device = device_library(library);
   const std::size_t words = library.words();
   std::uint32_t a = 0;

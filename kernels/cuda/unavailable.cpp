@@ -17,6 +17,9 @@ const CudaStatus& cuda_status() {
   return status;
 }
 
+void use_cuda_device(int) {}
+int cuda_device() { return 0; }
+
 void popcount_rows_cuda(const std::uint64_t*, std::size_t, std::size_t, std::uint32_t*) {
   throw Error("CUDA backend unavailable: " + cuda_status().reason);
 }

@@ -1,0 +1,62 @@
+// --device: one parser for kernels and models, with a CUDA device index for one GPU per rank.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "kernels/backend.h"
+#include "kernels/cuda_status.h"
+
+namespace molsieve::kernels {
+namespace {
+
+using Kind = DeviceChoice::Kind;
+
+TEST(DeviceChoice, ParsesNamesAndIndexedCudaDevices) {
+  EXPECT_EQ(parse_device("auto"), (DeviceChoice{Kind::Auto, -1}));
+  EXPECT_EQ(parse_device("cpu"), (DeviceChoice{Kind::Cpu, -1}));
+  EXPECT_EQ(parse_device("cuda"), (DeviceChoice{Kind::Cuda, -1}));
+  EXPECT_EQ(parse_device("cuda:0"), (DeviceChoice{Kind::Cuda, 0}));
+  EXPECT_EQ(parse_device("cuda:13"), (DeviceChoice{Kind::Cuda, 13}));
+}
+
+TEST(DeviceChoice, BadValuesAreNamedWithTheAcceptedForms) {
+  for (const char* bad : {"gpu", "CUDA", "cuda:", "cuda:-1", "cuda:1a", "cuda:12345", "cpu:0", ""}) {
+    SCOPED_TRACE(bad);
+    try {
+      parse_device(bad);
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "--device: unknown device '" + std::string(bad) + "' (expected auto, cpu, cuda or cuda:N)");
+    }
+  }
+}
+
+TEST(DeviceChoice, CpuNeverTouchesCudaAndAutoSaysWhyItFellBack) {
+  const BackendSelection cpu = select_backend(parse_device("cpu"));
+  EXPECT_EQ(cpu.backend, Backend::Cpu);
+  EXPECT_EQ(cpu.cuda_device, -1);
+  const CudaStatus& cuda = cuda_status();
+  const BackendSelection automatic = select_backend(parse_device("auto"));
+  if (cuda.available) {
+    EXPECT_EQ(automatic.backend, Backend::Cuda);
+    EXPECT_EQ(automatic.cuda_device, default_cuda_device() % cuda.device_count);
+  } else {
+    EXPECT_EQ(automatic.backend, Backend::Cpu);
+    EXPECT_EQ(automatic.reason, "CUDA unavailable: " + cuda.reason);
+    EXPECT_THROW(select_backend(parse_device("cuda:0")), Error);
+  }
+}
+
+TEST(DeviceChoice, AnIndexBeyondTheDevicesIsRefusedNamingTheCount) {
+  const CudaStatus& cuda = cuda_status();
+  if (!cuda.available) GTEST_SKIP() << "CUDA unavailable: " << cuda.reason;
+  try {
+    select_backend(DeviceChoice{Kind::Cuda, cuda.device_count});
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(std::to_string(cuda.device_count) + " CUDA device(s)"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace molsieve::kernels
