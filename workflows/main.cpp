@@ -7,11 +7,29 @@
 #include <string>
 #include <vector>
 
+#include "cluster/cluster.h"
 #include "core/error.h"
+#include "kernels/backend.h"
 #include "workflows/commands.h"
 #include "workflows/usage.h"
 
+namespace {
+
+// Under MPI an error every rank saw is printed once, by rank 0; one rank's own failure is
+// printed by that rank and ends the whole job.
+int fail(const char* kind, const char* message, int status) {
+  molsieve::cluster::World& world = molsieve::cluster::world();
+  if (world.rank() == 0) std::fprintf(stderr, "molsieve: %s: %s\n", kind, message);
+  return status;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  molsieve::cluster::World world(argc, argv);
+  molsieve::cluster::set_world(&world);
+  // One GPU per rank of a node unless --device names one.
+  molsieve::kernels::set_default_cuda_device(world.local_rank());
   CLI::App app{"molsieve: featurize molecular libraries, score and rank them on CPUs and GPUs"};
   app.set_version_flag("--version", std::string("molsieve ") + MOLSIEVE_VERSION);
   app.require_subcommand(1);
@@ -24,6 +42,7 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_calibrate_command(app);
   molsieve::workflows::add_predict_command(app);
   molsieve::workflows::add_screen_command(app);
+  molsieve::workflows::add_status_command(app);
   molsieve::workflows::add_query_command(app);
   molsieve::workflows::add_report_command(app);
   molsieve::workflows::add_population_commands(app);
@@ -43,12 +62,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "molsieve: usage error: %s (molsieve%s --help)\n", e.what(),
                  argc > 1 && argv[1][0] != '-' ? (std::string(" ") + argv[1]).c_str() : "");
     return molsieve::workflows::kUsageExitStatus;
-  } catch (const molsieve::Error& e) {
+  } catch (const molsieve::cluster::RankFailure& e) {
     std::fprintf(stderr, "molsieve: error: %s\n", e.what());
-    return 1;
+    world.abort(1);
+  } catch (const molsieve::Error& e) {
+    return fail("error", e.what(), 1);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "molsieve: internal error: %s\n", e.what());
-    return 3;
+    return fail("internal error", e.what(), 3);
   }
   return 0;
 }

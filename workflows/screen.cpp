@@ -1,9 +1,11 @@
 #include "workflows/screen.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/timestamp.h"
 #include "workflows/screen_chunks.h"
 #include "workflows/screen_merge.h"
 
@@ -30,83 +32,157 @@ ResultsProvenance provenance_of(const ScreenJob& job, const JobFingerprint& fing
   return p;
 }
 
+// Runs `step` on this rank. Under MPI every rank then learns whether any failed, and all
+// throw the first failing rank's message: the job ends everywhere with one error.
+template <typename Step>
+void agree(cluster::World& world, Step&& step) {
+  if (!world.parallel()) {
+    step();
+    return;
+  }
+  std::string error;
+  try {
+    step();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  const auto failed = world.first_failure(!error.empty());
+  if (failed) throw Error(world.broadcast(error, *failed));
+}
+
+std::string chunk_list(const std::vector<std::uint64_t>& chunks) {
+  std::string text;
+  for (std::uint64_t c : chunks) text += (text.empty() ? "" : ", ") + std::to_string(c);
+  return text.empty() ? "none" : text;
+}
+
 }  // namespace
 
 ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& progress) {
   const auto start = Clock::now();
+  cluster::World& world = request.world ? *request.world : cluster::World::solo();
+  const bool root = world.rank() == 0;
   const ScreenJob& job = request.job;
   ScreenReport report;
-  const bool output_exists = fs::exists(request.output);
-  if (output_exists && !request.overwrite && !request.resume)
-    throw Error(request.output + ": exists (use --overwrite to replace it, or --resume to finish an interrupted run)");
-  const JobFingerprint fingerprint = fingerprint_job(job);
-  const PartsFolder parts(request.output, fingerprint.digest);
-  if (parts.exists() && !request.resume && !request.overwrite)
-    throw Error(request.output + ": an interrupted run left " + parts.dir() +
-                " (use --resume to finish it, or --overwrite to start over)");
-  // Without parts, --resume finds either nothing to do or another job's results.
-  if (request.resume && !parts.exists() && output_exists && !request.overwrite) {
-    if (!ResultsStore::is_complete(request.output))
-      throw Error(request.output + ": exists but is not a complete results store (use --overwrite to replace it)");
-    if (ResultsStore::job_fingerprint(request.output) != fingerprint.digest)
-      throw Error(request.output + ": was made by another job or other inputs (use --overwrite to replace it)");
-    report.already_complete = true;
-    return report;
-  }
+  report.ranks = world.size();
 
-  ChunkPipeline pipeline(job, request.device);
-  report.device = pipeline.scorer().device();
+  // Rank 0 decides what happens to the output; the other ranks learn the job's fingerprint.
+  JobFingerprint fingerprint;
+  std::unique_ptr<OutputLock> lock;
+  agree(world, [&] {
+    if (!root) return;
+    const fs::path folder = fs::path(request.output).parent_path();
+    if (!folder.empty()) fs::create_directories(folder);
+    lock = std::make_unique<OutputLock>(request.output);
+    const bool output_exists = fs::exists(request.output);
+    if (output_exists && !request.overwrite && !request.resume)
+      throw Error(request.output + ": exists (use --overwrite to replace it, or --resume to finish an interrupted run)");
+    fingerprint = fingerprint_job(job);
+    const PartsFolder parts(request.output, fingerprint.digest);
+    if (parts.exists() && !request.resume && !request.overwrite)
+      throw Error(request.output + ": an interrupted run left " + parts.dir() +
+                  " (use --resume to finish it, or --overwrite to start over)");
+    // Without parts, --resume finds either nothing to do or another job's results.
+    if (request.resume && !parts.exists() && output_exists && !request.overwrite) {
+      if (!ResultsStore::is_complete(request.output))
+        throw Error(request.output + ": exists but is not a complete results store (use --overwrite to replace it)");
+      if (ResultsStore::job_fingerprint(request.output) != fingerprint.digest)
+        throw Error(request.output + ": was made by another job or other inputs (use --overwrite to replace it)");
+      report.already_complete = true;
+    }
+  });
+  report.already_complete = world.any(report.already_complete);
+  if (report.already_complete) return report;
+  fingerprint.digest = world.broadcast(fingerprint.digest);
+  const PartsFolder parts(request.output, fingerprint.digest);
+
+  std::unique_ptr<ChunkPipeline> pipeline;
+  agree(world, [&] { pipeline = std::make_unique<ChunkPipeline>(job, request.device); });
+  report.device = pipeline->scorer().device();
   // An existing output stays untouched until the merge replaces it whole.
   const bool fresh = !(request.resume && parts.exists());
-  if (fresh)
-    parts.start_fresh();
-  else
-    parts.resume(request.output);
+  agree(world, [&] {
+    if (!root) return;
+    if (fresh)
+      parts.start_fresh();
+    else
+      parts.resume(request.output);
+    RunRecord record;
+    record.started = utc_timestamp();
+    record.started_epoch = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    record.ranks = world.size();
+    record.chunk_size = job.chunk_size;
+    record.rows_total = pipeline->source().rows_total();
+    record.chunks_total = known_chunk_count(pipeline->source()).value_or(0);
+    parts.write_run_record(record);
+  });
 
   ScreenStatus resumed;
-  for (const std::uint64_t index : parts.finished()) {
-    ++resumed.chunks_resumed;
-    resumed.rows_written += parts.rows(index);
-  }
+  if (root)
+    for (const std::uint64_t index : parts.finished()) {
+      ++resumed.chunks_resumed;
+      resumed.rows_written += parts.rows(index);
+    }
   report.chunks_resumed = resumed.chunks_resumed;
-  std::uint64_t chunks_written = 0;
   bool cancelled = false;
   try {
-    SequentialDispenser dispenser(parts, known_chunk_count(pipeline.source()));
-    const ChunkRun run = pipeline.compute(parts, dispenser, request.cancel, [&](const ScreenStatus& s) {
-      ScreenStatus total = s;
-      total.rows_written += resumed.rows_written;
-      total.chunks_resumed = resumed.chunks_resumed;
-      if (progress) progress(total);
-    });
-    chunks_written = run.chunks_written;
-    std::copy(run.stage_seconds, run.stage_seconds + 4, report.stage_seconds);
-    cancelled = run.cancelled;
+    cluster::WorkQueue queue(
+        world, [&](std::uint64_t chunk) { return parts.has(chunk); }, known_chunk_count(pipeline->source()),
+        [&](std::uint64_t chunk, int rank) { parts.record_grant(chunk, rank); });
+    ChunkRun run;
+    try {
+      run = pipeline->compute(parts, queue, request.cancel, [&](const ScreenStatus& s) {
+        if (!progress) return;
+        ScreenStatus total = s;
+        total.chunks_resumed = resumed.chunks_resumed;
+        // Under MPI rank 0 reports the whole job: every finished part, whoever wrote it.
+        total.rows_written = world.parallel() ? std::min<std::uint64_t>(parts.finished().size() * job.chunk_size,
+                                                                        s.rows_total ? s.rows_total : ~0ull)
+                                              : s.rows_written + resumed.rows_written;
+        progress(total);
+      });
+    } catch (const std::exception& e) {
+      if (!world.parallel()) throw;
+      throw cluster::RankFailure("rank " + std::to_string(world.rank()) + " (chunks in flight: " +
+                                 chunk_list(pipeline->in_flight()) + "): " + e.what());
+    }
+    const std::optional<std::uint64_t> chunks = queue.finish();
+    const std::vector<double> totals =
+        world.sum({run.stage_seconds[0], run.stage_seconds[1], run.stage_seconds[2], run.stage_seconds[3],
+                   run.cancelled ? 1.0 : 0.0});
+    std::copy(totals.begin(), totals.begin() + 4, report.stage_seconds);
+    cancelled = totals[4] > 0;
     if (cancelled)
       throw Error("interrupted: " + std::to_string(parts.finished().size()) + " chunk(s) of " + request.output +
                   " kept in " + parts.dir() + "; run again with --resume to finish");
-    report.chunks = *dispenser.chunks();
+    report.chunks = chunks.value_or(0);
     if (report.chunks == 0) throw Error(job.path + ": the library has no molecules");
-    const MergeOutcome merged =
-        merge_parts(job, parts, report.chunks, pipeline.fingerprint_words(), pipeline.scorer().score_terms(),
-                    provenance_of(job, fingerprint, pipeline.scorer()), request.output);
-    report.rows = merged.counts.rows;
-    report.valid = merged.counts.valid;
-    report.passed_filters = merged.counts.passed_filters;
-    report.selected = merged.counts.selected;
-    report.scored = merged.scored;
-    report.any_selectable = merged.any_selectable;
+    agree(world, [&] {
+      if (!root) return;
+      const MergeOutcome merged =
+          merge_parts(job, parts, report.chunks, pipeline->fingerprint_words(), pipeline->scorer().score_terms(),
+                      provenance_of(job, fingerprint, pipeline->scorer()), request.output);
+      report.rows = merged.counts.rows;
+      report.valid = merged.counts.valid;
+      report.passed_filters = merged.counts.passed_filters;
+      report.selected = merged.counts.selected;
+      report.scored = merged.scored;
+      report.any_selectable = merged.any_selectable;
+    });
+  } catch (const cluster::RankFailure&) {
+    throw;
   } catch (const std::exception& e) {
-    if (cancelled) throw;
+    if (cancelled || !root) throw;
     // A run that failed keeps its parts only when they hold finished work worth resuming.
-    if (fresh && chunks_written == 0) {
+    const std::size_t kept = parts.finished().size();
+    if (fresh && kept == 0) {
       parts.remove();
       throw;
     }
-    throw Error(std::string(e.what()) + " (" + std::to_string(chunks_written) + " finished chunk(s) kept in " +
-                parts.dir() + "; --resume continues once the cause is fixed)");
+    throw Error(std::string(e.what()) + " (" + std::to_string(kept) + " finished chunk(s) kept in " + parts.dir() +
+                "; --resume continues once the cause is fixed)");
   }
-  parts.remove();
+  if (root) parts.remove();
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return report;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/cluster.h"
 #include "workflows/screen_job.h"
 
 namespace molsieve::workflows {
@@ -27,6 +28,8 @@ struct ScreenRequest {
   // When set and it becomes true (a signal handler), the run stops after the chunks in
   // flight; their parts are kept for --resume.
   const std::atomic<bool>* cancel = nullptr;
+  // The ranks that share the job (every rank calls run_screen); null: this process alone.
+  cluster::World* world = nullptr;
 };
 
 // Rows through each stage so far (this run and, for resumed chunks, earlier runs).
@@ -54,12 +57,15 @@ struct ScreenReport {
   double seconds = 0;
   double stage_seconds[4] = {0, 0, 0, 0};  // read, featurize, score, write (summed over chunks)
   bool already_complete = false;  // --resume on a finished results store: nothing done
+  int ranks = 1;                  // processes that computed chunks
 };
 
 using ScreenProgress = std::function<void(const ScreenStatus&)>;
 
 // Throws molsieve::Error for bad inputs, refused outputs, a changed job on --resume, or a
-// cancel (after keeping the finished parts).
+// cancel (after keeping the finished parts). Under MPI every rank throws the same Error for
+// a failure all can see; a failure on one rank alone is a cluster::RankFailure naming the
+// rank and its chunks, after which the job must be aborted. Rank 0 merges and reports.
 ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& progress = {});
 
 }  // namespace molsieve::workflows

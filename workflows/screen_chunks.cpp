@@ -3,7 +3,6 @@
 #include <oneapi/tbb/parallel_pipeline.h>
 
 #include <chrono>
-#include <mutex>
 
 namespace molsieve::workflows {
 namespace {
@@ -23,19 +22,6 @@ struct TimedChunk {
 
 }  // namespace
 
-SequentialDispenser::SequentialDispenser(const PartsFolder& parts, std::optional<std::uint64_t> chunks)
-    : parts_(parts), chunks_(chunks) {}
-
-std::optional<std::uint64_t> SequentialDispenser::next() {
-  while (!chunks_ || next_ < *chunks_) {
-    const std::uint64_t index = next_++;
-    if (!parts_.has(index)) return index;
-  }
-  return std::nullopt;
-}
-
-void SequentialDispenser::library_ends(std::uint64_t chunks) { chunks_ = chunks; }
-
 std::optional<std::uint64_t> known_chunk_count(const LibrarySource& source) {
   if (!source.stores()) return std::nullopt;
   return (source.rows_total() + source.chunk_size() - 1) / source.chunk_size();
@@ -50,7 +36,12 @@ ChunkPipeline::ChunkPipeline(const ScreenJob& job, const std::string& device)
 
 ChunkPipeline::~ChunkPipeline() = default;
 
-ChunkRun ChunkPipeline::compute(const PartsFolder& parts, ChunkDispenser& dispenser, const std::atomic<bool>* cancel,
+std::vector<std::uint64_t> ChunkPipeline::in_flight() const {
+  std::lock_guard<std::mutex> lock(in_flight_mutex_);
+  return {in_flight_.begin(), in_flight_.end()};
+}
+
+ChunkRun ChunkPipeline::compute(const PartsFolder& parts, cluster::WorkQueue& queue, const std::atomic<bool>* cancel,
                                 const std::function<void(const ScreenStatus&)>& progress) {
   ChunkRun run;
   // HDF5 (Debian's serial build) is not thread-safe: every store read and part write holds this.
@@ -69,7 +60,7 @@ ChunkRun ChunkPipeline::compute(const PartsFolder& parts, ChunkDispenser& dispen
               fc.stop();
               return nullptr;
             }
-            const std::optional<std::uint64_t> index = dispenser.next();
+            const std::optional<std::uint64_t> index = queue.next();
             if (!index) {
               fc.stop();
               return nullptr;
@@ -82,11 +73,15 @@ ChunkRun ChunkPipeline::compute(const PartsFolder& parts, ChunkDispenser& dispen
               got = source_->read(*index, timed->chunk, last);
             }
             if (!got || timed->chunk.rows == 0) {
-              dispenser.library_ends(source_->chunks_seen());
+              queue.set_end(source_->chunks_seen());
               fc.stop();
               return nullptr;
             }
-            if (last) dispenser.library_ends(*index + 1);
+            if (last) queue.set_end(*index + 1);
+            {
+              std::lock_guard<std::mutex> lock(in_flight_mutex_);
+              in_flight_.insert(*index);
+            }
             timed->seconds[kRead] = seconds_since(t0);
             rows_read += timed->chunk.rows;
             const Progress p = source_->progress();
@@ -120,6 +115,10 @@ ChunkRun ChunkPipeline::compute(const PartsFolder& parts, ChunkDispenser& dispen
               parts.write(timed->chunk, words_);
             }
             timed->seconds[kWrite] = seconds_since(t0);
+            {
+              std::lock_guard<std::mutex> lock(in_flight_mutex_);
+              in_flight_.erase(timed->chunk.index);
+            }
             ++run.chunks_written;
             run.rows_written += timed->chunk.rows;
             for (int s = 0; s < 4; ++s) run.stage_seconds[s] += timed->seconds[s];

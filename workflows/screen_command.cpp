@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cluster/cluster.h"
 #include "workflows/commands.h"
 #include "workflows/model_options.h"
 #include "workflows/progress_bar.h"
@@ -44,14 +45,17 @@ void run(const ScreenValues& v) {
   request.device = v.device;
   request.threads = use_threads(v.threads);
   request.cancel = &stop_requested;
+  request.world = &cluster::world();
+  const bool speaks = !v.quiet && request.world->rank() == 0;
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, request.threads);
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
 
   std::unique_ptr<ProgressBar> bar;
-  if (!v.quiet) {
-    std::fprintf(stderr, "screen: job %s (%s), %zu library input(s), %u thread(s) -> %s\n", request.job.name.c_str(),
-                 v.job.c_str(), request.job.library.size(), request.threads, request.output.c_str());
+  if (speaks) {
+    std::fprintf(stderr, "screen: job %s (%s), %zu library input(s), %u thread(s) per process, %s -> %s\n",
+                 request.job.name.c_str(), v.job.c_str(), request.job.library.size(), request.threads,
+                 request.world->description().c_str(), request.output.c_str());
     bar = std::make_unique<ProgressBar>("screen");
   }
   const ScreenReport report = run_screen(request, [&](const ScreenStatus& s) {
@@ -63,7 +67,7 @@ void run(const ScreenValues& v) {
     bar->update(p, stage_counts(s));
   });
   if (bar) bar->finish();
-  if (v.quiet) return;
+  if (!speaks) return;
   if (report.already_complete) {
     std::fprintf(stderr, "screen: %s is already complete; nothing to do\n", request.output.c_str());
     return;
@@ -94,7 +98,8 @@ void add_screen_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand(
       "screen",
       "Run a screening job (TOML, see docs/screening.md): filter, score with affinity and toxicity models and "
-      "similarity to known actives, rank and diversify; one results-store row per library molecule");
+      "similarity to known actives, rank and diversify; one results-store row per library molecule. Under mpirun "
+      "or srun the ranks share the chunks and rank 0 writes the results store");
   c->add_option("job", values->job, "Job file (.toml); datasets/jobs/default.toml is the shipped example")
       ->required();
   c->add_option("-o,--output", values->output, "Results store (.h5); default: the job's output.path");

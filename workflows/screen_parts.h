@@ -30,6 +30,24 @@ struct ChunkPool {
   std::vector<std::uint64_t> fingerprints;
 };
 
+// What a run records in its parts folder for `molsieve status`: when it started, how many
+// ranks, the library's size when known.
+struct RunRecord {
+  std::string started;           // UTC, ISO 8601
+  double started_epoch = 0;      // seconds since 1970
+  int ranks = 1;
+  std::uint64_t chunk_size = 0;
+  std::uint64_t rows_total = 0;  // 0: unknown until read (molecule files)
+  std::uint64_t chunks_total = 0;  // 0: unknown
+};
+
+// A finished part as status sees it.
+struct PartInfo {
+  std::uint64_t index = 0;
+  std::uint64_t rows = 0;
+  double written_epoch = 0;  // when the part was renamed into place
+};
+
 class PartsFolder {
  public:
   PartsFolder(const std::string& output, std::string fingerprint);
@@ -50,6 +68,15 @@ class PartsFolder {
   // Indices of the finished chunks, in increasing order.
   std::vector<std::uint64_t> finished() const;
 
+  void write_run_record(const RunRecord& record) const;
+  RunRecord read_run_record() const;  // throws molsieve::Error when the folder has none
+  // Appends "chunk rank" to the grants log: which rank was handed which chunk, so that status
+  // can name the chunks a killed run left unfinished.
+  void record_grant(std::uint64_t chunk, int rank) const;
+  // The latest grant of each chunk, by chunk.
+  std::vector<std::pair<std::uint64_t, int>> grants() const;
+  std::vector<PartInfo> part_infos() const;
+
   void write(const Chunk& chunk, unsigned fingerprint_words) const;
   std::uint64_t rows(std::uint64_t index) const;
   ResultTable read_results(std::uint64_t index, const std::vector<std::string>& columns = {}) const;
@@ -58,6 +85,25 @@ class PartsFolder {
  private:
   std::string dir_;
   std::string fingerprint_;
+};
+
+// Held by the process that writes `output` (rank 0) from the first check to the last step: a
+// second screen pointed at the same output is refused. An operating-system lock (flock) on
+// <output>.lock, so a killed run never leaves it held.
+class OutputLock {
+ public:
+  // Throws molsieve::Error naming the output and the holder when another screen holds it.
+  explicit OutputLock(const std::string& output);
+  ~OutputLock();
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+
+  // Whether some process holds the lock of `output` now, and who ("pid N on host H").
+  static bool held(const std::string& output, std::string* holder = nullptr);
+
+ private:
+  std::string path_;
+  int fd_ = -1;
 };
 
 }  // namespace molsieve::workflows

@@ -1,0 +1,209 @@
+// molsieve screen across MPI ranks (mpirun, as a user starts it): the ranks share the chunks,
+// the results do not depend on how many ranks ran them, a killed rank ends the job and
+// --resume with another rank count finishes it, and a second job on the same output is refused.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
+
+#include "test_support.h"
+#include "workflows/results_store.h"
+
+namespace molsieve {
+namespace {
+
+namespace fs = std::filesystem;
+using test::CommandRun;
+
+const std::string kSource = MOLSIEVE_SOURCE_DIR;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// mpirun as root needs its consent; --oversubscribe: more ranks than this machine's cores.
+std::string mpirun(int ranks) {
+  return std::string(geteuid() == 0 ? "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " : "") +
+         MOLSIEVE_MPIEXEC + " --oversubscribe -np " + std::to_string(ranks) + " ";
+}
+
+class ScreenAcrossRanks : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::ScratchDir;
+    alone_ = new CommandRun{0, ""};
+    // NCI molecules and the six clinical BACE-1 inhibitors, two of them inside the bace
+    // model's domain, so the diverse selection is not empty; 26 chunks of 25 molecules.
+    {
+      std::ifstream nci(test::rdkit_data("Data/NCI/first_5K.smi"));
+      std::ofstream out(dir_->file("library.smi"));
+      std::string line;
+      for (int i = 0; i < 640 && std::getline(nci, line); ++i) out << line << "\n";
+      std::ifstream refs(kSource + "/datasets/jobs/bace1_references.smi");
+      out << refs.rdbuf();
+    }
+    std::string job = read_file(kSource + "/datasets/jobs/default.toml");
+    const auto replace = [&](const std::string& from, const std::string& to) { job.replace(job.find(from), from.size(), to); };
+    replace("\"bace1_references.smi\"", "\"" + kSource + "/datasets/jobs/bace1_references.smi\"");
+    replace("chunk_size = 1024", "chunk_size = 25");
+    test::write_text(dir_->file("job.toml"), job);
+    *alone_ = screen("", "alone.h5");
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete alone_;
+  }
+  void SetUp() override { ASSERT_EQ(alone_->status, 0) << alone_->err; }
+
+  static std::string screen_command(const std::string& launcher, const std::string& output, const std::string& extra = "") {
+    return launcher + MOLSIEVE_BINARY + " screen " + dir_->file("job.toml") + " --library " + dir_->file("library.smi") +
+           " -o " + dir_->file(output) + " --threads 1 -q " + extra;
+  }
+  static CommandRun screen(const std::string& launcher, const std::string& output, const std::string& extra = "") {
+    return test::run_command(*dir_, screen_command(launcher, output, extra));
+  }
+  // Every row and column, as query exports them, and the job's diverse selection.
+  static std::string exported(const std::string& output) {
+    const std::string csv = dir_->file(output + ".csv");
+    const CommandRun run = test::run_command(*dir_, std::string(MOLSIEVE_BINARY) + " query " + dir_->file(output) +
+                                                        " --format csv --order-by index:asc -o " + csv + " --overwrite");
+    EXPECT_EQ(run.status, 0) << run.err;
+    std::ostringstream selection;
+    for (std::int64_t row : workflows::ResultsStore(dir_->file(output)).selection()) selection << row << " ";
+    return read_file(csv) + "\nselection: " + selection.str();
+  }
+
+  static test::ScratchDir* dir_;
+  static CommandRun* alone_;
+};
+test::ScratchDir* ScreenAcrossRanks::dir_ = nullptr;
+CommandRun* ScreenAcrossRanks::alone_ = nullptr;
+
+TEST_F(ScreenAcrossRanks, TwoAndThreeRanksExportByteIdenticalResultsToOneProcess) {
+  const std::string expected = exported("alone.h5");
+  ASSERT_NE(expected.find("selection: 64"), std::string::npos) << "the selection should hold a clinical inhibitor";
+  for (int ranks : {2, 3}) {
+    SCOPED_TRACE(std::to_string(ranks) + " ranks");
+    const std::string output = std::to_string(ranks) + "-ranks.h5";
+    const CommandRun run = screen(mpirun(ranks), output);
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_EQ(exported(output), expected);
+    EXPECT_FALSE(fs::exists(dir_->file(output + ".parts")));
+    EXPECT_FALSE(fs::exists(dir_->file(output + ".lock")));
+  }
+}
+
+TEST_F(ScreenAcrossRanks, OnlyRankZeroSpeaks) {
+  const CommandRun run = test::run_command(*dir_, mpirun(2) + MOLSIEVE_BINARY + " screen " + dir_->file("job.toml") +
+                                                      " --library " + dir_->file("library.smi") + " -o " +
+                                                      dir_->file("speaks.h5") + " --threads 1");
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::size_t summaries = 0;
+  for (std::size_t at = run.err.find("screen: results in"); at != std::string::npos;
+       at = run.err.find("screen: results in", at + 1))
+    ++summaries;
+  EXPECT_EQ(summaries, 1u) << run.err;
+  EXPECT_NE(run.err.find("MPI (Open MPI"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("2 rank(s)"), std::string::npos) << run.err;
+  // An error every rank sees is printed once.
+  const CommandRun bad = test::run_command(*dir_, mpirun(2) + MOLSIEVE_BINARY + " screen " + dir_->file("job.toml") +
+                                                      " --library no-such.smi -o " + dir_->file("bad.h5") + " -q");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_EQ(bad.err.find("molsieve: error:"), bad.err.rfind("molsieve: error:")) << bad.err;
+  EXPECT_NE(bad.err.find("no-such.smi"), std::string::npos) << bad.err;
+}
+
+// The pid of the rank `rank` of the job writing `output`, from the processes' environments.
+pid_t find_rank(const std::string& output, int rank) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string cmdline = read_file(entry.path().string() + "/cmdline");
+    if (cmdline.find(output) == std::string::npos || cmdline.find("screen") == std::string::npos) continue;
+    const std::string environ = read_file(entry.path().string() + "/environ");
+    if (environ.find("OMPI_COMM_WORLD_RANK=" + std::to_string(rank) + '\0') != std::string::npos)
+      return static_cast<pid_t>(std::stol(entry.path().filename().string()));
+  }
+  return 0;
+}
+
+std::size_t parts_done(const std::string& parts) {
+  std::size_t done = 0;
+  if (fs::exists(parts))
+    for (const auto& entry : fs::directory_iterator(parts)) done += entry.path().extension() == ".h5";
+  return done;
+}
+
+TEST_F(ScreenAcrossRanks, AKilledRankEndsTheJobAndResumeOnThreeRanksGivesTheUninterruptedResults) {
+  const std::string output = dir_->file("killed.h5");
+  const std::string err = dir_->file("killed.err");
+  const pid_t launcher = fork();
+  if (launcher == 0) {
+    execl("/bin/sh", "sh", "-c", (screen_command(mpirun(2), "killed.h5") + " 2> " + err).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  pid_t victim = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (std::chrono::steady_clock::now() < deadline && parts_done(output + ".parts") < 4)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  victim = find_rank(output, 1);
+  ASSERT_GT(victim, 0) << "rank 1 not found";
+  ASSERT_LT(parts_done(output + ".parts"), 26u) << "the job finished before the kill";
+  kill(victim, SIGKILL);
+  const auto killed_at = std::chrono::steady_clock::now();
+  int status = 0;
+  waitpid(launcher, &status, 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  EXPECT_LT(seconds, 30.0) << "the job must end promptly after a rank dies";
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  const std::string message = read_file(err);
+  EXPECT_NE(message.find("rank 1"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(output));
+
+  // status names what the killed run left: chunks done, and chunks handed out but unfinished.
+  const std::string status_file = dir_->file("status.txt");
+  ASSERT_EQ(std::system((std::string(MOLSIEVE_BINARY) + " status " + output + " > " + status_file).c_str()), 0);
+  const std::string report = read_file(status_file);
+  EXPECT_NE(report.find("stopped before the merge"), std::string::npos) << report;
+  EXPECT_NE(report.find("chunks done: "), std::string::npos) << report;
+  EXPECT_NE(report.find("started"), std::string::npos) << report;
+
+  const CommandRun resumed = screen(mpirun(3), "killed.h5", "--resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(exported("killed.h5"), exported("alone.h5"));
+}
+
+TEST_F(ScreenAcrossRanks, ASecondJobOnTheSameOutputIsRefused) {
+  const std::string output = dir_->file("busy.h5");
+  const pid_t first = fork();
+  if (first == 0) {
+    execl("/bin/sh", "sh", "-c", (screen_command(mpirun(2), "busy.h5") + " 2> /dev/null").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (std::chrono::steady_clock::now() < deadline && parts_done(output + ".parts") < 1)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (const char* how : {"--resume", "--overwrite"}) {
+    SCOPED_TRACE(how);
+    const CommandRun second = screen("", "busy.h5", how);
+    EXPECT_EQ(second.status, 1);
+    EXPECT_NE(second.err.find("busy.h5: another screen is writing it (pid "), std::string::npos) << second.err;
+  }
+  const std::string status_file = dir_->file("busy-status.txt");
+  std::system((std::string(MOLSIEVE_BINARY) + " status " + output + ".parts > " + status_file).c_str());
+  EXPECT_NE(read_file(status_file).find("running (pid "), std::string::npos) << read_file(status_file);
+  int status = 0;
+  waitpid(first, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(exported("busy.h5"), exported("alone.h5"));
+}
+
+}  // namespace
+}  // namespace molsieve
