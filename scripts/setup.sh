@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git bc
   librdkit-dev rdkit-data python3-rdkit python3-h5py
   libboost-dev libhdf5-dev hdf5-tools libtbb-dev zlib1g-dev
-  libopenmpi-dev openmpi-bin
+  libopenmpi-dev openmpi-bin slurm-wlm munge
   libtorch-dev libopenblas0-openmp nlohmann-json3-dev libtomlplusplus-dev python3-sklearn
   libgtest-dev libcli11-dev libglpk-dev
   clang-15 libfuzzer-15-dev

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -24,11 +23,6 @@ namespace fs = std::filesystem;
 using test::CommandRun;
 
 const std::string kSource = MOLSIEVE_SOURCE_DIR;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // mpirun as root needs its consent; --oversubscribe: more ranks than this machine's cores.
 std::string mpirun(int ranks) {
@@ -51,7 +45,7 @@ class ScreenAcrossRanks : public ::testing::Test {
       std::ifstream refs(kSource + "/datasets/jobs/bace1_references.smi");
       out << refs.rdbuf();
     }
-    std::string job = read_file(kSource + "/datasets/jobs/default.toml");
+    std::string job = test::read_text(kSource + "/datasets/jobs/default.toml");
     const auto replace = [&](const std::string& from, const std::string& to) { job.replace(job.find(from), from.size(), to); };
     replace("\"bace1_references.smi\"", "\"" + kSource + "/datasets/jobs/bace1_references.smi\"");
     replace("chunk_size = 1024", "chunk_size = 25");
@@ -79,7 +73,7 @@ class ScreenAcrossRanks : public ::testing::Test {
     EXPECT_EQ(run.status, 0) << run.err;
     std::ostringstream selection;
     for (std::int64_t row : workflows::ResultsStore(dir_->file(output)).selection()) selection << row << " ";
-    return read_file(csv) + "\nselection: " + selection.str();
+    return test::read_text(csv) + "\nselection: " + selection.str();
   }
 
   static test::ScratchDir* dir_;
@@ -125,9 +119,9 @@ TEST_F(ScreenAcrossRanks, OnlyRankZeroSpeaks) {
 // The pid of the rank `rank` of the job writing `output`, from the processes' environments.
 pid_t find_rank(const std::string& output, int rank) {
   for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string cmdline = read_file(entry.path().string() + "/cmdline");
+    const std::string cmdline = test::read_text(entry.path().string() + "/cmdline");
     if (cmdline.find(output) == std::string::npos || cmdline.find("screen") == std::string::npos) continue;
-    const std::string environ = read_file(entry.path().string() + "/environ");
+    const std::string environ = test::read_text(entry.path().string() + "/environ");
     if (environ.find("OMPI_COMM_WORLD_RANK=" + std::to_string(rank) + '\0') != std::string::npos)
       return static_cast<pid_t>(std::stol(entry.path().filename().string()));
   }
@@ -163,14 +157,14 @@ TEST_F(ScreenAcrossRanks, AKilledRankEndsTheJobAndResumeOnThreeRanksGivesTheUnin
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
   EXPECT_LT(seconds, 30.0) << "the job must end promptly after a rank dies";
   EXPECT_NE(WEXITSTATUS(status), 0);
-  const std::string message = read_file(err);
+  const std::string message = test::read_text(err);
   EXPECT_NE(message.find("rank 1"), std::string::npos) << message;
   EXPECT_FALSE(fs::exists(output));
 
   // status names what the killed run left: chunks done, and chunks handed out but unfinished.
   const std::string status_file = dir_->file("status.txt");
   ASSERT_EQ(std::system((std::string(MOLSIEVE_BINARY) + " status " + output + " > " + status_file).c_str()), 0);
-  const std::string report = read_file(status_file);
+  const std::string report = test::read_text(status_file);
   EXPECT_NE(report.find("stopped before the merge"), std::string::npos) << report;
   EXPECT_NE(report.find("chunks done: "), std::string::npos) << report;
   EXPECT_NE(report.find("started"), std::string::npos) << report;
@@ -198,7 +192,7 @@ TEST_F(ScreenAcrossRanks, ASecondJobOnTheSameOutputIsRefused) {
   }
   const std::string status_file = dir_->file("busy-status.txt");
   std::system((std::string(MOLSIEVE_BINARY) + " status " + output + ".parts > " + status_file).c_str());
-  EXPECT_NE(read_file(status_file).find("running (pid "), std::string::npos) << read_file(status_file);
+  EXPECT_NE(test::read_text(status_file).find("running (pid "), std::string::npos) << test::read_text(status_file);
   int status = 0;
   waitpid(first, &status, 0);
   EXPECT_EQ(WEXITSTATUS(status), 0);

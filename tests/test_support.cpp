@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
@@ -85,6 +86,11 @@ const GoldenFingerprints& nci_golden_fingerprints() {
     return g;
   }();
   return golden;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 CommandRun run_command(const ScratchDir& dir, const std::string& command_line) {

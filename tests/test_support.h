@@ -19,6 +19,8 @@ class ScratchDir {
 };
 
 void write_text(const std::string& path, const std::string& text);
+// A whole file, byte for byte (empty when it cannot be read).
+std::string read_text(const std::string& path);
 void write_gzip(const std::string& path, const std::string& text);
 std::vector<std::string> list_dir(const std::string& path);
 std::string test_data(const std::string& name);

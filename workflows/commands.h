@@ -19,6 +19,7 @@ void add_report_command(CLI::App& app);
 void add_population_commands(CLI::App& app);
 void add_cohort_command(CLI::App& app);
 void add_status_command(CLI::App& app);
+void add_submit_command(CLI::App& app);
 
 // The embedded default library: RDKit's 5,000 NCI compounds from rdkit-data.
 const char* default_library_path();

@@ -1,0 +1,73 @@
+#include "cluster/slurm.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <regex>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace molsieve::cluster {
+
+std::string shell_quote(const std::string& word) {
+  static const std::regex safe("[A-Za-z0-9_./:=@%+,-]+");
+  if (std::regex_match(word, safe)) return word;
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string sbatch_script(const BatchRequest& r) {
+  if (r.nodes == 0) throw Error("--nodes: must be at least 1");
+  if (r.tasks_per_node == 0) throw Error("--ntasks-per-node: must be at least 1");
+  if (r.cpus_per_task == 0) throw Error("--cpus-per-task: must be at least 1");
+  static const std::regex time_format("([0-9]+-)?([0-9]+:)?[0-9]+:[0-9]{2}|[0-9]+");
+  if (!r.time.empty() && !std::regex_match(r.time, time_format))
+    throw Error("--time: '" + r.time + "' is not a Slurm time (HH:MM:SS, MM:SS, D-HH:MM:SS or minutes)");
+  static const std::regex name_format("[A-Za-z0-9_.-]+");
+  for (const auto& [option, value] : {std::pair<const char*, const std::string&>{"--partition", r.partition},
+                                      {"--account", r.account}})
+    if (!value.empty() && !std::regex_match(value, name_format))
+      throw Error(std::string(option) + ": '" + value + "' is not a Slurm name (letters, digits, _ . -)");
+  std::ostringstream s;
+  s << "#!/bin/bash\n";
+  s << "#SBATCH --job-name=" << shell_quote(r.job_name) << "\n";
+  s << "#SBATCH --nodes=" << r.nodes << "\n";
+  s << "#SBATCH --ntasks-per-node=" << r.tasks_per_node << "\n";
+  s << "#SBATCH --cpus-per-task=" << r.cpus_per_task << "\n";
+  if (r.gpus_per_node > 0) s << "#SBATCH --gpus-per-node=" << r.gpus_per_node << "\n";
+  if (!r.time.empty()) s << "#SBATCH --time=" << r.time << "\n";
+  if (!r.partition.empty()) s << "#SBATCH --partition=" << r.partition << "\n";
+  if (!r.account.empty()) s << "#SBATCH --account=" << r.account << "\n";
+  if (!r.log.empty()) s << "#SBATCH --output=" << shell_quote(r.log) << "\n";
+  if (!r.comment.empty()) s << "# " << r.comment << "\n";
+  s << "set -euo pipefail\n";
+  // Each task is an MPI rank with its own cores (srun does not inherit --cpus-per-task).
+  s << "srun --cpus-per-task=" << r.cpus_per_task;
+  if (!r.srun_mpi.empty()) s << " --mpi=" << shell_quote(r.srun_mpi);
+  for (const std::string& word : r.command) s << " " << shell_quote(word);
+  s << "\n";
+  return s.str();
+}
+
+std::string submit_batch_script(const std::string& script_path) {
+  const std::string command = "sbatch --parsable " + shell_quote(script_path) + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw Error("sbatch: cannot be started");
+  std::string output;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  const int status = pclose(pipe);
+  while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+      throw Error("sbatch: not found (submit runs on a Slurm login node; --dry-run writes the script without it)");
+    throw Error("sbatch refused " + script_path + ": " + output);
+  }
+  // --parsable prints "jobid" or "jobid;cluster", after any warnings.
+  const std::string last = output.substr(output.rfind('\n') == std::string::npos ? 0 : output.rfind('\n') + 1);
+  return last.substr(0, last.find(';'));
+}
+
+}  // namespace molsieve::cluster

@@ -1,0 +1,181 @@
+// molsieve submit against a real Slurm: munged, slurmctld and slurmd started on this machine
+// by scripts/slurm-local.sh (one node), jobs submitted with sbatch and run with srun.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "test_support.h"
+
+namespace molsieve {
+namespace {
+
+namespace fs = std::filesystem;
+using test::CommandRun;
+
+const std::string kSource = MOLSIEVE_SOURCE_DIR;
+
+// Standard output of a command (and its exit status).
+std::string output_of(const std::string& command, int* status = nullptr) {
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buffer[512];
+  while (pipe && std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+  const int s = pipe ? pclose(pipe) : -1;
+  if (status) *status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+class SlurmSubmit : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::ScratchDir;
+    if (output_of("command -v slurmctld").empty()) {
+      skip_ = "slurm-wlm is not installed (scripts/setup.sh installs slurm-wlm and munge)";
+      return;
+    }
+    int status = 0;
+    const std::string started =
+        output_of("bash " + kSource + "/scripts/slurm-local.sh start " + dir_->file("slurm") + " 2>&1", &status);
+    if (status != 0) {
+      failure_ = "scripts/slurm-local.sh start failed: " + started;
+      return;
+    }
+    setenv("SLURM_CONF", dir_->file("slurm/slurm.conf").c_str(), 1);
+    {
+      std::ifstream nci(test::rdkit_data("Data/NCI/first_5K.smi"));
+      std::ofstream out(dir_->file("library.smi"));
+      std::string line;
+      for (int i = 0; i < 1000 && std::getline(nci, line); ++i) out << line << "\n";
+    }
+    std::string job = test::read_text(kSource + "/datasets/jobs/default.toml");
+    const auto replace = [&](const std::string& from, const std::string& to) { job.replace(job.find(from), from.size(), to); };
+    replace("\"bace1_references.smi\"", "\"" + kSource + "/datasets/jobs/bace1_references.smi\"");
+    replace("chunk_size = 1024", "chunk_size = 25");
+    test::write_text(dir_->file("job.toml"), job);
+    const CommandRun plain = test::run_command(*dir_, std::string(MOLSIEVE_BINARY) + " screen " + dir_->file("job.toml") +
+                                                          " --library " + dir_->file("library.smi") + " -o " +
+                                                          dir_->file("plain.h5") + " --threads 1 -q");
+    if (plain.status != 0) failure_ = "the plain run failed: " + plain.err;
+  }
+  static void TearDownTestSuite() {
+    if (fs::exists(dir_->file("slurm")))
+      std::system(("bash " + kSource + "/scripts/slurm-local.sh stop " + dir_->file("slurm")).c_str());
+    delete dir_;
+  }
+  void SetUp() override {
+    if (!skip_.empty()) GTEST_SKIP() << skip_;
+    ASSERT_TRUE(failure_.empty()) << failure_;
+  }
+
+  // Two ranks of one thread: the plain run's threads, so the results match to the bit (the
+  // thread count changes float32 rounding in the models; the rank count changes nothing).
+  static std::string submit(const std::string& output, const std::string& extra = "", int* status = nullptr,
+                            const std::string& shape = "--nodes 1 --ntasks-per-node 2 --cpus-per-task 1 --time 00:10:00") {
+    return output_of(std::string(MOLSIEVE_BINARY) + " submit " + dir_->file("job.toml") + " --library " +
+                         dir_->file("library.smi") + " -o " + dir_->file(output) + " " + shape + " -q " + extra +
+                         " 2> " + dir_->file("submit.err"),
+                     status);
+  }
+  static std::string job_state(const std::string& id) {
+    const std::string line = output_of("scontrol show job " + id + " -o 2>/dev/null");
+    const auto at = line.find("JobState=");
+    return at == std::string::npos ? "" : line.substr(at + 9, line.find(' ', at) - at - 9);
+  }
+  static std::string wait_for(const std::string& id) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
+    std::string state;
+    while (std::chrono::steady_clock::now() < deadline) {
+      state = job_state(id);
+      if (state != "PENDING" && state != "RUNNING" && state != "COMPLETING" && state != "CONFIGURING") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return state;
+  }
+  static std::string exported(const std::string& output) {
+    return output_of(std::string(MOLSIEVE_BINARY) + " query " + dir_->file(output) + " --format csv --order-by index:asc");
+  }
+
+  static test::ScratchDir* dir_;
+  static std::string skip_, failure_;
+};
+test::ScratchDir* SlurmSubmit::dir_ = nullptr;
+std::string SlurmSubmit::skip_, SlurmSubmit::failure_;
+
+TEST_F(SlurmSubmit, DryRunWritesAndShowsTheScriptWithoutSubmitting) {
+  int status = 0;
+  const std::string script = submit("dry.h5", "--partition debug --gpus-per-node 0 --dry-run", &status);
+  ASSERT_EQ(status, 0) << test::read_text(dir_->file("submit.err"));
+  EXPECT_EQ(script + "\n", test::read_text(dir_->file("dry.h5.sbatch")));
+  for (const std::string line : {"#!/bin/bash\n", "#SBATCH --job-name=molsieve-bace1-nci5k\n", "#SBATCH --nodes=1\n",
+                                 "#SBATCH --ntasks-per-node=2\n", "#SBATCH --cpus-per-task=1\n",
+                                 "#SBATCH --time=00:10:00\n", "#SBATCH --partition=debug\n"})
+    EXPECT_NE(script.find(line), std::string::npos) << line << "\n" << script;
+  EXPECT_EQ(script.find("--gpus-per-node"), std::string::npos) << script;
+  EXPECT_NE(script.find("\nsrun --cpus-per-task=1 --mpi=pmix " + std::string(MOLSIEVE_BINARY) + " screen " +
+                        dir_->file("job.toml") + " -o " + dir_->file("dry.h5") + " --threads 1"),
+            std::string::npos)
+      << script;
+  EXPECT_EQ(output_of("squeue -h -n molsieve-bace1-nci5k"), "");
+}
+
+TEST_F(SlurmSubmit, BadRequestsAreRefusedNamingTheOption) {
+  int status = 0;
+  for (const auto& [extra, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--nodes 0", "--nodes: must be at least 1"},
+           {"--time ten", "--time: 'ten' is not a Slurm time"},
+           {"--partition 'a b'", "--partition: 'a b' is not a Slurm name"}}) {
+    SCOPED_TRACE(extra);
+    submit("bad.h5", "", &status, extra);
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(test::read_text(dir_->file("submit.err")).find(message), std::string::npos) << test::read_text(dir_->file("submit.err"));
+  }
+  EXPECT_FALSE(fs::exists(dir_->file("bad.h5.sbatch")));
+}
+
+TEST_F(SlurmSubmit, SubmittedJobCompletesWithTheResultsOfAPlainRun) {
+  int status = 0;
+  const std::string id = submit("slurm.h5", "", &status);
+  ASSERT_EQ(status, 0) << test::read_text(dir_->file("submit.err"));
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(wait_for(id), "COMPLETED") << test::read_text(dir_->file("slurm.h5.slurm-" + id + ".log"));
+  EXPECT_EQ(exported("slurm.h5"), exported("plain.h5"));
+}
+
+TEST_F(SlurmSubmit, CancelledJobResubmittedWithResumeFinishesIt) {
+  const std::string output = dir_->file("stopped.h5");
+  const std::string id = submit("stopped.h5");
+  ASSERT_FALSE(id.empty()) << test::read_text(dir_->file("submit.err"));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  auto parts = [&] {
+    std::size_t n = 0;
+    if (fs::exists(output + ".parts"))
+      for (const auto& e : fs::directory_iterator(output + ".parts")) n += e.path().extension() == ".h5";
+    return n;
+  };
+  while (std::chrono::steady_clock::now() < deadline && parts() < 3 && job_state(id) != "COMPLETED")
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::system(("scancel " + id).c_str());
+  const std::string state = wait_for(id);
+  if (state == "COMPLETED") GTEST_SKIP() << "the job finished before it could be cancelled";
+  EXPECT_EQ(state, "CANCELLED");
+  EXPECT_FALSE(fs::exists(output));
+  EXPECT_NE(output_of(std::string(MOLSIEVE_BINARY) + " status " + output).find("stopped before the merge"), std::string::npos);
+
+  int status = 0;
+  submit("stopped.h5", "", &status);  // the stopped job's parts: a fresh submission is refused
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(test::read_text(dir_->file("submit.err")).find("an interrupted run left"), std::string::npos);
+  const std::string again = submit("stopped.h5", "--resume", &status);
+  ASSERT_EQ(status, 0) << test::read_text(dir_->file("submit.err"));
+  EXPECT_EQ(wait_for(again), "COMPLETED") << test::read_text(dir_->file("stopped.h5.slurm-" + again + ".log"));
+  EXPECT_EQ(exported("stopped.h5"), exported("plain.h5"));
+}
+
+}  // namespace
+}  // namespace molsieve
