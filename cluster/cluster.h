@@ -4,6 +4,7 @@
 // header: cluster/mpi_world.cpp when the build found MPI, cluster/single_world.cpp when it
 // did not, so a build without MPI compiles the same callers and runs every job as rank 0 of 1.
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,6 +43,8 @@ class World {
   // The lowest rank whose `failed` is true, or none.
   std::optional<int> first_failure(bool failed);
   std::string broadcast(const std::string& text, int root = 0);
+  // Every rank's text, by rank, on rank 0 (empty on the others).
+  std::vector<std::string> gather(const std::string& text);
   std::vector<double> sum(const std::vector<double>& values);
   bool any(bool flag);
 
@@ -54,6 +57,25 @@ class World {
   bool initialized_ = false;
   std::string description_;
 };
+
+// Runs `step` on this rank. Under MPI every rank then learns whether any failed, and all
+// throw the first failing rank's message (molsieve::Error), so the job ends everywhere with
+// one error. Alone, `step`'s exceptions pass through unchanged.
+template <typename Step>
+void agree(World& world, Step&& step) {
+  if (!world.parallel()) {
+    step();
+    return;
+  }
+  std::string error;
+  try {
+    step();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  const std::optional<int> failed = world.first_failure(!error.empty());
+  if (failed) throw Error(world.broadcast(error, *failed));
+}
 
 // The process's World, made in main() before any command runs.
 World& world();

@@ -94,6 +94,24 @@ std::string World::broadcast(const std::string& text, int root) {
   return out;
 }
 
+std::vector<std::string> World::gather(const std::string& text) {
+  if (!initialized_) return {text};
+  const int length = static_cast<int>(text.size());
+  std::vector<int> lengths(rank_ == 0 ? size_ : 0), offsets(rank_ == 0 ? size_ : 0);
+  check(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
+  std::string all;
+  if (rank_ == 0) {
+    for (int r = 1; r < size_; ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
+    all.resize(static_cast<std::size_t>(offsets.back()) + lengths.back());
+  }
+  check(MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0,
+                    MPI_COMM_WORLD),
+        "MPI_Gatherv");
+  std::vector<std::string> out;
+  for (int r = 0; r < static_cast<int>(lengths.size()); ++r) out.push_back(all.substr(offsets[r], lengths[r]));
+  return out;
+}
+
 std::vector<double> World::sum(const std::vector<double>& values) {
   std::vector<double> out = values;
   if (initialized_)

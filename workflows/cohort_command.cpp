@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cluster/cluster.h"
 #include "core/error.h"
 #include "workflows/cohort_report.h"
 #include "workflows/cohort_selection.h"
@@ -78,6 +79,11 @@ void run(CohortValues& v) {
     v.request.backend = kernels::Backend::Cpu;
   }
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism, thread_count(v.threads));
+  v.request.world = &cluster::world();
+  if (v.request.world->rank() != 0) {  // under MPI: evaluate slices; rank 0 selects, writes and reports
+    run_cohort_selection(v.request, {});
+    return;
+  }
   ProgressBar bar("cohort", "patients");
   const CohortOutcome o = run_cohort_selection(v.request, [&](const Progress& p) {
     if (!v.quiet) bar.update(p);
@@ -97,7 +103,7 @@ void add_cohort_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand(
       "cohort",
       "Select an eligible, ranked, quota-balanced patient cohort for a candidate compound from a population store "
-      "(docs/cohorts.md)");
+      "(docs/cohorts.md). Under mpirun or srun the ranks share the population's slices; rank 0 writes the store");
   c->add_option("--population", r.population, "Population store (.h5) from import-population or synth-population")
       ->required();
   c->add_option("--definition", r.definition, "Cohort definition (JSON)")->required();

@@ -1,10 +1,14 @@
 #include "workflows/cohort_selection.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 
+#include "cluster/cluster.h"
 #include "cohort/calendar.h"
 #include "cohort/population.h"
 #include "core/error.h"
@@ -30,6 +34,70 @@ std::map<std::string, double> read_predictions(const std::string& store, const s
   for (const Column& c : row.columns())
     if (c.kind != ColumnKind::Text) predictions[c.name] = c.number(0);
   return predictions;
+}
+
+// What one slice of the population contributes to the cohort.
+struct SliceOutcome {
+  std::uint64_t index = 0;
+  std::vector<cohort::AttritionStep> attrition;
+  std::uint64_t eligible = 0;
+  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
+  std::vector<cohort::SelectionCandidate> leaders;  // keep_cell_leaders of the slice's eligible patients
+};
+
+SliceOutcome evaluate_slice(std::uint64_t index, const cohort::Population& slice, const cohort::EligibilityResult& result,
+                            const cohort::Quotas& quotas, std::uint64_t size) {
+  SliceOutcome out;
+  out.index = index;
+  out.attrition = result.attrition;
+  std::vector<cohort::SelectionCandidate> candidates;
+  for (std::size_t i = 0; i < slice.persons(); ++i) {
+    if (!result.eligible[i]) continue;
+    cohort::SelectionCandidate c;
+    c.person_id = slice.person_id[i];
+    c.score = result.score[i];
+    c.strata = {cohort::sex_category(slice.gender_concept_id[i]), cohort::race_category(slice.race_concept_id[i]),
+                cohort::ethnicity_category(slice.ethnicity_concept_id[i]),
+                cohort::age_category(quotas.age_groups, result.age[i])};
+    c.age = result.age[i];
+    c.index_day = result.index_day[i];
+    for (int d = 0; d < cohort::kDimensions; ++d) ++out.eligible_by_category[{d, c.strata[d]}];
+    candidates.push_back(std::move(c));
+  }
+  out.eligible = candidates.size();
+  out.leaders = cohort::keep_cell_leaders(std::move(candidates), size);
+  return out;
+}
+
+// Every rank's slices on rank 0, in slice order (JSON between ranks: doubles round-trip).
+std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<SliceOutcome> mine) {
+  if (!world.parallel()) return mine;
+  nlohmann::json sent = nlohmann::json::array();
+  for (const SliceOutcome& s : mine) {
+    nlohmann::json j;
+    j["index"] = s.index;
+    j["eligible"] = s.eligible;
+    for (const auto& a : s.attrition)
+      j["attrition"].push_back({a.name, a.kind, a.applied, a.activation, a.remaining, a.removed, a.removed_alone});
+    for (const auto& [key, count] : s.eligible_by_category) j["categories"].push_back({key.first, key.second, count});
+    for (const auto& c : s.leaders) j["leaders"].push_back({c.person_id, c.score, c.strata, c.age, c.index_day});
+    sent.push_back(std::move(j));
+  }
+  std::vector<SliceOutcome> all;
+  for (const std::string& text : world.gather(sent.dump()))
+    for (const nlohmann::json& j : nlohmann::json::parse(text)) {
+      SliceOutcome s;
+      s.index = j.at("index");
+      s.eligible = j.at("eligible");
+      for (const auto& a : j.value("attrition", nlohmann::json::array()))
+        s.attrition.push_back({a[0], a[1], a[2], a[3], a[4], a[5], a[6]});
+      for (const auto& k : j.value("categories", nlohmann::json::array())) s.eligible_by_category[{k[0], k[1]}] = k[2];
+      for (const auto& l : j.value("leaders", nlohmann::json::array()))
+        s.leaders.push_back({l[0], l[1], l[2].get<std::array<std::string, cohort::kDimensions>>(), l[3], l[4]});
+      all.push_back(std::move(s));
+    }
+  std::sort(all.begin(), all.end(), [](const SliceOutcome& a, const SliceOutcome& b) { return a.index < b.index; });
+  return all;
 }
 
 void write_cohort_store(const CohortRequest& request, const cohort::CohortDefinition& definition,
@@ -172,30 +240,40 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
     return cohort::EligibilityEvaluator(definition, request.candidates.empty() ? nullptr : &o.predictions,
                                         request.backend);
   });
+  // Slices are handed out to the ranks (all to this process when alone); each slice keeps
+  // only what an optimal selection could use, so the slices combine exactly, in slice order,
+  // whoever evaluated them.
+  cluster::World& world = request.world ? *request.world : cluster::World::solo();
+  const std::uint64_t slices = (info.persons + request.slice_persons - 1) / request.slice_persons;
+  std::vector<SliceOutcome> mine;
+  std::uint64_t persons_done = 0;
+  cluster::agree(world, [&] {
+    cluster::WorkQueue queue(world, {}, slices);
+    std::exception_ptr failure;
+    try {
+      while (const auto s = queue.next()) {
+        const cohort::Population slice = cohort::read_population(request.population, *s * request.slice_persons,
+                                                                 request.slice_persons);
+        const cohort::EligibilityResult result = in_definition([&] { return evaluator.evaluate(slice); });
+        mine.push_back(evaluate_slice(*s, slice, result, quotas, request.size));
+        persons_done += slice.persons();
+        if (progress) progress(Progress{persons_done * world.size(), 0, info.persons});
+      }
+    } catch (...) {
+      failure = std::current_exception();  // thrown once the queue is finished: no rank waits for this one
+    }
+    queue.finish();
+    if (failure) std::rethrow_exception(failure);
+  });
+  const std::vector<SliceOutcome> all = gather_slices(world, mine);
+  if (world.rank() != 0) return o;  // rank 0 selects and writes the cohort store
   std::vector<cohort::SelectionCandidate> pool;
   std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
-  for (std::uint64_t first = 0; first < info.persons; first += request.slice_persons) {
-    const cohort::Population slice = cohort::read_population(request.population, first, request.slice_persons);
-    const cohort::EligibilityResult result = in_definition([&] { return evaluator.evaluate(slice); });
-    cohort::add_attrition(o.attrition, result.attrition);
-    std::vector<cohort::SelectionCandidate> candidates;
-    for (std::size_t i = 0; i < slice.persons(); ++i) {
-      if (!result.eligible[i]) continue;
-      cohort::SelectionCandidate c;
-      c.person_id = slice.person_id[i];
-      c.score = result.score[i];
-      c.strata = {cohort::sex_category(slice.gender_concept_id[i]), cohort::race_category(slice.race_concept_id[i]),
-                  cohort::ethnicity_category(slice.ethnicity_concept_id[i]),
-                  cohort::age_category(quotas.age_groups, result.age[i])};
-      c.age = result.age[i];
-      c.index_day = result.index_day[i];
-      for (int d = 0; d < cohort::kDimensions; ++d) ++eligible_by_category[{d, c.strata[d]}];
-      candidates.push_back(std::move(c));
-    }
-    o.eligible += candidates.size();
-    // Each slice keeps only what an optimal selection could use: slices merge exactly.
-    for (auto& c : cohort::keep_cell_leaders(std::move(candidates), request.size)) pool.push_back(std::move(c));
-    if (progress) progress(Progress{first + slice.persons(), 0, info.persons});
+  for (const SliceOutcome& s : all) {
+    cohort::add_attrition(o.attrition, s.attrition);
+    o.eligible += s.eligible;
+    for (const auto& [key, count] : s.eligible_by_category) eligible_by_category[key] += count;
+    pool.insert(pool.end(), s.leaders.begin(), s.leaders.end());
   }
   if (o.attrition.empty()) throw Error(request.population + ": the population store holds no patients");
   o.selection = cohort::select_cohort(pool, request.size, quotas);

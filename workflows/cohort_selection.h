@@ -10,6 +10,7 @@
 #include "cohort/eligibility.h"
 #include "cohort/quota_selection.h"
 #include "core/progress.h"
+#include "cluster/cluster.h"
 #include "kernels/backend.h"
 
 namespace molsieve::workflows {
@@ -19,6 +20,9 @@ struct CohortRequest {
   std::uint64_t size = 100;
   std::uint64_t slice_persons = 262144;  // persons read and evaluated at a time
   kernels::Backend backend = kernels::Backend::Cpu;
+  // The ranks that share the population's slices (every rank calls run_cohort_selection;
+  // rank 0 selects and writes the store); null: this process alone.
+  cluster::World* world = nullptr;
 };
 
 struct CohortOutcome {

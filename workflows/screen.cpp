@@ -32,24 +32,6 @@ ResultsProvenance provenance_of(const ScreenJob& job, const JobFingerprint& fing
   return p;
 }
 
-// Runs `step` on this rank. Under MPI every rank then learns whether any failed, and all
-// throw the first failing rank's message: the job ends everywhere with one error.
-template <typename Step>
-void agree(cluster::World& world, Step&& step) {
-  if (!world.parallel()) {
-    step();
-    return;
-  }
-  std::string error;
-  try {
-    step();
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  const auto failed = world.first_failure(!error.empty());
-  if (failed) throw Error(world.broadcast(error, *failed));
-}
-
 std::string chunk_list(const std::vector<std::uint64_t>& chunks) {
   std::string text;
   for (std::uint64_t c : chunks) text += (text.empty() ? "" : ", ") + std::to_string(c);
@@ -69,7 +51,7 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   // Rank 0 decides what happens to the output; the other ranks learn the job's fingerprint.
   JobFingerprint fingerprint;
   std::unique_ptr<OutputLock> lock;
-  agree(world, [&] {
+  cluster::agree(world, [&] {
     if (!root) return;
     const fs::path folder = fs::path(request.output).parent_path();
     if (!folder.empty()) fs::create_directories(folder);
@@ -97,11 +79,11 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   const PartsFolder parts(request.output, fingerprint.digest);
 
   std::unique_ptr<ChunkPipeline> pipeline;
-  agree(world, [&] { pipeline = std::make_unique<ChunkPipeline>(job, request.device); });
+  cluster::agree(world, [&] { pipeline = std::make_unique<ChunkPipeline>(job, request.device); });
   report.device = pipeline->scorer().device();
   // An existing output stays untouched until the merge replaces it whole.
   const bool fresh = !(request.resume && parts.exists());
-  agree(world, [&] {
+  cluster::agree(world, [&] {
     if (!root) return;
     if (fresh)
       parts.start_fresh();
@@ -157,8 +139,9 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
                   " kept in " + parts.dir() + "; run again with --resume to finish");
     report.chunks = chunks.value_or(0);
     if (report.chunks == 0) throw Error(job.path + ": the library has no molecules");
-    agree(world, [&] {
+    cluster::agree(world, [&] {
       if (!root) return;
+      const auto merge_start = Clock::now();
       const MergeOutcome merged =
           merge_parts(job, parts, report.chunks, pipeline->fingerprint_words(), pipeline->scorer().score_terms(),
                       provenance_of(job, fingerprint, pipeline->scorer()), request.output);
@@ -168,6 +151,7 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
       report.selected = merged.counts.selected;
       report.scored = merged.scored;
       report.any_selectable = merged.any_selectable;
+      report.merge_seconds = std::chrono::duration<double>(Clock::now() - merge_start).count();
     });
   } catch (const cluster::RankFailure&) {
     throw;

@@ -55,7 +55,8 @@ struct ScreenReport {
   std::uint64_t chunks_resumed = 0;
   std::string device;       // what scored: cpu or cuda, and why
   double seconds = 0;
-  double stage_seconds[4] = {0, 0, 0, 0};  // read, featurize, score, write (summed over chunks)
+  double stage_seconds[4] = {0, 0, 0, 0};  // read, featurize, score, write (summed over chunks and ranks)
+  double merge_seconds = 0;
   bool already_complete = false;  // --resume on a finished results store: nothing done
   int ranks = 1;                  // processes that computed chunks
 };

@@ -79,8 +79,11 @@ void run(const ScreenValues& v) {
                static_cast<unsigned long long>(report.passed_filters), static_cast<unsigned long long>(report.selected),
                report.seconds, static_cast<unsigned long long>(report.chunks_resumed),
                static_cast<unsigned long long>(report.chunks), report.device.c_str());
-  std::fprintf(stderr, "screen: stage seconds (summed over chunks): read %.2f, featurize %.2f, score %.2f, write %.2f\n",
-               report.stage_seconds[0], report.stage_seconds[1], report.stage_seconds[2], report.stage_seconds[3]);
+  std::fprintf(stderr,
+               "screen: stage seconds (summed over chunks): read %.2f, featurize %.2f, score %.2f, write %.2f; "
+               "merge %.2f\n",
+               report.stage_seconds[0], report.stage_seconds[1], report.stage_seconds[2], report.stage_seconds[3],
+               report.merge_seconds);
   if (report.selected == 0 && report.scored > 0 && !report.any_selectable)
     std::fprintf(stderr,
                  "screen: nothing selected: none of the %llu scored molecules is inside the applicability domain of "

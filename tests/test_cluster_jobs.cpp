@@ -1,6 +1,7 @@
-// molsieve screen across MPI ranks (mpirun, as a user starts it): the ranks share the chunks,
-// the results do not depend on how many ranks ran them, a killed rank ends the job and
-// --resume with another rank count finishes it, and a second job on the same output is refused.
+// molsieve screen and cohort across MPI ranks (mpirun, as a user starts them): the ranks
+// share the chunks (slices), the results do not depend on how many ranks ran them, a killed
+// rank ends the screen and --resume with another rank count finishes it, and a second screen
+// on the same output is refused.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -197,6 +198,41 @@ TEST_F(ScreenAcrossRanks, ASecondJobOnTheSameOutputIsRefused) {
   waitpid(first, &status, 0);
   EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_EQ(exported("busy.h5"), exported("alone.h5"));
+}
+
+// The cohort store's tables as query exports them (counts exact, every row).
+std::string cohort_tables(const test::ScratchDir& dir, const std::string& store) {
+  std::string all;
+  for (const char* table : {"cohort", "attrition", "strata"}) {
+    const std::string csv = dir.file(store + "." + table + ".csv");
+    const CommandRun run = test::run_command(dir, std::string(MOLSIEVE_BINARY) + " query " + dir.file(store) +
+                                                      " --table " + table + " --exact-counts --format csv -o " + csv +
+                                                      " --overwrite");
+    EXPECT_EQ(run.status, 0) << run.err;
+    all += test::read_text(csv);
+  }
+  return all;
+}
+
+TEST(CohortAcrossRanks, OneTwoAndThreeRanksWriteTheSameCohortAttritionAndStrata) {
+  const test::ScratchDir dir;
+  const std::string binary = MOLSIEVE_BINARY;
+  ASSERT_EQ(test::run_command(dir, binary + " synth-population --size 30000 --seed 5 -o " + dir.file("pop.h5") + " -q").status, 0);
+  // 7 slices of 4,500 patients: uneven over 2 and 3 ranks.
+  const std::string cohort = " cohort --population " + dir.file("pop.h5") + " --definition " + kSource +
+                             "/datasets/cohorts/example.json --quotas " + kSource +
+                             "/datasets/cohorts/example_quotas.json --size 50 --slice 4500 --threads 1 -q -o ";
+  const CommandRun alone = test::run_command(dir, binary + cohort + dir.file("alone.h5"));
+  ASSERT_EQ(alone.status, 0) << alone.err;
+  const std::string expected = cohort_tables(dir, "alone.h5");
+  ASSERT_NE(expected.find("\n50,"), std::string::npos) << "the cohort should hold 50 patients";
+  for (int ranks : {1, 2, 3}) {
+    SCOPED_TRACE(std::to_string(ranks) + " ranks");
+    const std::string store = std::to_string(ranks) + "-ranks.h5";
+    const CommandRun run = test::run_command(dir, mpirun(ranks) + binary + cohort + dir.file(store));
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_EQ(cohort_tables(dir, store), expected);
+  }
 }
 
 }  // namespace
