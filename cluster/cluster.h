@@ -99,6 +99,8 @@ class WorkQueue {
   // The next index for this rank, or none when the work is all handed out. Called from one
   // thread at a time (any thread).
   std::optional<std::uint64_t> next();
+  // Rank 0: how many indices have been handed out so far, to every rank.
+  std::uint64_t handed_out() const;
   // This rank found the end: there are exactly `items` items.
   void set_end(std::uint64_t items);
   // Collective: this rank asks for no more. Returns once every rank has, with the number of

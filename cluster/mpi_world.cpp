@@ -139,6 +139,7 @@ struct WorkQueue::State {
   MPI_Comm comm = MPI_COMM_NULL;
   std::mutex mutex;  // rank 0: its own pipeline and the thread serving the others
   std::uint64_t next = 0;
+  std::uint64_t handed_out = 0;
   std::optional<std::uint64_t> end;
   std::thread server;
   std::atomic<bool> stop{false};
@@ -152,6 +153,7 @@ struct WorkQueue::State {
       const std::uint64_t index = next++;
       if (finished && finished(index)) continue;
       if (granted) granted(index, rank);
+      ++handed_out;
       return index;
     }
     return std::nullopt;
@@ -213,6 +215,11 @@ std::optional<std::uint64_t> WorkQueue::next() {
   check(MPI_Recv(&reply, 1, MPI_INT64_T, 0, kGrant, s.comm, MPI_STATUS_IGNORE), "MPI_Recv");
   if (reply == kNoMore) return std::nullopt;
   return static_cast<std::uint64_t>(reply);
+}
+
+std::uint64_t WorkQueue::handed_out() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->handed_out;
 }
 
 void WorkQueue::set_end(std::uint64_t items) {

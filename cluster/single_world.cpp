@@ -33,10 +33,11 @@ struct WorkQueue::State {
   Granted granted;
   std::uint64_t next = 0;
   std::optional<std::uint64_t> end;
+  std::uint64_t handed_out = 0;
 };
 
 WorkQueue::WorkQueue(World&, Finished finished, std::optional<std::uint64_t> end, Granted granted)
-    : state_(std::make_unique<State>(State{std::move(finished), std::move(granted), 0, end})) {}
+    : state_(std::make_unique<State>(State{std::move(finished), std::move(granted), 0, end, 0})) {}
 WorkQueue::~WorkQueue() = default;
 
 std::optional<std::uint64_t> WorkQueue::next() {
@@ -45,10 +46,13 @@ std::optional<std::uint64_t> WorkQueue::next() {
     const std::uint64_t index = s.next++;
     if (s.finished && s.finished(index)) continue;
     if (s.granted) s.granted(index, 0);
+    ++s.handed_out;
     return index;
   }
   return std::nullopt;
 }
+
+std::uint64_t WorkQueue::handed_out() const { return state_->handed_out; }
 
 void WorkQueue::set_end(std::uint64_t items) {
   if (!state_->end || items < *state_->end) state_->end = items;

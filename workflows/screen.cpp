@@ -117,10 +117,12 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
         if (!progress) return;
         ScreenStatus total = s;
         total.chunks_resumed = resumed.chunks_resumed;
-        // Under MPI rank 0 reports the whole job: every finished part, whoever wrote it.
-        total.rows_written = world.parallel() ? std::min<std::uint64_t>(parts.finished().size() * job.chunk_size,
-                                                                        s.rows_total ? s.rows_total : ~0ull)
-                                              : s.rows_written + resumed.rows_written;
+        // Under MPI rank 0 reports the whole job from the chunks handed out (those in flight
+        // included): listing the parts folder would cost a directory scan per chunk.
+        total.rows_written =
+            resumed.rows_written + (world.parallel() ? std::min<std::uint64_t>(queue.handed_out() * job.chunk_size,
+                                                                               s.rows_total ? s.rows_total : ~0ull)
+                                                     : s.rows_written);
         progress(total);
       });
     } catch (const std::exception& e) {
