@@ -170,8 +170,13 @@ TEST_F(ScreenAcrossRanks, AKilledRankEndsTheJobAndResumeOnThreeRanksGivesTheUnin
   EXPECT_NE(report.find("chunks done: "), std::string::npos) << report;
   EXPECT_NE(report.find("started"), std::string::npos) << report;
 
-  const CommandRun resumed = screen(mpirun(3), "killed.h5", "--resume");
+  const CommandRun resumed = test::run_command(*dir_, mpirun(3) + MOLSIEVE_BINARY + " screen " + dir_->file("job.toml") +
+                                                           " --library " + dir_->file("library.smi") + " -o " + output +
+                                                           " --threads 1 --resume");
   ASSERT_EQ(resumed.status, 0) << resumed.err;
+  // The chunk rank 1 was computing when it was killed is named, with its rank.
+  EXPECT_NE(resumed.err.find("the stopped run had left unfinished chunk "), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find(" (rank 1)"), std::string::npos) << resumed.err;
   EXPECT_EQ(exported("killed.h5"), exported("alone.h5"));
 }
 

@@ -85,10 +85,15 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   const bool fresh = !(request.resume && parts.exists());
   cluster::agree(world, [&] {
     if (!root) return;
-    if (fresh)
+    if (fresh) {
       parts.start_fresh();
-    else
+    } else {
       parts.resume(request.output);
+      for (const auto& [chunk, rank] : parts.grants())
+        if (!parts.has(chunk))
+          report.unfinished_before += (report.unfinished_before.empty() ? "" : ", ") + ("chunk " + std::to_string(chunk) +
+                                      " (rank " + std::to_string(rank) + ")");
+    }
     RunRecord record;
     record.started = utc_timestamp();
     record.started_epoch = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -59,6 +59,9 @@ struct ScreenReport {
   double merge_seconds = 0;
   bool already_complete = false;  // --resume on a finished results store: nothing done
   int ranks = 1;                  // processes that computed chunks
+  // --resume: the chunks the stopped run had handed out but not finished, with the rank
+  // that had each ("chunk 7 (rank 1), ..."), recomputed by this run.
+  std::string unfinished_before;
 };
 
 using ScreenProgress = std::function<void(const ScreenStatus&)>;

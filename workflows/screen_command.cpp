@@ -72,6 +72,9 @@ void run(const ScreenValues& v) {
     std::fprintf(stderr, "screen: %s is already complete; nothing to do\n", request.output.c_str());
     return;
   }
+  if (!report.unfinished_before.empty())
+    std::fprintf(stderr, "screen: the stopped run had left unfinished %s; recomputed\n",
+                 report.unfinished_before.c_str());
   std::fprintf(stderr,
                "screen: %llu molecules (%llu valid, %llu passed the filters), %llu selected, in %.1f s "
                "(%llu of %llu chunks from an earlier run); scored on %s\n",
