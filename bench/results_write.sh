@@ -52,11 +52,11 @@ results="$base/results.txt"
 log="$base/log.txt"
 : > "$log"
 echo "start: $(uptime)" >> "$log"
-# noise: every 2 s, note runnable processes other than this benchmark's
+# noise: every 2 s, note runnable user processes other than this benchmark's
 noise="$base/noise.txt"
 : > "$noise"
 (while sleep 2; do
-  echo "$(date +%T) $(ps -eo stat=,comm= | awk '$1 ~ /^R/ && $2 !~ /^(results_write|ps|awk|mpirun|orted|sleep)/ {print $2}' | sort -u | tr '\n' ' ')"
+  echo "$(date +%T) $(ps -eo stat=,comm= | awk '$1 ~ /^R/ && $2 !~ /^(results_write|ps|awk|mpirun|orted|sleep|sort|tr|date|bash|sync|rm|sed|kworker|rcu_|ksoftirqd|kdamond|memfd)/ {print $2}' | sort -u | tr '\n' ' ')"
 done >> "$noise") &
 sampler=$!
 trap 'kill "$sampler" 2> /dev/null || true' EXIT
@@ -78,9 +78,13 @@ for rows in $rows_list; do
         out="$base/out-$rows-$s"
         rm -rf "$out"
         sync
+        n0=$(wc -l < "$noise"); b0=$(awk 'NF > 1' "$noise" | wc -l)
         "${mpirun[@]}" -n "$ranks" "${par[@]}" "$rows" "$columns" "$chunk_rows" "$s" "$out" \
-          2>> "$log" | tee -a "$log" | grep '^RESULT' >> "$results" \
+          2>> "$log" | tee -a "$log" | grep '^RESULT' > "$base/last.txt" \
           || { echo "results_write: $s at $ranks ranks, $rows rows failed (see $log)" >&2; exit 1; }
+        # noise=B/N: B of the N samples taken during the run saw another busy process
+        echo "$(cat "$base/last.txt") noise=$(($(awk 'NF > 1' "$noise" | wc -l) - b0))/$(($(wc -l < "$noise") - n0))" \
+          >> "$results"
         [ "$ranks" = "$last_ranks" ] && [ "$r" -eq "$reps" ] || rm -rf "$out"
       done
     done
@@ -94,8 +98,8 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 median() { sort -g | awk '{a[NR] = $1} END {if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 stat_of() { { grep "^RESULT strategy=$1 ranks=$2 rows=$3 " "$results" || true; } | field "$4"; }
 
-echo "| strategy | ranks | rows | write s | merge s | total s (min-max) | bytes on disk | total / parts-merge |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| strategy | ranks | rows | write s | merge s | total s (min-max) | bytes on disk | total / parts-merge | busy samples |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for rows in $rows_list; do
   for ranks in $ranks_list; do
     ref=$(stat_of parts-merge "$ranks" "$rows" seconds_total | median)
@@ -106,11 +110,12 @@ for rows in $rows_list; do
       lo=$(stat_of "$s" "$ranks" "$rows" seconds_total | sort -g | head -n 1)
       hi=$(stat_of "$s" "$ranks" "$rows" seconds_total | sort -g | tail -n 1)
       b=$(stat_of "$s" "$ranks" "$rows" final_disk_bytes | median)
+      busy=$(stat_of "$s" "$ranks" "$rows" noise | awk -F/ '{b += $1; n += $2} END {print b "/" n}')
       label=$s
       [ "$(stat_of "$s" "$ranks" "$rows" compress | sort -u)" = 1 ] || label="$s (no filters)"
-      printf "| %s | %s | %s | %.2f | %.2f | %.2f (%.2f-%.2f) | %s | %s |\n" "$label" "$ranks" \
+      printf "| %s | %s | %s | %.2f | %.2f | %.2f (%.2f-%.2f) | %s | %s | %s |\n" "$label" "$ranks" \
         "$rows" "$w" "$m" "$t" "$lo" "$hi" "$b" \
-        "$([ -n "$ref" ] && [ "$ref" != 0 ] && awk -v a="$t" -v b="$ref" 'BEGIN {printf "%.2f", a / b}' || echo -)"
+        "$([ -n "$ref" ] && [ "$ref" != 0 ] && awk -v a="$t" -v b="$ref" 'BEGIN {printf "%.2f", a / b}' || echo -)" "$busy"
     done
   done
 done
@@ -120,7 +125,8 @@ echo "medians of $reps runs; $columns float64 columns + int64 index, chunks of $
   "bytes: allocated blocks of the final file (VDS: its file + all parts)." \
   "Part files at the largest size: $(stat_of parts-vds "$last_ranks" "${rows_list##* }" parts_files | head -n 1)" \
   "files, $(stat_of parts-vds "$last_ranks" "${rows_list##* }" parts_bytes | head -n 1) bytes." \
-  "$(grep -c '^SERIAL-BUILD.*verify=ok' "$log") of 2 serial-HDF5 smoke runs verified."
+  "$(grep -c '^SERIAL-BUILD.*verify=ok' "$log") of 2 serial-HDF5 smoke runs verified." \
+  "busy samples: 2-s samples, over all repetitions, that saw another process running."
 echo "load: $(sed -n 's/^start:.*load/load/p' "$log") at start, $(sed -n 's/^end:.*load/load/p' "$log") at end;" \
   "other runnable processes in $(awk 'NF > 1' "$noise" | wc -l) of $(wc -l < "$noise") 2-s samples:" \
   "$(awk '{for (i = 2; i <= NF; i++) n[$i]++} END {for (p in n) printf "%s x%d ", p, n[p]}' "$noise")"
