@@ -95,6 +95,12 @@ TEST_F(ScreenAcrossRanks, TwoAndThreeRanksExportByteIdenticalResultsToOneProcess
     EXPECT_FALSE(fs::exists(dir_->file(output + ".parts")));
     EXPECT_FALSE(fs::exists(dir_->file(output + ".lock")));
   }
+  // status of a finished store: its counts.
+  const std::string status_file = dir_->file("finished-status.txt");
+  ASSERT_EQ(std::system((std::string(MOLSIEVE_BINARY) + " status " + dir_->file("2-ranks.h5") + " > " + status_file).c_str()), 0);
+  const std::string status = test::read_text(status_file);
+  EXPECT_NE(status.find(dir_->file("2-ranks.h5") + ": finished"), std::string::npos) << status;
+  EXPECT_NE(status.find(": 646 molecules, "), std::string::npos) << status;
 }
 
 TEST_F(ScreenAcrossRanks, OnlyRankZeroSpeaks) {
