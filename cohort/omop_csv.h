@@ -15,6 +15,19 @@ namespace molsieve::cohort {
 // order, each person's events ordered by date). genotype.csv is optional.
 Population read_omop_csv(const std::string& directory);
 
+struct ImportCounts {
+  std::uint64_t persons = 0, conditions = 0, drugs = 0, measurements = 0, genotypes = 0;
+};
+
+// Streams the OMOP CSV files of `directory` into `writer` in bounded memory: one pass over
+// each file parses and checks its rows (errors name the file and line) and spills them to
+// binary scratch files under `scratch` (created, removed at the end), one per slice of
+// `bucket_persons` persons; then each slice is grouped by person and appended. Memory: the
+// person table and its index (about 60 bytes a person) plus one slice's events. The store
+// equals the one read_omop_csv's population makes.
+ImportCounts import_omop_csv(const std::string& directory, PopulationWriter& writer, std::uint64_t bucket_persons,
+                             const std::string& scratch);
+
 // Writes `slice` as OMOP CSV files into `directory` (created); the first slice writes the
 // header lines, later slices append.
 void write_omop_csv(const std::string& directory, const Population& slice, bool first_slice);

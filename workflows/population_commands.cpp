@@ -87,6 +87,7 @@ void run_synth(const SynthValues& v) {
 struct ImportValues {
   std::string omop;
   std::string output;
+  std::uint64_t slice = 262144;
   bool overwrite = false;
   bool quiet = false;
 };
@@ -94,18 +95,19 @@ struct ImportValues {
 void run_import(const ImportValues& v) {
   refuse_existing_outputs({v.output}, v.overwrite);
   const auto started = std::chrono::steady_clock::now();
-  const cohort::Population population = cohort::read_omop_csv(v.omop);
   cohort::PopulationProvenance provenance;
   provenance.source = "OMOP CSV " + fs::path(v.omop).lexically_normal().filename().string();
   cohort::PopulationWriter writer(v.output, provenance);
-  writer.append(population);
+  const cohort::ImportCounts n = cohort::import_omop_csv(v.omop, writer, v.slice, v.output + ".import-scratch");
   writer.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (v.quiet) return;
-  std::fprintf(stderr, "imported %zu patients (%zu conditions, %zu drug exposures, %zu measurements, %zu genotype rows) "
-              "into %s in %.2f s\n",
-              population.persons(), population.condition.rows(), population.drug.rows(),
-              population.measurement.rows(), population.genotype.rows(), v.output.c_str(), seconds);
+  std::fprintf(stderr,
+               "imported %llu patients (%llu conditions, %llu drug exposures, %llu measurements, %llu genotype rows) "
+               "into %s in %.2f s\n",
+               static_cast<unsigned long long>(n.persons), static_cast<unsigned long long>(n.conditions),
+               static_cast<unsigned long long>(n.drugs), static_cast<unsigned long long>(n.measurements),
+               static_cast<unsigned long long>(n.genotypes), v.output.c_str(), seconds);
 }
 
 }  // namespace
@@ -133,6 +135,9 @@ void add_population_commands(CLI::App& app) {
       "optional genotype.csv) into a population store; lab units are converted or rejected, never mixed");
   i->add_option("--omop", import->omop, "Folder holding the OMOP CSV files")->required();
   i->add_option("-o,--output", import->output, "Population store to write (.h5)")->required();
+  i->add_option("--slice", import->slice,
+                "Patients grouped at a time (memory bound; rows wait in <output>.import-scratch/ until their slice)")
+      ->capture_default_str();
   i->add_flag("--overwrite", import->overwrite, "Replace the output if it exists");
   i->add_flag("-q,--quiet", import->quiet, "No summary (warnings and errors still show)");
   i->callback([import] { run_import(*import); });
