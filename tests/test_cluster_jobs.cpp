@@ -121,6 +121,15 @@ TEST_F(ScreenAcrossRanks, OnlyRankZeroSpeaks) {
   EXPECT_EQ(bad.status, 1);
   EXPECT_EQ(bad.err.find("molsieve: error:"), bad.err.rfind("molsieve: error:")) << bad.err;
   EXPECT_NE(bad.err.find("no-such.smi"), std::string::npos) << bad.err;
+  // A command that does not share its work is refused on several ranks, once.
+  const CommandRun alone_only = test::run_command(*dir_, mpirun(2) + MOLSIEVE_BINARY + " featurize " +
+                                                             dir_->file("library.smi") + " -o " + dir_->file("lib.h5"));
+  EXPECT_EQ(alone_only.status, 1);
+  EXPECT_EQ(alone_only.err.find("molsieve: error: featurize: runs as one process"),
+            alone_only.err.rfind("molsieve: error: featurize: runs as one process"))
+      << alone_only.err;
+  EXPECT_NE(alone_only.err.find("molsieve: error: featurize: runs as one process"), std::string::npos) << alone_only.err;
+  EXPECT_FALSE(fs::exists(dir_->file("lib.h5")));
 }
 
 // The pid of the rank `rank` of the job writing `output`, from the processes' environments.

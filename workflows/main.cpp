@@ -51,10 +51,17 @@ int main(int argc, char** argv) {
   // Exit status: 0 done, 1 an error in the input or the run, 2 a command line that could not
   // be parsed (molsieve::workflows::kUsageExitStatus), 3 an internal error.
   const auto mistake = molsieve::workflows::find_usage_mistake(app, std::vector<std::string>(argv + 1, argv + argc));
-  if (mistake) {
-    std::fprintf(stderr, "molsieve: usage error: %s\n", mistake->c_str());
-    return molsieve::workflows::kUsageExitStatus;
-  }
+  if (mistake) return fail("usage error", mistake->c_str(), molsieve::workflows::kUsageExitStatus);
+  // Only screen and cohort share their work across ranks: any other command started on several
+  // ranks would do the whole job on each, writing the same outputs at once.
+  const std::string subcommand = argc > 1 ? argv[1] : "";
+  if (world.parallel() && !subcommand.empty() && subcommand[0] != '-' && subcommand != "screen" &&
+      subcommand != "cohort")
+    return fail("error",
+                (subcommand + ": runs as one process; start it without mpirun or srun (screen and cohort are the "
+                              "commands that share their work across ranks)")
+                    .c_str(),
+                1);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
