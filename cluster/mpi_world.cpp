@@ -7,10 +7,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <mutex>
 #include <thread>
 
 #include "cluster/cluster.h"
+#include "cluster/work_counter.h"
 
 namespace molsieve::cluster {
 namespace {
@@ -134,35 +134,13 @@ void World::abort(int status) {
 
 struct WorkQueue::State {
   World& world;
-  Finished finished;
-  Granted granted;
+  WorkCounter counter;
   MPI_Comm comm = MPI_COMM_NULL;
-  std::mutex mutex;  // rank 0: its own pipeline and the thread serving the others
-  std::uint64_t next = 0;
-  std::uint64_t handed_out = 0;
-  std::optional<std::uint64_t> end;
   std::thread server;
   std::atomic<bool> stop{false};
 
   State(World& w, Finished f, std::optional<std::uint64_t> e, Granted g)
-      : world(w), finished(std::move(f)), granted(std::move(g)), end(e) {}
-
-  std::optional<std::uint64_t> take(int rank) {
-    std::lock_guard<std::mutex> lock(mutex);
-    while (!end || next < *end) {
-      const std::uint64_t index = next++;
-      if (finished && finished(index)) continue;
-      if (granted) granted(index, rank);
-      ++handed_out;
-      return index;
-    }
-    return std::nullopt;
-  }
-
-  void set_end(std::uint64_t items) {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (!end || items < *end) end = items;
-  }
+      : world(w), counter(std::move(f), e, std::move(g)) {}
 
   // Rank 0: answers the other ranks until each has said it is done. Polls rather than blocks,
   // so it costs no core while the pipeline computes.
@@ -179,11 +157,11 @@ struct WorkQueue::State {
       std::int64_t value = 0;
       MPI_Recv(&value, 1, MPI_INT64_T, status.MPI_SOURCE, status.MPI_TAG, comm, MPI_STATUS_IGNORE);
       if (status.MPI_TAG == kAsk) {
-        const auto index = take(status.MPI_SOURCE);
+        const auto index = counter.take(status.MPI_SOURCE);
         const std::int64_t reply = index ? static_cast<std::int64_t>(*index) : kNoMore;
         MPI_Send(&reply, 1, MPI_INT64_T, status.MPI_SOURCE, kGrant, comm);
       } else if (status.MPI_TAG == kEnd) {
-        set_end(static_cast<std::uint64_t>(value));
+        counter.set_end(static_cast<std::uint64_t>(value));
       } else if (status.MPI_TAG == kDone) {
         ++done;
       }
@@ -208,7 +186,7 @@ WorkQueue::~WorkQueue() {
 
 std::optional<std::uint64_t> WorkQueue::next() {
   State& s = *state_;
-  if (!s.world.parallel() || s.world.rank() == 0) return s.take(s.world.rank());
+  if (!s.world.parallel() || s.world.rank() == 0) return s.counter.take(s.world.rank());
   const std::int64_t ask = 0;
   std::int64_t reply = kNoMore;
   check(MPI_Send(&ask, 1, MPI_INT64_T, 0, kAsk, s.comm), "MPI_Send");
@@ -217,28 +195,26 @@ std::optional<std::uint64_t> WorkQueue::next() {
   return static_cast<std::uint64_t>(reply);
 }
 
-std::uint64_t WorkQueue::handed_out() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
-  return state_->handed_out;
-}
+std::uint64_t WorkQueue::handed_out() const { return state_->counter.handed_out(); }
 
 void WorkQueue::set_end(std::uint64_t items) {
   State& s = *state_;
-  if (!s.world.parallel() || s.world.rank() == 0) return s.set_end(items);
+  if (!s.world.parallel() || s.world.rank() == 0) return s.counter.set_end(items);
   const std::int64_t value = static_cast<std::int64_t>(items);
   check(MPI_Send(&value, 1, MPI_INT64_T, 0, kEnd, s.comm), "MPI_Send");
 }
 
 std::optional<std::uint64_t> WorkQueue::finish() {
   State& s = *state_;
-  if (!s.world.parallel()) return s.end;
+  if (!s.world.parallel()) return s.counter.end();
   if (s.world.rank() == 0) {
     s.server.join();
   } else {
     const std::int64_t done = 0;
     check(MPI_Send(&done, 1, MPI_INT64_T, 0, kDone, s.comm), "MPI_Send");
   }
-  std::int64_t end = s.end ? static_cast<std::int64_t>(*s.end) : kNoMore;
+  const std::optional<std::uint64_t> found = s.counter.end();
+  std::int64_t end = found ? static_cast<std::int64_t>(*found) : kNoMore;
   check(MPI_Bcast(&end, 1, MPI_INT64_T, 0, s.comm), "MPI_Bcast");
   MPI_Comm_free(&s.comm);
   if (end == kNoMore) return std::nullopt;

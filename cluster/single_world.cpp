@@ -2,6 +2,7 @@
 #include <cstdlib>
 
 #include "cluster/cluster.h"
+#include "cluster/work_counter.h"
 
 namespace molsieve::cluster {
 namespace {
@@ -29,35 +30,16 @@ bool World::any(bool flag) { return flag; }
 void World::abort(int status) { std::exit(status); }
 
 struct WorkQueue::State {
-  Finished finished;
-  Granted granted;
-  std::uint64_t next = 0;
-  std::optional<std::uint64_t> end;
-  std::uint64_t handed_out = 0;
+  State(Finished f, std::optional<std::uint64_t> e, Granted g) : counter(std::move(f), e, std::move(g)) {}
+  WorkCounter counter;
 };
 
 WorkQueue::WorkQueue(World&, Finished finished, std::optional<std::uint64_t> end, Granted granted)
-    : state_(std::make_unique<State>(State{std::move(finished), std::move(granted), 0, end, 0})) {}
+    : state_(std::make_unique<State>(std::move(finished), end, std::move(granted))) {}
 WorkQueue::~WorkQueue() = default;
-
-std::optional<std::uint64_t> WorkQueue::next() {
-  State& s = *state_;
-  while (!s.end || s.next < *s.end) {
-    const std::uint64_t index = s.next++;
-    if (s.finished && s.finished(index)) continue;
-    if (s.granted) s.granted(index, 0);
-    ++s.handed_out;
-    return index;
-  }
-  return std::nullopt;
-}
-
-std::uint64_t WorkQueue::handed_out() const { return state_->handed_out; }
-
-void WorkQueue::set_end(std::uint64_t items) {
-  if (!state_->end || items < *state_->end) state_->end = items;
-}
-
-std::optional<std::uint64_t> WorkQueue::finish() { return state_->end; }
+std::optional<std::uint64_t> WorkQueue::next() { return state_->counter.take(0); }
+std::uint64_t WorkQueue::handed_out() const { return state_->counter.handed_out(); }
+void WorkQueue::set_end(std::uint64_t items) { state_->counter.set_end(items); }
+std::optional<std::uint64_t> WorkQueue::finish() { return state_->counter.end(); }
 
 }  // namespace molsieve::cluster

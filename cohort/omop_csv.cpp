@@ -1,15 +1,14 @@
 #include "cohort/omop_csv.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <numeric>
 #include <unordered_map>
 
+#include "cohort/csv_file.h"
 #include "cohort/units.h"
 #include "cohort/vocabulary.h"
 #include "core/error.h"
@@ -19,120 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// One CSV file read record by record: RFC 4180 quoting, comma or tab (from the header).
-class CsvFile {
- public:
-  explicit CsvFile(const std::string& path) : path_(path), name_(fs::path(path).filename().string()), in_(path) {
-    if (!in_) throw Error(path + ": cannot open");
-    if (!read_record()) throw Error(path + ": empty file (a header line is needed)");
-    header_ = fields_;
-    for (auto& h : header_) {
-      for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (h.size() >= 3 && h.compare(0, 3, "\xef\xbb\xbf") == 0) h.erase(0, 3);  // byte-order mark
-    }
-  }
-  // Index of `column`, or -1 when absent and optional.
-  int column(const std::string& column, bool required = true) const {
-    const auto found = std::find(header_.begin(), header_.end(), column);
-    if (found != header_.end()) return static_cast<int>(found - header_.begin());
-    if (required) throw Error(path_ + ": no column '" + column + "' in the header");
-    return -1;
-  }
-  bool next() {
-    do {
-      if (!read_record()) return false;
-    } while (fields_.size() == 1 && fields_[0].empty());  // blank line
-    if (fields_.size() != header_.size())
-      throw Error(where() + ": " + std::to_string(fields_.size()) + " fields, the header has " +
-                  std::to_string(header_.size()));
-    return true;
-  }
-  const std::string& field(int index) const { return fields_[index]; }
-  std::string where() const { return name_ + ":" + std::to_string(line_); }
-  std::string where(int index) const { return where() + ": " + header_[index]; }
-
-  std::int64_t integer(int index) const {
-    const std::string& text = fields_[index];
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc() || end != text.data() + text.size())
-      throw Error(where(index) + ": '" + text + "' is not an integer");
-    return value;
-  }
-  std::int32_t concept_id(int index) const {
-    const std::int64_t value = integer(index);
-    if (value < 0 || value > std::numeric_limits<std::int32_t>::max())
-      throw Error(where(index) + ": " + fields_[index] + " is not a concept id");
-    return static_cast<std::int32_t>(value);
-  }
-  double number(int index) const {  // NaN when empty
-    const std::string& text = fields_[index];
-    if (text.empty()) return kNaN;
-    double value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size())
-      throw Error(where(index) + ": '" + text + "' is not a number");
-    return value;
-  }
-  Day date(int index) const {
-    Day day;
-    if (!parse_date(fields_[index], &day)) throw Error(where(index) + ": '" + fields_[index] + "' is not a YYYY-MM-DD date");
-    return day;
-  }
-  Day date_or(int index, Day fallback) const {
-    return index < 0 || fields_[index].empty() ? fallback : date(index);
-  }
-
- private:
-  bool read_record() {
-    fields_.clear();
-    std::string line;
-    if (!std::getline(in_, line)) return false;
-    ++line_;
-    if (delimiter_ == 0) delimiter_ = line.find('\t') != std::string::npos ? '\t' : ',';
-    std::string field;
-    bool quoted = false;
-    for (std::size_t i = 0;; ++i) {
-      if (i == line.size()) {
-        if (!quoted) break;
-        std::string more;  // a quoted field spans lines
-        if (!std::getline(in_, more)) throw Error(where() + ": unterminated quoted field");
-        ++line_;
-        field += '\n';
-        line = std::move(more);
-        i = static_cast<std::size_t>(-1);
-        continue;
-      }
-      const char c = line[i];
-      if (quoted) {
-        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-          field += '"';
-          ++i;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          field += c;
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == delimiter_) {
-        fields_.push_back(std::move(field));
-        field.clear();
-      } else if (c != '\r') {
-        field += c;
-      }
-    }
-    fields_.push_back(std::move(field));
-    return true;
-  }
-
-  std::string path_, name_;
-  std::ifstream in_;
-  char delimiter_ = 0;
-  std::size_t line_ = 0;
-  std::vector<std::string> header_, fields_;
-};
 
 // Event rows before grouping by person.
 struct PendingRows {
@@ -154,13 +39,6 @@ std::vector<std::size_t> group_by_person(const PendingRows& rows, std::size_t pe
   for (std::uint32_t p : rows.person) ++(*offsets)[p + 1];
   std::partial_sum(offsets->begin(), offsets->end(), offsets->begin());
   return order;
-}
-
-template <typename T>
-std::vector<T> permute(const std::vector<T>& values, const std::vector<std::size_t>& order) {
-  std::vector<T> out(values.size());
-  for (std::size_t i = 0; i < order.size(); ++i) out[i] = values[order[i]];
-  return out;
 }
 
 using PersonIndex = std::unordered_map<std::int64_t, std::uint32_t>;
@@ -218,25 +96,6 @@ void read_events(const std::string& path, const PersonIndex& index, std::size_t 
   std::vector<EventRow> rows;
   parse_events(path, index, concept_column, start_column, end_column, [&](const EventRow& r) { rows.push_back(r); });
   group_events(rows, 0, persons, table);
-}
-
-// OMOP unit concepts molsieve recognises when a row has no unit_source_value.
-std::optional<std::string> unit_of_concept(std::int64_t unit_concept_id) {
-  switch (unit_concept_id) {
-    case 0: return std::string();
-    case 8840: return std::string("mg/dL");
-    case 8749: return std::string("umol/L");
-    case 8645: return std::string("U/L");
-    case 8753: return std::string("mmol/L");
-    case 8554: return std::string("%");
-    default: return std::nullopt;
-  }
-}
-
-std::int32_t unit_concept_of(const std::string& unit) {
-  for (std::int32_t id : {8840, 8749, 8645, 8753, 8554})
-    if (unit_of_concept(id) == unit) return id;
-  return 0;
 }
 
 // One measurement row, its value converted to the analyte's unit (`unit` a code of the
@@ -362,42 +221,6 @@ void read_genotypes(const std::string& path, const PersonIndex& index, std::size
   group_genotypes(rows, 0, persons, names, g);
 }
 
-// Shortest text that reads back as the same double; empty for NaN.
-std::string number_text(double value) {
-  if (std::isnan(value)) return {};
-  char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, result.ptr);
-}
-
-class CsvOut {
- public:
-  CsvOut(const fs::path& path, const char* header, bool first_slice)
-      : out_(std::fopen(path.c_str(), first_slice ? "w" : "a")), path_(path.string()) {
-    if (!out_) throw Error(path_ + ": cannot write");
-    if (first_slice) std::fprintf(out_, "%s\n", header);
-  }
-  ~CsvOut() {
-    if (out_) std::fclose(out_);
-  }
-  std::FILE* get() { return out_; }
-  void close() {
-    const bool failed = std::ferror(out_) != 0;
-    if (std::fclose(out_) != 0 || failed) {
-      out_ = nullptr;
-      throw Error(path_ + ": write failed (disk full?)");
-    }
-    out_ = nullptr;
-  }
-
- private:
-  std::FILE* out_;
-  std::string path_;
-};
-
-}  // namespace
-
-namespace {
 
 // person.csv into the person columns of `p`, and the index from person_id to row.
 void read_persons(const std::string& directory, Population& p, PersonIndex& index) {
@@ -552,82 +375,6 @@ ImportCounts import_omop_csv(const std::string& directory, PopulationWriter& wri
     }
   }
   return counts;
-}
-
-void write_omop_csv(const std::string& directory, const Population& p, bool first_slice) {
-  const fs::path dir(directory);
-  fs::create_directories(dir);
-  // Event ids: person_id * 1000 + the event's position among the person's rows of that table.
-  auto event_id = [&](std::size_t person, std::uint64_t row, const std::vector<std::uint64_t>& offsets) {
-    return p.person_id[person] * 1000 + static_cast<std::int64_t>(row - offsets[person]);
-  };
-  {
-    CsvOut out(dir / "person.csv", "person_id,gender_concept_id,year_of_birth,race_concept_id,ethnicity_concept_id",
-               first_slice);
-    for (std::size_t i = 0; i < p.persons(); ++i)
-      std::fprintf(out.get(), "%lld,%d,%d,%d,%d\n", static_cast<long long>(p.person_id[i]), p.gender_concept_id[i],
-                   p.year_of_birth[i], p.race_concept_id[i], p.ethnicity_concept_id[i]);
-    out.close();
-  }
-  struct EventFile {
-    const char* name;
-    const char* header;
-    const EventTable* table;
-  };
-  const EventFile files[] = {
-      {"observation_period.csv",
-       "observation_period_id,person_id,observation_period_start_date,observation_period_end_date,period_type_concept_id",
-       &p.observation_period},
-      {"condition_occurrence.csv",
-       "condition_occurrence_id,person_id,condition_concept_id,condition_start_date,condition_end_date,"
-       "condition_type_concept_id",
-       &p.condition},
-      {"drug_exposure.csv",
-       "drug_exposure_id,person_id,drug_concept_id,drug_exposure_start_date,drug_exposure_end_date,drug_type_concept_id",
-       &p.drug},
-  };
-  for (const EventFile& f : files) {
-    CsvOut out(dir / f.name, f.header, first_slice);
-    const EventTable& t = *f.table;
-    const bool period = f.table == &p.observation_period;
-    for (std::size_t i = 0; i < p.persons(); ++i)
-      for (std::uint64_t r = t.offsets[i]; r < t.offsets[i + 1]; ++r) {
-        const std::string start = format_date(t.start[r]), end = format_date(t.end[r]);
-        if (period)
-          std::fprintf(out.get(), "%lld,%lld,%s,%s,%d\n", static_cast<long long>(event_id(i, r, t.offsets)),
-                       static_cast<long long>(p.person_id[i]), start.c_str(), end.c_str(), t.concept_id[r]);
-        else
-          std::fprintf(out.get(), "%lld,%lld,%d,%s,%s,32817\n", static_cast<long long>(event_id(i, r, t.offsets)),
-                       static_cast<long long>(p.person_id[i]), t.concept_id[r], start.c_str(), end.c_str());
-      }
-    out.close();
-  }
-  {
-    const MeasurementTable& m = p.measurement;
-    CsvOut out(dir / "measurement.csv",
-               "measurement_id,person_id,measurement_concept_id,measurement_date,measurement_type_concept_id,"
-               "value_as_number,unit_concept_id,range_low,range_high,unit_source_value",
-               first_slice);
-    for (std::size_t i = 0; i < p.persons(); ++i)
-      for (std::uint64_t r = m.offsets[i]; r < m.offsets[i + 1]; ++r) {
-        const std::string& unit = m.units[m.unit[r]];
-        std::fprintf(out.get(), "%lld,%lld,%d,%s,32817,%s,%d,%s,%s,%s\n",
-                     static_cast<long long>(event_id(i, r, m.offsets)), static_cast<long long>(p.person_id[i]),
-                     m.concept_id[r], format_date(m.date[r]).c_str(), number_text(m.value[r]).c_str(),
-                     unit_concept_of(unit), number_text(m.range_low[r]).c_str(),
-                     number_text(m.range_high[r]).c_str(), unit.c_str());
-      }
-    out.close();
-  }
-  {
-    const GenotypeTable& g = p.genotype;
-    CsvOut out(dir / "genotype.csv", "person_id,gene,result,value", first_slice);
-    for (std::size_t i = 0; i < p.persons(); ++i)
-      for (std::uint64_t r = g.offsets[i]; r < g.offsets[i + 1]; ++r)
-        std::fprintf(out.get(), "%lld,\"%s\",\"%s\",%s\n", static_cast<long long>(p.person_id[i]),
-                     g.genes[g.gene[r]].c_str(), g.results[g.result[r]].c_str(), number_text(g.value[r]).c_str());
-    out.close();
-  }
 }
 
 }  // namespace molsieve::cohort

@@ -82,4 +82,22 @@ std::optional<Conversion> unit_conversion(std::int64_t concept_id, const std::st
   return std::nullopt;
 }
 
+std::optional<std::string> unit_of_concept(std::int64_t unit_concept_id) {
+  switch (unit_concept_id) {
+    case 0: return std::string();
+    case 8840: return std::string("mg/dL");
+    case 8749: return std::string("umol/L");
+    case 8645: return std::string("U/L");
+    case 8753: return std::string("mmol/L");
+    case 8554: return std::string("%");
+    default: return std::nullopt;
+  }
+}
+
+std::int32_t unit_concept_of(const std::string& unit) {
+  for (std::int32_t id : {8840, 8749, 8645, 8753, 8554})
+    if (unit_of_concept(id) == unit) return id;
+  return 0;
+}
+
 }  // namespace molsieve::cohort

@@ -28,4 +28,10 @@ std::optional<std::string> analyte_unit(std::int64_t concept_id);
 // nullopt when no conversion is defined.
 std::optional<Conversion> unit_conversion(std::int64_t concept_id, const std::string& from, const std::string& to);
 
+// OMOP unit concepts molsieve recognises when a measurement has no unit_source_value:
+// the unit of concept `unit_concept_id` ("" for 0), nullopt when unknown; and back (0 when
+// the unit has no concept molsieve knows).
+std::optional<std::string> unit_of_concept(std::int64_t unit_concept_id);
+std::int32_t unit_concept_of(const std::string& unit);
+
 }  // namespace molsieve::cohort

@@ -108,7 +108,7 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   if (root)
     for (const std::uint64_t index : parts.finished()) {
       ++resumed.chunks_resumed;
-      resumed.rows_written += parts.rows(index);
+      resumed.rows_written += chunk_rows(index, job.chunk_size, pipeline->source().rows_total());
     }
   report.chunks_resumed = resumed.chunks_resumed;
   bool cancelled = false;

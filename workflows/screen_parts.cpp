@@ -64,6 +64,12 @@ JobFingerprint fingerprint_job(const ScreenJob& job) {
   return out;
 }
 
+std::uint64_t chunk_rows(std::uint64_t index, std::uint64_t chunk_size, std::uint64_t rows_total) {
+  if (rows_total == 0) return chunk_size;
+  const std::uint64_t first = index * chunk_size;
+  return first >= rows_total ? 0 : std::min(chunk_size, rows_total - first);
+}
+
 PartsFolder::PartsFolder(const std::string& output, std::string fingerprint)
     : dir_(output + ".parts"), fingerprint_(std::move(fingerprint)) {}
 
@@ -161,7 +167,6 @@ std::vector<PartInfo> PartsFolder::part_infos() const {
   for (const std::uint64_t index : finished()) {
     PartInfo info;
     info.index = index;
-    info.rows = rows(index);
     struct stat st {};
     if (::stat(chunk_path(index).c_str(), &st) == 0)
       info.written_epoch = static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec * 1e-9;
@@ -183,11 +188,6 @@ void PartsFolder::write(const Chunk& chunk, unsigned fingerprint_words) const {
         .append(chunk.pool_fingerprints);
   }
   fs::rename(partial, final_path);
-}
-
-std::uint64_t PartsFolder::rows(std::uint64_t index) const {
-  const hdf5::File part(chunk_path(index), hdf5::File::Mode::ReadOnly);
-  return static_cast<std::uint64_t>(part.int_attribute("/", "rows"));
 }
 
 ResultTable PartsFolder::read_results(std::uint64_t index, const std::vector<std::string>& columns) const {

@@ -41,10 +41,13 @@ struct RunRecord {
   std::uint64_t chunks_total = 0;  // 0: unknown
 };
 
-// A finished part as status sees it.
+// The rows of chunk `index` of a library of `rows_total` rows; when the total is unknown
+// (molecule files not yet read to their end) every chunk counts as full.
+std::uint64_t chunk_rows(std::uint64_t index, std::uint64_t chunk_size, std::uint64_t rows_total);
+
+// A finished part as status sees it (from the folder's listing: no part is opened).
 struct PartInfo {
   std::uint64_t index = 0;
-  std::uint64_t rows = 0;
   double written_epoch = 0;  // when the part was renamed into place
 };
 
@@ -78,7 +81,6 @@ class PartsFolder {
   std::vector<PartInfo> part_infos() const;
 
   void write(const Chunk& chunk, unsigned fingerprint_words) const;
-  std::uint64_t rows(std::uint64_t index) const;
   ResultTable read_results(std::uint64_t index, const std::vector<std::string>& columns = {}) const;
   ChunkPool read_pool(std::uint64_t index) const;
 

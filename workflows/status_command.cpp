@@ -50,8 +50,9 @@ void print_in_progress(const std::string& output, const PartsFolder& parts) {
   std::uint64_t rows_done = 0, rows_this_run = 0;
   double last_written = 0;
   for (const PartInfo& p : done) {
-    rows_done += p.rows;
-    if (p.written_epoch >= run.started_epoch) rows_this_run += p.rows;
+    const std::uint64_t rows = chunk_rows(p.index, run.chunk_size, run.rows_total);
+    rows_done += rows;
+    if (p.written_epoch >= run.started_epoch) rows_this_run += rows;
     last_written = std::max(last_written, p.written_epoch);
   }
   std::string holder;

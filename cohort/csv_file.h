@@ -1,0 +1,133 @@
+#pragma once
+// Internal to cohort/: the reader of OMOP CSV files, one record at a time, with errors that
+// name the file, line and column.
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cohort/calendar.h"
+#include "core/error.h"
+
+namespace molsieve::cohort {
+
+// One CSV file read record by record: RFC 4180 quoting, comma or tab (from the header).
+class CsvFile {
+ public:
+  explicit CsvFile(const std::string& path) : path_(path), name_(std::filesystem::path(path).filename().string()), in_(path) {
+    if (!in_) throw Error(path + ": cannot open");
+    if (!read_record()) throw Error(path + ": empty file (a header line is needed)");
+    header_ = fields_;
+    for (auto& h : header_) {
+      for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (h.size() >= 3 && h.compare(0, 3, "\xef\xbb\xbf") == 0) h.erase(0, 3);  // byte-order mark
+    }
+  }
+  // Index of `column`, or -1 when absent and optional.
+  int column(const std::string& column, bool required = true) const {
+    const auto found = std::find(header_.begin(), header_.end(), column);
+    if (found != header_.end()) return static_cast<int>(found - header_.begin());
+    if (required) throw Error(path_ + ": no column '" + column + "' in the header");
+    return -1;
+  }
+  bool next() {
+    do {
+      if (!read_record()) return false;
+    } while (fields_.size() == 1 && fields_[0].empty());  // blank line
+    if (fields_.size() != header_.size())
+      throw Error(where() + ": " + std::to_string(fields_.size()) + " fields, the header has " +
+                  std::to_string(header_.size()));
+    return true;
+  }
+  const std::string& field(int index) const { return fields_[index]; }
+  std::string where() const { return name_ + ":" + std::to_string(line_); }
+  std::string where(int index) const { return where() + ": " + header_[index]; }
+
+  std::int64_t integer(int index) const {
+    const std::string& text = fields_[index];
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size())
+      throw Error(where(index) + ": '" + text + "' is not an integer");
+    return value;
+  }
+  std::int32_t concept_id(int index) const {
+    const std::int64_t value = integer(index);
+    if (value < 0 || value > std::numeric_limits<std::int32_t>::max())
+      throw Error(where(index) + ": " + fields_[index] + " is not a concept id");
+    return static_cast<std::int32_t>(value);
+  }
+  double number(int index) const {  // NaN when empty
+    const std::string& text = fields_[index];
+    if (text.empty()) return std::numeric_limits<double>::quiet_NaN();
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size())
+      throw Error(where(index) + ": '" + text + "' is not a number");
+    return value;
+  }
+  Day date(int index) const {
+    Day day;
+    if (!parse_date(fields_[index], &day)) throw Error(where(index) + ": '" + fields_[index] + "' is not a YYYY-MM-DD date");
+    return day;
+  }
+  Day date_or(int index, Day fallback) const {
+    return index < 0 || fields_[index].empty() ? fallback : date(index);
+  }
+
+ private:
+  bool read_record() {
+    fields_.clear();
+    std::string line;
+    if (!std::getline(in_, line)) return false;
+    ++line_;
+    if (delimiter_ == 0) delimiter_ = line.find('\t') != std::string::npos ? '\t' : ',';
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0;; ++i) {
+      if (i == line.size()) {
+        if (!quoted) break;
+        std::string more;  // a quoted field spans lines
+        if (!std::getline(in_, more)) throw Error(where() + ": unterminated quoted field");
+        ++line_;
+        field += '\n';
+        line = std::move(more);
+        i = static_cast<std::size_t>(-1);
+        continue;
+      }
+      const char c = line[i];
+      if (quoted) {
+        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else if (c == '"') {
+          quoted = false;
+        } else {
+          field += c;
+        }
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == delimiter_) {
+        fields_.push_back(std::move(field));
+        field.clear();
+      } else if (c != '\r') {
+        field += c;
+      }
+    }
+    fields_.push_back(std::move(field));
+    return true;
+  }
+
+  std::string path_, name_;
+  std::ifstream in_;
+  char delimiter_ = 0;
+  std::size_t line_ = 0;
+  std::vector<std::string> header_, fields_;
+};
+
+}  // namespace molsieve::cohort

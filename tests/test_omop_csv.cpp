@@ -1,0 +1,163 @@
+// OMOP CSV: export then import round trips, the streamed import against the whole-export
+// read, unit conversion on import, and errors naming the file and line.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "cohort/calendar.h"
+#include "cohort/cohort_definition.h"
+#include "cohort/eligibility.h"
+#include "cohort/omop_csv.h"
+#include "cohort/population.h"
+#include "cohort/synthetic_population.h"
+#include "cohort/vocabulary.h"
+#include "core/error.h"
+#include "test_support.h"
+
+namespace molsieve::cohort {
+namespace {
+
+// A person's events as sorted (start, end, concept) triples: the import orders each person's
+// events by date, the generator need not.
+std::vector<std::tuple<Day, Day, std::int32_t>> events_of(const EventTable& t, std::size_t person) {
+  std::vector<std::tuple<Day, Day, std::int32_t>> out;
+  for (auto r = t.offsets[person]; r < t.offsets[person + 1]; ++r) out.emplace_back(t.start[r], t.end[r], t.concept_id[r]);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every stored column of two population stores, as read back.
+void expect_same_store(const std::string& a, const std::string& b) {
+  const auto n = read_population_info(a).persons;
+  ASSERT_EQ(n, read_population_info(b).persons);
+  const Population x = read_population(a, 0, n), y = read_population(b, 0, n);
+  EXPECT_EQ(x.person_id, y.person_id);
+  EXPECT_EQ(x.year_of_birth, y.year_of_birth);
+  EXPECT_EQ(x.gender_concept_id, y.gender_concept_id);
+  EXPECT_EQ(x.race_concept_id, y.race_concept_id);
+  EXPECT_EQ(x.ethnicity_concept_id, y.ethnicity_concept_id);
+  for (const auto table : {&Population::observation_period, &Population::condition, &Population::drug}) {
+    EXPECT_EQ((x.*table).offsets, (y.*table).offsets);
+    EXPECT_EQ((x.*table).concept_id, (y.*table).concept_id);
+    EXPECT_EQ((x.*table).start, (y.*table).start);
+    EXPECT_EQ((x.*table).end, (y.*table).end);
+  }
+  EXPECT_EQ(x.measurement.offsets, y.measurement.offsets);
+  EXPECT_EQ(x.measurement.concept_id, y.measurement.concept_id);
+  EXPECT_EQ(x.measurement.date, y.measurement.date);
+  ASSERT_EQ(x.measurement.value.size(), y.measurement.value.size());
+  for (std::size_t r = 0; r < x.measurement.value.size(); ++r) {
+    const double u = x.measurement.value[r], v = y.measurement.value[r];
+    ASSERT_TRUE(u == v || (std::isnan(u) && std::isnan(v))) << "measurement row " << r;
+    ASSERT_EQ(x.measurement.units[x.measurement.unit[r]], y.measurement.units[y.measurement.unit[r]]);
+  }
+  EXPECT_EQ(x.genotype.offsets, y.genotype.offsets);
+  ASSERT_EQ(x.genotype.gene.size(), y.genotype.gene.size());
+  for (std::size_t r = 0; r < x.genotype.gene.size(); ++r) {
+    ASSERT_EQ(x.genotype.genes[x.genotype.gene[r]], y.genotype.genes[y.genotype.gene[r]]);
+    ASSERT_EQ(x.genotype.results[x.genotype.result[r]], y.genotype.results[y.genotype.result[r]]);
+  }
+}
+
+TEST(OmopCsv, StreamedImportWritesTheStoreOfTheWholeReadForAnySliceSize) {
+  test::ScratchDir dir;
+  write_omop_csv(dir.file("omop"), synthesize_population(3, 0, 700), true);
+  write_omop_csv(dir.file("omop"), synthesize_population(3, 700, 800), false);
+  {
+    PopulationWriter whole(dir.file("whole.h5"), PopulationProvenance{});
+    whole.append(read_omop_csv(dir.file("omop")));
+    whole.finish();
+  }
+  for (const std::uint64_t slice : {1500u, 333u, 1u << 20}) {
+    SCOPED_TRACE("slice " + std::to_string(slice));
+    const std::string store = dir.file("streamed-" + std::to_string(slice) + ".h5");
+    PopulationWriter writer(store, PopulationProvenance{});
+    const ImportCounts counts = import_omop_csv(dir.file("omop"), writer, slice, dir.file("scratch"));
+    writer.finish();
+    EXPECT_EQ(counts.persons, 1500u);
+    EXPECT_GT(counts.measurements, 0u);
+    EXPECT_FALSE(std::filesystem::exists(dir.file("scratch")));
+    expect_same_store(store, dir.file("whole.h5"));
+  }
+}
+
+TEST(OmopCsv, ExportThenImportGivesTheSamePopulation) {
+  test::ScratchDir dir;
+  const Population original = synthesize_population(3, 0, 1500);
+  write_omop_csv(dir.path(), synthesize_population(3, 0, 700), true);
+  write_omop_csv(dir.path(), synthesize_population(3, 700, 800), false);
+  const Population read = read_omop_csv(dir.path());
+  EXPECT_EQ(read.person_id, original.person_id);
+  EXPECT_EQ(read.year_of_birth, original.year_of_birth);
+  EXPECT_EQ(read.race_concept_id, original.race_concept_id);
+  EXPECT_EQ(read.condition.offsets, original.condition.offsets);
+  for (std::size_t i = 0; i < original.persons(); ++i) {
+    ASSERT_EQ(events_of(read.condition, i), events_of(original.condition, i));
+    ASSERT_EQ(events_of(read.drug, i), events_of(original.drug, i));
+  }
+  EXPECT_EQ(read.measurement.offsets, original.measurement.offsets);
+  const CohortDefinition d = parse_cohort_definition(test::read_text(std::string(MOLSIEVE_SOURCE_DIR) + "/datasets/cohorts/example.json"), "example.json");
+  const EligibilityEvaluator evaluator(d, nullptr, kernels::Backend::Cpu);
+  const auto a = evaluator.evaluate(original), b = evaluator.evaluate(read);
+  EXPECT_EQ(a.eligible, b.eligible);
+  for (std::size_t i = 0; i < a.score.size(); ++i)
+    if (a.eligible[i]) EXPECT_EQ(a.score[i], b.score[i]);
+  EXPECT_GT(std::count(a.eligible.begin(), a.eligible.end(), 1), 0);
+}
+
+void write_minimal_omop(const test::ScratchDir& dir, const std::string& measurement_rows) {
+  test::write_text(dir.file("person.csv"),
+                   "person_id,gender_concept_id,year_of_birth,race_concept_id,ethnicity_concept_id\n"
+                   "1,8532,1960,8527,38003564\n2,8507,1970,8516,38003564\n");
+  test::write_text(dir.file("observation_period.csv"),
+                   "observation_period_id,person_id,observation_period_start_date,observation_period_end_date,"
+                   "period_type_concept_id\n1,1,2010-01-01,2025-12-31,32817\n2,2,2010-01-01,2025-12-31,32817\n");
+  test::write_text(dir.file("condition_occurrence.csv"), "person_id,condition_concept_id,condition_start_date\n");
+  test::write_text(dir.file("drug_exposure.csv"),
+                   "person_id,drug_concept_id,drug_exposure_start_date,drug_exposure_end_date\n");
+  test::write_text(dir.file("measurement.csv"),
+                   "person_id,measurement_concept_id,measurement_date,value_as_number,unit_concept_id,"
+                   "unit_source_value,range_low,range_high\n" + measurement_rows);
+}
+
+TEST(OmopCsv, CreatinineInMicromolesIsStoredInMilligrams) {
+  test::ScratchDir dir;
+  write_minimal_omop(dir, "1,3016723,2025-01-02,88.42,8749,,53,97\n2,3016723,2025-01-03,1.1,,mg/dL,0.7,1.3\n");
+  const Population p = read_omop_csv(dir.path());
+  ASSERT_EQ(p.measurement.rows(), 2u);
+  EXPECT_NEAR(p.measurement.value[0], 1.0, 1e-12);
+  EXPECT_NEAR(p.measurement.range_high[0], 97 / 88.42, 1e-12);
+  EXPECT_EQ(p.measurement.units[p.measurement.unit[0]], "mg/dL");
+  EXPECT_DOUBLE_EQ(p.measurement.value[1], 1.1);
+}
+
+TEST(OmopCsv, UnconvertibleAndUnknownUnitsAreErrorsNamingFileAndLine) {
+  test::ScratchDir dir;
+  write_minimal_omop(dir, "1,3016723,2025-01-02,1.0,,mg/dL,,\n2,3016723,2025-01-02,5.0,,mmol/mol,,\n");
+  try {
+    read_omop_csv(dir.path());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("measurement.csv:3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cannot be converted"), std::string::npos) << e.what();
+  }
+  write_minimal_omop(dir, "1,3016723,2025-01-02,1.0,,mg,,\n");
+  try {
+    read_omop_csv(dir.path());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("measurement.csv:2: unit_source_value: unknown unit \"mg\""), std::string::npos)
+        << e.what();
+  }
+  write_minimal_omop(dir, "3,3016723,2025-01-02,1.0,,mg/dL,,\n");
+  EXPECT_THROW(read_omop_csv(dir.path()), Error);  // person 3 is not in person.csv
+}
+
+}  // namespace
+}  // namespace molsieve::cohort
