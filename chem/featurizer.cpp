@@ -106,12 +106,12 @@ FeaturizedMolecule Featurizer::featurize(InputRecord record) {
     if (!mol->getRingInfo()->isInitialized()) RDKit::MolOps::findSSSR(*mol);
     out.smiles = RDKit::MolToSmiles(*mol);
     parts_->morgan.compute(*mol, out.fingerprint.data());
-    if (!options_.fingerprints_only) {
+    if (options_.descriptors || options_.alerts) {
       const ScreenBits screen = screen_of(*mol);
-      out.descriptors = compute_descriptors(*mol, qed_, screen, as_parsed);
-      out.alerts = alerts_.match(*mol, screen);
-      out.graph = build_graph(*mol);
+      if (options_.descriptors) out.descriptors = compute_descriptors(*mol, qed_, screen, as_parsed);
+      if (options_.alerts) out.alerts = alerts_.match(*mol, screen);
     }
+    if (options_.graph) out.graph = build_graph(*mol);
   } catch (const std::exception& e) {
     out.status = RecordStatus::FeaturizeFailed;
     out.error = record.location + ": featurization failed: " + e.what();

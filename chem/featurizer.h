@@ -20,9 +20,19 @@ struct FeaturizerOptions {
   bool standardize = true;
   unsigned fp_radius = 2;
   unsigned fp_bits = 2048;
-  // Standardized SMILES and fingerprints only (descriptors NaN, no alerts, no graph): for
-  // query sets that are searched once and thrown away, never for a library users keep.
-  bool fingerprints_only = false;
+  // What is computed besides the standardized SMILES and the fingerprint, which everyone
+  // gets. A library store keeps everything; a model reads its graph (and descriptors when it
+  // was trained with them); query sets searched once and thrown away need nothing more.
+  // Left out: descriptors NaN, no alerts, an empty graph.
+  bool descriptors = true;
+  bool alerts = true;
+  bool graph = true;
+  // These options with descriptors, alerts and graph left out.
+  FeaturizerOptions fingerprints_only() const {
+    FeaturizerOptions o = *this;
+    o.descriptors = o.alerts = o.graph = false;
+    return o;
+  }
 };
 
 struct FeaturizedMolecule {

@@ -26,18 +26,6 @@ std::vector<double> average_ranks(const std::vector<double>& values) {
   return ranks;
 }
 
-double pearson(const std::vector<double>& x, const std::vector<double>& y) {
-  const double n = static_cast<double>(x.size());
-  const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
-  const double my = std::accumulate(y.begin(), y.end(), 0.0) / n;
-  double sxy = 0, sxx = 0, syy = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) * (x[i] - mx);
-    syy += (y[i] - my) * (y[i] - my);
-  }
-  return (sxx > 0 && syy > 0) ? sxy / std::sqrt(sxx * syy) : kNaN;
-}
 
 }  // namespace
 
@@ -103,6 +91,59 @@ double r_squared(const std::vector<double>& predicted, const std::vector<double>
     total += (observed[i] - mean) * (observed[i] - mean);
   }
   return total > 0 ? 1.0 - residual / total : kNaN;
+}
+
+double pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  if (x.size() < 2) return kNaN;
+  const double n = static_cast<double>(x.size());
+  const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
+  const double my = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  return (sxx > 0 && syy > 0) ? sxy / std::sqrt(sxx * syy) : kNaN;
+}
+
+double concordance_index(const std::vector<double>& predicted, const std::vector<double>& observed) {
+  // Rows in order of the observed value; a Fenwick tree over prediction ranks counts, for
+  // each row, the rows of strictly smaller observed value with a smaller or equal prediction.
+  const std::size_t n = observed.size();
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return observed[a] < observed[b]; });
+  std::vector<double> sorted_predictions(predicted.begin(), predicted.end());
+  std::sort(sorted_predictions.begin(), sorted_predictions.end());
+  sorted_predictions.erase(std::unique(sorted_predictions.begin(), sorted_predictions.end()), sorted_predictions.end());
+  auto rank_of = [&](double p) {
+    return static_cast<std::size_t>(std::lower_bound(sorted_predictions.begin(), sorted_predictions.end(), p) -
+                                    sorted_predictions.begin()) + 1;
+  };
+  std::vector<double> tree(sorted_predictions.size() + 1, 0.0);
+  auto count_up_to = [&](std::size_t rank) {
+    double c = 0;
+    for (; rank > 0; rank -= rank & (~rank + 1)) c += tree[rank];
+    return c;
+  };
+  double agreeing = 0, comparable = 0, inserted = 0;
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j < n && observed[order[j]] == observed[order[i]]) ++j;
+    for (std::size_t k = i; k < j; ++k) {
+      const std::size_t rank = rank_of(predicted[order[k]]);
+      const double below = count_up_to(rank - 1), tied = count_up_to(rank) - below;
+      agreeing += below + 0.5 * tied;
+      comparable += inserted;
+    }
+    for (std::size_t k = i; k < j; ++k)
+      for (std::size_t rank = rank_of(predicted[order[k]]); rank < tree.size(); rank += rank & (~rank + 1))
+        tree[rank] += 1;
+    inserted += static_cast<double>(j - i);
+    i = j;
+  }
+  return comparable > 0 ? agreeing / comparable : kNaN;
 }
 
 double spearman(const std::vector<double>& predicted, const std::vector<double>& observed) {

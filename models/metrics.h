@@ -20,6 +20,11 @@ double rmse(const std::vector<double>& predicted, const std::vector<double>& obs
 double mae(const std::vector<double>& predicted, const std::vector<double>& observed);
 // Coefficient of determination, 1 - SS_res / SS_tot (sklearn's r2_score).
 double r_squared(const std::vector<double>& predicted, const std::vector<double>& observed);
+double pearson(const std::vector<double>& predicted, const std::vector<double>& observed);
+// Concordance index (Gönen and Heller; DeepDTA's CI): over all pairs whose observed values
+// differ, the share ordered the same way by the prediction, a tied prediction counting one
+// half. NaN when no pair differs. O(n log n).
+double concordance_index(const std::vector<double>& predicted, const std::vector<double>& observed);
 // Pearson correlation of average ranks (scipy.stats.spearmanr).
 double spearman(const std::vector<double>& predicted, const std::vector<double>& observed);
 

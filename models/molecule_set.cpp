@@ -56,6 +56,16 @@ MoleculeSet MoleculeFeaturizer::featurize(std::vector<chem::InputRecord> records
 
 const chem::AlertCatalog& MoleculeFeaturizer::alerts() const { return parts_->alerts; }
 
+chem::FeaturizerOptions model_featurizer_options(const ModelCard& card) {
+  chem::FeaturizerOptions options;
+  options.standardize = card.standardize;
+  options.fp_radius = card.fp_radius;
+  options.fp_bits = card.fp_bits;
+  options.descriptors = card.architecture.descriptors;
+  options.alerts = false;
+  return options;
+}
+
 MoleculeSet to_molecule_set(std::vector<chem::FeaturizedMolecule> done, unsigned fingerprint_words) {
   const std::size_t n = done.size();
   MoleculeSet set;

@@ -10,6 +10,7 @@
 
 #include "chem/featurizer.h"
 #include "chem/molecule_reader.h"
+#include "models/model_card.h"
 
 namespace molsieve::chem { class AlertCatalog; class LibraryReader; }
 
@@ -51,6 +52,11 @@ class MoleculeFeaturizer {
   struct Parts;
   std::unique_ptr<Parts> parts_;
 };
+
+// What featurizing molecules for this model computes: its card's standardization and
+// fingerprint (the fingerprint serves the applicability domain), the graph, and descriptors
+// only when the model reads them; never the alerts or QED a library store keeps.
+chem::FeaturizerOptions model_featurizer_options(const ModelCard& card);
 
 // Moves featurized molecules into a MoleculeSet (input order kept).
 MoleculeSet to_molecule_set(std::vector<chem::FeaturizedMolecule> molecules, unsigned fingerprint_words);

@@ -47,6 +47,37 @@ TEST(Metrics, RegressionMetricsEqualScikitLearnAndScipy) {
   EXPECT_NEAR(models::spearman(predicted, observed), 0.9856107606091624, 1e-12);
 }
 
+// The concordance index by its definition: every pair with different observed values.
+double concordance_by_pairs(const std::vector<double>& predicted, const std::vector<double>& observed) {
+  double agreeing = 0, comparable = 0;
+  for (std::size_t i = 0; i < observed.size(); ++i)
+    for (std::size_t j = 0; j < observed.size(); ++j)
+      if (observed[i] > observed[j]) {
+        comparable += 1;
+        agreeing += predicted[i] > predicted[j] ? 1.0 : predicted[i] == predicted[j] ? 0.5 : 0.0;
+      }
+  return agreeing / comparable;
+}
+
+TEST(Metrics, ConcordanceIndexEqualsThePlainPairCount) {
+  std::mt19937 generator(7);
+  // Values on a coarse grid, so that observed and predicted ties are frequent (as in Davis,
+  // where most pairs sit at pKd 5).
+  std::uniform_int_distribution<int> grid(0, 12);
+  for (int trial = 0; trial < 5; ++trial) {
+    std::vector<double> predicted(400), observed(400);
+    for (std::size_t i = 0; i < observed.size(); ++i) {
+      observed[i] = 5.0 + 0.25 * grid(generator);
+      predicted[i] = 0.5 * observed[i] + 0.2 * grid(generator);
+    }
+    EXPECT_NEAR(models::concordance_index(predicted, observed), concordance_by_pairs(predicted, observed), 1e-12);
+  }
+  EXPECT_DOUBLE_EQ(models::concordance_index({1, 2, 3}, {1, 2, 3}), 1.0);
+  EXPECT_DOUBLE_EQ(models::concordance_index({3, 2, 1}, {1, 2, 3}), 0.0);
+  EXPECT_DOUBLE_EQ(models::concordance_index({4, 4, 4}, {1, 2, 3}), 0.5);
+  EXPECT_TRUE(std::isnan(models::concordance_index({1, 2}, {5, 5})));
+}
+
 TEST(Metrics, TaskMetricsLeaveOutMissingLabels) {
   const auto m = models::task_metrics(models::TaskType::Classification, {0.9, 0.1, 0.8, 0.3},
                                       {1, 0, kNaN, 0});
@@ -155,6 +186,20 @@ TEST(Schedule, WarmsUpLinearlyThenDecaysToTheFinalRate) {
   EXPECT_NEAR(models::learning_rate_at(o, 30, steps), std::sqrt(o.max_lr * o.final_lr), 1e-12);
 }
 
+// SMILES records with ids m0, m1, ... and locations test:1, test:2, ...
+std::vector<chem::InputRecord> smiles_records(const std::vector<std::string>& smiles) {
+  std::vector<chem::InputRecord> records;
+  for (const auto& s : smiles) {
+    chem::InputRecord r;
+    r.row = records.size();
+    r.id = "m" + std::to_string(r.row);
+    r.text = s;
+    r.location = "test:" + std::to_string(r.row + 1);
+    records.push_back(r);
+  }
+  return records;
+}
+
 // 24 distinct molecules, each twice, labelled by a smooth function of the molecule (heavy
 // atoms and heteroatoms): copies land in training and validation, so fitting is rewarded.
 models::MoleculeSet tiny_set(std::size_t copies = 2) {
@@ -162,16 +207,9 @@ models::MoleculeSet tiny_set(std::size_t copies = 2) {
       "CCO", "CCN", "CCCl", "c1ccccc1", "c1ccncc1", "CC(=O)O", "CC(=O)N", "OCCO", "NCCN",
       "c1ccc(O)cc1", "c1ccc(N)cc1", "CC(C)C", "CCCCC", "C1CCCCC1", "C1CCNCC1", "OC(=O)c1ccccc1",
       "CCOC(=O)C", "CN(C)C", "ClCCl", "FC(F)F", "c1ccc2ccccc2c1", "CC#N", "C=CC=C", "CCS"};
-  std::vector<chem::InputRecord> records;
-  for (std::size_t copy = 0; copy < copies; ++copy)
-    for (const auto& s : smiles) {
-      chem::InputRecord r;
-      r.row = records.size();
-      r.id = "m" + std::to_string(r.row);
-      r.text = s;
-      r.location = "test:" + std::to_string(r.row + 1);
-      records.push_back(r);
-    }
+  std::vector<std::string> copied;
+  for (std::size_t copy = 0; copy < copies; ++copy) copied.insert(copied.end(), smiles.begin(), smiles.end());
+  std::vector<chem::InputRecord> records = smiles_records(copied);
   records.push_back({});  // an empty record: invalid, must be left out
   records.back().row = records.size() - 1;
   records.back().status = chem::RecordStatus::Empty;
@@ -388,6 +426,32 @@ TEST(ModelInputs, FoldedFingerprintBitsAreTheOrOfTheirFolds) {
       }
       EXPECT_GT(ones, 0u) << set.smiles[row];
     }
+}
+
+TEST(ModelInputs, ModelFeaturizationComputesOnlyWhatTheModelReads) {
+  const std::vector<chem::InputRecord> records = smiles_records({"c1ccc(O)cc1C(=O)N", "CCN(CC)CC", "not a molecule"});
+  const models::MoleculeSet full = models::MoleculeFeaturizer().featurize(records);
+  models::ModelCard card;
+  card.fp_bits = 1024;
+  for (bool descriptors : {false, true}) {
+    card.architecture.descriptors = descriptors;
+    const models::MoleculeSet lean = models::MoleculeFeaturizer(models::model_featurizer_options(card)).featurize(records);
+    ASSERT_EQ(lean.size(), 3u);
+    EXPECT_FALSE(lean.valid(2));
+    EXPECT_EQ(lean.fingerprint_words, 16u);
+    for (std::size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(lean.smiles[i], full.smiles[i]);
+      EXPECT_EQ(lean.graphs[i].atom_features, full.graphs[i].atom_features);
+      EXPECT_EQ(lean.graphs[i].bond_atoms, full.graphs[i].bond_atoms);
+      for (int d = 0; d < chem::kDescriptorCount; ++d) {
+        const float value = lean.descriptors[i * chem::kDescriptorCount + d];
+        if (descriptors)
+          EXPECT_EQ(value, full.descriptors[i * chem::kDescriptorCount + d]);
+        else
+          EXPECT_TRUE(std::isnan(value));
+      }
+    }
+  }
 }
 
 TEST(ModelInputs, FingerprintFoldsThatDoNotDivideTheFingerprintAreRefused) {

@@ -19,15 +19,6 @@ std::vector<InputRecord> read_all(const std::vector<std::string>& paths,
   return records;
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(MoleculeReader, SmilesFileWithIdsBlankLinesAndHeader) {
   test::ScratchDir dir;
   test::write_text(dir.file("in.smi"), "SMILES Name\nCCO ethanol\n\nc1ccccc1\tbenzene ring\nCC\n");
@@ -114,13 +105,13 @@ TEST(MoleculeReader, SeveralFilesContinueRowNumbers) {
 }
 
 TEST(MoleculeReader, MissingFileIsOneClearError) {
-  EXPECT_NE(error_of([] { MoleculeReader({"/nonexistent/in.smi"}, {}); })
+  EXPECT_NE(test::error_of([] { MoleculeReader({"/nonexistent/in.smi"}, {}); })
                 .find("/nonexistent/in.smi: cannot open for reading"),
             std::string::npos);
 }
 
 TEST(MoleculeReader, UnknownExtensionIsRefused) {
-  EXPECT_NE(error_of([] { MoleculeReader({"molecules.xyz"}, {}); })
+  EXPECT_NE(test::error_of([] { MoleculeReader({"molecules.xyz"}, {}); })
                 .find("molecules.xyz: unknown molecule file type"),
             std::string::npos);
 }
@@ -128,7 +119,7 @@ TEST(MoleculeReader, UnknownExtensionIsRefused) {
 TEST(MoleculeReader, MissingNamedColumnListsTheColumns) {
   test::ScratchDir dir;
   test::write_text(dir.file("in.csv"), "mol,y\nCCO,1\n");
-  std::string message = error_of([&] { read_all({dir.file("in.csv")}); });
+  std::string message = test::error_of([&] { read_all({dir.file("in.csv")}); });
   EXPECT_NE(message.find("in.csv:1: no column 'smiles' (--smiles-column); the columns are: mol, y"),
             std::string::npos)
       << message;

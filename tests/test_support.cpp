@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include "chem/molecule_reader.h"
+#include "core/error.h"
 
 #include <dirent.h>
 #include <sys/wait.h>
@@ -47,6 +48,15 @@ std::vector<std::string> list_dir(const std::string& path) {
     closedir(dir);
   }
   return names;
+}
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 std::string test_data(const std::string& name) {

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tests: scratch folders, small input files, the default library.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ std::string read_text(const std::string& path);
 void write_gzip(const std::string& path, const std::string& text);
 std::vector<std::string> list_dir(const std::string& path);
 std::string test_data(const std::string& name);
+// The message of the molsieve::Error that `action` throws; empty when it throws none.
+std::string error_of(const std::function<void()>& action);
 std::string rdkit_data(const std::string& relative);
 
 // RDKit's Morgan fingerprints (2048 bits) of the molecules in tests/data/nci_golden.tsv:

@@ -79,7 +79,7 @@ FingerprintSet read_query_fingerprints(const std::string& path, const Fingerprin
   request.featurizer.standardize = library.standardized;
   request.featurizer.fp_radius = library.radius;
   request.featurizer.fp_bits = library.words * 64;
-  request.featurizer.fingerprints_only = true;
+  request.featurizer = request.featurizer.fingerprints_only();
   chem::featurize_library(request);
   FingerprintSet queries = read_fingerprint_set(store.path(), true);
   queries.path = path;

@@ -117,7 +117,7 @@ void run_predict(const PredictRequest& r) {
     reader_options.smiles_column = r.smiles_column;
     reader_options.id_column = r.id_column;
     chem::MoleculeReader reader({r.input}, reader_options);
-    const models::MoleculeFeaturizer featurizer;
+    const models::MoleculeFeaturizer featurizer(models::model_featurizer_options(card));
     std::vector<chem::InputRecord> records;
     while (true) {
       records.clear();

@@ -111,11 +111,7 @@ ResultTable gather_rows(const hdf5::File& file, const std::string& group, const 
 // SMILES, a batch at a time, only as far down the list as needed.
 std::vector<std::uint64_t> diversify(const hdf5::File& file, const std::vector<std::uint64_t>& ordered,
                                      double threshold, std::size_t wanted) {
-  const models::MoleculeFeaturizer featurizer([] {
-    chem::FeaturizerOptions o;
-    o.fingerprints_only = true;
-    return o;
-  }());
+  const models::MoleculeFeaturizer featurizer(chem::FeaturizerOptions{}.fingerprints_only());
   std::vector<std::uint64_t> kept;
   std::vector<std::vector<std::uint64_t>> kept_fps;
   constexpr std::size_t kBatch = 512;

@@ -91,9 +91,7 @@ std::unique_ptr<ChunkScorer::References> read_references(const ScreenJob& job, c
   std::vector<chem::InputRecord> records;
   while (reader.next_batch(records, 4096)) {
   }
-  chem::FeaturizerOptions fingerprints_only = options;
-  fingerprints_only.fingerprints_only = true;
-  const models::MoleculeSet set = models::MoleculeFeaturizer(fingerprints_only).featurize(std::move(records));
+  const models::MoleculeSet set = models::MoleculeFeaturizer(options.fingerprints_only()).featurize(std::move(records));
   std::vector<std::uint32_t> valid;
   for (std::size_t i = 0; i < set.size(); ++i) {
     if (!set.valid(i)) throw Error(job.references + ": reference " + set.ids[i] + ": " + set.errors[i]);

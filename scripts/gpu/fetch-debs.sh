@@ -15,5 +15,8 @@ apt-get download \
   libhdf5-dev libhdf5-103-1 libhdf5-cpp-103-1 libhdf5-hl-100 libhdf5-hl-cpp-100 libsz2 libaec0 \
   libtbb-dev libtbb12 libtbbmalloc2 libtbbbind-2-5 \
   libgtest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtomlplusplus-dev libtomlplusplus3 \
-  libglpk-dev libglpk40 libamd2 libcolamd2 libsuitesparseconfig5 libltdl7
+  libglpk-dev libglpk40 libamd2 libcolamd2 libsuitesparseconfig5 libltdl7 \
+  libcairo2 libpixman-1-0 libpng16-16 libfontconfig1 fontconfig-config libexpat1 libbrotli1 \
+  libx11-6 libx11-data libxcb1 libxcb-render0 libxcb-shm0 libxext6 libxrender1 libxau6 \
+  libxdmcp6 libbsd0 libmd0
 du -sh .

@@ -15,9 +15,11 @@ usr="$prefix/usr"
 libs="$usr/lib/x86_64-linux-gnu:$usr/lib"
 export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export RDBASE="$usr/share/RDKit"
+# PyTorch's CMake otherwise adds eleven GPU architectures, of which nvcc 13 rejects the oldest.
+export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}"
 torch_cmake="$(python3 -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$logs/gpu.txt"
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release \
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DCMAKE_PREFIX_PATH="$usr;$torch_cmake" -DRDKit_ROOT="$usr" \
   -DHDF5_ROOT="$usr/lib/x86_64-linux-gnu/hdf5/serial" \
   -DCMAKE_CXX_FLAGS="-isystem $usr/include" \
