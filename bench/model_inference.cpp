@@ -63,8 +63,9 @@ int main(int argc, char** argv) {
         t = Clock::now();
         std::vector<const chem::MolGraph*> graphs;
         for (std::size_t row : batch_rows) graphs.push_back(&set.graphs[row]);
-        const models::GraphBatch batch =
-            models::make_batch(graphs, s.molecule_inputs(set, batch_rows), s.molecule_input_count()).to(s.device);
+        models::GraphBatch batch = models::make_batch(graphs, s.molecule_inputs(set, batch_rows), s.molecule_input_count());
+        batch.ordered_sums = true;  // as Model::predict
+        batch = batch.to(s.device);
         build += since(t);
         t = Clock::now();
         for (auto member : s.members) {

@@ -72,6 +72,10 @@ torch::Tensor int64_tensor(const std::vector<std::int64_t>& values) {
 GraphBatch GraphBatch::to(const torch::Device& device) const {
   if (device.is_cpu()) return *this;
   GraphBatch b;
+  b.incoming_order = incoming_order.to(device, true);
+  b.incoming_counts = incoming_counts.to(device, true);
+  b.molecule_atoms = molecule_atoms.to(device, true);
+  b.ordered_sums = ordered_sums;
   b.atom_features = atom_features.to(device, /*non_blocking=*/true);
   b.edge_features = edge_features.to(device, true);
   b.edge_source = edge_source.to(device, true);
@@ -95,7 +99,7 @@ GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
   b.molecules = static_cast<std::int64_t>(graphs.size());
   b.atom_features = torch::zeros({atoms, kAtomFeatures});
   b.edge_features = torch::zeros({edges, kEdgeWidth});
-  std::vector<std::int64_t> source(edges), target(edges), molecule(atoms);
+  std::vector<std::int64_t> source(edges), target(edges), molecule(atoms), molecule_atoms(graphs.size());
   auto counts = torch::empty({b.molecules, 1});
   float* atom_data = b.atom_features.data_ptr<float>();
   float* edge_data = b.edge_features.data_ptr<float>();
@@ -120,12 +124,21 @@ GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
     }
     // A molecule without atoms never reaches a batch; 1 keeps the mean defined regardless.
     count_data[m] = static_cast<float>(std::max<std::size_t>(g.atoms(), 1));
+    molecule_atoms[m] = static_cast<std::int64_t>(g.atoms());
     atom_base += static_cast<std::int64_t>(g.atoms());
   }
   b.edge_source = int64_tensor(source);
   b.edge_target = int64_tensor(target);
   b.atom_molecule = int64_tensor(molecule);
   b.atom_counts = counts;
+  std::vector<std::int64_t> incoming_counts(atoms, 0), incoming_order(edges);
+  for (std::int64_t e = 0; e < edges; ++e) ++incoming_counts[target[e]];
+  std::vector<std::int64_t> next(atoms, 0);  // first slot of each atom's run, then the next free one
+  for (std::int64_t a = 1; a < atoms; ++a) next[a] = next[a - 1] + incoming_counts[a - 1];
+  for (std::int64_t e = 0; e < edges; ++e) incoming_order[next[target[e]]++] = e;
+  b.incoming_order = int64_tensor(incoming_order);
+  b.incoming_counts = int64_tensor(incoming_counts);
+  b.molecule_atoms = int64_tensor(molecule_atoms);
   if (molecule_input_count > 0)
     b.molecule_inputs = torch::from_blob(const_cast<float*>(molecule_inputs.data()),
                                          {b.molecules, molecule_input_count}, torch::kFloat32)
@@ -162,6 +175,9 @@ torch::Tensor DmpnnImpl::forward(const GraphBatch& b) {
   const auto target_index = b.edge_target.unsqueeze(1).expand({edges, h});
   const auto source_index = b.edge_source.unsqueeze(1).expand({edges, h});
   auto incoming_sum = [&](const torch::Tensor& message) {
+    if (b.ordered_sums)
+      return torch::segment_reduce(message.index_select(0, b.incoming_order), "sum", b.incoming_counts, {}, {}, 0,
+                                   false, 0);
     return torch::zeros({atoms, h}, message.options()).scatter_add(0, target_index, message);
   };
   const torch::Tensor input = input_(b.edge_features);
@@ -174,9 +190,13 @@ torch::Tensor DmpnnImpl::forward(const GraphBatch& b) {
   }
   const torch::Tensor atom_hidden =
       dropout_(torch::relu(output_(torch::cat({b.atom_features, incoming_sum(message)}, 1))));
-  const auto molecule_index = b.atom_molecule.unsqueeze(1).expand({atoms, h});
-  torch::Tensor molecule = torch::zeros({b.molecules, h}, atom_hidden.options())
-                               .scatter_add(0, molecule_index, atom_hidden);
+  torch::Tensor molecule;
+  if (b.ordered_sums) {  // a molecule's atoms are consecutive rows
+    molecule = torch::segment_reduce(atom_hidden, "sum", b.molecule_atoms, {}, {}, 0, false, 0);
+  } else {
+    const auto molecule_index = b.atom_molecule.unsqueeze(1).expand({atoms, h});
+    molecule = torch::zeros({b.molecules, h}, atom_hidden.options()).scatter_add(0, molecule_index, atom_hidden);
+  }
   if (architecture_.aggregation == Aggregation::Mean) molecule = molecule / b.atom_counts;
   if (architecture_.aggregation == Aggregation::Norm) molecule = molecule / 100.0;
   if (b.molecule_inputs.defined()) molecule = torch::cat({molecule, b.molecule_inputs}, 1);

@@ -24,7 +24,15 @@ struct GraphBatch {
   torch::Tensor atom_molecule;  // [atoms] int64
   torch::Tensor atom_counts;    // [molecules, 1] float
   torch::Tensor molecule_inputs;  // [molecules, input count]: descriptors, fingerprint bits; or undefined
+  torch::Tensor incoming_order;    // [edges] int64: edges sorted by target atom (stable)
+  torch::Tensor incoming_counts;   // [atoms] int64: edges arriving at each atom
+  torch::Tensor molecule_atoms;    // [molecules] int64: atoms of each molecule
   std::int64_t molecules = 0;
+  // Sums over neighbours and atoms in a fixed order (segment sums over sorted rows) instead
+  // of scatter_add, whose CUDA kernel adds with atomics in whatever order threads arrive, so
+  // that a molecule's prediction would depend on its batch-mates. Prediction sets it; training
+  // keeps scatter_add, whose backward is a gather (index_select's loops over rows on the CPU).
+  bool ordered_sums = false;
 
   GraphBatch to(const torch::Device& device) const;
 };

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <unordered_map>
 #include <unistd.h>
 
 #include "chem/descriptors.h"
@@ -80,9 +81,9 @@ std::vector<double> member_predictions(const Model::State& s, Dmpnn member,
                                               rows.begin() + std::min(rows.size(), first + batch_size));
     std::vector<const chem::MolGraph*> graphs;
     for (std::size_t row : batch_rows) graphs.push_back(&molecules.graphs[row]);
-    const GraphBatch batch =
-        make_batch(graphs, s.molecule_inputs(molecules, batch_rows), s.molecule_input_count()).to(s.device);
-    torch::Tensor y = member->forward(batch);
+    GraphBatch batch = make_batch(graphs, s.molecule_inputs(molecules, batch_rows), s.molecule_input_count());
+    batch.ordered_sums = true;  // the same prediction whatever the batch-mates, on every device
+    torch::Tensor y = member->forward(batch.to(s.device));
     if (s.card.task_type == TaskType::Classification) y = torch::sigmoid(y);
     y = y.to(torch::kCPU, torch::kFloat64).contiguous();
     const double* values = y.data_ptr<double>();
@@ -154,17 +155,30 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
     const auto found = s.card.spread_scale.find(s.card.tasks[t]);
     if (found != s.card.spread_scale.end()) spread_scale[t] = found->second;
   }
+  // Copies of a molecule (the same standardized SMILES and descriptors) are computed once:
+  // a matrix product may round a row differently by its place in the batch, and copies must
+  // score alike, or a screen ranks them apart.
+  std::vector<std::size_t> distinct, computed_as(rows.size());
+  std::unordered_map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const float* descriptors = &molecules.descriptors[rows[i] * chem::kDescriptorCount];
+    std::string key = molecules.smiles[rows[i]];
+    key.append(reinterpret_cast<const char*>(descriptors), chem::kDescriptorCount * sizeof(float));
+    const auto [found, added] = seen.emplace(std::move(key), distinct.size());
+    if (added) distinct.push_back(rows[i]);
+    computed_as[i] = found->second;
+  }
   std::vector<std::vector<double>> outputs;
   for (const auto& member : s.members)
-    outputs.push_back(member_predictions(s, member, molecules, rows, options.batch_size));
+    outputs.push_back(member_predictions(s, member, molecules, distinct, options.batch_size));
   for (std::size_t i = 0; i < rows.size(); ++i)
     for (std::size_t t = 0; t < tasks; ++t) {
+      const std::size_t at = computed_as[i] * tasks + t;
       double sum = 0;
-      for (std::size_t m = 0; m < members; ++m) sum += outputs[m][i * tasks + t];
+      for (std::size_t m = 0; m < members; ++m) sum += outputs[m][at];
       const double mean = sum / static_cast<double>(members);
       double squares = 0;
-      for (std::size_t m = 0; m < members; ++m)
-        squares += (outputs[m][i * tasks + t] - mean) * (outputs[m][i * tasks + t] - mean);
+      for (std::size_t m = 0; m < members; ++m) squares += (outputs[m][at] - mean) * (outputs[m][at] - mean);
       out.mean[rows[i] * tasks + t] = mean;
       out.std[rows[i] * tasks + t] = spread_scale[t] * std::sqrt(squares / static_cast<double>(members));
     }

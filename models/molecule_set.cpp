@@ -88,8 +88,6 @@ MoleculeSet to_molecule_set(std::vector<chem::FeaturizedMolecule> done, unsigned
   return set;
 }
 
-namespace {
-
 double parse_label(const std::string& text, const std::string& location, const std::string& column) {
   if (text.empty()) return std::numeric_limits<double>::quiet_NaN();
   char* end = nullptr;
@@ -98,8 +96,6 @@ double parse_label(const std::string& text, const std::string& location, const s
     throw Error(location + ": column '" + column + "': '" + text + "' is not a number");
   return value;
 }
-
-}  // namespace
 
 MoleculeSet read_labelled_file(const std::string& path, const std::string& smiles_column,
                                const std::vector<std::string>& targets) {

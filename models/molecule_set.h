@@ -61,6 +61,10 @@ chem::FeaturizerOptions model_featurizer_options(const ModelCard& card);
 // Moves featurized molecules into a MoleculeSet (input order kept).
 MoleculeSet to_molecule_set(std::vector<chem::FeaturizedMolecule> molecules, unsigned fingerprint_words);
 
+// A label cell: NaN when empty, else a finite number. Throws molsieve::Error naming
+// `location` and `column` for anything else.
+double parse_label(const std::string& text, const std::string& location, const std::string& column);
+
 // A training or evaluation table: the SMILES column and one numeric column per target
 // (empty cells are missing labels). Throws molsieve::Error naming the file and column when
 // a target column is absent, or the file, line and column of a value that is not a number.

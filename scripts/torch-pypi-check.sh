@@ -26,8 +26,12 @@ torch_cmake="$("$root/venv/bin/python" -c 'import torch.utils; print(torch.utils
 export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}"
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
+# TorchConfig.cmake looks for libtorch and libc10 on the system paths before its own folder,
+# so beside Debian's libtorch-dev (which setup.sh installs) it would link both.
+torch_lib="$(dirname "$(dirname "$torch_cmake")")/lib"
 cmake -S . -B "$root/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$torch_cmake" -DCMAKE_CUDA_ARCHITECTURES=90 >"$root/configure.log" ||
+  -DCMAKE_PREFIX_PATH="$torch_cmake" -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DTORCH_LIBRARY="$torch_lib/libtorch.so" -Dc10_LIBRARY="$torch_lib/libc10.so" >"$root/configure.log" ||
   { cat "$root/configure.log"; exit 1; }
 cmake --build "$root/build" -j "$jobs"
 cd "$root/build"

@@ -10,6 +10,7 @@
 #include <random>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <set>
 
@@ -486,6 +487,34 @@ TEST(ModelDevices, CudaPredictionsMatchTheCpu) {
     EXPECT_NEAR(cuda.mean[i], cpu.mean[i], 1e-4 * (1 + std::abs(cpu.mean[i]))) << i;
   }
   EXPECT_EQ(cuda.nearest_training_similarity, cpu.nearest_training_similarity);
+}
+
+// Copies of a molecule score bitwise alike (a screen once ranked two copies apart on CUDA),
+// and a batch of one gives the batched value to float32 rounding: a matrix product may round
+// a row differently by its place in the batch, on the CPU too.
+TEST(ModelDevices, APredictionDoesNotDependOnItsBatchMates) {
+  const models::MoleculeSet set = tiny_set();  // 24 molecules, then the same 24 again
+  models::TrainOptions o = tiny_options();
+  o.epochs = 3;
+  models::Model model = models::train_model(set, o);
+  std::string reason;
+  std::vector<std::string> devices{"cpu"};
+  if (models::torch_cuda_available(&reason))
+    devices.push_back("cuda:0");
+  else
+    std::printf("CUDA part skipped: %s\n", reason.c_str());
+  for (const std::string& device : devices) {
+    model.use_device(kernels::parse_device(device));
+    models::PredictOptions batched, alone;
+    batched.batch_size = 64;
+    alone.batch_size = 1;
+    const auto together = model.predict(set, batched), single = model.predict(set, alone);
+    const std::size_t tasks = together.tasks;
+    for (std::size_t i = 0; i < 24 * tasks; ++i) {
+      EXPECT_EQ(together.mean[i], together.mean[i + 24 * tasks]) << device << " value " << i;
+      EXPECT_NEAR(single.mean[i], together.mean[i], 1e-6 * (1 + std::abs(together.mean[i]))) << device << " value " << i;
+    }
+  }
 }
 
 TEST(ModelStore, ClassificationLabelsOtherThanZeroOrOneAreRefused) {
