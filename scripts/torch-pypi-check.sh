@@ -31,7 +31,7 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 torch_lib="$(dirname "$(dirname "$torch_cmake")")/lib"
 cmake -S . -B "$root/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$torch_cmake" -DCMAKE_CUDA_ARCHITECTURES=90 \
-  -DTORCH_LIBRARY="$torch_lib/libtorch.so" -Dc10_LIBRARY="$torch_lib/libc10.so" >"$root/configure.log" ||
+  -DTORCH_LIBRARY="$torch_lib/libtorch.so" -Dc10_LIBRARY="$torch_lib/libc10.so" >"$root/configure.log" 2>&1 ||
   { cat "$root/configure.log"; exit 1; }
 cmake --build "$root/build" -j "$jobs"
 cd "$root/build"
