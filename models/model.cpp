@@ -12,6 +12,8 @@
 #include "core/hdf5_file.h"
 #include "core/timestamp.h"
 #include "models/model_state.h"
+#include "models/module_store.h"
+#include "models/torch_device.h"
 
 namespace molsieve::models {
 namespace {
@@ -114,23 +116,10 @@ const ModelCard& Model::card() const { return state_->card; }
 ModelCard& Model::card() { return state_->card; }
 
 std::string Model::use_device(const kernels::DeviceChoice& device) {
-  using Kind = kernels::DeviceChoice::Kind;
-  std::string reason;
-  const bool cuda = torch_cuda_available(&reason);
-  if (device.kind == Kind::Cuda && !cuda) throw Error("--device cuda: " + reason);
-  if (!cuda || device.kind == Kind::Cpu) {
-    state_->device = torch::Device(torch::kCPU);
-    for (auto& member : state_->members) member->to(state_->device);
-    return device.kind == Kind::Cpu ? "cpu (asked for)" : "cpu (" + reason + ")";
-  }
-  const int count = static_cast<int>(torch::cuda::device_count());
-  const int index = device.index >= 0 ? device.index : kernels::default_cuda_device() % count;
-  if (index >= count)
-    throw Error("--device cuda:" + std::to_string(index) + ": LibTorch sees " + std::to_string(count) +
-                " CUDA device(s), numbered from 0");
-  state_->device = torch::Device(torch::kCUDA, static_cast<torch::DeviceIndex>(index));
+  std::string chosen;
+  state_->device = torch_device(device, &chosen);
   for (auto& member : state_->members) member->to(state_->device);
-  return "cuda:" + std::to_string(index);
+  return chosen;
 }
 
 Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& options) const {
@@ -197,22 +186,9 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
 
 void Model::save(const std::string& path) const {
   const State& s = *state_;
-  const std::string partial = path + ".partial-" + std::to_string(getpid());
-  try {
-    hdf5::File file(partial, hdf5::File::Mode::Create);
-    file.set_attribute("/", "schema", std::string(kSchema));
-    file.set_attribute("/", "schema_version", static_cast<std::int64_t>(kSchemaVersion));
+  write_model_store(path, kSchema, kSchemaVersion, [&](hdf5::File& file) {
     file.set_attribute("/", "card", card_to_json(s.card));
-    for (std::size_t m = 0; m < s.members.size(); ++m) {
-      for (const auto& parameter : s.members[m]->named_parameters()) {
-        const torch::Tensor value = parameter.value().detach().to(torch::kCPU).contiguous();
-        const std::uint64_t width = value.dim() == 2 ? static_cast<std::uint64_t>(value.size(1)) : 0;
-        const std::uint64_t rows = static_cast<std::uint64_t>(value.size(0));
-        hdf5::AppendableDataset dataset(file, member_group(m) + "/" + parameter.key(),
-                                        hdf5::Type::Float32, width, rows);
-        dataset.append_raw(value.data_ptr<float>(), rows);
-      }
-    }
+    for (std::size_t m = 0; m < s.members.size(); ++m) save_parameters(file, member_group(m), *s.members[m]);
     write_doubles(file, "/scaling/target_mean", s.target_mean);
     write_doubles(file, "/scaling/target_std", s.target_std);
     write_doubles(file, "/scaling/descriptor_mean", s.descriptor_mean);
@@ -221,28 +197,11 @@ void Model::save(const std::string& path) const {
     hdf5::AppendableDataset fingerprints(file, "/applicability/training_fingerprints",
                                          hdf5::Type::UInt64, words, 1024);
     fingerprints.append(s.training_fingerprints);
-    file.set_attribute("/", "complete", static_cast<std::int64_t>(1));
-  } catch (...) {
-    std::remove(partial.c_str());
-    throw;
-  }
-  if (std::rename(partial.c_str(), path.c_str()) != 0) {
-    std::remove(partial.c_str());
-    throw Error(path + ": cannot write the model store");
-  }
+  });
 }
 
 Model Model::load(const std::string& path) {
-  if (access(path.c_str(), R_OK) != 0) throw Error(path + ": cannot open the model store");
-  if (!hdf5::is_hdf5_file(path)) throw Error(path + ": not an HDF5 model store");
-  hdf5::File file(path, hdf5::File::Mode::ReadOnly);
-  if (!file.has_attribute("/", "schema") || file.string_attribute("/", "schema") != kSchema)
-    throw Error(path + ": not a molsieve model store");
-  if (file.int_attribute("/", "schema_version") != kSchemaVersion)
-    throw Error(path + ": model store schema version " +
-                std::to_string(file.int_attribute("/", "schema_version")) + ", this molsieve reads " +
-                std::to_string(kSchemaVersion));
-  if (!file.has_attribute("/", "complete")) throw Error(path + ": model store is incomplete");
+  const hdf5::File file = open_model_store(path, kSchema, kSchemaVersion);
   auto state = std::make_unique<State>();
   State& s = *state;
   s.card = card_from_json(file.string_attribute("/", "card"), path);
@@ -262,20 +221,9 @@ Model Model::load(const std::string& path) {
     throw Error(path + ": card key architecture/fingerprint_features (" + std::to_string(folded) +
                 ") does not divide featurizer/fp_bits (" + std::to_string(s.card.fp_bits) + ")");
   s.training_fingerprints = file.read<std::uint64_t>("/applicability/training_fingerprints");
-  torch::NoGradGuard no_grad;
   for (unsigned m = 0; m < s.card.ensemble; ++m) {
     Dmpnn member(s.card.architecture, s.molecule_input_count(), static_cast<int>(tasks));
-    for (auto& parameter : member->named_parameters()) {
-      const std::string dataset = member_group(m) + "/" + parameter.key();
-      if (!file.exists(dataset)) throw Error(path + ": missing weights " + dataset);
-      std::vector<std::uint64_t> shape;
-      std::vector<float> values = file.read<float>(dataset, &shape);
-      std::vector<std::int64_t> expected(parameter.value().sizes().begin(), parameter.value().sizes().end());
-      if (std::vector<std::int64_t>(shape.begin(), shape.end()) != expected)
-        throw Error(path + ": " + dataset + " has the wrong shape for the model card's architecture");
-      parameter.value().copy_(
-          torch::from_blob(values.data(), parameter.value().sizes(), torch::kFloat32));
-    }
+    load_parameters(file, member_group(m), *member, path);
     s.members.push_back(member);
   }
   s.index_training_fingerprints();

@@ -64,6 +64,13 @@ std::string card_to_json(const ModelCard& card) {
                        {"descriptors", a.descriptors},
                        {"fingerprint_features", a.fingerprint_features},
                        {"ensemble", card.ensemble}};
+  if (!card.protein.kind.empty())
+    j["protein_encoder"] = {{"kind", card.protein.kind},
+                            {"length", card.protein.length},
+                            {"embedding", card.protein.embedding},
+                            {"filters", card.protein.filters},
+                            {"kernel", card.protein.kernel},
+                            {"protein_column", card.protein_column}};
   j["featurizer"] = {{"graph_featurizer_version", card.graph_featurizer_version},
                      {"standardize", card.standardize},
                      {"fp_radius", card.fp_radius},
@@ -135,6 +142,15 @@ ModelCard card_from_json(const std::string& text, const std::string& source) {
     card.architecture.descriptors = at(a, "descriptors").get<bool>();
     card.architecture.fingerprint_features = a.value("fingerprint_features", 0);  // absent in older stores
     card.ensemble = at(a, "ensemble").get<unsigned>();
+    if (j.contains("protein_encoder")) {
+      const json& p = at(j, "protein_encoder");
+      card.protein.kind = at(p, "kind").get<std::string>();
+      card.protein.length = at(p, "length").get<int>();
+      card.protein.embedding = at(p, "embedding").get<int>();
+      card.protein.filters = at(p, "filters").get<std::vector<int>>();
+      card.protein.kernel = at(p, "kernel").get<int>();
+      card.protein_column = at(p, "protein_column").get<std::string>();
+    }
     const json& f = at(j, "featurizer");
     card.graph_featurizer_version = at(f, "graph_featurizer_version").get<int>();
     card.standardize = at(f, "standardize").get<bool>();

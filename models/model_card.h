@@ -33,6 +33,17 @@ struct Architecture {
   int fingerprint_features = 0;
 };
 
+// Drug-target models only (models/drug_target.h): how a protein sequence becomes a vector.
+// `kind` is empty for models of molecules alone.
+struct ProteinEncoding {
+  std::string kind;      // "cnn": residue embeddings, 1-D convolutions, max over the sequence;
+                         // "composition": amino-acid and dipeptide frequencies, two layers
+  int length = 1000;     // residues read (longer sequences are cut)
+  int embedding = 32;    // cnn: residue embedding size
+  std::vector<int> filters{32, 64, 96};  // cnn: channels of each convolution
+  int kernel = 8;        // cnn: convolution width
+};
+
 // Whether `folded` bits can be a fold of an `fp_bits`-bit fingerprint: 0 (none) or a divisor.
 inline bool is_fingerprint_fold(int folded, unsigned fp_bits) {
   return folded == 0 || (folded > 0 && fp_bits % static_cast<unsigned>(folded) == 0);
@@ -50,6 +61,7 @@ struct ModelCard {
   // the model computes with /scaling/target_mean and target_std.
   std::map<std::string, std::map<std::string, double>> target_scaling;
   Architecture architecture;
+  ProteinEncoding protein;
   unsigned ensemble = 1;
 
   // Featurization the model expects (a library store must match it).
@@ -62,6 +74,7 @@ struct ModelCard {
   std::string training_data;  // file name as given
   std::string training_sha256;
   std::string smiles_column;
+  std::string protein_column;  // drug-target models
   std::uint64_t training_rows = 0;    // rows in the file
   std::uint64_t training_invalid = 0;  // rows RDKit could not read (left out)
   SplitKind split = SplitKind::Random;

@@ -1,0 +1,379 @@
+#include "models/drug_target.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "core/error.h"
+#include "core/hdf5_file.h"
+#include "core/timestamp.h"
+#include "models/drug_target_net.h"
+#include "models/metrics.h"
+#include "models/module_store.h"
+#include "models/torch_device.h"
+#include "models/training.h"
+
+namespace molsieve::models {
+namespace {
+
+constexpr const char* kSchema = "molsieve drug-target model store";
+constexpr int kSchemaVersion = 1;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t kLigandsPerPass = 256;  // prediction: ligands encoded per forward pass
+
+std::vector<const chem::MolGraph*> graphs_of(const MoleculeSet& set, const std::vector<std::size_t>& rows) {
+  std::vector<const chem::MolGraph*> graphs;
+  for (std::size_t row : rows) graphs.push_back(&set.graphs[row]);
+  return graphs;
+}
+
+}  // namespace
+
+struct DrugTargetModel::State {
+  ModelCard card;
+  ProteinTable proteins;
+  mutable DrugTargetNet network{nullptr};  // forward passes are not const in LibTorch
+  double target_mean = 0, target_std = 1;
+  torch::Device device = torch::kCPU;
+
+  // Scaled outputs [rows, proteins] for ligands `rows` against encoded proteins.
+  torch::Tensor scaled_grid(const MoleculeSet& ligands, const std::vector<std::size_t>& rows,
+                            const torch::Tensor& encoded_proteins) const {
+    GraphBatch batch = make_batch(graphs_of(ligands, rows), {}, 0);
+    batch.ordered_sums = true;  // the same prediction whatever the batch-mates
+    return network->pairs(network->encode_ligands(batch.to(device)), encoded_proteins);
+  }
+  torch::Tensor encoded(const std::vector<std::string>& sequences) const {
+    return network->encode_proteins(protein_inputs(card.protein, sequences).to(device));
+  }
+};
+
+DrugTargetModel::DrugTargetModel() : state_(std::make_unique<State>()) {}
+DrugTargetModel::~DrugTargetModel() = default;
+DrugTargetModel::DrugTargetModel(DrugTargetModel&&) noexcept = default;
+DrugTargetModel& DrugTargetModel::operator=(DrugTargetModel&&) noexcept = default;
+DrugTargetModel::DrugTargetModel(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+const ModelCard& DrugTargetModel::card() const { return state_->card; }
+ModelCard& DrugTargetModel::card() { return state_->card; }
+const ProteinTable& DrugTargetModel::proteins() const { return state_->proteins; }
+
+std::string DrugTargetModel::use_device(const kernels::DeviceChoice& device) {
+  std::string chosen;
+  state_->device = torch_device(device, &chosen);
+  state_->network->to(state_->device);
+  return chosen;
+}
+
+std::vector<double> DrugTargetModel::predict_grid(const MoleculeSet& ligands,
+                                                  const std::vector<std::string>& sequences) const {
+  const State& s = *state_;
+  torch::NoGradGuard no_grad;
+  s.network->eval();
+  std::vector<double> out(ligands.size() * sequences.size(), kNaN);
+  if (sequences.empty()) return out;
+  const torch::Tensor proteins = s.encoded(sequences);
+  const std::vector<std::size_t> valid = ligands.valid_rows();
+  for (std::size_t first = 0; first < valid.size(); first += kLigandsPerPass) {
+    const std::vector<std::size_t> rows(valid.begin() + first,
+                                        valid.begin() + std::min(valid.size(), first + kLigandsPerPass));
+    const torch::Tensor grid = s.scaled_grid(ligands, rows, proteins).to(torch::kCPU, torch::kFloat64).contiguous();
+    const double* values = grid.data_ptr<double>();
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      for (std::size_t p = 0; p < sequences.size(); ++p)
+        out[rows[i] * sequences.size() + p] = values[i * sequences.size() + p] * s.target_std + s.target_mean;
+  }
+  return out;
+}
+
+double DrugTargetModel::predict_pair(const MoleculeSet& ligands, std::size_t ligand, const std::string& sequence) const {
+  const State& s = *state_;
+  torch::NoGradGuard no_grad;
+  s.network->eval();
+  if (!ligands.valid(ligand)) return kNaN;
+  const torch::Tensor grid = s.scaled_grid(ligands, {ligand}, s.encoded({sequence}));
+  return grid.item<double>() * s.target_std + s.target_mean;
+}
+
+std::vector<double> DrugTargetModel::predict_pairs(const PairSet& pairs) const {
+  std::vector<std::string> sequences;
+  for (std::size_t p = 0; p < pairs.proteins.size(); ++p) sequences.push_back(pairs.proteins.sequence(p));
+  const std::vector<double> grid = predict_grid(pairs.ligands, sequences);
+  std::vector<double> out(pairs.size());
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    out[i] = grid[static_cast<std::size_t>(pairs.ligand[i]) * sequences.size() + pairs.protein[i]];
+  return out;
+}
+
+double masked_grid_mse(const std::vector<float>& predicted, const std::vector<float>& observed) {
+  double sum = 0;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < observed.size(); ++i)
+    if (!std::isnan(observed[i])) {
+      sum += (predicted[i] - observed[i]) * static_cast<double>(predicted[i] - observed[i]);
+      ++count;
+    }
+  return count ? sum / static_cast<double>(count) : kNaN;
+}
+
+std::map<std::string, double> affinity_metrics(const std::vector<double>& predicted, const std::vector<double>& observed,
+                                               double active_threshold) {
+  std::vector<double> p, y;
+  for (std::size_t i = 0; i < observed.size(); ++i)
+    if (!std::isnan(observed[i]) && !std::isnan(predicted[i])) {
+      p.push_back(predicted[i]);
+      y.push_back(observed[i]);
+    }
+  std::map<std::string, double> out;
+  out["count"] = static_cast<double>(y.size());
+  if (y.empty()) return out;
+  const double r = rmse(p, y);
+  out["rmse"] = r;
+  out["mse"] = r * r;
+  out["ci"] = concordance_index(p, y);
+  out["pearson"] = pearson(p, y);
+  out["spearman"] = spearman(p, y);
+  if (!std::isnan(active_threshold)) {
+    std::vector<double> active;
+    for (double v : y) active.push_back(v >= active_threshold ? 1.0 : 0.0);
+    out["roc_auc_active"] = roc_auc(p, active);
+  }
+  for (auto it = out.begin(); it != out.end();) it = std::isnan(it->second) ? out.erase(it) : std::next(it);
+  return out;
+}
+
+namespace {
+
+// Where each pair of a split sits in a ligands x proteins grid, by part.
+struct PartGrid {
+  std::vector<float> scaled;  // ligands x proteins, NaN where the part measured nothing
+  std::vector<std::size_t> ligands, proteins;  // those with a measured pair in the part
+};
+
+PartGrid part_grid(const PairSet& data, const std::vector<std::size_t>& pairs, double mean, double std) {
+  PartGrid grid;
+  const std::size_t proteins = data.proteins.size();
+  grid.scaled.assign(data.ligands.size() * proteins, std::numeric_limits<float>::quiet_NaN());
+  std::vector<char> ligand_used(data.ligands.size(), 0), protein_used(proteins, 0);
+  for (std::size_t pair : pairs) {
+    const std::size_t l = data.ligand[pair], p = data.protein[pair];
+    if (!data.ligands.valid(l)) continue;
+    grid.scaled[l * proteins + p] = static_cast<float>((data.affinity[pair] - mean) / std);
+    ligand_used[l] = protein_used[p] = 1;
+  }
+  for (std::size_t l = 0; l < ligand_used.size(); ++l)
+    if (ligand_used[l]) grid.ligands.push_back(l);
+  for (std::size_t p = 0; p < protein_used.size(); ++p)
+    if (protein_used[p]) grid.proteins.push_back(p);
+  return grid;
+}
+
+std::vector<double> values_at(const std::vector<double>& values, const std::vector<std::size_t>& pairs) {
+  std::vector<double> out;
+  for (std::size_t pair : pairs) out.push_back(values[pair]);
+  return out;
+}
+
+}  // namespace
+
+DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const DrugTargetOptions& options,
+                                  const std::function<void(const DrugTargetEpoch&)>& on_epoch) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<double> train_values;
+  for (std::size_t pair : split.train)
+    if (data.ligands.valid(data.ligand[pair])) train_values.push_back(data.affinity[pair]);
+  if (train_values.empty()) throw Error(options.data_path + ": the split leaves no training pair with a valid ligand");
+
+  auto state = std::make_unique<DrugTargetModel::State>();
+  DrugTargetModel::State& s = *state;
+  s.proteins = data.proteins;
+  s.target_mean = std::accumulate(train_values.begin(), train_values.end(), 0.0) / static_cast<double>(train_values.size());
+  double squares = 0;
+  for (double v : train_values) squares += (v - s.target_mean) * (v - s.target_mean);
+  s.target_std = std::max(std::sqrt(squares / static_cast<double>(train_values.size())), 1e-6);
+
+  ModelCard& card = s.card;
+  card.name = options.name;
+  card.task_type = TaskType::Regression;
+  card.tasks = {options.affinity_column};
+  card.task_weights = {1.0};
+  card.target_scaling[options.affinity_column] = {{"mean", s.target_mean}, {"std", s.target_std}};
+  card.architecture = options.ligand;
+  card.protein = options.protein;
+  card.graph_featurizer_version = chem::kGraphFeaturizerVersion;
+  card.training_data = options.data_path;
+  card.training_sha256 = options.data_sha256;
+  card.smiles_column = options.smiles_column;
+  card.protein_column = options.protein_column;
+  card.training_rows = data.size();
+  for (std::size_t l = 0; l < data.ligands.size(); ++l) card.training_invalid += data.ligands.valid(l) ? 0 : 1;
+  card.split = SplitKind::Given;
+  card.split_sizes = options.split_sizes;
+  card.split_counts = {split.train.size(), split.validation.size(), split.test.size()};
+  card.seed = options.seed;
+  card.epochs = options.epochs;
+  card.batch_size = options.ligand_batch;
+  card.init_lr = options.init_lr;
+  card.max_lr = options.max_lr;
+  card.final_lr = options.final_lr;
+  card.warmup_epochs = options.warmup_epochs;
+  card.patience = options.patience;
+  card.selection_metric = "validation MSE";
+  card.command = options.command;
+  card.tool_version = MOLSIEVE_VERSION;
+  card.created = utc_timestamp();
+
+  std::string chosen;
+  s.device = torch_device(options.device, &chosen);
+  torch::manual_seed(options.seed);
+  s.network = DrugTargetNet(options.ligand, options.protein);
+  initialize_parameters(*s.network);
+  s.network->to(s.device);
+
+  const PartGrid train = part_grid(data, split.train, s.target_mean, s.target_std);
+  std::vector<std::string> all_sequences;
+  for (std::size_t p = 0; p < data.proteins.size(); ++p) all_sequences.push_back(data.proteins.sequence(p));
+  const torch::Tensor all_inputs = protein_inputs(options.protein, all_sequences);
+
+  const std::size_t ligand_batch = static_cast<std::size_t>(std::max(options.ligand_batch, 1));
+  const std::size_t protein_batch = static_cast<std::size_t>(std::max(options.protein_batch, 1));
+  const std::size_t steps_per_epoch = ((train.ligands.size() + ligand_batch - 1) / ligand_batch) *
+                                      ((train.proteins.size() + protein_batch - 1) / protein_batch);
+  TrainOptions schedule;  // the learning-rate schedule of the molecule models
+  schedule.epochs = options.epochs;
+  schedule.init_lr = options.init_lr;
+  schedule.max_lr = options.max_lr;
+  schedule.final_lr = options.final_lr;
+  schedule.warmup_epochs = options.warmup_epochs;
+
+  torch::optim::Adam optimizer(s.network->parameters(), torch::optim::AdamOptions(options.init_lr));
+  std::vector<torch::Tensor> best_state;
+  double best_mse = kNaN;
+  int best_epoch = 0, stale = 0;
+  std::size_t step = 0;
+  const std::size_t protein_count = data.proteins.size();
+  DrugTargetModel model(std::move(state));
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    s.network->train();
+    std::vector<std::size_t> ligands = train.ligands, proteins = train.proteins;
+    seeded_shuffle(ligands, options.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+    seeded_shuffle(proteins, options.seed * 2000003ULL + static_cast<std::uint64_t>(epoch));
+    double loss_sum = 0, label_count = 0, lr = options.init_lr;
+    for (std::size_t lf = 0; lf < ligands.size(); lf += ligand_batch) {
+      const std::vector<std::size_t> rows(ligands.begin() + lf, ligands.begin() + std::min(ligands.size(), lf + ligand_batch));
+      const GraphBatch graphs = make_batch(graphs_of(data.ligands, rows), {}, 0).to(s.device);
+      for (std::size_t pf = 0; pf < proteins.size(); pf += protein_batch) {
+        const std::vector<std::size_t> columns(proteins.begin() + pf,
+                                               proteins.begin() + std::min(proteins.size(), pf + protein_batch));
+        std::vector<float> labels(rows.size() * columns.size());
+        for (std::size_t i = 0; i < rows.size(); ++i)
+          for (std::size_t j = 0; j < columns.size(); ++j)
+            labels[i * columns.size() + j] = train.scaled[rows[i] * protein_count + columns[j]];
+        const auto measured = std::count_if(labels.begin(), labels.end(), [](float v) { return !std::isnan(v); });
+        ++step;
+        if (measured == 0) continue;
+        lr = learning_rate_at(schedule, step - 1, steps_per_epoch);
+        for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+        const auto shape = std::vector<std::int64_t>{static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(columns.size())};
+        torch::Tensor y = torch::from_blob(labels.data(), shape, torch::kFloat32).clone();
+        const torch::Tensor mask = (~torch::isnan(y)).to(torch::kFloat32).to(s.device);
+        y = torch::nan_to_num(y, 0.0).to(s.device);
+        const torch::Tensor index = torch::tensor(std::vector<std::int64_t>(columns.begin(), columns.end()), torch::kInt64);
+        optimizer.zero_grad();
+        const torch::Tensor predicted = s.network->pairs(s.network->encode_ligands(graphs),
+                                                         s.network->encode_proteins(all_inputs.index_select(0, index).to(s.device)));
+        const torch::Tensor loss = ((predicted - y).pow(2) * mask).sum() / mask.sum();
+        loss.backward();
+        optimizer.step();
+        loss_sum += loss.item<double>() * static_cast<double>(measured);
+        label_count += static_cast<double>(measured);
+      }
+    }
+    const std::vector<double> predicted = model.predict_pairs(data);
+    const auto validation = affinity_metrics(values_at(predicted, split.validation), values_at(data.affinity, split.validation));
+    const double mse = validation.count("mse") ? validation.at("mse") : kNaN;
+    const bool improved = !std::isnan(mse) && (std::isnan(best_mse) || mse < best_mse);
+    if (improved || split.validation.empty()) {
+      best_mse = mse;
+      best_epoch = epoch;
+      stale = 0;
+      best_state.clear();
+      for (const auto& p : s.network->parameters()) best_state.push_back(p.detach().clone());
+    } else {
+      ++stale;
+    }
+    if (on_epoch) {
+      DrugTargetEpoch report;
+      report.epoch = epoch;
+      report.epochs = options.epochs;
+      report.train_loss = label_count > 0 ? loss_sum / label_count : kNaN;
+      report.validation_mse = mse;
+      report.learning_rate = lr;
+      report.best = improved;
+      report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+      on_epoch(report);
+    }
+    if (options.patience > 0 && stale >= options.patience) break;
+  }
+  {
+    torch::NoGradGuard no_grad;
+    auto parameters = s.network->parameters();
+    for (std::size_t i = 0; i < parameters.size() && i < best_state.size(); ++i) parameters[i].copy_(best_state[i]);
+  }
+  card.best_epochs = {best_epoch};
+  const std::vector<double> predicted = model.predict_pairs(data);
+  card.validation_metrics[options.affinity_column] =
+      affinity_metrics(values_at(predicted, split.validation), values_at(data.affinity, split.validation));
+  card.test_metrics[options.affinity_column] =
+      affinity_metrics(values_at(predicted, split.test), values_at(data.affinity, split.test));
+  card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return model;
+}
+
+void DrugTargetModel::save(const std::string& path) const {
+  const State& s = *state_;
+  write_model_store(path, kSchema, kSchemaVersion, [&](hdf5::File& file) {
+    file.set_attribute("/", "card", card_to_json(s.card));
+    save_parameters(file, "/network", *s.network);
+    file.set_attribute("/", "target_mean", s.target_mean);
+    file.set_attribute("/", "target_std", s.target_std);
+    std::vector<std::string> names, sequences;
+    for (std::size_t p = 0; p < s.proteins.size(); ++p) {
+      names.push_back(s.proteins.name(p));
+      sequences.push_back(s.proteins.sequence(p));
+    }
+    hdf5::AppendableDataset(file, "/proteins/names", hdf5::Type::String, 0, 256).append_strings(names);
+    hdf5::AppendableDataset(file, "/proteins/sequences", hdf5::Type::String, 0, 256).append_strings(sequences);
+  });
+}
+
+bool DrugTargetModel::is_drug_target_store(const std::string& path) {
+  if (access(path.c_str(), R_OK) != 0 || !hdf5::is_hdf5_file(path)) return false;
+  const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
+  return file.has_attribute("/", "schema") && file.string_attribute("/", "schema") == kSchema;
+}
+
+DrugTargetModel DrugTargetModel::load(const std::string& path) {
+  const hdf5::File file = open_model_store(path, kSchema, kSchemaVersion);
+  auto state = std::make_unique<State>();
+  State& s = *state;
+  s.card = card_from_json(file.string_attribute("/", "card"), path);
+  if (s.card.protein.kind != "cnn" && s.card.protein.kind != "composition")
+    throw Error(path + ": model card key 'protein_encoder/kind': '" + s.card.protein.kind + "' is not cnn or composition");
+  s.target_mean = file.double_attribute("/", "target_mean");
+  s.target_std = file.double_attribute("/", "target_std");
+  const std::vector<std::string> names = file.read_strings("/proteins/names");
+  const std::vector<std::string> sequences = file.read_strings("/proteins/sequences");
+  if (names.size() != sequences.size()) throw Error(path + ": /proteins/names and /proteins/sequences differ in length");
+  for (std::size_t p = 0; p < names.size(); ++p) s.proteins.add(names[p], sequences[p], path + ": /proteins");
+  s.network = DrugTargetNet(s.card.architecture, s.card.protein);
+  load_parameters(file, "/network", *s.network, path);
+  return DrugTargetModel(std::move(state));
+}
+
+}  // namespace molsieve::models

@@ -1,0 +1,92 @@
+#pragma once
+// Drug-target affinity models: one model scores a ligand against any protein given by its
+// sequence. The ligand's D-MPNN and the protein's encoder each end in the first layer of the
+// joint head, so a library x panel evaluation encodes each ligand once and each protein once,
+// and only the rest of the head runs per pair. Saved in the model store (docs/models.md)
+// with the protein table it was trained on. LibTorch stays behind this header.
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/backend.h"
+#include "models/model_card.h"
+#include "models/pairs.h"
+#include "models/splits.h"
+
+namespace molsieve::models {
+
+struct DrugTargetOptions {
+  Architecture ligand;  // D-MPNN and joint head: hidden, depth, ffn_hidden, ffn_layers, dropout
+  ProteinEncoding protein{"cnn"};
+  int epochs = 30;
+  int ligand_batch = 64;   // ligands per optimizer step ...
+  int protein_batch = 32;  // ... each against this many proteins (their measured pairs)
+  double init_lr = 1e-4, max_lr = 1e-3, final_lr = 1e-4;
+  double warmup_epochs = 2.0;
+  int patience = 10;
+  std::uint64_t seed = 0;
+  kernels::DeviceChoice device;
+  // Provenance for the model card.
+  std::string name, data_path, data_sha256, smiles_column, protein_column, affinity_column, command;
+  std::vector<double> split_sizes;
+};
+
+struct DrugTargetEpoch {
+  int epoch = 0, epochs = 0;
+  double train_loss = 0, validation_mse = 0, learning_rate = 0, seconds = 0;
+  bool best = false;
+};
+
+class DrugTargetModel {
+ public:
+  DrugTargetModel();
+  ~DrugTargetModel();
+  DrugTargetModel(DrugTargetModel&&) noexcept;
+  DrugTargetModel& operator=(DrugTargetModel&&) noexcept;
+
+  // Throws molsieve::Error naming the file for anything that is not a drug-target model store.
+  static DrugTargetModel load(const std::string& path);
+  void save(const std::string& path) const;
+  // Whether the store at `path` holds a drug-target model (else a model of molecules alone).
+  static bool is_drug_target_store(const std::string& path);
+
+  const ModelCard& card() const;
+  ModelCard& card();
+  const ProteinTable& proteins() const;  // the training proteins, with their names
+  std::string use_device(const kernels::DeviceChoice& device);
+
+  // Affinity of every ligand against every sequence: row-major ligands.size() x sequences.size(),
+  // in the training units; NaN for invalid ligands. Each ligand and protein is encoded once.
+  std::vector<double> predict_grid(const MoleculeSet& ligands, const std::vector<std::string>& sequences) const;
+  // The same numbers, one pair at a time (each pair encoded on its own): for tests and checks.
+  double predict_pair(const MoleculeSet& ligands, std::size_t ligand, const std::string& sequence) const;
+  // Per pair of `pairs` (ligands and proteins of the set).
+  std::vector<double> predict_pairs(const PairSet& pairs) const;
+
+  struct State;
+  explicit DrugTargetModel(std::unique_ptr<State> state);
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+// A split of pairs: random over pairs, or given (a split file over the pair file's rows).
+// Trains one network; the best epoch by validation MSE is kept. Throws molsieve::Error when
+// the split leaves no training pair with a valid ligand.
+DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const DrugTargetOptions& options,
+                                  const std::function<void(const DrugTargetEpoch&)>& on_epoch = {});
+
+// Metrics of predicted against observed affinities: count, mse, rmse, ci (concordance
+// index), pearson, spearman, and with `active_threshold` set, the ROC-AUC of observed >=
+// threshold (Davis: pKd 7).
+std::map<std::string, double> affinity_metrics(const std::vector<double>& predicted, const std::vector<double>& observed,
+                                               double active_threshold = std::numeric_limits<double>::quiet_NaN());
+
+// The masked mean squared error of a ligands x proteins grid (NaN: unmeasured): exposed for tests.
+double masked_grid_mse(const std::vector<float>& predicted, const std::vector<float>& observed);
+
+}  // namespace molsieve::models

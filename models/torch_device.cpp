@@ -1,0 +1,26 @@
+#include "models/torch_device.h"
+
+#include "core/error.h"
+#include "models/model.h"
+
+namespace molsieve::models {
+
+torch::Device torch_device(const kernels::DeviceChoice& device, std::string* chosen) {
+  using Kind = kernels::DeviceChoice::Kind;
+  std::string reason;
+  const bool cuda = torch_cuda_available(&reason);
+  if (device.kind == Kind::Cuda && !cuda) throw Error("--device cuda: " + reason);
+  if (!cuda || device.kind == Kind::Cpu) {
+    *chosen = device.kind == Kind::Cpu ? "cpu (asked for)" : "cpu (" + reason + ")";
+    return torch::Device(torch::kCPU);
+  }
+  const int count = static_cast<int>(torch::cuda::device_count());
+  const int index = device.index >= 0 ? device.index : kernels::default_cuda_device() % count;
+  if (index >= count)
+    throw Error("--device cuda:" + std::to_string(index) + ": LibTorch sees " + std::to_string(count) +
+                " CUDA device(s), numbered from 0");
+  *chosen = "cuda:" + std::to_string(index);
+  return torch::Device(torch::kCUDA, static_cast<torch::DeviceIndex>(index));
+}
+
+}  // namespace molsieve::models

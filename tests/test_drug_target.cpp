@@ -1,0 +1,129 @@
+// Drug-target models: the ligand-once, protein-once grid against pairs scored alone, the
+// masked loss, training on a small synthetic matrix, and the model store.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "models/drug_target.h"
+#include "models/model.h"
+#include "test_support.h"
+
+namespace molsieve {
+namespace {
+
+constexpr float kUnmeasured = std::numeric_limits<float>::quiet_NaN();
+
+// 12 ligands x 4 proteins; affinity = 5 + heavy atoms / 4 + the protein's offset, with the
+// pairs of ligand i and protein (i % 4) left unmeasured.
+models::PairSet synthetic_pairs() {
+  const std::vector<std::string> smiles{"CCO", "CCN", "c1ccccc1", "c1ccncc1", "CC(=O)O", "OCCO",
+                                        "c1ccc(O)cc1", "CCCCC", "C1CCNCC1", "OC(=O)c1ccccc1", "CN(C)C", "CC#N"};
+  const std::vector<std::string> sequences{"MKKLLPTAAAGLLLLAAQPAMA", "MSTNPKPQRKTKRNTNRRPQDVKFPGG",
+                                           "MEEPQSDPSVEPPLSQETFSDLWKLL", "MGSSHHHHHHSSGLVPRGSHMASMTGGQQMGRGS"};
+  test::ScratchDir dir;
+  std::string text = "smiles,protein,affinity\n";
+  for (std::size_t l = 0; l < smiles.size(); ++l)
+    for (std::size_t p = 0; p < sequences.size(); ++p)
+      if (l % sequences.size() != p) {
+        const double heavy = static_cast<double>(std::count_if(smiles[l].begin(), smiles[l].end(), ::isalpha));
+        text += smiles[l] + "," + sequences[p] + "," + std::to_string(5.0 + heavy / 4.0 + 0.5 * static_cast<double>(p)) + "\n";
+      }
+  test::write_text(dir.file("pairs.csv"), text);
+  return models::read_pair_file(dir.file("pairs.csv"), {}, nullptr);
+}
+
+models::DrugTargetOptions small_options(const std::string& encoder) {
+  models::DrugTargetOptions o;
+  o.ligand.hidden = 32;
+  o.ligand.ffn_hidden = 32;
+  o.protein.kind = encoder;
+  o.protein.length = 40;
+  o.protein.embedding = 8;
+  o.protein.filters = {8, 8};
+  o.protein.kernel = 3;
+  o.epochs = 60;
+  o.ligand_batch = 6;
+  o.protein_batch = 2;
+  o.patience = 0;
+  o.max_lr = 3e-3;
+  o.affinity_column = "affinity";
+  return o;
+}
+
+models::Split everything_in_training(const models::PairSet& pairs) {
+  models::Split split;
+  for (std::size_t i = 0; i < pairs.size(); ++i) (i % 6 == 0 ? split.validation : split.train).push_back(i);
+  return split;
+}
+
+TEST(DrugTargetLoss, UnmeasuredPairsAddNothing) {
+  EXPECT_DOUBLE_EQ(models::masked_grid_mse({1, 2, 3, 4}, {1.5f, kUnmeasured, 2.0f, kUnmeasured}), (0.25 + 1.0) / 2);
+  EXPECT_TRUE(std::isnan(models::masked_grid_mse({1, 2}, {kUnmeasured, kUnmeasured})));
+}
+
+TEST(DrugTargetMetrics, MseCiAndActiveAucFollowTheirDefinitions) {
+  const auto m = models::affinity_metrics({5.0, 6.0, 7.5, 8.0}, {5.0, 7.0, 7.0, 9.0}, 7.0);
+  EXPECT_DOUBLE_EQ(m.at("mse"), (0.0 + 1.0 + 0.25 + 1.0) / 4);
+  EXPECT_EQ(m.at("count"), 4);
+  // Observed pairs with different values: 5 pairs (7.0 = 7.0 is not one); all ordered alike.
+  EXPECT_DOUBLE_EQ(m.at("ci"), 1.0);
+  EXPECT_DOUBLE_EQ(m.at("roc_auc_active"), 1.0);
+}
+
+class DrugTargetEncoders : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DrugTargetEncoders, TrainingFitsASmallMatrixAndTheGridEqualsPairsScoredAlone) {
+  const models::PairSet pairs = synthetic_pairs();
+  ASSERT_EQ(pairs.size(), 36u);
+  std::vector<double> losses;
+  const models::DrugTargetModel model = models::train_drug_target(
+      pairs, everything_in_training(pairs), small_options(GetParam()),
+      [&](const models::DrugTargetEpoch& e) { losses.push_back(e.train_loss); });
+  ASSERT_EQ(losses.size(), 60u);
+  EXPECT_LT(losses.back(), 0.25 * losses.front());
+  const auto& fitted = model.card().validation_metrics.at("affinity");
+  EXPECT_GT(fitted.at("pearson"), 0.8);
+
+  std::vector<std::string> sequences;
+  for (std::size_t p = 0; p < pairs.proteins.size(); ++p) sequences.push_back(pairs.proteins.sequence(p));
+  const std::vector<double> grid = model.predict_grid(pairs.ligands, sequences);
+  for (std::size_t l = 0; l < pairs.ligands.size(); ++l)
+    for (std::size_t p = 0; p < sequences.size(); ++p)
+      EXPECT_NEAR(grid[l * sequences.size() + p], model.predict_pair(pairs.ligands, l, sequences[p]), 1e-5)
+          << "ligand " << l << " protein " << p;
+}
+
+TEST_P(DrugTargetEncoders, SaveAndLoadGiveIdenticalPredictionsAndTheProteinTable) {
+  const models::PairSet pairs = synthetic_pairs();
+  models::DrugTargetOptions o = small_options(GetParam());
+  o.epochs = 2;
+  const models::DrugTargetModel model = models::train_drug_target(pairs, everything_in_training(pairs), o);
+  test::ScratchDir dir;
+  model.save(dir.file("dt.h5"));
+  EXPECT_TRUE(models::DrugTargetModel::is_drug_target_store(dir.file("dt.h5")));
+  const models::DrugTargetModel loaded = models::DrugTargetModel::load(dir.file("dt.h5"));
+  EXPECT_EQ(loaded.card().protein.kind, GetParam());
+  ASSERT_EQ(loaded.proteins().size(), pairs.proteins.size());
+  EXPECT_EQ(loaded.proteins().sequence(3), pairs.proteins.sequence(3));
+  EXPECT_EQ(loaded.predict_pairs(pairs), model.predict_pairs(pairs));
+  EXPECT_EQ(test::error_of([&] { models::Model::load(dir.file("dt.h5")); }),
+            dir.file("dt.h5") + ": not a molsieve model store (it is a molsieve drug-target model store)");
+}
+
+INSTANTIATE_TEST_SUITE_P(ProteinEncoders, DrugTargetEncoders, ::testing::Values("cnn", "composition"));
+
+TEST(DrugTargetStore, OtherFilesAreRefusedByName) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("x.h5"), "not hdf5");
+  EXPECT_FALSE(models::DrugTargetModel::is_drug_target_store(dir.file("x.h5")));
+  EXPECT_EQ(test::error_of([&] { models::DrugTargetModel::load(dir.file("x.h5")); }),
+            dir.file("x.h5") + ": not an HDF5 model store");
+}
+
+}  // namespace
+}  // namespace molsieve
