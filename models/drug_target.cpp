@@ -328,9 +328,10 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
   card.best_epochs = {best_epoch};
   const std::vector<double> predicted = model.predict_pairs(data);
   card.validation_metrics[options.affinity_column] =
-      affinity_metrics(values_at(predicted, split.validation), values_at(data.affinity, split.validation));
+      affinity_metrics(values_at(predicted, split.validation), values_at(data.affinity, split.validation),
+                       options.active_threshold);
   card.test_metrics[options.affinity_column] =
-      affinity_metrics(values_at(predicted, split.test), values_at(data.affinity, split.test));
+      affinity_metrics(values_at(predicted, split.test), values_at(data.affinity, split.test), options.active_threshold);
   card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return model;
 }

@@ -33,6 +33,8 @@ struct DrugTargetOptions {
   // Provenance for the model card.
   std::string name, data_path, data_sha256, smiles_column, protein_column, affinity_column, command;
   std::vector<double> split_sizes;
+  // Also report the ROC-AUC of telling affinities >= this from the rest (NaN: not reported).
+  double active_threshold = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct DrugTargetEpoch {

@@ -129,5 +129,51 @@ TEST_F(ModelCommands, BadInputEndsInOneClearErrorLine) {
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
 }
 
+// A pair file of 30 NCI molecules x 3 proteins named in a FASTA table, affinity from the
+// SMILES length and the protein.
+TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("kinases.fasta"), ">K1\nMKKLLPTAAAGLLLLAAQPAMA\n>K2\nMSTNPKPQRKTKRNTNRRPQDVKF\n>K3\nMEEPQSDPSVEPPLSQETFSDLW\n");
+  std::ifstream in(test::rdkit_data("Data/NCI/first_5K.smi"));
+  std::string pairs = "smiles,kinase,pKd\n", library, line;
+  for (int i = 0; i < 30 && std::getline(in, line); ++i) {
+    const std::string smiles = line.substr(0, line.find_first_of(" \t"));
+    library += smiles + "\n";
+    for (int k = 1; k <= 3; ++k)
+      pairs += smiles + ",K" + std::to_string(k) + "," + std::to_string(5 + 0.05 * static_cast<double>(smiles.size()) + 0.3 * k) + "\n";
+  }
+  test::write_text(dir.file("pairs.csv"), pairs);
+  test::write_text(dir.file("library.smi"), library + "not-a-smiles\n");
+  const std::string train = "train --data " + dir.file("pairs.csv") + " --smiles-column smiles --protein-column kinase" +
+                            " --protein-table " + dir.file("kinases.fasta") + " --targets pKd --task regression" +
+                            " --protein-encoder composition --batch-size 8 --protein-batch 2 --active-threshold 7" +
+                            " -o " + dir.file("dt.h5") + kQuickModel;
+  CommandRun run = molsieve(dir, train);
+  ASSERT_EQ(run.status, 0) << run.err;
+  run = molsieve(dir, "predict --model " + dir.file("dt.h5") + " --input " + dir.file("library.smi") +
+                          " --target K3,K1 -o " + dir.file("out.csv") + " -q");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto rows = read_csv(dir.file("out.csv"));
+  ASSERT_EQ(rows.size(), 32u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "smiles", "pKd:K3", "pKd:K1", "error"}));
+  for (std::size_t r = 1; r <= 30; ++r) EXPECT_GT(std::stod(rows[r][2]), 0.0) << r;
+  EXPECT_EQ(rows[31][2], "");
+  EXPECT_NE(rows[31][4].find("library.smi:31"), std::string::npos) << rows[31][4];
+
+  run = molsieve(dir, "predict --model " + dir.file("dt.h5") + " --input " + dir.file("library.smi") + " -o " +
+                          dir.file("x.csv"));
+  EXPECT_NE(run.err.find("name them with --target (3 in its table, e.g. K1, K2, K3)"), std::string::npos) << run.err;
+  run = molsieve(dir, "predict --model " + dir.file("dt.h5") + " --input " + dir.file("library.smi") +
+                          " --target EGFR -o " + dir.file("x.csv"));
+  EXPECT_NE(run.err.find("--target EGFR: not in the protein table of"), std::string::npos) << run.err;
+  run = molsieve(dir, "train --data " + dir.file("pairs.csv") + " --protein-column kinase --protein-table " +
+                          dir.file("kinases.fasta") + " --targets pKd --task classification -o " + dir.file("y.h5") + kQuickModel);
+  EXPECT_NE(run.err.find("a drug-target model predicts an affinity (regression)"), std::string::npos) << run.err;
+  test::write_text(dir.file("bad.csv"), "smiles,kinase,pKd\nCCO,K9,5\n");
+  run = molsieve(dir, "train --data " + dir.file("bad.csv") + " --protein-column kinase --protein-table " +
+                          dir.file("kinases.fasta") + " --targets pKd --task regression -o " + dir.file("y.h5") + kQuickModel);
+  EXPECT_NE(run.err.find("bad.csv:2: protein 'K9' is not in the protein table"), std::string::npos) << run.err;
+}
+
 }  // namespace
 }  // namespace molsieve

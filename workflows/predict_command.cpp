@@ -6,11 +6,13 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include "chem/library_store.h"
 #include "core/error.h"
 #include "core/hdf5_file.h"
+#include "models/drug_target.h"
 #include "models/model.h"
 #include "workflows/commands.h"
 #include "workflows/csv_writer.h"
@@ -28,6 +30,8 @@ struct PredictRequest : ModelRunValues {
   std::string id_column;
   std::string output;
   std::size_t batch_size = 64;
+  std::vector<std::string> targets;  // drug-target models: protein names from the model's table
+  std::string target_fasta;          // ... or sequences
 };
 
 constexpr std::size_t kRowsPerChunk = 8192;  // bounds memory: one chunk of molecules at a time
@@ -73,10 +77,115 @@ class PredictionWriter {
   CsvWriter csv_;
 };
 
+// Calls `use` with each chunk of the input in order: molecules featurized for `card`, or
+// rows of a library store (checked against `card`, not featurized again).
+void for_each_input_chunk(const PredictRequest& r, const models::ModelCard& card, ProgressBar* bar,
+                          const std::function<void(const models::MoleculeSet&)>& use) {
+  std::uint64_t done = 0;
+  const bool store_input = r.input.size() > 3 && r.input.substr(r.input.size() - 3) == ".h5";
+  if (store_input || hdf5::is_hdf5_file(r.input)) {
+    const chem::LibraryReader store(r.input);
+    check_store_matches_model(store.summary(), card);
+    const std::uint64_t rows = store.size();
+    for (std::uint64_t first = 0; first < rows; first += kRowsPerChunk) {
+      const models::MoleculeSet set =
+          models::read_store_rows(store, first, std::min<std::uint64_t>(kRowsPerChunk, rows - first));
+      use(set);
+      done += set.size();
+      if (bar) bar->update({done, done, rows});
+    }
+    return;
+  }
+  chem::ReaderOptions reader_options;
+  reader_options.smiles_column = r.smiles_column;
+  reader_options.id_column = r.id_column;
+  chem::MoleculeReader reader({r.input}, reader_options);
+  const models::MoleculeFeaturizer featurizer(models::model_featurizer_options(card));
+  std::vector<chem::InputRecord> records;
+  while (true) {
+    records.clear();
+    const bool more = reader.next_batch(records, kRowsPerChunk);
+    if (!records.empty()) {
+      use(featurizer.featurize(std::move(records)));
+      if (bar) bar->update(reader.progress());
+    }
+    if (!more) break;
+  }
+}
+
+// The proteins a drug-target model is asked about: names from its table, then FASTA entries.
+models::ProteinTable requested_targets(const PredictRequest& r, const models::ProteinTable& known) {
+  if (r.targets.empty() && r.target_fasta.empty()) {
+    std::string examples;
+    for (std::size_t p = 0; p < known.size() && p < 3; ++p) examples += (p ? ", " : "") + known.name(p);
+    throw Error(r.model + ": a drug-target model scores ligands against proteins: name them with --target (" +
+                std::to_string(known.size()) + " in its table, e.g. " + examples + ") or --target-fasta");
+  }
+  models::ProteinTable targets;
+  for (const auto& name : r.targets) {
+    const std::size_t at = known.find(name);
+    if (at == known.size()) throw Error("--target " + name + ": not in the protein table of " + r.model);
+    targets.add(name, known.sequence(at), "--target " + name);
+  }
+  if (!r.target_fasta.empty()) {
+    const models::ProteinTable fasta = models::read_protein_table(r.target_fasta);
+    for (std::size_t p = 0; p < fasta.size(); ++p) targets.add(fasta.name(p), fasta.sequence(p), r.target_fasta);
+  }
+  return targets;
+}
+
+// A drug-target model: one column per target, named <affinity>:<target>.
+void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
+  models::DrugTargetModel model = models::DrugTargetModel::load(r.model);
+  const std::string device = model.use_device(kernels::parse_device(r.device));
+  const models::ModelCard& card = model.card();
+  const models::ProteinTable targets = requested_targets(r, model.proteins());
+  std::vector<std::string> columns{"id", "smiles"}, sequences;
+  for (std::size_t p = 0; p < targets.size(); ++p) {
+    columns.push_back(card.tasks[0] + ":" + targets.name(p));
+    sequences.push_back(targets.sequence(p));
+  }
+  columns.push_back("error");
+  if (!r.quiet)
+    std::fprintf(stderr, "predict: drug-target model %s against %zu protein(s), %s, %u thread(s)\n", card.name.c_str(),
+                 targets.size(), device.c_str(), threads);
+  CsvWriter csv(r.output, columns);
+  std::unique_ptr<ProgressBar> bar;
+  if (!r.quiet) bar = std::make_unique<ProgressBar>("predict");
+  std::uint64_t done = 0, invalid = 0;
+  for_each_input_chunk(r, card, bar.get(), [&](const models::MoleculeSet& set) {
+    const std::vector<double> grid = model.predict_grid(set, sequences);
+    for (std::size_t row = 0; row < set.size(); ++row) {
+      csv.field(set.ids[row]).field(set.input_smiles[row]);
+      for (std::size_t p = 0; p < sequences.size(); ++p) {
+        const double value = grid[row * sequences.size() + p];
+        if (std::isfinite(value))
+          csv.field(value);
+        else
+          csv.field(std::string());
+      }
+      csv.field(set.errors[row]).end_row();
+      invalid += set.valid(row) ? 0 : 1;
+    }
+    done += set.size();
+  });
+  csv.close();
+  if (bar) bar->finish();
+  if (!r.quiet)
+    std::fprintf(stderr, "predict: %llu rows x %zu protein(s) to %s (%llu invalid)\n", static_cast<unsigned long long>(done),
+                 targets.size(), r.output.c_str(), static_cast<unsigned long long>(invalid));
+}
+
 void run_predict(const PredictRequest& r) {
   refuse_existing_outputs({r.output}, r.overwrite);
   const unsigned threads = use_threads(r.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  if (models::DrugTargetModel::is_drug_target_store(r.model)) {
+    run_predict_drug_target(r, threads);
+    return;
+  }
+  if (!r.targets.empty() || !r.target_fasta.empty())
+    throw Error("--target: " + r.model + " is a model of molecules alone, not of ligand-protein pairs");
   models::Model model = models::Model::load(r.model);
   const std::string device = model.use_device(kernels::parse_device(r.device));
   const models::ModelCard& card = model.card();
@@ -90,7 +199,9 @@ void run_predict(const PredictRequest& r) {
   std::unique_ptr<ProgressBar> bar;
   if (!r.quiet) bar = std::make_unique<ProgressBar>("predict");
   std::uint64_t done = 0, invalid = 0, outside = 0;
-  auto account = [&](const models::MoleculeSet& set, const models::Predictions& p) {
+  for_each_input_chunk(r, card, bar.get(), [&](const models::MoleculeSet& set) {
+    const models::Predictions p = model.predict(set, options);
+    writer.write(set, p);
     for (std::size_t row = 0; row < set.size(); ++row) {
       if (!set.valid(row))
         ++invalid;
@@ -98,40 +209,7 @@ void run_predict(const PredictRequest& r) {
         ++outside;
     }
     done += set.size();
-  };
-  const bool store_input = r.input.size() > 3 && r.input.substr(r.input.size() - 3) == ".h5";
-  if (store_input || hdf5::is_hdf5_file(r.input)) {
-    const chem::LibraryReader store(r.input);
-    check_store_matches_model(store.summary(), card);
-    const std::uint64_t rows = store.size();
-    for (std::uint64_t first = 0; first < rows; first += kRowsPerChunk) {
-      const models::MoleculeSet set =
-          models::read_store_rows(store, first, std::min<std::uint64_t>(kRowsPerChunk, rows - first));
-      const models::Predictions p = model.predict(set, options);
-      writer.write(set, p);
-      account(set, p);
-      if (bar) bar->update({done, done, rows});
-    }
-  } else {
-    chem::ReaderOptions reader_options;
-    reader_options.smiles_column = r.smiles_column;
-    reader_options.id_column = r.id_column;
-    chem::MoleculeReader reader({r.input}, reader_options);
-    const models::MoleculeFeaturizer featurizer(models::model_featurizer_options(card));
-    std::vector<chem::InputRecord> records;
-    while (true) {
-      records.clear();
-      const bool more = reader.next_batch(records, kRowsPerChunk);
-      if (!records.empty()) {
-        const models::MoleculeSet set = featurizer.featurize(std::move(records));
-        const models::Predictions p = model.predict(set, options);
-        writer.write(set, p);
-        account(set, p);
-        if (bar) bar->update(reader.progress());
-      }
-      if (!more) break;
-    }
-  }
+  });
   writer.close();
   if (bar) bar->finish();
   if (!r.quiet)
@@ -155,6 +233,11 @@ void add_predict_command(CLI::App& app) {
   c->add_option("--id-column", request->id_column, "CSV/TSV column holding the molecule id (written as the output's id column; default: the .smi name field, the SDF title or <file>_<record number>)");
   c->add_option("-o,--output", request->output, "Predictions CSV to write")->required();
   c->add_option("--batch-size", request->batch_size, "Molecules per forward pass")->capture_default_str();
+  c->add_option("--target", request->targets,
+                "Drug-target models: proteins to score against, by name in the model's protein table "
+                "(comma-separated); one column <affinity>:<name> each")
+      ->delimiter(',');
+  c->add_option("--target-fasta", request->target_fasta, "Drug-target models: proteins to score against, as FASTA");
   add_model_run_options(*c, *request);
   c->callback([request] { run_predict(*request); });
 }

@@ -1,15 +1,18 @@
-// molsieve train: fit a D-MPNN ensemble on a labelled CSV and write a model store.
+// molsieve train: fit a D-MPNN ensemble on a labelled CSV, or with --protein-column a
+// drug-target model on a pair file, and write a model store.
 #include <CLI/CLI.hpp>
 
 #include <oneapi/tbb/global_control.h>
 
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
 
 #include "core/error.h"
 #include "core/sha256.h"
+#include "models/drug_target.h"
 #include "models/training.h"
 #include "workflows/commands.h"
 #include "workflows/csv_writer.h"
@@ -34,6 +37,11 @@ struct TrainRequest : ModelRunValues {
   std::string split_output;
   std::string split_file;
   models::TrainOptions options;
+  // Drug-target models (a pair file).
+  std::string protein_column, protein_table;
+  models::ProteinEncoding protein{"cnn"};
+  int protein_batch = 32;
+  double active_threshold = std::numeric_limits<double>::quiet_NaN();
 };
 
 std::string join(const std::vector<std::string>& values) {
@@ -69,6 +77,13 @@ std::string reproducible_command(const TrainRequest& r) {
     << (a.descriptors ? " --descriptors" : "");
   if (a.fingerprint_features > 0) c << " --fingerprint-features " << a.fingerprint_features;
   if (!r.task_weights.empty()) c << " --task-weights " << join(r.task_weights);
+  if (!r.protein_column.empty()) {
+    c << " --protein-column " << r.protein_column;
+    if (!r.protein_table.empty()) c << " --protein-table " << std::filesystem::path(r.protein_table).filename().string();
+    c << " --protein-encoder " << r.protein.kind << " --protein-length " << r.protein.length << " --protein-batch "
+      << r.protein_batch;
+    if (!std::isnan(r.active_threshold)) c << " --active-threshold " << r.active_threshold;
+  }
   c << " -o " << std::filesystem::path(r.output).filename().string();
   return c.str();
 }
@@ -93,8 +108,93 @@ void write_split(const std::string& path, const models::MoleculeSet& data, const
   csv.close();
 }
 
+// A drug-target model on a pair file: one network, its split over the file's pairs.
+void run_train_drug_target(TrainRequest& r) {
+  const models::TrainOptions& o = r.options;
+  if (r.targets.size() != 1) throw Error("--targets: a drug-target model has one affinity column");
+  if (models::parse_task_type(r.task) != models::TaskType::Regression)
+    throw Error("--task: a drug-target model predicts an affinity (regression)");
+  if (r.split_file.empty() && r.split != "random")
+    throw Error("--split " + r.split + ": a pair file splits at random or by --split-file (e.g. unseen drugs)");
+  if (o.ensemble != 1) throw Error("--ensemble: drug-target models are trained one at a time");
+  if (r.protein.kind != "cnn" && r.protein.kind != "composition")
+    throw Error("--protein-encoder " + r.protein.kind + ": cnn or composition");
+  if (r.split_file.empty()) models::check_split_sizes(r.split_sizes);
+  models::DrugTargetOptions d;
+  d.ligand = o.architecture;
+  d.ligand.aggregation = models::parse_aggregation(r.aggregation);
+  d.protein = r.protein;
+  d.epochs = o.epochs;
+  d.ligand_batch = o.batch_size;
+  d.protein_batch = r.protein_batch;
+  d.init_lr = o.init_lr;
+  d.max_lr = o.max_lr;
+  d.final_lr = o.final_lr;
+  d.warmup_epochs = o.warmup_epochs;
+  d.patience = o.patience;
+  d.seed = o.seed;
+  d.device = kernels::parse_device(r.device);
+  d.name = r.name.empty() ? std::filesystem::path(r.output).stem().string() : r.name;
+  d.data_path = std::filesystem::path(r.data).filename().string();
+  d.smiles_column = r.smiles_column;
+  d.protein_column = r.protein_column;
+  d.affinity_column = r.targets[0];
+  d.split_sizes = r.split_sizes;
+  d.active_threshold = r.active_threshold;
+  d.command = reproducible_command(r);
+  const unsigned threads = use_threads(r.threads);
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  d.data_sha256 = sha256_file(r.data);
+
+  std::unique_ptr<models::ProteinTable> table;
+  if (!r.protein_table.empty()) table = std::make_unique<models::ProteinTable>(models::read_protein_table(r.protein_table));
+  if (!r.quiet) std::fprintf(stderr, "train: reading and featurizing %s\n", r.data.c_str());
+  const models::PairSet data =
+      models::read_pair_file(r.data, {r.smiles_column, r.protein_column, r.targets[0]}, table.get());
+  std::vector<std::size_t> rows(data.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+  const models::Split split = r.split_file.empty() ? models::random_split(rows, r.split_sizes, o.seed)
+                                                   : models::read_split_file(r.split_file, data.size());
+  if (!r.quiet)
+    std::fprintf(stderr, "train: %zu pairs of %zu ligands and %zu proteins; %zu train, %zu validation, %zu test; %s encoder, %u thread(s)\n",
+                 data.size(), data.ligands.size(), data.proteins.size(), split.train.size(), split.validation.size(),
+                 split.test.size(), r.protein.kind.c_str(), threads);
+  std::function<void(const models::DrugTargetEpoch&)> report;
+  if (!r.quiet)
+    report = [](const models::DrugTargetEpoch& e) {
+      std::fprintf(stderr, "train: epoch %3d/%d  loss %.4f  validation MSE %.4f  lr %.2e  %.1f s%s\n", e.epoch, e.epochs,
+                   e.train_loss, e.validation_mse, e.learning_rate, e.seconds, e.best ? "  (best)" : "");
+    };
+  models::DrugTargetModel model = models::train_drug_target(data, split, d, report);
+  models::ModelCard& card = model.card();
+  card.intended_use = r.intended_use.empty()
+                          ? "Ranking ligands by predicted affinity ('" + d.affinity_column + "') against a protein given by "
+                            "name or sequence, and selectivity across panels of such proteins, in virtual screening; "
+                            "trained on " + d.data_path + "; not for clinical or regulatory decisions."
+                          : r.intended_use;
+  card.limitations = r.limitations.empty()
+                         ? "Learned from the training file's ligands and proteins only: proteins unlike the training "
+                           "proteins and ligands unlike the training ligands are extrapolations (see the card's test "
+                           "metrics for the split used). Mutations absent from the sequences are invisible to it."
+                         : r.limitations;
+  model.save(r.output);
+  if (!r.quiet) {
+    const auto& m = card.test_metrics[d.affinity_column];
+    std::fprintf(stderr, "train: wrote %s in %.1f s; test set (%zu pairs): mse %s  ci %s  pearson %s%s%s\n", r.output.c_str(),
+                 card.training_seconds, split.test.size(), format_metric(m, "mse").c_str(), format_metric(m, "ci").c_str(),
+                 format_metric(m, "pearson").c_str(), std::isnan(r.active_threshold) ? "" : "  roc_auc_active ",
+                 std::isnan(r.active_threshold) ? "" : format_metric(m, "roc_auc_active").c_str());
+  }
+}
+
 void run_train(TrainRequest& r) {
   refuse_existing_outputs({r.output, r.split_output}, r.overwrite);
+  if (!r.protein_column.empty()) {
+    if (!r.split_output.empty()) throw Error("--split-output: not written for pair files (use --split-file)");
+    run_train_drug_target(r);
+    return;
+  }
+  if (!r.protein_table.empty()) throw Error("--protein-table: needs --protein-column (a pair file)");
   models::TrainOptions& o = r.options;
   o.task_type = models::parse_task_type(r.task);
   o.architecture.aggregation = models::parse_aggregation(r.aggregation);
@@ -211,6 +311,21 @@ void add_train_command(CLI::App& app) {
                 "e.g. one written by --split-output");
   c->add_option("--split-output", request->split_output,
                 "Also write the split as CSV (row, smiles, part), e.g. to compare a baseline on it");
+  c->add_option("--protein-column", request->protein_column,
+                "Train a drug-target model on a pair file: the column holding each pair's protein (a name from "
+                "--protein-table, or the sequence); --targets names the affinity column");
+  c->add_option("--protein-table", request->protein_table,
+                "Proteins by name: FASTA, or a name,sequence table (with --protein-column)");
+  c->add_option("--protein-encoder", request->protein.kind,
+                "cnn (convolutions over residues) or composition (amino-acid and dipeptide frequencies)")
+      ->capture_default_str();
+  c->add_option("--protein-length", request->protein.length, "Residues the cnn encoder reads (longer sequences are cut)")
+      ->capture_default_str();
+  c->add_option("--protein-batch", request->protein_batch,
+                "Proteins per optimizer step, against --batch-size ligands (drug-target models)")
+      ->capture_default_str();
+  c->add_option("--active-threshold", request->active_threshold,
+                "Also report the ROC-AUC of telling affinities at or above this value (e.g. pKd 7) from the rest");
   add_model_run_options(*c, *request);
   c->callback([request] { run_train(*request); });
 }
