@@ -11,9 +11,11 @@
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "core/timestamp.h"
+#include "models/applicability.h"
 #include "models/drug_target_net.h"
 #include "models/metrics.h"
 #include "models/module_store.h"
+#include "models/proteins.h"
 #include "models/torch_device.h"
 #include "models/training.h"
 
@@ -39,6 +41,16 @@ struct DrugTargetModel::State {
   mutable DrugTargetNet network{nullptr};  // forward passes are not const in LibTorch
   double target_mean = 0, target_std = 1;
   torch::Device device = torch::kCPU;
+  // Applicability domain: the training ligands' fingerprints and the training proteins.
+  std::vector<std::uint64_t> training_fingerprints;
+  std::unique_ptr<kernels::SearchLibrary> training_library;
+  std::vector<std::uint32_t> training_proteins;
+
+  void index_training_fingerprints() {
+    const std::size_t words = card.fp_bits / 64;
+    training_library = std::make_unique<kernels::SearchLibrary>(kernels::FingerprintMatrix{
+        training_fingerprints.data(), words ? training_fingerprints.size() / words : 0, words});
+  }
 
   // Scaled outputs [rows, proteins] for ligands `rows` against encoded proteins.
   torch::Tensor scaled_grid(const MoleculeSet& ligands, const std::vector<std::size_t>& rows,
@@ -107,6 +119,31 @@ std::vector<double> DrugTargetModel::predict_pairs(const PairSet& pairs) const {
   for (std::size_t i = 0; i < pairs.size(); ++i)
     out[i] = grid[static_cast<std::size_t>(pairs.ligand[i]) * sequences.size() + pairs.protein[i]];
   return out;
+}
+
+std::vector<double> DrugTargetModel::nearest_training_similarity(const MoleculeSet& ligands) const {
+  const State& s = *state_;
+  std::vector<double> out(ligands.size(), kNaN);
+  const std::vector<std::size_t> rows = ligands.valid_rows();
+  if (rows.empty()) return out;
+  const std::size_t words = ligands.fingerprint_words;
+  if (words * 64 != s.card.fp_bits)
+    throw Error("molecules have " + std::to_string(words * 64) + "-bit fingerprints; the model's applicability domain uses " +
+                std::to_string(s.card.fp_bits));
+  std::vector<std::uint64_t> valid;
+  for (std::size_t row : rows)
+    valid.insert(valid.end(), ligands.fingerprints.begin() + row * words, ligands.fingerprints.begin() + (row + 1) * words);
+  const auto nearest = kernels::nearest_reference(kernels::Backend::Cpu, {valid.data(), rows.size(), words},
+                                                  *s.training_library, kernels::Metric{});
+  for (std::size_t i = 0; i < rows.size(); ++i) out[rows[i]] = nearest[i].score;
+  return out;
+}
+
+double DrugTargetModel::nearest_training_identity(const std::string& sequence) const {
+  double best = 0;
+  for (std::uint32_t p : state_->training_proteins)
+    best = std::max(best, sequence_identity(sequence, state_->proteins.sequence(p)));
+  return best;
 }
 
 double masked_grid_mse(const std::vector<float>& predicted, const std::vector<float>& observed) {
@@ -235,6 +272,17 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
   s.network->to(s.device);
 
   const PartGrid train = part_grid(data, split.train, s.target_mean, s.target_std);
+  const std::size_t words = data.ligands.fingerprint_words;
+  card.fp_bits = static_cast<unsigned>(words * 64);
+  for (std::size_t l : train.ligands)
+    s.training_fingerprints.insert(s.training_fingerprints.end(), data.ligands.fingerprints.begin() + l * words,
+                                   data.ligands.fingerprints.begin() + (l + 1) * words);
+  s.index_training_fingerprints();
+  card.training_similarity_quantiles =
+      nearest_neighbour_quantiles(*s.training_library, {s.training_fingerprints.data(), train.ligands.size(), words});
+  card.domain_threshold = card.training_similarity_quantiles.at("p05");
+  card.protein_identity_threshold = options.protein_identity_threshold;
+  for (std::size_t p : train.proteins) s.training_proteins.push_back(static_cast<std::uint32_t>(p));
   std::vector<std::string> all_sequences;
   for (std::size_t p = 0; p < data.proteins.size(); ++p) all_sequences.push_back(data.proteins.sequence(p));
   const torch::Tensor all_inputs = protein_inputs(options.protein, all_sequences);
@@ -350,6 +398,10 @@ void DrugTargetModel::save(const std::string& path) const {
     }
     hdf5::AppendableDataset(file, "/proteins/names", hdf5::Type::String, 0, 256).append_strings(names);
     hdf5::AppendableDataset(file, "/proteins/sequences", hdf5::Type::String, 0, 256).append_strings(sequences);
+    hdf5::AppendableDataset(file, "/applicability/training_proteins", hdf5::Type::UInt32, 0, 256)
+        .append(s.training_proteins);
+    hdf5::AppendableDataset(file, "/applicability/training_fingerprints", hdf5::Type::UInt64, s.card.fp_bits / 64, 1024)
+        .append(s.training_fingerprints);
   });
 }
 
@@ -372,6 +424,11 @@ DrugTargetModel DrugTargetModel::load(const std::string& path) {
   const std::vector<std::string> sequences = file.read_strings("/proteins/sequences");
   if (names.size() != sequences.size()) throw Error(path + ": /proteins/names and /proteins/sequences differ in length");
   for (std::size_t p = 0; p < names.size(); ++p) s.proteins.add(names[p], sequences[p], path + ": /proteins");
+  s.training_proteins = file.read<std::uint32_t>("/applicability/training_proteins");
+  for (std::uint32_t p : s.training_proteins)
+    if (p >= s.proteins.size()) throw Error(path + ": /applicability/training_proteins names protein " + std::to_string(p) + " of " + std::to_string(s.proteins.size()));
+  s.training_fingerprints = file.read<std::uint64_t>("/applicability/training_fingerprints");
+  s.index_training_fingerprints();
   s.network = DrugTargetNet(s.card.architecture, s.card.protein);
   load_parameters(file, "/network", *s.network, path);
   return DrugTargetModel(std::move(state));

@@ -33,6 +33,9 @@ struct DrugTargetOptions {
   // Provenance for the model card.
   std::string name, data_path, data_sha256, smiles_column, protein_column, affinity_column, command;
   std::vector<double> split_sizes;
+  // A protein below this sequence identity to every training protein is outside the domain:
+  // below about 40% identity, proteins of one family differ in much of their binding sites.
+  double protein_identity_threshold = 0.4;
   // Also report the ROC-AUC of telling affinities >= this from the rest (NaN: not reported).
   double active_threshold = std::numeric_limits<double>::quiet_NaN();
 };
@@ -68,6 +71,13 @@ class DrugTargetModel {
   double predict_pair(const MoleculeSet& ligands, std::size_t ligand, const std::string& sequence) const;
   // Per pair of `pairs` (ligands and proteins of the set).
   std::vector<double> predict_pairs(const PairSet& pairs) const;
+
+  // The applicability domain, per ligand and per protein: Tanimoto similarity to the nearest
+  // training ligand (NaN for invalid ligands; inside at card().domain_threshold or more) and
+  // sequence identity to the nearest training protein (inside at
+  // card().protein_identity_threshold or more). A pair is inside when both are.
+  std::vector<double> nearest_training_similarity(const MoleculeSet& ligands) const;
+  double nearest_training_identity(const std::string& sequence) const;
 
   struct State;
   explicit DrugTargetModel(std::unique_ptr<State> state);

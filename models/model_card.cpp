@@ -100,6 +100,8 @@ std::string card_to_json(const ModelCard& card) {
       {"measure", "Tanimoto similarity to the nearest training molecule (Morgan fingerprints)"},
       {"threshold", card.domain_threshold},
       {"training_nearest_neighbour_quantiles", card.training_similarity_quantiles}};
+  if (!card.protein.kind.empty())
+    j["applicability_domain"]["protein_identity_threshold"] = card.protein_identity_threshold;
   if (!card.spread_scale.empty())
     j["calibration"] = {
         {"method", "split conformal on the validation part: spread x scale covers 68.27% of it"},
@@ -184,6 +186,7 @@ ModelCard card_from_json(const std::string& text, const std::string& source) {
     card.domain_threshold = at(d, "threshold").get<double>();
     card.training_similarity_quantiles =
         at(d, "training_nearest_neighbour_quantiles").get<std::map<std::string, double>>();
+    card.protein_identity_threshold = d.value("protein_identity_threshold", 0.0);
     if (j.contains("calibration"))
       card.spread_scale = at(at(j, "calibration"), "spread_scale").get<std::map<std::string, double>>();
     card.intended_use = at(j, "intended_use").get<std::string>();

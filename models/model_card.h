@@ -99,6 +99,9 @@ struct ModelCard {
   // predictions below `domain_threshold` are flagged as outside the domain.
   double domain_threshold = 0;
   std::map<std::string, double> training_similarity_quantiles;
+  // Drug-target models: a protein is inside the domain when its sequence identity to the
+  // nearest training protein (models/proteins.h) is at least this.
+  double protein_identity_threshold = 0;
 
   // Regression: the factor applied to each task's ensemble spread (models/calibration.h),
   // fitted on the validation part; empty for classification and for uncalibrated models.

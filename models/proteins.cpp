@@ -1,5 +1,6 @@
 #include "models/proteins.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <fstream>
@@ -81,6 +82,31 @@ std::string checked_sequence(const std::string& sequence, const std::string& whe
     upper[i] = c;
   }
   return upper;
+}
+
+double sequence_identity(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return 0.0;
+  // Per cell: the best score, and the matches on the path that reached it (ties: more matches).
+  struct Cell {
+    int score;
+    int matches;
+  };
+  auto better = [](Cell x, Cell y) { return x.score > y.score || (x.score == y.score && x.matches > y.matches); };
+  std::vector<Cell> previous(b.size() + 1), current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = {-static_cast<int>(j), 0};
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = {-static_cast<int>(i), 0};
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const bool same = a[i - 1] == b[j - 1];
+      Cell best{previous[j - 1].score + (same ? 1 : -1), previous[j - 1].matches + (same ? 1 : 0)};
+      const Cell up{previous[j].score - 1, previous[j].matches}, left{current[j - 1].score - 1, current[j - 1].matches};
+      if (better(up, best)) best = up;
+      if (better(left, best)) best = left;
+      current[j] = best;
+    }
+    std::swap(previous, current);
+  }
+  return static_cast<double>(previous[b.size()].matches) / static_cast<double>(std::min(a.size(), b.size()));
 }
 
 std::size_t ProteinTable::add(const std::string& name, const std::string& sequence, const std::string& where) {

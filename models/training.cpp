@@ -9,6 +9,7 @@
 #include "chem/scaffold.h"
 #include "core/error.h"
 #include "core/timestamp.h"
+#include "models/applicability.h"
 #include "models/calibration.h"
 #include "models/metrics.h"
 #include "models/model_state.h"
@@ -188,25 +189,9 @@ void fit_applicability(Model::State& s, const MoleculeSet& data, const std::vect
     s.training_fingerprints.insert(s.training_fingerprints.end(), data.fingerprints.begin() + row * words,
                                    data.fingerprints.begin() + (row + 1) * words);
   s.index_training_fingerprints();
-  kernels::SearchOptions search;
-  search.metric = kernels::Metric{};
-  search.top_k = 2;
-  const auto results = kernels::search(kernels::Backend::Cpu, *s.training_library,
-                                       {s.training_fingerprints.data(), train.size(), words}, search);
-  std::vector<double> nearest;
-  for (std::size_t q = 0; q < results.queries(); ++q)
-    for (const kernels::Hit& hit : results.of(q))
-      if (hit.index != q) {
-        nearest.push_back(hit.score);
-        break;
-      }
-  std::sort(nearest.begin(), nearest.end());
-  auto quantile = [&](double q) {
-    return nearest.empty() ? 0.0 : nearest[static_cast<std::size_t>(q * static_cast<double>(nearest.size() - 1))];
-  };
-  s.card.training_similarity_quantiles = {
-      {"p01", quantile(0.01)}, {"p05", quantile(0.05)}, {"p25", quantile(0.25)}, {"p50", quantile(0.5)}};
-  s.card.domain_threshold = quantile(0.05);
+  s.card.training_similarity_quantiles =
+      nearest_neighbour_quantiles(*s.training_library, {s.training_fingerprints.data(), train.size(), words});
+  s.card.domain_threshold = s.card.training_similarity_quantiles.at("p05");
 }
 
 }  // namespace

@@ -115,6 +115,23 @@ TEST_P(DrugTargetEncoders, SaveAndLoadGiveIdenticalPredictionsAndTheProteinTable
             dir.file("dt.h5") + ": not a molsieve model store (it is a molsieve drug-target model store)");
 }
 
+TEST(DrugTargetDomain, TrainingLigandsAndProteinsAreInsideAndAnUnrelatedProteinIsNot) {
+  const models::PairSet pairs = synthetic_pairs();
+  models::DrugTargetOptions o = small_options("composition");
+  o.epochs = 1;
+  models::Split split = everything_in_training(pairs);
+  // Protein 3 only in validation: not a training protein.
+  std::vector<std::size_t> train;
+  for (std::size_t i : split.train) (pairs.protein[i] == 3 ? split.validation : train).push_back(i);
+  split.train = train;
+  const models::DrugTargetModel model = models::train_drug_target(pairs, split, o);
+  const std::vector<double> similarity = model.nearest_training_similarity(pairs.ligands);
+  for (std::size_t l = 0; l < pairs.ligands.size(); ++l) EXPECT_DOUBLE_EQ(similarity[l], 1.0) << l;
+  EXPECT_DOUBLE_EQ(model.nearest_training_identity(pairs.proteins.sequence(0)), 1.0);
+  EXPECT_LT(model.nearest_training_identity(pairs.proteins.sequence(3)), model.card().protein_identity_threshold);
+  EXPECT_DOUBLE_EQ(model.card().protein_identity_threshold, 0.4);
+}
+
 INSTANTIATE_TEST_SUITE_P(ProteinEncoders, DrugTargetEncoders, ::testing::Values("cnn", "composition"));
 
 TEST(DrugTargetStore, OtherFilesAreRefusedByName) {

@@ -155,10 +155,15 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
   ASSERT_EQ(run.status, 0) << run.err;
   const auto rows = read_csv(dir.file("out.csv"));
   ASSERT_EQ(rows.size(), 32u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "smiles", "pKd:K3", "pKd:K1", "error"}));
-  for (std::size_t r = 1; r <= 30; ++r) EXPECT_GT(std::stod(rows[r][2]), 0.0) << r;
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "smiles", "pKd:K3", "pKd:K1", "in_domain:K3", "in_domain:K1",
+                                               "nearest_training_similarity", "error"}));
+  for (std::size_t r = 1; r <= 30; ++r) {
+    EXPECT_GT(std::stod(rows[r][2]), 0.0) << r;
+    EXPECT_GT(std::stod(rows[r][6]), 0.0) << r;  // training ligands or their neighbours
+  }
   EXPECT_EQ(rows[31][2], "");
-  EXPECT_NE(rows[31][4].find("library.smi:31"), std::string::npos) << rows[31][4];
+  EXPECT_EQ(rows[31][4], "");
+  EXPECT_NE(rows[31][7].find("library.smi:31"), std::string::npos) << rows[31][7];
 
   run = molsieve(dir, "predict --model " + dir.file("dt.h5") + " --input " + dir.file("library.smi") + " -o " +
                           dir.file("x.csv"));

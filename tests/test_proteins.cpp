@@ -57,6 +57,15 @@ TEST(ProteinSequences, LowerCaseIsReadAsUpperCaseAndGapsAreRefused) {
   EXPECT_EQ(test::error_of([] { models::checked_sequence("", "pairs.csv:8"); }), "pairs.csv:8: empty protein sequence");
 }
 
+TEST(ProteinSequences, IdentityCountsAlignedMatchesOverTheShorterSequence) {
+  EXPECT_DOUBLE_EQ(models::sequence_identity("MKTAYIAKQR", "MKTAYIAKQR"), 1.0);
+  EXPECT_DOUBLE_EQ(models::sequence_identity("MKTAYIAKQR", "MKTAWIAKQR"), 0.9);   // one substitution
+  EXPECT_DOUBLE_EQ(models::sequence_identity("MKTAYIAKQR", "MKTAIAKQR"), 1.0);    // one deletion
+  EXPECT_DOUBLE_EQ(models::sequence_identity("MKTAYIAKQR", "GGMKTAYIAKQRGG"), 1.0);  // a domain inside a longer chain
+  EXPECT_EQ(models::sequence_identity("ACDEFGHIKL", "MNPQRSTVWY"), 0.0);
+  EXPECT_EQ(models::sequence_identity("MKTAYIAKQR", "GGMKTAYIAK"), models::sequence_identity("GGMKTAYIAK", "MKTAYIAKQR"));
+}
+
 TEST(PairFile, NamesResolveThroughTheTableAndEachLigandIsFeaturizedOnce) {
   test::ScratchDir dir;
   test::write_text(dir.file("kinases.fasta"), ">ABL1\nMLEICLK\n>EGFR\nMRPSGTAG\n");

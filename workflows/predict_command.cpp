@@ -141,29 +141,43 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
   const models::ModelCard& card = model.card();
   const models::ProteinTable targets = requested_targets(r, model.proteins());
   std::vector<std::string> columns{"id", "smiles"}, sequences;
+  std::vector<char> protein_inside;
   for (std::size_t p = 0; p < targets.size(); ++p) {
     columns.push_back(card.tasks[0] + ":" + targets.name(p));
     sequences.push_back(targets.sequence(p));
   }
-  columns.push_back("error");
+  for (std::size_t p = 0; p < targets.size(); ++p) columns.push_back("in_domain:" + targets.name(p));
+  columns.insert(columns.end(), {"nearest_training_similarity", "error"});
   if (!r.quiet)
     std::fprintf(stderr, "predict: drug-target model %s against %zu protein(s), %s, %u thread(s)\n", card.name.c_str(),
                  targets.size(), device.c_str(), threads);
+  for (std::size_t p = 0; p < targets.size(); ++p) {
+    const double identity = model.nearest_training_identity(sequences[p]);
+    protein_inside.push_back(identity >= card.protein_identity_threshold);
+    if (!r.quiet && !protein_inside.back())
+      std::fprintf(stderr, "predict: %s is outside the domain: %.0f%% identity to the nearest training protein (%.0f%% needed)\n",
+                   targets.name(p).c_str(), 100 * identity, 100 * card.protein_identity_threshold);
+  }
   CsvWriter csv(r.output, columns);
   std::unique_ptr<ProgressBar> bar;
   if (!r.quiet) bar = std::make_unique<ProgressBar>("predict");
   std::uint64_t done = 0, invalid = 0;
   for_each_input_chunk(r, card, bar.get(), [&](const models::MoleculeSet& set) {
     const std::vector<double> grid = model.predict_grid(set, sequences);
+    const std::vector<double> similarity = model.nearest_training_similarity(set);
+    auto number = [&](double value) {
+      if (std::isfinite(value))
+        csv.field(value);
+      else
+        csv.field(std::string());
+    };
     for (std::size_t row = 0; row < set.size(); ++row) {
       csv.field(set.ids[row]).field(set.input_smiles[row]);
-      for (std::size_t p = 0; p < sequences.size(); ++p) {
-        const double value = grid[row * sequences.size() + p];
-        if (std::isfinite(value))
-          csv.field(value);
-        else
-          csv.field(std::string());
-      }
+      for (std::size_t p = 0; p < sequences.size(); ++p) number(grid[row * sequences.size() + p]);
+      const bool ligand_inside = similarity[row] >= card.domain_threshold;
+      for (std::size_t p = 0; p < sequences.size(); ++p)
+        csv.field(set.valid(row) ? std::string(ligand_inside && protein_inside[p] ? "1" : "0") : std::string());
+      number(similarity[row]);
       csv.field(set.errors[row]).end_row();
       invalid += set.valid(row) ? 0 : 1;
     }
