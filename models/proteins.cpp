@@ -71,16 +71,22 @@ void read_name_sequence_lines(std::ifstream& in, const std::string& path, Protei
 
 }  // namespace
 
-std::string checked_sequence(const std::string& sequence, const std::string& where) {
-  if (sequence.empty()) throw Error(where + ": empty protein sequence");
-  std::string upper(sequence.size(), ' ');
+std::string sequence_problem(const std::string& sequence) {
+  if (sequence.empty()) return "empty protein sequence";
   for (std::size_t i = 0; i < sequence.size(); ++i) {
     const char c = static_cast<char>(std::toupper(static_cast<unsigned char>(sequence[i])));
-    if (std::strchr(kResidueLetters, c) == nullptr || c == '\0')
-      throw Error(where + ": '" + std::string(1, sequence[i]) + "' at position " + std::to_string(i + 1) +
-                  " of the sequence is not an amino-acid letter");
-    upper[i] = c;
+    if (c == '\0' || std::strchr(kResidueLetters, c) == nullptr)
+      return "'" + std::string(1, sequence[i]) + "' at position " + std::to_string(i + 1) +
+             " of the sequence is not an amino-acid letter";
   }
+  return "";
+}
+
+std::string checked_sequence(const std::string& sequence, const std::string& where) {
+  const std::string problem = sequence_problem(sequence);
+  if (!problem.empty()) throw Error(where + ": " + problem);
+  std::string upper(sequence);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return upper;
 }
 

@@ -12,8 +12,10 @@ namespace molsieve::models {
 // O (pyrrolysine) and the ambiguity codes B, Z, J and X. Lower case is read as upper case.
 inline constexpr char kResidueLetters[] = "ACDEFGHIKLMNPQRSTVWYUOBZJX";
 
-// The sequence in upper case. Throws molsieve::Error naming `where` and the position of the
-// first letter that is not a residue code, or saying that the sequence is empty.
+// What is wrong with a sequence (empty, or the first letter that is not a residue code and
+// its position), or "" when nothing is.
+std::string sequence_problem(const std::string& sequence);
+// The sequence in upper case. Throws molsieve::Error naming `where` and sequence_problem().
 std::string checked_sequence(const std::string& sequence, const std::string& where);
 
 // Identity of two sequences: residues matched by their best global alignment (match +1,

@@ -165,6 +165,30 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
   EXPECT_EQ(rows[31][4], "");
   EXPECT_NE(rows[31][7].find("library.smi:31"), std::string::npos) << rows[31][7];
 
+  // The same model as a screen's affinity term, against K3: the column equals predict's.
+  test::write_text(dir.file("job.toml"), "name = \"k3\"\n[library]\ninputs = [\"library.smi\"]\n"
+                                         "[[affinity]]\nmodel = \"dt.h5\"\ntarget = \"K3\"\n"
+                                         "desirability = { low = 5, high = 8 }\n[selection]\nkeep = 5\ndiversity = 1.0\n");
+  run = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("k3.h5") + " -q --threads 2");
+  ASSERT_EQ(run.status, 0) << run.err;
+  run = molsieve(dir, "query " + dir.file("k3.h5") + " --format csv -o " + dir.file("k3.csv") + " --top 40");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto screened = read_csv(dir.file("k3.csv"));
+  const auto column = std::find(screened[0].begin(), screened[0].end(), "pKd:K3") - screened[0].begin();
+  const auto id_column = std::find(screened[0].begin(), screened[0].end(), "id") - screened[0].begin();
+  ASSERT_LT(static_cast<std::size_t>(column), screened[0].size());
+  std::size_t compared = 0;
+  for (std::size_t r = 1; r < screened.size(); ++r)
+    for (std::size_t q = 1; q <= 30; ++q)
+      if (rows[q][0] == screened[r][id_column] && !screened[r][column].empty()) {
+        EXPECT_NEAR(std::stod(screened[r][column]), std::stod(rows[q][2]), 1e-9) << rows[q][1];
+        ++compared;
+      }
+  EXPECT_GT(compared, 20u);
+  test::write_text(dir.file("nameless.toml"), "[library]\ninputs = [\"library.smi\"]\n[[affinity]]\nmodel = \"dt.h5\"\n");
+  run = molsieve(dir, "screen " + dir.file("nameless.toml") + " -o " + dir.file("n.h5") + " -q");
+  EXPECT_NE(run.err.find("scores ligands against proteins: name one with target"), std::string::npos) << run.err;
+
   run = molsieve(dir, "predict --model " + dir.file("dt.h5") + " --input " + dir.file("library.smi") + " -o " +
                           dir.file("x.csv"));
   EXPECT_NE(run.err.find("name them with --target (3 in its table, e.g. K1, K2, K3)"), std::string::npos) << run.err;

@@ -14,6 +14,7 @@
 #include "chem/alerts.h"
 #include "chem/descriptors.h"
 #include "core/error.h"
+#include "models/proteins.h"
 
 namespace molsieve::workflows {
 
@@ -218,7 +219,7 @@ std::vector<ModelTerm> read_models(const JobReader& in, const toml::table& root,
     const std::string prefix = kind + "[" + std::to_string(i++) + "].";
     const toml::table& t = *entry.as_table();
     if (kind == "affinity")
-      in.only_keys(t, prefix, {"model", "name", "task", "desirability", "weight"});
+      in.only_keys(t, prefix, {"model", "name", "task", "target", "sequence", "desirability", "weight"});
     else
       in.only_keys(t, prefix, {"model", "name", "risk_tasks", "desirability", "weight"});
     ModelTerm term;
@@ -233,9 +234,18 @@ std::vector<ModelTerm> read_models(const JobReader& in, const toml::table& root,
     if (!path_exists(term.path)) in.fail(t.get("model"), prefix + "model", "no model store at " + term.path);
     term.name = in.string(t, "name", prefix, fs::path(term.model).stem().string());
     if (term.name.empty()) in.fail(t.get("name"), prefix + "name", "must not be empty");
-    if (kind == "affinity")
+    if (kind == "affinity") {
       term.task = in.string(t, "task", prefix, "");
-    else
+      term.target = in.string(t, "target", prefix, "");
+      term.sequence = in.string(t, "sequence", prefix, "");
+      if (!term.target.empty() && !term.sequence.empty())
+        in.fail(t.get("sequence"), prefix + "sequence", "give the protein by target (a name) or by sequence, not both");
+      if (t.get("sequence")) {
+        const std::string problem = models::sequence_problem(term.sequence);
+        if (!problem.empty()) in.fail(t.get("sequence"), prefix + "sequence", problem);
+        term.sequence = models::checked_sequence(term.sequence, prefix + "sequence");
+      }
+    } else
       term.risk_tasks = in.strings(t, "risk_tasks", prefix);
     term.desirability = in.desirability(t, prefix, fallback);
     term.weight = in.number(t, "weight", prefix, 1.0);

@@ -38,6 +38,9 @@ struct ModelTerm {
   std::string path;                     // resolved model store
   std::vector<std::string> risk_tasks;  // toxicity: tasks that count as risk (empty: all)
   std::string task;                     // affinity: the scored task (empty: the only one)
+  // Affinity with a drug-target model: the protein, by name in the model's protein table or
+  // by sequence (exactly one of the two).
+  std::string target, sequence;
   Desirability desirability;
   double weight = 1.0;
 };

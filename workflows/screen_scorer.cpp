@@ -31,9 +31,27 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 struct ChunkScorer::ScoringModel {
   const ModelTerm* term = nullptr;
   bool affinity = true;
-  models::Model model;
+  models::Model model;                    // a model of molecules alone, or ...
+  std::unique_ptr<models::DrugTargetModel> drug_target;  // ... a drug-target model and its protein
+  std::string target_sequence;
+  bool target_in_domain = true;
+  std::vector<std::string> task_columns;  // the columns of the model's tasks
   std::size_t scored_task = 0;            // affinity
   std::vector<std::size_t> risk_tasks;    // toxicity
+
+  const models::ModelCard& card() const { return drug_target ? drug_target->card() : model.card(); }
+  // A drug-target model's affinity to the term's protein as a one-task prediction with no
+  // spread (one network, no ensemble).
+  models::Predictions predict(const models::MoleculeSet& molecules) const {
+    if (!drug_target) return model.predict(molecules);
+    models::Predictions p;
+    p.rows = molecules.size();
+    p.tasks = 1;
+    p.mean = drug_target->predict_grid(molecules, {target_sequence});
+    p.std.assign(p.rows, 0.0);
+    p.nearest_training_similarity = drug_target->nearest_training_similarity(molecules);
+    return p;
+  }
 };
 
 struct ChunkScorer::References {
@@ -51,10 +69,29 @@ void load_models(const ScreenJob& job, const LibrarySource& source, const kernel
       ChunkScorer::ScoringModel s;
       s.term = &term;
       s.affinity = terms == &job.affinity;
-      s.model = models::Model::load(term.path);
-      chosen = s.model.use_device(device);
-      const models::ModelCard& card = s.model.card();
       const std::string where = job.path + ": model '" + term.name + "'";
+      if (models::DrugTargetModel::is_drug_target_store(term.path)) {
+        if (!s.affinity) throw Error(where + " is a drug-target model; toxicity models score molecules alone");
+        s.drug_target = std::make_unique<models::DrugTargetModel>(models::DrugTargetModel::load(term.path));
+        chosen = s.drug_target->use_device(device);
+        const models::ProteinTable& known = s.drug_target->proteins();
+        if (term.target.empty() && term.sequence.empty())
+          throw Error(where + " scores ligands against proteins: name one with target = \"...\" (" +
+                      std::to_string(known.size()) + " in its table) or give its sequence = \"...\"");
+        if (!term.target.empty() && known.find(term.target) == known.size())
+          throw Error(where + ": target '" + term.target + "' is not in its protein table");
+        s.target_sequence = term.target.empty() ? term.sequence : known.sequence(known.find(term.target));
+        s.target_in_domain = s.drug_target->nearest_training_identity(s.target_sequence) >=
+                             s.drug_target->card().protein_identity_threshold;
+        s.task_columns = {s.card().tasks[0] + ":" + (term.target.empty() ? term.name : term.target)};
+      } else {
+        if (!term.target.empty() || !term.sequence.empty())
+          throw Error(where + " scores molecules alone: target and sequence are for drug-target models");
+        s.model = models::Model::load(term.path);
+        chosen = s.model.use_device(device);
+        s.task_columns = s.model.card().tasks;
+      }
+      const models::ModelCard& card = s.card();
       if (s.affinity) {
         if (card.task_type != models::TaskType::Regression)
           throw Error(where + " is a classification model; affinity models are regression models");
@@ -188,11 +225,11 @@ void ChunkScorer::score(Chunk& chunk) const {
   std::vector<std::vector<double>> desirability;  // per term, per row
   std::vector<double> weights;
   for (const ScoringModel& s : models_) {
-    const models::Predictions p = s.model.predict(m);
-    const models::ModelCard& card = s.model.card();
+    const models::Predictions p = s.predict(m);
+    const models::ModelCard& card = s.card();
     for (std::size_t task = 0; task < p.tasks; ++task) {
-      auto& mean = t.add(card.tasks[task], ColumnKind::Number).numbers;
-      auto& spread = t.add(card.tasks[task] + "_std", ColumnKind::Number).numbers;
+      auto& mean = t.add(s.task_columns[task], ColumnKind::Number).numbers;
+      auto& spread = t.add(s.task_columns[task] + "_std", ColumnKind::Number).numbers;
       for (std::size_t i = 0; i < n; ++i) {
         mean.push_back(p.mean[i * p.tasks + task]);
         spread.push_back(p.std[i * p.tasks + task]);
@@ -202,7 +239,9 @@ void ChunkScorer::score(Chunk& chunk) const {
     auto& in_domain = t.add(s.term->name + "_in_domain", ColumnKind::Flag).flags;
     for (std::size_t i = 0; i < n; ++i) {
       similarity.push_back(p.nearest_training_similarity[i]);
-      in_domain.push_back(m.valid(i) ? p.nearest_training_similarity[i] >= card.domain_threshold : -1);
+      // A drug-target term is outside the domain for every molecule when its protein is.
+      in_domain.push_back(m.valid(i) ? s.target_in_domain && p.nearest_training_similarity[i] >= card.domain_threshold
+                                     : -1);
     }
     std::vector<double>* risk = nullptr;
     if (!s.affinity) risk = &t.add(s.term->name + "_max", ColumnKind::Number).numbers;
@@ -291,7 +330,7 @@ std::vector<ScoreTerm> ChunkScorer::score_terms() const {
   for (const ScoringModel& s : models_) {
     const std::string& name = s.term->name;
     if (s.affinity) {
-      const std::string& task = s.model.card().tasks[s.scored_task];
+      const std::string& task = s.task_columns[s.scored_task];
       terms.push_back({name, "affinity", task, task + "_std", name + "_in_domain", "d_" + name, s.term->weight});
     } else {
       terms.push_back({name, "toxicity", name + "_max", "", name + "_in_domain", "d_" + name, s.term->weight});
@@ -304,13 +343,13 @@ std::vector<ScoreTerm> ChunkScorer::score_terms() const {
 
 void ChunkScorer::describe_models(ResultsProvenance& provenance) const {
   for (const ScoringModel& s : models_) {
-    const auto& tasks = s.model.card().tasks;
+    const auto& tasks = s.task_columns;
     std::string scored = s.affinity ? tasks[s.scored_task] : std::string();
     for (std::size_t t : s.risk_tasks) scored += (scored.empty() ? "" : ",") + tasks[t];
     provenance.model_roles.push_back((s.affinity ? "affinity:" : "toxicity:") + scored);
     provenance.models.push_back(s.term->name);
     provenance.model_paths.push_back(s.term->path);
-    provenance.model_cards.push_back(models::card_to_json(s.model.card()));
+    provenance.model_cards.push_back(models::card_to_json(s.card()));
   }
 }
 

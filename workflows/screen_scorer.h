@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/backend.h"
+#include "models/drug_target.h"
 #include "models/model.h"
 #include "workflows/results_store.h"
 #include "workflows/screen_source.h"
