@@ -134,6 +134,26 @@ TEST(DrugTargetDomain, TrainingLigandsAndProteinsAreInsideAndAnUnrelatedProteinI
 
 INSTANTIATE_TEST_SUITE_P(ProteinEncoders, DrugTargetEncoders, ::testing::Values("cnn", "composition"));
 
+// The shipped Davis model: its protein table, its card's held-out figures, and a Davis
+// inhibitor (a training ligand) inside its domain with pKd values in the data's range.
+TEST(DrugTargetStore, ShippedDavisModelLoadsAndScoresATrainingLigandAcrossItsKinases) {
+  const models::DrugTargetModel davis =
+      models::DrugTargetModel::load(std::string(MOLSIEVE_TEST_DATA_DIR) + "/../../models/pretrained/davis.h5");
+  ASSERT_EQ(davis.proteins().size(), 442u);
+  EXPECT_EQ(davis.card().protein.kind, "composition");
+  EXPECT_GT(davis.card().validation_metrics.at("affinity").at("ci"), 0.8);
+  test::ScratchDir dir;
+  test::write_text(dir.file("pairs.csv"), "smiles,protein,affinity\nCC1=C2C=C(C=CC2=NN1)C3=CC(=CN=C3)OCC(CC4=CC=CC=C4)N,AAK1,7.4\n");
+  const models::PairSet pair = models::read_pair_file(dir.file("pairs.csv"), {}, &davis.proteins());
+  std::vector<std::string> sequences;
+  for (std::size_t p = 0; p < davis.proteins().size(); ++p) sequences.push_back(davis.proteins().sequence(p));
+  for (double value : davis.predict_grid(pair.ligands, sequences)) {
+    EXPECT_GT(value, 3.0);
+    EXPECT_LT(value, 12.0);
+  }
+  EXPECT_DOUBLE_EQ(davis.nearest_training_similarity(pair.ligands)[0], 1.0);
+}
+
 TEST(DrugTargetStore, OtherFilesAreRefusedByName) {
   test::ScratchDir dir;
   test::write_text(dir.file("x.h5"), "not hdf5");

@@ -230,7 +230,7 @@ std::vector<ModelTerm> read_models(const JobReader& in, const toml::table& root,
     term.path = is_path ? in.resolve(term.model) : shipped_model_path(term.model);
     if (term.path.empty())
       in.fail(t.get("model"), prefix + "model",
-              "unknown model '" + term.model + "' (shipped: tox21, clintox, bace, pdbbind; or give a path to a .h5 model store)");
+              "unknown model '" + term.model + "' (shipped: tox21, clintox, bace, pdbbind, davis; or give a path to a .h5 model store)");
     if (!path_exists(term.path)) in.fail(t.get("model"), prefix + "model", "no model store at " + term.path);
     term.name = in.string(t, "name", prefix, fs::path(term.model).stem().string());
     if (term.name.empty()) in.fail(t.get("name"), prefix + "name", "must not be empty");
