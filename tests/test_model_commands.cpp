@@ -166,9 +166,12 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
   EXPECT_NE(rows[31][7].find("library.smi:31"), std::string::npos) << rows[31][7];
 
   // The same model as a screen's affinity term, against K3: the column equals predict's.
+  // With a panel of K1 and K2: their affinities, the strongest and K3's margin over it.
   test::write_text(dir.file("job.toml"), "name = \"k3\"\n[library]\ninputs = [\"library.smi\"]\n"
                                          "[[affinity]]\nmodel = \"dt.h5\"\ntarget = \"K3\"\n"
-                                         "desirability = { low = 5, high = 8 }\n[selection]\nkeep = 5\ndiversity = 1.0\n");
+                                         "desirability = { low = 5, high = 8 }\n"
+                                         "[[panel]]\nname = \"off\"\nmodel = \"dt.h5\"\ntargets = [\"K1\", \"K2\"]\n"
+                                         "[selection]\nkeep = 5\ndiversity = 1.0\n");
   run = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("k3.h5") + " -q --threads 2");
   ASSERT_EQ(run.status, 0) << run.err;
   run = molsieve(dir, "query " + dir.file("k3.h5") + " --format csv -o " + dir.file("k3.csv") + " --top 40");
@@ -185,6 +188,31 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
         ++compared;
       }
   EXPECT_GT(compared, 20u);
+  auto at = [&](const char* name) {
+    const auto c = std::find(screened[0].begin(), screened[0].end(), name) - screened[0].begin();
+    EXPECT_LT(static_cast<std::size_t>(c), screened[0].size()) << name;
+    return static_cast<std::size_t>(c);
+  };
+  const std::size_t k1 = at("off:K1"), k2 = at("off:K2"), strongest = at("off_strongest"), margin = at("off_margin");
+  for (std::size_t r = 1; r < screened.size(); ++r) {
+    if (screened[r][column].empty()) continue;
+    const double top = std::max(std::stod(screened[r][k1]), std::stod(screened[r][k2]));
+    EXPECT_DOUBLE_EQ(std::stod(screened[r][strongest]), top);
+    EXPECT_NEAR(std::stod(screened[r][margin]), std::stod(screened[r][column]) - top, 1e-12);
+    for (std::size_t q = 1; q <= 30; ++q)
+      if (rows[q][0] == screened[r][id_column]) EXPECT_NEAR(std::stod(screened[r][k1]), std::stod(rows[q][3]), 1e-9);
+  }
+  // The report shows the drug-target term and the panel's heat map of the candidates.
+  run = molsieve(dir, "report " + dir.file("k3.h5") + " --top 3 -o " + dir.file("k3.html"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::string report = test::read_text(dir.file("k3.html"));
+  EXPECT_NE(report.find("Selectivity panel: off"), std::string::npos);
+  EXPECT_NE(report.find("<th>K2</th>"), std::string::npos);
+  EXPECT_NE(report.find("pKd:K3"), std::string::npos);
+  test::write_text(dir.file("badpanel.toml"), "[library]\ninputs = [\"library.smi\"]\n[[affinity]]\nmodel = \"dt.h5\"\n"
+                                              "target = \"K3\"\n[[panel]]\nmodel = \"dt.h5\"\ntargets = [\"K9\"]\n");
+  run = molsieve(dir, "screen " + dir.file("badpanel.toml") + " -o " + dir.file("b.h5") + " -q");
+  EXPECT_NE(run.err.find("panel 'panel': target 'K9' is not in its protein table"), std::string::npos) << run.err;
   test::write_text(dir.file("nameless.toml"), "[library]\ninputs = [\"library.smi\"]\n[[affinity]]\nmodel = \"dt.h5\"\n");
   run = molsieve(dir, "screen " + dir.file("nameless.toml") + " -o " + dir.file("n.h5") + " -q");
   EXPECT_NE(run.err.find("scores ligands against proteins: name one with target"), std::string::npos) << run.err;

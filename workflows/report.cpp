@@ -126,6 +126,46 @@ struct ReportModel {
   std::unique_ptr<models::Model> loaded;  // when the store at `path` is the one the screen used
 };
 
+// A selectivity panel of the job: its name and off-targets (columns <name>:<target>).
+struct ReportPanel {
+  std::string name;
+  std::vector<std::string> targets;
+};
+
+// Selected candidates x a panel's off-targets, each cell coloured on the ramp from the
+// table's lowest to its highest predicted affinity.
+std::string panel_heat_map(const ResultTable& t, const ReportPanel& panel, const std::vector<std::int64_t>& selection,
+                           std::size_t shown) {
+  double low = 0, high = 0;
+  bool any = false;
+  for (std::size_t k = 0; k < shown; ++k)
+    for (const auto& target : panel.targets) {
+      const double v = t.at(panel.name + ":" + target).numbers[static_cast<std::size_t>(selection[k])];
+      if (std::isnan(v)) continue;
+      low = any ? std::min(low, v) : v;
+      high = any ? std::max(high, v) : v;
+      any = true;
+    }
+  std::ostringstream html;
+  html << "<table><tr><th>candidate</th><th>margin</th>";
+  for (const auto& target : panel.targets) html << "<th>" << escape(target) << "</th>";
+  html << "</tr>";
+  for (std::size_t k = 0; k < shown; ++k) {
+    const auto r = static_cast<std::size_t>(selection[k]);
+    html << "<tr><td>#" << k + 1 << " " << escape(t.at("id").texts[r]) << "</td><td>"
+         << fixed(t.at(panel.name + "_margin").numbers[r], 2) << "</td>";
+    for (const auto& target : panel.targets) {
+      const double v = t.at(panel.name + ":" + target).numbers[r];
+      const double shade = high > low ? (v - low) / (high - low) : 0.5;
+      html << "<td style='background:" << ramp_colour(shade) << ";color:" << (shade > 0.6 ? "#000" : "#fff") << "'>"
+           << fixed(v, 2) << "</td>";
+    }
+    html << "</tr>";
+  }
+  html << "</table>";
+  return html.str();
+}
+
 
 }  // namespace
 
@@ -143,7 +183,15 @@ std::string render_report(const std::string& results, const ReportOptions& optio
   const auto& roles = provenance.model_roles;
 
   std::vector<ReportModel> models;
+  std::vector<ReportPanel> panels;
   for (std::size_t m = 0; m < model_names.size(); ++m) {
+    if (roles[m].rfind("selectivity:", 0) == 0) {
+      ReportPanel panel{model_names[m], {}};
+      std::stringstream list(roles[m].substr(roles[m].find(':') + 1));
+      for (std::string target; std::getline(list, target, ',');) panel.targets.push_back(target);
+      panels.push_back(std::move(panel));
+      continue;
+    }
     ReportModel rm;
     rm.name = model_names[m];
     rm.path = model_paths[m];
@@ -153,7 +201,11 @@ std::string render_report(const std::string& results, const ReportOptions& optio
     rm.tasks = rm.card.at("tasks").get<std::vector<std::string>>();
     std::stringstream list(roles[m].substr(roles[m].find(':') + 1));
     for (std::string task; std::getline(list, task, ',');) rm.scored.push_back(task);
-    if (options.explain && std::filesystem::exists(rm.path) && sha256_file(rm.path) == rm.recorded_sha256)
+    // A drug-target term's column is <affinity>:<target>, its role's scored task; its
+    // predictions are not explained by occlusion (the explanation reads molecule models).
+    const bool drug_target = rm.card.contains("protein_encoder");
+    if (drug_target) rm.tasks = rm.scored;
+    if (options.explain && !drug_target && std::filesystem::exists(rm.path) && sha256_file(rm.path) == rm.recorded_sha256)
       rm.loaded = std::make_unique<models::Model>(models::Model::load(rm.path));
     models.push_back(std::move(rm));
   }
@@ -293,6 +345,12 @@ std::string render_report(const std::string& results, const ReportOptions& optio
            << fixed(t.at("clogp").numbers[r]) << ", QED " << fixed(t.at("qed").numbers[r]) << ".</p>";
     html << "</div>";
   }
+
+  for (const ReportPanel& panel : panels)
+    html << "<h2>Selectivity panel: " << escape(panel.name)
+         << "</h2><p class='small'>Predicted affinity of the top candidates against each off-target; margin: the "
+            "on-target affinity minus the strongest off-target's (higher is more selective).</p>"
+         << panel_heat_map(t, panel, selection, shown);
 
   // Limitations.
   html << "<h2>Models and their limitations</h2>";

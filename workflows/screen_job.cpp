@@ -208,6 +208,20 @@ void read_filters(const JobReader& in, const toml::table& root, ScreenJob& job) 
   }
 }
 
+// The model store a `model` key names: a shipped model's name, or a path (relative to the job).
+std::string resolve_model(const JobReader& in, const toml::node& entry, const toml::table& t, const std::string& prefix,
+                          const std::string& model) {
+  if (model.empty()) in.fail(&entry, prefix + "model", "missing: a shipped model name or a model store path");
+  const bool is_path =
+      model.find('/') != std::string::npos || (model.size() > 3 && model.compare(model.size() - 3, 3, ".h5") == 0);
+  const std::string path = is_path ? in.resolve(model) : shipped_model_path(model);
+  if (path.empty())
+    in.fail(t.get("model"), prefix + "model",
+            "unknown model '" + model + "' (shipped: tox21, clintox, bace, pdbbind, davis; or give a path to a .h5 model store)");
+  if (!path_exists(path)) in.fail(t.get("model"), prefix + "model", "no model store at " + path);
+  return path;
+}
+
 std::vector<ModelTerm> read_models(const JobReader& in, const toml::table& root, const std::string& kind,
                                    Desirability fallback) {
   std::vector<ModelTerm> terms;
@@ -224,14 +238,7 @@ std::vector<ModelTerm> read_models(const JobReader& in, const toml::table& root,
       in.only_keys(t, prefix, {"model", "name", "risk_tasks", "desirability", "weight"});
     ModelTerm term;
     term.model = in.string(t, "model", prefix, "");
-    if (term.model.empty()) in.fail(&entry, prefix + "model", "missing: a shipped model name or a model store path");
-    const bool is_path = term.model.find('/') != std::string::npos || term.model.size() > 3 &&
-                         term.model.compare(term.model.size() - 3, 3, ".h5") == 0;
-    term.path = is_path ? in.resolve(term.model) : shipped_model_path(term.model);
-    if (term.path.empty())
-      in.fail(t.get("model"), prefix + "model",
-              "unknown model '" + term.model + "' (shipped: tox21, clintox, bace, pdbbind, davis; or give a path to a .h5 model store)");
-    if (!path_exists(term.path)) in.fail(t.get("model"), prefix + "model", "no model store at " + term.path);
+    term.path = resolve_model(in, entry, t, prefix, term.model);
     term.name = in.string(t, "name", prefix, fs::path(term.model).stem().string());
     if (term.name.empty()) in.fail(t.get("name"), prefix + "name", "must not be empty");
     if (kind == "affinity") {
@@ -253,6 +260,32 @@ std::vector<ModelTerm> read_models(const JobReader& in, const toml::table& root,
     terms.push_back(std::move(term));
   }
   return terms;
+}
+
+std::vector<PanelTerm> read_panels(const JobReader& in, const toml::table& root) {
+  std::vector<PanelTerm> panels;
+  const toml::node* node = root.get("panel");
+  if (!node) return panels;
+  if (!node->is_array_of_tables()) in.fail(node, "panel", "must be an array of tables ([[panel]])");
+  std::size_t i = 0;
+  for (const toml::node& entry : *node->as_array()) {
+    const std::string prefix = "panel[" + std::to_string(i++) + "].";
+    const toml::table& t = *entry.as_table();
+    in.only_keys(t, prefix, {"model", "name", "targets", "on_target", "desirability", "weight"});
+    PanelTerm panel;
+    panel.model = in.string(t, "model", prefix, "");
+    panel.path = resolve_model(in, entry, t, prefix, panel.model);
+    panel.name = in.string(t, "name", prefix, "panel");
+    if (panel.name.empty()) in.fail(t.get("name"), prefix + "name", "must not be empty");
+    panel.targets = in.strings(t, "targets", prefix);
+    if (panel.targets.empty()) in.fail(&entry, prefix + "targets", "missing: the off-targets, by name in the model's protein table");
+    panel.on_target = in.string(t, "on_target", prefix, "");
+    panel.desirability = in.desirability(t, prefix, {true, 0.0, 2.0});
+    panel.weight = in.number(t, "weight", prefix, 1.0);
+    if (panel.weight < 0) in.fail(t.get("weight"), prefix + "weight", "must not be negative");
+    panels.push_back(std::move(panel));
+  }
+  return panels;
 }
 
 void read_similarity(const JobReader& in, const toml::table& root, ScreenJob& job) {
@@ -312,8 +345,8 @@ ScreenJob read_screen_job(const std::string& path, const std::vector<std::string
                 std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
   }
   const JobReader in(path);
-  in.only_keys(root, "", {"name", "description", "library", "filters", "affinity", "toxicity", "similarity",
-                          "score", "selection", "output"});
+  in.only_keys(root, "", {"name", "description", "library", "filters", "affinity", "toxicity", "panel",
+                          "similarity", "score", "selection", "output"});
   job.name = in.string(root, "name", "", fs::path(path).stem().string());
   job.description = in.string(root, "description", "", "");
   read_library(in, root, job);
@@ -324,6 +357,7 @@ ScreenJob read_screen_job(const std::string& path, const std::vector<std::string
   read_filters(in, root, job);
   job.affinity = read_models(in, root, "affinity", {true, 5.0, 8.0});
   job.toxicity = read_models(in, root, "toxicity", {false, 0.2, 0.6});
+  job.panels = read_panels(in, root);
   read_similarity(in, root, job);
   if (!job.references.empty() && !path_exists(job.references))
     throw Error(path + ": similarity.references: no such file: " + job.references);
@@ -335,6 +369,9 @@ ScreenJob read_screen_job(const std::string& path, const std::vector<std::string
     for (const auto& term : *terms)
       if (!names.insert(term.name).second)
         throw Error(path + ": two models are named '" + term.name + "': give one of them another name = \"...\"");
+  for (const auto& panel : job.panels)
+    if (!names.insert(panel.name).second)
+      throw Error(path + ": a panel and another term are both named '" + panel.name + "': give the panel another name = \"...\"");
   if (const toml::table* t = in.table(root, "output", "")) {
     in.only_keys(*t, "output.", {"path"});
     const std::string output = in.string(*t, "path", "output.", "");

@@ -45,6 +45,19 @@ struct ModelTerm {
   double weight = 1.0;
 };
 
+// A selectivity panel: off-targets scored by a drug-target model. Its term is the margin
+// between the on-target affinity (an [[affinity]] term with a drug-target model) and the
+// strongest predicted off-target affinity (higher is better).
+struct PanelTerm {
+  std::string name;                  // column prefix: <name>:<target>, <name>_strongest, <name>_margin
+  std::string model;                 // as written in the job
+  std::string path;                  // resolved drug-target model store
+  std::vector<std::string> targets;  // names in the model's protein table
+  std::string on_target;             // the [[affinity]] term's name (empty: the only drug-target one)
+  Desirability desirability;
+  double weight = 1.0;
+};
+
 struct ScreenJob {
   std::string path;  // the job file
   std::string text;  // its contents, kept in the results store as provenance
@@ -67,6 +80,8 @@ struct ScreenJob {
   // [[affinity]], [[toxicity]]
   std::vector<ModelTerm> affinity;
   std::vector<ModelTerm> toxicity;
+  // [[panel]]
+  std::vector<PanelTerm> panels;
 
   // [similarity]
   std::string references;  // molecule file of known actives; empty: no similarity term

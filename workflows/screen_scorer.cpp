@@ -54,6 +54,13 @@ struct ChunkScorer::ScoringModel {
   }
 };
 
+struct ChunkScorer::Panel {
+  const PanelTerm* term = nullptr;
+  std::unique_ptr<models::DrugTargetModel> model;
+  std::vector<std::string> sequences;  // the off-targets, in the job's order
+  std::string on_target_column;        // the on-target term's affinity column
+};
+
 struct ChunkScorer::References {
   std::vector<std::string> ids;
   std::vector<std::uint64_t> fingerprints;
@@ -121,6 +128,37 @@ void load_models(const ScreenJob& job, const LibrarySource& source, const kernel
     }
 }
 
+std::vector<ChunkScorer::Panel> load_panels(const ScreenJob& job, const std::vector<ChunkScorer::ScoringModel>& models,
+                                            const kernels::DeviceChoice& device) {
+  std::vector<ChunkScorer::Panel> panels;
+  for (const PanelTerm& term : job.panels) {
+    const std::string where = job.path + ": panel '" + term.name + "'";
+    if (!models::DrugTargetModel::is_drug_target_store(term.path))
+      throw Error(where + ": " + term.path + " is not a drug-target model");
+    ChunkScorer::Panel panel;
+    panel.term = &term;
+    panel.model = std::make_unique<models::DrugTargetModel>(models::DrugTargetModel::load(term.path));
+    panel.model->use_device(device);
+    const models::ProteinTable& known = panel.model->proteins();
+    for (const auto& target : term.targets) {
+      if (known.find(target) == known.size()) throw Error(where + ": target '" + target + "' is not in its protein table");
+      panel.sequences.push_back(known.sequence(known.find(target)));
+    }
+    std::vector<const ChunkScorer::ScoringModel*> candidates;
+    for (const auto& s : models)
+      if (s.affinity && s.drug_target && (term.on_target.empty() || s.term->name == term.on_target)) candidates.push_back(&s);
+    if (candidates.empty())
+      throw Error(where + ": on_target: " +
+                  (term.on_target.empty() ? std::string("no [[affinity]] entry scores a protein with a drug-target model")
+                                          : "no [[affinity]] entry with a drug-target model is named '" + term.on_target + "'"));
+    if (candidates.size() > 1)
+      throw Error(where + ": several [[affinity]] entries score a protein: name the on-target one with on_target = \"...\"");
+    panel.on_target_column = candidates.front()->task_columns.front();
+    panels.push_back(std::move(panel));
+  }
+  return panels;
+}
+
 std::unique_ptr<ChunkScorer::References> read_references(const ScreenJob& job, const chem::FeaturizerOptions& options) {
   auto refs = std::make_unique<ChunkScorer::References>();
   if (job.references.empty()) return refs;
@@ -148,6 +186,7 @@ ChunkScorer::ChunkScorer(const ScreenJob& job, const LibrarySource& source, cons
     : job_(job) {
   const kernels::DeviceChoice choice = kernels::parse_device(device);
   load_models(job, source, choice, models_, device_);
+  panels_ = load_panels(job, models_, choice);
   const kernels::BackendSelection backend = kernels::select_backend(choice);
   backend_ = backend.backend;
   if (models_.empty()) device_ = kernels::backend_name(backend_);
@@ -266,6 +305,28 @@ void ChunkScorer::score(Chunk& chunk) const {
     }
     weights.push_back(s.term->weight);
   }
+  // Panels: every off-target's affinity, the strongest, and the on-target's margin over it.
+  for (const Panel& panel : panels_) {
+    const std::vector<double> grid = panel.model->predict_grid(m, panel.sequences);
+    const std::size_t targets = panel.sequences.size();
+    const auto& on_target = t.at(panel.on_target_column).numbers;
+    for (std::size_t p = 0; p < targets; ++p) {
+      auto& values = t.add(panel.term->name + ":" + panel.term->targets[p], ColumnKind::Number).numbers;
+      for (std::size_t i = 0; i < n; ++i) values.push_back(grid[i * targets + p]);
+    }
+    auto& strongest = t.add(panel.term->name + "_strongest", ColumnKind::Number).numbers;
+    auto& margin = t.add(panel.term->name + "_margin", ColumnKind::Number).numbers;
+    auto& d = desirability.emplace_back();
+    for (std::size_t i = 0; i < n; ++i) {
+      double top = kNaN;
+      for (std::size_t p = 0; p < targets; ++p)
+        if (!std::isnan(grid[i * targets + p]) && (std::isnan(top) || grid[i * targets + p] > top)) top = grid[i * targets + p];
+      strongest.push_back(top);
+      margin.push_back(on_target[i] - top);
+      d.push_back(m.valid(i) ? panel.term->desirability(on_target[i] - top) : kNaN);
+    }
+    weights.push_back(panel.term->weight);
+  }
   if (references_->library) {
     auto& similarity = t.add("reference_similarity", ColumnKind::Number).numbers;
     auto& nearest = t.add("nearest_reference", ColumnKind::Text).texts;
@@ -292,6 +353,7 @@ void ChunkScorer::score(Chunk& chunk) const {
   std::size_t term = 0;
   for (const ScoringModel& s : models_)
     t.add("d_" + s.term->name, ColumnKind::Number).numbers = desirability[term++];
+  for (const Panel& panel : panels_) t.add("d_" + panel.term->name, ColumnKind::Number).numbers = desirability[term++];
   if (references_->library) t.add("d_similarity", ColumnKind::Number).numbers = desirability[term];
 
   auto& score = t.add("score", ColumnKind::Number).numbers;
@@ -336,6 +398,10 @@ std::vector<ScoreTerm> ChunkScorer::score_terms() const {
       terms.push_back({name, "toxicity", name + "_max", "", name + "_in_domain", "d_" + name, s.term->weight});
     }
   }
+  for (const Panel& panel : panels_) {
+    const std::string& name = panel.term->name;
+    terms.push_back({name, "selectivity", name + "_margin", "", "", "d_" + name, panel.term->weight});
+  }
   if (!job_.references.empty())
     terms.push_back({"similarity", "similarity", "reference_similarity", "", "", "d_similarity", job_.similarity_weight});
   return terms;
@@ -350,6 +416,14 @@ void ChunkScorer::describe_models(ResultsProvenance& provenance) const {
     provenance.models.push_back(s.term->name);
     provenance.model_paths.push_back(s.term->path);
     provenance.model_cards.push_back(models::card_to_json(s.card()));
+  }
+  for (const Panel& panel : panels_) {
+    std::string targets;
+    for (const auto& target : panel.term->targets) targets += (targets.empty() ? "" : ",") + target;
+    provenance.model_roles.push_back("selectivity:" + targets);
+    provenance.models.push_back(panel.term->name);
+    provenance.model_paths.push_back(panel.term->path);
+    provenance.model_cards.push_back(models::card_to_json(panel.model->card()));
   }
 }
 

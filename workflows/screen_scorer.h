@@ -31,8 +31,10 @@ class ChunkScorer {
   // Fills the models' part of the provenance: names, paths, cards and roles.
   void describe_models(ResultsProvenance& provenance) const;
 
-  // A model of the job with its role; the featurized references (defined in the .cpp).
+  // A model of the job with its role; a selectivity panel; the featurized references
+  // (defined in the .cpp).
   struct ScoringModel;
+  struct Panel;
   struct References;
 
  private:
@@ -40,6 +42,7 @@ class ChunkScorer {
 
   const ScreenJob& job_;
   std::vector<ScoringModel> models_;
+  std::vector<Panel> panels_;
   std::unique_ptr<References> references_;
   kernels::Backend backend_ = kernels::Backend::Cpu;
   std::string device_;
