@@ -232,5 +232,29 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
   EXPECT_NE(run.err.find("bad.csv:2: protein 'K9' is not in the protein table"), std::string::npos) << run.err;
 }
 
+// The kinase selectivity example job with the shipped davis model, on 40 NCI compounds and
+// two of Davis's inhibitors (bosutinib, dasatinib) in place of its library.
+TEST(DrugTargetCommands, KinaseSelectivityExampleJobRunsWithTheShippedModel) {
+  test::ScratchDir dir;
+  std::ifstream in(test::rdkit_data("Data/NCI/first_5K.smi"));
+  std::string library, line;
+  for (int i = 0; i < 40 && std::getline(in, line); ++i) library += line + "\n";
+  library += "COc1cc(Nc2c(C#N)cnc3cc(OCCCN4CCN(C)CC4)c(OC)cc23)c(Cl)cc1Cl davis_5328940\n"
+             "Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1 davis_3062316\n";
+  test::write_text(dir.file("library.smi"), library);
+  const std::string job = std::string(MOLSIEVE_TEST_DATA_DIR) + "/../../datasets/jobs/kinase_selectivity.toml";
+  CommandRun run = molsieve(dir, "screen " + job + " --library " + dir.file("library.smi") + " -o " + dir.file("abl1.h5") + " -q");
+  ASSERT_EQ(run.status, 0) << run.err;
+  run = molsieve(dir, "query " + dir.file("abl1.h5") + " --where \"id == 'davis_3062316'\" --format csv -o " + dir.file("d.csv"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto rows = read_csv(dir.file("d.csv"));
+  ASSERT_EQ(rows.size(), 2u);
+  auto value = [&](const char* name) {
+    return std::stod(rows[1][std::find(rows[0].begin(), rows[0].end(), name) - rows[0].begin()]);
+  };
+  EXPECT_GT(value("affinity:ABL1"), 7.0);  // dasatinib: pKd 10.5 in Davis's data
+  EXPECT_NEAR(value("offtargets_margin"), value("affinity:ABL1") - value("offtargets_strongest"), 1e-12);
+}
+
 }  // namespace
 }  // namespace molsieve
