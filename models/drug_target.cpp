@@ -140,6 +140,10 @@ std::vector<double> DrugTargetModel::nearest_training_similarity(const MoleculeS
 }
 
 double DrugTargetModel::nearest_training_identity(const std::string& sequence) const {
+  // A target from the model's own table is a training protein: no alignment needed (each
+  // one is a million-cell table for kinase-length sequences).
+  for (std::uint32_t p : state_->training_proteins)
+    if (state_->proteins.sequence(p) == sequence) return 1.0;
   double best = 0;
   for (std::uint32_t p : state_->training_proteins)
     best = std::max(best, sequence_identity(sequence, state_->proteins.sequence(p)));
