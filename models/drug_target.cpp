@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <numeric>
 
@@ -14,6 +15,7 @@
 #include "models/applicability.h"
 #include "models/drug_target_net.h"
 #include "models/metrics.h"
+#include "models/model_state.h"
 #include "models/module_store.h"
 #include "models/proteins.h"
 #include "models/torch_device.h"
@@ -150,17 +152,6 @@ double DrugTargetModel::nearest_training_identity(const std::string& sequence) c
   return best;
 }
 
-double masked_grid_mse(const std::vector<float>& predicted, const std::vector<float>& observed) {
-  double sum = 0;
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < observed.size(); ++i)
-    if (!std::isnan(observed[i])) {
-      sum += (predicted[i] - observed[i]) * static_cast<double>(predicted[i] - observed[i]);
-      ++count;
-    }
-  return count ? sum / static_cast<double>(count) : kNaN;
-}
-
 std::map<std::string, double> affinity_metrics(const std::vector<double>& predicted, const std::vector<double>& observed,
                                                double active_threshold) {
   std::vector<double> p, y;
@@ -211,6 +202,33 @@ PartGrid part_grid(const PairSet& data, const std::vector<std::size_t>& pairs, d
   for (std::size_t p = 0; p < protein_used.size(); ++p)
     if (protein_used[p]) grid.proteins.push_back(p);
   return grid;
+}
+
+// Predictions for `pairs` of `data`: a grid over only the ligands and proteins they name (the
+// validation part each epoch, not the whole matrix).
+std::vector<double> predict_part(const DrugTargetModel& model, const PairSet& data, const std::vector<std::size_t>& pairs) {
+  std::vector<std::size_t> ligand_at(data.ligands.size(), SIZE_MAX), protein_at(data.proteins.size(), SIZE_MAX);
+  MoleculeSet ligands;
+  ligands.fingerprint_words = data.ligands.fingerprint_words;
+  std::vector<std::string> sequences;
+  for (std::size_t pair : pairs) {
+    const std::size_t l = data.ligand[pair], p = data.protein[pair];
+    if (ligand_at[l] == SIZE_MAX) {
+      ligand_at[l] = ligands.ids.size();
+      ligands.ids.push_back(data.ligands.ids[l]);
+      ligands.errors.push_back(data.ligands.errors[l]);
+      ligands.graphs.push_back(data.ligands.graphs[l]);
+    }
+    if (protein_at[p] == SIZE_MAX) {
+      protein_at[p] = sequences.size();
+      sequences.push_back(data.proteins.sequence(p));
+    }
+  }
+  const std::vector<double> grid = model.predict_grid(ligands, sequences);
+  std::vector<double> out;
+  for (std::size_t pair : pairs)
+    out.push_back(grid[ligand_at[data.ligand[pair]] * sequences.size() + protein_at[data.protein[pair]]]);
+  return out;
 }
 
 std::vector<double> values_at(const std::vector<double>& values, const std::vector<std::size_t>& pairs) {
@@ -339,15 +357,17 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
         optimizer.zero_grad();
         const torch::Tensor predicted = s.network->pairs(s.network->encode_ligands(graphs),
                                                          s.network->encode_proteins(all_inputs.index_select(0, index).to(s.device)));
-        const torch::Tensor loss = ((predicted - y).pow(2) * mask).sum() / mask.sum();
+        // The molecule models' masked loss, with the block's proteins as its tasks.
+        const torch::Tensor loss = loss_tensor(TaskType::Regression, predicted, y, mask,
+                                               torch::ones({static_cast<std::int64_t>(columns.size())}, y.options()));
         loss.backward();
         optimizer.step();
         loss_sum += loss.item<double>() * static_cast<double>(measured);
         label_count += static_cast<double>(measured);
       }
     }
-    const std::vector<double> predicted = model.predict_pairs(data);
-    const auto validation = affinity_metrics(values_at(predicted, split.validation), values_at(data.affinity, split.validation));
+    const auto validation =
+        affinity_metrics(predict_part(model, data, split.validation), values_at(data.affinity, split.validation));
     const double mse = validation.count("mse") ? validation.at("mse") : kNaN;
     const bool improved = !std::isnan(mse) && (std::isnan(best_mse) || mse < best_mse);
     if (improved || split.validation.empty()) {
@@ -378,12 +398,11 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
     for (std::size_t i = 0; i < parameters.size() && i < best_state.size(); ++i) parameters[i].copy_(best_state[i]);
   }
   card.best_epochs = {best_epoch};
-  const std::vector<double> predicted = model.predict_pairs(data);
   card.validation_metrics[options.affinity_column] =
-      affinity_metrics(values_at(predicted, split.validation), values_at(data.affinity, split.validation),
+      affinity_metrics(predict_part(model, data, split.validation), values_at(data.affinity, split.validation),
                        options.active_threshold);
   card.test_metrics[options.affinity_column] =
-      affinity_metrics(values_at(predicted, split.test), values_at(data.affinity, split.test), options.active_threshold);
+      affinity_metrics(predict_part(model, data, split.test), values_at(data.affinity, split.test), options.active_threshold);
   card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return model;
 }

@@ -98,7 +98,4 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
 std::map<std::string, double> affinity_metrics(const std::vector<double>& predicted, const std::vector<double>& observed,
                                                double active_threshold = std::numeric_limits<double>::quiet_NaN());
 
-// The masked mean squared error of a ligands x proteins grid (NaN: unmeasured): exposed for tests.
-double masked_grid_mse(const std::vector<float>& predicted, const std::vector<float>& observed);
-
 }  // namespace molsieve::models

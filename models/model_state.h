@@ -31,6 +31,12 @@ std::vector<double> member_predictions(const Model::State& state, Dmpnn member,
                                        const MoleculeSet& molecules,
                                        const std::vector<std::size_t>& rows, std::size_t batch_size);
 
+// The masked, weighted loss of raw outputs [rows, tasks] against labels y where mask is 1:
+// binary cross-entropy on logits or squared error, summed and divided by the labels present
+// (missing labels add nothing to the loss or the gradients). masked_loss exposes it for tests.
+torch::Tensor loss_tensor(TaskType type, const torch::Tensor& outputs, const torch::Tensor& y,
+                          const torch::Tensor& mask, const torch::Tensor& weights);
+
 // Descriptor values fed to the network: standardized and clipped to [-5, 5], with NaN and
 // infinities as 0 (the mean).
 float scale_descriptor(float value, double mean, double std);

@@ -34,16 +34,6 @@ std::pair<torch::Tensor, torch::Tensor> labels_and_mask(const std::vector<double
   return {y, mask};
 }
 
-torch::Tensor loss_tensor(TaskType type, const torch::Tensor& outputs, const torch::Tensor& y,
-                          const torch::Tensor& mask, const torch::Tensor& weights) {
-  const torch::Tensor per_label =
-      type == TaskType::Classification
-          ? torch::binary_cross_entropy_with_logits(outputs, y, {}, {}, at::Reduction::None)
-          : (outputs - y).pow(2);
-  // Missing labels are multiplied by zero: nothing in the loss, nothing in the gradients.
-  return (per_label * mask * weights).sum() / mask.sum().clamp_min(1.0);
-}
-
 double mean_selection_metric(TaskType type, const std::vector<double>& predicted,
                              const MoleculeSet& data, const std::vector<std::size_t>& rows) {
   const std::size_t tasks = data.tasks;
@@ -195,6 +185,16 @@ void fit_applicability(Model::State& s, const MoleculeSet& data, const std::vect
 }
 
 }  // namespace
+
+torch::Tensor loss_tensor(TaskType type, const torch::Tensor& outputs, const torch::Tensor& y,
+                          const torch::Tensor& mask, const torch::Tensor& weights) {
+  const torch::Tensor per_label =
+      type == TaskType::Classification
+          ? torch::binary_cross_entropy_with_logits(outputs, y, {}, {}, at::Reduction::None)
+          : (outputs - y).pow(2);
+  // Missing labels are multiplied by zero: nothing in the loss, nothing in the gradients.
+  return (per_label * mask * weights).sum() / mask.sum().clamp_min(1.0);
+}
 
 double learning_rate_at(const TrainOptions& o, std::size_t step, std::size_t steps_per_epoch) {
   const double warmup = o.warmup_epochs * static_cast<double>(steps_per_epoch);

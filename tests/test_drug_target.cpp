@@ -11,12 +11,13 @@
 
 #include "models/drug_target.h"
 #include "models/model.h"
+#include "models/training.h"
 #include "test_support.h"
 
 namespace molsieve {
 namespace {
 
-constexpr float kUnmeasured = std::numeric_limits<float>::quiet_NaN();
+constexpr double kUnmeasured = std::numeric_limits<double>::quiet_NaN();
 
 // 12 ligands x 4 proteins; affinity = 5 + heavy atoms / 4 + the protein's offset, with the
 // pairs of ligand i and protein (i % 4) left unmeasured.
@@ -61,9 +62,16 @@ models::Split everything_in_training(const models::PairSet& pairs) {
   return split;
 }
 
+// Training fits a block of 2 ligands x 2 proteins with the molecule models' masked loss, the
+// proteins as tasks: unmeasured pairs add nothing to the loss or to any gradient.
 TEST(DrugTargetLoss, UnmeasuredPairsAddNothing) {
-  EXPECT_DOUBLE_EQ(models::masked_grid_mse({1, 2, 3, 4}, {1.5f, kUnmeasured, 2.0f, kUnmeasured}), (0.25 + 1.0) / 2);
-  EXPECT_TRUE(std::isnan(models::masked_grid_mse({1, 2}, {kUnmeasured, kUnmeasured})));
+  std::vector<float> gradients;
+  EXPECT_DOUBLE_EQ(models::masked_loss(models::TaskType::Regression, {1, 2, 3, 4}, {1.5, kUnmeasured, 2.0, kUnmeasured},
+                                       {1, 1}, &gradients),
+                   (0.25 + 1.0) / 2);
+  EXPECT_EQ(gradients[1], 0.0f);
+  EXPECT_EQ(gradients[3], 0.0f);
+  EXPECT_FLOAT_EQ(gradients[0], 2 * (1 - 1.5f) / 2);
 }
 
 TEST(DrugTargetMetrics, MseCiAndActiveAucFollowTheirDefinitions) {
