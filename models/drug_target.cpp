@@ -13,6 +13,7 @@
 #include "core/hdf5_file.h"
 #include "core/timestamp.h"
 #include "models/applicability.h"
+#include "models/calibration.h"
 #include "models/drug_target_net.h"
 #include "models/metrics.h"
 #include "models/model_state.h"
@@ -25,7 +26,7 @@ namespace molsieve::models {
 namespace {
 
 constexpr const char* kSchema = "molsieve drug-target model store";
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: an ensemble of networks under /members
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kLigandsPerPass = 256;  // prediction: ligands encoded per forward pass
 
@@ -40,7 +41,7 @@ std::vector<const chem::MolGraph*> graphs_of(const MoleculeSet& set, const std::
 struct DrugTargetModel::State {
   ModelCard card;
   ProteinTable proteins;
-  mutable DrugTargetNet network{nullptr};  // forward passes are not const in LibTorch
+  std::vector<DrugTargetNet> members;  // forward passes are not const in LibTorch: see grid()
   double target_mean = 0, target_std = 1;
   torch::Device device = torch::kCPU;
   // Applicability domain: the training ligands' fingerprints and the training proteins.
@@ -54,15 +55,48 @@ struct DrugTargetModel::State {
         training_fingerprints.data(), words ? training_fingerprints.size() / words : 0, words});
   }
 
-  // Scaled outputs [rows, proteins] for ligands `rows` against encoded proteins.
-  torch::Tensor scaled_grid(const MoleculeSet& ligands, const std::vector<std::size_t>& rows,
-                            const torch::Tensor& encoded_proteins) const {
-    GraphBatch batch = make_batch(graphs_of(ligands, rows), {}, 0);
-    batch.ordered_sums = true;  // the same prediction whatever the batch-mates
-    return network->pairs(network->encode_ligands(batch.to(device)), encoded_proteins);
+  double spread_scale() const {
+    const auto found = card.spread_scale.find(card.tasks.at(0));
+    return found == card.spread_scale.end() ? 1.0 : found->second;
   }
-  torch::Tensor encoded(const std::vector<std::string>& sequences) const {
-    return network->encode_proteins(protein_inputs(card.protein, sequences).to(device));
+
+  // Mean and spread (times `scale`) of `networks` for every ligand against every sequence.
+  AffinityGrid grid(std::vector<DrugTargetNet> networks, const MoleculeSet& ligands,
+                    const std::vector<std::string>& sequences, double scale) const {
+    torch::NoGradGuard no_grad;
+    AffinityGrid out;
+    out.proteins = sequences.size();
+    out.mean.assign(ligands.size() * sequences.size(), kNaN);
+    out.spread = out.mean;
+    if (sequences.empty()) return out;
+    std::vector<torch::Tensor> proteins;
+    for (DrugTargetNet& network : networks) {
+      network->eval();
+      proteins.push_back(network->encode_proteins(protein_inputs(card.protein, sequences).to(device)));
+    }
+    const std::vector<std::size_t> valid = ligands.valid_rows();
+    for (std::size_t first = 0; first < valid.size(); first += kLigandsPerPass) {
+      const std::vector<std::size_t> rows(valid.begin() + first,
+                                          valid.begin() + std::min(valid.size(), first + kLigandsPerPass));
+      GraphBatch batch = make_batch(graphs_of(ligands, rows), {}, 0);
+      batch.ordered_sums = true;  // the same prediction whatever the batch-mates
+      batch = batch.to(device);
+      std::vector<torch::Tensor> outputs;
+      for (std::size_t k = 0; k < networks.size(); ++k)
+        outputs.push_back(networks[k]->pairs(networks[k]->encode_ligands(batch), proteins[k]).to(torch::kCPU, torch::kFloat64) *
+                              target_std + target_mean);
+      const torch::Tensor all = torch::stack(outputs);
+      const torch::Tensor mean = all.mean(0).contiguous();
+      const torch::Tensor spread = (all.std(0, /*unbiased=*/false) * scale).contiguous();
+      const double* m = mean.data_ptr<double>();
+      const double* sd = spread.data_ptr<double>();
+      for (std::size_t i = 0; i < rows.size(); ++i)
+        for (std::size_t p = 0; p < sequences.size(); ++p) {
+          out.mean[rows[i] * sequences.size() + p] = m[i * sequences.size() + p];
+          out.spread[rows[i] * sequences.size() + p] = sd[i * sequences.size() + p];
+        }
+    }
+    return out;
   }
 };
 
@@ -79,47 +113,31 @@ const ProteinTable& DrugTargetModel::proteins() const { return state_->proteins;
 std::string DrugTargetModel::use_device(const kernels::DeviceChoice& device) {
   std::string chosen;
   state_->device = torch_device(device, &chosen);
-  state_->network->to(state_->device);
+  for (DrugTargetNet& network : state_->members) network->to(state_->device);
   return chosen;
 }
 
-std::vector<double> DrugTargetModel::predict_grid(const MoleculeSet& ligands,
-                                                  const std::vector<std::string>& sequences) const {
-  const State& s = *state_;
-  torch::NoGradGuard no_grad;
-  s.network->eval();
-  std::vector<double> out(ligands.size() * sequences.size(), kNaN);
-  if (sequences.empty()) return out;
-  const torch::Tensor proteins = s.encoded(sequences);
-  const std::vector<std::size_t> valid = ligands.valid_rows();
-  for (std::size_t first = 0; first < valid.size(); first += kLigandsPerPass) {
-    const std::vector<std::size_t> rows(valid.begin() + first,
-                                        valid.begin() + std::min(valid.size(), first + kLigandsPerPass));
-    const torch::Tensor grid = s.scaled_grid(ligands, rows, proteins).to(torch::kCPU, torch::kFloat64).contiguous();
-    const double* values = grid.data_ptr<double>();
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      for (std::size_t p = 0; p < sequences.size(); ++p)
-        out[rows[i] * sequences.size() + p] = values[i * sequences.size() + p] * s.target_std + s.target_mean;
-  }
-  return out;
+AffinityGrid DrugTargetModel::predict_grid(const MoleculeSet& ligands, const std::vector<std::string>& sequences) const {
+  return state_->grid(state_->members, ligands, sequences, state_->spread_scale());
 }
 
 double DrugTargetModel::predict_pair(const MoleculeSet& ligands, std::size_t ligand, const std::string& sequence) const {
-  const State& s = *state_;
-  torch::NoGradGuard no_grad;
-  s.network->eval();
   if (!ligands.valid(ligand)) return kNaN;
-  const torch::Tensor grid = s.scaled_grid(ligands, {ligand}, s.encoded({sequence}));
-  return grid.item<double>() * s.target_std + s.target_mean;
+  MoleculeSet one;
+  one.fingerprint_words = ligands.fingerprint_words;
+  one.ids = {ligands.ids[ligand]};
+  one.errors = {ligands.errors[ligand]};
+  one.graphs = {ligands.graphs[ligand]};
+  return predict_grid(one, {sequence}).mean[0];
 }
 
 std::vector<double> DrugTargetModel::predict_pairs(const PairSet& pairs) const {
   std::vector<std::string> sequences;
   for (std::size_t p = 0; p < pairs.proteins.size(); ++p) sequences.push_back(pairs.proteins.sequence(p));
-  const std::vector<double> grid = predict_grid(pairs.ligands, sequences);
+  const AffinityGrid grid = predict_grid(pairs.ligands, sequences);
   std::vector<double> out(pairs.size());
   for (std::size_t i = 0; i < pairs.size(); ++i)
-    out[i] = grid[static_cast<std::size_t>(pairs.ligand[i]) * sequences.size() + pairs.protein[i]];
+    out[i] = grid.mean[static_cast<std::size_t>(pairs.ligand[i]) * sequences.size() + pairs.protein[i]];
   return out;
 }
 
@@ -204,9 +222,14 @@ PartGrid part_grid(const PairSet& data, const std::vector<std::size_t>& pairs, d
   return grid;
 }
 
-// Predictions for `pairs` of `data`: a grid over only the ligands and proteins they name (the
-// validation part each epoch, not the whole matrix).
-std::vector<double> predict_part(const DrugTargetModel& model, const PairSet& data, const std::vector<std::size_t>& pairs) {
+// Predictions of `networks` for `pairs` of `data`: a grid over only the ligands and proteins
+// they name (the validation part each epoch, not the whole matrix).
+struct PartPredictions {
+  std::vector<double> mean, spread;
+};
+
+PartPredictions predict_part(const DrugTargetModel::State& s, const std::vector<DrugTargetNet>& networks, const PairSet& data,
+                             const std::vector<std::size_t>& pairs, double scale) {
   std::vector<std::size_t> ligand_at(data.ligands.size(), SIZE_MAX), protein_at(data.proteins.size(), SIZE_MAX);
   MoleculeSet ligands;
   ligands.fingerprint_words = data.ligands.fingerprint_words;
@@ -224,10 +247,13 @@ std::vector<double> predict_part(const DrugTargetModel& model, const PairSet& da
       sequences.push_back(data.proteins.sequence(p));
     }
   }
-  const std::vector<double> grid = model.predict_grid(ligands, sequences);
-  std::vector<double> out;
-  for (std::size_t pair : pairs)
-    out.push_back(grid[ligand_at[data.ligand[pair]] * sequences.size() + protein_at[data.protein[pair]]]);
+  const AffinityGrid grid = s.grid(networks, ligands, sequences, scale);
+  PartPredictions out;
+  for (std::size_t pair : pairs) {
+    const std::size_t at = ligand_at[data.ligand[pair]] * sequences.size() + protein_at[data.protein[pair]];
+    out.mean.push_back(grid.mean[at]);
+    out.spread.push_back(grid.spread[at]);
+  }
   return out;
 }
 
@@ -235,6 +261,138 @@ std::vector<double> values_at(const std::vector<double>& values, const std::vect
   std::vector<double> out;
   for (std::size_t pair : pairs) out.push_back(values[pair]);
   return out;
+}
+
+// What one member's training shares with the others.
+struct MemberInputs {
+  const PairSet& data;
+  const Split& split;
+  const PartGrid& train;
+  const torch::Tensor& protein_inputs;  // every protein of the data, encoder inputs
+  const DrugTargetOptions& options;
+  const std::function<void(const DrugTargetEpoch&)>& on_epoch;
+};
+
+// One network seeded with options.seed + member, at its best epoch by validation MSE.
+DrugTargetNet train_member(const DrugTargetModel::State& s, const MemberInputs& in, unsigned member, int* best_epoch) {
+  const DrugTargetOptions& options = in.options;
+  const std::uint64_t seed = options.seed + member;
+  torch::manual_seed(seed);
+  DrugTargetNet network(options.ligand, options.protein);
+  initialize_parameters(*network);
+  network->to(s.device);
+
+  const std::size_t ligand_batch = static_cast<std::size_t>(std::max(options.ligand_batch, 1));
+  const std::size_t protein_batch = static_cast<std::size_t>(std::max(options.protein_batch, 1));
+  const std::size_t steps_per_epoch = ((in.train.ligands.size() + ligand_batch - 1) / ligand_batch) *
+                                      ((in.train.proteins.size() + protein_batch - 1) / protein_batch);
+  TrainOptions schedule;  // the learning-rate schedule of the molecule models
+  schedule.epochs = options.epochs;
+  schedule.init_lr = options.init_lr;
+  schedule.max_lr = options.max_lr;
+  schedule.final_lr = options.final_lr;
+  schedule.warmup_epochs = options.warmup_epochs;
+
+  torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.init_lr));
+  std::vector<torch::Tensor> best_state;
+  double best_mse = kNaN;
+  int stale = 0;
+  *best_epoch = 0;
+  std::size_t step = 0;
+  const std::size_t protein_count = in.data.proteins.size();
+  const std::vector<double> validation_values = values_at(in.data.affinity, in.split.validation);
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    network->train();
+    std::vector<std::size_t> ligands = in.train.ligands, proteins = in.train.proteins;
+    seeded_shuffle(ligands, seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+    seeded_shuffle(proteins, seed * 2000003ULL + static_cast<std::uint64_t>(epoch));
+    double loss_sum = 0, label_count = 0, lr = options.init_lr;
+    for (std::size_t lf = 0; lf < ligands.size(); lf += ligand_batch) {
+      const std::vector<std::size_t> rows(ligands.begin() + lf, ligands.begin() + std::min(ligands.size(), lf + ligand_batch));
+      const GraphBatch graphs = make_batch(graphs_of(in.data.ligands, rows), {}, 0).to(s.device);
+      for (std::size_t pf = 0; pf < proteins.size(); pf += protein_batch) {
+        const std::vector<std::size_t> columns(proteins.begin() + pf,
+                                               proteins.begin() + std::min(proteins.size(), pf + protein_batch));
+        std::vector<float> labels(rows.size() * columns.size());
+        for (std::size_t i = 0; i < rows.size(); ++i)
+          for (std::size_t j = 0; j < columns.size(); ++j)
+            labels[i * columns.size() + j] = in.train.scaled[rows[i] * protein_count + columns[j]];
+        const auto measured = std::count_if(labels.begin(), labels.end(), [](float v) { return !std::isnan(v); });
+        ++step;
+        if (measured == 0) continue;
+        lr = learning_rate_at(schedule, step - 1, steps_per_epoch);
+        for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+        const auto shape = std::vector<std::int64_t>{static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(columns.size())};
+        torch::Tensor y = torch::from_blob(labels.data(), shape, torch::kFloat32).clone();
+        const torch::Tensor mask = (~torch::isnan(y)).to(torch::kFloat32).to(s.device);
+        y = torch::nan_to_num(y, 0.0).to(s.device);
+        const torch::Tensor index = torch::tensor(std::vector<std::int64_t>(columns.begin(), columns.end()), torch::kInt64);
+        optimizer.zero_grad();
+        const torch::Tensor predicted = network->pairs(network->encode_ligands(graphs),
+                                                       network->encode_proteins(in.protein_inputs.index_select(0, index).to(s.device)));
+        // The molecule models' masked loss, with the block's proteins as its tasks.
+        const torch::Tensor loss = loss_tensor(TaskType::Regression, predicted, y, mask,
+                                               torch::ones({static_cast<std::int64_t>(columns.size())}, y.options()));
+        loss.backward();
+        optimizer.step();
+        loss_sum += loss.item<double>() * static_cast<double>(measured);
+        label_count += static_cast<double>(measured);
+      }
+    }
+    const auto validation =
+        affinity_metrics(predict_part(s, {network}, in.data, in.split.validation, 1.0).mean, validation_values);
+    const double mse = validation.count("mse") ? validation.at("mse") : kNaN;
+    const bool improved = !std::isnan(mse) && (std::isnan(best_mse) || mse < best_mse);
+    if (improved || in.split.validation.empty()) {
+      best_mse = mse;
+      *best_epoch = epoch;
+      stale = 0;
+      best_state.clear();
+      for (const auto& p : network->parameters()) best_state.push_back(p.detach().clone());
+    } else {
+      ++stale;
+    }
+    if (in.on_epoch) {
+      DrugTargetEpoch report;
+      report.member = member;
+      report.members = options.ensemble;
+      report.epoch = epoch;
+      report.epochs = options.epochs;
+      report.train_loss = label_count > 0 ? loss_sum / label_count : kNaN;
+      report.validation_mse = mse;
+      report.learning_rate = lr;
+      report.best = improved;
+      report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+      in.on_epoch(report);
+    }
+    if (options.patience > 0 && stale >= options.patience) break;
+  }
+  torch::NoGradGuard no_grad;
+  auto parameters = network->parameters();
+  for (std::size_t i = 0; i < parameters.size() && i < best_state.size(); ++i) parameters[i].copy_(best_state[i]);
+  return network;
+}
+
+// The spread scale that makes mean +- scale x spread hold 68% of the validation affinities,
+// and the coverage it gives on the validation and test parts (as calibrate_spread records it
+// for the molecule models).
+void fit_spread_scale(DrugTargetModel::State& s, const PairSet& data, const Split& split) {
+  const std::string& task = s.card.tasks[0];
+  const PartPredictions validation = predict_part(s, s.members, data, split.validation, 1.0);
+  const double scale = conformal_spread_scale(validation.mean, validation.spread, values_at(data.affinity, split.validation));
+  if (!std::isfinite(scale) || scale <= 0) return;  // too few validation pairs
+  s.card.spread_scale[task] = scale;
+  const std::pair<const std::vector<std::size_t>*, std::map<std::string, double>*> parts[] = {
+      {&split.validation, &s.card.validation_metrics[task]}, {&split.test, &s.card.test_metrics[task]}};
+  for (const auto& [pairs, metrics] : parts) {
+    if (pairs->empty()) continue;
+    const PartPredictions raw = predict_part(s, s.members, data, *pairs, 1.0);
+    const std::vector<double> labels = values_at(data.affinity, *pairs);
+    (*metrics)["coverage_1sd_uncalibrated"] = interval_coverage(raw.mean, raw.spread, labels, 1.0);
+    (*metrics)["coverage_1sd"] = interval_coverage(raw.mean, raw.spread, labels, scale);
+    (*metrics)["coverage_2sd"] = interval_coverage(raw.mean, raw.spread, labels, 2 * scale);
+  }
 }
 
 }  // namespace
@@ -246,6 +404,7 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
   for (std::size_t pair : split.train)
     if (data.ligands.valid(data.ligand[pair])) train_values.push_back(data.affinity[pair]);
   if (train_values.empty()) throw Error(options.data_path + ": the split leaves no training pair with a valid ligand");
+  if (options.ensemble < 1) throw Error("--ensemble: at least one network");
 
   auto state = std::make_unique<DrugTargetModel::State>();
   DrugTargetModel::State& s = *state;
@@ -262,6 +421,7 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
   card.task_weights = {1.0};
   card.target_scaling[options.affinity_column] = {{"mean", s.target_mean}, {"std", s.target_std}};
   card.architecture = options.ligand;
+  card.ensemble = options.ensemble;
   card.protein = options.protein;
   card.graph_featurizer_version = chem::kGraphFeaturizerVersion;
   card.training_data = options.data_path;
@@ -288,11 +448,6 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
 
   std::string chosen;
   s.device = torch_device(options.device, &chosen);
-  torch::manual_seed(options.seed);
-  s.network = DrugTargetNet(options.ligand, options.protein);
-  initialize_parameters(*s.network);
-  s.network->to(s.device);
-
   const PartGrid train = part_grid(data, split.train, s.target_mean, s.target_std);
   const std::size_t words = data.ligands.fingerprint_words;
   card.fp_bits = static_cast<unsigned>(words * 64);
@@ -309,109 +464,28 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
   for (std::size_t p = 0; p < data.proteins.size(); ++p) all_sequences.push_back(data.proteins.sequence(p));
   const torch::Tensor all_inputs = protein_inputs(options.protein, all_sequences);
 
-  const std::size_t ligand_batch = static_cast<std::size_t>(std::max(options.ligand_batch, 1));
-  const std::size_t protein_batch = static_cast<std::size_t>(std::max(options.protein_batch, 1));
-  const std::size_t steps_per_epoch = ((train.ligands.size() + ligand_batch - 1) / ligand_batch) *
-                                      ((train.proteins.size() + protein_batch - 1) / protein_batch);
-  TrainOptions schedule;  // the learning-rate schedule of the molecule models
-  schedule.epochs = options.epochs;
-  schedule.init_lr = options.init_lr;
-  schedule.max_lr = options.max_lr;
-  schedule.final_lr = options.final_lr;
-  schedule.warmup_epochs = options.warmup_epochs;
-
-  torch::optim::Adam optimizer(s.network->parameters(), torch::optim::AdamOptions(options.init_lr));
-  std::vector<torch::Tensor> best_state;
-  double best_mse = kNaN;
-  int best_epoch = 0, stale = 0;
-  std::size_t step = 0;
-  const std::size_t protein_count = data.proteins.size();
-  DrugTargetModel model(std::move(state));
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
-    const auto epoch_start = std::chrono::steady_clock::now();
-    s.network->train();
-    std::vector<std::size_t> ligands = train.ligands, proteins = train.proteins;
-    seeded_shuffle(ligands, options.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
-    seeded_shuffle(proteins, options.seed * 2000003ULL + static_cast<std::uint64_t>(epoch));
-    double loss_sum = 0, label_count = 0, lr = options.init_lr;
-    for (std::size_t lf = 0; lf < ligands.size(); lf += ligand_batch) {
-      const std::vector<std::size_t> rows(ligands.begin() + lf, ligands.begin() + std::min(ligands.size(), lf + ligand_batch));
-      const GraphBatch graphs = make_batch(graphs_of(data.ligands, rows), {}, 0).to(s.device);
-      for (std::size_t pf = 0; pf < proteins.size(); pf += protein_batch) {
-        const std::vector<std::size_t> columns(proteins.begin() + pf,
-                                               proteins.begin() + std::min(proteins.size(), pf + protein_batch));
-        std::vector<float> labels(rows.size() * columns.size());
-        for (std::size_t i = 0; i < rows.size(); ++i)
-          for (std::size_t j = 0; j < columns.size(); ++j)
-            labels[i * columns.size() + j] = train.scaled[rows[i] * protein_count + columns[j]];
-        const auto measured = std::count_if(labels.begin(), labels.end(), [](float v) { return !std::isnan(v); });
-        ++step;
-        if (measured == 0) continue;
-        lr = learning_rate_at(schedule, step - 1, steps_per_epoch);
-        for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-        const auto shape = std::vector<std::int64_t>{static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(columns.size())};
-        torch::Tensor y = torch::from_blob(labels.data(), shape, torch::kFloat32).clone();
-        const torch::Tensor mask = (~torch::isnan(y)).to(torch::kFloat32).to(s.device);
-        y = torch::nan_to_num(y, 0.0).to(s.device);
-        const torch::Tensor index = torch::tensor(std::vector<std::int64_t>(columns.begin(), columns.end()), torch::kInt64);
-        optimizer.zero_grad();
-        const torch::Tensor predicted = s.network->pairs(s.network->encode_ligands(graphs),
-                                                         s.network->encode_proteins(all_inputs.index_select(0, index).to(s.device)));
-        // The molecule models' masked loss, with the block's proteins as its tasks.
-        const torch::Tensor loss = loss_tensor(TaskType::Regression, predicted, y, mask,
-                                               torch::ones({static_cast<std::int64_t>(columns.size())}, y.options()));
-        loss.backward();
-        optimizer.step();
-        loss_sum += loss.item<double>() * static_cast<double>(measured);
-        label_count += static_cast<double>(measured);
-      }
-    }
-    const auto validation =
-        affinity_metrics(predict_part(model, data, split.validation), values_at(data.affinity, split.validation));
-    const double mse = validation.count("mse") ? validation.at("mse") : kNaN;
-    const bool improved = !std::isnan(mse) && (std::isnan(best_mse) || mse < best_mse);
-    if (improved || split.validation.empty()) {
-      best_mse = mse;
-      best_epoch = epoch;
-      stale = 0;
-      best_state.clear();
-      for (const auto& p : s.network->parameters()) best_state.push_back(p.detach().clone());
-    } else {
-      ++stale;
-    }
-    if (on_epoch) {
-      DrugTargetEpoch report;
-      report.epoch = epoch;
-      report.epochs = options.epochs;
-      report.train_loss = label_count > 0 ? loss_sum / label_count : kNaN;
-      report.validation_mse = mse;
-      report.learning_rate = lr;
-      report.best = improved;
-      report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-      on_epoch(report);
-    }
-    if (options.patience > 0 && stale >= options.patience) break;
+  const MemberInputs inputs{data, split, train, all_inputs, options, on_epoch};
+  for (unsigned member = 0; member < options.ensemble; ++member) {
+    int best_epoch = 0;
+    s.members.push_back(train_member(s, inputs, member, &best_epoch));
+    card.best_epochs.push_back(best_epoch);
   }
-  {
-    torch::NoGradGuard no_grad;
-    auto parameters = s.network->parameters();
-    for (std::size_t i = 0; i < parameters.size() && i < best_state.size(); ++i) parameters[i].copy_(best_state[i]);
+  if (options.ensemble > 1 && !split.validation.empty()) fit_spread_scale(s, data, split);
+  for (const auto& [pairs, metrics] : {std::pair{&split.validation, &card.validation_metrics[options.affinity_column]},
+                                       std::pair{&split.test, &card.test_metrics[options.affinity_column]}}) {
+    const auto measured = affinity_metrics(predict_part(s, s.members, data, *pairs, 1.0).mean,
+                                           values_at(data.affinity, *pairs), options.active_threshold);
+    metrics->insert(measured.begin(), measured.end());
   }
-  card.best_epochs = {best_epoch};
-  card.validation_metrics[options.affinity_column] =
-      affinity_metrics(predict_part(model, data, split.validation), values_at(data.affinity, split.validation),
-                       options.active_threshold);
-  card.test_metrics[options.affinity_column] =
-      affinity_metrics(predict_part(model, data, split.test), values_at(data.affinity, split.test), options.active_threshold);
   card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return model;
+  return DrugTargetModel(std::move(state));
 }
 
 void DrugTargetModel::save(const std::string& path) const {
   const State& s = *state_;
   write_model_store(path, kSchema, kSchemaVersion, [&](hdf5::File& file) {
     file.set_attribute("/", "card", card_to_json(s.card));
-    save_parameters(file, "/network", *s.network);
+    for (std::size_t k = 0; k < s.members.size(); ++k) save_parameters(file, "/members/" + std::to_string(k), *s.members[k]);
     file.set_attribute("/", "target_mean", s.target_mean);
     file.set_attribute("/", "target_std", s.target_std);
     std::vector<std::string> names, sequences;
@@ -452,8 +526,11 @@ DrugTargetModel DrugTargetModel::load(const std::string& path) {
     if (p >= s.proteins.size()) throw Error(path + ": /applicability/training_proteins names protein " + std::to_string(p) + " of " + std::to_string(s.proteins.size()));
   s.training_fingerprints = file.read<std::uint64_t>("/applicability/training_fingerprints");
   s.index_training_fingerprints();
-  s.network = DrugTargetNet(s.card.architecture, s.card.protein);
-  load_parameters(file, "/network", *s.network, path);
+  if (s.card.ensemble < 1) throw Error(path + ": model card key 'architecture/ensemble' must be at least 1");
+  for (unsigned k = 0; k < s.card.ensemble; ++k) {
+    s.members.emplace_back(s.card.architecture, s.card.protein);
+    load_parameters(file, "/members/" + std::to_string(k), *s.members.back(), path);
+  }
   return DrugTargetModel(std::move(state));
 }
 

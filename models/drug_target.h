@@ -29,6 +29,9 @@ struct DrugTargetOptions {
   double warmup_epochs = 2.0;
   int patience = 10;
   std::uint64_t seed = 0;
+  // Independently seeded networks (seed, seed + 1, ...): a prediction is their mean and its
+  // uncertainty their spread, calibrated on the validation part as for the molecule models.
+  unsigned ensemble = 1;
   kernels::DeviceChoice device;
   // Provenance for the model card.
   std::string name, data_path, data_sha256, smiles_column, protein_column, affinity_column, command;
@@ -41,9 +44,19 @@ struct DrugTargetOptions {
 };
 
 struct DrugTargetEpoch {
+  unsigned member = 0, members = 1;
   int epoch = 0, epochs = 0;
   double train_loss = 0, validation_mse = 0, learning_rate = 0, seconds = 0;
   bool best = false;
+};
+
+// Affinities of ligands x proteins, row-major, in the training units; NaN for invalid ligands.
+struct AffinityGrid {
+  std::size_t proteins = 0;
+  std::vector<double> mean;
+  // The members' standard deviation (population) times the card's spread scale
+  // (models/calibration.h); 0 for a model of one network.
+  std::vector<double> spread;
 };
 
 class DrugTargetModel {
@@ -64,12 +77,12 @@ class DrugTargetModel {
   const ProteinTable& proteins() const;  // the training proteins, with their names
   std::string use_device(const kernels::DeviceChoice& device);
 
-  // Affinity of every ligand against every sequence: row-major ligands.size() x sequences.size(),
-  // in the training units; NaN for invalid ligands. Each ligand and protein is encoded once.
-  std::vector<double> predict_grid(const MoleculeSet& ligands, const std::vector<std::string>& sequences) const;
-  // The same numbers, one pair at a time (each pair encoded on its own): for tests and checks.
+  // Affinity of every ligand against every sequence. Each ligand and protein is encoded once
+  // per member.
+  AffinityGrid predict_grid(const MoleculeSet& ligands, const std::vector<std::string>& sequences) const;
+  // The same mean, one pair at a time (each pair encoded on its own): for tests and checks.
   double predict_pair(const MoleculeSet& ligands, std::size_t ligand, const std::string& sequence) const;
-  // Per pair of `pairs` (ligands and proteins of the set).
+  // The mean per pair of `pairs` (ligands and proteins of the set).
   std::vector<double> predict_pairs(const PairSet& pairs) const;
 
   // The applicability domain, per ligand and per protein: Tanimoto similarity to the nearest
@@ -87,8 +100,9 @@ class DrugTargetModel {
 };
 
 // A split of pairs: random over pairs, or given (a split file over the pair file's rows).
-// Trains one network; the best epoch by validation MSE is kept. Throws molsieve::Error when
-// the split leaves no training pair with a valid ligand.
+// Trains options.ensemble networks one after the other, each keeping its best epoch by
+// validation MSE, then fits the spread scale on the validation part (two or more networks).
+// Throws molsieve::Error when the split leaves no training pair with a valid ligand.
 DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const DrugTargetOptions& options,
                                   const std::function<void(const DrugTargetEpoch&)>& on_epoch = {});
 

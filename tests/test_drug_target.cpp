@@ -56,7 +56,7 @@ models::DrugTargetOptions small_options(const std::string& encoder) {
   return o;
 }
 
-models::Split everything_in_training(const models::PairSet& pairs) {
+models::Split one_in_six_for_validation(const models::PairSet& pairs) {
   models::Split split;
   for (std::size_t i = 0; i < pairs.size(); ++i) (i % 6 == 0 ? split.validation : split.train).push_back(i);
   return split;
@@ -90,7 +90,7 @@ TEST_P(DrugTargetEncoders, TrainingFitsASmallMatrixAndTheGridEqualsPairsScoredAl
   ASSERT_EQ(pairs.size(), 36u);
   std::vector<double> losses;
   const models::DrugTargetModel model = models::train_drug_target(
-      pairs, everything_in_training(pairs), small_options(GetParam()),
+      pairs, one_in_six_for_validation(pairs), small_options(GetParam()),
       [&](const models::DrugTargetEpoch& e) { losses.push_back(e.train_loss); });
   ASSERT_EQ(losses.size(), 60u);
   EXPECT_LT(losses.back(), 0.25 * losses.front());
@@ -99,10 +99,10 @@ TEST_P(DrugTargetEncoders, TrainingFitsASmallMatrixAndTheGridEqualsPairsScoredAl
 
   std::vector<std::string> sequences;
   for (std::size_t p = 0; p < pairs.proteins.size(); ++p) sequences.push_back(pairs.proteins.sequence(p));
-  const std::vector<double> grid = model.predict_grid(pairs.ligands, sequences);
+  const models::AffinityGrid grid = model.predict_grid(pairs.ligands, sequences);
   for (std::size_t l = 0; l < pairs.ligands.size(); ++l)
     for (std::size_t p = 0; p < sequences.size(); ++p)
-      EXPECT_NEAR(grid[l * sequences.size() + p], model.predict_pair(pairs.ligands, l, sequences[p]), 1e-5)
+      EXPECT_NEAR(grid.mean[l * sequences.size() + p], model.predict_pair(pairs.ligands, l, sequences[p]), 1e-5)
           << "ligand " << l << " protein " << p;
 }
 
@@ -110,7 +110,8 @@ TEST_P(DrugTargetEncoders, SaveAndLoadGiveIdenticalPredictionsAndTheProteinTable
   const models::PairSet pairs = synthetic_pairs();
   models::DrugTargetOptions o = small_options(GetParam());
   o.epochs = 2;
-  const models::DrugTargetModel model = models::train_drug_target(pairs, everything_in_training(pairs), o);
+  o.ensemble = 2;
+  const models::DrugTargetModel model = models::train_drug_target(pairs, one_in_six_for_validation(pairs), o);
   test::ScratchDir dir;
   model.save(dir.file("dt.h5"));
   EXPECT_TRUE(models::DrugTargetModel::is_drug_target_store(dir.file("dt.h5")));
@@ -118,6 +119,7 @@ TEST_P(DrugTargetEncoders, SaveAndLoadGiveIdenticalPredictionsAndTheProteinTable
   EXPECT_EQ(loaded.card().protein.kind, GetParam());
   ASSERT_EQ(loaded.proteins().size(), pairs.proteins.size());
   EXPECT_EQ(loaded.proteins().sequence(3), pairs.proteins.sequence(3));
+  EXPECT_EQ(loaded.card().ensemble, 2u);
   EXPECT_EQ(loaded.predict_pairs(pairs), model.predict_pairs(pairs));
   EXPECT_EQ(test::error_of([&] { models::Model::load(dir.file("dt.h5")); }),
             dir.file("dt.h5") + ": not a molsieve model store (it is a molsieve drug-target model store)");
@@ -127,7 +129,7 @@ TEST(DrugTargetDomain, TrainingLigandsAndProteinsAreInsideAndAnUnrelatedProteinI
   const models::PairSet pairs = synthetic_pairs();
   models::DrugTargetOptions o = small_options("composition");
   o.epochs = 1;
-  models::Split split = everything_in_training(pairs);
+  models::Split split = one_in_six_for_validation(pairs);
   // Protein 3 only in validation: not a training protein.
   std::vector<std::size_t> train;
   for (std::size_t i : split.train) (pairs.protein[i] == 3 ? split.validation : train).push_back(i);
@@ -138,6 +140,52 @@ TEST(DrugTargetDomain, TrainingLigandsAndProteinsAreInsideAndAnUnrelatedProteinI
   EXPECT_DOUBLE_EQ(model.nearest_training_identity(pairs.proteins.sequence(0)), 1.0);
   EXPECT_LT(model.nearest_training_identity(pairs.proteins.sequence(3)), model.card().protein_identity_threshold);
   EXPECT_DOUBLE_EQ(model.card().protein_identity_threshold, 0.4);
+}
+
+// An ensemble is its members trained alone with seeds seed, seed + 1, ...: its mean is
+// theirs, its spread their population standard deviation times the scale that makes
+// mean +- spread hold 68% of the validation affinities (the conformal quantile, recomputed
+// here from the members' own predictions).
+TEST(DrugTargetEnsemble, MeanAndCalibratedSpreadFollowFromMembersTrainedAlone) {
+  const models::PairSet pairs = synthetic_pairs();
+  const models::Split split = one_in_six_for_validation(pairs);
+  models::DrugTargetOptions o = small_options("composition");
+  o.epochs = 4;
+  o.seed = 7;
+  o.ensemble = 3;
+  const models::DrugTargetModel ensemble = models::train_drug_target(pairs, split, o);
+  ASSERT_EQ(ensemble.card().best_epochs.size(), 3u);
+  std::vector<std::vector<double>> alone;
+  for (unsigned k = 0; k < 3; ++k) {
+    models::DrugTargetOptions one = o;
+    one.ensemble = 1;
+    one.seed = o.seed + k;
+    alone.push_back(models::train_drug_target(pairs, split, one).predict_pairs(pairs));
+  }
+  std::vector<double> mean(pairs.size()), deviation(pairs.size());
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    mean[i] = (alone[0][i] + alone[1][i] + alone[2][i]) / 3;
+    double squares = 0;
+    for (const auto& member : alone) squares += (member[i] - mean[i]) * (member[i] - mean[i]);
+    deviation[i] = std::sqrt(squares / 3);
+  }
+  // |y - mean| / deviation over the 6 validation pairs: the ceil(7 x 0.6827) = 5th smallest.
+  std::vector<double> ratios;
+  for (std::size_t i : split.validation) ratios.push_back(std::abs(pairs.affinity[i] - mean[i]) / deviation[i]);
+  std::sort(ratios.begin(), ratios.end());
+  ASSERT_EQ(ratios.size(), 6u);
+  const double scale = ensemble.card().spread_scale.at("affinity");
+  EXPECT_NEAR(scale, ratios[4], 1e-4 * ratios[4]);
+
+  std::vector<std::string> sequences;
+  for (std::size_t p = 0; p < pairs.proteins.size(); ++p) sequences.push_back(pairs.proteins.sequence(p));
+  const models::AffinityGrid grid = ensemble.predict_grid(pairs.ligands, sequences);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const std::size_t at = static_cast<std::size_t>(pairs.ligand[i]) * sequences.size() + pairs.protein[i];
+    EXPECT_NEAR(grid.mean[at], mean[i], 1e-5) << i;
+    EXPECT_NEAR(grid.spread[at], scale * deviation[i], 1e-4) << i;
+  }
+  EXPECT_GT(ensemble.card().validation_metrics.at("affinity").at("coverage_1sd"), 0.68);
 }
 
 INSTANTIATE_TEST_SUITE_P(ProteinEncoders, DrugTargetEncoders, ::testing::Values("cnn", "composition"));
@@ -155,7 +203,7 @@ TEST(DrugTargetStore, ShippedDavisModelLoadsAndScoresATrainingLigandAcrossItsKin
   const models::PairSet pair = models::read_pair_file(dir.file("pairs.csv"), {}, &davis.proteins());
   std::vector<std::string> sequences;
   for (std::size_t p = 0; p < davis.proteins().size(); ++p) sequences.push_back(davis.proteins().sequence(p));
-  for (double value : davis.predict_grid(pair.ligands, sequences)) {
+  for (double value : davis.predict_grid(pair.ligands, sequences).mean) {
     EXPECT_GT(value, 3.0);
     EXPECT_LT(value, 12.0);
   }

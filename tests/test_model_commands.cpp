@@ -146,7 +146,7 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
   test::write_text(dir.file("library.smi"), library + "not-a-smiles\n");
   const std::string train = "train --data " + dir.file("pairs.csv") + " --smiles-column smiles --protein-column kinase" +
                             " --protein-table " + dir.file("kinases.fasta") + " --targets pKd --task regression" +
-                            " --protein-encoder composition --batch-size 8 --protein-batch 2 --active-threshold 7" +
+                            " --protein-encoder composition --batch-size 8 --protein-batch 2 --active-threshold 7 --ensemble 2" +
                             " -o " + dir.file("dt.h5") + kQuickModel;
   CommandRun run = molsieve(dir, train);
   ASSERT_EQ(run.status, 0) << run.err;
@@ -155,15 +155,16 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
   ASSERT_EQ(run.status, 0) << run.err;
   const auto rows = read_csv(dir.file("out.csv"));
   ASSERT_EQ(rows.size(), 32u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "smiles", "pKd:K3", "pKd:K1", "in_domain:K3", "in_domain:K1",
-                                               "nearest_training_similarity", "error"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "smiles", "pKd:K3", "pKd:K1", "pKd:K3_std", "pKd:K1_std", "in_domain:K3",
+                                               "in_domain:K1", "nearest_training_similarity", "error"}));
   for (std::size_t r = 1; r <= 30; ++r) {
     EXPECT_GT(std::stod(rows[r][2]), 0.0) << r;
-    EXPECT_GT(std::stod(rows[r][6]), 0.0) << r;  // training ligands or their neighbours
+    EXPECT_GT(std::stod(rows[r][4]), 0.0) << r;  // two networks disagree somewhat
+    EXPECT_GT(std::stod(rows[r][8]), 0.0) << r;  // training ligands or their neighbours
   }
   EXPECT_EQ(rows[31][2], "");
-  EXPECT_EQ(rows[31][4], "");
-  EXPECT_NE(rows[31][7].find("library.smi:31"), std::string::npos) << rows[31][7];
+  EXPECT_EQ(rows[31][6], "");
+  EXPECT_NE(rows[31][9].find("library.smi:31"), std::string::npos) << rows[31][9];
 
   // The same model as a screen's affinity term, against K3: the column equals predict's.
   // With a panel of K1 and K2: their affinities, the strongest and K3's margin over it.
@@ -179,12 +180,15 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
   const auto screened = read_csv(dir.file("k3.csv"));
   const auto column = std::find(screened[0].begin(), screened[0].end(), "pKd:K3") - screened[0].begin();
   const auto id_column = std::find(screened[0].begin(), screened[0].end(), "id") - screened[0].begin();
+  const auto std_column = std::find(screened[0].begin(), screened[0].end(), "pKd:K3_std") - screened[0].begin();
   ASSERT_LT(static_cast<std::size_t>(column), screened[0].size());
+  ASSERT_LT(static_cast<std::size_t>(std_column), screened[0].size());
   std::size_t compared = 0;
   for (std::size_t r = 1; r < screened.size(); ++r)
     for (std::size_t q = 1; q <= 30; ++q)
       if (rows[q][0] == screened[r][id_column] && !screened[r][column].empty()) {
         EXPECT_NEAR(std::stod(screened[r][column]), std::stod(rows[q][2]), 1e-9) << rows[q][1];
+        EXPECT_NEAR(std::stod(screened[r][std_column]), std::stod(rows[q][4]), 1e-9) << rows[q][1];
         ++compared;
       }
   EXPECT_GT(compared, 20u);

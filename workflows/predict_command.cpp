@@ -134,7 +134,8 @@ models::ProteinTable requested_targets(const PredictRequest& r, const models::Pr
   return targets;
 }
 
-// A drug-target model: one column per target, named <affinity>:<target>.
+// A drug-target model: per target, its affinity <affinity>:<target> and spread <affinity>:<target>_std
+// (the screen's names).
 void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
   models::DrugTargetModel model = models::DrugTargetModel::load(r.model);
   const std::string device = model.use_device(kernels::parse_device(r.device));
@@ -146,11 +147,12 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
     columns.push_back(card.tasks[0] + ":" + targets.name(p));
     sequences.push_back(targets.sequence(p));
   }
+  for (std::size_t p = 0; p < targets.size(); ++p) columns.push_back(card.tasks[0] + ":" + targets.name(p) + "_std");
   for (std::size_t p = 0; p < targets.size(); ++p) columns.push_back("in_domain:" + targets.name(p));
   columns.insert(columns.end(), {"nearest_training_similarity", "error"});
   if (!r.quiet)
-    std::fprintf(stderr, "predict: drug-target model %s against %zu protein(s), %s, %u thread(s)\n", card.name.c_str(),
-                 targets.size(), device.c_str(), threads);
+    std::fprintf(stderr, "predict: drug-target model %s (ensemble of %u) against %zu protein(s), %s, %u thread(s)\n",
+                 card.name.c_str(), card.ensemble, targets.size(), device.c_str(), threads);
   for (std::size_t p = 0; p < targets.size(); ++p) {
     const double identity = model.nearest_training_identity(sequences[p]);
     protein_inside.push_back(identity >= card.protein_identity_threshold);
@@ -163,7 +165,7 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
   if (!r.quiet) bar = std::make_unique<ProgressBar>("predict");
   std::uint64_t done = 0, invalid = 0;
   for_each_input_chunk(r, card, bar.get(), [&](const models::MoleculeSet& set) {
-    const std::vector<double> grid = model.predict_grid(set, sequences);
+    const models::AffinityGrid grid = model.predict_grid(set, sequences);
     const std::vector<double> similarity = model.nearest_training_similarity(set);
     auto number = [&](double value) {
       if (std::isfinite(value))
@@ -173,7 +175,8 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
     };
     for (std::size_t row = 0; row < set.size(); ++row) {
       csv.field(set.ids[row]).field(set.input_smiles[row]);
-      for (std::size_t p = 0; p < sequences.size(); ++p) number(grid[row * sequences.size() + p]);
+      for (std::size_t p = 0; p < sequences.size(); ++p) number(grid.mean[row * sequences.size() + p]);
+      for (std::size_t p = 0; p < sequences.size(); ++p) number(grid.spread[row * sequences.size() + p]);
       const bool ligand_inside = similarity[row] >= card.domain_threshold;
       for (std::size_t p = 0; p < sequences.size(); ++p)
         csv.field(set.valid(row) ? std::string(ligand_inside && protein_inside[p] ? "1" : "0") : std::string());

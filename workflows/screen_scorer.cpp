@@ -40,15 +40,15 @@ struct ChunkScorer::ScoringModel {
   std::vector<std::size_t> risk_tasks;    // toxicity
 
   const models::ModelCard& card() const { return drug_target ? drug_target->card() : model.card(); }
-  // A drug-target model's affinity to the term's protein as a one-task prediction with no
-  // spread (one network, no ensemble).
+  // A drug-target model's affinity to the term's protein as a one-task prediction.
   models::Predictions predict(const models::MoleculeSet& molecules) const {
     if (!drug_target) return model.predict(molecules);
+    models::AffinityGrid grid = drug_target->predict_grid(molecules, {target_sequence});
     models::Predictions p;
     p.rows = molecules.size();
     p.tasks = 1;
-    p.mean = drug_target->predict_grid(molecules, {target_sequence});
-    p.std.assign(p.rows, 0.0);
+    p.mean = std::move(grid.mean);
+    p.std = std::move(grid.spread);
     p.nearest_training_similarity = drug_target->nearest_training_similarity(molecules);
     return p;
   }
@@ -307,7 +307,7 @@ void ChunkScorer::score(Chunk& chunk) const {
   }
   // Panels: every off-target's affinity, the strongest, and the on-target's margin over it.
   for (const Panel& panel : panels_) {
-    const std::vector<double> grid = panel.model->predict_grid(m, panel.sequences);
+    const std::vector<double> grid = panel.model->predict_grid(m, panel.sequences).mean;
     const std::size_t targets = panel.sequences.size();
     const auto& on_target = t.at(panel.on_target_column).numbers;
     for (std::size_t p = 0; p < targets; ++p) {

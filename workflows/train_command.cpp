@@ -108,7 +108,7 @@ void write_split(const std::string& path, const models::MoleculeSet& data, const
   csv.close();
 }
 
-// A drug-target model on a pair file: one network, its split over the file's pairs.
+// A drug-target model on a pair file: an ensemble of networks, its split over the file's pairs.
 void run_train_drug_target(TrainRequest& r) {
   const models::TrainOptions& o = r.options;
   if (r.targets.size() != 1) throw Error("--targets: a drug-target model has one affinity column");
@@ -116,7 +116,6 @@ void run_train_drug_target(TrainRequest& r) {
     throw Error("--task: a drug-target model predicts an affinity (regression)");
   if (r.split_file.empty() && r.split != "random")
     throw Error("--split " + r.split + ": a pair file splits at random or by --split-file (e.g. unseen drugs)");
-  if (o.ensemble != 1) throw Error("--ensemble: drug-target models are trained one at a time");
   if (r.protein.kind != "cnn" && r.protein.kind != "composition")
     throw Error("--protein-encoder " + r.protein.kind + ": cnn or composition");
   if (r.split_file.empty()) models::check_split_sizes(r.split_sizes);
@@ -133,6 +132,7 @@ void run_train_drug_target(TrainRequest& r) {
   d.warmup_epochs = o.warmup_epochs;
   d.patience = o.patience;
   d.seed = o.seed;
+  d.ensemble = o.ensemble;
   d.device = kernels::parse_device(r.device);
   d.name = r.name.empty() ? std::filesystem::path(r.output).stem().string() : r.name;
   d.data_path = std::filesystem::path(r.data).filename().string();
@@ -162,8 +162,9 @@ void run_train_drug_target(TrainRequest& r) {
   std::function<void(const models::DrugTargetEpoch&)> report;
   if (!r.quiet)
     report = [](const models::DrugTargetEpoch& e) {
-      std::fprintf(stderr, "train: epoch %3d/%d  loss %.4f  validation MSE %.4f  lr %.2e  %.1f s%s\n", e.epoch, e.epochs,
-                   e.train_loss, e.validation_mse, e.learning_rate, e.seconds, e.best ? "  (best)" : "");
+      std::fprintf(stderr, "train: member %u/%u  epoch %3d/%d  loss %.4f  validation MSE %.4f  lr %.2e  %.1f s%s\n",
+                   e.member + 1, e.members, e.epoch, e.epochs, e.train_loss, e.validation_mse, e.learning_rate, e.seconds,
+                   e.best ? "  (best)" : "");
     };
   models::DrugTargetModel model = models::train_drug_target(data, split, d, report);
   models::ModelCard& card = model.card();
