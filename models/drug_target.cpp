@@ -30,10 +30,30 @@ constexpr int kSchemaVersion = 2;  // 2: an ensemble of networks under /members
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kLigandsPerPass = 256;  // prediction: ligands encoded per forward pass
 
-std::vector<const chem::MolGraph*> graphs_of(const MoleculeSet& set, const std::vector<std::size_t>& rows) {
+// The ligands `rows` as a D-MPNN batch, with their Morgan fingerprints folded to `folded`
+// bits as extra inputs of the ligand encoder's readout (none for 0).
+GraphBatch ligand_graphs(const MoleculeSet& set, const std::vector<std::size_t>& rows, int folded) {
   std::vector<const chem::MolGraph*> graphs;
   for (std::size_t row : rows) graphs.push_back(&set.graphs[row]);
-  return graphs;
+  std::vector<float> inputs(rows.size() * static_cast<std::size_t>(folded));
+  const std::size_t words = set.fingerprint_words;
+  for (std::size_t i = 0; folded > 0 && i < rows.size(); ++i)
+    fold_fingerprint(&set.fingerprints[rows[i] * words], words, static_cast<std::size_t>(folded), &inputs[i * folded]);
+  return make_batch(graphs, inputs, folded);
+}
+
+// A set of the rows of `set` that a ligand batch reads (ids, errors, graphs, fingerprints).
+MoleculeSet ligand_subset(const MoleculeSet& set, const std::vector<std::size_t>& rows) {
+  MoleculeSet out;
+  out.fingerprint_words = set.fingerprint_words;
+  for (std::size_t row : rows) {
+    out.ids.push_back(set.ids[row]);
+    out.errors.push_back(set.errors[row]);
+    out.graphs.push_back(set.graphs[row]);
+    out.fingerprints.insert(out.fingerprints.end(), set.fingerprints.begin() + row * set.fingerprint_words,
+                            set.fingerprints.begin() + (row + 1) * set.fingerprint_words);
+  }
+  return out;
 }
 
 }  // namespace
@@ -78,7 +98,7 @@ struct DrugTargetModel::State {
     for (std::size_t first = 0; first < valid.size(); first += kLigandsPerPass) {
       const std::vector<std::size_t> rows(valid.begin() + first,
                                           valid.begin() + std::min(valid.size(), first + kLigandsPerPass));
-      GraphBatch batch = make_batch(graphs_of(ligands, rows), {}, 0);
+      GraphBatch batch = ligand_graphs(ligands, rows, card.architecture.fingerprint_features);
       batch.ordered_sums = true;  // the same prediction whatever the batch-mates
       batch = batch.to(device);
       std::vector<torch::Tensor> outputs;
@@ -123,12 +143,7 @@ AffinityGrid DrugTargetModel::predict_grid(const MoleculeSet& ligands, const std
 
 double DrugTargetModel::predict_pair(const MoleculeSet& ligands, std::size_t ligand, const std::string& sequence) const {
   if (!ligands.valid(ligand)) return kNaN;
-  MoleculeSet one;
-  one.fingerprint_words = ligands.fingerprint_words;
-  one.ids = {ligands.ids[ligand]};
-  one.errors = {ligands.errors[ligand]};
-  one.graphs = {ligands.graphs[ligand]};
-  return predict_grid(one, {sequence}).mean[0];
+  return predict_grid(ligand_subset(ligands, {ligand}), {sequence}).mean[0];
 }
 
 std::vector<double> DrugTargetModel::predict_pairs(const PairSet& pairs) const {
@@ -231,23 +246,20 @@ struct PartPredictions {
 PartPredictions predict_part(const DrugTargetModel::State& s, const std::vector<DrugTargetNet>& networks, const PairSet& data,
                              const std::vector<std::size_t>& pairs, double scale) {
   std::vector<std::size_t> ligand_at(data.ligands.size(), SIZE_MAX), protein_at(data.proteins.size(), SIZE_MAX);
-  MoleculeSet ligands;
-  ligands.fingerprint_words = data.ligands.fingerprint_words;
+  std::vector<std::size_t> ligand_rows;
   std::vector<std::string> sequences;
   for (std::size_t pair : pairs) {
     const std::size_t l = data.ligand[pair], p = data.protein[pair];
     if (ligand_at[l] == SIZE_MAX) {
-      ligand_at[l] = ligands.ids.size();
-      ligands.ids.push_back(data.ligands.ids[l]);
-      ligands.errors.push_back(data.ligands.errors[l]);
-      ligands.graphs.push_back(data.ligands.graphs[l]);
+      ligand_at[l] = ligand_rows.size();
+      ligand_rows.push_back(l);
     }
     if (protein_at[p] == SIZE_MAX) {
       protein_at[p] = sequences.size();
       sequences.push_back(data.proteins.sequence(p));
     }
   }
-  const AffinityGrid grid = s.grid(networks, ligands, sequences, scale);
+  const AffinityGrid grid = s.grid(networks, ligand_subset(data.ligands, ligand_rows), sequences, scale);
   PartPredictions out;
   for (std::size_t pair : pairs) {
     const std::size_t at = ligand_at[data.ligand[pair]] * sequences.size() + protein_at[data.protein[pair]];
@@ -310,7 +322,7 @@ DrugTargetNet train_member(const DrugTargetModel::State& s, const MemberInputs& 
     double loss_sum = 0, label_count = 0, lr = options.init_lr;
     for (std::size_t lf = 0; lf < ligands.size(); lf += ligand_batch) {
       const std::vector<std::size_t> rows(ligands.begin() + lf, ligands.begin() + std::min(ligands.size(), lf + ligand_batch));
-      const GraphBatch graphs = make_batch(graphs_of(in.data.ligands, rows), {}, 0).to(s.device);
+      const GraphBatch graphs = ligand_graphs(in.data.ligands, rows, options.ligand.fingerprint_features).to(s.device);
       for (std::size_t pf = 0; pf < proteins.size(); pf += protein_batch) {
         const std::vector<std::size_t> columns(proteins.begin() + pf,
                                                proteins.begin() + std::min(proteins.size(), pf + protein_batch));
@@ -405,6 +417,9 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
     if (data.ligands.valid(data.ligand[pair])) train_values.push_back(data.affinity[pair]);
   if (train_values.empty()) throw Error(options.data_path + ": the split leaves no training pair with a valid ligand");
   if (options.ensemble < 1) throw Error("--ensemble: at least one network");
+  if (!is_fingerprint_fold(options.ligand.fingerprint_features, static_cast<unsigned>(data.ligands.fingerprint_words * 64)))
+    throw Error("--fingerprint-features " + std::to_string(options.ligand.fingerprint_features) + ": give 0 or a divisor of the " +
+                std::to_string(data.ligands.fingerprint_words * 64) + "-bit fingerprint");
 
   auto state = std::make_unique<DrugTargetModel::State>();
   DrugTargetModel::State& s = *state;

@@ -79,7 +79,7 @@ DrugTargetNetImpl::DrugTargetNetImpl(const Architecture& ligand, const ProteinEn
   namespace nn = torch::nn;
   Architecture encoder = ligand;
   encoder.ffn_layers = 1;  // the D-MPNN's head is the ligand half of the joint first layer
-  ligand_ = register_module("ligand", Dmpnn(encoder, 0, ligand.ffn_hidden));
+  ligand_ = register_module("ligand", Dmpnn(encoder, ligand.fingerprint_features, ligand.ffn_hidden));
   protein_ = register_module("protein", ProteinEncoder(protein, ligand.ffn_hidden));
   head_ = nn::Sequential();
   for (int layer = 1; layer + 1 < ligand.ffn_layers; ++layer) {

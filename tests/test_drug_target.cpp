@@ -111,6 +111,7 @@ TEST_P(DrugTargetEncoders, SaveAndLoadGiveIdenticalPredictionsAndTheProteinTable
   models::DrugTargetOptions o = small_options(GetParam());
   o.epochs = 2;
   o.ensemble = 2;
+  o.ligand.fingerprint_features = 256;  // the Morgan fingerprint folded into the ligand encoder
   const models::DrugTargetModel model = models::train_drug_target(pairs, one_in_six_for_validation(pairs), o);
   test::ScratchDir dir;
   model.save(dir.file("dt.h5"));
@@ -120,6 +121,7 @@ TEST_P(DrugTargetEncoders, SaveAndLoadGiveIdenticalPredictionsAndTheProteinTable
   ASSERT_EQ(loaded.proteins().size(), pairs.proteins.size());
   EXPECT_EQ(loaded.proteins().sequence(3), pairs.proteins.sequence(3));
   EXPECT_EQ(loaded.card().ensemble, 2u);
+  EXPECT_EQ(loaded.card().architecture.fingerprint_features, 256);
   EXPECT_EQ(loaded.predict_pairs(pairs), model.predict_pairs(pairs));
   EXPECT_EQ(test::error_of([&] { models::Model::load(dir.file("dt.h5")); }),
             dir.file("dt.h5") + ": not a molsieve model store (it is a molsieve drug-target model store)");

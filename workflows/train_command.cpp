@@ -116,6 +116,7 @@ void run_train_drug_target(TrainRequest& r) {
     throw Error("--task: a drug-target model predicts an affinity (regression)");
   if (r.split_file.empty() && r.split != "random")
     throw Error("--split " + r.split + ": a pair file splits at random or by --split-file (e.g. unseen drugs)");
+  if (o.architecture.descriptors) throw Error("--descriptors: drug-target models read the graph and --fingerprint-features only");
   if (r.protein.kind != "cnn" && r.protein.kind != "composition")
     throw Error("--protein-encoder " + r.protein.kind + ": cnn or composition");
   if (r.split_file.empty()) models::check_split_sizes(r.split_sizes);
