@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <numeric>
 
 #include "core/error.h"
@@ -407,6 +408,43 @@ void fit_spread_scale(DrugTargetModel::State& s, const PairSet& data, const Spli
   }
 }
 
+// Does the domain tell better predictions from worse? For `pairs`: the share inside it (ligand
+// and protein), the MSE inside and outside, and the MSE by the protein's sequence identity to
+// the nearest training protein (bins from 0.3 to 0.9 and 1: the same sequence), from which
+// the identity threshold is read (docs/models.md).
+void record_domain_errors(const DrugTargetModel& model, const PairSet& data, const std::vector<std::size_t>& pairs,
+                          const std::vector<double>& predicted, std::map<std::string, double>& metrics) {
+  if (pairs.empty()) return;
+  const std::vector<double> similarity = model.nearest_training_similarity(data.ligands);
+  std::vector<double> identity(data.proteins.size(), kNaN);
+  constexpr double kBins[] = {0.0, 0.3, 0.4, 0.5, 0.7, 0.9, 1.0};
+  constexpr const char* kBinNames[] = {"below_30", "30_40", "40_50", "50_70", "70_90", "90_100", "100"};
+  std::map<std::string, std::pair<double, double>> sums;  // key -> (squared error, count)
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const std::size_t pair = pairs[i];
+    if (std::isnan(predicted[i])) continue;
+    const std::size_t p = data.protein[pair];
+    if (std::isnan(identity[p])) identity[p] = model.nearest_training_identity(data.proteins.sequence(p));
+    const bool inside = similarity[data.ligand[pair]] >= model.card().domain_threshold &&
+                        identity[p] >= model.card().protein_identity_threshold;
+    const double error = (predicted[i] - data.affinity[pair]) * (predicted[i] - data.affinity[pair]);
+    std::size_t bin = 0;
+    while (bin + 1 < std::size(kBins) && identity[p] >= kBins[bin + 1]) ++bin;
+    for (const std::string& key : {std::string(inside ? "in_domain" : "out_of_domain"),
+                                   std::string("protein_identity_") + kBinNames[bin]}) {
+      sums[key].first += error;
+      sums[key].second += 1;
+    }
+  }
+  const double inside = sums.count("in_domain") ? sums["in_domain"].second : 0.0;
+  const double outside = sums.count("out_of_domain") ? sums["out_of_domain"].second : 0.0;
+  if (inside + outside > 0) metrics["in_domain_share"] = inside / (inside + outside);
+  for (const auto& [key, sum] : sums) {
+    metrics["mse_" + key] = sum.first / sum.second;
+    metrics["count_" + key] = sum.second;
+  }
+}
+
 }  // namespace
 
 DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const DrugTargetOptions& options,
@@ -486,14 +524,17 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
     card.best_epochs.push_back(best_epoch);
   }
   if (options.ensemble > 1 && !split.validation.empty()) fit_spread_scale(s, data, split);
+  DrugTargetModel model(std::move(state));
   for (const auto& [pairs, metrics] : {std::pair{&split.validation, &card.validation_metrics[options.affinity_column]},
                                        std::pair{&split.test, &card.test_metrics[options.affinity_column]}}) {
-    const auto measured = affinity_metrics(predict_part(s, s.members, data, *pairs, 1.0).mean,
-                                           values_at(data.affinity, *pairs), options.active_threshold);
+    const std::vector<double> predicted = predict_part(s, s.members, data, *pairs, 1.0).mean;
+    const std::vector<double> observed = values_at(data.affinity, *pairs);
+    const auto measured = affinity_metrics(predicted, observed, options.active_threshold);
     metrics->insert(measured.begin(), measured.end());
+    record_domain_errors(model, data, *pairs, predicted, *metrics);
   }
   card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return DrugTargetModel(std::move(state));
+  return model;
 }
 
 void DrugTargetModel::save(const std::string& path) const {

@@ -20,12 +20,14 @@ mkdir -p "$work/models" models/pretrained
 # Per data set (docs/models.md, "How the recipe was chosen"): the composition encoder, which
 # on Davis's random validation part beat the convolutional encoder at the same CPU time; on
 # Davis (68 ligands) small blocks of 17 ligands x 16 proteins, on KIBA (2,068 ligands) 16
-# ligands x all 229 proteins. pKd >= 7 marks Davis's actives.
+# ligands x all 229 proteins with the folded fingerprint fed to the ligand encoder. pKd >= 7
+# marks Davis's actives.
 recipe() {  # name
   case $1 in
     davis) echo --protein-encoder composition --epochs 100 --patience 15 --batch-size 17 --protein-batch 16 \
       --active-threshold 7 ;;
-    kiba) echo --protein-encoder composition --epochs 60 --patience 10 --batch-size 16 --protein-batch 229 ;;
+    kiba) echo --protein-encoder composition --epochs 60 --patience 10 --batch-size 16 --protein-batch 229 \
+      --fingerprint-features 2048 ;;
   esac
 }
 

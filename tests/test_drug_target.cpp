@@ -142,6 +142,14 @@ TEST(DrugTargetDomain, TrainingLigandsAndProteinsAreInsideAndAnUnrelatedProteinI
   EXPECT_DOUBLE_EQ(model.nearest_training_identity(pairs.proteins.sequence(0)), 1.0);
   EXPECT_LT(model.nearest_training_identity(pairs.proteins.sequence(3)), model.card().protein_identity_threshold);
   EXPECT_DOUBLE_EQ(model.card().protein_identity_threshold, 0.4);
+  // The card splits the validation errors by domain: protein 3's 9 pairs fall outside it,
+  // the rest are of training proteins (identity 1).
+  const auto& m = model.card().validation_metrics.at("affinity");
+  const double n = static_cast<double>(split.validation.size());
+  EXPECT_EQ(m.at("count_out_of_domain"), 9);
+  EXPECT_EQ(m.at("count_protein_identity_100"), n - 9);
+  EXPECT_DOUBLE_EQ(m.at("in_domain_share"), (n - 9) / n);
+  EXPECT_GT(m.at("mse_out_of_domain"), 0.0);
 }
 
 // An ensemble is its members trained alone with seeds seed, seed + 1, ...: its mean is
