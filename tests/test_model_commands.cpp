@@ -187,8 +187,10 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
   for (std::size_t r = 1; r < screened.size(); ++r)
     for (std::size_t q = 1; q <= 30; ++q)
       if (rows[q][0] == screened[r][id_column] && !screened[r][column].empty()) {
-        EXPECT_NEAR(std::stod(screened[r][column]), std::stod(rows[q][2]), 1e-9) << rows[q][1];
-        EXPECT_NEAR(std::stod(screened[r][std_column]), std::stod(rows[q][4]), 1e-9) << rows[q][1];
+        // The screen encodes K3 together with the panel's K1 and K2, predict with K1: a float32
+        // network rounds a protein's encoding by its batch-mates, in the 8th digit.
+        EXPECT_NEAR(std::stod(screened[r][column]), std::stod(rows[q][2]), 1e-5) << rows[q][1];
+        EXPECT_NEAR(std::stod(screened[r][std_column]), std::stod(rows[q][4]), 1e-5) << rows[q][1];
         ++compared;
       }
   EXPECT_GT(compared, 20u);
@@ -204,7 +206,7 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
     EXPECT_DOUBLE_EQ(std::stod(screened[r][strongest]), top);
     EXPECT_NEAR(std::stod(screened[r][margin]), std::stod(screened[r][column]) - top, 1e-12);
     for (std::size_t q = 1; q <= 30; ++q)
-      if (rows[q][0] == screened[r][id_column]) EXPECT_NEAR(std::stod(screened[r][k1]), std::stod(rows[q][3]), 1e-9);
+      if (rows[q][0] == screened[r][id_column]) EXPECT_NEAR(std::stod(screened[r][k1]), std::stod(rows[q][3]), 1e-5);
   }
   // The report shows the drug-target term and the panel's heat map of the candidates.
   run = molsieve(dir, "report " + dir.file("k3.h5") + " --top 3 -o " + dir.file("k3.html"));

@@ -32,23 +32,32 @@ struct ChunkScorer::ScoringModel {
   const ModelTerm* term = nullptr;
   bool affinity = true;
   models::Model model;                    // a model of molecules alone, or ...
-  std::unique_ptr<models::DrugTargetModel> drug_target;  // ... a drug-target model and its protein
+  std::unique_ptr<models::DrugTargetModel> drug_target;  // ... a drug-target model and its protein,
   std::string target_sequence;
+  std::vector<std::string> panel_sequences;  // then the targets of panels that use the same model
   bool target_in_domain = true;
   std::vector<std::string> task_columns;  // the columns of the model's tasks
   std::size_t scored_task = 0;            // affinity
   std::vector<std::size_t> risk_tasks;    // toxicity
 
   const models::ModelCard& card() const { return drug_target ? drug_target->card() : model.card(); }
-  // A drug-target model's affinity to the term's protein as a one-task prediction.
-  models::Predictions predict(const models::MoleculeSet& molecules) const {
+  // A drug-target model's affinity to the term's protein as a one-task prediction; `panels`
+  // receives the grid of the panels' targets that share the model (each ligand encoded once).
+  models::Predictions predict(const models::MoleculeSet& molecules, models::AffinityGrid* panels) const {
     if (!drug_target) return model.predict(molecules);
-    models::AffinityGrid grid = drug_target->predict_grid(molecules, {target_sequence});
+    std::vector<std::string> sequences{target_sequence};
+    sequences.insert(sequences.end(), panel_sequences.begin(), panel_sequences.end());
+    const models::AffinityGrid grid = drug_target->predict_grid(molecules, sequences);
     models::Predictions p;
     p.rows = molecules.size();
     p.tasks = 1;
-    p.mean = std::move(grid.mean);
-    p.std = std::move(grid.spread);
+    panels->proteins = panel_sequences.size();
+    for (std::size_t i = 0; i < p.rows; ++i) {
+      const std::size_t row = i * sequences.size();
+      p.mean.push_back(grid.mean[row]);
+      p.std.push_back(grid.spread[row]);
+      panels->mean.insert(panels->mean.end(), grid.mean.begin() + row + 1, grid.mean.begin() + row + sequences.size());
+    }
     p.nearest_training_similarity = drug_target->nearest_training_similarity(molecules);
     return p;
   }
@@ -56,9 +65,11 @@ struct ChunkScorer::ScoringModel {
 
 struct ChunkScorer::Panel {
   const PanelTerm* term = nullptr;
-  std::unique_ptr<models::DrugTargetModel> model;
+  std::unique_ptr<models::DrugTargetModel> model;  // null when the on-target term's model is the same file
   std::vector<std::string> sequences;  // the off-targets, in the job's order
   std::string on_target_column;        // the on-target term's affinity column
+  std::size_t on_target = 0;           // that term's place in the scorer's models
+  std::size_t first_shared_column = 0; // with a shared model: its columns in the term's panel grid
 };
 
 struct ChunkScorer::References {
@@ -128,7 +139,7 @@ void load_models(const ScreenJob& job, const LibrarySource& source, const kernel
     }
 }
 
-std::vector<ChunkScorer::Panel> load_panels(const ScreenJob& job, const std::vector<ChunkScorer::ScoringModel>& models,
+std::vector<ChunkScorer::Panel> load_panels(const ScreenJob& job, std::vector<ChunkScorer::ScoringModel>& models,
                                             const kernels::DeviceChoice& device) {
   std::vector<ChunkScorer::Panel> panels;
   for (const PanelTerm& term : job.panels) {
@@ -137,23 +148,34 @@ std::vector<ChunkScorer::Panel> load_panels(const ScreenJob& job, const std::vec
       throw Error(where + ": " + term.path + " is not a drug-target model");
     ChunkScorer::Panel panel;
     panel.term = &term;
-    panel.model = std::make_unique<models::DrugTargetModel>(models::DrugTargetModel::load(term.path));
-    panel.model->use_device(device);
-    const models::ProteinTable& known = panel.model->proteins();
-    for (const auto& target : term.targets) {
-      if (known.find(target) == known.size()) throw Error(where + ": target '" + target + "' is not in its protein table");
-      panel.sequences.push_back(known.sequence(known.find(target)));
+    std::vector<std::size_t> candidates;
+    for (std::size_t m = 0; m < models.size(); ++m) {
+      const auto& s = models[m];
+      if (s.affinity && s.drug_target && (term.on_target.empty() || s.term->name == term.on_target)) candidates.push_back(m);
     }
-    std::vector<const ChunkScorer::ScoringModel*> candidates;
-    for (const auto& s : models)
-      if (s.affinity && s.drug_target && (term.on_target.empty() || s.term->name == term.on_target)) candidates.push_back(&s);
     if (candidates.empty())
       throw Error(where + ": on_target: " +
                   (term.on_target.empty() ? std::string("no [[affinity]] entry scores a protein with a drug-target model")
                                           : "no [[affinity]] entry with a drug-target model is named '" + term.on_target + "'"));
     if (candidates.size() > 1)
       throw Error(where + ": several [[affinity]] entries score a protein: name the on-target one with on_target = \"...\"");
-    panel.on_target_column = candidates.front()->task_columns.front();
+    panel.on_target = candidates.front();
+    ChunkScorer::ScoringModel& on_target = models[panel.on_target];
+    panel.on_target_column = on_target.task_columns.front();
+    const bool shared = on_target.term->path == term.path;
+    if (!shared) {
+      panel.model = std::make_unique<models::DrugTargetModel>(models::DrugTargetModel::load(term.path));
+      panel.model->use_device(device);
+    }
+    const models::ProteinTable& known = shared ? on_target.drug_target->proteins() : panel.model->proteins();
+    for (const auto& target : term.targets) {
+      if (known.find(target) == known.size()) throw Error(where + ": target '" + target + "' is not in its protein table");
+      panel.sequences.push_back(known.sequence(known.find(target)));
+    }
+    if (shared) {
+      panel.first_shared_column = on_target.panel_sequences.size();
+      on_target.panel_sequences.insert(on_target.panel_sequences.end(), panel.sequences.begin(), panel.sequences.end());
+    }
     panels.push_back(std::move(panel));
   }
   return panels;
@@ -263,8 +285,10 @@ void ChunkScorer::score(Chunk& chunk) const {
 
   std::vector<std::vector<double>> desirability;  // per term, per row
   std::vector<double> weights;
-  for (const ScoringModel& s : models_) {
-    const models::Predictions p = s.predict(m);
+  std::vector<models::AffinityGrid> panel_grids(models_.size());  // per drug-target term: its panels' targets
+  for (std::size_t at = 0; at < models_.size(); ++at) {
+    const ScoringModel& s = models_[at];
+    const models::Predictions p = s.predict(m, &panel_grids[at]);
     const models::ModelCard& card = s.card();
     for (std::size_t task = 0; task < p.tasks; ++task) {
       auto& mean = t.add(s.task_columns[task], ColumnKind::Number).numbers;
@@ -307,8 +331,17 @@ void ChunkScorer::score(Chunk& chunk) const {
   }
   // Panels: every off-target's affinity, the strongest, and the on-target's margin over it.
   for (const Panel& panel : panels_) {
-    const std::vector<double> grid = panel.model->predict_grid(m, panel.sequences).mean;
     const std::size_t targets = panel.sequences.size();
+    std::vector<double> grid;
+    if (panel.model) {
+      grid = panel.model->predict_grid(m, panel.sequences).mean;
+    } else {
+      const models::AffinityGrid& shared = panel_grids[panel.on_target];
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto row = shared.mean.begin() + static_cast<std::ptrdiff_t>(i * shared.proteins + panel.first_shared_column);
+        grid.insert(grid.end(), row, row + static_cast<std::ptrdiff_t>(targets));
+      }
+    }
     const auto& on_target = t.at(panel.on_target_column).numbers;
     for (std::size_t p = 0; p < targets; ++p) {
       auto& values = t.add(panel.term->name + ":" + panel.term->targets[p], ColumnKind::Number).numbers;
@@ -423,7 +456,8 @@ void ChunkScorer::describe_models(ResultsProvenance& provenance) const {
     provenance.model_roles.push_back("selectivity:" + targets);
     provenance.models.push_back(panel.term->name);
     provenance.model_paths.push_back(panel.term->path);
-    provenance.model_cards.push_back(models::card_to_json(panel.model->card()));
+    const models::DrugTargetModel& model = panel.model ? *panel.model : *models_[panel.on_target].drug_target;
+    provenance.model_cards.push_back(models::card_to_json(model.card()));
   }
 }
 
