@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstring>
 #include <fstream>
+#include <limits>
 
 #include "core/error.h"
 
@@ -90,29 +91,88 @@ std::string checked_sequence(const std::string& sequence, const std::string& whe
   return upper;
 }
 
+namespace {
+
+// BLOSUM62 (Henikoff and Henikoff 1992) over kBlosumLetters.
+constexpr char kBlosumLetters[] = "ARNDCQEGHILKMFPSTWYVBZX";
+constexpr int kBlosum62[23][23] = {
+    { 4, -1, -2, -2,  0, -1, -1,  0, -2, -1, -1, -1, -1, -2, -1,  1,  0, -3, -2,  0, -2, -1,  0},
+    {-1,  5,  0, -2, -3,  1,  0, -2,  0, -3, -2,  2, -1, -3, -2, -1, -1, -3, -2, -3, -1,  0, -1},
+    {-2,  0,  6,  1, -3,  0,  0,  0,  1, -3, -3,  0, -2, -3, -2,  1,  0, -4, -2, -3,  3,  0, -1},
+    {-2, -2,  1,  6, -3,  0,  2, -1, -1, -3, -4, -1, -3, -3, -1,  0, -1, -4, -3, -3,  4,  1, -1},
+    { 0, -3, -3, -3,  9, -3, -4, -3, -3, -1, -1, -3, -1, -2, -3, -1, -1, -2, -2, -1, -3, -3, -2},
+    {-1,  1,  0,  0, -3,  5,  2, -2,  0, -3, -2,  1,  0, -3, -1,  0, -1, -2, -1, -2,  0,  3, -1},
+    {-1,  0,  0,  2, -4,  2,  5, -2,  0, -3, -3,  1, -2, -3, -1,  0, -1, -3, -2, -2,  1,  4, -1},
+    { 0, -2,  0, -1, -3, -2, -2,  6, -2, -4, -4, -2, -3, -3, -2,  0, -2, -2, -3, -3, -1, -2, -1},
+    {-2,  0,  1, -1, -3,  0,  0, -2,  8, -3, -3, -1, -2, -1, -2, -1, -2, -2,  2, -3,  0,  0, -1},
+    {-1, -3, -3, -3, -1, -3, -3, -4, -3,  4,  2, -3,  1,  0, -3, -2, -1, -3, -1,  3, -3, -3, -1},
+    {-1, -2, -3, -4, -1, -2, -3, -4, -3,  2,  4, -2,  2,  0, -3, -2, -1, -2, -1,  1, -4, -3, -1},
+    {-1,  2,  0, -1, -3,  1,  1, -2, -1, -3, -2,  5, -1, -3, -1,  0, -1, -3, -2, -2,  0,  1, -1},
+    {-1, -1, -2, -3, -1,  0, -2, -3, -2,  1,  2, -1,  5,  0, -2, -1, -1, -1, -1,  1, -3, -1, -1},
+    {-2, -3, -3, -3, -2, -3, -3, -3, -1,  0,  0, -3,  0,  6, -4, -2, -2,  1,  3, -1, -3, -3, -1},
+    {-1, -2, -2, -1, -3, -1, -1, -2, -2, -3, -3, -1, -2, -4,  7, -1, -1, -4, -3, -2, -2, -1, -2},
+    { 1, -1,  1,  0, -1,  0,  0,  0, -1, -2, -2,  0, -1, -2, -1,  4,  1, -3, -2, -2,  0,  0,  0},
+    { 0, -1,  0, -1, -1, -1, -1, -2, -2, -1, -1, -1, -1, -2, -1,  1,  5, -2, -2,  0, -1, -1,  0},
+    {-3, -3, -4, -4, -2, -2, -3, -2, -2, -3, -2, -3, -1,  1, -4, -3, -2, 11,  2, -3, -4, -3, -2},
+    {-2, -2, -2, -3, -2, -1, -2, -3,  2, -1, -1, -2, -1,  3, -3, -2, -2,  2,  7, -1, -3, -2, -1},
+    { 0, -3, -3, -3, -1, -2, -2, -3, -3,  3,  1, -2,  1, -1, -2, -2,  0, -3, -1,  4, -3, -2, -1},
+    {-2, -1,  3,  4, -3,  0,  1, -1,  0, -3, -4,  0, -3, -3, -2,  0, -1, -4, -3, -3,  4,  1, -1},
+    {-1,  0,  0,  1, -3,  3,  4, -2,  0, -3, -3,  1, -1, -3, -1,  0, -1, -3, -2, -2,  1,  4, -1},
+    { 0, -1, -1, -1, -2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -2,  0,  0, -2, -1, -1, -1, -1, -1}};
+
+// A residue's row in kBlosum62: selenocysteine as cysteine, pyrrolysine as lysine, J and
+// anything unknown as X.
+int blosum_index(char residue) {
+  if (residue == 'U') residue = 'C';
+  if (residue == 'O') residue = 'K';
+  const char* at = std::strchr(kBlosumLetters, residue);
+  return at && residue ? static_cast<int>(at - kBlosumLetters) : 22;
+}
+
+}  // namespace
+
 double sequence_identity(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return 0.0;
-  // Per cell: the best score, and the matches on the path that reached it (ties: more matches).
+  // Scores are doubled so that EMBOSS needle's gap costs (open 10, extend 0.5) are integers.
+  constexpr int kOpen = 20, kExtend = 1, kNone = std::numeric_limits<int>::min() / 4;
+  // Per cell and state: the best score, and the matches on the path that reached it (ties:
+  // more matches). Pair: a[i] with b[j]; down: a[i] against a gap; right: b[j] against a gap.
   struct Cell {
     int score;
     int matches;
   };
   auto better = [](Cell x, Cell y) { return x.score > y.score || (x.score == y.score && x.matches > y.matches); };
-  std::vector<Cell> previous(b.size() + 1), current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = {-static_cast<int>(j), 0};
+  auto best_of = [&](Cell x, Cell y, Cell z) { return better(x, y) ? (better(x, z) ? x : z) : (better(y, z) ? y : z); };
+  auto minus = [](Cell c, int cost) { return Cell{c.score - cost, c.matches}; };
+  std::vector<int> row_of_b(b.size());
+  for (std::size_t j = 0; j < b.size(); ++j) row_of_b[j] = blosum_index(b[j]);
+  // Leading gaps are free: row 0 and column 0 start pairs at score 0.
+  std::vector<Cell> pair(b.size() + 1, Cell{0, 0}), down(b.size() + 1, Cell{kNone, 0}), right(b.size() + 1, Cell{kNone, 0});
+  Cell best{kNone, 0};
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    current[0] = {-static_cast<int>(i), 0};
+    const int* scores = kBlosum62[blosum_index(a[i - 1])];
+    Cell diagonal_pair = pair[0], diagonal_down = down[0], diagonal_right = right[0];
+    pair[0] = Cell{0, 0};
+    down[0] = right[0] = Cell{kNone, 0};
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const bool same = a[i - 1] == b[j - 1];
-      Cell best{previous[j - 1].score + (same ? 1 : -1), previous[j - 1].matches + (same ? 1 : 0)};
-      const Cell up{previous[j].score - 1, previous[j].matches}, left{current[j - 1].score - 1, current[j - 1].matches};
-      if (better(up, best)) best = up;
-      if (better(left, best)) best = left;
-      current[j] = best;
+      const Cell from = best_of(diagonal_pair, diagonal_down, diagonal_right);
+      diagonal_pair = pair[j];
+      diagonal_down = down[j];
+      diagonal_right = right[j];
+      const Cell new_pair{from.score + 2 * scores[row_of_b[j - 1]], from.matches + (same ? 1 : 0)};
+      const Cell new_down = best_of(minus(pair[j], kOpen), minus(down[j], kExtend), minus(right[j], kOpen));
+      const Cell new_right = best_of(minus(pair[j - 1], kOpen), minus(right[j - 1], kExtend), minus(down[j - 1], kOpen));
+      pair[j] = new_pair;
+      down[j] = new_down;
+      right[j] = new_right;
     }
-    std::swap(previous, current);
+    // Trailing gaps are free: the alignment may end at the last column of any row ...
+    best = best_of(best, pair[b.size()], best_of(down[b.size()], right[b.size()], Cell{kNone, 0}));
   }
-  return static_cast<double>(previous[b.size()].matches) / static_cast<double>(std::min(a.size(), b.size()));
+  // ... or at the last row's any column.
+  for (std::size_t j = 1; j <= b.size(); ++j) best = best_of(best, pair[j], best_of(down[j], right[j], Cell{kNone, 0}));
+  return static_cast<double>(best.matches) / static_cast<double>(std::min(a.size(), b.size()));
 }
 
 std::size_t ProteinTable::add(const std::string& name, const std::string& sequence, const std::string& where) {

@@ -18,9 +18,10 @@ std::string sequence_problem(const std::string& sequence);
 // The sequence in upper case. Throws molsieve::Error naming `where` and sequence_problem().
 std::string checked_sequence(const std::string& sequence, const std::string& where);
 
-// Identity of two sequences: residues matched by their best global alignment (match +1,
-// mismatch -1, gap -1; Needleman-Wunsch in O(|a| |b|) time and O(|b|) memory) over the length
-// of the shorter one. 1 for identical sequences; unrelated proteins score about 0.1 to 0.25.
+// Identity of two sequences: identical residues in their best alignment over the length of
+// the shorter one. The alignment is global with free end gaps (so a domain inside a longer
+// chain scores 1), BLOSUM62 with EMBOSS needle's gap costs (open 10, extend 0.5), Gotoh's
+// algorithm in O(|a| |b|) time and O(|b|) memory. 1 for identical sequences.
 double sequence_identity(const std::string& a, const std::string& b);
 
 class ProteinTable {
