@@ -200,25 +200,49 @@ TEST(DrugTargetEnsemble, MeanAndCalibratedSpreadFollowFromMembersTrainedAlone) {
 
 INSTANTIATE_TEST_SUITE_P(ProteinEncoders, DrugTargetEncoders, ::testing::Values("cnn", "composition"));
 
-// The shipped Davis model: its protein table, its card's held-out figures, and a Davis
-// inhibitor (a training ligand) inside its domain with pKd values in the data's range.
-TEST(DrugTargetStore, ShippedDavisModelLoadsAndScoresATrainingLigandAcrossItsKinases) {
-  const models::DrugTargetModel davis =
-      models::DrugTargetModel::load(std::string(MOLSIEVE_TEST_DATA_DIR) + "/../../models/pretrained/davis.h5");
-  ASSERT_EQ(davis.proteins().size(), 442u);
-  EXPECT_EQ(davis.card().protein.kind, "composition");
-  EXPECT_GT(davis.card().validation_metrics.at("affinity").at("ci"), 0.8);
+// A shipped model: its protein table, its card's held-out figures, and one of its training
+// ligands inside its domain, scored against every protein in the data's range with a spread.
+struct ShippedModel {
+  std::string file, encoder;
+  std::size_t proteins;
+  std::string smiles, protein;
+  double low, high;  // the data's range of affinities
+};
+
+void PrintTo(const ShippedModel& model, std::ostream* out) { *out << model.file; }
+
+class ShippedDrugTargetModels : public ::testing::TestWithParam<ShippedModel> {};
+
+TEST_P(ShippedDrugTargetModels, LoadAndScoreATrainingLigandAcrossTheirProteins) {
+  const ShippedModel& shipped = GetParam();
+  const models::DrugTargetModel model =
+      models::DrugTargetModel::load(std::string(MOLSIEVE_TEST_DATA_DIR) + "/../../models/pretrained/" + shipped.file);
+  ASSERT_EQ(model.proteins().size(), shipped.proteins);
+  EXPECT_EQ(model.card().protein.kind, shipped.encoder);
+  EXPECT_EQ(model.card().ensemble, 3u);
+  EXPECT_GT(model.card().test_metrics.at("affinity").at("ci"), 0.8);
+  EXPECT_GT(model.card().spread_scale.at("affinity"), 1.0);
   test::ScratchDir dir;
-  test::write_text(dir.file("pairs.csv"), "smiles,protein,affinity\nCC1=C2C=C(C=CC2=NN1)C3=CC(=CN=C3)OCC(CC4=CC=CC=C4)N,AAK1,7.4\n");
-  const models::PairSet pair = models::read_pair_file(dir.file("pairs.csv"), {}, &davis.proteins());
+  test::write_text(dir.file("pairs.csv"), "smiles,protein,affinity\n" + shipped.smiles + "," + shipped.protein + ",7\n");
+  const models::PairSet pair = models::read_pair_file(dir.file("pairs.csv"), {}, &model.proteins());
   std::vector<std::string> sequences;
-  for (std::size_t p = 0; p < davis.proteins().size(); ++p) sequences.push_back(davis.proteins().sequence(p));
-  for (double value : davis.predict_grid(pair.ligands, sequences).mean) {
-    EXPECT_GT(value, 3.0);
-    EXPECT_LT(value, 12.0);
+  for (std::size_t p = 0; p < model.proteins().size(); ++p) sequences.push_back(model.proteins().sequence(p));
+  const models::AffinityGrid grid = model.predict_grid(pair.ligands, sequences);
+  for (std::size_t p = 0; p < sequences.size(); ++p) {
+    EXPECT_GT(grid.mean[p], shipped.low) << model.proteins().name(p);
+    EXPECT_LT(grid.mean[p], shipped.high) << model.proteins().name(p);
+    EXPECT_GT(grid.spread[p], 0.0) << model.proteins().name(p);
   }
-  EXPECT_DOUBLE_EQ(davis.nearest_training_similarity(pair.ligands)[0], 1.0);
+  EXPECT_DOUBLE_EQ(model.nearest_training_similarity(pair.ligands)[0], 1.0);
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Pretrained, ShippedDrugTargetModels,
+    ::testing::Values(ShippedModel{"davis.h5", "composition", 442, "CC1=C2C=C(C=CC2=NN1)C3=CC(=CN=C3)OCC(CC4=CC=CC=C4)N",
+                                   "AAK1", 3.0, 12.0},
+                      ShippedModel{"kiba.h5", "composition", 229, "COC1=C(C=C2C(=C1)CCN=C2C3=CC(=C(C=C3)Cl)Cl)Cl", "O00141",
+                                   5.0, 18.0}),
+    [](const ::testing::TestParamInfo<ShippedModel>& info) { return info.param.file.substr(0, info.param.file.find('.')); });
 
 TEST(DrugTargetStore, OtherFilesAreRefusedByName) {
   test::ScratchDir dir;
