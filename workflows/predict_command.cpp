@@ -252,7 +252,7 @@ void add_predict_command(CLI::App& app) {
   c->add_option("--batch-size", request->batch_size, "Molecules per forward pass")->capture_default_str();
   c->add_option("--target", request->targets,
                 "Drug-target models: proteins to score against, by name in the model's protein table "
-                "(comma-separated); one column <affinity>:<name> each")
+                "(comma-separated); columns <affinity>:<name> and its spread <affinity>:<name>_std each")
       ->delimiter(',');
   c->add_option("--target-fasta", request->target_fasta, "Drug-target models: proteins to score against, as FASTA");
   add_model_run_options(*c, *request);

@@ -298,7 +298,7 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--ffn-layers", o.architecture.ffn_layers, "Layers of the feed-forward head")->capture_default_str();
   c->add_flag("--descriptors", o.architecture.descriptors,
-              "Feed the 14 library-store descriptors (standardized) to the head as well");
+              "Feed the 14 library-store descriptors (standardized) to the head as well (not for drug-target models)");
   c->add_option("--fingerprint-features", o.architecture.fingerprint_features,
                 "Feed the Morgan fingerprint to the head as well, folded to this many bits "
                 "(a divisor of the fingerprint size; 0: off)")
