@@ -255,8 +255,11 @@ void LibraryWriter::finish(double seconds) {
 LibraryReader::LibraryReader(const std::string& path)
     : file_(std::make_unique<hdf5::File>(path, hdf5::File::Mode::ReadOnly)) {
   if (!file_->has_attribute("/", "schema_version") ||
-      file_->string_attribute("/", "schema") != "molsieve library store")
-    throw Error(path + ": not a molsieve library store");
+      file_->string_attribute("/", "schema") != "molsieve library store") {
+    // A model store given where a library belongs is a common slip: say what it is.
+    const std::string found = file_->has_attribute("/", "schema") ? file_->string_attribute("/", "schema") : "";
+    throw Error(path + ": not a molsieve library store" + (found.empty() ? "" : " (it is a " + found + ")"));
+  }
   const auto version = file_->int_attribute("/", "schema_version");
   if (version != kLibrarySchemaVersion)
     throw Error(path + ": library store schema version " + std::to_string(version) +

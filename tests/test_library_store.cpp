@@ -227,6 +227,14 @@ TEST(LibraryStore, ReaderRefusesIncompleteAndForeignFiles) {
   }
   test::write_text(dir.file("text.h5"), "not hdf5");
   EXPECT_THROW(LibraryReader(dir.file("text.h5")), Error);
+  // A model store where a library belongs: the message says what the file is.
+  {
+    hdf5::File f(dir.file("model.h5"), hdf5::File::Mode::Create);
+    f.set_attribute("/", "schema", std::string("molsieve drug-target model store"));
+    f.set_attribute("/", "schema_version", std::int64_t{2});
+  }
+  EXPECT_EQ(test::error_of([&] { LibraryReader reader(dir.file("model.h5")); }),
+            dir.file("model.h5") + ": not a molsieve library store (it is a molsieve drug-target model store)");
 }
 
 TEST(LibraryStore, BadFingerprintSizeIsRefusedBeforeWriting) {
