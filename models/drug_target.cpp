@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iterator>
 #include <numeric>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/hdf5_file.h"
@@ -238,14 +239,15 @@ PartGrid part_grid(const PairSet& data, const std::vector<std::size_t>& pairs, d
   return grid;
 }
 
-// Predictions of `networks` for `pairs` of `data`: a grid over only the ligands and proteins
-// they name (the validation part each epoch, not the whole matrix).
+// Predictions of `networks` for `pairs` of `data`, with their raw (unscaled) spread: a grid
+// over only the ligands and proteins they name (the validation part each epoch, not the
+// whole matrix).
 struct PartPredictions {
   std::vector<double> mean, spread;
 };
 
 PartPredictions predict_part(const DrugTargetModel::State& s, const std::vector<DrugTargetNet>& networks, const PairSet& data,
-                             const std::vector<std::size_t>& pairs, double scale) {
+                             const std::vector<std::size_t>& pairs) {
   std::vector<std::size_t> ligand_at(data.ligands.size(), SIZE_MAX), protein_at(data.proteins.size(), SIZE_MAX);
   std::vector<std::size_t> ligand_rows;
   std::vector<std::string> sequences;
@@ -260,7 +262,7 @@ PartPredictions predict_part(const DrugTargetModel::State& s, const std::vector<
       sequences.push_back(data.proteins.sequence(p));
     }
   }
-  const AffinityGrid grid = s.grid(networks, ligand_subset(data.ligands, ligand_rows), sequences, scale);
+  const AffinityGrid grid = s.grid(networks, ligand_subset(data.ligands, ligand_rows), sequences, 1.0);
   PartPredictions out;
   for (std::size_t pair : pairs) {
     const std::size_t at = ligand_at[data.ligand[pair]] * sequences.size() + protein_at[data.protein[pair]];
@@ -354,7 +356,7 @@ DrugTargetNet train_member(const DrugTargetModel::State& s, const MemberInputs& 
       }
     }
     const auto validation =
-        affinity_metrics(predict_part(s, {network}, in.data, in.split.validation, 1.0).mean, validation_values);
+        affinity_metrics(predict_part(s, {network}, in.data, in.split.validation).mean, validation_values);
     const double mse = validation.count("mse") ? validation.at("mse") : kNaN;
     const bool improved = !std::isnan(mse) && (std::isnan(best_mse) || mse < best_mse);
     if (improved || in.split.validation.empty()) {
@@ -389,33 +391,33 @@ DrugTargetNet train_member(const DrugTargetModel::State& s, const MemberInputs& 
 
 // The spread scale that makes mean +- scale x spread hold 68% of the validation affinities,
 // and the coverage it gives on the validation and test parts (as calibrate_spread records it
-// for the molecule models).
-void fit_spread_scale(DrugTargetModel::State& s, const PairSet& data, const Split& split) {
-  const std::string& task = s.card.tasks[0];
-  const PartPredictions validation = predict_part(s, s.members, data, split.validation, 1.0);
+// for the molecule models), from each part's predictions with their raw spread.
+void fit_spread_scale(ModelCard& card, const PairSet& data, const Split& split, const PartPredictions& validation,
+                      const PartPredictions& test) {
+  const std::string& task = card.tasks[0];
   const double scale = conformal_spread_scale(validation.mean, validation.spread, values_at(data.affinity, split.validation));
   if (!std::isfinite(scale) || scale <= 0) return;  // too few validation pairs
-  s.card.spread_scale[task] = scale;
-  const std::pair<const std::vector<std::size_t>*, std::map<std::string, double>*> parts[] = {
-      {&split.validation, &s.card.validation_metrics[task]}, {&split.test, &s.card.test_metrics[task]}};
-  for (const auto& [pairs, metrics] : parts) {
+  card.spread_scale[task] = scale;
+  const std::tuple<const std::vector<std::size_t>*, const PartPredictions*, std::map<std::string, double>*> parts[] = {
+      {&split.validation, &validation, &card.validation_metrics[task]}, {&split.test, &test, &card.test_metrics[task]}};
+  for (const auto& [pairs, raw, metrics] : parts) {
     if (pairs->empty()) continue;
-    const PartPredictions raw = predict_part(s, s.members, data, *pairs, 1.0);
     const std::vector<double> labels = values_at(data.affinity, *pairs);
-    (*metrics)["coverage_1sd_uncalibrated"] = interval_coverage(raw.mean, raw.spread, labels, 1.0);
-    (*metrics)["coverage_1sd"] = interval_coverage(raw.mean, raw.spread, labels, scale);
-    (*metrics)["coverage_2sd"] = interval_coverage(raw.mean, raw.spread, labels, 2 * scale);
+    (*metrics)["coverage_1sd_uncalibrated"] = interval_coverage(raw->mean, raw->spread, labels, 1.0);
+    (*metrics)["coverage_1sd"] = interval_coverage(raw->mean, raw->spread, labels, scale);
+    (*metrics)["coverage_2sd"] = interval_coverage(raw->mean, raw->spread, labels, 2 * scale);
   }
 }
 
 // Does the domain tell better predictions from worse? For `pairs`: the share inside it (ligand
 // and protein), the MSE inside and outside, and the MSE by the protein's sequence identity to
 // the nearest training protein (bins from 0.3 to 0.9 and 1: the same sequence), from which
-// the identity threshold is read (docs/models.md).
+// the identity threshold is read (docs/models.md). `similarity`: each ligand's to the nearest
+// training ligand.
 void record_domain_errors(const DrugTargetModel& model, const PairSet& data, const std::vector<std::size_t>& pairs,
-                          const std::vector<double>& predicted, std::map<std::string, double>& metrics) {
+                          const std::vector<double>& predicted, const std::vector<double>& similarity,
+                          std::map<std::string, double>& metrics) {
   if (pairs.empty()) return;
-  const std::vector<double> similarity = model.nearest_training_similarity(data.ligands);
   std::vector<double> identity(data.proteins.size(), kNaN);
   constexpr double kBins[] = {0.0, 0.3, 0.4, 0.5, 0.7, 0.9, 1.0};
   constexpr const char* kBinNames[] = {"below_30", "30_40", "40_50", "50_70", "70_90", "90_100", "100"};
@@ -523,15 +525,19 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
     s.members.push_back(train_member(s, inputs, member, &best_epoch));
     card.best_epochs.push_back(best_epoch);
   }
-  if (options.ensemble > 1 && !split.validation.empty()) fit_spread_scale(s, data, split);
+  // Each part is predicted once; the spread scale and every metric read these predictions.
+  const PartPredictions validation = predict_part(s, s.members, data, split.validation);
+  const PartPredictions test = predict_part(s, s.members, data, split.test);
+  if (options.ensemble > 1) fit_spread_scale(card, data, split, validation, test);
   DrugTargetModel model(std::move(state));
-  for (const auto& [pairs, metrics] : {std::pair{&split.validation, &card.validation_metrics[options.affinity_column]},
-                                       std::pair{&split.test, &card.test_metrics[options.affinity_column]}}) {
-    const std::vector<double> predicted = predict_part(s, s.members, data, *pairs, 1.0).mean;
-    const std::vector<double> observed = values_at(data.affinity, *pairs);
-    const auto measured = affinity_metrics(predicted, observed, options.active_threshold);
+  const std::vector<double> similarity = model.nearest_training_similarity(data.ligands);
+  const std::tuple<const std::vector<std::size_t>*, const PartPredictions*, std::map<std::string, double>*> parts[] = {
+      {&split.validation, &validation, &card.validation_metrics[options.affinity_column]},
+      {&split.test, &test, &card.test_metrics[options.affinity_column]}};
+  for (const auto& [pairs, predicted, metrics] : parts) {
+    const auto measured = affinity_metrics(predicted->mean, values_at(data.affinity, *pairs), options.active_threshold);
     metrics->insert(measured.begin(), measured.end());
-    record_domain_errors(model, data, *pairs, predicted, *metrics);
+    record_domain_errors(model, data, *pairs, predicted->mean, similarity, *metrics);
   }
   card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return model;
