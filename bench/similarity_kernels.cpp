@@ -16,7 +16,7 @@
 #include "core/error.h"
 #include "kernels/similarity_scores.h"
 #include "kernels/similarity_search.h"
-#include "workflows/fingerprint_sets.h"
+#include "chem/fingerprint_sets.h"
 
 namespace {
 
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     const kernels::Backend backend =
         argc > 5 && std::string(argv[5]) == "cuda" ? kernels::Backend::Cuda : kernels::Backend::Cpu;
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-    const auto library = workflows::read_library_fingerprints(argv[1]);
+    const auto library = chem::read_library_fingerprints(argv[1]);
     const kernels::SearchLibrary search_library(library.matrix(), library.valid_rows);
     std::vector<std::uint64_t> queries;
     const std::size_t step = std::max<std::size_t>(1, library.valid_rows.size() / query_count);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chem/library_store.h"
 #include "core/error.h"
 
 namespace molsieve::models {
@@ -199,6 +200,19 @@ ModelCard card_from_json(const std::string& text, const std::string& source) {
   if (card.tasks.empty() || card.task_weights.size() != card.tasks.size())
     throw Error(source + ": model card key 'tasks': empty or not matching 'task_weights'");
   return card;
+}
+
+void check_store_matches_model(const chem::LibrarySummary& store, const models::ModelCard& card) {
+  if (store.graph_featurizer_version != card.graph_featurizer_version)
+    throw Error(store.path + ": graphs of featurizer version " + std::to_string(store.graph_featurizer_version) +
+                ", the model was trained on version " + std::to_string(card.graph_featurizer_version) +
+                " (featurize the library again)");
+  if (store.standardized != card.standardize)
+    throw Error(store.path + ": standardization " + (store.standardized ? "on" : "off") +
+                " differs from the model's training data");
+  if (store.fp_bits != card.fp_bits)
+    throw Error(store.path + ": " + std::to_string(store.fp_bits) + "-bit fingerprints; the model's applicability domain uses " +
+                std::to_string(card.fp_bits) + " bits (featurize with --fp-bits " + std::to_string(card.fp_bits) + ")");
 }
 
 }  // namespace molsieve::models

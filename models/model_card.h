@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+namespace molsieve::chem { struct LibrarySummary; }
+
 namespace molsieve::models {
 
 enum class TaskType { Classification, Regression };
@@ -114,5 +116,9 @@ struct ModelCard {
 std::string card_to_json(const ModelCard& card);
 // `source` names the file for error messages.
 ModelCard card_from_json(const std::string& json, const std::string& source);
+
+// Throws molsieve::Error, naming the store, when its graphs, standardization or
+// fingerprints differ from what the model was trained on.
+void check_store_matches_model(const chem::LibrarySummary& store, const ModelCard& card);
 
 }  // namespace molsieve::models

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "test_support.h"
-#include "workflows/progress_bar.h"
+#include "workflows/cli/progress_bar.h"
 
 namespace molsieve {
 namespace {

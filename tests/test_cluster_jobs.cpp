@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "test_support.h"
-#include "workflows/results_store.h"
+#include "workflows/results/results_store.h"
 
 namespace molsieve {
 namespace {

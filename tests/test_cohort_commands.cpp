@@ -9,7 +9,7 @@
 
 #include "core/hdf5_file.h"
 #include "test_support.h"
-#include "workflows/results_store.h"
+#include "workflows/results/results_store.h"
 
 namespace molsieve {
 namespace {

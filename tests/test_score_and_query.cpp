@@ -12,10 +12,10 @@
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "test_support.h"
-#include "workflows/query_expression.h"
-#include "workflows/result_table.h"
-#include "workflows/screen_job.h"
-#include "workflows/screen_scorer.h"
+#include "workflows/results/query_expression.h"
+#include "workflows/results/result_table.h"
+#include "workflows/screen/job.h"
+#include "workflows/screen/scorer.h"
 
 namespace molsieve {
 namespace {

@@ -20,9 +20,9 @@
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "test_support.h"
-#include "workflows/result_table.h"
-#include "workflows/results_store.h"
-#include "workflows/screen_job.h"
+#include "workflows/results/result_table.h"
+#include "workflows/results/results_store.h"
+#include "workflows/screen/job.h"
 
 namespace molsieve {
 namespace {

@@ -16,7 +16,7 @@
 #include "kernels/diversity.h"
 #include "kernels/similarity_search.h"
 #include "test_support.h"
-#include "workflows/fingerprint_sets.h"
+#include "chem/fingerprint_sets.h"
 
 namespace molsieve {
 namespace {
@@ -63,7 +63,7 @@ TEST_F(SimilarityCommand, CsvEqualsReferenceBackendWithIdsAndSmiles) {
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_NE(run.err.find("query 12 (broken) skipped"), std::string::npos) << run.err;
 
-  const auto library = workflows::read_library_fingerprints(dir.file("library.h5"));
+  const auto library = chem::read_library_fingerprints(dir.file("library.h5"));
   const auto& ids = library.ids;
   const auto& smiles = library.smiles;
   kernels::SearchLibrary search_library(library.matrix(), library.valid_rows);
@@ -163,7 +163,7 @@ TEST_F(SimilarityCommand, PickMaxMinCsvEqualsKernelAndInitialRowsContinueIt) {
   ASSERT_EQ(rows.size(), 13u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"rank", "index", "id", "smiles", "min_distance"}));
 
-  const auto library = workflows::read_library_fingerprints(dir.file("library.h5"));
+  const auto library = chem::read_library_fingerprints(dir.file("library.h5"));
   kernels::SearchLibrary search_library(library.matrix(), library.valid_rows);
   kernels::MaxMinOptions options;
   options.picks = 12;

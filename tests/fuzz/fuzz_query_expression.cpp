@@ -4,8 +4,8 @@
 #include <string>
 
 #include "core/error.h"
-#include "workflows/query_expression.h"
-#include "workflows/result_table.h"
+#include "workflows/results/query_expression.h"
+#include "workflows/results/result_table.h"
 
 using molsieve::workflows::ColumnKind;
 

@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "fuzz_input_file.h"
-#include "workflows/screen_job.h"
+#include "workflows/screen/job.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const molsieve::fuzz::InputFile file(data, size, ".toml");

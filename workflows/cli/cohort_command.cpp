@@ -1,0 +1,128 @@
+// molsieve cohort: eligible, ranked, quota-balanced patient cohorts for a candidate compound.
+#include <CLI/CLI.hpp>
+#include <tbb/global_control.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cluster/cluster.h"
+#include "core/error.h"
+#include "workflows/report/cohort_report.h"
+#include "workflows/cohort_job/cohort_selection.h"
+#include "workflows/cli/commands.h"
+#include "core/csv_writer.h"
+#include "workflows/cli/progress_bar.h"
+#include "workflows/cli/search_options.h"
+
+namespace molsieve::workflows {
+namespace {
+
+struct CohortValues {
+  CohortRequest request;
+  std::string attrition_csv, report;
+  std::string device = "auto";
+  unsigned threads = 0;
+  bool overwrite = false;
+  bool quiet = false;
+};
+
+// The cohort store's /attrition table, same column names, order and values (counts from 1 to
+// 4 shown as <5).
+void write_attrition_csv(const std::string& path, const CohortOutcome& o) {
+  CsvWriter csv(path, {"step", "name", "kind", "applied", "activation", "remaining", "removed", "removed_alone"});
+  for (std::size_t k = 0; k < o.attrition.size(); ++k) {
+    const auto& s = o.attrition[k];
+    csv.field(k).field(s.name).field(s.kind).field(std::string(s.applied ? "1" : "0")).field(s.activation);
+    csv.field(suppressed_count(s.remaining)).field(suppressed_count(s.removed)).field(suppressed_count(s.removed_alone));
+    csv.end_row();
+  }
+  csv.close();
+}
+
+void print_summary(const CohortValues& v, const CohortOutcome& o) {
+  std::fprintf(stderr, "%s%s\n", o.synthetic ? "SYNTHETIC population: " : "population: ", o.population_source.c_str());
+  std::fprintf(stderr, "%-4s %-58s %10s %10s %12s\n", "step", "criterion", "remaining", "removed", "alone");
+  for (std::size_t k = 0; k < o.attrition.size(); ++k) {
+    const auto& s = o.attrition[k];
+    std::string name = s.name.size() > 58 ? s.name.substr(0, 55) + "..." : s.name;
+    if (!s.applied) name = "(not applied) " + name;
+    std::fprintf(stderr, "%-4zu %-58s %10s %10s %12s\n", k, name.c_str(), suppressed_count(s.remaining).c_str(),
+                suppressed_count(s.removed).c_str(), suppressed_count(s.removed_alone).c_str());
+  }
+  for (const auto& s : o.attrition)
+    if (!s.activation.empty()) std::fprintf(stderr, "candidate rule: %s: %s\n", s.name.c_str(), s.activation.c_str());
+  std::fprintf(stderr, "selected %zu of %s eligible (requested %llu); total score %.4g; %s\n", o.chosen.size(),
+              suppressed_count(o.eligible).c_str(), static_cast<unsigned long long>(v.request.size),
+              o.selection.total_score, o.selection.solver.c_str());
+  for (const auto& q : o.selection.quotas)
+    if (q.shortfall > 0)
+      std::fprintf(stderr, "quota missed: %s %s needs %llu to %llu, selected %llu (off by %llu; %s eligible)\n",
+                  cohort::kDimensionNames[q.bound.dimension], q.bound.category.c_str(),
+                  static_cast<unsigned long long>(q.min_count), static_cast<unsigned long long>(q.max_count),
+                  static_cast<unsigned long long>(q.selected), static_cast<unsigned long long>(q.shortfall),
+                  suppressed_count(q.eligible).c_str());
+  if (!o.selection.quotas.empty() && o.selection.quotas_met) std::fprintf(stderr, "all quotas met\n");
+  std::fprintf(stderr, "wrote %s in %.2f s\n", v.request.output.c_str(), o.seconds);
+}
+
+void run(CohortValues& v) {
+  std::vector<std::string> outputs{v.request.output};
+  if (!v.attrition_csv.empty()) outputs.push_back(v.attrition_csv);
+  if (!v.report.empty()) outputs.push_back(v.report);
+  refuse_existing_outputs(outputs, v.overwrite);
+  // The eligibility kernel has CPU and reference backends only: auto means the CPU here.
+  if (v.device == "reference") {
+    v.request.backend = kernels::Backend::Reference;
+  } else if (kernels::parse_device(v.device).kind == kernels::DeviceChoice::Kind::Cuda) {
+    throw Error("--device " + v.device + ": the eligibility kernel has no CUDA backend (auto, cpu or reference)");
+  } else {
+    v.request.backend = kernels::Backend::Cpu;
+  }
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, thread_count(v.threads));
+  v.request.world = &cluster::world();
+  if (v.request.world->rank() != 0) {  // under MPI: evaluate slices; rank 0 selects, writes and reports
+    run_cohort_selection(v.request, {});
+    return;
+  }
+  ProgressBar bar("cohort", "patients");
+  const CohortOutcome o = run_cohort_selection(v.request, [&](const Progress& p) {
+    if (!v.quiet) bar.update(p);
+  });
+  if (!v.quiet) bar.finish();
+  if (!v.attrition_csv.empty()) write_attrition_csv(v.attrition_csv, o);
+  if (!v.report.empty()) write_whole_file(v.report, cohort_report_html(v.request, o));
+  if (!v.quiet) print_summary(v, o);
+  for (const auto& warning : o.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+}
+
+}  // namespace
+
+void add_cohort_command(CLI::App& app) {
+  auto values = std::make_shared<CohortValues>();
+  CohortRequest& r = values->request;
+  CLI::App* c = app.add_subcommand(
+      "cohort",
+      "Select an eligible, ranked, quota-balanced patient cohort for a candidate compound from a population store "
+      "(docs/cohorts.md). Under mpirun or srun the ranks share the population's slices; rank 0 writes the store");
+  c->add_option("--population", r.population, "Population store (.h5) from import-population or synth-population")
+      ->required();
+  c->add_option("--definition", r.definition, "Cohort definition (JSON)")->required();
+  c->add_option("--quotas", r.quotas, "Quotas (JSON): minimum and maximum shares per sex, race, ethnicity, age group");
+  c->add_option("--candidates", r.candidates, "Results store of a screen, for candidate-aware rules");
+  c->add_option("--candidate-id", r.candidate_id, "The candidate's id in the results store");
+  c->add_option("--size", r.size, "Patients to select")->capture_default_str();
+  c->add_option("-o,--output", r.output, "Cohort store to write (.h5)")->required();
+  c->add_option("--attrition-csv", values->attrition_csv, "Also write the attrition table as CSV (counts 1-4 as <5)");
+  c->add_option("--report", values->report, "Also write a self-contained HTML report (counts 1-4 as <5)");
+  c->add_option("--slice", r.slice_persons, "Patients evaluated at a time (memory bound)")->capture_default_str();
+  c->add_option("--device,--backend", values->device,
+                "Eligibility kernel: auto or cpu (the CPU kernel), or reference (plain loops); --backend is its "
+                "former name")
+      ->capture_default_str();
+  c->add_option("--threads", values->threads, "Threads (0: all cores)")->capture_default_str();
+  c->add_flag("--overwrite", values->overwrite, "Replace outputs that exist");
+  c->add_flag("-q,--quiet", values->quiet, "No progress or summary (warnings and errors still show)");
+  c->callback([values] { run(*values); });
+}
+
+}  // namespace molsieve::workflows

@@ -1,0 +1,146 @@
+// molsieve synth-population and import-population: make a population store (or OMOP CSV
+// files) for cohort selection.
+#include <CLI/CLI.hpp>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "cohort/omop_csv.h"
+#include "cohort/population.h"
+#include "cohort/synthetic_population.h"
+#include "core/error.h"
+#include "workflows/cli/commands.h"
+#include "workflows/cli/progress_bar.h"
+#include "workflows/cli/search_options.h"
+
+namespace molsieve::workflows {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SynthValues {
+  std::uint64_t persons = 10000;
+  std::uint64_t seed = 1;
+  std::string format = "store";
+  std::string output;
+  unsigned threads = 0;
+  bool overwrite = false;
+  bool quiet = false;
+};
+
+constexpr std::uint64_t kWriteBlock = 65536;  // persons generated, then written, at a time
+constexpr std::uint64_t kTaskPersons = 4096;  // persons per parallel task
+
+// Persons [first, first + count), generated in parallel; identical for any thread count.
+cohort::Population synthesize_block(std::uint64_t seed, std::uint64_t first, std::uint64_t count) {
+  const std::uint64_t tasks = (count + kTaskPersons - 1) / kTaskPersons;
+  std::vector<cohort::Population> parts(tasks);
+  tbb::parallel_for(std::uint64_t{0}, tasks, [&](std::uint64_t t) {
+    const std::uint64_t start = first + t * kTaskPersons;
+    parts[t] = cohort::synthesize_population(seed, start, std::min(kTaskPersons, first + count - start));
+  });
+  cohort::Population block;
+  block.first_person = first;
+  for (const auto& part : parts) cohort::append_population(block, part);
+  return block;
+}
+
+void run_synth(const SynthValues& v) {
+  if (v.format != "store" && v.format != "omop-csv")
+    throw Error("--format: '" + v.format + "' is not store or omop-csv");
+  if (v.persons == 0) throw Error("--size: the population needs at least one person");
+  if (v.format == "omop-csv" && fs::exists(v.output) && !fs::is_empty(v.output)) {
+    if (!v.overwrite) throw Error(v.output + ": exists and is not empty (use --overwrite to replace its CSV files)");
+  } else if (v.format == "store") {
+    refuse_existing_outputs({v.output}, v.overwrite);
+  }
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, thread_count(v.threads));
+  const auto started = std::chrono::steady_clock::now();
+  cohort::PopulationProvenance provenance;
+  provenance.synthetic = true;
+  provenance.source = "molsieve synth-population --size " + std::to_string(v.persons) + " --seed " +
+                      std::to_string(v.seed) + " (SYNTHETIC: not real patients)";
+  std::unique_ptr<cohort::PopulationWriter> writer;
+  if (v.format == "store") writer = std::make_unique<cohort::PopulationWriter>(v.output, provenance);
+  ProgressBar bar("synth-population", "patients");
+  for (std::uint64_t first = 0; first < v.persons; first += kWriteBlock) {
+    const cohort::Population block = synthesize_block(v.seed, first, std::min(kWriteBlock, v.persons - first));
+    if (writer)
+      writer->append(block);
+    else
+      cohort::write_omop_csv(v.output, block, first == 0);
+    if (!v.quiet) bar.update(Progress{first + block.persons(), 0, 0});
+  }
+  if (writer) writer->finish();
+  if (!v.quiet) bar.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (v.quiet) return;
+  std::fprintf(stderr, "wrote %llu synthetic patients to %s (%s) in %.2f s, %.0f patients/s\n",
+              static_cast<unsigned long long>(v.persons), v.output.c_str(), v.format.c_str(), seconds,
+              v.persons / seconds);
+}
+
+struct ImportValues {
+  std::string omop;
+  std::string output;
+  std::uint64_t slice = 262144;
+  bool overwrite = false;
+  bool quiet = false;
+};
+
+void run_import(const ImportValues& v) {
+  refuse_existing_outputs({v.output}, v.overwrite);
+  const auto started = std::chrono::steady_clock::now();
+  cohort::PopulationProvenance provenance;
+  provenance.source = "OMOP CSV " + fs::path(v.omop).lexically_normal().filename().string();
+  cohort::PopulationWriter writer(v.output, provenance);
+  const cohort::ImportCounts n = cohort::import_omop_csv(v.omop, writer, v.slice, v.output + ".import-scratch");
+  writer.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (v.quiet) return;
+  std::fprintf(stderr,
+               "imported %llu patients (%llu conditions, %llu drug exposures, %llu measurements, %llu genotype rows) "
+               "into %s in %.2f s\n",
+               static_cast<unsigned long long>(n.persons), static_cast<unsigned long long>(n.conditions),
+               static_cast<unsigned long long>(n.drugs), static_cast<unsigned long long>(n.measurements),
+               static_cast<unsigned long long>(n.genotypes), v.output.c_str(), seconds);
+}
+
+}  // namespace
+
+void add_population_commands(CLI::App& app) {
+  auto synth = std::make_shared<SynthValues>();
+  CLI::App* s = app.add_subcommand(
+      "synth-population",
+      "Generate a SYNTHETIC patient population (OMOP-like tables, documented distributions in docs/cohorts.md) "
+      "as a population store or OMOP CSV files; the same seed gives the same patients");
+  s->add_option("--size,--n", synth->persons, "Number of patients")->capture_default_str();
+  s->add_option("--seed", synth->seed, "Random seed")->capture_default_str();
+  s->add_option("--format", synth->format, "store (population store .h5) or omop-csv (a folder of OMOP CSV files)")
+      ->capture_default_str();
+  s->add_option("-o,--output", synth->output, "Population store (.h5) or folder for omop-csv")->required();
+  s->add_option("--threads", synth->threads, "Threads (0: all cores)")->capture_default_str();
+  s->add_flag("--overwrite", synth->overwrite, "Replace the output if it exists");
+  s->add_flag("-q,--quiet", synth->quiet, "No progress or summary (warnings and errors still show)");
+  s->callback([synth] { run_synth(*synth); });
+
+  auto import = std::make_shared<ImportValues>();
+  CLI::App* i = app.add_subcommand(
+      "import-population",
+      "Read OMOP CDM CSV files (person, observation_period, condition_occurrence, drug_exposure, measurement; "
+      "optional genotype.csv) into a population store; lab units are converted or rejected, never mixed");
+  i->add_option("--omop", import->omop, "Folder holding the OMOP CSV files")->required();
+  i->add_option("-o,--output", import->output, "Population store to write (.h5)")->required();
+  i->add_option("--slice", import->slice,
+                "Patients grouped at a time (memory bound; rows wait in <output>.import-scratch/ until their slice)")
+      ->capture_default_str();
+  i->add_flag("--overwrite", import->overwrite, "Replace the output if it exists");
+  i->add_flag("-q,--quiet", import->quiet, "No summary (warnings and errors still show)");
+  i->callback([import] { run_import(*import); });
+}
+
+}  // namespace molsieve::workflows

@@ -1,0 +1,120 @@
+// molsieve screen: run a screening job file into a results store.
+#include <CLI/CLI.hpp>
+#include <oneapi/tbb/global_control.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include "cluster/cluster.h"
+#include "workflows/cli/commands.h"
+#include "workflows/cli/model_options.h"
+#include "workflows/cli/progress_bar.h"
+#include "workflows/screen/screen.h"
+
+namespace molsieve::workflows {
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+// Ctrl-C or a scheduler's SIGTERM: finish the chunks in flight, keep them for --resume.
+void request_stop(int) { stop_requested = true; }
+
+struct ScreenValues : ModelRunValues {
+  std::string job;
+  std::string output;
+  std::vector<std::string> library;
+  bool resume = false;
+};
+
+std::string stage_counts(const ScreenStatus& s) {
+  char text[160];
+  std::snprintf(text, sizeof text, "read %llu, featurized %llu, scored %llu, written %llu",
+                static_cast<unsigned long long>(s.rows_read), static_cast<unsigned long long>(s.rows_featurized),
+                static_cast<unsigned long long>(s.rows_scored), static_cast<unsigned long long>(s.rows_written));
+  return text;
+}
+
+void run(const ScreenValues& v) {
+  ScreenRequest request;
+  request.job = read_screen_job(v.job, v.library);
+  request.output = v.output.empty() ? request.job.output : v.output;
+  request.resume = v.resume;
+  request.overwrite = v.overwrite;
+  request.device = v.device;
+  request.threads = use_threads(v.threads);
+  request.cancel = &stop_requested;
+  request.world = &cluster::world();
+  const bool speaks = !v.quiet && request.world->rank() == 0;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, request.threads);
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+
+  std::unique_ptr<ProgressBar> bar;
+  if (speaks) {
+    std::fprintf(stderr, "screen: job %s (%s), %zu library input(s), %u thread(s) per process, %s -> %s\n",
+                 request.job.name.c_str(), v.job.c_str(), request.job.library.size(), request.threads,
+                 request.world->description().c_str(), request.output.c_str());
+    bar = std::make_unique<ProgressBar>("screen");
+  }
+  const ScreenReport report = run_screen(request, [&](const ScreenStatus& s) {
+    if (!bar) return;
+    Progress p;
+    p.records_done = s.rows_written;
+    p.bytes_done = s.rows_total ? s.rows_written : s.bytes_done;
+    p.bytes_total = s.rows_total ? s.rows_total : s.bytes_total;
+    bar->update(p, stage_counts(s));
+  });
+  if (bar) bar->finish();
+  if (!speaks) return;
+  if (report.already_complete) {
+    std::fprintf(stderr, "screen: %s is already complete; nothing to do\n", request.output.c_str());
+    return;
+  }
+  if (!report.unfinished_before.empty())
+    std::fprintf(stderr, "screen: the stopped run had left unfinished %s; recomputed\n",
+                 report.unfinished_before.c_str());
+  std::fprintf(stderr,
+               "screen: %llu molecules (%llu valid, %llu passed the filters), %llu selected, in %.1f s "
+               "(%llu of %llu chunks from an earlier run); scored on %s\n",
+               static_cast<unsigned long long>(report.rows), static_cast<unsigned long long>(report.valid),
+               static_cast<unsigned long long>(report.passed_filters), static_cast<unsigned long long>(report.selected),
+               report.seconds, static_cast<unsigned long long>(report.chunks_resumed),
+               static_cast<unsigned long long>(report.chunks), report.device.c_str());
+  std::fprintf(stderr,
+               "screen: stage seconds (summed over chunks): read %.2f, featurize %.2f, score %.2f, write %.2f; "
+               "merge %.2f\n",
+               report.stage_seconds[0], report.stage_seconds[1], report.stage_seconds[2], report.stage_seconds[3],
+               report.merge_seconds);
+  if (report.selected == 0 && report.scored > 0 && !report.any_selectable)
+    std::fprintf(stderr,
+                 "screen: nothing selected: none of the %llu scored molecules is inside the applicability domain of "
+                 "every affinity model, so every affinity prediction is an extrapolation (selection.require_in_domain; "
+                 "`molsieve query %s --top 20` lists them by score, out-of-domain terms marked !)\n",
+                 static_cast<unsigned long long>(report.scored), request.output.c_str());
+  std::fprintf(stderr, "screen: results in %s (molsieve query %s --top 20)\n", request.output.c_str(),
+               request.output.c_str());
+}
+
+}  // namespace
+
+void add_screen_command(CLI::App& app) {
+  auto values = std::make_shared<ScreenValues>();
+  CLI::App* c = app.add_subcommand(
+      "screen",
+      "Run a screening job (TOML, see docs/screening.md): filter, score with affinity and toxicity models and "
+      "similarity to known actives, rank and diversify; one results-store row per library molecule. Under mpirun "
+      "or srun the ranks share the chunks and rank 0 writes the results store");
+  c->add_option("job", values->job, "Job file (.toml); datasets/jobs/default.toml is the shipped example")
+      ->required();
+  c->add_option("-o,--output", values->output, "Results store (.h5); default: the job's output.path");
+  c->add_option("--library", values->library,
+                "Library file or store, repeatable: replaces the job's library.inputs");
+  c->add_flag("--resume", values->resume,
+              "Finish an interrupted run of the same job, computing only the missing chunks");
+  add_model_run_options(*c, *values);
+  c->callback([values] { run(*values); });
+}
+
+}  // namespace molsieve::workflows

@@ -1,0 +1,311 @@
+#include "workflows/cohort_job/cohort_selection.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <filesystem>
+
+#include "cluster/cluster.h"
+#include "cohort/calendar.h"
+#include "cohort/population.h"
+#include "core/error.h"
+#include "core/hdf5_file.h"
+#include "core/sha256.h"
+#include "workflows/results/result_table.h"
+#include "workflows/results/results_store.h"
+
+namespace molsieve::workflows {
+namespace {
+
+constexpr const char* kCohortSchema = "molsieve cohort store";
+constexpr std::int64_t kCohortVersion = 1;
+
+std::map<std::string, double> read_predictions(const std::string& store, const std::string& id) {
+  const ResultsStore results(store);
+  const ResultTable ids = results.read(0, results.rows(), {"id"});
+  const auto& texts = ids.at("id").texts;
+  const auto found = std::find(texts.begin(), texts.end(), id);
+  if (found == texts.end()) throw Error(store + ": no candidate with id '" + id + "'");
+  const ResultTable row = results.read(static_cast<std::uint64_t>(found - texts.begin()), 1);
+  std::map<std::string, double> predictions;
+  for (const Column& c : row.columns())
+    if (c.kind != ColumnKind::Text) predictions[c.name] = c.number(0);
+  return predictions;
+}
+
+// What one slice of the population contributes to the cohort.
+struct SliceOutcome {
+  std::uint64_t index = 0;
+  std::vector<cohort::AttritionStep> attrition;
+  std::uint64_t eligible = 0;
+  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
+  std::vector<cohort::SelectionCandidate> leaders;  // keep_cell_leaders of the slice's eligible patients
+};
+
+SliceOutcome evaluate_slice(std::uint64_t index, const cohort::Population& slice, const cohort::EligibilityResult& result,
+                            const cohort::Quotas& quotas, std::uint64_t size) {
+  SliceOutcome out;
+  out.index = index;
+  out.attrition = result.attrition;
+  std::vector<cohort::SelectionCandidate> candidates;
+  for (std::size_t i = 0; i < slice.persons(); ++i) {
+    if (!result.eligible[i]) continue;
+    cohort::SelectionCandidate c;
+    c.person_id = slice.person_id[i];
+    c.score = result.score[i];
+    c.strata = {cohort::sex_category(slice.gender_concept_id[i]), cohort::race_category(slice.race_concept_id[i]),
+                cohort::ethnicity_category(slice.ethnicity_concept_id[i]),
+                cohort::age_category(quotas.age_groups, result.age[i])};
+    c.age = result.age[i];
+    c.index_day = result.index_day[i];
+    for (int d = 0; d < cohort::kDimensions; ++d) ++out.eligible_by_category[{d, c.strata[d]}];
+    candidates.push_back(std::move(c));
+  }
+  out.eligible = candidates.size();
+  out.leaders = cohort::keep_cell_leaders(std::move(candidates), size);
+  return out;
+}
+
+// Every rank's slices on rank 0, in slice order (JSON between ranks: doubles round-trip).
+std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<SliceOutcome> mine) {
+  if (!world.parallel()) return mine;
+  nlohmann::json sent = nlohmann::json::array();
+  for (const SliceOutcome& s : mine) {
+    nlohmann::json j;
+    j["index"] = s.index;
+    j["eligible"] = s.eligible;
+    for (const auto& a : s.attrition)
+      j["attrition"].push_back({a.name, a.kind, a.applied, a.activation, a.remaining, a.removed, a.removed_alone});
+    for (const auto& [key, count] : s.eligible_by_category) j["categories"].push_back({key.first, key.second, count});
+    for (const auto& c : s.leaders) j["leaders"].push_back({c.person_id, c.score, c.strata, c.age, c.index_day});
+    sent.push_back(std::move(j));
+  }
+  std::vector<SliceOutcome> all;
+  for (const std::string& text : world.gather(sent.dump()))
+    for (const nlohmann::json& j : nlohmann::json::parse(text)) {
+      SliceOutcome s;
+      s.index = j.at("index");
+      s.eligible = j.at("eligible");
+      for (const auto& a : j.value("attrition", nlohmann::json::array()))
+        s.attrition.push_back({a[0], a[1], a[2], a[3], a[4], a[5], a[6]});
+      for (const auto& k : j.value("categories", nlohmann::json::array())) s.eligible_by_category[{k[0], k[1]}] = k[2];
+      for (const auto& l : j.value("leaders", nlohmann::json::array()))
+        s.leaders.push_back({l[0], l[1], l[2].get<std::array<std::string, cohort::kDimensions>>(), l[3], l[4]});
+      all.push_back(std::move(s));
+    }
+  std::sort(all.begin(), all.end(), [](const SliceOutcome& a, const SliceOutcome& b) { return a.index < b.index; });
+  return all;
+}
+
+void write_cohort_store(const CohortRequest& request, const cohort::CohortDefinition& definition,
+                        const CohortOutcome& o) {
+  const std::string partial = request.output + ".partial";
+  {
+    hdf5::File out(partial, hdf5::File::Mode::Create);
+    ResultTable cohort;
+    auto& rank = cohort.add("rank", ColumnKind::Integer).integers;
+    auto& person = cohort.add("person_id", ColumnKind::Integer).integers;
+    auto& score = cohort.add("score", ColumnKind::Number).numbers;
+    std::vector<std::string>* strata[cohort::kDimensions];
+    for (int d = 0; d < cohort::kDimensions; ++d) strata[d] = &cohort.add(cohort::kDimensionNames[d], ColumnKind::Text).texts;
+    auto& age = cohort.add("age", ColumnKind::Integer).integers;
+    auto& index_date = cohort.add("index_date", ColumnKind::Text).texts;
+    for (std::size_t k = 0; k < o.chosen.size(); ++k) {
+      const auto& c = o.chosen[k];
+      rank.push_back(static_cast<std::int64_t>(k + 1));
+      person.push_back(c.person_id);
+      score.push_back(c.score);
+      for (int d = 0; d < cohort::kDimensions; ++d) strata[d]->push_back(c.strata[d]);
+      age.push_back(c.age);
+      index_date.push_back(cohort::format_date(c.index_day));
+    }
+    write_table(out, "/cohort", cohort);
+
+    ResultTable attrition;
+    auto& step = attrition.add("step", ColumnKind::Integer).integers;
+    auto& name = attrition.add("name", ColumnKind::Text).texts;
+    auto& kind = attrition.add("kind", ColumnKind::Text).texts;
+    auto& applied = attrition.add("applied", ColumnKind::Flag).flags;
+    auto& activation = attrition.add("activation", ColumnKind::Text).texts;
+    auto& remaining = attrition.add("remaining", ColumnKind::Integer).integers;
+    auto& removed = attrition.add("removed", ColumnKind::Integer).integers;
+    auto& removed_alone = attrition.add("removed_alone", ColumnKind::Integer).integers;
+    for (std::size_t k = 0; k < o.attrition.size(); ++k) {
+      const auto& s = o.attrition[k];
+      step.push_back(static_cast<std::int64_t>(k));
+      name.push_back(s.name);
+      kind.push_back(s.kind);
+      applied.push_back(s.applied ? 1 : 0);
+      activation.push_back(s.activation);
+      remaining.push_back(static_cast<std::int64_t>(s.remaining));
+      removed.push_back(static_cast<std::int64_t>(s.removed));
+      removed_alone.push_back(static_cast<std::int64_t>(s.removed_alone));
+    }
+    write_table(out, "/attrition", attrition);
+    out.set_attribute("/attrition", "counts", std::vector<std::string>{"remaining", "removed", "removed_alone"});
+
+    ResultTable strata_table;
+    auto& dimension = strata_table.add("dimension", ColumnKind::Text).texts;
+    auto& category = strata_table.add("category", ColumnKind::Text).texts;
+    auto& eligible = strata_table.add("eligible", ColumnKind::Integer).integers;
+    auto& selected = strata_table.add("selected", ColumnKind::Integer).integers;
+    auto& min_count = strata_table.add("quota_min", ColumnKind::Integer).integers;
+    auto& max_count = strata_table.add("quota_max", ColumnKind::Integer).integers;
+    auto& shortfall = strata_table.add("shortfall", ColumnKind::Integer).integers;
+    for (const auto& st : o.strata) {
+      dimension.push_back(cohort::kDimensionNames[st.dimension]);
+      category.push_back(st.category);
+      eligible.push_back(static_cast<std::int64_t>(st.eligible));
+      selected.push_back(static_cast<std::int64_t>(st.selected));
+      min_count.push_back(static_cast<std::int64_t>(st.quota_min));
+      max_count.push_back(static_cast<std::int64_t>(st.quota_max));
+      shortfall.push_back(static_cast<std::int64_t>(st.shortfall));
+    }
+    write_table(out, "/strata", strata_table);
+    out.set_attribute("/strata", "counts", std::vector<std::string>{"eligible", "selected"});
+
+    out.create_group("/provenance");
+    out.set_attribute("/provenance", "definition", definition.source_text);
+    out.set_attribute("/provenance", "definition_file", request.definition);
+    out.set_attribute("/provenance", "definition_sha256", sha256_file(request.definition));
+    out.set_attribute("/provenance", "definition_name", definition.name);
+    out.set_attribute("/provenance", "population", request.population);
+    out.set_attribute("/provenance", "population_source", o.population_source);
+    out.set_attribute("/provenance", "population_synthetic", static_cast<std::int64_t>(o.synthetic ? 1 : 0));
+    out.set_attribute("/provenance", "quotas_file", request.quotas);
+    out.set_attribute("/provenance", "candidates", request.candidates);
+    out.set_attribute("/provenance", "candidate_id", request.candidate_id);
+    std::vector<std::string> predictions, rules;
+    for (const auto& [column, value] : o.predictions) predictions.push_back(column + "=" + std::to_string(value));
+    for (const auto& s : o.attrition)
+      if (!s.activation.empty()) rules.push_back(s.name + ": " + s.activation);
+    out.set_attribute("/provenance", "candidate_predictions", predictions);
+    out.set_attribute("/provenance", "candidate_rules", rules);
+    out.set_attribute("/provenance", "solver", o.selection.solver);
+    out.set_attribute("/provenance", "size_requested", static_cast<std::int64_t>(request.size));
+    out.set_attribute("/", "size_selected", static_cast<std::int64_t>(o.chosen.size()));
+    out.set_attribute("/", "warnings", o.warnings);
+    out.set_attribute("/provenance", "total_score", o.selection.total_score);
+    out.set_attribute("/provenance", "quotas_met", static_cast<std::int64_t>(o.selection.quotas_met ? 1 : 0));
+    out.set_attribute("/provenance", "backend", std::string(kernels::backend_name(request.backend)));
+    out.set_attribute("/", "schema", std::string(kCohortSchema));
+    out.set_attribute("/", "version", kCohortVersion);
+    out.set_attribute("/", "complete", static_cast<std::int64_t>(1));
+  }
+  std::filesystem::rename(partial, request.output);
+}
+
+}  // namespace
+
+std::string suppressed_count(std::uint64_t count) {
+  return is_suppressed_count(count) ? "<5" : std::to_string(count);
+}
+
+bool is_cohort_store(const std::string& path) {
+  if (!hdf5::is_hdf5_file(path)) return false;
+  const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
+  return file.has_attribute("/", "schema") && file.string_attribute("/", "schema") == kCohortSchema;
+}
+
+CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressCallback& progress) {
+  const auto started = std::chrono::steady_clock::now();
+  if (request.size == 0) throw Error("--size: the cohort needs at least one patient");
+  if (request.slice_persons == 0) throw Error("--slice: at least one patient per slice");
+  if (request.candidates.empty() != request.candidate_id.empty())
+    throw Error("--candidates and --candidate-id go together");
+  const cohort::CohortDefinition definition = cohort::read_cohort_definition(request.definition);
+  const cohort::Quotas quotas = request.quotas.empty() ? cohort::Quotas{} : cohort::read_quotas(request.quotas);
+  const cohort::PopulationStoreInfo info = cohort::read_population_info(request.population);
+  CohortOutcome o;
+  o.persons = info.persons;
+  o.synthetic = info.provenance.synthetic;
+  o.population_source = info.provenance.source;
+  if (!request.candidates.empty()) o.predictions = read_predictions(request.candidates, request.candidate_id);
+  // Errors found against the population or the candidate name a JSON path: add the file.
+  auto in_definition = [&](const auto& step) {
+    try {
+      return step();
+    } catch (const Error& e) {
+      throw Error(request.definition + ": " + e.what());
+    }
+  };
+  in_definition([&] {
+    cohort::check_vocabulary(definition, cohort::read_population_vocabulary(request.population));
+    return 0;
+  });
+  const cohort::EligibilityEvaluator evaluator = in_definition([&] {
+    return cohort::EligibilityEvaluator(definition, request.candidates.empty() ? nullptr : &o.predictions,
+                                        request.backend);
+  });
+  // Slices are handed out to the ranks (all to this process when alone); each slice keeps
+  // only what an optimal selection could use, so the slices combine exactly, in slice order,
+  // whoever evaluated them.
+  cluster::World& world = request.world ? *request.world : cluster::World::solo();
+  const std::uint64_t slices = (info.persons + request.slice_persons - 1) / request.slice_persons;
+  std::vector<SliceOutcome> mine;
+  std::uint64_t persons_done = 0;
+  cluster::agree(world, [&] {
+    cluster::WorkQueue queue(world, {}, slices);
+    std::exception_ptr failure;
+    try {
+      while (const auto s = queue.next()) {
+        const cohort::Population slice = cohort::read_population(request.population, *s * request.slice_persons,
+                                                                 request.slice_persons);
+        const cohort::EligibilityResult result = in_definition([&] { return evaluator.evaluate(slice); });
+        mine.push_back(evaluate_slice(*s, slice, result, quotas, request.size));
+        persons_done += slice.persons();
+        if (progress) progress(Progress{persons_done * world.size(), 0, info.persons});
+      }
+    } catch (...) {
+      failure = std::current_exception();  // thrown once the queue is finished: no rank waits for this one
+    }
+    queue.finish();
+    if (failure) std::rethrow_exception(failure);
+  });
+  const std::vector<SliceOutcome> all = gather_slices(world, mine);
+  if (world.rank() != 0) return o;  // rank 0 selects and writes the cohort store
+  std::vector<cohort::SelectionCandidate> pool;
+  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
+  for (const SliceOutcome& s : all) {
+    cohort::add_attrition(o.attrition, s.attrition);
+    o.eligible += s.eligible;
+    for (const auto& [key, count] : s.eligible_by_category) eligible_by_category[key] += count;
+    pool.insert(pool.end(), s.leaders.begin(), s.leaders.end());
+  }
+  if (o.attrition.empty()) throw Error(request.population + ": the population store holds no patients");
+  o.selection = cohort::select_cohort(pool, request.size, quotas);
+  for (std::size_t i : o.selection.chosen) o.chosen.push_back(pool[i]);
+  for (const auto& [key, count] : eligible_by_category) {
+    CohortOutcome::Stratum st;
+    st.dimension = key.first;
+    st.category = key.second;
+    st.eligible = count;
+    for (const auto& c : o.chosen) st.selected += c.strata[key.first] == key.second;
+    st.quota_max = o.chosen.size();
+    for (const auto& q : o.selection.quotas)
+      if (q.bound.dimension == key.first && q.bound.category == key.second) {
+        st.has_quota = true;
+        st.quota_min = q.min_count;
+        st.quota_max = q.max_count;
+        st.shortfall = q.shortfall;
+      }
+    o.strata.push_back(st);
+  }
+  if (o.chosen.size() < request.size)
+    o.warnings.push_back("the cohort falls short of --size: " + std::to_string(o.chosen.size()) + " selected of " +
+                         std::to_string(request.size) + " requested (" + suppressed_count(o.eligible) + " eligible)");
+  for (const auto& q : o.selection.quotas)
+    if (q.shortfall > 0)
+      o.warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
+                           q.bound.category + " needs " + std::to_string(q.min_count) + " to " +
+                           std::to_string(q.max_count) + ", selected " + std::to_string(q.selected) + " (" +
+                           suppressed_count(q.eligible) + " eligible)");
+  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  write_cohort_store(request, definition, o);
+  return o;
+}
+
+}  // namespace molsieve::workflows

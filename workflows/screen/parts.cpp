@@ -1,0 +1,261 @@
+#include "workflows/screen/parts.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/hdf5_file.h"
+#include "core/sha256.h"
+#include "core/csv_writer.h"
+#include "workflows/screen/source.h"
+
+namespace molsieve::workflows {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kJobFile = "job.sha256";
+const std::string kRunFile = "run.json";
+const std::string kGrantsFile = "grants.log";
+const std::string kResults = "/results";
+const std::string kPoolRows = "/pool/rows";
+const std::string kPoolFingerprints = "/pool/fingerprints";
+
+}  // namespace
+
+JobFingerprint fingerprint_job(const ScreenJob& job) {
+  JobFingerprint out;
+  Sha256 hash;
+  auto add = [&](const std::string& text) {
+    hash.update(text.data(), text.size());
+    hash.update("\n", 1);
+  };
+  add(MOLSIEVE_VERSION);
+  add(job.text);
+  add(std::to_string(job.chunk_size));
+  for (const auto& path : job.library) {
+    out.library_sha256.push_back(sha256_file(path));
+    add(out.library_sha256.back());
+  }
+  for (const auto* terms : {&job.affinity, &job.toxicity})
+    for (const auto& term : *terms) {
+      out.model_sha256.push_back(sha256_file(term.path));
+      add(out.model_sha256.back());
+    }
+  if (!job.references.empty()) {
+    out.references_sha256 = sha256_file(job.references);
+    add(out.references_sha256);
+  }
+  out.digest = hash.hex_digest();
+  return out;
+}
+
+std::uint64_t chunk_rows(std::uint64_t index, std::uint64_t chunk_size, std::uint64_t rows_total) {
+  if (rows_total == 0) return chunk_size;
+  const std::uint64_t first = index * chunk_size;
+  return first >= rows_total ? 0 : std::min(chunk_size, rows_total - first);
+}
+
+PartsFolder::PartsFolder(const std::string& output, std::string fingerprint)
+    : dir_(output + ".parts"), fingerprint_(std::move(fingerprint)) {}
+
+bool PartsFolder::exists() const { return fs::exists(dir_); }
+
+void PartsFolder::start_fresh() const {
+  const std::string staging = dir_ + ".partial";
+  fs::remove_all(dir_);
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  write_whole_file(staging + "/" + kJobFile, fingerprint_ + "\n");
+  fs::rename(staging, dir_);
+}
+
+void PartsFolder::resume(const std::string& output) const {
+  std::ifstream in(dir_ + "/" + kJobFile);
+  std::string stored;
+  in >> stored;
+  if (stored != fingerprint_)
+    throw Error(output + ": the job file, its models or its library changed since the interrupted run (" + dir_ +
+                "); run again with --overwrite to start over");
+  for (const auto& entry : fs::directory_iterator(dir_))
+    if (entry.path().extension() == ".partial") fs::remove(entry.path());
+}
+
+void PartsFolder::remove() const { fs::remove_all(dir_); }
+
+std::string PartsFolder::chunk_path(std::uint64_t index) const {
+  char name[40];
+  std::snprintf(name, sizeof name, "/chunk-%09llu.h5", static_cast<unsigned long long>(index));
+  return dir_ + name;
+}
+
+bool PartsFolder::has(std::uint64_t index) const { return fs::exists(chunk_path(index)); }
+
+std::vector<std::uint64_t> PartsFolder::finished() const {
+  std::vector<std::uint64_t> out;
+  if (!exists()) return out;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    unsigned long long index = 0;
+    char tail = 0;
+    const std::string name = entry.path().filename().string();
+    if (std::sscanf(name.c_str(), "chunk-%9llu.h%c", &index, &tail) == 2 && name.size() == 18 &&
+        entry.path().extension() == ".h5")
+      out.push_back(index);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void PartsFolder::write_run_record(const RunRecord& r) const {
+  const nlohmann::json j = {{"started", r.started},       {"started_epoch", r.started_epoch},
+                            {"ranks", r.ranks},           {"chunk_size", r.chunk_size},
+                            {"rows_total", r.rows_total}, {"chunks_total", r.chunks_total}};
+  const std::string path = dir_ + "/" + kRunFile;
+  write_whole_file(path + ".partial", j.dump(2) + "\n");
+  fs::rename(path + ".partial", path);
+}
+
+RunRecord PartsFolder::read_run_record() const {
+  const std::string path = dir_ + "/" + kRunFile;
+  std::ifstream in(path);
+  if (!in) throw Error(dir_ + ": no " + kRunFile + " (not the parts folder of a screen, or one older than this molsieve)");
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    RunRecord r;
+    r.started = j.at("started").get<std::string>();
+    r.started_epoch = j.at("started_epoch").get<double>();
+    r.ranks = j.at("ranks").get<int>();
+    r.chunk_size = j.at("chunk_size").get<std::uint64_t>();
+    r.rows_total = j.at("rows_total").get<std::uint64_t>();
+    r.chunks_total = j.at("chunks_total").get<std::uint64_t>();
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+void PartsFolder::record_grant(std::uint64_t chunk, int rank) const {
+  std::ofstream out(dir_ + "/" + kGrantsFile, std::ios::app);
+  out << chunk << " " << rank << "\n";
+}
+
+std::vector<std::pair<std::uint64_t, int>> PartsFolder::grants() const {
+  std::map<std::uint64_t, int> latest;
+  std::ifstream in(dir_ + "/" + kGrantsFile);
+  std::uint64_t chunk = 0;
+  int rank = 0;
+  while (in >> chunk >> rank) latest[chunk] = rank;
+  return {latest.begin(), latest.end()};
+}
+
+std::vector<PartInfo> PartsFolder::part_infos() const {
+  std::vector<PartInfo> out;
+  for (const std::uint64_t index : finished()) {
+    PartInfo info;
+    info.index = index;
+    struct stat st {};
+    if (::stat(chunk_path(index).c_str(), &st) == 0)
+      info.written_epoch = static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec * 1e-9;
+    out.push_back(info);
+  }
+  return out;
+}
+
+void PartsFolder::write(const Chunk& chunk, unsigned fingerprint_words) const {
+  const std::string final_path = chunk_path(chunk.index);
+  const std::string partial = final_path + ".partial";
+  {
+    hdf5::File file(partial, hdf5::File::Mode::Create);
+    file.set_attribute("/", "first_row", static_cast<std::int64_t>(chunk.first_row));
+    file.set_attribute("/", "rows", static_cast<std::int64_t>(chunk.rows));
+    write_table(file, kResults, chunk.results);
+    hdf5::AppendableDataset(file, kPoolRows, hdf5::Type::UInt64, 0, 1024).append(chunk.pool_rows);
+    hdf5::AppendableDataset(file, kPoolFingerprints, hdf5::Type::UInt64, fingerprint_words, 64)
+        .append(chunk.pool_fingerprints);
+  }
+  fs::rename(partial, final_path);
+}
+
+ResultTable PartsFolder::read_results(std::uint64_t index, const std::vector<std::string>& columns) const {
+  const hdf5::File part(chunk_path(index), hdf5::File::Mode::ReadOnly);
+  return read_table(part, kResults, 0, table_rows(part, kResults), columns);
+}
+
+ChunkPool PartsFolder::read_pool(std::uint64_t index) const {
+  const hdf5::File part(chunk_path(index), hdf5::File::Mode::ReadOnly);
+  ChunkPool pool;
+  pool.rows = part.read<std::uint64_t>(kPoolRows);
+  if (!pool.rows.empty()) pool.fingerprints = part.read<std::uint64_t>(kPoolFingerprints);
+  return pool;
+}
+
+namespace {
+
+std::string lock_path(const std::string& output) { return output + ".lock"; }
+
+std::string read_holder(int fd) {
+  char text[256] = {};
+  const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+  std::string holder(text, n > 0 ? static_cast<std::size_t>(n) : 0);
+  while (!holder.empty() && holder.back() == '\n') holder.pop_back();
+  return holder.empty() ? "unknown process" : holder;
+}
+
+}  // namespace
+
+OutputLock::OutputLock(const std::string& output) : path_(lock_path(output)) {
+  // The file is unlinked when released: after taking the lock, check that the path still
+  // names the locked file (else another run replaced it meanwhile) and try again.
+  for (;;) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(path_ + ": cannot create the lock file: " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const std::string holder = read_holder(fd_);
+      ::close(fd_);
+      fd_ = -1;
+      throw Error(output + ": another screen is writing it (" + holder + ", lock " + path_ +
+                  "); wait for it to finish, or stop it and run again with --resume");
+    }
+    struct stat by_fd {}, by_path {};
+    if (::fstat(fd_, &by_fd) == 0 && ::stat(path_.c_str(), &by_path) == 0 && by_fd.st_ino == by_path.st_ino &&
+        by_fd.st_dev == by_path.st_dev)
+      break;
+    ::close(fd_);
+  }
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const std::string holder = "pid " + std::to_string(::getpid()) + " on host " + host + "\n";
+  // The holder's name is for messages only: the lock holds whether or not it is written.
+  if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, holder.data(), holder.size(), 0);
+}
+
+OutputLock::~OutputLock() {
+  if (fd_ < 0) return;
+  ::unlink(path_.c_str());
+  ::close(fd_);
+}
+
+bool OutputLock::held(const std::string& output, std::string* holder) {
+  const int fd = ::open(lock_path(output).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  if (locked && holder) *holder = read_holder(fd);
+  ::close(fd);
+  return locked;
+}
+
+}  // namespace molsieve::workflows

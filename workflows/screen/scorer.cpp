@@ -1,0 +1,464 @@
+#include "workflows/screen/scorer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "chem/alerts.h"
+#include "chem/library_store.h"
+#include "core/error.h"
+#include "kernels/similarity_search.h"
+#include "workflows/cli/model_options.h"
+
+namespace molsieve::workflows {
+
+double composite_score(const std::vector<double>& desirabilities, const std::vector<double>& weights) {
+  double weight_sum = 0, log_sum = 0;
+  for (std::size_t i = 0; i < desirabilities.size(); ++i) {
+    if (weights[i] == 0) continue;
+    if (!(desirabilities[i] > 0)) return 0.0;
+    weight_sum += weights[i];
+    log_sum += weights[i] * std::log(desirabilities[i]);
+  }
+  return weight_sum > 0 ? std::exp(log_sum / weight_sum) : std::numeric_limits<double>::quiet_NaN();
+}
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+// A model of the job with the columns it writes.
+struct ChunkScorer::ScoringModel {
+  const ModelTerm* term = nullptr;
+  bool affinity = true;
+  models::Model model;                    // a model of molecules alone, or ...
+  std::unique_ptr<models::DrugTargetModel> drug_target;  // ... a drug-target model and its protein,
+  std::string target_sequence;
+  std::vector<std::string> panel_sequences;  // then the targets of panels that use the same model
+  bool target_in_domain = true;
+  std::vector<std::string> task_columns;  // the columns of the model's tasks
+  std::size_t scored_task = 0;            // affinity
+  std::vector<std::size_t> risk_tasks;    // toxicity
+
+  const models::ModelCard& card() const { return drug_target ? drug_target->card() : model.card(); }
+  // A drug-target model's affinity to the term's protein as a one-task prediction; `panels`
+  // receives the grid of the panels' targets that share the model (each ligand encoded once).
+  models::Predictions predict(const models::MoleculeSet& molecules, models::AffinityGrid* panels) const {
+    if (!drug_target) return model.predict(molecules);
+    std::vector<std::string> sequences{target_sequence};
+    sequences.insert(sequences.end(), panel_sequences.begin(), panel_sequences.end());
+    const models::AffinityGrid grid = drug_target->predict_grid(molecules, sequences);
+    models::Predictions p;
+    p.rows = molecules.size();
+    p.tasks = 1;
+    panels->proteins = panel_sequences.size();
+    for (std::size_t i = 0; i < p.rows; ++i) {
+      const std::size_t row = i * sequences.size();
+      p.mean.push_back(grid.mean[row]);
+      p.std.push_back(grid.spread[row]);
+      panels->mean.insert(panels->mean.end(), grid.mean.begin() + row + 1, grid.mean.begin() + row + sequences.size());
+    }
+    p.nearest_training_similarity = drug_target->nearest_training_similarity(molecules);
+    return p;
+  }
+};
+
+struct ChunkScorer::Panel {
+  const PanelTerm* term = nullptr;
+  std::unique_ptr<models::DrugTargetModel> model;  // null when the on-target term's model is the same file
+  std::vector<std::string> sequences;  // the off-targets, in the job's order
+  std::string on_target_column;        // the on-target term's affinity column
+  std::size_t on_target = 0;           // that term's place in the scorer's models
+  std::size_t first_shared_column = 0; // with a shared model: its columns in the term's panel grid
+};
+
+struct ChunkScorer::References {
+  std::vector<std::string> ids;
+  std::vector<std::uint64_t> fingerprints;
+  std::unique_ptr<kernels::SearchLibrary> library;
+};
+
+namespace {
+
+void load_models(const ScreenJob& job, const LibrarySource& source, const kernels::DeviceChoice& device,
+                 std::vector<ChunkScorer::ScoringModel>& out, std::string& chosen) {
+  for (const auto* terms : {&job.affinity, &job.toxicity})
+    for (const auto& term : *terms) {
+      ChunkScorer::ScoringModel s;
+      s.term = &term;
+      s.affinity = terms == &job.affinity;
+      const std::string where = job.path + ": model '" + term.name + "'";
+      if (models::DrugTargetModel::is_drug_target_store(term.path)) {
+        if (!s.affinity) throw Error(where + " is a drug-target model; toxicity models score molecules alone");
+        s.drug_target = std::make_unique<models::DrugTargetModel>(models::DrugTargetModel::load(term.path));
+        chosen = s.drug_target->use_device(device);
+        const models::ProteinTable& known = s.drug_target->proteins();
+        if (term.target.empty() && term.sequence.empty())
+          throw Error(where + " scores ligands against proteins: name one with target = \"...\" (" +
+                      std::to_string(known.size()) + " in its table) or give its sequence = \"...\"");
+        if (!term.target.empty() && known.find(term.target) == known.size())
+          throw Error(where + ": target '" + term.target + "' is not in its protein table");
+        s.target_sequence = term.target.empty() ? term.sequence : known.sequence(known.find(term.target));
+        s.target_in_domain = s.drug_target->nearest_training_identity(s.target_sequence) >=
+                             s.drug_target->card().protein_identity_threshold;
+        s.task_columns = {s.card().tasks[0] + ":" + (term.target.empty() ? term.name : term.target)};
+      } else {
+        if (!term.target.empty() || !term.sequence.empty())
+          throw Error(where + " scores molecules alone: target and sequence are for drug-target models");
+        s.model = models::Model::load(term.path);
+        chosen = s.model.use_device(device);
+        s.task_columns = s.model.card().tasks;
+      }
+      const models::ModelCard& card = s.card();
+      if (s.affinity) {
+        if (card.task_type != models::TaskType::Regression)
+          throw Error(where + " is a classification model; affinity models are regression models");
+        if (term.task.empty() && card.tasks.size() != 1)
+          throw Error(where + " has several tasks: name the scored one with task = \"...\"");
+        const std::string task = term.task.empty() ? card.tasks.front() : term.task;
+        const auto it = std::find(card.tasks.begin(), card.tasks.end(), task);
+        if (it == card.tasks.end()) throw Error(where + " has no task '" + task + "'");
+        s.scored_task = it - card.tasks.begin();
+      } else {
+        if (card.task_type != models::TaskType::Classification)
+          throw Error(where + " is a regression model; toxicity models give probabilities (classification)");
+        for (const auto& task : term.risk_tasks) {
+          const auto it = std::find(card.tasks.begin(), card.tasks.end(), task);
+          if (it == card.tasks.end()) throw Error(where + " has no task '" + task + "' (risk_tasks)");
+          s.risk_tasks.push_back(it - card.tasks.begin());
+        }
+        if (s.risk_tasks.empty())
+          for (std::size_t t = 0; t < card.tasks.size(); ++t) s.risk_tasks.push_back(t);
+      }
+      if (source.stores())
+        for (const auto& store : source.store_readers()) models::check_store_matches_model(store->summary(), card);
+      else if (card.standardize != job.standardize)
+        throw Error(where + " was trained with standardization " + (card.standardize ? "on" : "off") +
+                    "; library.standardize differs");
+      out.push_back(std::move(s));
+    }
+}
+
+std::vector<ChunkScorer::Panel> load_panels(const ScreenJob& job, std::vector<ChunkScorer::ScoringModel>& models,
+                                            const kernels::DeviceChoice& device) {
+  std::vector<ChunkScorer::Panel> panels;
+  for (const PanelTerm& term : job.panels) {
+    const std::string where = job.path + ": panel '" + term.name + "'";
+    if (!models::DrugTargetModel::is_drug_target_store(term.path))
+      throw Error(where + ": " + term.path + " is not a drug-target model");
+    ChunkScorer::Panel panel;
+    panel.term = &term;
+    std::vector<std::size_t> candidates;
+    for (std::size_t m = 0; m < models.size(); ++m) {
+      const auto& s = models[m];
+      if (s.affinity && s.drug_target && (term.on_target.empty() || s.term->name == term.on_target)) candidates.push_back(m);
+    }
+    if (candidates.empty())
+      throw Error(where + ": on_target: " +
+                  (term.on_target.empty() ? std::string("no [[affinity]] entry scores a protein with a drug-target model")
+                                          : "no [[affinity]] entry with a drug-target model is named '" + term.on_target + "'"));
+    if (candidates.size() > 1)
+      throw Error(where + ": several [[affinity]] entries score a protein: name the on-target one with on_target = \"...\"");
+    panel.on_target = candidates.front();
+    ChunkScorer::ScoringModel& on_target = models[panel.on_target];
+    panel.on_target_column = on_target.task_columns.front();
+    const bool shared = on_target.term->path == term.path;
+    if (!shared) {
+      panel.model = std::make_unique<models::DrugTargetModel>(models::DrugTargetModel::load(term.path));
+      panel.model->use_device(device);
+    }
+    const models::ProteinTable& known = shared ? on_target.drug_target->proteins() : panel.model->proteins();
+    for (const auto& target : term.targets) {
+      if (known.find(target) == known.size()) throw Error(where + ": target '" + target + "' is not in its protein table");
+      panel.sequences.push_back(known.sequence(known.find(target)));
+    }
+    if (shared) {
+      panel.first_shared_column = on_target.panel_sequences.size();
+      on_target.panel_sequences.insert(on_target.panel_sequences.end(), panel.sequences.begin(), panel.sequences.end());
+    }
+    panels.push_back(std::move(panel));
+  }
+  return panels;
+}
+
+std::unique_ptr<ChunkScorer::References> read_references(const ScreenJob& job, const chem::FeaturizerOptions& options) {
+  auto refs = std::make_unique<ChunkScorer::References>();
+  if (job.references.empty()) return refs;
+  chem::MoleculeReader reader({job.references}, chem::ReaderOptions{});
+  std::vector<chem::InputRecord> records;
+  while (reader.next_batch(records, 4096)) {
+  }
+  const models::MoleculeSet set = models::MoleculeFeaturizer(options.fingerprints_only()).featurize(std::move(records));
+  std::vector<std::uint32_t> valid;
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    if (!set.valid(i)) throw Error(job.references + ": reference " + set.ids[i] + ": " + set.errors[i]);
+    valid.push_back(static_cast<std::uint32_t>(i));
+  }
+  if (valid.empty()) throw Error(job.references + ": no reference molecules");
+  refs->ids = set.ids;
+  refs->fingerprints = set.fingerprints;
+  refs->library = std::make_unique<kernels::SearchLibrary>(
+      kernels::FingerprintMatrix{refs->fingerprints.data(), set.size(), set.fingerprint_words}, valid);
+  return refs;
+}
+
+}  // namespace
+
+ChunkScorer::ChunkScorer(const ScreenJob& job, const LibrarySource& source, const std::string& device)
+    : job_(job) {
+  const kernels::DeviceChoice choice = kernels::parse_device(device);
+  load_models(job, source, choice, models_, device_);
+  panels_ = load_panels(job, models_, choice);
+  const kernels::BackendSelection backend = kernels::select_backend(choice);
+  backend_ = backend.backend;
+  if (models_.empty()) device_ = kernels::backend_name(backend_);
+  references_ = read_references(job, source.featurizer_options());
+  const auto& families = chem::AlertCatalog::families();
+  for (const auto& family : job.exclude_alerts)
+    excluded_families_.push_back(std::find(families.begin(), families.end(), family) - families.begin());
+  const auto& names = chem::descriptor_names();
+  for (const auto& range : job.ranges)
+    range_columns_.push_back(std::find(names.begin(), names.end(), range.descriptor) - names.begin());
+}
+
+ChunkScorer::~ChunkScorer() = default;
+
+void ChunkScorer::score(Chunk& chunk) const {
+  const models::MoleculeSet& m = chunk.molecules;
+  const std::size_t n = m.size();
+  ResultTable& t = chunk.results;
+  auto& index = t.add("index", ColumnKind::Integer).integers;
+  auto& ids = t.add("id", ColumnKind::Text).texts;
+  auto& smiles = t.add("smiles", ColumnKind::Text).texts;
+  auto& valid = t.add("valid", ColumnKind::Flag).flags;
+  auto& errors = t.add("error", ColumnKind::Text).texts;
+  for (std::size_t i = 0; i < n; ++i) {
+    index.push_back(static_cast<std::int64_t>(chunk.first_row + i));
+    ids.push_back(m.ids[i]);
+    smiles.push_back(m.valid(i) ? m.smiles[i] : m.input_smiles[i]);
+    valid.push_back(m.valid(i) ? 1 : 0);
+    errors.push_back(m.errors[i]);
+  }
+  const auto& names = chem::descriptor_names();
+  for (int d = 0; d < chem::kDescriptorCount; ++d) {
+    auto& values = t.add(names[d], ColumnKind::Number).numbers;
+    for (std::size_t i = 0; i < n; ++i)
+      values.push_back(m.valid(i) ? chunk.descriptors[i * chem::kDescriptorCount + d] : kNaN);
+  }
+  auto& lipinski = t.add("lipinski_violations", ColumnKind::Integer).integers;
+  auto& veber = t.add("veber", ColumnKind::Flag).flags;
+  for (std::size_t i = 0; i < n; ++i) {
+    lipinski.push_back(chunk.lipinski[i]);
+    veber.push_back(chunk.veber[i]);
+  }
+  const auto& families = chem::AlertCatalog::families();
+  const std::size_t nf = families.size();
+  auto alert = [&](std::size_t i, std::size_t f) { return chunk.alert_counts[i * nf + f] > 0; };
+  for (std::size_t f = 0; f < nf; ++f) {
+    std::string name = families[f];
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto& flags = t.add(name, ColumnKind::Flag).flags;
+    for (std::size_t i = 0; i < n; ++i) flags.push_back(m.valid(i) ? alert(i, f) : -1);
+  }
+  auto& pains = t.add("pains", ColumnKind::Flag).flags;
+  for (std::size_t i = 0; i < n; ++i)
+    pains.push_back(m.valid(i) ? (alert(i, 0) || alert(i, 1) || alert(i, 2)) : -1);
+
+  // Filters, in the order docs/screening.md gives; the first that fails is the reason.
+  auto& passes = t.add("passes_filters", ColumnKind::Flag).flags;
+  auto& reason = t.add("filter_reason", ColumnKind::Text).texts;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string why;
+    if (!m.valid(i)) why = "invalid";
+    for (std::size_t r = 0; why.empty() && r < job_.ranges.size(); ++r) {
+      const double v = chunk.descriptors[i * chem::kDescriptorCount + range_columns_[r]];
+      if (!(v >= job_.ranges[r].min && v <= job_.ranges[r].max)) why = job_.ranges[r].descriptor;
+    }
+    if (why.empty() && job_.max_lipinski_violations >= 0 && chunk.lipinski[i] > job_.max_lipinski_violations)
+      why = "lipinski";
+    if (why.empty() && job_.require_veber && chunk.veber[i] != 1) why = "veber";
+    for (std::size_t f : excluded_families_)
+      if (why.empty() && alert(i, f)) why = families[f];
+    passes.push_back(why.empty() ? 1 : 0);
+    reason.push_back(why);
+  }
+
+  std::vector<std::vector<double>> desirability;  // per term, per row
+  std::vector<double> weights;
+  std::vector<models::AffinityGrid> panel_grids(models_.size());  // per drug-target term: its panels' targets
+  for (std::size_t at = 0; at < models_.size(); ++at) {
+    const ScoringModel& s = models_[at];
+    const models::Predictions p = s.predict(m, &panel_grids[at]);
+    const models::ModelCard& card = s.card();
+    for (std::size_t task = 0; task < p.tasks; ++task) {
+      auto& mean = t.add(s.task_columns[task], ColumnKind::Number).numbers;
+      auto& spread = t.add(s.task_columns[task] + "_std", ColumnKind::Number).numbers;
+      for (std::size_t i = 0; i < n; ++i) {
+        mean.push_back(p.mean[i * p.tasks + task]);
+        spread.push_back(p.std[i * p.tasks + task]);
+      }
+    }
+    auto& similarity = t.add(s.term->name + "_similarity", ColumnKind::Number).numbers;
+    auto& in_domain = t.add(s.term->name + "_in_domain", ColumnKind::Flag).flags;
+    for (std::size_t i = 0; i < n; ++i) {
+      similarity.push_back(p.nearest_training_similarity[i]);
+      // A drug-target term is outside the domain for every molecule when its protein is.
+      in_domain.push_back(m.valid(i) ? s.target_in_domain && p.nearest_training_similarity[i] >= card.domain_threshold
+                                     : -1);
+    }
+    std::vector<double>* risk = nullptr;
+    if (!s.affinity) risk = &t.add(s.term->name + "_max", ColumnKind::Number).numbers;
+    auto& d = desirability.emplace_back();
+    for (std::size_t i = 0; i < n; ++i) {
+      double value = kNaN, bound = kNaN;
+      if (s.affinity) {
+        value = p.mean[i * p.tasks + s.scored_task];
+        bound = value - job_.uncertainty_penalty * p.std[i * p.tasks + s.scored_task];
+      } else {
+        for (std::size_t task : s.risk_tasks) {
+          const double mean = p.mean[i * p.tasks + task];
+          const double upper = mean + job_.uncertainty_penalty * p.std[i * p.tasks + task];
+          if (std::isnan(value) || mean > value) value = mean;
+          if (std::isnan(bound) || upper > bound) bound = upper;
+        }
+        risk->push_back(value);
+      }
+      double di = m.valid(i) ? s.term->desirability(bound) : kNaN;
+      if (m.valid(i) && in_domain[i] == 0) di *= job_.out_of_domain_factor;
+      d.push_back(di);
+    }
+    weights.push_back(s.term->weight);
+  }
+  // Panels: every off-target's affinity, the strongest, and the on-target's margin over it.
+  for (const Panel& panel : panels_) {
+    const std::size_t targets = panel.sequences.size();
+    std::vector<double> grid;
+    if (panel.model) {
+      grid = panel.model->predict_grid(m, panel.sequences).mean;
+    } else {
+      const models::AffinityGrid& shared = panel_grids[panel.on_target];
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto row = shared.mean.begin() + static_cast<std::ptrdiff_t>(i * shared.proteins + panel.first_shared_column);
+        grid.insert(grid.end(), row, row + static_cast<std::ptrdiff_t>(targets));
+      }
+    }
+    const auto& on_target = t.at(panel.on_target_column).numbers;
+    for (std::size_t p = 0; p < targets; ++p) {
+      auto& values = t.add(panel.term->name + ":" + panel.term->targets[p], ColumnKind::Number).numbers;
+      for (std::size_t i = 0; i < n; ++i) values.push_back(grid[i * targets + p]);
+    }
+    auto& strongest = t.add(panel.term->name + "_strongest", ColumnKind::Number).numbers;
+    auto& margin = t.add(panel.term->name + "_margin", ColumnKind::Number).numbers;
+    auto& d = desirability.emplace_back();
+    for (std::size_t i = 0; i < n; ++i) {
+      double top = kNaN;
+      for (std::size_t p = 0; p < targets; ++p)
+        if (!std::isnan(grid[i * targets + p]) && (std::isnan(top) || grid[i * targets + p] > top)) top = grid[i * targets + p];
+      strongest.push_back(top);
+      margin.push_back(on_target[i] - top);
+      d.push_back(m.valid(i) ? panel.term->desirability(on_target[i] - top) : kNaN);
+    }
+    weights.push_back(panel.term->weight);
+  }
+  if (references_->library) {
+    auto& similarity = t.add("reference_similarity", ColumnKind::Number).numbers;
+    auto& nearest = t.add("nearest_reference", ColumnKind::Text).texts;
+    const auto hits = kernels::nearest_reference(
+        backend_, {m.fingerprints.data(), n, m.fingerprint_words}, *references_->library, job_.metric);
+    auto& d = desirability.emplace_back();
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool ok = m.valid(i);
+      similarity.push_back(ok ? hits[i].score : kNaN);
+      nearest.push_back(ok ? references_->ids[hits[i].index] : std::string());
+      d.push_back(ok ? job_.similarity_desirability(hits[i].score) : kNaN);
+    }
+    weights.push_back(job_.similarity_weight);
+  }
+  // Rows the diverse selection may take: scored, and inside every affinity model's domain
+  // when the job asks for it.
+  std::vector<char> selectable(n, 1);
+  if (job_.require_in_domain)
+    for (const ScoringModel& s : models_)
+      if (s.affinity) {
+        const auto& in_domain = t.at(s.term->name + "_in_domain").flags;
+        for (std::size_t i = 0; i < n; ++i) selectable[i] &= in_domain[i] == 1;
+      }
+  std::size_t term = 0;
+  for (const ScoringModel& s : models_)
+    t.add("d_" + s.term->name, ColumnKind::Number).numbers = desirability[term++];
+  for (const Panel& panel : panels_) t.add("d_" + panel.term->name, ColumnKind::Number).numbers = desirability[term++];
+  if (references_->library) t.add("d_similarity", ColumnKind::Number).numbers = desirability[term];
+
+  auto& score = t.add("score", ColumnKind::Number).numbers;
+  std::vector<double> ds(desirability.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!passes[i]) {
+      score.push_back(kNaN);
+      continue;
+    }
+    for (std::size_t k = 0; k < ds.size(); ++k) ds[k] = desirability[k][i];
+    score.push_back(composite_score(ds, weights));
+  }
+  keep_pool(chunk, score, selectable);
+}
+
+// The chunk's best `pool` scored, selectable rows with their fingerprints: the global best
+// `pool` are among the union of every chunk's, so the merge never needs the whole library's.
+void ChunkScorer::keep_pool(Chunk& chunk, const std::vector<double>& score, const std::vector<char>& selectable) const {
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < score.size(); ++i)
+    if (!std::isnan(score[i]) && selectable[i]) rows.push_back(i);
+  const std::size_t keep = std::min(rows.size(), job_.pool);
+  std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(), [&](std::size_t a, std::size_t b) {
+    return score[a] > score[b] || (score[a] == score[b] && a < b);
+  });
+  const unsigned words = chunk.molecules.fingerprint_words;
+  for (std::size_t k = 0; k < keep; ++k) {
+    chunk.pool_rows.push_back(chunk.first_row + rows[k]);
+    const auto* fp = chunk.molecules.fingerprints.data() + rows[k] * words;
+    chunk.pool_fingerprints.insert(chunk.pool_fingerprints.end(), fp, fp + words);
+  }
+}
+
+std::vector<ScoreTerm> ChunkScorer::score_terms() const {
+  std::vector<ScoreTerm> terms;
+  for (const ScoringModel& s : models_) {
+    const std::string& name = s.term->name;
+    if (s.affinity) {
+      const std::string& task = s.task_columns[s.scored_task];
+      terms.push_back({name, "affinity", task, task + "_std", name + "_in_domain", "d_" + name, s.term->weight});
+    } else {
+      terms.push_back({name, "toxicity", name + "_max", "", name + "_in_domain", "d_" + name, s.term->weight});
+    }
+  }
+  for (const Panel& panel : panels_) {
+    const std::string& name = panel.term->name;
+    terms.push_back({name, "selectivity", name + "_margin", "", "", "d_" + name, panel.term->weight});
+  }
+  if (!job_.references.empty())
+    terms.push_back({"similarity", "similarity", "reference_similarity", "", "", "d_similarity", job_.similarity_weight});
+  return terms;
+}
+
+void ChunkScorer::describe_models(ResultsProvenance& provenance) const {
+  for (const ScoringModel& s : models_) {
+    const auto& tasks = s.task_columns;
+    std::string scored = s.affinity ? tasks[s.scored_task] : std::string();
+    for (std::size_t t : s.risk_tasks) scored += (scored.empty() ? "" : ",") + tasks[t];
+    provenance.model_roles.push_back((s.affinity ? "affinity:" : "toxicity:") + scored);
+    provenance.models.push_back(s.term->name);
+    provenance.model_paths.push_back(s.term->path);
+    provenance.model_cards.push_back(models::card_to_json(s.card()));
+  }
+  for (const Panel& panel : panels_) {
+    std::string targets;
+    for (const auto& target : panel.term->targets) targets += (targets.empty() ? "" : ",") + target;
+    provenance.model_roles.push_back("selectivity:" + targets);
+    provenance.models.push_back(panel.term->name);
+    provenance.model_paths.push_back(panel.term->path);
+    const models::DrugTargetModel& model = panel.model ? *panel.model : *models_[panel.on_target].drug_target;
+    provenance.model_cards.push_back(models::card_to_json(model.card()));
+  }
+}
+
+}  // namespace molsieve::workflows

@@ -1,0 +1,57 @@
+#pragma once
+// Scores a chunk of a screening job: filters, affinity and toxicity models, similarity to
+// the references, desirabilities and the composite score (docs/screening.md). A chunk's
+// results depend on its own rows only.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/backend.h"
+#include "models/drug_target.h"
+#include "models/model.h"
+#include "workflows/results/results_store.h"
+#include "workflows/screen/source.h"
+
+namespace molsieve::kernels { class SearchLibrary; }
+
+namespace molsieve::workflows {
+
+class ChunkScorer {
+ public:
+  // Loads the job's models onto `device` and featurizes its references; throws
+  // molsieve::Error for a model that does not fit its role or the library.
+  ChunkScorer(const ScreenJob& job, const LibrarySource& source, const std::string& device);
+  ~ChunkScorer();
+
+  void score(Chunk& chunk) const;
+
+  // Where the models ran, and why.
+  const std::string& device() const { return device_; }
+  std::vector<ScoreTerm> score_terms() const;
+  // Fills the models' part of the provenance: names, paths, cards and roles.
+  void describe_models(ResultsProvenance& provenance) const;
+
+  // A model of the job with its role; a selectivity panel; the featurized references
+  // (defined in the .cpp).
+  struct ScoringModel;
+  struct Panel;
+  struct References;
+
+ private:
+  void keep_pool(Chunk& chunk, const std::vector<double>& score, const std::vector<char>& selectable) const;
+
+  const ScreenJob& job_;
+  std::vector<ScoringModel> models_;
+  std::vector<Panel> panels_;
+  std::unique_ptr<References> references_;
+  kernels::Backend backend_ = kernels::Backend::Cpu;
+  std::string device_;
+  std::vector<std::size_t> excluded_families_;
+  std::vector<std::size_t> range_columns_;
+};
+
+// Weighted geometric mean of desirabilities (0 when any weighted term is 0; NaN when all
+// weights are 0): the composite score of docs/screening.md.
+double composite_score(const std::vector<double>& desirabilities, const std::vector<double>& weights);
+
+}  // namespace molsieve::workflows

@@ -1,0 +1,181 @@
+#include "workflows/screen/screen.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/timestamp.h"
+#include "workflows/screen/chunks.h"
+#include "workflows/screen/merge.h"
+
+namespace molsieve::workflows {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+ResultsProvenance provenance_of(const ScreenJob& job, const JobFingerprint& fingerprint, const ChunkScorer& scorer) {
+  ResultsProvenance p;
+  p.job_file = job.path;
+  p.job_name = job.name;
+  p.job_text = job.text;
+  p.job_sha256 = fingerprint.digest;
+  p.library = job.library;
+  p.library_sha256 = fingerprint.library_sha256;
+  scorer.describe_models(p);
+  p.model_sha256 = fingerprint.model_sha256;
+  p.references = job.references;
+  p.references_sha256 = fingerprint.references_sha256;
+  p.chunk_size = static_cast<std::int64_t>(job.chunk_size);
+  p.device = scorer.device();
+  return p;
+}
+
+std::string chunk_list(const std::vector<std::uint64_t>& chunks) {
+  std::string text;
+  for (std::uint64_t c : chunks) text += (text.empty() ? "" : ", ") + std::to_string(c);
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& progress) {
+  const auto start = Clock::now();
+  cluster::World& world = request.world ? *request.world : cluster::World::solo();
+  const bool root = world.rank() == 0;
+  const ScreenJob& job = request.job;
+  ScreenReport report;
+  report.ranks = world.size();
+
+  // Rank 0 decides what happens to the output; the other ranks learn the job's fingerprint.
+  JobFingerprint fingerprint;
+  std::unique_ptr<OutputLock> lock;
+  cluster::agree(world, [&] {
+    if (!root) return;
+    const fs::path folder = fs::path(request.output).parent_path();
+    if (!folder.empty()) fs::create_directories(folder);
+    lock = std::make_unique<OutputLock>(request.output);
+    const bool output_exists = fs::exists(request.output);
+    if (output_exists && !request.overwrite && !request.resume)
+      throw Error(request.output + ": exists (use --overwrite to replace it, or --resume to finish an interrupted run)");
+    fingerprint = fingerprint_job(job);
+    const PartsFolder parts(request.output, fingerprint.digest);
+    if (parts.exists() && !request.resume && !request.overwrite)
+      throw Error(request.output + ": an interrupted run left " + parts.dir() +
+                  " (use --resume to finish it, or --overwrite to start over)");
+    // Without parts, --resume finds either nothing to do or another job's results.
+    if (request.resume && !parts.exists() && output_exists && !request.overwrite) {
+      if (!ResultsStore::is_complete(request.output))
+        throw Error(request.output + ": exists but is not a complete results store (use --overwrite to replace it)");
+      if (ResultsStore::job_fingerprint(request.output) != fingerprint.digest)
+        throw Error(request.output + ": was made by another job or other inputs (use --overwrite to replace it)");
+      report.already_complete = true;
+    }
+  });
+  report.already_complete = world.any(report.already_complete);
+  if (report.already_complete) return report;
+  fingerprint.digest = world.broadcast(fingerprint.digest);
+  const PartsFolder parts(request.output, fingerprint.digest);
+
+  std::unique_ptr<ChunkPipeline> pipeline;
+  cluster::agree(world, [&] { pipeline = std::make_unique<ChunkPipeline>(job, request.device); });
+  report.device = pipeline->scorer().device();
+  // An existing output stays untouched until the merge replaces it whole.
+  const bool fresh = !(request.resume && parts.exists());
+  cluster::agree(world, [&] {
+    if (!root) return;
+    if (fresh) {
+      parts.start_fresh();
+    } else {
+      parts.resume(request.output);
+      for (const auto& [chunk, rank] : parts.grants())
+        if (!parts.has(chunk))
+          report.unfinished_before += (report.unfinished_before.empty() ? "" : ", ") + ("chunk " + std::to_string(chunk) +
+                                      " (rank " + std::to_string(rank) + ")");
+    }
+    RunRecord record;
+    record.started = utc_timestamp();
+    record.started_epoch = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    record.ranks = world.size();
+    record.chunk_size = job.chunk_size;
+    record.rows_total = pipeline->source().rows_total();
+    record.chunks_total = known_chunk_count(pipeline->source()).value_or(0);
+    parts.write_run_record(record);
+  });
+
+  ScreenStatus resumed;
+  if (root)
+    for (const std::uint64_t index : parts.finished()) {
+      ++resumed.chunks_resumed;
+      resumed.rows_written += chunk_rows(index, job.chunk_size, pipeline->source().rows_total());
+    }
+  report.chunks_resumed = resumed.chunks_resumed;
+  bool cancelled = false;
+  try {
+    cluster::WorkQueue queue(
+        world, [&](std::uint64_t chunk) { return parts.has(chunk); }, known_chunk_count(pipeline->source()),
+        [&](std::uint64_t chunk, int rank) { parts.record_grant(chunk, rank); });
+    ChunkRun run;
+    try {
+      run = pipeline->compute(parts, queue, request.cancel, [&](const ScreenStatus& s) {
+        if (!progress) return;
+        ScreenStatus total = s;
+        total.chunks_resumed = resumed.chunks_resumed;
+        // Under MPI rank 0 reports the whole job from the chunks handed out (those in flight
+        // included): listing the parts folder would cost a directory scan per chunk.
+        total.rows_written =
+            resumed.rows_written + (world.parallel() ? std::min<std::uint64_t>(queue.handed_out() * job.chunk_size,
+                                                                               s.rows_total ? s.rows_total : ~0ull)
+                                                     : s.rows_written);
+        progress(total);
+      });
+    } catch (const std::exception& e) {
+      if (!world.parallel()) throw;
+      throw cluster::RankFailure("rank " + std::to_string(world.rank()) + " (chunks in flight: " +
+                                 chunk_list(pipeline->in_flight()) + "): " + e.what());
+    }
+    const std::optional<std::uint64_t> chunks = queue.finish();
+    const std::vector<double> totals =
+        world.sum({run.stage_seconds[0], run.stage_seconds[1], run.stage_seconds[2], run.stage_seconds[3],
+                   run.cancelled ? 1.0 : 0.0});
+    std::copy(totals.begin(), totals.begin() + 4, report.stage_seconds);
+    cancelled = totals[4] > 0;
+    if (cancelled)
+      throw Error("interrupted: " + std::to_string(parts.finished().size()) + " chunk(s) of " + request.output +
+                  " kept in " + parts.dir() + "; run again with --resume to finish");
+    report.chunks = chunks.value_or(0);
+    if (report.chunks == 0) throw Error(job.path + ": the library has no molecules");
+    cluster::agree(world, [&] {
+      if (!root) return;
+      const auto merge_start = Clock::now();
+      const MergeOutcome merged =
+          merge_parts(job, parts, report.chunks, pipeline->fingerprint_words(), pipeline->scorer().score_terms(),
+                      provenance_of(job, fingerprint, pipeline->scorer()), request.output);
+      report.rows = merged.counts.rows;
+      report.valid = merged.counts.valid;
+      report.passed_filters = merged.counts.passed_filters;
+      report.selected = merged.counts.selected;
+      report.scored = merged.scored;
+      report.any_selectable = merged.any_selectable;
+      report.merge_seconds = std::chrono::duration<double>(Clock::now() - merge_start).count();
+    });
+  } catch (const cluster::RankFailure&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (cancelled || !root) throw;
+    // A run that failed keeps its parts only when they hold finished work worth resuming.
+    const std::size_t kept = parts.finished().size();
+    if (fresh && kept == 0) {
+      parts.remove();
+      throw;
+    }
+    throw Error(std::string(e.what()) + " (" + std::to_string(kept) + " finished chunk(s) kept in " + parts.dir() +
+                "; --resume continues once the cause is fixed)");
+  }
+  if (root) parts.remove();
+  report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return report;
+}
+
+}  // namespace molsieve::workflows
