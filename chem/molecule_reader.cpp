@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/csv_record.h"
 #include "core/error.h"
 
 namespace molsieve::chem {
@@ -42,10 +43,6 @@ std::string file_stem(const std::string& path) {
   return dot == std::string::npos ? name : name.substr(0, dot);
 }
 
-// An odd number of quote characters means a quoted field continues on the next line.
-bool has_open_quote(const std::string& text) {
-  return std::count(text.begin(), text.end(), '"') % 2 == 1;
-}
 
 }  // namespace
 
@@ -74,36 +71,6 @@ bool is_valid_utf8(const std::string& text) {
     i += extra + 1;
   }
   return true;
-}
-
-std::vector<std::string> split_delimited(const std::string& line, char delimiter) {
-  std::vector<std::string> fields;
-  std::string field;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < line.size() && line[i + 1] == '"') {
-          field += '"';
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == delimiter) {
-      fields.push_back(field);
-      field.clear();
-    } else if (c != '\r' || i + 1 != line.size()) {
-      field += c;
-    }
-  }
-  fields.push_back(field);
-  return fields;
 }
 
 FileFormat format_of(const std::string& path) {
@@ -215,7 +182,7 @@ class MoleculeReader::FileCursor {
     std::string line;
     if (!read_line(line)) throw Error(path_ + ": empty file, expected a header row");
     if (!is_valid_utf8(line)) throw Error(path_ + ":1: header is not valid UTF-8");
-    columns_ = split_delimited(line, delimiter());
+    columns_ = split_csv_record(line, delimiter());
     for (auto& c : columns_) c = trim(c);
     smiles_index_ = column_index(options_.smiles_column, "--smiles-column");
     if (!options_.id_column.empty()) id_index_ = column_index(options_.id_column, "--id-column");
@@ -238,8 +205,8 @@ class MoleculeReader::FileCursor {
     std::string line;
     if (!read_line(line)) return false;
     record.location = here();
-    std::string continuation;
-    while (has_open_quote(line) && read_line(continuation)) line += "\n" + continuation;
+    // An input that ends inside a quoted field keeps what it has: the record then fails on its SMILES.
+    complete_csv_record(line, [this](std::string& next) { return read_line(next); });
     ++records_;
     record.format = RecordFormat::Smiles;
     if (!is_valid_utf8(line)) {
@@ -248,7 +215,7 @@ class MoleculeReader::FileCursor {
       record.id = next_id();
       return true;
     }
-    auto fields = split_delimited(line, delimiter());
+    auto fields = split_csv_record(line, delimiter());
     auto field = [&](long index) -> std::string {
       return index >= 0 && static_cast<std::size_t>(index) < fields.size()
                  ? trim(fields[static_cast<std::size_t>(index)])

@@ -81,7 +81,4 @@ class MoleculeReader {
 // True when `text` is well-formed UTF-8.
 bool is_valid_utf8(const std::string& text);
 
-// Splits one CSV/TSV record into fields (RFC 4180 quoting with "" escapes).
-std::vector<std::string> split_delimited(const std::string& line, char delimiter);
-
 }  // namespace molsieve::chem

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cohort/calendar.h"
+#include "core/csv_record.h"
 #include "core/error.h"
 
 namespace molsieve::cohort {
@@ -82,44 +83,18 @@ class CsvFile {
 
  private:
   bool read_record() {
-    fields_.clear();
-    std::string line;
+    std::string record;
+    if (!read_line(record)) return false;
+    if (delimiter_ == 0) delimiter_ = record.find('\t') != std::string::npos ? '\t' : ',';
+    if (!complete_csv_record(record, [this](std::string& line) { return read_line(line); }))
+      throw Error(where() + ": unterminated quoted field");
+    fields_ = split_csv_record(record, delimiter_);
+    return true;
+  }
+  bool read_line(std::string& line) {
     if (!std::getline(in_, line)) return false;
     ++line_;
-    if (delimiter_ == 0) delimiter_ = line.find('\t') != std::string::npos ? '\t' : ',';
-    std::string field;
-    bool quoted = false;
-    for (std::size_t i = 0;; ++i) {
-      if (i == line.size()) {
-        if (!quoted) break;
-        std::string more;  // a quoted field spans lines
-        if (!std::getline(in_, more)) throw Error(where() + ": unterminated quoted field");
-        ++line_;
-        field += '\n';
-        line = std::move(more);
-        i = static_cast<std::size_t>(-1);
-        continue;
-      }
-      const char c = line[i];
-      if (quoted) {
-        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-          field += '"';
-          ++i;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          field += c;
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == delimiter_) {
-        fields_.push_back(std::move(field));
-        field.clear();
-      } else if (c != '\r') {
-        field += c;
-      }
-    }
-    fields_.push_back(std::move(field));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     return true;
   }
 

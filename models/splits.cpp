@@ -7,7 +7,7 @@
 #include <map>
 #include <random>
 
-#include "chem/molecule_reader.h"
+#include "core/csv_record.h"
 #include "core/error.h"
 
 namespace molsieve::models {
@@ -25,7 +25,7 @@ Split read_split_file(const std::string& path, std::size_t rows) {
   if (!in) throw Error(path + ": cannot open the split file");
   std::string line;
   std::getline(in, line);
-  const auto header = chem::split_delimited(line, ',');
+  const auto header = split_csv_record(line, ',');
   const auto column = [&](const char* name) {
     const auto it = std::find(header.begin(), header.end(), name);
     if (it == header.end()) throw Error(path + ":1: no column '" + name + "'");
@@ -35,7 +35,7 @@ Split read_split_file(const std::string& path, std::size_t rows) {
   Split split;
   for (std::size_t number = 2; std::getline(in, line); ++number) {
     if (line.empty()) continue;
-    const auto fields = chem::split_delimited(line, ',');
+    const auto fields = split_csv_record(line, ',');
     const std::string where = path + ":" + std::to_string(number);
     if (fields.size() <= std::max(row_column, part_column)) throw Error(where + ": too few fields");
     char* end = nullptr;

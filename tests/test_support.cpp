@@ -1,6 +1,6 @@
 #include "test_support.h"
 
-#include "chem/molecule_reader.h"
+#include "core/csv_record.h"
 #include "core/error.h"
 
 #include <dirent.h>
@@ -76,7 +76,7 @@ const GoldenFingerprints& nci_golden_fingerprints() {
     int smiles_column = -1, bits_column = -1;
     while (std::getline(in, line)) {
       if (line.empty() || line[0] == '#') continue;
-      const std::vector<std::string> fields = chem::split_delimited(line, '\t');
+      const std::vector<std::string> fields = split_csv_record(line, '\t');
       if (smiles_column < 0) {
         for (std::size_t i = 0; i < fields.size(); ++i) {
           if (fields[i] == "smiles") smiles_column = static_cast<int>(i);
@@ -115,7 +115,7 @@ CommandRun run_command(const ScratchDir& dir, const std::string& command_line) {
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {
   std::vector<std::vector<std::string>> rows;
   std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) rows.push_back(chem::split_delimited(line, ','));
+  for (std::string line; std::getline(in, line);) rows.push_back(split_csv_record(line, ','));
   return rows;
 }
 

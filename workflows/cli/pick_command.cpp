@@ -10,12 +10,12 @@
 #include <memory>
 #include <optional>
 
-#include "chem/molecule_reader.h"
+#include "chem/fingerprint_sets.h"
+#include "core/csv_record.h"
+#include "core/csv_writer.h"
 #include "core/error.h"
 #include "kernels/diversity.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
-#include "chem/fingerprint_sets.h"
 #include "workflows/cli/search_options.h"
 
 namespace molsieve::workflows {
@@ -46,7 +46,7 @@ std::vector<std::uint32_t> read_rows(const std::string& path) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    const std::vector<std::string> fields = chem::split_delimited(line, ',');
+    const std::vector<std::string> fields = split_csv_record(line, ',');
     if (line_number == 1 && line.find_first_not_of("0123456789") != std::string::npos) {
       const auto at = std::find(fields.begin(), fields.end(), "index");
       if (at == fields.end()) throw Error(path + ":1: no 'index' column in the header");
