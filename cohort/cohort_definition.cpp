@@ -1,7 +1,5 @@
 #include "cohort/cohort_definition.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -11,67 +9,21 @@
 #include "cohort/units.h"
 #include "cohort/vocabulary.h"
 #include "core/error.h"
+#include "core/json_node.h"
 
 namespace molsieve::cohort {
 namespace {
 
 using nlohmann::json;
 
-// A JSON value with its path, so that every error can say where it is.
-class Node {
- public:
-  Node(const json& value, std::string path, const std::string& where) : value_(value), path_(std::move(path)), where_(where) {}
-  [[noreturn]] void fail(const std::string& message) const {
-    throw Error(where_ + ": " + (path_.empty() ? "/" : path_) + ": " + message);
-  }
-  const std::string& path() const { return path_; }
-  bool has(const char* key) const { return value_.is_object() && value_.contains(key) && !value_[key].is_null(); }
-  Node at(const char* key) const {
-    if (!value_.is_object()) fail("expected an object");
-    if (!has(key)) Node(value_, path_ + "/" + key, where_).fail("missing");
-    return Node(value_[key], path_ + "/" + key, where_);
-  }
-  Node element(std::size_t i) const { return Node(value_[i], path_ + "/" + std::to_string(i), where_); }
-  std::size_t size() const {
-    if (!value_.is_array()) fail("expected an array");
-    return value_.size();
-  }
-  bool is_array() const { return value_.is_array(); }
-  bool is_string() const { return value_.is_string(); }
-  const json& raw() const { return value_; }
-  // Unknown keys are errors: a misspelt key must not silently loosen a criterion.
-  void allow(std::initializer_list<const char*> keys) const {
-    if (!value_.is_object()) fail("expected an object");
-    for (const auto& item : value_.items())
-      if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return item.key() == k; })) {
-        std::string known;
-        for (const char* k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
-        Node(item.value(), path_ + "/" + item.key(), where_).fail("unknown key (known: " + known + ")");
-      }
-  }
-  std::string text() const {
-    if (!value_.is_string()) fail("expected a string");
-    return value_.get<std::string>();
-  }
-  double number() const {
-    if (!value_.is_number()) fail("expected a number");
-    return value_.get<double>();
-  }
-  std::int64_t integer() const {
-    if (!value_.is_number_integer()) fail("expected a whole number");
-    return value_.get<std::int64_t>();
-  }
-  std::int32_t day_offset() const {
-    const std::int64_t days = integer();
-    if (days < -200000 || days > 200000) fail("a window of " + std::to_string(days) + " days is out of range");
-    return static_cast<std::int32_t>(days);
-  }
+using Node = JsonNode;
 
- private:
-  const json& value_;
-  std::string path_;
-  const std::string& where_;
-};
+// A window bound in days, within what the calendar can represent.
+std::int32_t day_offset(const Node& node) {
+  const std::int64_t days = node.integer();
+  if (days < -200000 || days > 200000) node.fail("a window of " + std::to_string(days) + " days is out of range");
+  return static_cast<std::int32_t>(days);
+}
 
 struct Context {
   std::map<std::string, std::vector<std::int32_t>> concept_sets;
@@ -113,8 +65,8 @@ Window parse_window(const Node& parent) {
   if (!parent.has("window")) return w;
   const Node node = parent.at("window");
   node.allow({"start", "end"});
-  if (node.has("start")) w.start = node.at("start").day_offset();
-  w.end = node.has("end") ? node.at("end").day_offset() : kernels::kOpenWindow;
+  if (node.has("start")) w.start = day_offset(node.at("start"));
+  w.end = node.has("end") ? day_offset(node.at("end")) : kernels::kOpenWindow;
   if (node.has("start") && node.has("end") && w.start > w.end) node.fail("start is after end");
   return w;
 }
@@ -268,14 +220,7 @@ std::int32_t parse_sex(const Node& node) {
 }  // namespace
 
 CohortDefinition parse_cohort_definition(const std::string& json_text, const std::string& where) {
-  json document;
-  try {
-    document = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    throw Error(where + ": not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
-  } catch (const json::exception& e) {  // a number beyond a double's range, say
-    throw Error(where + ": not valid JSON: " + e.what());
-  }
+  const json document = parse_json_document(json_text, where);
   const Node root(document, "", where);
   root.allow({"name", "description", "concept_sets", "index", "observation", "demographics", "inclusion_rules",
               "exclusion_rules", "ranking"});
@@ -310,8 +255,8 @@ CohortDefinition parse_cohort_definition(const std::string& json_text, const std
   if (root.has("observation")) {
     const Node o = root.at("observation");
     o.allow({"prior_days", "post_days"});
-    if (o.has("prior_days")) d.prior_observation_days = o.at("prior_days").day_offset();
-    if (o.has("post_days")) d.post_observation_days = o.at("post_days").day_offset();
+    if (o.has("prior_days")) d.prior_observation_days = day_offset(o.at("prior_days"));
+    if (o.has("post_days")) d.post_observation_days = day_offset(o.at("post_days"));
     if (d.prior_observation_days < 0) o.at("prior_days").fail("must not be negative");
     if (d.post_observation_days < 0) o.at("post_days").fail("must not be negative");
   }

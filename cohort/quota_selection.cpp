@@ -1,7 +1,6 @@
 #include "cohort/quota_selection.h"
 
 #include <glpk.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +12,7 @@
 
 #include "cohort/vocabulary.h"
 #include "core/error.h"
+#include "core/json_node.h"
 
 namespace molsieve::cohort {
 
@@ -22,14 +22,10 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void fail(const std::string& where, const std::string& path, const std::string& message) {
-  throw Error(where + ": " + path + ": " + message);
-}
-
-double share(const json& value, const std::string& where, const std::string& path) {
-  if (!value.is_number()) fail(where, path, "expected a share between 0 and 1");
-  const double s = value.get<double>();
-  if (s < 0 || s > 1) fail(where, path, "a share must be between 0 and 1");
+double share(const JsonNode& node) {
+  if (!node.raw().is_number()) node.fail("expected a share between 0 and 1");
+  const double s = node.number();
+  if (s < 0 || s > 1) node.fail("a share must be between 0 and 1");
   return s;
 }
 
@@ -69,71 +65,63 @@ struct Problem {
 }  // namespace
 
 Quotas parse_quotas(const std::string& json_text, const std::string& where) {
-  json doc;
-  try {
-    doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    throw Error(where + ": not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
-  } catch (const json::exception& e) {  // a number beyond a double's range, say
-    throw Error(where + ": not valid JSON: " + e.what());
-  }
-  if (!doc.is_object()) fail(where, "/", "expected an object");
+  const json document = parse_json_document(json_text, where);
+  const JsonNode root(document, "", where);
+  if (!root.is_object()) root.fail("expected an object");
   Quotas q;
   // Age groups first: the age_group quotas name them (JSON objects have no key order).
-  if (doc.contains("age_groups")) {
-    const json& groups = doc["age_groups"];
-    if (!groups.is_array()) fail(where, "/age_groups", "expected an array");
+  if (root.has("age_groups")) {
+    const JsonNode groups = root.at("age_groups");
     for (std::size_t i = 0; i < groups.size(); ++i) {
-      const json& g = groups[i];
-      const std::string path = "/age_groups/" + std::to_string(i);
-      if (!g.is_object() || !g.contains("label") || !g.contains("min") || !g.contains("max") ||
-          !g["label"].is_string() || !g["min"].is_number_integer() || !g["max"].is_number_integer())
-        fail(where, path, "expected {\"label\": text, \"min\": age, \"max\": age}");
-      AgeGroup group{g["label"].get<std::string>(), g["min"].get<int>(), g["max"].get<int>()};
-      if (group.min > group.max) fail(where, path, "min is above max");
+      const JsonNode g = groups.element(i);
+      const json& raw = g.raw();
+      if (!raw.is_object() || !raw.contains("label") || !raw.contains("min") || !raw.contains("max") ||
+          !raw["label"].is_string() || !raw["min"].is_number_integer() || !raw["max"].is_number_integer())
+        g.fail("expected {\"label\": text, \"min\": age, \"max\": age}");
+      AgeGroup group{raw["label"].get<std::string>(), raw["min"].get<int>(), raw["max"].get<int>()};
+      if (group.min > group.max) g.fail("min is above max");
       for (const AgeGroup& other : q.age_groups)
-        if (group.min <= other.max && other.min <= group.max) fail(where, path, "overlaps group " + other.label);
+        if (group.min <= other.max && other.min <= group.max) g.fail("overlaps group " + other.label);
       q.age_groups.push_back(group);
     }
   }
-  for (const auto& item : doc.items()) {
-    const std::string key = item.key();
-    if (key == "age_groups") continue;
+  root.for_each_member([&](const std::string& key, const JsonNode& categories) {
+    if (key == "age_groups") return;
     const auto dim = std::find(std::begin(kDimensionNames), std::end(kDimensionNames), key);
-    if (dim == std::end(kDimensionNames))
-      fail(where, "/" + key, "unknown key (age_groups, sex, race, ethnicity, age_group)");
+    if (dim == std::end(kDimensionNames)) categories.fail("unknown key (age_groups, sex, race, ethnicity, age_group)");
     const int dimension = static_cast<int>(dim - std::begin(kDimensionNames));
-    if (!item.value().is_object()) fail(where, "/" + key, "expected an object of categories");
-    for (const auto& category : item.value().items()) {
-      const std::string path = "/" + key + "/" + category.key();
-      QuotaBound b;
-      b.dimension = dimension;
-      b.category = category.key();
-      b.path = path;
-      const auto known = known_categories(dimension);
-      if (dimension == 3) {
-        if (std::none_of(q.age_groups.begin(), q.age_groups.end(), [&](const AgeGroup& g) { return g.label == b.category; }) &&
-            b.category != "other")
-          fail(where, path, "no age group so labelled in /age_groups");
-      } else if (std::find(known.begin(), known.end(), b.category) == known.end()) {
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        fail(where, path, "unknown category (" + list + ")");
-      }
-      const json& bounds = category.value();
-      if (!bounds.is_object()) fail(where, path, "expected {\"min\": share, \"max\": share}");
-      for (const auto& bound : bounds.items()) {
-        if (bound.key() == "min")
-          b.min_share = share(bound.value(), where, path + "/min");
-        else if (bound.key() == "max")
-          b.max_share = share(bound.value(), where, path + "/max");
-        else
-          fail(where, path + "/" + bound.key(), "unknown key (min, max)");
-      }
-      if (b.min_share > b.max_share) fail(where, path, "min is above max");
-      q.bounds.push_back(b);
-    }
-  }
+    categories.for_each_member(
+        [&](const std::string& category, const JsonNode& bounds) {
+          QuotaBound b;
+          b.dimension = dimension;
+          b.category = category;
+          b.path = bounds.path();
+          const auto known = known_categories(dimension);
+          if (dimension == 3) {
+            if (std::none_of(q.age_groups.begin(), q.age_groups.end(),
+                             [&](const AgeGroup& g) { return g.label == b.category; }) &&
+                b.category != "other")
+              bounds.fail("no age group so labelled in /age_groups");
+          } else if (std::find(known.begin(), known.end(), b.category) == known.end()) {
+            std::string list;
+            for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+            bounds.fail("unknown category (" + list + ")");
+          }
+          bounds.for_each_member(
+              [&](const std::string& bound, const JsonNode& value) {
+                if (bound == "min")
+                  b.min_share = share(value);
+                else if (bound == "max")
+                  b.max_share = share(value);
+                else
+                  value.fail("unknown key (min, max)");
+              },
+              "expected {\"min\": share, \"max\": share}");
+          if (b.min_share > b.max_share) bounds.fail("min is above max");
+          q.bounds.push_back(b);
+        },
+        "expected an object of categories");
+  });
   return q;
 }
 
@@ -188,62 +176,101 @@ std::vector<SelectionCandidate> keep_cell_leaders(std::vector<SelectionCandidate
   return kept;
 }
 
-Selection select_cohort(const std::vector<SelectionCandidate>& candidates, std::uint64_t size, const Quotas& quotas) {
-  Selection s;
-  s.requested = size;
-  const std::uint64_t m = std::min<std::uint64_t>(size, candidates.size());
-  const Cells cells = group_cells(candidates);
-  const std::size_t c_count = cells.strata.size();
-  // Quota bounds in patients, and which cells each bound counts.
-  std::vector<std::vector<int>> bound_cells(quotas.bounds.size());
+namespace {
+
+// Each bound's counts in patients of a cohort of `m`, and the strata cells it counts.
+std::vector<QuotaOutcome> quota_counts(const Cells& cells, const Quotas& quotas, std::uint64_t m,
+                                       std::vector<std::vector<int>>& bound_cells) {
+  std::vector<QuotaOutcome> outcomes;
+  bound_cells.assign(quotas.bounds.size(), {});
   for (std::size_t b = 0; b < quotas.bounds.size(); ++b) {
     const QuotaBound& bound = quotas.bounds[b];
     QuotaOutcome o;
     o.bound = bound;
     o.min_count = static_cast<std::uint64_t>(std::ceil(bound.min_share * m - 1e-9));
     o.max_count = static_cast<std::uint64_t>(std::floor(bound.max_share * m + 1e-9));
-    for (std::size_t c = 0; c < c_count; ++c)
+    for (std::size_t c = 0; c < cells.strata.size(); ++c)
       if (cells.strata[c][bound.dimension] == bound.category) {
         bound_cells[b].push_back(static_cast<int>(c));
         o.eligible += cells.members[c].size();
       }
-    s.quotas.push_back(o);
+    outcomes.push_back(o);
   }
-  std::vector<std::uint64_t> take(c_count, 0);
-  if (quotas.bounds.empty() || m == 0) {
-    // Without quotas the best m overall are optimal.
-    std::vector<std::size_t> order(candidates.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + m, order.end(),
-                      [&](std::size_t a, std::size_t b) { return better(candidates[a], candidates[b]); });
-    s.chosen.assign(order.begin(), order.begin() + m);
-    s.solver = "best scores (no quotas): optimal";
-  } else {
+  return outcomes;
+}
+
+// Without quotas the best m overall are optimal.
+std::vector<std::size_t> best_overall(const std::vector<SelectionCandidate>& candidates, std::uint64_t m) {
+  std::vector<std::size_t> order(candidates.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::partial_sort(order.begin(), order.begin() + m, order.end(),
+                    [&](std::size_t a, std::size_t b) { return better(candidates[a], candidates[b]); });
+  order.resize(m);
+  return order;
+}
+
+// The selection as a mixed-integer program over strata cells (docs/cohorts.md). Columns: x_c
+// (integer, patients taken from cell c), lo_b and hi_b (shortfall below the minimum / excess
+// over the maximum of bound b), then y_ck in [0, 1] (the k-th best of cell c). Rows: the
+// total, 2 per bound, 1 per cell (x_c = sum_k y_ck), and the shortfall cap of phase 2.
+class QuotaProgram {
+ public:
+  QuotaProgram(const Cells& cells, const std::vector<QuotaOutcome>& outcomes,
+               const std::vector<std::vector<int>>& bound_cells, std::uint64_t m)
+      : cells_(cells), m_(m), bounds_(static_cast<int>(outcomes.size())) {
     glp_term_out(GLP_OFF);
-    // Columns: x_c (integer, patients taken from cell c), lo_b and hi_b (shortfall below the
-    // minimum / excess over the maximum of bound b), then y_ck in [0, 1] (k-th best of cell c).
-    Problem problem;
-    glp_prob* p = problem.p;
-    const int nb = static_cast<int>(quotas.bounds.size());
-    const int x0 = 1, lo0 = x0 + static_cast<int>(c_count), hi0 = lo0 + nb, y0 = hi0 + nb;
-    std::vector<int> y_first(c_count);
-    int columns = y0 - 1;
-    for (std::size_t c = 0; c < c_count; ++c) {
-      y_first[c] = columns + 1;
-      columns += static_cast<int>(std::min<std::uint64_t>(cells.members[c].size(), m));
+    lo0_ = x0_ + static_cast<int>(cells.strata.size());
+    hi0_ = lo0_ + bounds_;
+    add_columns();
+    add_rows(outcomes, bound_cells);
+  }
+
+  // Phase 1: the least total shortfall; phase 2: the best total score among selections with
+  // that shortfall. Returns the patients taken from each cell.
+  std::vector<std::uint64_t> solve(const std::vector<SelectionCandidate>& candidates) {
+    glp_prob* p = problem_.p;
+    glp_set_obj_dir(p, GLP_MIN);
+    set_shortfall_costs(1);
+    solve_phase("quota phase");
+    const double least_shortfall = std::round(glp_mip_obj_val(p));
+    glp_set_row_bnds(p, cap_row_, GLP_UP, 0, least_shortfall + 0.5);
+    set_shortfall_costs(0);
+    glp_set_obj_dir(p, GLP_MAX);
+    for (std::size_t c = 0; c < cells_.strata.size(); ++c)
+      for (int k = 0; k < most(c); ++k) glp_set_obj_coef(p, y_first_[c] + k, candidates[cells_.members[c][k]].score);
+    solve_phase("score phase");
+    std::vector<std::uint64_t> take(cells_.strata.size());
+    for (std::size_t c = 0; c < take.size(); ++c)
+      take[c] = static_cast<std::uint64_t>(std::llround(glp_mip_col_val(p, x0_ + static_cast<int>(c))));
+    return take;
+  }
+
+ private:
+  int most(std::size_t cell) const { return static_cast<int>(std::min<std::uint64_t>(cells_.members[cell].size(), m_)); }
+
+  void add_columns() {
+    glp_prob* p = problem_.p;
+    int columns = hi0_ + bounds_ - 1;
+    y_first_.resize(cells_.strata.size());
+    for (std::size_t c = 0; c < cells_.strata.size(); ++c) {
+      y_first_[c] = columns + 1;
+      columns += most(c);
     }
     glp_add_cols(p, columns);
-    for (std::size_t c = 0; c < c_count; ++c) {
-      const double most = static_cast<double>(std::min<std::uint64_t>(cells.members[c].size(), m));
-      glp_set_col_bnds(p, x0 + static_cast<int>(c), most > 0 ? GLP_DB : GLP_FX, 0, most);
-      glp_set_col_kind(p, x0 + static_cast<int>(c), GLP_IV);
-      for (int k = 0; k < static_cast<int>(most); ++k) glp_set_col_bnds(p, y_first[c] + k, GLP_DB, 0, 1);
+    for (std::size_t c = 0; c < cells_.strata.size(); ++c) {
+      const double largest = most(c);
+      glp_set_col_bnds(p, x0_ + static_cast<int>(c), largest > 0 ? GLP_DB : GLP_FX, 0, largest);
+      glp_set_col_kind(p, x0_ + static_cast<int>(c), GLP_IV);
+      for (int k = 0; k < most(c); ++k) glp_set_col_bnds(p, y_first_[c] + k, GLP_DB, 0, 1);
     }
-    for (int b = 0; b < nb; ++b) {
-      glp_set_col_bnds(p, lo0 + b, GLP_LO, 0, 0);
-      glp_set_col_bnds(p, hi0 + b, GLP_LO, 0, 0);
+    for (int b = 0; b < bounds_; ++b) {
+      glp_set_col_bnds(p, lo0_ + b, GLP_LO, 0, 0);
+      glp_set_col_bnds(p, hi0_ + b, GLP_LO, 0, 0);
     }
-    // Rows: total, 2 per bound, 1 per cell (x_c = sum_k y_ck), and the shortfall cap (phase 2).
+  }
+
+  void add_rows(const std::vector<QuotaOutcome>& outcomes, const std::vector<std::vector<int>>& bound_cells) {
+    glp_prob* p = problem_.p;
     std::vector<int> ia{0}, ja{0};
     std::vector<double> ar{0};
     auto entry = [&](int row, int column, double value) {
@@ -252,70 +279,61 @@ Selection select_cohort(const std::vector<SelectionCandidate>& candidates, std::
       ar.push_back(value);
     };
     const int total_row = glp_add_rows(p, 1);
-    glp_set_row_bnds(p, total_row, GLP_FX, static_cast<double>(m), static_cast<double>(m));
-    for (std::size_t c = 0; c < c_count; ++c) entry(total_row, x0 + static_cast<int>(c), 1);
-    for (int b = 0; b < nb; ++b) {
+    glp_set_row_bnds(p, total_row, GLP_FX, static_cast<double>(m_), static_cast<double>(m_));
+    for (std::size_t c = 0; c < cells_.strata.size(); ++c) entry(total_row, x0_ + static_cast<int>(c), 1);
+    for (int b = 0; b < bounds_; ++b) {
       const int row_min = glp_add_rows(p, 2), row_max = row_min + 1;
-      glp_set_row_bnds(p, row_min, GLP_LO, static_cast<double>(s.quotas[b].min_count), 0);
-      glp_set_row_bnds(p, row_max, GLP_UP, 0, static_cast<double>(s.quotas[b].max_count));
+      glp_set_row_bnds(p, row_min, GLP_LO, static_cast<double>(outcomes[b].min_count), 0);
+      glp_set_row_bnds(p, row_max, GLP_UP, 0, static_cast<double>(outcomes[b].max_count));
       for (int c : bound_cells[b]) {
-        entry(row_min, x0 + c, 1);
-        entry(row_max, x0 + c, 1);
+        entry(row_min, x0_ + c, 1);
+        entry(row_max, x0_ + c, 1);
       }
-      entry(row_min, lo0 + b, 1);
-      entry(row_max, hi0 + b, -1);
+      entry(row_min, lo0_ + b, 1);
+      entry(row_max, hi0_ + b, -1);
     }
-    for (std::size_t c = 0; c < c_count; ++c) {
+    for (std::size_t c = 0; c < cells_.strata.size(); ++c) {
       const int row = glp_add_rows(p, 1);
       glp_set_row_bnds(p, row, GLP_FX, 0, 0);
-      entry(row, x0 + static_cast<int>(c), 1);
-      const int most = static_cast<int>(std::min<std::uint64_t>(cells.members[c].size(), m));
-      for (int k = 0; k < most; ++k) entry(row, y_first[c] + k, -1);
+      entry(row, x0_ + static_cast<int>(c), 1);
+      for (int k = 0; k < most(c); ++k) entry(row, y_first_[c] + k, -1);
     }
-    const int cap_row = glp_add_rows(p, 1);
-    glp_set_row_bnds(p, cap_row, GLP_FR, 0, 0);
-    for (int b = 0; b < nb; ++b) {
-      entry(cap_row, lo0 + b, 1);
-      entry(cap_row, hi0 + b, 1);
+    cap_row_ = glp_add_rows(p, 1);
+    glp_set_row_bnds(p, cap_row_, GLP_FR, 0, 0);
+    for (int b = 0; b < bounds_; ++b) {
+      entry(cap_row_, lo0_ + b, 1);
+      entry(cap_row_, hi0_ + b, 1);
     }
     glp_load_matrix(p, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
+  }
 
+  void set_shortfall_costs(double cost) {
+    for (int b = 0; b < bounds_; ++b) {
+      glp_set_obj_coef(problem_.p, lo0_ + b, cost);
+      glp_set_obj_coef(problem_.p, hi0_ + b, cost);
+    }
+  }
+
+  void solve_phase(const char* phase) {
     glp_iocp parameters;
     glp_init_iocp(&parameters);
     parameters.presolve = GLP_ON;
     parameters.msg_lev = GLP_MSG_OFF;
-    auto solve = [&](const char* phase) {
-      if (glp_intopt(p, &parameters) != 0 || glp_mip_status(p) != GLP_OPT)
-        throw Error(std::string("cohort selection: the ") + phase + " could not be solved to optimality");
-    };
-    // Phase 1: the least total shortfall.
-    glp_set_obj_dir(p, GLP_MIN);
-    for (int b = 0; b < nb; ++b) {
-      glp_set_obj_coef(p, lo0 + b, 1);
-      glp_set_obj_coef(p, hi0 + b, 1);
-    }
-    solve("quota phase");
-    const double least_shortfall = std::round(glp_mip_obj_val(p));
-    // Phase 2: the best total score among selections with that shortfall.
-    glp_set_row_bnds(p, cap_row, GLP_UP, 0, least_shortfall + 0.5);
-    for (int b = 0; b < nb; ++b) {
-      glp_set_obj_coef(p, lo0 + b, 0);
-      glp_set_obj_coef(p, hi0 + b, 0);
-    }
-    glp_set_obj_dir(p, GLP_MAX);
-    for (std::size_t c = 0; c < c_count; ++c) {
-      const int most = static_cast<int>(std::min<std::uint64_t>(cells.members[c].size(), m));
-      for (int k = 0; k < most; ++k) glp_set_obj_coef(p, y_first[c] + k, candidates[cells.members[c][k]].score);
-    }
-    solve("score phase");
-    for (std::size_t c = 0; c < c_count; ++c) {
-      take[c] = static_cast<std::uint64_t>(std::llround(glp_mip_col_val(p, x0 + static_cast<int>(c))));
-      for (std::uint64_t k = 0; k < take[c]; ++k) s.chosen.push_back(cells.members[c][k]);
-    }
-    std::sort(s.chosen.begin(), s.chosen.end(),
-              [&](std::size_t a, std::size_t b) { return better(candidates[a], candidates[b]); });
-    s.solver = "GLPK mixed-integer program over " + std::to_string(c_count) + " strata cells: optimal";
+    if (glp_intopt(problem_.p, &parameters) != 0 || glp_mip_status(problem_.p) != GLP_OPT)
+      throw Error(std::string("cohort selection: the ") + phase + " could not be solved to optimality");
   }
+
+  const Cells& cells_;
+  const std::uint64_t m_;
+  const int bounds_;
+  static constexpr int x0_ = 1;
+  int lo0_ = 0, hi0_ = 0, cap_row_ = 0;
+  std::vector<int> y_first_;
+  Problem problem_;
+};
+
+// The chosen patients' total score and each quota's count and shortfall.
+void tally(Selection& s, const std::vector<SelectionCandidate>& candidates) {
   for (std::size_t i : s.chosen) s.total_score += candidates[i].score;
   for (QuotaOutcome& o : s.quotas) {
     for (std::size_t i : s.chosen)
@@ -326,6 +344,29 @@ Selection select_cohort(const std::vector<SelectionCandidate>& candidates, std::
     s.total_shortfall += o.shortfall;
   }
   s.quotas_met = s.total_shortfall == 0;
+}
+
+}  // namespace
+
+Selection select_cohort(const std::vector<SelectionCandidate>& candidates, std::uint64_t size, const Quotas& quotas) {
+  Selection s;
+  s.requested = size;
+  const std::uint64_t m = std::min<std::uint64_t>(size, candidates.size());
+  const Cells cells = group_cells(candidates);
+  std::vector<std::vector<int>> bound_cells;
+  s.quotas = quota_counts(cells, quotas, m, bound_cells);
+  if (quotas.bounds.empty() || m == 0) {
+    s.chosen = best_overall(candidates, m);
+    s.solver = "best scores (no quotas): optimal";
+  } else {
+    const std::vector<std::uint64_t> take = QuotaProgram(cells, s.quotas, bound_cells, m).solve(candidates);
+    for (std::size_t c = 0; c < take.size(); ++c)
+      for (std::uint64_t k = 0; k < take[c]; ++k) s.chosen.push_back(cells.members[c][k]);
+    std::sort(s.chosen.begin(), s.chosen.end(),
+              [&](std::size_t a, std::size_t b) { return better(candidates[a], candidates[b]); });
+    s.solver = "GLPK mixed-integer program over " + std::to_string(cells.strata.size()) + " strata cells: optimal";
+  }
+  tally(s, candidates);
   return s;
 }
 
