@@ -3,13 +3,13 @@
 // write in input order, with bounded memory (a fixed number of batches in flight).
 // The store is written under a temporary name and renamed into place only when it is
 // complete, so an interrupted run never leaves a file that looks finished.
-#include <atomic>
 #include <string>
 #include <vector>
 
 #include "chem/featurizer.h"
 #include "chem/library_store.h"
 #include "chem/molecule_reader.h"
+#include "core/cancellation.h"
 #include "core/progress.h"
 
 namespace molsieve::chem {
@@ -22,9 +22,9 @@ struct FeaturizeRequest {
   unsigned threads = 0;  // 0: all cores
   bool overwrite = false;
   std::size_t batch_size = 256;
-  // When set and it becomes true (say, from a signal handler), the run stops at the next
-  // batch, removes its partial output and throws molsieve::Error.
-  const std::atomic<bool>* cancel = nullptr;
+  // When set and cancelled, the run stops at the next batch, removes its partial output and
+  // throws molsieve::Error.
+  const CancellationToken* cancel = nullptr;
 };
 
 struct FeaturizeReport {

@@ -191,7 +191,8 @@ TEST(LibraryStore, FailedRunLeavesNoStoreBehind) {
 TEST(LibraryStore, CancelledRunStopsAndLeavesNoStoreBehind) {
   test::ScratchDir dir;
   test::write_text(dir.file("in.smi"), "CCO\nCCN\n");
-  std::atomic<bool> cancel{true};
+  CancellationToken cancel;
+  cancel.cancel();
   FeaturizeRequest request;
   request.inputs = {dir.file("in.smi")};
   request.output = dir.file("lib.h5");

@@ -6,13 +6,14 @@
 #include <memory>
 
 #include "cluster/cluster.h"
-#include "core/error.h"
-#include "workflows/report/cohort_report.h"
-#include "workflows/cohort_job/cohort_selection.h"
-#include "workflows/cli/commands.h"
 #include "core/csv_writer.h"
+#include "core/error.h"
+#include "workflows/cli/commands.h"
+#include "workflows/cli/interrupt.h"
 #include "workflows/cli/progress_bar.h"
 #include "workflows/cli/search_options.h"
+#include "workflows/cohort_job/cohort_selection.h"
+#include "workflows/report/cohort_report.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -66,10 +67,9 @@ void print_summary(const CohortValues& v, const CohortOutcome& o) {
 }
 
 void run(CohortValues& v) {
-  std::vector<std::string> outputs{v.request.output};
-  if (!v.attrition_csv.empty()) outputs.push_back(v.attrition_csv);
-  if (!v.report.empty()) outputs.push_back(v.report);
-  refuse_existing_outputs(outputs, v.overwrite);
+  refuse_existing_outputs({v.attrition_csv, v.report}, v.overwrite);
+  v.request.overwrite = v.overwrite;
+  v.request.cancel = &interrupt_token();
   // The eligibility kernel has CPU and reference backends only: auto means the CPU here.
   if (v.device == "reference") {
     v.request.backend = kernels::Backend::Reference;

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/csv_writer.h"
 #include "core/error.h"
 #include "models/metrics.h"
 #include "models/model.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
 #include "workflows/cli/model_options.h"
 #include "workflows/cli/search_options.h"
 

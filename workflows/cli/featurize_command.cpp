@@ -1,7 +1,5 @@
 #include <CLI/CLI.hpp>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -10,6 +8,7 @@
 #include "chem/featurize_library.h"
 #include "core/error.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/interrupt.h"
 #include "workflows/cli/progress_bar.h"
 
 namespace molsieve::workflows {
@@ -25,11 +24,6 @@ const char* default_library_path() {
 }
 
 namespace {
-
-std::atomic<bool> interrupted{false};
-
-// Ctrl-C or a scheduler's SIGTERM stops featurization cleanly: no partial store is left.
-void request_stop(int) { interrupted = true; }
 
 void print_summary(const chem::FeaturizeRequest& request, const chem::FeaturizeReport& report) {
   const auto& c = report.counts;
@@ -102,9 +96,7 @@ void add_featurize_command(CLI::App& app) {
     if (request->inputs.empty())
       throw Error("featurize: no input files (name molecule files, or --default-library)");
     request->featurizer.standardize = *standardize == "on";
-    request->cancel = &interrupted;
-    std::signal(SIGINT, request_stop);
-    std::signal(SIGTERM, request_stop);
+    request->cancel = &interrupt_token();  // no partial store is left
     std::unique_ptr<ProgressBar> bar;
     ProgressCallback on_progress;
     if (!*quiet) {

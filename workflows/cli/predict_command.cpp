@@ -10,12 +10,12 @@
 #include <memory>
 
 #include "chem/library_store.h"
+#include "core/csv_writer.h"
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "models/drug_target.h"
 #include "models/model.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
 #include "workflows/cli/model_options.h"
 #include "workflows/cli/progress_bar.h"
 #include "workflows/cli/search_options.h"

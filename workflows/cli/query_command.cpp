@@ -13,17 +13,17 @@
 #include <tuple>
 
 #include "chem/depiction.h"
+#include "core/csv_writer.h"
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "kernels/similarity_metric.h"
 #include "models/molecule_set.h"
-#include "workflows/cohort_job/cohort_selection.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
+#include "workflows/cli/search_options.h"
+#include "workflows/cohort_job/cohort_selection.h"
 #include "workflows/results/query_expression.h"
 #include "workflows/results/result_table.h"
 #include "workflows/results/results_store.h"
-#include "workflows/cli/search_options.h"
 
 namespace molsieve::workflows {
 namespace {

@@ -4,12 +4,12 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/csv_writer.h"
 #include "core/error.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
 #include "workflows/cli/model_options.h"
-#include "workflows/report/screen_report.h"
 #include "workflows/cli/search_options.h"
+#include "workflows/report/screen_report.h"
 
 namespace molsieve::workflows {
 namespace {

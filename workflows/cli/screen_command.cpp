@@ -2,24 +2,18 @@
 #include <CLI/CLI.hpp>
 #include <oneapi/tbb/global_control.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 
 #include "cluster/cluster.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/interrupt.h"
 #include "workflows/cli/model_options.h"
 #include "workflows/cli/progress_bar.h"
 #include "workflows/screen/screen.h"
 
 namespace molsieve::workflows {
 namespace {
-
-std::atomic<bool> stop_requested{false};
-
-// Ctrl-C or a scheduler's SIGTERM: finish the chunks in flight, keep them for --resume.
-void request_stop(int) { stop_requested = true; }
 
 struct ScreenValues : ModelRunValues {
   std::string job;
@@ -44,12 +38,10 @@ void run(const ScreenValues& v) {
   request.overwrite = v.overwrite;
   request.device = v.device;
   request.threads = use_threads(v.threads);
-  request.cancel = &stop_requested;
+  request.cancel = &interrupt_token();  // the chunks in flight finish and are kept for --resume
   request.world = &cluster::world();
   const bool speaks = !v.quiet && request.world->rank() == 0;
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, request.threads);
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
 
   std::unique_ptr<ProgressBar> bar;
   if (speaks) {
@@ -87,12 +79,10 @@ void run(const ScreenValues& v) {
                "merge %.2f\n",
                report.stage_seconds[0], report.stage_seconds[1], report.stage_seconds[2], report.stage_seconds[3],
                report.merge_seconds);
-  if (report.selected == 0 && report.scored > 0 && !report.any_selectable)
-    std::fprintf(stderr,
-                 "screen: nothing selected: none of the %llu scored molecules is inside the applicability domain of "
-                 "every affinity model, so every affinity prediction is an extrapolation (selection.require_in_domain; "
-                 "`molsieve query %s --top 20` lists them by score, out-of-domain terms marked !)\n",
-                 static_cast<unsigned long long>(report.scored), request.output.c_str());
+  for (const std::string& warning : report.warnings) std::fprintf(stderr, "screen: %s\n", warning.c_str());
+  if (report.selected == 0 && report.scored > 0)
+    std::fprintf(stderr, "screen: `molsieve query %s --top 20` lists the molecules by score, out-of-domain terms marked !\n",
+                 request.output.c_str());
   std::fprintf(stderr, "screen: results in %s (molsieve query %s --top 20)\n", request.output.c_str(),
                request.output.c_str());
 }

@@ -8,11 +8,11 @@
 #include <memory>
 #include <optional>
 
+#include "chem/fingerprint_sets.h"
+#include "core/csv_writer.h"
 #include "core/error.h"
 #include "kernels/similarity_search.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
-#include "chem/fingerprint_sets.h"
 #include "workflows/cli/progress_bar.h"
 #include "workflows/cli/search_options.h"
 

@@ -8,10 +8,10 @@
 #include <memory>
 
 #include "cluster/slurm.h"
+#include "core/csv_writer.h"
 #include "core/error.h"
 #include "core/timestamp.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
 #include "workflows/screen/job.h"
 #include "workflows/screen/parts.h"
 

@@ -10,12 +10,12 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/csv_writer.h"
 #include "core/error.h"
 #include "core/sha256.h"
 #include "models/drug_target.h"
 #include "models/training.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
 #include "workflows/cli/model_options.h"
 #include "workflows/cli/search_options.h"
 

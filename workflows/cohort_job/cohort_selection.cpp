@@ -198,6 +198,56 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
   std::filesystem::rename(partial, request.output);
 }
 
+// Per dimension and category met among the eligible: counts and the category's quota.
+std::vector<CohortOutcome::Stratum> strata_of(const std::map<std::pair<int, std::string>, std::uint64_t>& eligible_by_category,
+                                              const CohortOutcome& o) {
+  std::vector<CohortOutcome::Stratum> strata;
+  for (const auto& [key, count] : eligible_by_category) {
+    CohortOutcome::Stratum st;
+    st.dimension = key.first;
+    st.category = key.second;
+    st.eligible = count;
+    for (const auto& c : o.chosen) st.selected += c.strata[key.first] == key.second;
+    st.quota_max = o.chosen.size();
+    for (const auto& q : o.selection.quotas)
+      if (q.bound.dimension == key.first && q.bound.category == key.second) {
+        st.has_quota = true;
+        st.quota_min = q.min_count;
+        st.quota_max = q.max_count;
+        st.shortfall = q.shortfall;
+      }
+    strata.push_back(st);
+  }
+  return strata;
+}
+
+// Rank 0: the slices combined, the cohort selected, its strata, and what a trial designer
+// must not miss (fewer patients than requested, missed quotas).
+void select_from_slices(const std::vector<SliceOutcome>& all, const CohortRequest& request, const cohort::Quotas& quotas,
+                        CohortOutcome& o) {
+  std::vector<cohort::SelectionCandidate> pool;
+  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
+  for (const SliceOutcome& s : all) {
+    cohort::add_attrition(o.attrition, s.attrition);
+    o.eligible += s.eligible;
+    for (const auto& [key, count] : s.eligible_by_category) eligible_by_category[key] += count;
+    pool.insert(pool.end(), s.leaders.begin(), s.leaders.end());
+  }
+  if (o.attrition.empty()) throw Error(request.population + ": the population store holds no patients");
+  o.selection = cohort::select_cohort(pool, request.size, quotas);
+  for (std::size_t i : o.selection.chosen) o.chosen.push_back(pool[i]);
+  o.strata = strata_of(eligible_by_category, o);
+  if (o.chosen.size() < request.size)
+    o.warnings.push_back("the cohort falls short of --size: " + std::to_string(o.chosen.size()) + " selected of " +
+                         std::to_string(request.size) + " requested (" + suppressed_count(o.eligible) + " eligible)");
+  for (const auto& q : o.selection.quotas)
+    if (q.shortfall > 0)
+      o.warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
+                           q.bound.category + " needs " + std::to_string(q.min_count) + " to " +
+                           std::to_string(q.max_count) + ", selected " + std::to_string(q.selected) + " (" +
+                           suppressed_count(q.eligible) + " eligible)");
+}
+
 }  // namespace
 
 std::string suppressed_count(std::uint64_t count) {
@@ -216,6 +266,8 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
   if (request.slice_persons == 0) throw Error("--slice: at least one patient per slice");
   if (request.candidates.empty() != request.candidate_id.empty())
     throw Error("--candidates and --candidate-id go together");
+  if (!request.overwrite && std::filesystem::exists(request.output))
+    throw Error(request.output + ": exists (use --overwrite to replace it)");
   const cohort::CohortDefinition definition = cohort::read_cohort_definition(request.definition);
   const cohort::Quotas quotas = request.quotas.empty() ? cohort::Quotas{} : cohort::read_quotas(request.quotas);
   const cohort::PopulationStoreInfo info = cohort::read_population_info(request.population);
@@ -252,6 +304,8 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
     std::exception_ptr failure;
     try {
       while (const auto s = queue.next()) {
+        if (request.cancel && request.cancel->cancelled())
+          throw Error("interrupted; " + request.output + " was not written");
         const cohort::Population slice = cohort::read_population(request.population, *s * request.slice_persons,
                                                                  request.slice_persons);
         const cohort::EligibilityResult result = in_definition([&] { return evaluator.evaluate(slice); });
@@ -267,42 +321,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
   });
   const std::vector<SliceOutcome> all = gather_slices(world, mine);
   if (world.rank() != 0) return o;  // rank 0 selects and writes the cohort store
-  std::vector<cohort::SelectionCandidate> pool;
-  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
-  for (const SliceOutcome& s : all) {
-    cohort::add_attrition(o.attrition, s.attrition);
-    o.eligible += s.eligible;
-    for (const auto& [key, count] : s.eligible_by_category) eligible_by_category[key] += count;
-    pool.insert(pool.end(), s.leaders.begin(), s.leaders.end());
-  }
-  if (o.attrition.empty()) throw Error(request.population + ": the population store holds no patients");
-  o.selection = cohort::select_cohort(pool, request.size, quotas);
-  for (std::size_t i : o.selection.chosen) o.chosen.push_back(pool[i]);
-  for (const auto& [key, count] : eligible_by_category) {
-    CohortOutcome::Stratum st;
-    st.dimension = key.first;
-    st.category = key.second;
-    st.eligible = count;
-    for (const auto& c : o.chosen) st.selected += c.strata[key.first] == key.second;
-    st.quota_max = o.chosen.size();
-    for (const auto& q : o.selection.quotas)
-      if (q.bound.dimension == key.first && q.bound.category == key.second) {
-        st.has_quota = true;
-        st.quota_min = q.min_count;
-        st.quota_max = q.max_count;
-        st.shortfall = q.shortfall;
-      }
-    o.strata.push_back(st);
-  }
-  if (o.chosen.size() < request.size)
-    o.warnings.push_back("the cohort falls short of --size: " + std::to_string(o.chosen.size()) + " selected of " +
-                         std::to_string(request.size) + " requested (" + suppressed_count(o.eligible) + " eligible)");
-  for (const auto& q : o.selection.quotas)
-    if (q.shortfall > 0)
-      o.warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
-                           q.bound.category + " needs " + std::to_string(q.min_count) + " to " +
-                           std::to_string(q.max_count) + ", selected " + std::to_string(q.selected) + " (" +
-                           suppressed_count(q.eligible) + " eligible)");
+  select_from_slices(all, request, quotas, o);
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   write_cohort_store(request, definition, o);
   return o;

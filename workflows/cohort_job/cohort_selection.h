@@ -7,10 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "cluster/cluster.h"
 #include "cohort/eligibility.h"
 #include "cohort/quota_selection.h"
+#include "core/cancellation.h"
 #include "core/progress.h"
-#include "cluster/cluster.h"
 #include "kernels/backend.h"
 
 namespace molsieve::workflows {
@@ -20,6 +21,9 @@ struct CohortRequest {
   std::uint64_t size = 100;
   std::uint64_t slice_persons = 262144;  // persons read and evaluated at a time
   kernels::Backend backend = kernels::Backend::Cpu;
+  bool overwrite = false;  // replace an existing cohort store (else: refused before any work)
+  // When set and cancelled, the selection stops at the next slice and writes nothing.
+  const CancellationToken* cancel = nullptr;
   // The ranks that share the population's slices (every rank calls run_cohort_selection;
   // rank 0 selects and writes the store); null: this process alone.
   cluster::World* world = nullptr;

@@ -2,6 +2,7 @@
 
 #include <oneapi/tbb/parallel_pipeline.h>
 
+#include <atomic>
 #include <chrono>
 
 namespace molsieve::workflows {
@@ -41,7 +42,7 @@ std::vector<std::uint64_t> ChunkPipeline::in_flight() const {
   return {in_flight_.begin(), in_flight_.end()};
 }
 
-ChunkRun ChunkPipeline::compute(const PartsFolder& parts, cluster::WorkQueue& queue, const std::atomic<bool>* cancel,
+ChunkRun ChunkPipeline::compute(const PartsFolder& parts, cluster::WorkQueue& queue, const CancellationToken* cancel,
                                 const std::function<void(const ScreenStatus&)>& progress) {
   ChunkRun run;
   // HDF5 (Debian's serial build) is not thread-safe: every store read and part write holds this.
@@ -55,7 +56,7 @@ ChunkRun ChunkPipeline::compute(const PartsFolder& parts, cluster::WorkQueue& qu
       tbb::make_filter<void, TimedChunk*>(
           tbb::filter_mode::serial_in_order,
           [&](tbb::flow_control& fc) -> TimedChunk* {
-            if (cancel && cancel->load()) {
+            if (cancel && cancel->cancelled()) {
               run.cancelled = true;
               fc.stop();
               return nullptr;

@@ -3,7 +3,6 @@
 // and computes the chunks it is handed, each into its part file, through a pipeline that
 // reads, featurizes, scores and writes several chunks at once. The chunks come from a
 // cluster::WorkQueue: in order for one process, to whichever rank asks first under MPI.
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -14,9 +13,9 @@
 #include <vector>
 
 #include "cluster/cluster.h"
-#include "workflows/screen/screen.h"
 #include "workflows/screen/parts.h"
 #include "workflows/screen/scorer.h"
+#include "workflows/screen/screen.h"
 #include "workflows/screen/source.h"
 
 namespace molsieve::workflows {
@@ -42,9 +41,9 @@ class ChunkPipeline {
   unsigned fingerprint_words() const { return words_; }
 
   // Computes the chunks `queue` hands out into `parts`, telling it where the library ends. `progress` gets this run's
-  // counts after each written chunk. When `cancel` becomes true, stops after the chunks in
+  // counts after each written chunk. When `cancel` is cancelled, stops after the chunks in
   // flight (ChunkRun::cancelled).
-  ChunkRun compute(const PartsFolder& parts, cluster::WorkQueue& queue, const std::atomic<bool>* cancel,
+  ChunkRun compute(const PartsFolder& parts, cluster::WorkQueue& queue, const CancellationToken* cancel,
                    const std::function<void(const ScreenStatus&)>& progress);
   // The chunks read but not yet written: after compute() threw, the ones it was working on.
   std::vector<std::uint64_t> in_flight() const;

@@ -17,10 +17,10 @@
 #include <map>
 #include <sstream>
 
+#include "core/csv_writer.h"
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "core/sha256.h"
-#include "core/csv_writer.h"
 #include "workflows/screen/source.h"
 
 namespace molsieve::workflows {

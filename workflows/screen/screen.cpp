@@ -38,6 +38,107 @@ std::string chunk_list(const std::vector<std::uint64_t>& chunks) {
   return text.empty() ? "none" : text;
 }
 
+// Rank 0 decides what happens to the output and computes the job's fingerprint; true when
+// --resume finds the results already complete.
+bool check_output(const ScreenRequest& request, std::unique_ptr<OutputLock>& lock, JobFingerprint& fingerprint) {
+  const fs::path folder = fs::path(request.output).parent_path();
+  if (!folder.empty()) fs::create_directories(folder);
+  lock = std::make_unique<OutputLock>(request.output);
+  const bool output_exists = fs::exists(request.output);
+  if (output_exists && !request.overwrite && !request.resume)
+    throw Error(request.output + ": exists (use --overwrite to replace it, or --resume to finish an interrupted run)");
+  fingerprint = fingerprint_job(request.job);
+  const PartsFolder parts(request.output, fingerprint.digest);
+  if (parts.exists() && !request.resume && !request.overwrite)
+    throw Error(request.output + ": an interrupted run left " + parts.dir() +
+                " (use --resume to finish it, or --overwrite to start over)");
+  // Without parts, --resume finds either nothing to do or another job's results.
+  if (!request.resume || parts.exists() || !output_exists || request.overwrite) return false;
+  if (!ResultsStore::is_complete(request.output))
+    throw Error(request.output + ": exists but is not a complete results store (use --overwrite to replace it)");
+  if (ResultsStore::job_fingerprint(request.output) != fingerprint.digest)
+    throw Error(request.output + ": was made by another job or other inputs (use --overwrite to replace it)");
+  return true;
+}
+
+// Rank 0 starts the parts folder afresh or takes up a stopped run's, and records this run;
+// returns the chunks the stopped run had handed out but not finished ("chunk 7 (rank 1), ...").
+std::string open_parts(const PartsFolder& parts, bool fresh, const ScreenRequest& request, const LibrarySource& source,
+                       int ranks) {
+  std::string unfinished;
+  if (fresh) {
+    parts.start_fresh();
+  } else {
+    parts.resume(request.output);
+    for (const auto& [chunk, rank] : parts.grants())
+      if (!parts.has(chunk))
+        unfinished += (unfinished.empty() ? "" : ", ") +
+                      ("chunk " + std::to_string(chunk) + " (rank " + std::to_string(rank) + ")");
+  }
+  RunRecord record;
+  record.started = utc_timestamp();
+  record.started_epoch = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  record.ranks = ranks;
+  record.chunk_size = request.job.chunk_size;
+  record.rows_total = source.rows_total();
+  record.chunks_total = known_chunk_count(source).value_or(0);
+  parts.write_run_record(record);
+  return unfinished;
+}
+
+// What earlier runs finished, as rank 0 counts it for the progress callback.
+ScreenStatus resumed_status(const PartsFolder& parts, const ScreenJob& job, const LibrarySource& source) {
+  ScreenStatus resumed;
+  for (const std::uint64_t index : parts.finished()) {
+    ++resumed.chunks_resumed;
+    resumed.rows_written += chunk_rows(index, job.chunk_size, source.rows_total());
+  }
+  return resumed;
+}
+
+// This rank's share of the chunks; under MPI a failure here is this rank's alone.
+ChunkRun compute_chunks(ChunkPipeline& pipeline, const PartsFolder& parts, cluster::WorkQueue& queue,
+                        const ScreenRequest& request, cluster::World& world, const ScreenStatus& resumed,
+                        const ScreenProgress& progress) {
+  try {
+    return pipeline.compute(parts, queue, request.cancel, [&](const ScreenStatus& s) {
+      if (!progress) return;
+      ScreenStatus total = s;
+      total.chunks_resumed = resumed.chunks_resumed;
+      // Under MPI rank 0 reports the whole job from the chunks handed out (those in flight
+      // included): listing the parts folder would cost a directory scan per chunk.
+      total.rows_written =
+          resumed.rows_written + (world.parallel() ? std::min<std::uint64_t>(queue.handed_out() * request.job.chunk_size,
+                                                                             s.rows_total ? s.rows_total : ~0ull)
+                                                   : s.rows_written);
+      progress(total);
+    });
+  } catch (const std::exception& e) {
+    if (!world.parallel()) throw;
+    throw cluster::RankFailure("rank " + std::to_string(world.rank()) + " (chunks in flight: " +
+                               chunk_list(pipeline.in_flight()) + "): " + e.what());
+  }
+}
+
+void merge_into_report(const ScreenRequest& request, const JobFingerprint& fingerprint, const PartsFolder& parts,
+                       const ChunkPipeline& pipeline, ScreenReport& report) {
+  const auto merge_start = Clock::now();
+  const MergeOutcome merged = merge_parts(request.job, parts, report.chunks, pipeline.fingerprint_words(),
+                                          pipeline.scorer().score_terms(),
+                                          provenance_of(request.job, fingerprint, pipeline.scorer()), request.output);
+  report.rows = merged.counts.rows;
+  report.valid = merged.counts.valid;
+  report.passed_filters = merged.counts.passed_filters;
+  report.selected = merged.counts.selected;
+  report.scored = merged.scored;
+  report.any_selectable = merged.any_selectable;
+  report.merge_seconds = std::chrono::duration<double>(Clock::now() - merge_start).count();
+  if (report.selected == 0 && report.scored > 0 && !report.any_selectable)
+    report.warnings.push_back("nothing selected: none of the " + std::to_string(report.scored) +
+                              " scored molecules is inside the applicability domain of every affinity model, so "
+                              "every affinity prediction is an extrapolation (selection.require_in_domain)");
+}
+
 }  // namespace
 
 ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& progress) {
@@ -48,93 +149,37 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   ScreenReport report;
   report.ranks = world.size();
 
-  // Rank 0 decides what happens to the output; the other ranks learn the job's fingerprint.
+  // The output: refused, already complete, or to be (re)computed; the other ranks learn the
+  // job's fingerprint.
   JobFingerprint fingerprint;
   std::unique_ptr<OutputLock> lock;
   cluster::agree(world, [&] {
-    if (!root) return;
-    const fs::path folder = fs::path(request.output).parent_path();
-    if (!folder.empty()) fs::create_directories(folder);
-    lock = std::make_unique<OutputLock>(request.output);
-    const bool output_exists = fs::exists(request.output);
-    if (output_exists && !request.overwrite && !request.resume)
-      throw Error(request.output + ": exists (use --overwrite to replace it, or --resume to finish an interrupted run)");
-    fingerprint = fingerprint_job(job);
-    const PartsFolder parts(request.output, fingerprint.digest);
-    if (parts.exists() && !request.resume && !request.overwrite)
-      throw Error(request.output + ": an interrupted run left " + parts.dir() +
-                  " (use --resume to finish it, or --overwrite to start over)");
-    // Without parts, --resume finds either nothing to do or another job's results.
-    if (request.resume && !parts.exists() && output_exists && !request.overwrite) {
-      if (!ResultsStore::is_complete(request.output))
-        throw Error(request.output + ": exists but is not a complete results store (use --overwrite to replace it)");
-      if (ResultsStore::job_fingerprint(request.output) != fingerprint.digest)
-        throw Error(request.output + ": was made by another job or other inputs (use --overwrite to replace it)");
-      report.already_complete = true;
-    }
+    if (root) report.already_complete = check_output(request, lock, fingerprint);
   });
   report.already_complete = world.any(report.already_complete);
   if (report.already_complete) return report;
   fingerprint.digest = world.broadcast(fingerprint.digest);
   const PartsFolder parts(request.output, fingerprint.digest);
 
+  // Every rank loads the job; rank 0 opens the parts folder. An existing output stays
+  // untouched until the merge replaces it whole.
   std::unique_ptr<ChunkPipeline> pipeline;
   cluster::agree(world, [&] { pipeline = std::make_unique<ChunkPipeline>(job, request.device); });
   report.device = pipeline->scorer().device();
-  // An existing output stays untouched until the merge replaces it whole.
   const bool fresh = !(request.resume && parts.exists());
   cluster::agree(world, [&] {
-    if (!root) return;
-    if (fresh) {
-      parts.start_fresh();
-    } else {
-      parts.resume(request.output);
-      for (const auto& [chunk, rank] : parts.grants())
-        if (!parts.has(chunk))
-          report.unfinished_before += (report.unfinished_before.empty() ? "" : ", ") + ("chunk " + std::to_string(chunk) +
-                                      " (rank " + std::to_string(rank) + ")");
-    }
-    RunRecord record;
-    record.started = utc_timestamp();
-    record.started_epoch = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    record.ranks = world.size();
-    record.chunk_size = job.chunk_size;
-    record.rows_total = pipeline->source().rows_total();
-    record.chunks_total = known_chunk_count(pipeline->source()).value_or(0);
-    parts.write_run_record(record);
+    if (root) report.unfinished_before = open_parts(parts, fresh, request, pipeline->source(), world.size());
   });
-
-  ScreenStatus resumed;
-  if (root)
-    for (const std::uint64_t index : parts.finished()) {
-      ++resumed.chunks_resumed;
-      resumed.rows_written += chunk_rows(index, job.chunk_size, pipeline->source().rows_total());
-    }
+  const ScreenStatus resumed = root ? resumed_status(parts, job, pipeline->source()) : ScreenStatus{};
   report.chunks_resumed = resumed.chunks_resumed;
+
+  // The chunks, shared by the ranks; then rank 0 merges the parts into the results store.
   bool cancelled = false;
   try {
     cluster::WorkQueue queue(
         world, [&](std::uint64_t chunk) { return parts.has(chunk); }, known_chunk_count(pipeline->source()),
         [&](std::uint64_t chunk, int rank) { parts.record_grant(chunk, rank); });
-    ChunkRun run;
-    try {
-      run = pipeline->compute(parts, queue, request.cancel, [&](const ScreenStatus& s) {
-        if (!progress) return;
-        ScreenStatus total = s;
-        total.chunks_resumed = resumed.chunks_resumed;
-        // Under MPI rank 0 reports the whole job from the chunks handed out (those in flight
-        // included): listing the parts folder would cost a directory scan per chunk.
-        total.rows_written =
-            resumed.rows_written + (world.parallel() ? std::min<std::uint64_t>(queue.handed_out() * job.chunk_size,
-                                                                               s.rows_total ? s.rows_total : ~0ull)
-                                                     : s.rows_written);
-        progress(total);
-      });
-    } catch (const std::exception& e) {
-      if (!world.parallel()) throw;
-      throw cluster::RankFailure("rank " + std::to_string(world.rank()) + " (chunks in flight: " +
-                                 chunk_list(pipeline->in_flight()) + "): " + e.what());
-    }
+    const ChunkRun run = compute_chunks(*pipeline, parts, queue, request, world, resumed, progress);
     const std::optional<std::uint64_t> chunks = queue.finish();
     const std::vector<double> totals =
         world.sum({run.stage_seconds[0], run.stage_seconds[1], run.stage_seconds[2], run.stage_seconds[3],
@@ -147,18 +192,7 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
     report.chunks = chunks.value_or(0);
     if (report.chunks == 0) throw Error(job.path + ": the library has no molecules");
     cluster::agree(world, [&] {
-      if (!root) return;
-      const auto merge_start = Clock::now();
-      const MergeOutcome merged =
-          merge_parts(job, parts, report.chunks, pipeline->fingerprint_words(), pipeline->scorer().score_terms(),
-                      provenance_of(job, fingerprint, pipeline->scorer()), request.output);
-      report.rows = merged.counts.rows;
-      report.valid = merged.counts.valid;
-      report.passed_filters = merged.counts.passed_filters;
-      report.selected = merged.counts.selected;
-      report.scored = merged.scored;
-      report.any_selectable = merged.any_selectable;
-      report.merge_seconds = std::chrono::duration<double>(Clock::now() - merge_start).count();
+      if (root) merge_into_report(request, fingerprint, parts, *pipeline, report);
     });
   } catch (const cluster::RankFailure&) {
     throw;

@@ -7,13 +7,13 @@
 // Chunk k is library rows [k * chunk_size, (k + 1) * chunk_size): its results depend on
 // nothing else, so chunks can be computed in any order, by any process, and a run that
 // was killed resumes by computing only the chunks whose part file is missing.
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "cluster/cluster.h"
+#include "core/cancellation.h"
 #include "workflows/screen/job.h"
 
 namespace molsieve::workflows {
@@ -25,9 +25,9 @@ struct ScreenRequest {
   bool overwrite = false;
   unsigned threads = 0;  // 0: all cores
   std::string device = "auto";
-  // When set and it becomes true (a signal handler), the run stops after the chunks in
-  // flight; their parts are kept for --resume.
-  const std::atomic<bool>* cancel = nullptr;
+  // When set and cancelled, the run stops after the chunks in flight; their parts are kept
+  // for --resume.
+  const CancellationToken* cancel = nullptr;
   // The ranks that share the job (every rank calls run_screen); null: this process alone.
   cluster::World* world = nullptr;
 };
@@ -62,6 +62,9 @@ struct ScreenReport {
   // --resume: the chunks the stopped run had handed out but not finished, with the rank
   // that had each ("chunk 7 (rank 1), ..."), recomputed by this run.
   std::string unfinished_before;
+  // What the user must not miss about these results, one sentence each (for example, that
+  // nothing was selected because every prediction is an extrapolation).
+  std::vector<std::string> warnings;
 };
 
 using ScreenProgress = std::function<void(const ScreenStatus&)>;
