@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "chem/fingerprint_sets.h"
 #include "core/error.h"
 #include "kernels/similarity_scores.h"
 #include "kernels/similarity_search.h"
-#include "chem/fingerprint_sets.h"
 
 namespace {
 

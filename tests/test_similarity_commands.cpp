@@ -10,13 +10,13 @@
 #include <sstream>
 
 #include "chem/featurize_library.h"
+#include "chem/fingerprint_sets.h"
 #include "chem/library_store.h"
 #include "chem/molecule_reader.h"
 #include "core/hdf5_file.h"
 #include "kernels/diversity.h"
 #include "kernels/similarity_search.h"
 #include "test_support.h"
-#include "chem/fingerprint_sets.h"
 
 namespace molsieve {
 namespace {
