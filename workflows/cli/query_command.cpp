@@ -1,18 +1,14 @@
 // molsieve query: filter, order, take the top, diversify and export a results store.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <numeric>
 #include <optional>
-#include <sstream>
 #include <tuple>
 
-#include "chem/depiction.h"
 #include "core/csv_writer.h"
 #include "core/error.h"
 #include "core/hdf5_file.h"
@@ -21,6 +17,7 @@
 #include "workflows/cli/commands.h"
 #include "workflows/cli/search_options.h"
 #include "workflows/cohort_job/cohort_selection.h"
+#include "workflows/results/export.h"
 #include "workflows/results/query_expression.h"
 #include "workflows/results/result_table.h"
 #include "workflows/results/results_store.h"
@@ -43,10 +40,6 @@ struct QueryValues {
 };
 
 constexpr std::uint64_t kBlockRows = 65536;  // rows read at a time when gathering output rows
-const std::vector<std::string> kLeadColumns = {"index", "id", "smiles", "score"};
-// A row's place in this query's output: not the store's `rank` (by score over the whole
-// library) nor `selection_rank` (in the job's diverse selection), which every format also shows.
-constexpr const char* kPosition = "position";
 
 // The ordering column and direction: "COL" (descending) or "COL:asc" / "COL:desc".
 std::pair<std::string, bool> parse_order(const std::string& text) {
@@ -143,170 +136,6 @@ std::vector<std::uint64_t> diversify(const hdf5::File& file, const std::vector<s
   return kept;
 }
 
-std::string cell(const Column& c, std::size_t row) {
-  switch (c.kind) {
-    case ColumnKind::Text: return c.texts[row];
-    case ColumnKind::Integer: return std::to_string(c.integers[row]);
-    case ColumnKind::Flag: return c.flags[row] < 0 ? std::string() : std::to_string(c.flags[row]);
-    case ColumnKind::Number: {
-      if (std::isnan(c.numbers[row])) return {};
-      char text[32];
-      std::snprintf(text, sizeof text, "%.6g", c.numbers[row]);
-      return text;
-    }
-  }
-  return {};
-}
-
-// Output columns: index, id, smiles, score, then the rest in store order.
-std::vector<const Column*> output_columns(const ResultTable& t, bool screening = true) {
-  std::vector<const Column*> columns;
-  if (screening)
-    for (const auto& name : kLeadColumns) columns.push_back(&t.at(name));
-  for (const Column& c : t.columns())
-    if (std::find(columns.begin(), columns.end(), &c) == columns.end()) columns.push_back(&c);
-  return columns;
-}
-
-void write_csv(const std::string& path, const ResultTable& t, bool numbered) {
-  const auto columns = output_columns(t, numbered);
-  std::vector<std::string> header;
-  if (numbered) header.push_back(kPosition);
-  for (const Column* c : columns) header.push_back(c->name);
-  CsvWriter csv(path, header);
-  for (std::size_t r = 0; r < t.rows(); ++r) {
-    if (numbered) csv.field(r + 1);
-    for (const Column* c : columns) {
-      if (c->kind == ColumnKind::Number && !std::isnan(c->numbers[r]))
-        csv.field(c->numbers[r]);
-      else
-        csv.field(cell(*c, r));
-    }
-    csv.end_row();
-  }
-  csv.close();
-}
-
-std::string render_json(const ResultTable& t, bool numbered) {
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  const auto columns = output_columns(t, numbered);
-  for (std::size_t r = 0; r < t.rows(); ++r) {
-    nlohmann::ordered_json row;
-    if (numbered) row[kPosition] = r + 1;
-    for (const Column* c : columns) {
-      switch (c->kind) {
-        case ColumnKind::Text: row[c->name] = c->texts[r]; break;
-        case ColumnKind::Integer: row[c->name] = c->integers[r]; break;
-        case ColumnKind::Flag:
-          row[c->name] = c->flags[r] < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(c->flags[r] == 1);
-          break;
-        case ColumnKind::Number:
-          row[c->name] = std::isnan(c->numbers[r]) ? nlohmann::ordered_json() : nlohmann::ordered_json(c->numbers[r]);
-          break;
-      }
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows.dump(1) + "\n";
-}
-
-std::string render_sdf(const ResultTable& t) {
-  std::ostringstream out;
-  const auto columns = output_columns(t);
-  const Column& smiles = t.at("smiles");
-  const Column& id = t.at("id");
-  for (std::size_t r = 0; r < t.rows(); ++r) {
-    std::string block = chem::molblock_2d(smiles.texts[r]);
-    if (block.empty()) continue;  // invalid molecules have no structure to write
-    block.replace(0, block.find('\n'), id.texts[r]);  // the title line is the molecule's id
-    out << block;
-    out << ">  <" << kPosition << ">\n" << r + 1 << "\n\n";
-    for (const Column* c : columns) out << ">  <" << c->name << ">\n" << cell(*c, r) << "\n\n";
-    out << "$$$$\n";
-  }
-  return out.str();
-}
-
-std::string format_number(const char* format, double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
-
-// One text column per score term: what made the score, "6.69±0.31 d0.52!" (value, calibrated
-// spread, desirability, and ! outside the model's applicability domain).
-std::vector<Column> term_columns(const ResultTable& t, const std::vector<ScoreTerm>& terms) {
-  std::vector<Column> out;
-  for (const ScoreTerm& term : terms) {
-    Column c;
-    c.name = term.name + " (w" + format_number("%g", term.weight) + ")";
-    c.kind = ColumnKind::Text;
-    const Column* value = t.find(term.value);
-    const Column* spread = term.spread.empty() ? nullptr : t.find(term.spread);
-    const Column* domain = term.domain.empty() ? nullptr : t.find(term.domain);
-    const Column* desirability = t.find(term.desirability);
-    for (std::size_t r = 0; r < t.rows(); ++r) {
-      std::string text;
-      if (value && !std::isnan(value->number(r))) {
-        text = format_number("%.2f", value->number(r));
-        if (spread && !std::isnan(spread->number(r))) text += "±" + format_number("%.2f", spread->number(r));
-        if (desirability && !std::isnan(desirability->number(r))) text += " d" + format_number("%.2f", desirability->number(r));
-        if (domain && domain->flags[r] == 0) text += "!";
-      }
-      c.texts.push_back(text);
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-// Screening results: index, id, score, the score's terms, the columns the query used, smiles,
-// numbered by position. Cohort tables: every column as stored (they carry their own rank or step).
-std::string render_table(const ResultTable& t, const std::vector<std::string>& extra, bool screening,
-                         const std::vector<ScoreTerm>& terms = {}) {
-  std::vector<const Column*> columns;
-  const std::vector<Column> explained = screening ? term_columns(t, terms) : std::vector<Column>{};
-  if (screening) {
-    columns = {&t.at("index"), &t.at("id"), &t.at("score")};
-    for (const Column& c : explained) columns.push_back(&c);
-    for (const auto& name : extra)
-      if (std::none_of(columns.begin(), columns.end(), [&](const Column* c) { return c->name == name; }))
-        columns.push_back(&t.at(name));
-    columns.push_back(&t.at("smiles"));
-  } else {
-    for (const Column& c : t.columns()) columns.push_back(&c);
-  }
-  std::vector<std::vector<std::string>> cells(t.rows());
-  std::vector<std::size_t> width;
-  if (screening) width.push_back(std::string(kPosition).size());
-  for (const Column* c : columns) width.push_back(c->name.size());
-  for (std::size_t r = 0; r < t.rows(); ++r) {
-    if (screening) cells[r].push_back(std::to_string(r + 1));
-    for (const Column* c : columns) {
-      std::string text = cell(*c, r);
-      if (c->name == "smiles" && text.size() > 60) text = text.substr(0, 57) + "...";
-      cells[r].push_back(text);
-    }
-    for (std::size_t k = 0; k < cells[r].size(); ++k) width[k] = std::max(width[k], cells[r][k].size());
-  }
-  std::ostringstream out;
-  auto line = [&](const std::vector<std::string>& values) {
-    for (std::size_t k = 0; k < values.size(); ++k) {
-      out << values[k] << std::string(width[k] - values[k].size(), ' ');
-      out << (k + 1 < values.size() ? "  " : "\n");
-    }
-  };
-  std::vector<std::string> header;
-  if (screening) header.push_back(kPosition);
-  for (const Column* c : columns) header.push_back(c->name);
-  line(header);
-  for (const auto& row : cells) line(row);
-  if (!explained.empty())
-    out << "score: weighted geometric mean of the terms' desirabilities d (weights w); value±spread: a calibrated "
-           "68% interval; !: outside the model's applicability domain\n";
-  return out.str();
-}
-
 // Patient counts from 1 to 4 become "<5" (small cells identify people): the count columns a
 // cohort table names in its `counts` attribute turn into text.
 void suppress_small_counts(const hdf5::File& file, const std::string& group, ResultTable& t) {
@@ -397,18 +226,18 @@ void run(const QueryValues& v) {
   ResultTable selected = gather_rows(file, group, ordered);
   if (!screening && !v.exact_counts) suppress_small_counts(file, group, selected);
   if (v.format == "csv") {
-    write_csv(v.output.empty() ? "-" : v.output, selected, screening);
+    write_results_csv(v.output.empty() ? "-" : v.output, selected, screening);
   } else if (v.format == "json") {
-    write_whole_file(v.output, render_json(selected, screening));
+    write_whole_file(v.output, results_json(selected, screening));
   } else if (v.format == "sdf") {
-    write_whole_file(v.output, render_sdf(selected));
+    write_whole_file(v.output, results_sdf(selected));
   } else {
     std::vector<std::string> extra;
     if (!order_column.empty() && order_column != "score") extra.push_back(order_column);
     if (where)
       for (const auto& c : where->columns()) extra.push_back(c);
     write_whole_file(v.output,
-                     render_table(selected, extra, screening, screening ? results->score_terms() : std::vector<ScoreTerm>{}));
+                     results_text_table(selected, extra, screening, screening ? results->score_terms() : std::vector<ScoreTerm>{}));
   }
   if (ordered.empty() && !v.quiet) std::fprintf(stderr, "query: no rows match\n");
 }
