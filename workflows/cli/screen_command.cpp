@@ -1,6 +1,5 @@
 // molsieve screen: run a screening job file into a results store.
 #include <CLI/CLI.hpp>
-#include <oneapi/tbb/global_control.h>
 
 #include <atomic>
 #include <csignal>
@@ -9,7 +8,8 @@
 
 #include "cluster/cluster.h"
 #include "workflows/cli/commands.h"
-#include "workflows/cli/model_options.h"
+#include "models/thread_scope.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/cli/progress_bar.h"
 #include "workflows/screen/screen.h"
 
@@ -21,7 +21,7 @@ std::atomic<bool> stop_requested{false};
 // Ctrl-C or a scheduler's SIGTERM: finish the chunks in flight, keep them for --resume.
 void request_stop(int) { stop_requested = true; }
 
-struct ScreenValues : ModelRunValues {
+struct ScreenValues : RunValues {
   std::string job;
   std::string output;
   std::vector<std::string> library;
@@ -43,18 +43,17 @@ void run(const ScreenValues& v) {
   request.resume = v.resume;
   request.overwrite = v.overwrite;
   request.device = v.device;
-  request.threads = use_threads(v.threads);
   request.cancel = &stop_requested;
   request.world = &cluster::world();
   const bool speaks = !v.quiet && request.world->rank() == 0;
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, request.threads);
+  const models::ModelThreadScope threads(v.threads);
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
 
   std::unique_ptr<ProgressBar> bar;
   if (speaks) {
     std::fprintf(stderr, "screen: job %s (%s), %zu library input(s), %u thread(s) per process, %s -> %s\n",
-                 request.job.name.c_str(), v.job.c_str(), request.job.library.size(), request.threads,
+                 request.job.name.c_str(), v.job.c_str(), request.job.library.size(), threads.count(),
                  request.world->description().c_str(), request.output.c_str());
     bar = std::make_unique<ProgressBar>("screen");
   }
@@ -113,7 +112,7 @@ void add_screen_command(CLI::App& app) {
                 "Library file or store, repeatable: replaces the job's library.inputs");
   c->add_flag("--resume", values->resume,
               "Finish an interrupted run of the same job, computing only the missing chunks");
-  add_model_run_options(*c, *values);
+  add_run_options(*c, *values);
   c->callback([values] { run(*values); });
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cluster/cluster.h"
+#include "kernels/backend.h"
 #include "workflows/screen/job.h"
 
 namespace molsieve::workflows {
@@ -23,8 +24,7 @@ struct ScreenRequest {
   std::string output;  // results store; the parts live in <output>.parts/ until the merge
   bool resume = false;
   bool overwrite = false;
-  unsigned threads = 0;  // 0: all cores
-  std::string device = "auto";
+  kernels::DeviceChoice device;  // where the models and kernels run; the caller caps the threads
   // When set and it becomes true (a signal handler), the run stops after the chunks in
   // flight; their parts are kept for --resume.
   const std::atomic<bool>* cancel = nullptr;
