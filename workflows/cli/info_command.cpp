@@ -59,7 +59,8 @@ void add_info_command(CLI::App& app) {
       ->required();
   add_device_option(*cmd, *device, "Backend for the fingerprint statistics: auto, cpu, cuda or cuda:N");
   add_quiet_flag(*cmd, *quiet, "Accepted as by every subcommand; the description is info's output, so it stays");
-  cmd->callback([path, device] {
+  // The callback holds `quiet` too: CLI11 writes -q into it while parsing.
+  cmd->callback([path, device, quiet] {
     const auto selection = kernels::select_backend(*device);
     chem::LibraryReader library(*path);
     const chem::LibrarySummary s = library.summary();

@@ -116,7 +116,8 @@ void add_status_command(CLI::App& app) {
   c->add_option("store", *path, "Results store (.h5) a screen writes or wrote, or its parts folder (.h5.parts)")
       ->required();
   add_quiet_flag(*c, *quiet, "Accepted as by every subcommand; the status is the output, so it stays");
-  c->callback([path] { run(*path); });
+  // The callback holds `quiet` too: CLI11 writes -q into it while parsing.
+  c->callback([path, quiet] { run(*path); });
 }
 
 }  // namespace molsieve::workflows
