@@ -8,12 +8,11 @@
 #include <string>
 #include <vector>
 
-#include <oneapi/tbb/global_control.h>
-
 #include "chem/library_store.h"
 #include "kernels/similarity_search.h"
 #include "models/dmpnn.h"
 #include "models/model_state.h"
+#include "models/thread_scope.h"
 
 namespace {
 
@@ -28,9 +27,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s MODEL.h5 LIBRARY.h5 THREADS [BATCH_SIZE...]\n", argv[0]);
     return 2;
   }
-  const unsigned threads = static_cast<unsigned>(std::atoi(argv[3]));
-  models::set_compute_threads(threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const models::ModelThreadScope threads(static_cast<unsigned>(std::atoi(argv[3])));
   models::Model model = models::Model::load(argv[1]);
   const std::string device = model.use_device(kernels::DeviceChoice{});
   const models::Model::State& s = model.state();
@@ -42,7 +39,7 @@ int main(int argc, char** argv) {
   const std::uint64_t rows = store.size();
   constexpr std::uint64_t kChunk = 8192;
   std::printf("model %s (%zu members, hidden %d), %llu molecules, %u thread(s), %s\n", s.card.name.c_str(),
-              s.members.size(), s.card.architecture.hidden, static_cast<unsigned long long>(rows), threads,
+              s.members.size(), s.card.architecture.hidden, static_cast<unsigned long long>(rows), threads.count(),
               device.c_str());
   std::printf("%6s %10s %10s %10s %10s %10s %12s %14s\n", "batch", "read_s", "batch_s", "forward_s",
               "domain_s", "total_s", "mol/s", "mol/s/member");

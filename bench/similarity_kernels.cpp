@@ -5,8 +5,6 @@
 //   molsieve_bench_similarity LIBRARY.h5 QUERIES TOP_K THREADS [cpu|cuda]
 //
 // QUERIES library rows, evenly spaced, serve as queries.
-#include <oneapi/tbb/global_control.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +13,7 @@
 
 #include "chem/fingerprint_sets.h"
 #include "core/error.h"
+#include "core/thread_scope.h"
 #include "kernels/similarity_scores.h"
 #include "kernels/similarity_search.h"
 
@@ -35,10 +34,9 @@ int main(int argc, char** argv) {
   try {
     const std::size_t query_count = std::strtoul(argv[2], nullptr, 10);
     const std::size_t top_k = std::strtoul(argv[3], nullptr, 10);
-    const int threads = std::atoi(argv[4]);
     const kernels::Backend backend =
         argc > 5 && std::string(argv[5]) == "cuda" ? kernels::Backend::Cuda : kernels::Backend::Cpu;
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+    const ThreadScope threads(static_cast<unsigned>(std::atoi(argv[4])));
     const auto library = chem::read_library_fingerprints(argv[1]);
     const kernels::SearchLibrary search_library(library.matrix(), library.valid_rows);
     std::vector<std::uint64_t> queries;
@@ -59,9 +57,9 @@ int main(int argc, char** argv) {
     const auto results = kernels::search(backend, search_library,
                                          {queries.data(), query_count, library.words}, options);
     const double bounded = seconds_since(start);
-    std::printf("backend %s threads %d library %zu queries %zu brute_force_comparisons_per_s %.3g "
+    std::printf("backend %s threads %u library %zu queries %zu brute_force_comparisons_per_s %.3g "
                 "top%zu_queries_per_s %.1f top%zu_seconds %.3f hits %zu\n",
-                kernels::backend_name(backend), threads, search_library.size(), query_count,
+                kernels::backend_name(backend), threads.count(), search_library.size(), query_count,
                 query_count * static_cast<double>(search_library.size()) / brute, top_k,
                 query_count / bounded, top_k, bounded, results.hits.size());
   } catch (const Error& e) {

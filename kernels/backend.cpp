@@ -29,8 +29,27 @@ DeviceChoice parse_device(const std::string& text) {
   return {DeviceChoice::Kind::Cuda, index};
 }
 
+std::string to_string(const DeviceChoice& device) {
+  switch (device.kind) {
+    case DeviceChoice::Kind::Auto: return "auto";
+    case DeviceChoice::Kind::Cpu: return "cpu";
+    case DeviceChoice::Kind::Cuda: return device.index < 0 ? "cuda" : "cuda:" + std::to_string(device.index);
+  }
+  return "?";
+}
+
 void set_default_cuda_device(int index) { default_device = index; }
 int default_cuda_device() { return default_device; }
+
+int resolve_cuda_index(const DeviceChoice& device, int device_count) {
+  if (device_count <= 0) throw Error("--device " + to_string(device) + ": there is no CUDA device");
+  // An index nobody named wraps around the devices there are (more ranks than GPUs on a node).
+  const int index = device.index >= 0 ? device.index : default_cuda_device() % device_count;
+  if (index >= device_count)
+    throw Error("--device cuda:" + std::to_string(index) + ": there are " + std::to_string(device_count) +
+                " CUDA device(s), numbered from 0");
+  return index;
+}
 
 BackendSelection select_backend(const DeviceChoice& choice) {
   if (choice.kind == DeviceChoice::Kind::Cpu) return {Backend::Cpu, "CPU requested", -1};
@@ -39,11 +58,7 @@ BackendSelection select_backend(const DeviceChoice& choice) {
     if (choice.kind == DeviceChoice::Kind::Cuda) throw Error("--device cuda: CUDA unavailable: " + cuda.reason);
     return {Backend::Cpu, "CUDA unavailable: " + cuda.reason, -1};
   }
-  // An index nobody named wraps around the devices there are (more ranks than GPUs on a node).
-  const int index = choice.index >= 0 ? choice.index : default_cuda_device() % cuda.device_count;
-  if (index >= cuda.device_count)
-    throw Error("--device cuda:" + std::to_string(index) + ": this machine has " + std::to_string(cuda.device_count) +
-                " CUDA device(s), numbered from 0");
+  const int index = resolve_cuda_index(choice, cuda.device_count);
   use_cuda_device(index);
   return {Backend::Cuda, "CUDA device " + std::to_string(index) + " (" + cuda.device_names[index] + ")", index};
 }

@@ -14,11 +14,7 @@ torch::Device torch_device(const kernels::DeviceChoice& device, std::string* cho
     *chosen = device.kind == Kind::Cpu ? "cpu (asked for)" : "cpu (" + reason + ")";
     return torch::Device(torch::kCPU);
   }
-  const int count = static_cast<int>(torch::cuda::device_count());
-  const int index = device.index >= 0 ? device.index : kernels::default_cuda_device() % count;
-  if (index >= count)
-    throw Error("--device cuda:" + std::to_string(index) + ": LibTorch sees " + std::to_string(count) +
-                " CUDA device(s), numbered from 0");
+  const int index = kernels::resolve_cuda_index(device, static_cast<int>(torch::cuda::device_count()));
   *chosen = "cuda:" + std::to_string(index);
   return torch::Device(torch::kCUDA, static_cast<torch::DeviceIndex>(index));
 }

@@ -137,6 +137,9 @@ TEST(UsageErrors, MisspeltSubcommandOrOptionGetsTheNearestOneAndStatusTwo) {
       {"query r.h5 --top-k=5", "unknown option '--top-k' for query (did you mean '--top'?)"},
       {"cohort --population p.h5 --definition d.json -o c.h5 --devic cpu", "(did you mean '--device'?)"},
       {"similarity --library x.h5 --query q.smi", "--output is required"},
+      // A bad --device is found as the command line is read, before the job file is opened.
+      {"screen no-such-job.toml --device tpu", "--device: unknown device 'tpu' (expected auto, cpu, cuda or cuda:N)"},
+      {"cohort --population p.h5 --definition d.json -o c.h5 --device cuda:1", "--device cuda:1: the eligibility kernel has no CUDA backend"},
       {"pick --library x.h5 -o p.csv --n many", "many"},
       {"frobnicate", "unknown subcommand 'frobnicate'; molsieve --help lists them"},
   };

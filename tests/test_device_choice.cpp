@@ -1,4 +1,4 @@
-// --device: one parser for kernels and models, with a CUDA device index for one GPU per rank.
+// --device: one parser for kernels and models, one rule for the CUDA device index (one GPU per rank).
 #include <gtest/gtest.h>
 
 #include "core/error.h"
@@ -28,6 +28,40 @@ TEST(DeviceChoice, BadValuesAreNamedWithTheAcceptedForms) {
       EXPECT_EQ(std::string(e.what()),
                 "--device: unknown device '" + std::string(bad) + "' (expected auto, cpu, cuda or cuda:N)");
     }
+  }
+}
+
+TEST(DeviceChoice, ToStringReadsBackAsTheSameChoice) {
+  for (const char* text : {"auto", "cpu", "cuda", "cuda:0", "cuda:13"}) {
+    SCOPED_TRACE(text);
+    const DeviceChoice choice = parse_device(text);
+    EXPECT_EQ(to_string(choice), text);
+    EXPECT_EQ(parse_device(to_string(choice)), choice);
+  }
+}
+
+TEST(DeviceChoice, ANamedIndexIsKeptAndAnUnnamedOneWrapsTheDefaultAroundTheCount) {
+  const int saved = default_cuda_device();
+  set_default_cuda_device(5);  // the sixth rank of a node
+  EXPECT_EQ(resolve_cuda_index(DeviceChoice{Kind::Cuda, 3}, 4), 3);
+  EXPECT_EQ(resolve_cuda_index(DeviceChoice{Kind::Cuda, -1}, 4), 1);
+  EXPECT_EQ(resolve_cuda_index(DeviceChoice{Kind::Auto, -1}, 2), 1);
+  EXPECT_EQ(resolve_cuda_index(DeviceChoice{Kind::Auto, -1}, 6), 5);
+  set_default_cuda_device(saved);
+}
+
+TEST(DeviceChoice, ResolvingAnIndexBeyondTheCountOrWithoutDevicesNamesBoth) {
+  try {
+    resolve_cuda_index(DeviceChoice{Kind::Cuda, 4}, 4);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "--device cuda:4: there are 4 CUDA device(s), numbered from 0");
+  }
+  try {
+    resolve_cuda_index(DeviceChoice{Kind::Cuda, -1}, 0);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "--device cuda: there is no CUDA device");
   }
 }
 

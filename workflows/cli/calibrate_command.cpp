@@ -1,31 +1,29 @@
 // molsieve calibrate: fits a trained regression model's spread scale on its validation part
 // (re-derived from the card's split and seed) and writes the calibrated model.
 #include <CLI/CLI.hpp>
-#include <oneapi/tbb/global_control.h>
 
 #include <cstdio>
 #include <memory>
 
 #include "core/error.h"
 #include "core/sha256.h"
+#include "models/thread_scope.h"
 #include "models/training.h"
 #include "workflows/cli/commands.h"
-#include "workflows/cli/model_options.h"
-#include "workflows/cli/search_options.h"
+#include "workflows/cli/common_options.h"
 
 namespace molsieve::workflows {
 namespace {
 
-struct CalibrateRequest : ModelRunValues {
+struct CalibrateRequest : RunValues {
   std::string model, data, split_file, output;
 };
 
 void run_calibrate(const CalibrateRequest& r) {
   refuse_existing_outputs({r.output}, r.overwrite);
-  const unsigned threads = use_threads(r.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const models::ModelThreadScope threads(r.threads);
   models::Model model = models::Model::load(r.model);
-  model.use_device(kernels::parse_device(r.device));
+  model.use_device(r.device);
   const models::ModelCard& card = model.card();
   if (card.task_type != models::TaskType::Regression)
     throw Error(r.model + ": a classification model; calibrate scales regression spreads only");
@@ -74,7 +72,7 @@ void add_calibrate_command(CLI::App& app) {
       ->required();
   c->add_option("--split-file", request->split_file, "The split file, for a model trained with --split-file");
   c->add_option("-o,--output", request->output, "Calibrated model store to write (.h5)")->required();
-  add_model_run_options(*c, *request);
+  add_run_options(*c, *request);
   c->callback([request] { run_calibrate(*request); });
 }
 

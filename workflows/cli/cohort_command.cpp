@@ -1,6 +1,5 @@
 // molsieve cohort: eligible, ranked, quota-balanced patient cohorts for a candidate compound.
 #include <CLI/CLI.hpp>
-#include <tbb/global_control.h>
 
 #include <cstdio>
 #include <memory>
@@ -9,9 +8,9 @@
 #include "core/csv_writer.h"
 #include "core/error.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/cli/interrupt.h"
 #include "workflows/cli/progress_bar.h"
-#include "workflows/cli/search_options.h"
 #include "workflows/cohort_job/cohort_selection.h"
 #include "workflows/report/cohort_report.h"
 
@@ -21,11 +20,19 @@ namespace {
 struct CohortValues {
   CohortRequest request;
   std::string attrition_csv, report;
-  std::string device = "auto";
   unsigned threads = 0;
   bool overwrite = false;
   bool quiet = false;
 };
+
+// The eligibility kernel has CPU and reference backends only: auto means the CPU here, and
+// reference (not a device) is a choice of this command alone. A bad value is a usage error.
+kernels::Backend eligibility_backend(const std::string& text) {
+  if (text == "reference") return kernels::Backend::Reference;
+  if (parse_device_option(text).kind == kernels::DeviceChoice::Kind::Cuda)
+    throw CLI::ValidationError("--device " + text + ": the eligibility kernel has no CUDA backend (auto, cpu or reference)");
+  return kernels::Backend::Cpu;
+}
 
 // The cohort store's /attrition table, same column names, order and values (counts from 1 to
 // 4 shown as <5).
@@ -70,15 +77,7 @@ void run(CohortValues& v) {
   refuse_existing_outputs({v.attrition_csv, v.report}, v.overwrite);
   v.request.overwrite = v.overwrite;
   v.request.cancel = &interrupt_token();
-  // The eligibility kernel has CPU and reference backends only: auto means the CPU here.
-  if (v.device == "reference") {
-    v.request.backend = kernels::Backend::Reference;
-  } else if (kernels::parse_device(v.device).kind == kernels::DeviceChoice::Kind::Cuda) {
-    throw Error("--device " + v.device + ": the eligibility kernel has no CUDA backend (auto, cpu or reference)");
-  } else {
-    v.request.backend = kernels::Backend::Cpu;
-  }
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, thread_count(v.threads));
+  v.request.threads = v.threads;
   v.request.world = &cluster::world();
   if (v.request.world->rank() != 0) {  // under MPI: evaluate slices; rank 0 selects, writes and reports
     run_cohort_selection(v.request, {});
@@ -115,13 +114,14 @@ void add_cohort_command(CLI::App& app) {
   c->add_option("--attrition-csv", values->attrition_csv, "Also write the attrition table as CSV (counts 1-4 as <5)");
   c->add_option("--report", values->report, "Also write a self-contained HTML report (counts 1-4 as <5)");
   c->add_option("--slice", r.slice_persons, "Patients evaluated at a time (memory bound)")->capture_default_str();
-  c->add_option("--device,--backend", values->device,
-                "Eligibility kernel: auto or cpu (the CPU kernel), or reference (plain loops); --backend is its "
-                "former name")
-      ->capture_default_str();
-  c->add_option("--threads", values->threads, "Threads (0: all cores)")->capture_default_str();
-  c->add_flag("--overwrite", values->overwrite, "Replace outputs that exist");
-  c->add_flag("-q,--quiet", values->quiet, "No progress or summary (warnings and errors still show)");
+  c->add_option_function<std::string>(
+       "--device,--backend", [&r](const std::string& text) { r.backend = eligibility_backend(text); },
+       "Eligibility kernel: auto or cpu (the CPU kernel), or reference (plain loops); --backend is its former name")
+      ->type_name("DEVICE")
+      ->default_str("auto");
+  add_threads_option(*c, values->threads);
+  add_overwrite_flag(*c, values->overwrite);
+  add_quiet_flag(*c, values->quiet);
   c->callback([values] { run(*values); });
 }
 

@@ -1,8 +1,6 @@
 // molsieve evaluate: a model's metrics on a labelled table, per task.
 #include <CLI/CLI.hpp>
 
-#include <oneapi/tbb/global_control.h>
-
 #include <cstdio>
 #include <memory>
 
@@ -10,14 +8,15 @@
 #include "core/error.h"
 #include "models/metrics.h"
 #include "models/model.h"
+#include "models/thread_scope.h"
 #include "workflows/cli/commands.h"
-#include "workflows/cli/model_options.h"
-#include "workflows/cli/search_options.h"
+#include "core/csv_writer.h"
+#include "workflows/cli/common_options.h"
 
 namespace molsieve::workflows {
 namespace {
 
-struct EvaluateRequest : ModelRunValues {
+struct EvaluateRequest : RunValues {
   std::string model;
   std::string data;
   std::string smiles_column = "smiles";
@@ -26,10 +25,9 @@ struct EvaluateRequest : ModelRunValues {
 
 void run_evaluate(const EvaluateRequest& r) {
   refuse_existing_outputs({r.output}, r.overwrite);
-  const unsigned threads = use_threads(r.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const models::ModelThreadScope threads(r.threads);
   models::Model model = models::Model::load(r.model);
-  model.use_device(kernels::parse_device(r.device));
+  model.use_device(r.device);
   const models::ModelCard& card = model.card();
   const models::MoleculeSet data = models::read_labelled_file(r.data, r.smiles_column, card.tasks);
   const models::Predictions predictions = model.predict(data);
@@ -98,7 +96,7 @@ void add_evaluate_command(CLI::App& app) {
   c->add_option("--data", request->data, "Labelled table (.csv/.tsv) with the model's task columns")->required();
   c->add_option("--smiles-column", request->smiles_column, "Column holding the SMILES")->capture_default_str();
   c->add_option("-o,--output", request->output, "Also write the metrics as CSV");
-  add_model_run_options(*c, *request);
+  add_run_options(*c, *request);
   c->callback([request] { run_evaluate(*request); });
 }
 

@@ -8,6 +8,7 @@
 #include "chem/featurize_library.h"
 #include "core/error.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/cli/interrupt.h"
 #include "workflows/cli/progress_bar.h"
 
@@ -72,7 +73,7 @@ void add_featurize_command(CLI::App& app) {
                 std::string("Featurize the embedded default library (") + default_library_path() +
                     ")");
   cmd->add_option("-o,--output", request->output, "Library store to write (.h5)")->required();
-  cmd->add_flag("--overwrite", request->overwrite, "Replace the output if it exists");
+  add_overwrite_flag(*cmd, request->overwrite);
   cmd->add_option("--smiles-column", request->reader.smiles_column,
                   "CSV/TSV column holding the SMILES")
       ->capture_default_str();
@@ -88,9 +89,8 @@ void add_featurize_command(CLI::App& app) {
   cmd->add_option("--fp-bits", request->featurizer.fp_bits,
                   "Morgan fingerprint length in bits (a multiple of 64)")
       ->capture_default_str();
-  cmd->add_option("--threads", request->threads, "Worker threads (0: all cores)")
-      ->capture_default_str();
-  cmd->add_flag("-q,--quiet", *quiet, "No progress or summary (warnings and errors still show)");
+  add_threads_option(*cmd, request->threads);
+  add_quiet_flag(*cmd, *quiet);
   cmd->callback([request, use_default, standardize, quiet] {
     if (*use_default) request->inputs.insert(request->inputs.begin(), default_library_path());
     if (request->inputs.empty())

@@ -11,6 +11,7 @@
 #include "kernels/backend.h"
 #include "kernels/popcount.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/common_options.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -50,18 +51,17 @@ Stats fingerprint_density(const chem::LibraryReader& library, kernels::Backend b
 
 void add_info_command(CLI::App& app) {
   auto path = std::make_shared<std::string>();
-  auto device = std::make_shared<std::string>("auto");
+  auto device = std::make_shared<kernels::DeviceChoice>();
   auto quiet = std::make_shared<bool>(false);
   CLI::App* cmd =
       app.add_subcommand("info", "Summarize a library store: provenance, counts, descriptors");
   cmd->add_option("store", *path, "Library store (.h5) written by molsieve featurize")
       ->required();
-  cmd->add_option("--device", *device,
-                  "Backend for the fingerprint statistics: auto, cpu or cuda")
-      ->capture_default_str();
-  cmd->add_flag("-q,--quiet", *quiet, "Accepted as by every subcommand; the description is info's output, so it stays");
-  cmd->callback([path, device] {
-    const auto selection = kernels::select_backend(kernels::parse_device(*device));
+  add_device_option(*cmd, *device, "Backend for the fingerprint statistics: auto, cpu, cuda or cuda:N");
+  add_quiet_flag(*cmd, *quiet, "Accepted as by every subcommand; the description is info's output, so it stays");
+  // The callback holds `quiet` too: CLI11 writes -q into it while parsing.
+  cmd->callback([path, device, quiet] {
+    const auto selection = kernels::select_backend(*device);
     chem::LibraryReader library(*path);
     const chem::LibrarySummary s = library.summary();
     std::printf("library store %s\n", s.path.c_str());

@@ -1,8 +1,6 @@
 // molsieve pick: a diverse subset of a library, by MaxMin picking or Butina clustering.
 #include <CLI/CLI.hpp>
 
-#include <oneapi/tbb/global_control.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +12,7 @@
 #include "core/csv_record.h"
 #include "core/csv_writer.h"
 #include "core/error.h"
+#include "core/thread_scope.h"
 #include "kernels/diversity.h"
 #include "workflows/cli/commands.h"
 #include "workflows/cli/search_options.h"
@@ -105,9 +104,8 @@ void run_pick(const PickRequest& request) {
     throw Error("--threshold: " + std::to_string(*request.threshold) + " is outside [0, 1]");
   const kernels::Metric metric = kernels::parse_metric(request.metric);
   refuse_existing_outputs({request.output, request.members}, request.overwrite);
-  const auto selection = kernels::select_backend(kernels::parse_device(request.device));
-  const unsigned threads = thread_count(request.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const auto selection = kernels::select_backend(request.device);
+  const ThreadScope threads(request.threads);
   const auto start = std::chrono::steady_clock::now();
   const chem::FingerprintSet library = chem::read_library_fingerprints(request.library);
   const kernels::SearchLibrary search_library(library.matrix(), library.valid_rows);
@@ -142,7 +140,7 @@ void run_pick(const PickRequest& request) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!request.quiet)
     std::fprintf(stderr, "pick: wrote %zu picks to %s in %.2f s on %u threads\n", written,
-                 request.output.c_str(), seconds, threads);
+                 request.output.c_str(), seconds, threads.count());
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // molsieve synth-population and import-population: make a population store (or OMOP CSV
 // files) for cohort selection.
 #include <CLI/CLI.hpp>
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 
 #include <chrono>
@@ -13,9 +12,10 @@
 #include "cohort/population.h"
 #include "cohort/synthetic_population.h"
 #include "core/error.h"
+#include "core/thread_scope.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/cli/progress_bar.h"
-#include "workflows/cli/search_options.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -58,7 +58,7 @@ void run_synth(const SynthValues& v) {
   } else if (v.format == "store") {
     refuse_existing_outputs({v.output}, v.overwrite);
   }
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, thread_count(v.threads));
+  const ThreadScope threads(v.threads);
   const auto started = std::chrono::steady_clock::now();
   cohort::PopulationProvenance provenance;
   provenance.synthetic = true;
@@ -123,9 +123,9 @@ void add_population_commands(CLI::App& app) {
   s->add_option("--format", synth->format, "store (population store .h5) or omop-csv (a folder of OMOP CSV files)")
       ->capture_default_str();
   s->add_option("-o,--output", synth->output, "Population store (.h5) or folder for omop-csv")->required();
-  s->add_option("--threads", synth->threads, "Threads (0: all cores)")->capture_default_str();
-  s->add_flag("--overwrite", synth->overwrite, "Replace the output if it exists");
-  s->add_flag("-q,--quiet", synth->quiet, "No progress or summary (warnings and errors still show)");
+  add_threads_option(*s, synth->threads);
+  add_overwrite_flag(*s, synth->overwrite);
+  add_quiet_flag(*s, synth->quiet);
   s->callback([synth] { run_synth(*synth); });
 
   auto import = std::make_shared<ImportValues>();
@@ -138,8 +138,8 @@ void add_population_commands(CLI::App& app) {
   i->add_option("--slice", import->slice,
                 "Patients grouped at a time (memory bound; rows wait in <output>.import-scratch/ until their slice)")
       ->capture_default_str();
-  i->add_flag("--overwrite", import->overwrite, "Replace the output if it exists");
-  i->add_flag("-q,--quiet", import->quiet, "No summary (warnings and errors still show)");
+  add_overwrite_flag(*i, import->overwrite);
+  add_quiet_flag(*i, import->quiet, "No summary (warnings and errors still show)");
   i->callback([import] { run_import(*import); });
 }
 

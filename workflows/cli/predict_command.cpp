@@ -2,8 +2,6 @@
 // write one CSV row per input row, in input order.
 #include <CLI/CLI.hpp>
 
-#include <oneapi/tbb/global_control.h>
-
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -15,15 +13,16 @@
 #include "core/hdf5_file.h"
 #include "models/drug_target.h"
 #include "models/model.h"
+#include "models/thread_scope.h"
 #include "workflows/cli/commands.h"
-#include "workflows/cli/model_options.h"
+#include "core/csv_writer.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/cli/progress_bar.h"
-#include "workflows/cli/search_options.h"
 
 namespace molsieve::workflows {
 namespace {
 
-struct PredictRequest : ModelRunValues {
+struct PredictRequest : RunValues {
   std::string model;
   std::string input;
   std::string smiles_column = "smiles";
@@ -138,7 +137,7 @@ models::ProteinTable requested_targets(const PredictRequest& r, const models::Pr
 // (the screen's names).
 void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
   models::DrugTargetModel model = models::DrugTargetModel::load(r.model);
-  const std::string device = model.use_device(kernels::parse_device(r.device));
+  const std::string device = model.use_device(r.device);
   const models::ModelCard& card = model.card();
   const models::ProteinTable targets = requested_targets(r, model.proteins());
   std::vector<std::string> columns{"id", "smiles"}, sequences;
@@ -195,22 +194,21 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
 
 void run_predict(const PredictRequest& r) {
   refuse_existing_outputs({r.output}, r.overwrite);
-  const unsigned threads = use_threads(r.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const models::ModelThreadScope threads(r.threads);
   if (models::DrugTargetModel::is_drug_target_store(r.model)) {
-    run_predict_drug_target(r, threads);
+    run_predict_drug_target(r, threads.count());
     return;
   }
   if (!r.targets.empty() || !r.target_fasta.empty())
     throw Error("--target: " + r.model + " is a model of molecules alone, not of ligand-protein pairs");
   models::Model model = models::Model::load(r.model);
-  const std::string device = model.use_device(kernels::parse_device(r.device));
+  const std::string device = model.use_device(r.device);
   const models::ModelCard& card = model.card();
   models::PredictOptions options;
   options.batch_size = r.batch_size;
   if (!r.quiet)
     std::fprintf(stderr, "predict: model %s (%zu task(s), ensemble of %u), %s, %u thread(s)\n",
-                 card.name.c_str(), card.tasks.size(), card.ensemble, device.c_str(), threads);
+                 card.name.c_str(), card.tasks.size(), card.ensemble, device.c_str(), threads.count());
 
   PredictionWriter writer(r.output, card);
   std::unique_ptr<ProgressBar> bar;
@@ -255,7 +253,7 @@ void add_predict_command(CLI::App& app) {
                 "(comma-separated); columns <affinity>:<name> and its spread <affinity>:<name>_std each")
       ->delimiter(',');
   c->add_option("--target-fasta", request->target_fasta, "Drug-target models: proteins to score against, as FASTA");
-  add_model_run_options(*c, *request);
+  add_run_options(*c, *request);
   c->callback([request] { run_predict(*request); });
 }
 

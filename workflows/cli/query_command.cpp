@@ -21,6 +21,7 @@
 #include "workflows/results/query_expression.h"
 #include "workflows/results/result_table.h"
 #include "workflows/results/results_store.h"
+#include "workflows/cli/common_options.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -267,8 +268,8 @@ void add_query_command(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--format", values->format, "table, csv, sdf or json")->capture_default_str();
   c->add_option("-o,--output", values->output, "File to write (default: standard output)");
-  c->add_flag("--overwrite", values->overwrite, "Replace the output file if it exists");
-  c->add_flag("-q,--quiet", values->quiet, "No notice on stderr when no row matches");
+  add_overwrite_flag(*c, values->overwrite);
+  add_quiet_flag(*c, values->quiet, "No notice on stderr when no row matches");
   c->callback([values] { run(*values); });
 }
 

@@ -6,9 +6,10 @@
 
 #include "core/csv_writer.h"
 #include "core/error.h"
+#include "core/csv_writer.h"
+#include "models/thread_scope.h"
 #include "workflows/cli/commands.h"
-#include "workflows/cli/model_options.h"
-#include "workflows/cli/search_options.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/report/screen_report.h"
 
 namespace molsieve::workflows {
@@ -26,7 +27,7 @@ struct ReportValues {
 
 void run(const ReportValues& v) {
   refuse_existing_outputs({v.output}, v.overwrite);
-  use_threads(v.threads);
+  const models::ModelThreadScope threads(v.threads);
   ReportOptions options = v.options;
   options.explain = !v.no_explain;
   const std::string html = render_report(v.store, options);
@@ -46,9 +47,9 @@ void add_report_command(CLI::App& app) {
   c->add_option("-o,--output", values->output, "HTML file to write")->required();
   c->add_option("--top,--candidates", values->options.candidates, "Selected candidates shown in full (the first N of the selection; --candidates is its former name)")->capture_default_str();
   c->add_flag("--no-explain", values->no_explain, "Skip the per-atom occlusion explanations");
-  c->add_option("--threads", values->threads, "CPU threads for the explanations (0: all cores)")->capture_default_str();
-  c->add_flag("--overwrite", values->overwrite, "Replace the output if it exists");
-  c->add_flag("-q,--quiet", values->quiet, "No summary (warnings and errors still show)");
+  add_threads_option(*c, values->threads, "CPU threads for the explanations (0: all cores)");
+  add_overwrite_flag(*c, values->overwrite);
+  add_quiet_flag(*c, values->quiet, "No summary (warnings and errors still show)");
   c->callback([values] { run(*values); });
 }
 

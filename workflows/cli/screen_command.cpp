@@ -1,21 +1,21 @@
 // molsieve screen: run a screening job file into a results store.
 #include <CLI/CLI.hpp>
-#include <oneapi/tbb/global_control.h>
 
 #include <cstdio>
 #include <memory>
 
 #include "cluster/cluster.h"
+#include "core/thread_scope.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/cli/interrupt.h"
-#include "workflows/cli/model_options.h"
 #include "workflows/cli/progress_bar.h"
 #include "workflows/screen/screen.h"
 
 namespace molsieve::workflows {
 namespace {
 
-struct ScreenValues : ModelRunValues {
+struct ScreenValues : RunValues {
   std::string job;
   std::string output;
   std::vector<std::string> library;
@@ -37,16 +37,15 @@ void run(const ScreenValues& v) {
   request.resume = v.resume;
   request.overwrite = v.overwrite;
   request.device = v.device;
-  request.threads = use_threads(v.threads);
+  request.threads = v.threads;
   request.cancel = &interrupt_token();  // the chunks in flight finish and are kept for --resume
   request.world = &cluster::world();
   const bool speaks = !v.quiet && request.world->rank() == 0;
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, request.threads);
 
   std::unique_ptr<ProgressBar> bar;
   if (speaks) {
     std::fprintf(stderr, "screen: job %s (%s), %zu library input(s), %u thread(s) per process, %s -> %s\n",
-                 request.job.name.c_str(), v.job.c_str(), request.job.library.size(), request.threads,
+                 request.job.name.c_str(), v.job.c_str(), request.job.library.size(), ThreadScope::resolve(v.threads),
                  request.world->description().c_str(), request.output.c_str());
     bar = std::make_unique<ProgressBar>("screen");
   }
@@ -103,7 +102,7 @@ void add_screen_command(CLI::App& app) {
                 "Library file or store, repeatable: replaces the job's library.inputs");
   c->add_flag("--resume", values->resume,
               "Finish an interrupted run of the same job, computing only the missing chunks");
-  add_model_run_options(*c, *values);
+  add_run_options(*c, *values);
   c->callback([values] { run(*values); });
 }
 

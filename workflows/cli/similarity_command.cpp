@@ -1,8 +1,6 @@
 // molsieve similarity: rank library molecules by fingerprint similarity to query molecules.
 #include <CLI/CLI.hpp>
 
-#include <oneapi/tbb/global_control.h>
-
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -11,6 +9,7 @@
 #include "chem/fingerprint_sets.h"
 #include "core/csv_writer.h"
 #include "core/error.h"
+#include "core/thread_scope.h"
 #include "kernels/similarity_search.h"
 #include "workflows/cli/commands.h"
 #include "workflows/cli/progress_bar.h"
@@ -43,13 +42,12 @@ void run_similarity(const SimilarityRequest& request) {
                                 : (request.threshold ? 0 : kDefaultTopK);
   options.threshold = request.threshold.value_or(0.0);
   refuse_existing_outputs({request.output}, request.overwrite);
-  const auto selection = kernels::select_backend(kernels::parse_device(request.device));
-  const unsigned threads = thread_count(request.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const auto selection = kernels::select_backend(request.device);
+  const ThreadScope threads(request.threads);
 
   const auto start = std::chrono::steady_clock::now();
   const chem::FingerprintSet library = chem::read_library_fingerprints(request.library);
-  const chem::FingerprintSet queries = chem::read_query_fingerprints(request.query, library, threads);
+  const chem::FingerprintSet queries = chem::read_query_fingerprints(request.query, library, threads.count());
   const kernels::SearchLibrary search_library(library.matrix(), library.valid_rows);
   if (!request.quiet)
     std::fprintf(stderr, "similarity: %zu library molecules, %zu queries, %s, %s backend (%s)\n",
@@ -94,7 +92,7 @@ void run_similarity(const SimilarityRequest& request) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!request.quiet)
     std::fprintf(stderr, "similarity: wrote %zu hits to %s in %.2f s on %u threads\n", hits,
-                 request.output.c_str(), seconds, threads);
+                 request.output.c_str(), seconds, threads.count());
 }
 
 }  // namespace

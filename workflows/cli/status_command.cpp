@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/results/results_store.h"
 #include "workflows/screen/parts.h"
 
@@ -107,14 +108,16 @@ void run(const std::string& path) {
 
 void add_status_command(CLI::App& app) {
   auto path = std::make_shared<std::string>();
+  auto quiet = std::make_shared<bool>(false);
   CLI::App* c = app.add_subcommand(
       "status",
       "How far a screen has got: chunks done, molecules/s and ETA for a running job, what a killed one left "
       "unfinished, the counts of a finished one");
   c->add_option("store", *path, "Results store (.h5) a screen writes or wrote, or its parts folder (.h5.parts)")
       ->required();
-  c->add_flag("-q,--quiet", "Accepted as by every subcommand; the status is the output, so it stays");
-  c->callback([path] { run(*path); });
+  add_quiet_flag(*c, *quiet, "Accepted as by every subcommand; the status is the output, so it stays");
+  // The callback holds `quiet` too: CLI11 writes -q into it while parsing.
+  c->callback([path, quiet] { run(*path); });
 }
 
 }  // namespace molsieve::workflows

@@ -12,6 +12,8 @@
 #include "core/error.h"
 #include "core/timestamp.h"
 #include "workflows/cli/commands.h"
+#include "core/csv_writer.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/screen/job.h"
 #include "workflows/screen/parts.h"
 
@@ -21,7 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct SubmitValues {
-  std::string job, output, device = "auto";
+  std::string job, output;
+  kernels::DeviceChoice device;
   std::vector<std::string> library;
   cluster::BatchRequest batch;
   bool resume = false, overwrite = false, dry_run = false, quiet = false;
@@ -50,7 +53,7 @@ void run(SubmitValues& v) {
   b.log = output + ".slurm-%j.log";
   b.comment = "written by molsieve submit " + std::string(MOLSIEVE_VERSION) + " on " + utc_timestamp();
   b.command = {this_executable(), "screen", fs::absolute(v.job).string(), "-o", output, "--threads",
-               std::to_string(b.cpus_per_task), "--device", v.device, "-q"};
+               std::to_string(b.cpus_per_task), "--device", kernels::to_string(v.device), "-q"};
   for (const auto& library : v.library) {
     b.command.push_back("--library");
     b.command.push_back(fs::absolute(library).string());
@@ -97,11 +100,11 @@ void add_submit_command(CLI::App& app) {
   c->add_option("--account", v->batch.account, "Slurm account to charge");
   c->add_option("--mpi", v->batch.srun_mpi, "srun's --mpi plugin; '' leaves it to the site's MpiDefault")
       ->capture_default_str();
-  c->add_option("--device", v->device, "auto, cpu, cuda or cuda:N, as for molsieve screen")->capture_default_str();
+  add_device_option(*c, v->device, "auto, cpu, cuda or cuda:N, as for molsieve screen");
   c->add_flag("--resume", v->resume, "Continue a stopped job: only the chunks without a part are computed");
-  c->add_flag("--overwrite", v->overwrite, "Replace the results store when the job finishes");
+  add_overwrite_flag(*c, v->overwrite, "Replace the results store when the job finishes");
   c->add_flag("--dry-run", v->dry_run, "Write and print the script; do not submit it");
-  c->add_flag("-q,--quiet", v->quiet, "Only the job id (or the script) on stdout");
+  add_quiet_flag(*c, v->quiet, "Only the job id (or the script) on stdout");
   c->callback([v] { run(*v); });
 }
 

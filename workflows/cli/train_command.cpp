@@ -2,8 +2,6 @@
 // drug-target model on a pair file, and write a model store.
 #include <CLI/CLI.hpp>
 
-#include <oneapi/tbb/global_control.h>
-
 #include <cmath>
 #include <limits>
 #include <cstdio>
@@ -14,15 +12,16 @@
 #include "core/error.h"
 #include "core/sha256.h"
 #include "models/drug_target.h"
+#include "models/thread_scope.h"
 #include "models/training.h"
 #include "workflows/cli/commands.h"
-#include "workflows/cli/model_options.h"
-#include "workflows/cli/search_options.h"
+#include "core/csv_writer.h"
+#include "workflows/cli/common_options.h"
 
 namespace molsieve::workflows {
 namespace {
 
-struct TrainRequest : ModelRunValues {
+struct TrainRequest : RunValues {
   std::string data;
   std::string smiles_column = "smiles";
   std::vector<std::string> targets;
@@ -134,7 +133,7 @@ void run_train_drug_target(TrainRequest& r) {
   d.patience = o.patience;
   d.seed = o.seed;
   d.ensemble = o.ensemble;
-  d.device = kernels::parse_device(r.device);
+  d.device = r.device;
   d.name = r.name.empty() ? std::filesystem::path(r.output).stem().string() : r.name;
   d.data_path = std::filesystem::path(r.data).filename().string();
   d.smiles_column = r.smiles_column;
@@ -143,8 +142,7 @@ void run_train_drug_target(TrainRequest& r) {
   d.split_sizes = r.split_sizes;
   d.active_threshold = r.active_threshold;
   d.command = reproducible_command(r);
-  const unsigned threads = use_threads(r.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const models::ModelThreadScope threads(r.threads);
   d.data_sha256 = sha256_file(r.data);
 
   std::unique_ptr<models::ProteinTable> table;
@@ -159,7 +157,7 @@ void run_train_drug_target(TrainRequest& r) {
   if (!r.quiet)
     std::fprintf(stderr, "train: %zu pairs of %zu ligands and %zu proteins; %zu train, %zu validation, %zu test; %s encoder, %u thread(s)\n",
                  data.size(), data.ligands.size(), data.proteins.size(), split.train.size(), split.validation.size(),
-                 split.test.size(), r.protein.kind.c_str(), threads);
+                 split.test.size(), r.protein.kind.c_str(), threads.count());
   std::function<void(const models::DrugTargetEpoch&)> report;
   if (!r.quiet)
     report = [](const models::DrugTargetEpoch& e) {
@@ -206,13 +204,12 @@ void run_train(TrainRequest& r) {
   if (r.split_file.empty()) models::check_split_sizes(o.split_sizes);
   o.tasks = r.targets;
   o.task_weights = r.task_weights;
-  o.device = kernels::parse_device(r.device);
+  o.device = r.device;
   o.name = r.name.empty() ? std::filesystem::path(r.output).stem().string() : r.name;
   o.data_path = std::filesystem::path(r.data).filename().string();
   o.smiles_column = r.smiles_column;
   o.command = reproducible_command(r);
-  const unsigned threads = use_threads(r.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const models::ModelThreadScope threads(r.threads);
 
   o.data_sha256 = sha256_file(r.data);
   if (!r.quiet) std::fprintf(stderr, "train: featurizing %s\n", r.data.c_str());
@@ -221,7 +218,7 @@ void run_train(TrainRequest& r) {
   const std::size_t valid = data.valid_rows().size();
   if (!r.quiet)
     std::fprintf(stderr, "train: %zu molecules (%zu could not be read and are left out), %zu %s task(s), %s split, %u thread(s)\n",
-                 valid, data.size() - valid, r.targets.size(), r.task.c_str(), (r.split_file.empty() ? r.split : "given").c_str(), threads);
+                 valid, data.size() - valid, r.targets.size(), r.task.c_str(), (r.split_file.empty() ? r.split : "given").c_str(), threads.count());
   models::EpochCallback report;
   if (!r.quiet)
     report = [](const models::EpochReport& e) {
@@ -328,7 +325,7 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--active-threshold", request->active_threshold,
                 "Also report the ROC-AUC of telling affinities at or above this value (e.g. pKd 7) from the rest");
-  add_model_run_options(*c, *request);
+  add_run_options(*c, *request);
   c->callback([request] { run_train(*request); });
 }
 

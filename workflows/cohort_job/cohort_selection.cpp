@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "core/sha256.h"
+#include "core/thread_scope.h"
 #include "workflows/results/result_table.h"
 #include "workflows/results/results_store.h"
 
@@ -262,6 +263,7 @@ bool is_cohort_store(const std::string& path) {
 
 CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressCallback& progress) {
   const auto started = std::chrono::steady_clock::now();
+  const ThreadScope threads(request.threads);
   if (request.size == 0) throw Error("--size: the cohort needs at least one patient");
   if (request.slice_persons == 0) throw Error("--slice: at least one patient per slice");
   if (request.candidates.empty() != request.candidate_id.empty())

@@ -21,6 +21,7 @@ struct CohortRequest {
   std::uint64_t size = 100;
   std::uint64_t slice_persons = 262144;  // persons read and evaluated at a time
   kernels::Backend backend = kernels::Backend::Cpu;
+  unsigned threads = 0;    // CPU threads (0: all cores)
   bool overwrite = false;  // replace an existing cohort store (else: refused before any work)
   // When set and cancelled, the selection stops at the next slice and writes nothing.
   const CancellationToken* cancel = nullptr;

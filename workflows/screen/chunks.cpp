@@ -28,7 +28,7 @@ std::optional<std::uint64_t> known_chunk_count(const LibrarySource& source) {
   return (source.rows_total() + source.chunk_size() - 1) / source.chunk_size();
 }
 
-ChunkPipeline::ChunkPipeline(const ScreenJob& job, const std::string& device)
+ChunkPipeline::ChunkPipeline(const ScreenJob& job, const kernels::DeviceChoice& device)
     : source_(std::make_unique<LibrarySource>(job)) {
   scorer_ = std::make_unique<ChunkScorer>(job, *source_, device);
   featurizer_ = std::make_unique<models::MoleculeFeaturizer>(source_->featurizer_options());

@@ -33,7 +33,7 @@ struct ChunkRun {
 class ChunkPipeline {
  public:
   // Loads everything a chunk needs; throws molsieve::Error for bad inputs.
-  ChunkPipeline(const ScreenJob& job, const std::string& device);
+  ChunkPipeline(const ScreenJob& job, const kernels::DeviceChoice& device);
   ~ChunkPipeline();
 
   LibrarySource& source() { return *source_; }

@@ -8,7 +8,6 @@
 #include "chem/library_store.h"
 #include "core/error.h"
 #include "kernels/similarity_search.h"
-#include "workflows/cli/model_options.h"
 
 namespace molsieve::workflows {
 
@@ -204,12 +203,11 @@ std::unique_ptr<ChunkScorer::References> read_references(const ScreenJob& job, c
 
 }  // namespace
 
-ChunkScorer::ChunkScorer(const ScreenJob& job, const LibrarySource& source, const std::string& device)
+ChunkScorer::ChunkScorer(const ScreenJob& job, const LibrarySource& source, const kernels::DeviceChoice& device)
     : job_(job) {
-  const kernels::DeviceChoice choice = kernels::parse_device(device);
-  load_models(job, source, choice, models_, device_);
-  panels_ = load_panels(job, models_, choice);
-  const kernels::BackendSelection backend = kernels::select_backend(choice);
+  load_models(job, source, device, models_, device_);
+  panels_ = load_panels(job, models_, device);
+  const kernels::BackendSelection backend = kernels::select_backend(device);
   backend_ = backend.backend;
   if (models_.empty()) device_ = kernels::backend_name(backend_);
   references_ = read_references(job, source.featurizer_options());

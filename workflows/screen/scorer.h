@@ -20,7 +20,7 @@ class ChunkScorer {
  public:
   // Loads the job's models onto `device` and featurizes its references; throws
   // molsieve::Error for a model that does not fit its role or the library.
-  ChunkScorer(const ScreenJob& job, const LibrarySource& source, const std::string& device);
+  ChunkScorer(const ScreenJob& job, const LibrarySource& source, const kernels::DeviceChoice& device);
   ~ChunkScorer();
 
   void score(Chunk& chunk) const;

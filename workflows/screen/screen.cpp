@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/timestamp.h"
+#include "models/thread_scope.h"
 #include "workflows/screen/chunks.h"
 #include "workflows/screen/merge.h"
 
@@ -143,6 +144,7 @@ void merge_into_report(const ScreenRequest& request, const JobFingerprint& finge
 
 ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& progress) {
   const auto start = Clock::now();
+  const models::ModelThreadScope threads(request.threads);
   cluster::World& world = request.world ? *request.world : cluster::World::solo();
   const bool root = world.rank() == 0;
   const ScreenJob& job = request.job;

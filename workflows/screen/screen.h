@@ -14,6 +14,7 @@
 
 #include "cluster/cluster.h"
 #include "core/cancellation.h"
+#include "kernels/backend.h"
 #include "workflows/screen/job.h"
 
 namespace molsieve::workflows {
@@ -23,8 +24,8 @@ struct ScreenRequest {
   std::string output;  // results store; the parts live in <output>.parts/ until the merge
   bool resume = false;
   bool overwrite = false;
-  unsigned threads = 0;  // 0: all cores
-  std::string device = "auto";
+  unsigned threads = 0;           // CPU threads, LibTorch's included (0: all cores)
+  kernels::DeviceChoice device;  // where the models and kernels run
   // When set and cancelled, the run stops after the chunks in flight; their parts are kept
   // for --resume.
   const CancellationToken* cancel = nullptr;
