@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/backend.h"
+#include "models/metrics.h"  // affinity_metrics scores its predictions
 #include "models/model_card.h"
 #include "models/pairs.h"
 #include "models/splits.h"
@@ -107,11 +108,5 @@ class DrugTargetModel {
 // Throws molsieve::Error when the split leaves no training pair with a valid ligand.
 DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const DrugTargetOptions& options,
                                   const std::function<void(const DrugTargetEpoch&)>& on_epoch = {});
-
-// Metrics of predicted against observed affinities: count, mse, rmse, ci (concordance
-// index), pearson, spearman, and with `active_threshold` set, the ROC-AUC of observed >=
-// threshold (Davis: pKd 7).
-std::map<std::string, double> affinity_metrics(const std::vector<double>& predicted, const std::vector<double>& observed,
-                                               double active_threshold = std::numeric_limits<double>::quiet_NaN());
 
 }  // namespace molsieve::models

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <numeric>
 
@@ -26,6 +27,22 @@ std::vector<double> average_ranks(const std::vector<double>& values) {
   return ranks;
 }
 
+
+// The predictions and observations of the rows where both are present (not NaN).
+std::pair<std::vector<double>, std::vector<double>> labelled_pairs(const std::vector<double>& predicted,
+                                                                   const std::vector<double>& observed) {
+  std::vector<double> p, y;
+  for (std::size_t i = 0; i < observed.size(); ++i)
+    if (!std::isnan(observed[i]) && !std::isnan(predicted[i])) {
+      p.push_back(predicted[i]);
+      y.push_back(observed[i]);
+    }
+  return {p, y};
+}
+
+void drop_nan(std::map<std::string, double>& metrics) {
+  for (auto it = metrics.begin(); it != metrics.end();) it = std::isnan(it->second) ? metrics.erase(it) : std::next(it);
+}
 
 }  // namespace
 
@@ -153,12 +170,7 @@ double spearman(const std::vector<double>& predicted, const std::vector<double>&
 
 std::map<std::string, double> task_metrics(TaskType type, const std::vector<double>& predicted,
                                            const std::vector<double>& labels) {
-  std::vector<double> p, y;
-  for (std::size_t i = 0; i < labels.size(); ++i)
-    if (!std::isnan(labels[i]) && !std::isnan(predicted[i])) {
-      p.push_back(predicted[i]);
-      y.push_back(labels[i]);
-    }
+  const auto [p, y] = labelled_pairs(predicted, labels);
   std::map<std::string, double> out;
   out["count"] = static_cast<double>(y.size());
   if (type == TaskType::Classification) {
@@ -172,7 +184,28 @@ std::map<std::string, double> task_metrics(TaskType type, const std::vector<doub
     out["r2"] = r_squared(p, y);
     out["spearman"] = spearman(p, y);
   }
-  for (auto it = out.begin(); it != out.end();) it = std::isnan(it->second) ? out.erase(it) : std::next(it);
+  drop_nan(out);
+  return out;
+}
+
+std::map<std::string, double> affinity_metrics(const std::vector<double>& predicted, const std::vector<double>& observed,
+                                               double active_threshold) {
+  const auto [p, y] = labelled_pairs(predicted, observed);
+  std::map<std::string, double> out;
+  out["count"] = static_cast<double>(y.size());
+  if (y.empty()) return out;
+  const double r = rmse(p, y);
+  out["rmse"] = r;
+  out["mse"] = r * r;
+  out["ci"] = concordance_index(p, y);
+  out["pearson"] = pearson(p, y);
+  out["spearman"] = spearman(p, y);
+  if (!std::isnan(active_threshold)) {
+    std::vector<double> active;
+    for (double v : y) active.push_back(v >= active_threshold ? 1.0 : 0.0);
+    out["roc_auc_active"] = roc_auc(p, active);
+  }
+  drop_nan(out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Evaluation metrics, computed as scikit-learn defines them. Labels are per task with NaN
 // for missing values; missing labels are left out of every metric.
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +34,13 @@ double spearman(const std::vector<double>& predicted, const std::vector<double>&
 // (and `positives` for classification) says how many remained. NaN metrics are omitted.
 std::map<std::string, double> task_metrics(TaskType type, const std::vector<double>& predicted,
                                            const std::vector<double>& labels);
+
+// Metrics of predicted against observed affinities (drug-target models): count, mse, rmse,
+// ci (concordance index), pearson, spearman, and with `active_threshold` set, the ROC-AUC of
+// observed >= threshold (Davis: pKd 7). Pairs with a NaN on either side are left out; NaN
+// metrics are omitted.
+std::map<std::string, double> affinity_metrics(const std::vector<double>& predicted, const std::vector<double>& observed,
+                                               double active_threshold = std::numeric_limits<double>::quiet_NaN());
 
 // The metric shown per epoch: mean ROC-AUC over tasks or mean RMSE in the targets' units.
 const char* selection_metric_name(TaskType type);

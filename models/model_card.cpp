@@ -114,8 +114,80 @@ std::string card_to_json(const ModelCard& card) {
   return j.dump(2);
 }
 
+namespace {
+
+using nlohmann::json;
+
+// Reads a card's keys, remembering the last one asked for: an error names it.
+struct CardKeys {
+  std::string last;
+  const json& at(const json& object, const char* name) {
+    last = name;
+    return object.at(name);
+  }
+};
+
+void read_architecture(CardKeys& keys, const json& a, ModelCard& card) {
+  card.architecture.hidden = keys.at(a, "hidden").get<int>();
+  card.architecture.depth = keys.at(a, "depth").get<int>();
+  card.architecture.aggregation = parse_aggregation(keys.at(a, "aggregation").get<std::string>());
+  card.architecture.dropout = keys.at(a, "dropout").get<double>();
+  card.architecture.ffn_hidden = keys.at(a, "ffn_hidden").get<int>();
+  card.architecture.ffn_layers = keys.at(a, "ffn_layers").get<int>();
+  card.architecture.descriptors = keys.at(a, "descriptors").get<bool>();
+  card.architecture.fingerprint_features = a.value("fingerprint_features", 0);  // absent in older stores
+  card.ensemble = keys.at(a, "ensemble").get<unsigned>();
+}
+
+void read_protein_encoder(CardKeys& keys, const json& p, ModelCard& card) {
+  card.protein.kind = keys.at(p, "kind").get<std::string>();
+  card.protein.length = keys.at(p, "length").get<int>();
+  card.protein.embedding = keys.at(p, "embedding").get<int>();
+  card.protein.filters = keys.at(p, "filters").get<std::vector<int>>();
+  card.protein.kernel = keys.at(p, "kernel").get<int>();
+  card.protein_column = keys.at(p, "protein_column").get<std::string>();
+}
+
+void read_featurizer(CardKeys& keys, const json& f, ModelCard& card) {
+  card.graph_featurizer_version = keys.at(f, "graph_featurizer_version").get<int>();
+  card.standardize = keys.at(f, "standardize").get<bool>();
+  card.fp_radius = keys.at(f, "fp_radius").get<unsigned>();
+  card.fp_bits = keys.at(f, "fp_bits").get<unsigned>();
+}
+
+void read_training(CardKeys& keys, const json& t, ModelCard& card) {
+  card.training_data = keys.at(t, "data").get<std::string>();
+  card.training_sha256 = keys.at(t, "data_sha256").get<std::string>();
+  card.smiles_column = keys.at(t, "smiles_column").get<std::string>();
+  card.training_rows = keys.at(t, "rows").get<std::uint64_t>();
+  card.training_invalid = keys.at(t, "invalid_rows").get<std::uint64_t>();
+  card.split = parse_split(keys.at(t, "split").get<std::string>());
+  card.split_sizes = keys.at(t, "split_sizes").get<std::vector<double>>();
+  card.split_counts = keys.at(t, "split_counts").get<std::vector<std::uint64_t>>();
+  card.seed = keys.at(t, "seed").get<std::uint64_t>();
+  card.epochs = keys.at(t, "epochs").get<int>();
+  card.batch_size = keys.at(t, "batch_size").get<int>();
+  card.init_lr = keys.at(t, "init_lr").get<double>();
+  card.max_lr = keys.at(t, "max_lr").get<double>();
+  card.final_lr = keys.at(t, "final_lr").get<double>();
+  card.warmup_epochs = keys.at(t, "warmup_epochs").get<double>();
+  card.patience = keys.at(t, "patience").get<int>();
+  card.best_epochs = keys.at(t, "best_epochs").get<std::vector<int>>();
+  card.selection_metric = keys.at(t, "selection_metric").get<std::string>();
+  card.training_seconds = keys.at(t, "seconds").get<double>();
+  card.command = keys.at(t, "command").get<std::string>();
+}
+
+void read_applicability_domain(CardKeys& keys, const json& d, ModelCard& card) {
+  card.domain_threshold = keys.at(d, "threshold").get<double>();
+  card.training_similarity_quantiles =
+      keys.at(d, "training_nearest_neighbour_quantiles").get<std::map<std::string, double>>();
+  card.protein_identity_threshold = d.value("protein_identity_threshold", 0.0);
+}
+
+}  // namespace
+
 ModelCard card_from_json(const std::string& text, const std::string& source) {
-  using nlohmann::json;
   json j;
   try {
     j = json::parse(text);
@@ -123,79 +195,30 @@ ModelCard card_from_json(const std::string& text, const std::string& source) {
     throw Error(source + ": model card is not valid JSON: " + e.what());
   }
   ModelCard card;
-  std::string key;
+  CardKeys keys;
   try {
-    auto at = [&](const json& object, const char* name) -> const json& {
-      key = name;
-      return object.at(name);
-    };
-    card.name = at(j, "name").get<std::string>();
-    card.task_type = parse_task_type(at(j, "task_type").get<std::string>());
-    card.tasks = at(j, "tasks").get<std::vector<std::string>>();
-    card.task_weights = at(j, "task_weights").get<std::vector<double>>();
+    card.name = keys.at(j, "name").get<std::string>();
+    card.task_type = parse_task_type(keys.at(j, "task_type").get<std::string>());
+    card.tasks = keys.at(j, "tasks").get<std::vector<std::string>>();
+    card.task_weights = keys.at(j, "task_weights").get<std::vector<double>>();
     if (j.contains("target_scaling"))
       card.target_scaling = j["target_scaling"].get<std::map<std::string, std::map<std::string, double>>>();
-    const json& a = at(j, "architecture");
-    card.architecture.hidden = at(a, "hidden").get<int>();
-    card.architecture.depth = at(a, "depth").get<int>();
-    card.architecture.aggregation = parse_aggregation(at(a, "aggregation").get<std::string>());
-    card.architecture.dropout = at(a, "dropout").get<double>();
-    card.architecture.ffn_hidden = at(a, "ffn_hidden").get<int>();
-    card.architecture.ffn_layers = at(a, "ffn_layers").get<int>();
-    card.architecture.descriptors = at(a, "descriptors").get<bool>();
-    card.architecture.fingerprint_features = a.value("fingerprint_features", 0);  // absent in older stores
-    card.ensemble = at(a, "ensemble").get<unsigned>();
-    if (j.contains("protein_encoder")) {
-      const json& p = at(j, "protein_encoder");
-      card.protein.kind = at(p, "kind").get<std::string>();
-      card.protein.length = at(p, "length").get<int>();
-      card.protein.embedding = at(p, "embedding").get<int>();
-      card.protein.filters = at(p, "filters").get<std::vector<int>>();
-      card.protein.kernel = at(p, "kernel").get<int>();
-      card.protein_column = at(p, "protein_column").get<std::string>();
-    }
-    const json& f = at(j, "featurizer");
-    card.graph_featurizer_version = at(f, "graph_featurizer_version").get<int>();
-    card.standardize = at(f, "standardize").get<bool>();
-    card.fp_radius = at(f, "fp_radius").get<unsigned>();
-    card.fp_bits = at(f, "fp_bits").get<unsigned>();
-    const json& t = at(j, "training");
-    card.training_data = at(t, "data").get<std::string>();
-    card.training_sha256 = at(t, "data_sha256").get<std::string>();
-    card.smiles_column = at(t, "smiles_column").get<std::string>();
-    card.training_rows = at(t, "rows").get<std::uint64_t>();
-    card.training_invalid = at(t, "invalid_rows").get<std::uint64_t>();
-    card.split = parse_split(at(t, "split").get<std::string>());
-    card.split_sizes = at(t, "split_sizes").get<std::vector<double>>();
-    card.split_counts = at(t, "split_counts").get<std::vector<std::uint64_t>>();
-    card.seed = at(t, "seed").get<std::uint64_t>();
-    card.epochs = at(t, "epochs").get<int>();
-    card.batch_size = at(t, "batch_size").get<int>();
-    card.init_lr = at(t, "init_lr").get<double>();
-    card.max_lr = at(t, "max_lr").get<double>();
-    card.final_lr = at(t, "final_lr").get<double>();
-    card.warmup_epochs = at(t, "warmup_epochs").get<double>();
-    card.patience = at(t, "patience").get<int>();
-    card.best_epochs = at(t, "best_epochs").get<std::vector<int>>();
-    card.selection_metric = at(t, "selection_metric").get<std::string>();
-    card.training_seconds = at(t, "seconds").get<double>();
-    card.command = at(t, "command").get<std::string>();
-    const json& m = at(j, "metrics");
-    card.validation_metrics = at(m, "validation").get<TaskMetrics>();
-    card.test_metrics = at(m, "test").get<TaskMetrics>();
-    const json& d = at(j, "applicability_domain");
-    card.domain_threshold = at(d, "threshold").get<double>();
-    card.training_similarity_quantiles =
-        at(d, "training_nearest_neighbour_quantiles").get<std::map<std::string, double>>();
-    card.protein_identity_threshold = d.value("protein_identity_threshold", 0.0);
+    read_architecture(keys, keys.at(j, "architecture"), card);
+    if (j.contains("protein_encoder")) read_protein_encoder(keys, keys.at(j, "protein_encoder"), card);
+    read_featurizer(keys, keys.at(j, "featurizer"), card);
+    read_training(keys, keys.at(j, "training"), card);
+    const json& m = keys.at(j, "metrics");
+    card.validation_metrics = keys.at(m, "validation").get<TaskMetrics>();
+    card.test_metrics = keys.at(m, "test").get<TaskMetrics>();
+    read_applicability_domain(keys, keys.at(j, "applicability_domain"), card);
     if (j.contains("calibration"))
-      card.spread_scale = at(at(j, "calibration"), "spread_scale").get<std::map<std::string, double>>();
-    card.intended_use = at(j, "intended_use").get<std::string>();
-    card.limitations = at(j, "limitations").get<std::string>();
-    card.tool_version = at(j, "tool_version").get<std::string>();
-    card.created = at(j, "created").get<std::string>();
+      card.spread_scale = keys.at(keys.at(j, "calibration"), "spread_scale").get<std::map<std::string, double>>();
+    card.intended_use = keys.at(j, "intended_use").get<std::string>();
+    card.limitations = keys.at(j, "limitations").get<std::string>();
+    card.tool_version = keys.at(j, "tool_version").get<std::string>();
+    card.created = keys.at(j, "created").get<std::string>();
   } catch (const json::exception& e) {
-    throw Error(source + ": model card key '" + key + "': " + e.what());
+    throw Error(source + ": model card key '" + keys.last + "': " + e.what());
   }
   if (card.tasks.empty() || card.task_weights.size() != card.tasks.size())
     throw Error(source + ": model card key 'tasks': empty or not matching 'task_weights'");

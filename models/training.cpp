@@ -11,6 +11,7 @@
 #include "core/timestamp.h"
 #include "models/applicability.h"
 #include "models/calibration.h"
+#include "models/early_stopping.h"
 #include "models/metrics.h"
 #include "models/model_state.h"
 
@@ -277,19 +278,17 @@ void fit_spread_scale(ModelCard& card, const MoleculeSet& data, const Split& spl
   }
 }
 
-}  // namespace
+// Whether the options' metric (not the loss) picks the best epoch: a validation set with one
+// class only has no ROC-AUC, and the loss picks the epoch there.
+bool selects_by_metric(const MoleculeSet& data, const TrainOptions& options, const Split& split) {
+  return options.selection == EpochSelection::Metric &&
+         !std::isnan(mean_selection_metric(options.task_type, std::vector<double>(split.validation.size() * data.tasks, 0.5),
+                                           data, split.validation));
+}
 
-Model train_model(const MoleculeSet& data, const TrainOptions& options, const EpochCallback& on_epoch) {
-  check_labels(data, options);
-  const auto start = std::chrono::steady_clock::now();
-  const Split split = make_split(data, options);
-  if (split.train.empty() || split.validation.empty())
-    throw Error("too few valid molecules (" + std::to_string(data.valid_rows().size()) +
-                ") for a training and a validation set");
-
-  Model model;
-  Model::State& s = model.state();
-  ModelCard& card = s.card;
+// The card's description of the training: tasks, architecture, data, split and schedule.
+void describe_training(ModelCard& card, const MoleculeSet& data, const TrainOptions& options, const Split& split,
+                       bool select_by_metric) {
   card.name = options.name;
   card.task_type = options.task_type;
   card.tasks = options.tasks;
@@ -315,12 +314,7 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
   card.final_lr = options.final_lr;
   card.warmup_epochs = options.warmup_epochs;
   card.patience = options.patience;
-  // A validation set with one class only has no ROC-AUC: the loss picks the epoch there.
   const bool classification = options.task_type == TaskType::Classification;
-  const bool select_by_metric =
-      options.selection == EpochSelection::Metric &&
-      !std::isnan(mean_selection_metric(options.task_type, std::vector<double>(split.validation.size() * data.tasks, 0.5),
-                                        data, split.validation));
   if (select_by_metric)
     card.selection_metric = classification ? "validation mean ROC-AUC" : "validation mean RMSE";
   else
@@ -329,101 +323,144 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
   card.command = options.command;
   card.tool_version = MOLSIEVE_VERSION;
   card.created = utc_timestamp();
-  fit_scaling(s, data, split.train);
-  fit_applicability(s, data, split.train);
-  model.use_device(options.device);
+}
 
-  const auto tasks = static_cast<std::int64_t>(options.tasks.size());
-  const auto weights = torch::tensor(std::vector<float>(card.task_weights.begin(), card.task_weights.end()))
-                           .to(s.device);
-  // Scaled training targets: regression targets standardized, classification as given.
+// Training targets: regression targets standardized, classification labels as given.
+std::vector<double> scaled_targets(const Model::State& s, const MoleculeSet& data, const TrainOptions& options) {
   std::vector<double> targets(data.labels);
   if (options.task_type == TaskType::Regression)
     for (std::size_t row = 0; row < data.size(); ++row)
       for (std::size_t t = 0; t < data.tasks; ++t)
         targets[row * data.tasks + t] = (targets[row * data.tasks + t] - s.target_mean[t]) / s.target_std[t];
+  return targets;
+}
 
+// What one member's training shares with the others.
+struct MemberInputs {
+  const MoleculeSet& data;
+  const Split& split;
+  const TrainOptions& options;
+  const std::vector<double>& targets;  // scaled_targets
+  const torch::Tensor& task_weights;   // on the training device
+  bool select_by_metric;
+  const EpochCallback& on_epoch;
+};
+
+// What an epoch's optimizer steps add up to.
+struct EpochLoss {
+  double sum = 0;            // the loss summed over the training rows
+  double learning_rate = 0;  // of the epoch's last step
+};
+
+// One epoch of one member: the training rows shuffled with the member's `seed`, an optimizer
+// step per batch. `step` counts the batches of every epoch so far: the schedule's clock.
+EpochLoss train_epoch(const Model::State& s, const MemberInputs& in, Dmpnn& network,
+                                      torch::optim::Adam& optimizer, std::uint64_t seed, int epoch, std::size_t& step) {
+  const MoleculeSet& data = in.data;
+  const TrainOptions& options = in.options;
+  const auto tasks = static_cast<std::int64_t>(options.tasks.size());
   const std::size_t batch_size = static_cast<std::size_t>(options.batch_size);
-  const std::size_t steps_per_epoch = (split.train.size() + batch_size - 1) / batch_size;
+  const std::size_t steps_per_epoch = (in.split.train.size() + batch_size - 1) / batch_size;
+  network->train();
+  std::vector<std::size_t> order = in.split.train;
+  seeded_shuffle(order, seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+  EpochLoss out;
+  out.learning_rate = options.init_lr;
+  for (std::size_t first = 0; first < order.size(); first += batch_size) {
+    const std::vector<std::size_t> rows(order.begin() + first,
+                                        order.begin() + std::min(order.size(), first + batch_size));
+    std::vector<const chem::MolGraph*> graphs;
+    std::vector<double> batch_labels;
+    for (std::size_t row : rows) {
+      graphs.push_back(&data.graphs[row]);
+      batch_labels.insert(batch_labels.end(), in.targets.begin() + row * data.tasks,
+                          in.targets.begin() + (row + 1) * data.tasks);
+    }
+    const GraphBatch batch =
+        make_batch(graphs, s.molecule_inputs(data, rows), s.molecule_input_count()).to(s.device);
+    auto [y, mask] = labels_and_mask(batch_labels, static_cast<std::int64_t>(rows.size()), tasks);
+    out.learning_rate = learning_rate_at(options, step++, steps_per_epoch);
+    for (auto& group : optimizer.param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(out.learning_rate);
+    optimizer.zero_grad();
+    torch::Tensor loss =
+        loss_tensor(options.task_type, network->forward(batch), y.to(s.device), mask.to(s.device), in.task_weights);
+    loss.backward();
+    optimizer.step();
+    out.sum += loss.item<double>() * static_cast<double>(rows.size());
+  }
+  return out;
+}
+
+// One network seeded with options.seed + member, at its best epoch (TrainOptions::selection).
+Dmpnn train_member(const Model::State& s, const MemberInputs& in, unsigned member, int* best_epoch) {
+  const MoleculeSet& data = in.data;
+  const TrainOptions& options = in.options;
+  const bool classification = options.task_type == TaskType::Classification;
+  const std::uint64_t member_seed = options.seed + member;
+  torch::manual_seed(member_seed);
+  Dmpnn network(options.architecture, s.molecule_input_count(), static_cast<int>(options.tasks.size()));
+  initialize_parameters(*network);
+  network->to(s.device);
+  torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.init_lr));
+  EarlyStopping stopping(options.patience);
+  std::size_t step = 0;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    const EpochLoss train_loss = train_epoch(s, in, network, optimizer, member_seed, epoch, step);
+    const std::vector<double> predicted = member_predictions(s, network, data, in.split.validation, 256);
+    const double loss = validation_loss(s, predicted, data, in.split.validation);
+    const double metric = mean_selection_metric(options.task_type, predicted, data, in.split.validation);
+    const double cost = !in.select_by_metric ? loss : classification ? -metric : metric;  // lower is better
+    const bool improved = stopping.observe(epoch, cost, *network);
+    if (in.on_epoch) {
+      EpochReport report;
+      report.member = member + 1;
+      report.members = options.ensemble;
+      report.epoch = epoch;
+      report.epochs = options.epochs;
+      report.train_loss = train_loss.sum / static_cast<double>(in.split.train.size());
+      report.validation_loss = loss;
+      report.validation = metric;
+      report.metric = selection_metric_name(options.task_type);
+      report.learning_rate = train_loss.learning_rate;
+      report.best = improved;
+      report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+      in.on_epoch(report);
+    }
+    if (stopping.should_stop()) break;
+  }
+  *best_epoch = stopping.restore_best(*network);
+  return network;
+}
+
+}  // namespace
+
+Model train_model(const MoleculeSet& data, const TrainOptions& options, const EpochCallback& on_epoch) {
+  check_labels(data, options);
+  const auto start = std::chrono::steady_clock::now();
+  const Split split = make_split(data, options);
+  if (split.train.empty() || split.validation.empty())
+    throw Error("too few valid molecules (" + std::to_string(data.valid_rows().size()) +
+                ") for a training and a validation set");
+
+  Model model;
+  Model::State& s = model.state();
+  ModelCard& card = s.card;
+  const bool select_by_metric = selects_by_metric(data, options, split);
+  describe_training(card, data, options, split, select_by_metric);
+  fit_scaling(s, data, split.train);
+  fit_applicability(s, data, split.train);
+  model.use_device(options.device);
+
+  const auto weights = torch::tensor(std::vector<float>(card.task_weights.begin(), card.task_weights.end()))
+                           .to(s.device);
+  const std::vector<double> targets = scaled_targets(s, data, options);
+  const MemberInputs inputs{data, split, options, targets, weights, select_by_metric, on_epoch};
   for (unsigned member = 0; member < options.ensemble; ++member) {
-    const std::uint64_t member_seed = options.seed + member;
-    torch::manual_seed(member_seed);
-    Dmpnn network(options.architecture, s.molecule_input_count(), static_cast<int>(tasks));
-    initialize_parameters(*network);
-    network->to(s.device);
-    torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.init_lr));
-    std::vector<torch::Tensor> best_state;
-    double best_cost = kNaN;
-    int best_epoch = 0, epochs_without_improvement = 0;
-    std::size_t step = 0;
-    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
-      const auto epoch_start = std::chrono::steady_clock::now();
-      network->train();
-      std::vector<std::size_t> order = split.train;
-      seeded_shuffle(order, member_seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
-      double loss_sum = 0;
-      double lr = options.init_lr;
-      for (std::size_t first = 0; first < order.size(); first += batch_size) {
-        const std::vector<std::size_t> rows(order.begin() + first,
-                                            order.begin() + std::min(order.size(), first + batch_size));
-        std::vector<const chem::MolGraph*> graphs;
-        std::vector<double> batch_labels;
-        for (std::size_t row : rows) {
-          graphs.push_back(&data.graphs[row]);
-          batch_labels.insert(batch_labels.end(), targets.begin() + row * data.tasks,
-                              targets.begin() + (row + 1) * data.tasks);
-        }
-        const GraphBatch batch =
-            make_batch(graphs, s.molecule_inputs(data, rows), s.molecule_input_count()).to(s.device);
-        auto [y, mask] = labels_and_mask(batch_labels, static_cast<std::int64_t>(rows.size()), tasks);
-        lr = learning_rate_at(options, step++, steps_per_epoch);
-        for (auto& group : optimizer.param_groups())
-          static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-        optimizer.zero_grad();
-        torch::Tensor loss =
-            loss_tensor(options.task_type, network->forward(batch), y.to(s.device), mask.to(s.device), weights);
-        loss.backward();
-        optimizer.step();
-        loss_sum += loss.item<double>() * static_cast<double>(rows.size());
-      }
-      const std::vector<double> predicted = member_predictions(s, network, data, split.validation, 256);
-      const double loss = validation_loss(s, predicted, data, split.validation);
-      const double metric = mean_selection_metric(options.task_type, predicted, data, split.validation);
-      const double cost = !select_by_metric ? loss : classification ? -metric : metric;  // lower is better
-      const bool improved = !std::isnan(cost) && (std::isnan(best_cost) || cost < best_cost);
-      if (improved) {
-        best_cost = cost;
-        best_epoch = epoch;
-        epochs_without_improvement = 0;
-        best_state.clear();
-        for (const auto& p : network->parameters()) best_state.push_back(p.detach().clone());
-      } else {
-        ++epochs_without_improvement;
-      }
-      if (on_epoch) {
-        EpochReport report;
-        report.member = member + 1;
-        report.members = options.ensemble;
-        report.epoch = epoch;
-        report.epochs = options.epochs;
-        report.train_loss = loss_sum / static_cast<double>(order.size());
-        report.validation_loss = loss;
-        report.validation = metric;
-        report.metric = selection_metric_name(options.task_type);
-        report.learning_rate = lr;
-        report.best = improved;
-        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-        on_epoch(report);
-      }
-      if (options.patience > 0 && epochs_without_improvement >= options.patience) break;
-    }
-    if (!best_state.empty()) {
-      torch::NoGradGuard no_grad;
-      auto parameters = network->parameters();
-      for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(best_state[i]);
-    }
+    int best_epoch = 0;
+    s.members.push_back(train_member(s, inputs, member, &best_epoch));
     card.best_epochs.push_back(best_epoch);
-    s.members.push_back(network);
   }
 
   const Predictions predictions = model.predict(data);

@@ -166,37 +166,29 @@ std::string panel_heat_map(const ResultTable& t, const ReportPanel& panel, const
   return html.str();
 }
 
-
-}  // namespace
-
-std::string render_report(const std::string& results, const ReportOptions& options) {
-  const ResultsStore store(results);
-  const std::vector<ScoreTerm> terms = store.score_terms();
-  const ResultTable t = store.read(0, store.rows());
-  const auto selection = store.selection();
-  const ResultsProvenance provenance = store.provenance();
-  const std::string& job_text = provenance.job_text;
-  const auto& model_names = provenance.models;
-  const auto& model_paths = provenance.model_paths;
-  const auto& model_sha = provenance.model_sha256;
-  const auto& cards = provenance.model_cards;
-  const auto& roles = provenance.model_roles;
-
+// The job's models (loaded for explanations where `explain` and the store at the recorded
+// path is unchanged; drug-target models never are) and its selectivity panels.
+struct ReportModels {
   std::vector<ReportModel> models;
   std::vector<ReportPanel> panels;
-  for (std::size_t m = 0; m < model_names.size(); ++m) {
+};
+
+ReportModels report_models(const ResultsProvenance& provenance, bool explain) {
+  const auto& roles = provenance.model_roles;
+  ReportModels out;
+  for (std::size_t m = 0; m < provenance.models.size(); ++m) {
     if (roles[m].rfind("selectivity:", 0) == 0) {
-      ReportPanel panel{model_names[m], {}};
+      ReportPanel panel{provenance.models[m], {}};
       std::stringstream list(roles[m].substr(roles[m].find(':') + 1));
       for (std::string target; std::getline(list, target, ',');) panel.targets.push_back(target);
-      panels.push_back(std::move(panel));
+      out.panels.push_back(std::move(panel));
       continue;
     }
     ReportModel rm;
-    rm.name = model_names[m];
-    rm.path = model_paths[m];
-    rm.recorded_sha256 = model_sha[m];
-    rm.card = nlohmann::json::parse(cards[m]);
+    rm.name = provenance.models[m];
+    rm.path = provenance.model_paths[m];
+    rm.recorded_sha256 = provenance.model_sha256[m];
+    rm.card = nlohmann::json::parse(provenance.model_cards[m]);
     rm.affinity = roles[m].rfind("affinity:", 0) == 0;
     rm.tasks = rm.card.at("tasks").get<std::vector<std::string>>();
     std::stringstream list(roles[m].substr(roles[m].find(':') + 1));
@@ -205,20 +197,15 @@ std::string render_report(const std::string& results, const ReportOptions& optio
     // predictions are not explained by occlusion (the explanation reads molecule models).
     const bool drug_target = rm.card.contains("protein_encoder");
     if (drug_target) rm.tasks = rm.scored;
-    if (options.explain && !drug_target && std::filesystem::exists(rm.path) && sha256_file(rm.path) == rm.recorded_sha256)
+    if (explain && !drug_target && std::filesystem::exists(rm.path) && sha256_file(rm.path) == rm.recorded_sha256)
       rm.loaded = std::make_unique<models::Model>(models::Model::load(rm.path));
-    models.push_back(std::move(rm));
+    out.models.push_back(std::move(rm));
   }
+  return out;
+}
 
-  std::ostringstream html;
-  const std::string name = provenance.job_name;
-  html << "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>molsieve screen: " << escape(name)
-       << "</title><style>" << kStyle << "</style></head><body>";
-  html << "<h1>Screening report: " << escape(name) << "</h1>";
-  html << "<p class='small'>" << escape(results) << ", written " << escape(store.created())
-       << " by molsieve " << escape(store.tool_version()) << ".</p>";
-
-  // Funnel.
+// How many molecules each stage keeps, and why the filters removed the others.
+void write_funnel(std::ostringstream& html, const ResultTable& t, std::size_t selected) {
   const std::uint64_t rows = t.rows();
   std::map<std::string, std::uint64_t> removed;
   std::uint64_t valid = 0, passed = 0, positive = 0;
@@ -233,18 +220,20 @@ std::string render_report(const std::string& results, const ReportOptions& optio
   html << "<tr><td>read by RDKit (valid)</td><td>" << count(valid) << "</td></tr>";
   html << "<tr><td>passed every filter</td><td>" << count(passed) << "</td></tr>";
   html << "<tr><td>score above 0 (no term vetoed)</td><td>" << count(positive) << "</td></tr>";
-  html << "<tr><td>diverse selection</td><td>" << count(selection.size()) << "</td></tr></table>";
+  html << "<tr><td>diverse selection</td><td>" << count(selected) << "</td></tr></table>";
   std::vector<std::pair<std::uint64_t, std::string>> reasons;
   for (const auto& [reason, n] : removed) reasons.emplace_back(n, reason);
   std::sort(reasons.rbegin(), reasons.rend());
   html << "<p>Removed, by the first filter each molecule failed:</p><table><tr><th>filter</th><th>molecules</th></tr>";
   for (const auto& [n, reason] : reasons) html << "<tr><td>" << escape(reason) << "</td><td>" << count(n) << "</td></tr>";
   html << "</table>";
+}
 
-  // Distributions and property space.
+// Histograms of the scores and predictions, and the property plot.
+void write_distributions(std::ostringstream& html, const ResultTable& t, const std::vector<ReportModel>& models) {
   html << "<h2>Score distributions</h2><div class='figures'>";
   std::vector<double> passing_scores;
-  for (std::size_t r = 0; r < rows; ++r)
+  for (std::size_t r = 0; r < t.rows(); ++r)
     if (t.at("passes_filters").flags[r] == 1) passing_scores.push_back(t.at("score").numbers[r]);
   html << histogram_svg(passing_scores, "composite score");
   for (const auto& m : models) {
@@ -261,8 +250,87 @@ std::string render_report(const std::string& results, const ReportOptions& optio
                                   : count(clamped_points(t)) + " molecule(s) outside the axes (MW 0 to 800 Da, cLogP -6 "
                                     "to 10) are drawn at the nearest edge.")
        << "</p>" << property_plot_svg(t);
+}
 
-  // Candidates.
+// Row `r` as a set of one molecule that occlusion can explain, from the table's SMILES and
+// descriptors; empty when RDKit cannot read the SMILES.
+models::MoleculeSet explainable_molecule(const ResultTable& t, std::size_t r) {
+  const std::string& smiles = t.at("smiles").texts[r];
+  models::MoleculeSet one;
+  try {
+    one.graphs.push_back(chem::graph_from_smiles(smiles));
+  } catch (const Error&) {
+    return one;
+  }
+  one.ids = {t.at("id").texts[r]};
+  one.input_smiles = one.smiles = {smiles};
+  one.errors = {""};
+  for (const char* d : chem::descriptor_names()) one.descriptors.push_back(static_cast<float>(t.at(d).numbers[r]));
+  one.fingerprint_words = 32;
+  one.fingerprints.assign(32, 0);
+  return one;
+}
+
+// Row `r`'s depictions: one per affinity model and one for the first toxicity model, shaded
+// by occlusion, or a plain drawing when no model can explain it.
+void write_drawings(std::ostringstream& html, const ResultTable& t, std::size_t r, const std::vector<ReportModel>& models) {
+  const std::string& smiles = t.at("smiles").texts[r];
+  const models::MoleculeSet one = explainable_molecule(t, r);
+  const bool explainable = !one.graphs.empty();
+  bool drew = false;
+  for (const auto& m : models) {
+    if (!m.loaded || !explainable) continue;
+    // Affinity: the scored task; toxicity: the riskiest of the risk tasks.
+    std::size_t task = std::find(m.tasks.begin(), m.tasks.end(), m.scored.front()) - m.tasks.begin();
+    for (const auto& risk : m.scored) {
+      const std::size_t i = std::find(m.tasks.begin(), m.tasks.end(), risk) - m.tasks.begin();
+      if (!m.affinity && t.at(m.tasks[i]).numbers[r] > t.at(m.tasks[task]).numbers[r]) task = i;
+    }
+    const auto weights = models::occlusion_contributions(*m.loaded, one, 0, task);
+    html << "<figure>" << chem::svg_depiction(smiles, 260, 200, weights) << "<figcaption>" << escape(m.name) << ": "
+         << escape(m.tasks[task]) << "</figcaption></figure>";
+    drew = true;
+    if (!m.affinity) break;  // one toxicity drawing: the first toxicity model's riskiest task
+  }
+  if (!drew) html << "<figure>" << chem::svg_depiction(smiles, 260, 200) << "<figcaption>(no explanation: model not "
+                  "found or changed)</figcaption></figure>";
+}
+
+// Row `r`'s predictions per model and task, its score terms and its nearest reference.
+void write_candidate_tables(std::ostringstream& html, const ResultTable& t, std::size_t r,
+                            const std::vector<ReportModel>& models, const std::vector<ScoreTerm>& terms) {
+  html << "<table><tr><th>model</th><th>prediction</th><th>spread (std)</th><th>in domain</th>"
+          "<th>nearest training similarity</th></tr>";
+  for (const auto& m : models) {
+    for (const auto& task : m.tasks) {
+      const double value = t.at(task).numbers[r];
+      const bool high_risk =
+          !m.affinity && value >= 0.5 && std::find(m.scored.begin(), m.scored.end(), task) != m.scored.end();
+      html << "<tr><td>" << escape(m.name) << ": " << escape(task) << "</td><td" << (high_risk ? " class='warn'" : "")
+           << ">" << fixed(value, m.affinity ? 2 : 3) << "</td><td>" << fixed(t.at(task + "_std").numbers[r], 3)
+           << "</td><td>" << (t.at(m.name + "_in_domain").flags[r] == 1 ? "yes" : "<span class='warn'>no</span>")
+           << "</td><td>" << fixed(t.at(m.name + "_similarity").numbers[r]) << "</td></tr>";
+    }
+  }
+  html << "</table>";
+  if (!terms.empty()) {
+    html << "<table><tr><th>score term</th><th>value</th><th>desirability</th><th>weight</th></tr>";
+    for (const ScoreTerm& term : terms)
+      html << "<tr><td>" << escape(term.name) << " (" << escape(term.kind) << ": " << escape(term.value) << ")</td><td>"
+           << fixed(t.at(term.value).numbers[r], 3) << "</td><td>" << fixed(t.at(term.desirability).numbers[r], 3)
+           << "</td><td>" << term.weight << "</td></tr>";
+    html << "</table><p class='small'>The score is the weighted geometric mean of the desirabilities.</p>";
+  }
+  if (t.find("nearest_reference"))
+    html << "<p class='small'>Nearest reference active: " << escape(t.at("nearest_reference").texts[r]) << " (similarity "
+         << fixed(t.at("reference_similarity").numbers[r]) << "). MW " << fixed(t.at("mw").numbers[r], 1) << ", cLogP "
+         << fixed(t.at("clogp").numbers[r]) << ", QED " << fixed(t.at("qed").numbers[r]) << ".</p>";
+}
+
+// The first `shown` candidates of the selection in full (or why there are none).
+void write_candidates(std::ostringstream& html, const ResultsStore& store, const ResultTable& t,
+                      const std::vector<std::int64_t>& selection, std::size_t shown, const std::vector<ReportModel>& models,
+                      const std::vector<ScoreTerm>& terms) {
   html << "<h2>Top candidates</h2><p class='small'>In selection order. Drawings shade each atom by its occlusion "
           "contribution (prediction of the molecule minus the prediction with the atom removed from the graph): "
           "green raises the predicted value, red lowers it. For toxicity, green marks atoms that raise the risk.</p>";
@@ -273,93 +341,41 @@ std::string render_report(const std::string& results, const ReportOptions& optio
          << "; none qualified. Every affinity prediction for this library is an extrapolation from the model's "
             "training data: rank by score with <code>molsieve query</code> only as a guide for what to test.</p>";
   }
-  const std::size_t shown = std::min<std::size_t>(options.candidates, selection.size());
+  for (std::size_t k = 0; k < shown; ++k) {
+    const auto r = static_cast<std::size_t>(selection[k]);
+    html << "<div class='candidate'><b>#" << k + 1 << " &nbsp; " << escape(t.at("id").texts[r]) << "</b> &nbsp; score "
+         << fixed(t.at("score").numbers[r], 3) << " &nbsp; <code>" << escape(t.at("smiles").texts[r])
+         << "</code><div class='drawings'>";
+    write_drawings(html, t, r, models);
+    html << "</div>";
+    write_candidate_tables(html, t, r, models, terms);
+    html << "</div>";
+  }
+}
+
+// The selected candidates outside a model's applicability domain: "id (model)".
+std::vector<std::string> outside_domain(const ResultTable& t, const std::vector<std::int64_t>& selection,
+                                        const std::vector<ReportModel>& models) {
   std::vector<std::string> outside;
   for (std::size_t k = 0; k < selection.size(); ++k) {
     const auto r = static_cast<std::size_t>(selection[k]);
     for (const auto& m : models)
       if (t.at(m.name + "_in_domain").flags[r] == 0) outside.push_back(t.at("id").texts[r] + " (" + m.name + ")");
   }
-  for (std::size_t k = 0; k < shown; ++k) {
-    const auto r = static_cast<std::size_t>(selection[k]);
-    const std::string& smiles = t.at("smiles").texts[r];
-    html << "<div class='candidate'><b>#" << k + 1 << " &nbsp; " << escape(t.at("id").texts[r]) << "</b> &nbsp; score "
-         << fixed(t.at("score").numbers[r], 3) << " &nbsp; <code>" << escape(smiles) << "</code><div class='drawings'>";
-    models::MoleculeSet one;
-    bool explainable = false;
-    try {
-      one.graphs.push_back(chem::graph_from_smiles(smiles));
-      explainable = true;
-    } catch (const Error&) {
-    }
-    if (explainable) {
-      one.ids = {t.at("id").texts[r]};
-      one.input_smiles = one.smiles = {smiles};
-      one.errors = {""};
-      for (const char* d : chem::descriptor_names()) one.descriptors.push_back(static_cast<float>(t.at(d).numbers[r]));
-      one.fingerprint_words = 32;
-      one.fingerprints.assign(32, 0);
-    }
-    bool drew = false;
-    for (const auto& m : models) {
-      if (!m.loaded || !explainable) continue;
-      // Affinity: the scored task; toxicity: the riskiest of the risk tasks.
-      std::size_t task = std::find(m.tasks.begin(), m.tasks.end(), m.scored.front()) - m.tasks.begin();
-      for (const auto& risk : m.scored) {
-        const std::size_t i = std::find(m.tasks.begin(), m.tasks.end(), risk) - m.tasks.begin();
-        if (!m.affinity && t.at(m.tasks[i]).numbers[r] > t.at(m.tasks[task]).numbers[r]) task = i;
-      }
-      const auto weights = models::occlusion_contributions(*m.loaded, one, 0, task);
-      html << "<figure>" << chem::svg_depiction(smiles, 260, 200, weights) << "<figcaption>" << escape(m.name) << ": "
-           << escape(m.tasks[task]) << "</figcaption></figure>";
-      drew = true;
-      if (!m.affinity) break;  // one toxicity drawing: the first toxicity model's riskiest task
-    }
-    if (!drew) html << "<figure>" << chem::svg_depiction(smiles, 260, 200) << "<figcaption>(no explanation: model not "
-                    "found or changed)</figcaption></figure>";
-    html << "</div><table><tr><th>model</th><th>prediction</th><th>spread (std)</th><th>in domain</th>"
-            "<th>nearest training similarity</th></tr>";
-    for (const auto& m : models) {
-      for (const auto& task : m.tasks) {
-        const double value = t.at(task).numbers[r];
-        const bool high_risk =
-            !m.affinity && value >= 0.5 && std::find(m.scored.begin(), m.scored.end(), task) != m.scored.end();
-        html << "<tr><td>" << escape(m.name) << ": " << escape(task) << "</td><td" << (high_risk ? " class='warn'" : "")
-             << ">" << fixed(value, m.affinity ? 2 : 3) << "</td><td>" << fixed(t.at(task + "_std").numbers[r], 3)
-             << "</td><td>" << (t.at(m.name + "_in_domain").flags[r] == 1 ? "yes" : "<span class='warn'>no</span>")
-             << "</td><td>" << fixed(t.at(m.name + "_similarity").numbers[r]) << "</td></tr>";
-      }
-    }
-    html << "</table>";
-    if (!terms.empty()) {
-      html << "<table><tr><th>score term</th><th>value</th><th>desirability</th><th>weight</th></tr>";
-      for (const ScoreTerm& term : terms)
-        html << "<tr><td>" << escape(term.name) << " (" << escape(term.kind) << ": " << escape(term.value) << ")</td><td>"
-             << fixed(t.at(term.value).numbers[r], 3) << "</td><td>" << fixed(t.at(term.desirability).numbers[r], 3)
-             << "</td><td>" << term.weight << "</td></tr>";
-      html << "</table><p class='small'>The score is the weighted geometric mean of the desirabilities.</p>";
-    }
-    if (t.find("nearest_reference"))
-      html << "<p class='small'>Nearest reference active: " << escape(t.at("nearest_reference").texts[r]) << " (similarity "
-           << fixed(t.at("reference_similarity").numbers[r]) << "). MW " << fixed(t.at("mw").numbers[r], 1) << ", cLogP "
-           << fixed(t.at("clogp").numbers[r]) << ", QED " << fixed(t.at("qed").numbers[r]) << ".</p>";
-    html << "</div>";
-  }
+  return outside;
+}
 
-  for (const ReportPanel& panel : panels)
-    html << "<h2>Selectivity panel: " << escape(panel.name)
-         << "</h2><p class='small'>Predicted affinity of the top candidates against each off-target; margin: the "
-            "on-target affinity minus the strongest off-target's (higher is more selective).</p>"
-         << panel_heat_map(t, panel, selection, shown);
-
-  // Limitations.
+// Each model's intended use and limitations, and the selected candidates outside a model's
+// applicability domain.
+void write_limitations(std::ostringstream& html, const std::vector<ReportModel>& models,
+                       const std::vector<std::string>& outside, bool explain) {
   html << "<h2>Models and their limitations</h2>";
   for (const auto& m : models) {
     html << "<h3>" << escape(m.name) << "</h3><p>" << escape(m.card.value("intended_use", "")) << "</p><p><b>Limitations.</b> "
          << escape(m.card.value("limitations", "")) << "</p><p class='small'>Applicability domain: a molecule is in "
          << "domain when its Tanimoto similarity to the nearest training molecule is at least "
          << fixed(m.card.at("applicability_domain").value("threshold", std::nan("")), 3) << ". Store " << escape(m.path)
-         << ", SHA-256 " << escape(m.recorded_sha256) << (m.loaded || !options.explain ? "" : " (not found or changed: no explanations)")
+         << ", SHA-256 " << escape(m.recorded_sha256) << (m.loaded || !explain ? "" : " (not found or changed: no explanations)")
          << ".</p>";
   }
   html << "<p><b>Selected candidates outside a model's applicability domain</b> (their predictions from that model are "
@@ -370,10 +386,12 @@ std::string render_report(const std::string& results, const ReportOptions& optio
     for (std::size_t i = 0; i < outside.size(); ++i) html << (i ? ", " : "") << escape(outside[i]);
     html << "</p>";
   }
+}
 
-  // Provenance.
+// The job file and the fingerprint of every input.
+void write_provenance(std::ostringstream& html, const ResultsProvenance& provenance, const std::vector<ReportModel>& models) {
   html << "<h2>Job and provenance</h2><p>Job file " << escape(provenance.job_file)
-       << " (fingerprint " << escape(provenance.job_sha256) << "):</p><pre>" << escape(job_text)
+       << " (fingerprint " << escape(provenance.job_sha256) << "):</p><pre>" << escape(provenance.job_text)
        << "</pre><table><tr><th>input</th><th>SHA-256</th></tr>";
   const auto& library = provenance.library;
   const auto& library_sha = provenance.library_sha256;
@@ -387,6 +405,37 @@ std::string render_report(const std::string& results, const ReportOptions& optio
     html << "<tr><td>references: " << escape(references) << "</td><td><code>"
          << escape(provenance.references_sha256) << "</code></td></tr>";
   html << "</table><p class='small'>Scored on " << escape(provenance.device) << ".</p>";
+}
+
+}  // namespace
+
+std::string render_report(const std::string& results, const ReportOptions& options) {
+  const ResultsStore store(results);
+  const std::vector<ScoreTerm> terms = store.score_terms();
+  const ResultTable t = store.read(0, store.rows());
+  const auto selection = store.selection();
+  const ResultsProvenance provenance = store.provenance();
+  const ReportModels job = report_models(provenance, options.explain);
+
+  std::ostringstream html;
+  const std::string& name = provenance.job_name;
+  html << "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>molsieve screen: " << escape(name)
+       << "</title><style>" << kStyle << "</style></head><body>";
+  html << "<h1>Screening report: " << escape(name) << "</h1>";
+  html << "<p class='small'>" << escape(results) << ", written " << escape(store.created())
+       << " by molsieve " << escape(store.tool_version()) << ".</p>";
+  write_funnel(html, t, selection.size());
+  write_distributions(html, t, job.models);
+  const std::size_t shown = std::min<std::size_t>(options.candidates, selection.size());
+  const std::vector<std::string> outside = outside_domain(t, selection, job.models);
+  write_candidates(html, store, t, selection, shown, job.models, terms);
+  for (const ReportPanel& panel : job.panels)
+    html << "<h2>Selectivity panel: " << escape(panel.name)
+         << "</h2><p class='small'>Predicted affinity of the top candidates against each off-target; margin: the "
+            "on-target affinity minus the strongest off-target's (higher is more selective).</p>"
+         << panel_heat_map(t, panel, selection, shown);
+  write_limitations(html, job.models, outside, options.explain);
+  write_provenance(html, provenance, job.models);
   html << "</body></html>\n";
   return html.str();
 }
