@@ -15,6 +15,11 @@
 namespace molsieve::hdf5 {
 namespace {
 
+// HDF5 1.10 closes the files still open when the program exits, and crashes there on one whose
+// writes failed before (a full disk): its exit handler is not installed, since every File
+// closes itself.
+[[maybe_unused]] const bool kNoExitHandler = H5dont_atexit() >= 0;
+
 // HDF5 prints its own error stack by default; the library must stay silent.
 void silence_hdf5() {
   static const bool silenced = [] {
@@ -60,8 +65,8 @@ void check_status(herr_t status, const std::string& file, const std::string& wha
 
 // The operating system's reason for the HDF5 write that just failed ("No space left on
 // device"): HDF5's file driver records errno in its error stack, which it clears at its next
-// call, so this runs before any other HDF5 call.
-std::string os_reason() {
+// call, so this runs before any other HDF5 call. `otherwise` when it recorded none.
+std::string os_reason(const std::string& otherwise = "the disk may be full or failing") {
   int error = 0;
   H5Ewalk2(
       H5E_DEFAULT, H5E_WALK_DOWNWARD,
@@ -72,7 +77,7 @@ std::string os_reason() {
         return 1;
       },
       &error);
-  return error > 0 ? std::strerror(error) : "the disk may be full or failing";
+  return error > 0 ? std::strerror(error) : otherwise;
 }
 
 void check_write(herr_t status, const std::string& file, const std::string& what) {
@@ -164,7 +169,7 @@ File::File(const std::string& name, Mode mode) : name_(name) {
   hid_t id = H5I_INVALID_HID;
   if (mode == Mode::Create) {
     id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (id < 0) fail(name, "cannot create the file (is the folder writable?)");
+    if (id < 0) fail(name, "cannot create the file: " + os_reason("is the folder writable?"));
   } else {
     if (!is_hdf5_file(name)) fail(name, why_not_hdf5(name));
     id = H5Fopen(name.c_str(), mode == Mode::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR,
@@ -463,9 +468,9 @@ void File::close() {
   // With an object still open, H5Fclose would only defer the close and its writes, unchecked.
   assert(H5Fget_obj_count(file_.get(), H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR |
                                            H5F_OBJ_LOCAL) == 0);
-  flush();
   check_write(H5Fclose(file_.release()), name_, "cannot write the file");
 }
+
 
 AppendableDataset::AppendableDataset(File& file, const std::string& path, Type type,
                                      std::uint64_t row_width, std::uint64_t chunk_rows)

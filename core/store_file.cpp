@@ -65,8 +65,8 @@ namespace hdf5 {
 
 StoreWriter::StoreWriter(std::string path, const std::string& schema, std::int64_t schema_version)
     : path_(std::move(path)), partial_(partial_path(path_)) {
-  file_ = std::make_unique<File>(partial_, File::Mode::Create);
   try {
+    file_ = std::make_unique<File>(partial_, File::Mode::Create);
     file_->set_attribute("/", "schema", schema);
     file_->set_attribute("/", "schema_version", schema_version);
   } catch (...) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -174,6 +175,26 @@ TEST_F(FullDisk, FailedOverwriteOfAStoreKeepsTheFinishedOneAndLeavesNoPartial) {
   const hdf5::StoreHeader header = hdf5::read_store_header(hdf5::File(path, hdf5::File::Mode::ReadOnly));
   EXPECT_TRUE(header.complete);
   EXPECT_EQ(read_values(path), (std::vector<std::int64_t>{1, 2, 3}));
+}
+
+TEST_F(FullDisk, StoreWhoseCloseFindsTheDiskFullIsRemovedAndTheProgramGoesOn) {
+  // Fills the disk but one page: the store's header and data wait in HDF5's caches until
+  // close, where the write fails.
+  const std::string filler = disk_ + "/filler";
+  {
+    std::FILE* f = std::fopen(filler.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string page(4096, 'x');
+    while (std::fwrite(page.data(), 1, page.size(), f) == page.size()) {
+    }
+    std::fclose(f);
+  }
+  ASSERT_EQ(::truncate(filler.c_str(), static_cast<off_t>(fs::file_size(filler) - 4096)), 0);
+  const std::string path = disk_ + "/s.h5";
+  const std::string message = test::error_of([&] { write_store(path, {1, 2, 3}); });
+  EXPECT_EQ(message.rfind(path, 0), 0u) << message;
+  EXPECT_NE(message.find("No space left on device"), std::string::npos) << message;
+  EXPECT_EQ(test::list_dir(disk_), std::vector<std::string>{"filler"});
 }
 
 TEST_F(FullDisk, FailedOverwriteOfATextFileKeepsTheFinishedOne) {
