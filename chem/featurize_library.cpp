@@ -5,10 +5,8 @@
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <memory>
 
 #include "chem/alerts.h"
@@ -52,67 +50,57 @@ FeaturizeReport featurize_library(const FeaturizeRequest& request,
 
   const unsigned threads =
       request.threads ? request.threads : static_cast<unsigned>(tbb::info::default_concurrency());
-  const std::string partial = request.output + ".partial-" + std::to_string(getpid());
   FeaturizeReport report;
   report.threads = threads;
-  try {
-    LibraryWriter writer(partial, request.featurizer, alerts, inputs);
-    tbb::enumerable_thread_specific<std::unique_ptr<Featurizer>> featurizers;
-    tbb::task_arena arena(static_cast<int>(threads));
-    const std::size_t batches_in_flight = 2 * threads + 2;
-    arena.execute([&] {
-      tbb::parallel_pipeline(
-          batches_in_flight,
-          tbb::make_filter<void, std::shared_ptr<Batch>>(
-              tbb::filter_mode::serial_in_order,
-              [&](tbb::flow_control& control) -> std::shared_ptr<Batch> {
-                if (request.cancel && request.cancel->cancelled())
-                  throw Error("interrupted; " + request.output + " was not written");
-                auto batch = std::make_shared<Batch>();
-                if (!reader.next_batch(batch->records, request.batch_size)) {
-                  control.stop();
-                  return nullptr;
-                }
-                batch->input_progress = reader.progress();
-                return batch;
-              }) &
-              tbb::make_filter<std::shared_ptr<Batch>, std::shared_ptr<Batch>>(
-                  tbb::filter_mode::parallel,
-                  [&](std::shared_ptr<Batch> batch) {
-                    auto& featurizer = featurizers.local();
-                    if (!featurizer)
-                      featurizer = std::make_unique<Featurizer>(request.featurizer, alerts, qed);
-                    batch->molecules.reserve(batch->records.size());
-                    for (auto& record : batch->records)
-                      batch->molecules.push_back(featurizer->featurize(std::move(record)));
-                    batch->records.clear();
-                    return batch;
-                  }) &
-              tbb::make_filter<std::shared_ptr<Batch>, void>(
-                  tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Batch> batch) {
-                    writer.append(batch->molecules);
-                    for (const auto& m : batch->molecules)
-                      if (!m.ok() && report.first_errors.size() < FeaturizeReport::kErrorsKept)
-                        report.first_errors.push_back(m.error);
-                    if (progress) {
-                      Progress p = batch->input_progress;
-                      p.records_done = writer.counts().records;
-                      progress(p);
-                    }
-                  }));
-    });
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    writer.finish(report.seconds);
-    report.counts = writer.counts();
-    report.empty_inputs = reader.empty_inputs();
-  } catch (...) {
-    std::remove(partial.c_str());
-    throw;
-  }
-  if (std::rename(partial.c_str(), request.output.c_str()) != 0) {
-    std::remove(partial.c_str());
-    throw Error(request.output + ": cannot move the finished store into place");
-  }
+  LibraryWriter writer(request.output, request.featurizer, alerts, inputs);
+  tbb::enumerable_thread_specific<std::unique_ptr<Featurizer>> featurizers;
+  tbb::task_arena arena(static_cast<int>(threads));
+  const std::size_t batches_in_flight = 2 * threads + 2;
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        batches_in_flight,
+        tbb::make_filter<void, std::shared_ptr<Batch>>(
+            tbb::filter_mode::serial_in_order,
+            [&](tbb::flow_control& control) -> std::shared_ptr<Batch> {
+              if (request.cancel && request.cancel->cancelled())
+                throw Error("interrupted; " + request.output + " was not written");
+              auto batch = std::make_shared<Batch>();
+              if (!reader.next_batch(batch->records, request.batch_size)) {
+                control.stop();
+                return nullptr;
+              }
+              batch->input_progress = reader.progress();
+              return batch;
+            }) &
+            tbb::make_filter<std::shared_ptr<Batch>, std::shared_ptr<Batch>>(
+                tbb::filter_mode::parallel,
+                [&](std::shared_ptr<Batch> batch) {
+                  auto& featurizer = featurizers.local();
+                  if (!featurizer)
+                    featurizer = std::make_unique<Featurizer>(request.featurizer, alerts, qed);
+                  batch->molecules.reserve(batch->records.size());
+                  for (auto& record : batch->records)
+                    batch->molecules.push_back(featurizer->featurize(std::move(record)));
+                  batch->records.clear();
+                  return batch;
+                }) &
+            tbb::make_filter<std::shared_ptr<Batch>, void>(
+                tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Batch> batch) {
+                  writer.append(batch->molecules);
+                  for (const auto& m : batch->molecules)
+                    if (!m.ok() && report.first_errors.size() < FeaturizeReport::kErrorsKept)
+                      report.first_errors.push_back(m.error);
+                  if (progress) {
+                    Progress p = batch->input_progress;
+                    p.records_done = writer.counts().records;
+                    progress(p);
+                  }
+                }));
+  });
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  writer.finish(report.seconds);
+  report.counts = writer.counts();
+  report.empty_inputs = reader.empty_inputs();
   return report;
 }
 

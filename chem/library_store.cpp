@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/timestamp.h"
 #include "core/hdf5_file.h"
+#include "core/store_file.h"
 
 namespace molsieve::chem {
 namespace {
@@ -15,6 +16,7 @@ namespace {
 using hdf5::AppendableDataset;
 using hdf5::Type;
 
+constexpr const char* kLibrarySchema = "molsieve library store";
 constexpr std::uint64_t kMoleculeChunk = 8192;
 constexpr std::uint64_t kFingerprintChunk = 1024;
 constexpr std::uint64_t kAtomChunk = 65536;
@@ -52,13 +54,11 @@ struct LibraryWriter::Datasets {
 
 LibraryWriter::LibraryWriter(const std::string& path, const FeaturizerOptions& options,
                              const AlertCatalog& alerts, const std::vector<InputFile>& inputs)
-    : file_(std::make_unique<hdf5::File>(path, hdf5::File::Mode::Create)),
+    : store_(std::make_unique<hdf5::StoreWriter>(path, kLibrarySchema, kLibrarySchemaVersion)),
       datasets_(std::make_unique<Datasets>()),
       alerts_(alerts) {
-  hdf5::File& f = *file_;
+  hdf5::File& f = store_->file();
   Datasets& d = *datasets_;
-  f.set_attribute("/", "schema", std::string("molsieve library store"));
-  f.set_attribute("/", "schema_version", std::int64_t{kLibrarySchemaVersion});
   f.set_attribute("/", "tool_version", std::string(MOLSIEVE_VERSION));
   f.set_attribute("/", "created", utc_timestamp());
   f.set_attribute("/", "standardize", std::int64_t{options.standardize});
@@ -71,7 +71,6 @@ LibraryWriter::LibraryWriter(const std::string& path, const FeaturizerOptions& o
   }
   f.set_attribute("/", "inputs", names);
   f.set_attribute("/", "inputs_sha256", hashes);
-  f.set_attribute("/", "complete", std::int64_t{0});
 
   d.id = AppendableDataset(f, "/molecules/id", Type::String, 0, kMoleculeChunk);
   d.input_smiles = AppendableDataset(f, "/molecules/input_smiles", Type::String, 0, kMoleculeChunk);
@@ -201,9 +200,9 @@ void LibraryWriter::append(const std::vector<FeaturizedMolecule>& batch) {
         // A column first seen now: earlier rows had no value for it.
         auto path = "/properties/" + hdf5::link_name(column);
         auto [it, inserted] = d.properties.emplace(
-            column, AppendableDataset(*file_, path, Type::String, 0, kMoleculeChunk));
+            column, AppendableDataset(store_->file(), path, Type::String, 0, kMoleculeChunk));
         if (inserted) {
-          file_->set_attribute(path, "column", column);
+          store_->file().set_attribute(path, "column", column);
           it->second.append_strings(
               std::vector<std::string>(static_cast<std::size_t>(row) - i, ""));
         }
@@ -236,7 +235,7 @@ void LibraryWriter::append(const std::vector<FeaturizedMolecule>& batch) {
 }
 
 void LibraryWriter::finish(double seconds) {
-  hdf5::File& f = *file_;
+  hdf5::File& f = store_->file();
   f.set_attribute("/", "records", static_cast<std::int64_t>(counts_.records));
   f.set_attribute("/", "valid", static_cast<std::int64_t>(counts_.valid));
   f.set_attribute("/", "invalid", static_cast<std::int64_t>(counts_.invalid));
@@ -246,27 +245,22 @@ void LibraryWriter::finish(double seconds) {
   for (std::size_t k = 0; k < AlertCatalog::families().size(); ++k)
     f.set_attribute("/alerts/counts/" + AlertCatalog::families()[k], "molecules_hit",
                     static_cast<std::int64_t>(counts_.alert_family_hits[k]));
-  f.flush();
-  // Written last: a store without complete == 1 was interrupted.
-  f.set_attribute("/", "complete", std::int64_t{1});
-  f.flush();
+  datasets_.reset();
+  store_->commit();
 }
 
 LibraryReader::LibraryReader(const std::string& path)
     : file_(std::make_unique<hdf5::File>(path, hdf5::File::Mode::ReadOnly)) {
-  if (!file_->has_attribute("/", "schema_version") ||
-      file_->string_attribute("/", "schema") != "molsieve library store") {
-    // A model store given where a library belongs is a common slip: say what it is.
-    const std::string found = file_->has_attribute("/", "schema") ? file_->string_attribute("/", "schema") : "";
-    throw Error(path + ": not a molsieve library store" + (found.empty() ? "" : " (it is a " + found + ")"));
-  }
-  const auto version = file_->int_attribute("/", "schema_version");
-  if (version != kLibrarySchemaVersion)
-    throw Error(path + ": library store schema version " + std::to_string(version) +
+  const hdf5::StoreHeader header = hdf5::read_store_header(*file_);
+  // A model store given where a library belongs is a common slip: say what it is.
+  if (header.schema != kLibrarySchema)
+    throw Error(path + ": not a molsieve library store" +
+                (header.schema.empty() ? "" : " (it is a " + header.schema + ")"));
+  if (header.schema_version != kLibrarySchemaVersion)
+    throw Error(path + ": library store schema version " + std::to_string(header.schema_version) +
                 ", this molsieve reads version " + std::to_string(kLibrarySchemaVersion) +
                 "; featurize the library again");
-  if (file_->int_attribute("/", "complete") != 1)
-    throw Error(path + ": library store is incomplete (featurization was interrupted)");
+  if (!header.complete) throw Error(path + ": library store is incomplete (featurization was interrupted)");
 }
 
 LibraryReader::~LibraryReader() = default;

@@ -9,7 +9,7 @@
 
 #include "chem/featurizer.h"
 
-namespace molsieve::hdf5 { class File; }
+namespace molsieve::hdf5 { class File; class StoreWriter; }
 
 namespace molsieve::chem {
 
@@ -29,7 +29,8 @@ struct LibraryCounts {
   std::vector<std::uint64_t> alert_family_hits;  // molecules hit, per AlertCatalog::families()
 };
 
-// Writes a library store at `path` (the caller renames it into place when complete).
+// Writes the library store `path` under its partial name; finish() moves it into place, and a
+// writer destroyed before that removes it (core/store_file.h).
 class LibraryWriter {
  public:
   LibraryWriter(const std::string& path, const FeaturizerOptions& options,
@@ -41,12 +42,12 @@ class LibraryWriter {
   // Appends a batch in row order; fills duplicate detection as it goes.
   void append(const std::vector<FeaturizedMolecule>& batch);
   const LibraryCounts& counts() const { return counts_; }
-  // Writes the summary attributes and, last, the completion flag.
+  // Writes the summary attributes and, last, the completion flag, and moves the store into place.
   void finish(double seconds);
 
  private:
   struct Datasets;
-  std::unique_ptr<hdf5::File> file_;
+  std::unique_ptr<hdf5::StoreWriter> store_;
   std::unique_ptr<Datasets> datasets_;
   const AlertCatalog& alerts_;
   LibraryCounts counts_;

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <iterator>
 
 #include "core/error.h"
 #include "core/hdf5_file.h"
+#include "core/store_file.h"
 
 namespace molsieve::cohort {
 namespace {
@@ -134,10 +134,9 @@ struct PopulationWriter::Datasets {
 };
 
 PopulationWriter::PopulationWriter(const std::string& path, const PopulationProvenance& provenance)
-    : path_(path), temp_path_(path + ".partial"), provenance_(provenance) {
-  file_ = std::make_unique<hdf5::File>(temp_path_, hdf5::File::Mode::Create);
+    : path_(path), provenance_(provenance), store_(std::make_unique<hdf5::StoreWriter>(path, kSchema, kVersion)) {
   datasets_ = std::make_unique<Datasets>();
-  hdf5::File& f = *file_;
+  hdf5::File& f = store_->file();
   Datasets& d = *datasets_;
   using hdf5::Type;
   auto make = [&](const std::string& p, Type type) { return hdf5::AppendableDataset(f, p, type, 0, kChunkRows); };
@@ -171,13 +170,7 @@ PopulationWriter::PopulationWriter(const std::string& path, const PopulationProv
   d.g_value = make("/genotype/value", Type::Float64);
 }
 
-PopulationWriter::~PopulationWriter() {
-  if (finished_) return;
-  datasets_.reset();
-  file_.reset();
-  std::error_code ignored;
-  std::filesystem::remove(temp_path_, ignored);
-}
+PopulationWriter::~PopulationWriter() = default;
 
 void PopulationWriter::append(const Population& s) {
   s.check_shape(path_);
@@ -221,35 +214,30 @@ void PopulationWriter::finish() {
   if (persons_ == 0) {  // the offsets datasets need their leading zero
     append(Population{});
   }
-  hdf5::File& f = *file_;
+  hdf5::File& f = store_->file();
   f.create_group("/vocabulary");
   for (int t = 0; t < 3; ++t)
     hdf5::AppendableDataset(f, kVocabulary[t], hdf5::Type::Int32, 0, 4096).append(concepts_[t]);
   f.set_attribute("/measurement", "units", units_);
   f.set_attribute("/genotype", "genes", genes_);
   f.set_attribute("/genotype", "results", results_);
-  f.set_attribute("/", "schema", std::string(kSchema));
-  f.set_attribute("/", "version", kVersion);
   f.set_attribute("/", "persons", static_cast<std::int64_t>(persons_));
   f.set_attribute("/", "synthetic", static_cast<std::int64_t>(provenance_.synthetic ? 1 : 0));
   f.set_attribute("/", "source", provenance_.source);
   f.set_attribute("/", "dates", std::string("days since 1970-01-01"));
-  f.set_attribute("/", "complete", static_cast<std::int64_t>(1));
   datasets_.reset();
-  file_.reset();
-  std::filesystem::rename(temp_path_, path_);
-  finished_ = true;
+  store_->commit();
 }
 
 PopulationStoreInfo read_population_info(const std::string& path) {
   const hdf5::File f(path, hdf5::File::Mode::ReadOnly);
-  if (!f.has_attribute("/", "schema") || f.string_attribute("/", "schema") != kSchema)
+  const hdf5::StoreHeader header = hdf5::read_store_header(f);
+  if (header.schema != kSchema)
     throw Error(path + ": not a molsieve population store (make one with import-population or synth-population)");
-  if (f.int_attribute("/", "version") != kVersion)
-    throw Error(path + ": population store version " + std::to_string(f.int_attribute("/", "version")) +
+  if (header.schema_version != kVersion)
+    throw Error(path + ": population store version " + std::to_string(header.schema_version) +
                 " is not the version this molsieve reads (" + std::to_string(kVersion) + ")");
-  if (!f.has_attribute("/", "complete") || f.int_attribute("/", "complete") != 1)
-    throw Error(path + ": the population store is incomplete");
+  if (!header.complete) throw Error(path + ": the population store is incomplete");
   PopulationStoreInfo info;
   info.persons = static_cast<std::uint64_t>(f.int_attribute("/", "persons"));
   info.provenance.synthetic = f.int_attribute("/", "synthetic") == 1;

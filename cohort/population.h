@@ -10,7 +10,7 @@
 
 #include "cohort/calendar.h"
 
-namespace molsieve::hdf5 { class File; class AppendableDataset; }
+namespace molsieve::hdf5 { class StoreWriter; class AppendableDataset; }
 
 namespace molsieve::cohort {
 
@@ -67,7 +67,8 @@ struct PopulationProvenance {
   std::string source;  // "synth-population --n 1000 --seed 7" or the OMOP folder's name
 };
 
-// Writes a population store slice by slice (temp file, renamed into place by finish()).
+// Writes a population store slice by slice under its partial name; finish() moves it into
+// place, and a writer destroyed before that removes it (core/store_file.h).
 class PopulationWriter {
  public:
   PopulationWriter(const std::string& path, const PopulationProvenance& provenance);
@@ -79,15 +80,14 @@ class PopulationWriter {
 
  private:
   struct Datasets;
-  std::string path_, temp_path_;
+  std::string path_;
   PopulationProvenance provenance_;
-  std::unique_ptr<hdf5::File> file_;
+  std::unique_ptr<hdf5::StoreWriter> store_;
   std::unique_ptr<Datasets> datasets_;
   std::vector<std::string> units_, genes_, results_;
   std::vector<std::int32_t> concepts_[3];  // condition, drug, measurement: sorted, distinct
   std::uint64_t persons_ = 0;
   std::uint64_t row_ends_[5] = {0, 0, 0, 0, 0};
-  bool finished_ = false;
 };
 
 // What a population store holds that a definition may name: the concepts that occur in

@@ -6,15 +6,30 @@
 #include <cmath>
 #include <cstring>
 
-#include <unistd.h>
-
 #include "core/error.h"
+#include "core/store_file.h"
 
 namespace molsieve {
+namespace {
+
+// Closes `file`, written under `partial`, and moves it onto `path`; a failed write removes it.
+void finish_file(std::FILE* file, const std::string& partial, const std::string& path) {
+  const bool written = std::fflush(file) == 0 && std::ferror(file) == 0;
+  const int write_error = errno;
+  const bool closed = std::fclose(file) == 0;
+  if (!written || !closed) {
+    const int error = written ? errno : write_error;
+    std::remove(partial.c_str());
+    throw Error(path + ": write failed" + (error ? std::string(": ") + std::strerror(error) : std::string()));
+  }
+  move_into_place(partial, path);
+}
+
+}  // namespace
 
 CsvWriter::CsvWriter(const std::string& path, const std::vector<std::string>& header)
     : path_(path),
-      partial_path_(path == "-" ? std::string() : path + ".partial-" + std::to_string(::getpid())),
+      partial_path_(path == "-" ? std::string() : partial_path(path)),
       file_(path == "-" ? stdout : std::fopen(partial_path_.c_str(), "w")) {
   if (!file_) throw Error(path + ": cannot write: " + std::strerror(errno));
   for (const auto& name : header) field(name);
@@ -63,15 +78,9 @@ void CsvWriter::close() {
     if (std::fflush(stdout) != 0) throw Error("standard output: write failed");
     return;
   }
-  const bool failed = std::ferror(file_) != 0;
-  const int closed = std::fclose(file_);
+  std::FILE* file = file_;
   file_ = nullptr;
-  if (failed || closed != 0) {
-    std::remove(partial_path_.c_str());
-    throw Error(path_ + ": write failed");
-  }
-  if (std::rename(partial_path_.c_str(), path_.c_str()) != 0)
-    throw Error(path_ + ": cannot rename into place: " + std::strerror(errno));
+  finish_file(file, partial_path_, path_);
 }
 
 void write_whole_file(const std::string& path, const std::string& text) {
@@ -80,16 +89,11 @@ void write_whole_file(const std::string& path, const std::string& text) {
       throw Error("standard output: write failed");
     return;
   }
-  const std::string partial = path + ".partial-" + std::to_string(::getpid());
+  const std::string partial = partial_path(path);
   std::FILE* file = std::fopen(partial.c_str(), "wb");
   if (!file) throw Error(path + ": cannot write: " + std::strerror(errno));
-  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
-  if (std::fclose(file) != 0 || !written) {
-    std::remove(partial.c_str());
-    throw Error(path + ": write failed");
-  }
-  if (std::rename(partial.c_str(), path.c_str()) != 0)
-    throw Error(path + ": cannot rename into place: " + std::strerror(errno));
+  std::fwrite(text.data(), 1, text.size(), file);  // a short write sets the error flag finish_file reads
+  finish_file(file, partial, path);
 }
 
 }  // namespace molsieve

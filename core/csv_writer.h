@@ -1,7 +1,8 @@
 #pragma once
 // Writes CSV (RFC 4180: fields with commas, quotes or line breaks are quoted). The file is
-// written under a temporary name and renamed into place by close(), so a failed or
-// interrupted run leaves no file that looks complete; write failures name the file.
+// written under its partial name and moved into place by close() (core/store_file.h), so a
+// failed or interrupted run leaves no file that looks complete and a previous file as it was;
+// write failures name the file and the system's reason.
 // The path "-" writes to standard output.
 #include <cstdio>
 #include <string>

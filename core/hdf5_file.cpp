@@ -2,8 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <cassert>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <zlib.h>
@@ -12,6 +14,11 @@
 
 namespace molsieve::hdf5 {
 namespace {
+
+// HDF5 1.10 closes the files still open when the program exits, and crashes there on one whose
+// writes failed before (a full disk): its exit handler is not installed, since every File
+// closes itself.
+[[maybe_unused]] const bool kNoExitHandler = H5dont_atexit() >= 0;
 
 // HDF5 prints its own error stack by default; the library must stay silent.
 void silence_hdf5() {
@@ -56,6 +63,27 @@ void check_status(herr_t status, const std::string& file, const std::string& wha
   if (status < 0) fail(file, what);
 }
 
+// The operating system's reason for the HDF5 write that just failed ("No space left on
+// device"): HDF5's file driver records errno in its error stack, which it clears at its next
+// call, so this runs before any other HDF5 call. `otherwise` when it recorded none.
+std::string os_reason(const std::string& otherwise = "the disk may be full or failing") {
+  int error = 0;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* entry, void* found) -> herr_t {
+        const char* at = entry->desc ? std::strstr(entry->desc, "errno = ") : nullptr;
+        if (!at) return 0;
+        *static_cast<int*>(found) = std::atoi(at + 8);
+        return 1;
+      },
+      &error);
+  return error > 0 ? std::strerror(error) : otherwise;
+}
+
+void check_write(herr_t status, const std::string& file, const std::string& what) {
+  if (status < 0) fail(file, what + ": " + os_reason());
+}
+
 // Creates the intermediate groups of `path` (everything before the last '/').
 Handle link_creation_with_parents() {
   Handle plist(H5Pcreate(H5P_LINK_CREATE));
@@ -72,6 +100,12 @@ Handle& Handle::operator=(Handle&& other) noexcept {
     other.id_ = H5I_INVALID_HID;
   }
   return *this;
+}
+
+hid_t Handle::release() {
+  const hid_t id = id_;
+  id_ = H5I_INVALID_HID;
+  return id;
 }
 
 Handle::~Handle() {
@@ -135,7 +169,7 @@ File::File(const std::string& name, Mode mode) : name_(name) {
   hid_t id = H5I_INVALID_HID;
   if (mode == Mode::Create) {
     id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (id < 0) fail(name, "cannot create the file (is the folder writable?)");
+    if (id < 0) fail(name, "cannot create the file: " + os_reason("is the folder writable?"));
   } else {
     if (!is_hdf5_file(name)) fail(name, why_not_hdf5(name));
     id = H5Fopen(name.c_str(), mode == Mode::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR,
@@ -204,23 +238,21 @@ void File::set_attribute(const std::string& path, const std::string& key,
   Handle space(H5Screate(H5S_SCALAR));
   Handle attr = replace_attribute(object.get(), key, type.get(), space.get(), name_);
   const char* text = value.c_str();
-  check_status(H5Awrite(attr.get(), type.get(), &text), name_, "cannot write attribute " + key);
+  check_write(H5Awrite(attr.get(), type.get(), &text), name_, "cannot write attribute " + key);
 }
 
 void File::set_attribute(const std::string& path, const std::string& key, std::int64_t value) {
   Handle object = open_object(path);
   Handle space(H5Screate(H5S_SCALAR));
   Handle attr = replace_attribute(object.get(), key, H5T_NATIVE_INT64, space.get(), name_);
-  check_status(H5Awrite(attr.get(), H5T_NATIVE_INT64, &value), name_,
-               "cannot write attribute " + key);
+  check_write(H5Awrite(attr.get(), H5T_NATIVE_INT64, &value), name_, "cannot write attribute " + key);
 }
 
 void File::set_attribute(const std::string& path, const std::string& key, double value) {
   Handle object = open_object(path);
   Handle space(H5Screate(H5S_SCALAR));
   Handle attr = replace_attribute(object.get(), key, H5T_NATIVE_DOUBLE, space.get(), name_);
-  check_status(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value), name_,
-               "cannot write attribute " + key);
+  check_write(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value), name_, "cannot write attribute " + key);
 }
 
 void File::set_attribute(const std::string& path, const std::string& key,
@@ -233,8 +265,7 @@ void File::set_attribute(const std::string& path, const std::string& key,
   std::vector<const char*> texts;
   for (const auto& v : values) texts.push_back(v.c_str());
   if (n > 0)
-    check_status(H5Awrite(attr.get(), type.get(), texts.data()), name_,
-                 "cannot write attribute " + key);
+    check_write(H5Awrite(attr.get(), type.get(), texts.data()), name_, "cannot write attribute " + key);
 }
 
 bool File::has_attribute(const std::string& path, const std::string& key) const {
@@ -431,7 +462,15 @@ std::vector<std::string> File::read_string_rows(const std::string& path, std::ui
   return out;
 }
 
-void File::flush() { H5Fflush(file_.get(), H5F_SCOPE_GLOBAL); }
+void File::flush() { check_write(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), name_, "cannot write the file"); }
+
+void File::close() {
+  // With an object still open, H5Fclose would only defer the close and its writes, unchecked.
+  assert(H5Fget_obj_count(file_.get(), H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR |
+                                           H5F_OBJ_LOCAL) == 0);
+  check_write(H5Fclose(file_.release()), name_, "cannot write the file");
+}
+
 
 AppendableDataset::AppendableDataset(File& file, const std::string& path, Type type,
                                      std::uint64_t row_width, std::uint64_t chunk_rows)
@@ -467,16 +506,15 @@ void AppendableDataset::append_raw(const void* data, std::uint64_t rows) {
   if (rows == 0) return;
   const int rank = two_dimensional_ ? 2 : 1;
   hsize_t new_dims[2] = {rows_ + rows, row_width_};
-  check_status(H5Dset_extent(dataset_.get(), new_dims), file_name_, "cannot extend " + path_);
+  check_write(H5Dset_extent(dataset_.get(), new_dims), file_name_, "cannot extend " + path_);
   Handle file_space(H5Dget_space(dataset_.get()));
   hsize_t start[2] = {rows_, 0};
   hsize_t count[2] = {rows, row_width_};
   H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
   Handle mem_space(H5Screate_simple(rank, count, nullptr));
   Handle element = native_type(type_);
-  check_status(H5Dwrite(dataset_.get(), element.get(), mem_space.get(), file_space.get(),
-                        H5P_DEFAULT, data),
-               file_name_, "cannot write " + path_);
+  check_write(H5Dwrite(dataset_.get(), element.get(), mem_space.get(), file_space.get(), H5P_DEFAULT, data),
+              file_name_, "cannot write " + path_);
   rows_ += rows;
 }
 

@@ -23,6 +23,8 @@ class Handle {
   ~Handle();
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  // Gives up ownership: the caller closes the identifier.
+  hid_t release();
 
  private:
   hid_t id_ = H5I_INVALID_HID;
@@ -121,7 +123,12 @@ class File {
   }
   std::vector<std::uint64_t> shape(const std::string& path) const;
 
+  // Both throw molsieve::Error naming the file and the system's reason when the data cannot
+  // be written (a full disk shows here, if not before).
   void flush();
+  // Writes everything out and closes the file; the File is unusable after. Every dataset and
+  // group opened in it must be closed first.
+  void close();
 
  private:
   template <typename T>

@@ -2,43 +2,31 @@
 
 #include <unistd.h>
 
-#include <cstdio>
 #include <vector>
 
 #include "core/error.h"
+#include "core/store_file.h"
 
 namespace molsieve::models {
 
 void write_model_store(const std::string& path, const std::string& schema, int schema_version,
                        const std::function<void(hdf5::File&)>& write) {
-  const std::string partial = path + ".partial-" + std::to_string(getpid());
-  try {
-    hdf5::File file(partial, hdf5::File::Mode::Create);
-    file.set_attribute("/", "schema", schema);
-    file.set_attribute("/", "schema_version", static_cast<std::int64_t>(schema_version));
-    write(file);
-    file.set_attribute("/", "complete", static_cast<std::int64_t>(1));
-  } catch (...) {
-    std::remove(partial.c_str());
-    throw;
-  }
-  if (std::rename(partial.c_str(), path.c_str()) != 0) {
-    std::remove(partial.c_str());
-    throw Error(path + ": cannot write the model store");
-  }
+  hdf5::StoreWriter store(path, schema, schema_version);
+  write(store.file());
+  store.commit();
 }
 
 hdf5::File open_model_store(const std::string& path, const std::string& schema, int schema_version) {
   if (access(path.c_str(), R_OK) != 0) throw Error(path + ": cannot open the model store");
   if (!hdf5::is_hdf5_file(path)) throw Error(path + ": not an HDF5 model store");
   hdf5::File file(path, hdf5::File::Mode::ReadOnly);
-  const std::string found = file.has_attribute("/", "schema") ? file.string_attribute("/", "schema") : "";
-  if (found != schema)
-    throw Error(path + ": not a " + schema + (found.empty() ? "" : " (it is a " + found + ")"));
-  if (file.int_attribute("/", "schema_version") != schema_version)
-    throw Error(path + ": " + schema + " schema version " + std::to_string(file.int_attribute("/", "schema_version")) +
+  const hdf5::StoreHeader header = hdf5::read_store_header(file);
+  if (header.schema != schema)
+    throw Error(path + ": not a " + schema + (header.schema.empty() ? "" : " (it is a " + header.schema + ")"));
+  if (header.schema_version != schema_version)
+    throw Error(path + ": " + schema + " schema version " + std::to_string(header.schema_version) +
                 ", this molsieve reads " + std::to_string(schema_version));
-  if (!file.has_attribute("/", "complete")) throw Error(path + ": model store is incomplete");
+  if (!header.complete) throw Error(path + ": model store is incomplete");
   return file;
 }
 

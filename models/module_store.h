@@ -10,8 +10,9 @@
 
 namespace molsieve::models {
 
-// Writes a model store under a temporary name: the schema attributes, then `write`, then the
-// `complete` mark, and renames it into place; on any error nothing is left behind.
+// Writes a model store as every store is written (hdf5::StoreWriter): the schema attributes,
+// then `write`, then the `complete` mark, moved into place; on any error nothing is left
+// behind and a previous store at `path` stays as it was.
 void write_model_store(const std::string& path, const std::string& schema, int schema_version,
                        const std::function<void(hdf5::File&)>& write);
 

@@ -57,6 +57,30 @@ TEST_F(CohortCommands, OmopCsvExportThenImportSelectsTheSameCohort) {
   EXPECT_EQ(a, b);
 }
 
+TEST_F(CohortCommands, EveryStoreNamesItsSchemaAndVersionUnderTheSameKeys) {
+  const test::ScratchDir& d = *dir_;
+  ASSERT_EQ(molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                            " --size 10 -q --overwrite -o " + d.file("keys-cohort.h5"))
+                .status,
+            0);
+  test::write_text(d.file("keys.smi"), "CCO ethanol\nc1ccccc1 benzene\n");
+  ASSERT_EQ(molsieve(d, "featurize " + d.file("keys.smi") + " -o " + d.file("keys-library.h5") + " -q --overwrite").status, 0);
+  const std::vector<std::pair<std::string, std::string>> stores = {
+      {d.file("pop.h5"), "molsieve population store"},
+      {d.file("keys-cohort.h5"), "molsieve cohort store"},
+      {d.file("keys-library.h5"), "molsieve library store"},
+      {kDefaultResults, "molsieve results store"},
+      {kSource + "/models/pretrained/bace.h5", "molsieve model store"}};
+  for (const auto& [path, schema] : stores) {
+    SCOPED_TRACE(path);
+    const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
+    EXPECT_EQ(file.string_attribute("/", "schema"), schema);
+    EXPECT_GE(file.int_attribute("/", "schema_version"), 1);
+    EXPECT_EQ(file.int_attribute("/", "complete"), 1);
+    EXPECT_FALSE(file.has_attribute("/", "version"));
+  }
+}
+
 TEST_F(CohortCommands, SlicedEvaluationSelectsTheSameCohortAsOneSlice) {
   const test::ScratchDir& d = *dir_;
   for (const char* slice : {"1000000", "7777"}) {

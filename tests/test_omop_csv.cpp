@@ -1,5 +1,6 @@
 // OMOP CSV: export then import round trips, the streamed import against the whole-export
-// read, unit conversion on import, and errors naming the file and line.
+// read, unit conversion on import, and errors naming the file and line; the population
+// store's header, old and new.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "cohort/synthetic_population.h"
 #include "cohort/vocabulary.h"
 #include "core/error.h"
+#include "core/hdf5_file.h"
 #include "test_support.h"
 
 namespace molsieve::cohort {
@@ -157,6 +159,38 @@ TEST(OmopCsv, UnconvertibleAndUnknownUnitsAreErrorsNamingFileAndLine) {
   }
   write_minimal_omop(dir, "3,3016723,2025-01-02,1.0,,mg/dL,,\n");
   EXPECT_THROW(read_omop_csv(dir.path()), Error);  // person 3 is not in person.csv
+}
+
+TEST(PopulationStore, StoreThatKeptItsVersionUnderVersionStillOpens) {
+  test::ScratchDir dir;
+  const std::string store = dir.file("old.h5");
+  {
+    PopulationWriter writer(store, PopulationProvenance{true, "synth-population --n 40 --seed 2"});
+    writer.append(synthesize_population(2, 0, 40));
+    writer.finish();
+  }
+  {
+    // The header as molsieve wrote it before every store used `schema_version`.
+    hdf5::File old(store, hdf5::File::Mode::ReadWrite);
+    ASSERT_GE(H5Adelete(old.id(), "schema_version"), 0);
+    old.set_attribute("/", "version", std::int64_t{2});
+  }
+  const PopulationStoreInfo info = read_population_info(store);
+  EXPECT_EQ(info.persons, 40u);
+  EXPECT_EQ(info.provenance.source, "synth-population --n 40 --seed 2");
+  EXPECT_EQ(read_population(store, 0, 40).person_id, synthesize_population(2, 0, 40).person_id);
+}
+
+TEST(PopulationStore, StoreOfAnotherVersionIsRefusedNamingTheVersions) {
+  test::ScratchDir dir;
+  const std::string store = dir.file("future.h5");
+  {
+    PopulationWriter writer(store, PopulationProvenance{});
+    writer.finish();
+  }
+  hdf5::File(store, hdf5::File::Mode::ReadWrite).set_attribute("/", "schema_version", std::int64_t{9});
+  EXPECT_EQ(test::error_of([&] { read_population_info(store); }),
+            store + ": population store version 9 is not the version this molsieve reads (2)");
 }
 
 }  // namespace

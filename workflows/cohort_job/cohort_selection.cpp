@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
-#include <filesystem>
 
 #include "cluster/cluster.h"
 #include "cohort/calendar.h"
@@ -14,6 +13,7 @@
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "core/sha256.h"
+#include "core/store_file.h"
 #include "core/thread_scope.h"
 #include "workflows/results/result_table.h"
 #include "workflows/results/results_store.h"
@@ -103,9 +103,9 @@ std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<Slice
 
 void write_cohort_store(const CohortRequest& request, const cohort::CohortDefinition& definition,
                         const CohortOutcome& o) {
-  const std::string partial = request.output + ".partial";
+  hdf5::StoreWriter store(request.output, kCohortSchema, kCohortVersion);
   {
-    hdf5::File out(partial, hdf5::File::Mode::Create);
+    hdf5::File& out = store.file();
     ResultTable cohort;
     auto& rank = cohort.add("rank", ColumnKind::Integer).integers;
     auto& person = cohort.add("person_id", ColumnKind::Integer).integers;
@@ -192,11 +192,8 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
     out.set_attribute("/provenance", "total_score", o.selection.total_score);
     out.set_attribute("/provenance", "quotas_met", static_cast<std::int64_t>(o.selection.quotas_met ? 1 : 0));
     out.set_attribute("/provenance", "backend", std::string(kernels::backend_name(request.backend)));
-    out.set_attribute("/", "schema", std::string(kCohortSchema));
-    out.set_attribute("/", "version", kCohortVersion);
-    out.set_attribute("/", "complete", static_cast<std::int64_t>(1));
   }
-  std::filesystem::rename(partial, request.output);
+  store.commit();
 }
 
 // Per dimension and category met among the eligible: counts and the category's quota.
@@ -257,8 +254,7 @@ std::string suppressed_count(std::uint64_t count) {
 
 bool is_cohort_store(const std::string& path) {
   if (!hdf5::is_hdf5_file(path)) return false;
-  const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
-  return file.has_attribute("/", "schema") && file.string_attribute("/", "schema") == kCohortSchema;
+  return hdf5::read_store_header(hdf5::File(path, hdf5::File::Mode::ReadOnly)).schema == kCohortSchema;
 }
 
 CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressCallback& progress) {

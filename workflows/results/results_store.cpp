@@ -1,7 +1,5 @@
 #include "workflows/results/results_store.h"
 
-#include <filesystem>
-
 #include "core/error.h"
 #include "core/timestamp.h"
 
@@ -15,19 +13,12 @@ const std::string kSelectionScores = "/selection/score";
 const std::string kScoreTerms = "/score_terms";
 const std::string kProvenance = "/provenance";
 
-bool is_complete(const hdf5::File& file) {
-  return file.has_attribute("/", "complete") && file.int_attribute("/", "complete") == 1;
-}
-
 }  // namespace
 
-ResultsWriter::ResultsWriter(std::string path)
-    : path_(std::move(path)), file_(std::make_unique<hdf5::File>(path_ + ".partial", hdf5::File::Mode::Create)) {
-  file_->set_attribute("/", "schema", kSchema);
-  file_->set_attribute("/", "schema_version", static_cast<std::int64_t>(kResultsSchemaVersion));
-  file_->set_attribute("/", "tool_version", std::string(MOLSIEVE_VERSION));
-  file_->set_attribute("/", "created", utc_timestamp());
-  results_ = std::make_unique<TableWriter>(*file_, kResults);
+ResultsWriter::ResultsWriter(std::string path) : store_(std::move(path), kSchema, kResultsSchemaVersion) {
+  store_.file().set_attribute("/", "tool_version", std::string(MOLSIEVE_VERSION));
+  store_.file().set_attribute("/", "created", utc_timestamp());
+  results_ = std::make_unique<TableWriter>(store_.file(), kResults);
 }
 
 ResultsWriter::~ResultsWriter() = default;
@@ -35,8 +26,8 @@ ResultsWriter::~ResultsWriter() = default;
 void ResultsWriter::append_results(const ResultTable& piece) { results_->append(piece); }
 
 void ResultsWriter::write_selection(const std::vector<std::int64_t>& rows, const std::vector<double>& scores) {
-  hdf5::AppendableDataset(*file_, kSelectionRows, hdf5::Type::Int64, 0, 1024).append(rows);
-  hdf5::AppendableDataset(*file_, kSelectionScores, hdf5::Type::Float64, 0, 1024).append(scores);
+  hdf5::AppendableDataset(store_.file(), kSelectionRows, hdf5::Type::Int64, 0, 1024).append(rows);
+  hdf5::AppendableDataset(store_.file(), kSelectionScores, hdf5::Type::Float64, 0, 1024).append(scores);
 }
 
 void ResultsWriter::write_score_terms(const std::vector<ScoreTerm>& terms) {
@@ -57,11 +48,11 @@ void ResultsWriter::write_score_terms(const std::vector<ScoreTerm>& terms) {
     desirability.push_back(term.desirability);
     weight.push_back(term.weight);
   }
-  write_table(*file_, kScoreTerms, t);
+  write_table(store_.file(), kScoreTerms, t);
 }
 
 void ResultsWriter::write_provenance(const ResultsProvenance& p) {
-  hdf5::File& f = *file_;
+  hdf5::File& f = store_.file();
   f.create_group(kProvenance);
   f.set_attribute(kProvenance, "job_file", p.job_file);
   f.set_attribute(kProvenance, "job_name", p.job_name);
@@ -83,22 +74,19 @@ void ResultsWriter::write_provenance(const ResultsProvenance& p) {
 void ResultsWriter::commit(const ResultsCounts& counts) {
   results_->finish();
   results_.reset();
-  hdf5::File& f = *file_;
+  hdf5::File& f = store_.file();
   f.set_attribute("/", "rows", counts.rows);
   f.set_attribute("/", "valid", counts.valid);
   f.set_attribute("/", "passed_filters", counts.passed_filters);
   f.set_attribute("/", "selected", counts.selected);
   f.set_attribute("/", "selection_rule", counts.selection_rule);
-  f.flush();
-  f.set_attribute("/", "complete", static_cast<std::int64_t>(1));
-  file_.reset();
-  std::filesystem::rename(path_ + ".partial", path_);
+  store_.commit();
 }
 
 ResultsStore::ResultsStore(const std::string& path) : file_(path, hdf5::File::Mode::ReadOnly) {
-  if (!file_.has_attribute("/", "schema") || file_.string_attribute("/", "schema") != kSchema)
-    throw Error(path + ": not a molsieve results store");
-  if (!workflows::is_complete(file_))
+  const hdf5::StoreHeader header = hdf5::read_store_header(file_);
+  if (header.schema != kSchema) throw Error(path + ": not a molsieve results store");
+  if (!header.complete)
     throw Error(path + ": the results store is incomplete (the screen was interrupted; finish it with --resume)");
 }
 
@@ -160,7 +148,7 @@ std::string ResultsStore::created() const { return file_.string_attribute("/", "
 
 bool ResultsStore::is_complete(const std::string& path) {
   if (!hdf5::is_hdf5_file(path)) return false;
-  return workflows::is_complete(hdf5::File(path, hdf5::File::Mode::ReadOnly));
+  return hdf5::read_store_header(hdf5::File(path, hdf5::File::Mode::ReadOnly)).complete;
 }
 
 std::string ResultsStore::job_fingerprint(const std::string& path) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/hdf5_file.h"
+#include "core/store_file.h"
 #include "workflows/results/result_table.h"
 
 namespace molsieve::workflows {
@@ -53,8 +54,8 @@ struct ResultsCounts {
   std::string selection_rule;  // which scored rows the diverse selection could take
 };
 
-// Writes a results store under `<path>.partial`; commit() marks it complete and renames it
-// onto `path` in one step, so an existing store is replaced only by a whole one.
+// Writes a results store under its partial name; commit() marks it complete and moves it onto
+// `path` in one step, so an existing store is replaced only by a whole one (core/store_file.h).
 class ResultsWriter {
  public:
   explicit ResultsWriter(std::string path);
@@ -70,8 +71,7 @@ class ResultsWriter {
   void commit(const ResultsCounts& counts);
 
  private:
-  std::string path_;
-  std::unique_ptr<hdf5::File> file_;
+  hdf5::StoreWriter store_;
   std::unique_ptr<TableWriter> results_;
 };
 

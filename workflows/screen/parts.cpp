@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "core/sha256.h"
+#include "core/store_file.h"
 #include "workflows/screen/source.h"
 
 namespace molsieve::workflows {
@@ -28,6 +29,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+const std::string kPartSchema = "molsieve screen part";
+constexpr std::int64_t kPartSchemaVersion = 1;
 const std::string kJobFile = "job.sha256";
 const std::string kRunFile = "run.json";
 const std::string kGrantsFile = "grants.log";
@@ -81,7 +84,7 @@ void PartsFolder::start_fresh() const {
   fs::remove_all(staging);
   fs::create_directories(staging);
   write_whole_file(staging + "/" + kJobFile, fingerprint_ + "\n");
-  fs::rename(staging, dir_);
+  move_into_place(staging, dir_);
 }
 
 void PartsFolder::resume(const std::string& output) const {
@@ -92,7 +95,7 @@ void PartsFolder::resume(const std::string& output) const {
     throw Error(output + ": the job file, its models or its library changed since the interrupted run (" + dir_ +
                 "); run again with --overwrite to start over");
   for (const auto& entry : fs::directory_iterator(dir_))
-    if (entry.path().extension() == ".partial") fs::remove(entry.path());
+    if (is_partial_path(entry.path().filename().string())) fs::remove(entry.path());
 }
 
 void PartsFolder::remove() const { fs::remove_all(dir_); }
@@ -124,9 +127,7 @@ void PartsFolder::write_run_record(const RunRecord& r) const {
   const nlohmann::json j = {{"started", r.started},       {"started_epoch", r.started_epoch},
                             {"ranks", r.ranks},           {"chunk_size", r.chunk_size},
                             {"rows_total", r.rows_total}, {"chunks_total", r.chunks_total}};
-  const std::string path = dir_ + "/" + kRunFile;
-  write_whole_file(path + ".partial", j.dump(2) + "\n");
-  fs::rename(path + ".partial", path);
+  write_whole_file(dir_ + "/" + kRunFile, j.dump(2) + "\n");
 }
 
 RunRecord PartsFolder::read_run_record() const {
@@ -176,18 +177,15 @@ std::vector<PartInfo> PartsFolder::part_infos() const {
 }
 
 void PartsFolder::write(const Chunk& chunk, unsigned fingerprint_words) const {
-  const std::string final_path = chunk_path(chunk.index);
-  const std::string partial = final_path + ".partial";
-  {
-    hdf5::File file(partial, hdf5::File::Mode::Create);
-    file.set_attribute("/", "first_row", static_cast<std::int64_t>(chunk.first_row));
-    file.set_attribute("/", "rows", static_cast<std::int64_t>(chunk.rows));
-    write_table(file, kResults, chunk.results);
-    hdf5::AppendableDataset(file, kPoolRows, hdf5::Type::UInt64, 0, 1024).append(chunk.pool_rows);
-    hdf5::AppendableDataset(file, kPoolFingerprints, hdf5::Type::UInt64, fingerprint_words, 64)
-        .append(chunk.pool_fingerprints);
-  }
-  fs::rename(partial, final_path);
+  hdf5::StoreWriter part(chunk_path(chunk.index), kPartSchema, kPartSchemaVersion);
+  hdf5::File& file = part.file();
+  file.set_attribute("/", "first_row", static_cast<std::int64_t>(chunk.first_row));
+  file.set_attribute("/", "rows", static_cast<std::int64_t>(chunk.rows));
+  write_table(file, kResults, chunk.results);
+  hdf5::AppendableDataset(file, kPoolRows, hdf5::Type::UInt64, 0, 1024).append(chunk.pool_rows);
+  hdf5::AppendableDataset(file, kPoolFingerprints, hdf5::Type::UInt64, fingerprint_words, 64)
+      .append(chunk.pool_fingerprints);
+  part.commit();
 }
 
 ResultTable PartsFolder::read_results(std::uint64_t index, const std::vector<std::string>& columns) const {
