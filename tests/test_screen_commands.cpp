@@ -36,9 +36,7 @@ const std::string kSource = MOLSIEVE_SOURCE_DIR;
 // Written by the CTest fixture screen_default_job (or by the suite when run on its own).
 const std::string kDefaultResults = MOLSIEVE_DEFAULT_JOB_RESULTS;
 
-CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
-  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args);
-}
+using test::molsieve;
 
 ResultTable read_results(const std::string& path) {
   const hdf5::File file(path, hdf5::File::Mode::ReadOnly);
