@@ -2,8 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <iterator>
-#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,10 +13,7 @@ namespace molsieve {
 namespace {
 
 using test::CommandRun;
-
-CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
-  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args);
-}
+using test::molsieve;
 
 TEST(MissingInput, StoreThatDoesNotExistIsCalledMissing) {
   test::ScratchDir dir;
@@ -82,9 +78,9 @@ TEST(ProgressLine, FitsTheTerminalWidthDroppingTheDetailFirst) {
 // The one convention, over every subcommand: -q accepted, with the same meaning.
 TEST(Convention, EverySubcommandTakesQuietAndNamesItsCountsOneWay) {
   test::ScratchDir dir;
-  const CommandRun listing = test::run_command(dir, std::string(MOLSIEVE_BINARY) + " --help > " + dir.file("help.txt"));
+  const CommandRun listing = molsieve(dir, "--help");
   ASSERT_EQ(listing.status, 0);
-  std::ifstream help(dir.file("help.txt"));
+  std::istringstream help(listing.out);
   std::vector<std::string> subcommands;
   bool in_list = false;
   for (std::string line; std::getline(help, line);) {
@@ -94,10 +90,9 @@ TEST(Convention, EverySubcommandTakesQuietAndNamesItsCountsOneWay) {
   ASSERT_EQ(subcommands.size(), 16u);  // featurize ... cohort, status, submit: every one is checked
   for (const auto& sub : subcommands) {
     SCOPED_TRACE(sub);
-    const CommandRun run = test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + sub + " --help > " + dir.file("sub.txt"));
+    const CommandRun run = molsieve(dir, sub + " --help");
     ASSERT_EQ(run.status, 0);
-    std::ifstream in(dir.file("sub.txt"));
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string& text = run.out;
     EXPECT_NE(text.find("-q,--quiet"), std::string::npos);
     for (const char* old_name : {"--top-k", "--n,", "--candidates,", "--backend,"})
       EXPECT_EQ(text.find(std::string("  ") + old_name), std::string::npos) << "a former name comes first: " << old_name;
@@ -115,11 +110,9 @@ TEST(Convention, SummariesGoToStderrAndQuietSilencesThem) {
   for (const auto& args : runs) {
     SCOPED_TRACE(args);
     for (const bool quiet : {false, true}) {
-      const CommandRun run = test::run_command(
-          dir, std::string(MOLSIEVE_BINARY) + " " + args + (quiet ? " -q" : "") + " > " + dir.file("out.txt"));
+      const CommandRun run = molsieve(dir, args + (quiet ? " -q" : ""));
       ASSERT_EQ(run.status, 0) << run.err;
-      std::ifstream out(dir.file("out.txt"));
-      EXPECT_EQ(std::string((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>()), "");
+      EXPECT_EQ(run.out, "");
       EXPECT_EQ(run.err.empty(), quiet) << run.err;
     }
   }
@@ -151,8 +144,8 @@ TEST(UsageErrors, MisspeltSubcommandOrOptionGetsTheNearestOneAndStatusTwo) {
     EXPECT_NE(run.err.find(c.expected), std::string::npos) << run.err;
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
   }
-  EXPECT_EQ(molsieve(dir, "screen --help > /dev/null").status, 0);
-  EXPECT_EQ(molsieve(dir, "--version > /dev/null").status, 0);
+  EXPECT_EQ(molsieve(dir, "screen --help").status, 0);
+  EXPECT_EQ(molsieve(dir, "--version").status, 0);
   // An error in the input, not in the command line, is status 1.
   EXPECT_EQ(molsieve(dir, "info " + dir.file("missing.h5")).status, 1);
 }

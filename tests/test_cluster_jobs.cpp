@@ -31,33 +31,18 @@ std::string mpirun(int ranks) {
          MOLSIEVE_MPIEXEC + " --oversubscribe -np " + std::to_string(ranks) + " ";
 }
 
-class ScreenAcrossRanks : public ::testing::Test {
+class ScreenAcrossRanks : public test::SharedRunSuite<ScreenAcrossRanks> {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new test::ScratchDir;
-    alone_ = new CommandRun{0, ""};
+    dir_.emplace();
     // NCI molecules and the six clinical BACE-1 inhibitors, two of them inside the bace
     // model's domain, so the diverse selection is not empty; 26 chunks of 25 molecules.
-    {
-      std::ifstream nci(test::rdkit_data("Data/NCI/first_5K.smi"));
-      std::ofstream out(dir_->file("library.smi"));
-      std::string line;
-      for (int i = 0; i < 640 && std::getline(nci, line); ++i) out << line << "\n";
-      std::ifstream refs(kSource + "/datasets/jobs/bace1_references.smi");
-      out << refs.rdbuf();
-    }
-    std::string job = test::read_text(kSource + "/datasets/jobs/default.toml");
-    const auto replace = [&](const std::string& from, const std::string& to) { job.replace(job.find(from), from.size(), to); };
-    replace("\"bace1_references.smi\"", "\"" + kSource + "/datasets/jobs/bace1_references.smi\"");
-    replace("chunk_size = 1024", "chunk_size = 25");
-    test::write_text(dir_->file("job.toml"), job);
-    *alone_ = screen("", "alone.h5");
+    test::write_nci_head(dir_->file("library.smi"), 640);
+    std::ofstream(dir_->file("library.smi"), std::ios::app) << test::read_text(kSource + "/datasets/jobs/bace1_references.smi");
+    test::write_text(dir_->file("job.toml"), test::default_job({{"chunk_size = 1024", "chunk_size = 25"}}));
+    // One process, alone.h5: what every run across ranks must equal.
+    run_ = screen("", "alone.h5");
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    delete alone_;
-  }
-  void SetUp() override { ASSERT_EQ(alone_->status, 0) << alone_->err; }
 
   static std::string screen_command(const std::string& launcher, const std::string& output, const std::string& extra = "") {
     return launcher + MOLSIEVE_BINARY + " screen " + dir_->file("job.toml") + " --library " + dir_->file("library.smi") +
@@ -69,19 +54,14 @@ class ScreenAcrossRanks : public ::testing::Test {
   // Every row and column, as query exports them, and the job's diverse selection.
   static std::string exported(const std::string& output) {
     const std::string csv = dir_->file(output + ".csv");
-    const CommandRun run = test::run_command(*dir_, std::string(MOLSIEVE_BINARY) + " query " + dir_->file(output) +
-                                                        " --format csv --order-by index:asc -o " + csv + " --overwrite");
+    const CommandRun run =
+        test::molsieve(*dir_, "query " + dir_->file(output) + " --format csv --order-by index:asc -o " + csv + " --overwrite");
     EXPECT_EQ(run.status, 0) << run.err;
     std::ostringstream selection;
     for (std::int64_t row : workflows::ResultsStore(dir_->file(output)).selection()) selection << row << " ";
     return test::read_text(csv) + "\nselection: " + selection.str();
   }
-
-  static test::ScratchDir* dir_;
-  static CommandRun* alone_;
 };
-test::ScratchDir* ScreenAcrossRanks::dir_ = nullptr;
-CommandRun* ScreenAcrossRanks::alone_ = nullptr;
 
 TEST_F(ScreenAcrossRanks, TwoAndThreeRanksExportByteIdenticalResultsToOneProcess) {
   const std::string expected = exported("alone.h5");
@@ -96,9 +76,9 @@ TEST_F(ScreenAcrossRanks, TwoAndThreeRanksExportByteIdenticalResultsToOneProcess
     EXPECT_FALSE(fs::exists(dir_->file(output + ".lock")));
   }
   // status of a finished store: its counts.
-  const std::string status_file = dir_->file("finished-status.txt");
-  ASSERT_EQ(std::system((std::string(MOLSIEVE_BINARY) + " status " + dir_->file("2-ranks.h5") + " > " + status_file).c_str()), 0);
-  const std::string status = test::read_text(status_file);
+  const CommandRun status_run = test::molsieve(*dir_, "status " + dir_->file("2-ranks.h5"));
+  ASSERT_EQ(status_run.status, 0) << status_run.err;
+  const std::string& status = status_run.out;
   EXPECT_NE(status.find(dir_->file("2-ranks.h5") + ": finished"), std::string::npos) << status;
   EXPECT_NE(status.find(": 646 molecules, "), std::string::npos) << status;
 }
@@ -178,9 +158,9 @@ TEST_F(ScreenAcrossRanks, AKilledRankEndsTheJobAndResumeOnThreeRanksGivesTheUnin
   EXPECT_FALSE(fs::exists(output));
 
   // status names what the killed run left: chunks done, and chunks handed out but unfinished.
-  const std::string status_file = dir_->file("status.txt");
-  ASSERT_EQ(std::system((std::string(MOLSIEVE_BINARY) + " status " + output + " > " + status_file).c_str()), 0);
-  const std::string report = test::read_text(status_file);
+  const CommandRun status_run = test::molsieve(*dir_, "status " + output);
+  ASSERT_EQ(status_run.status, 0) << status_run.err;
+  const std::string& report = status_run.out;
   EXPECT_NE(report.find("stopped before the merge"), std::string::npos) << report;
   EXPECT_NE(report.find("chunks done: "), std::string::npos) << report;
   EXPECT_NE(report.find("started"), std::string::npos) << report;
@@ -211,9 +191,8 @@ TEST_F(ScreenAcrossRanks, ASecondJobOnTheSameOutputIsRefused) {
     EXPECT_EQ(second.status, 1);
     EXPECT_NE(second.err.find("busy.h5: another screen is writing it (pid "), std::string::npos) << second.err;
   }
-  const std::string status_file = dir_->file("busy-status.txt");
-  std::system((std::string(MOLSIEVE_BINARY) + " status " + output + ".parts > " + status_file).c_str());
-  EXPECT_NE(test::read_text(status_file).find("running (pid "), std::string::npos) << test::read_text(status_file);
+  const std::string busy_status = test::molsieve(*dir_, "status " + output + ".parts").out;
+  EXPECT_NE(busy_status.find("running (pid "), std::string::npos) << busy_status;
   int status = 0;
   waitpid(first, &status, 0);
   EXPECT_EQ(WEXITSTATUS(status), 0);
@@ -225,9 +204,8 @@ std::string cohort_tables(const test::ScratchDir& dir, const std::string& store)
   std::string all;
   for (const char* table : {"cohort", "attrition", "strata"}) {
     const std::string csv = dir.file(store + "." + table + ".csv");
-    const CommandRun run = test::run_command(dir, std::string(MOLSIEVE_BINARY) + " query " + dir.file(store) +
-                                                      " --table " + table + " --exact-counts --format csv -o " + csv +
-                                                      " --overwrite");
+    const CommandRun run = test::molsieve(dir, "query " + dir.file(store) + " --table " + table +
+                                                   " --exact-counts --format csv -o " + csv + " --overwrite");
     EXPECT_EQ(run.status, 0) << run.err;
     all += test::read_text(csv);
   }
@@ -237,12 +215,12 @@ std::string cohort_tables(const test::ScratchDir& dir, const std::string& store)
 TEST(CohortAcrossRanks, OneTwoAndThreeRanksWriteTheSameCohortAttritionAndStrata) {
   const test::ScratchDir dir;
   const std::string binary = MOLSIEVE_BINARY;
-  ASSERT_EQ(test::run_command(dir, binary + " synth-population --size 30000 --seed 5 -o " + dir.file("pop.h5") + " -q").status, 0);
+  ASSERT_EQ(test::molsieve(dir, "synth-population --size 30000 --seed 5 -o " + dir.file("pop.h5") + " -q").status, 0);
   // 7 slices of 4,500 patients: uneven over 2 and 3 ranks.
   const std::string cohort = " cohort --population " + dir.file("pop.h5") + " --definition " + kSource +
                              "/datasets/cohorts/example.json --quotas " + kSource +
                              "/datasets/cohorts/example_quotas.json --size 50 --slice 4500 --threads 1 -q -o ";
-  const CommandRun alone = test::run_command(dir, binary + cohort + dir.file("alone.h5"));
+  const CommandRun alone = test::molsieve(dir, cohort + dir.file("alone.h5"));
   ASSERT_EQ(alone.status, 0) << alone.err;
   const std::string expected = cohort_tables(dir, "alone.h5");
   ASSERT_NE(expected.find("\n50,"), std::string::npos) << "the cohort should hold 50 patients";

@@ -252,6 +252,14 @@ TEST(Eligibility, CpuBackendEqualsReferenceBackendOnTheExampleDefinition) {
   EXPECT_GT(count(cpu.eligible), 20u);
 }
 
+// Eligibility reads a few bytes per event and is bound by the store's memory traffic: it has
+// no CUDA backend, and a request for one is refused with the devices that work.
+TEST(Eligibility, CudaBackendIsRefusedNamingTheDevicesThatWork) {
+  const CohortDefinition d = parse_cohort_definition(one_rule(R"({"condition": {"concepts": [316139]}})"), "t.json");
+  EXPECT_EQ(test::error_of([&] { EligibilityEvaluator(d, nullptr, kernels::Backend::Cuda).evaluate(population()); }),
+            "eligibility has no CUDA backend; use --device cpu or auto");
+}
+
 TEST(Eligibility, AttritionIsMonotoneAndRemovedAddsUp) {
   const CohortDefinition d = parse_cohort_definition(example_definition(), "example.json");
   const auto r = EligibilityEvaluator(d, nullptr, kernels::Backend::Cpu).evaluate(population());

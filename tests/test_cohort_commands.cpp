@@ -16,15 +16,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::CommandRun;
+using test::molsieve;
 
 const std::string kSource = MOLSIEVE_SOURCE_DIR;
 const std::string kDefaultResults = MOLSIEVE_DEFAULT_JOB_RESULTS;
 const std::string kExample = kSource + "/datasets/cohorts/example.json";
 const std::string kQuotas = kSource + "/datasets/cohorts/example_quotas.json";
-
-CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
-  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args + " > " + dir.file("stdout.txt"));
-}
 
 std::vector<std::int64_t> cohort_ids(const std::string& store) {
   const hdf5::File file(store, hdf5::File::Mode::ReadOnly);
@@ -175,8 +172,7 @@ TEST_F(CohortCommands, CohortShortOfItsSizeIsAWarningInEveryOutput) {
   const auto warnings = store.string_list_attribute("/", "warnings");
   ASSERT_FALSE(warnings.empty());
   EXPECT_EQ(warnings.front().find(expected), 0u) << warnings.front();
-  std::ifstream html(d.file("short.html"));
-  const std::string page((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+  const std::string page = test::read_text(d.file("short.html"));
   EXPECT_NE(page.find(expected), std::string::npos);
 
   const CommandRun full = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +

@@ -1,6 +1,7 @@
 // --device: one parser for kernels and models, one rule for the CUDA device index (one GPU per rank).
 #include <gtest/gtest.h>
 
+#include "backend_suite.h"
 #include "core/error.h"
 #include "kernels/backend.h"
 #include "kernels/cuda_status.h"
@@ -81,9 +82,10 @@ TEST(DeviceChoice, CpuNeverTouchesCudaAndAutoSaysWhyItFellBack) {
   }
 }
 
-TEST(DeviceChoice, AnIndexBeyondTheDevicesIsRefusedNamingTheCount) {
+using DeviceChoiceOnCuda = test::CudaTest;
+
+TEST_F(DeviceChoiceOnCuda, AnIndexBeyondTheDevicesIsRefusedNamingTheCount) {
   const CudaStatus& cuda = cuda_status();
-  if (!cuda.available) GTEST_SKIP() << "CUDA unavailable: " << cuda.reason;
   try {
     select_backend(DeviceChoice{Kind::Cuda, cuda.device_count});
     ADD_FAILURE() << "accepted";

@@ -1,18 +1,17 @@
-// MaxMin picking and Butina clustering: against RDKit's own MaxMinPicker and
-// Butina.ClusterData (tests/golden/make_similarity_golden.py), against brute-force
-// implementations written here, and the same on every backend.
+// MaxMin picking and Butina clustering on every backend: against RDKit's own MaxMinPicker
+// and Butina.ClusterData (tests/golden/make_similarity_golden.py), against brute-force
+// implementations written here, and the pruning backends against the reference backend.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <numeric>
 #include <sstream>
 
 #include "core/error.h"
-#include "kernels/cuda_status.h"
 #include "kernels/diversity.h"
+#include "backend_suite.h"
 #include "test_support.h"
 
 namespace molsieve::kernels {
@@ -34,14 +33,9 @@ std::vector<std::uint32_t> numbers(const std::string& text) {
   return out;
 }
 
+// One pair at a time, outside every backend.
 double tanimoto_of_rows(const test::GoldenFingerprints& g, std::uint32_t x, std::uint32_t y) {
-  std::uint32_t a = 0, b = 0, c = 0;
-  for (int w = 0; w < 32; ++w) {
-    a += __builtin_popcountll(g.words[x * 32 + w]);
-    b += __builtin_popcountll(g.words[y * 32 + w]);
-    c += __builtin_popcountll(g.words[x * 32 + w] & g.words[y * 32 + w]);
-  }
-  return similarity(Metric{}, a, b, c);
+  return pair_similarity(Metric{}, g.words.data() + x * 32, g.words.data() + y * 32, 32);
 }
 
 // Butina written the plain way: all pairs, then RDKit's greedy order.
@@ -93,22 +87,25 @@ std::vector<std::uint32_t> rows_of(const std::vector<Pick>& picks) {
   return rows;
 }
 
-TEST(MaxMin, PicksEqualRdkitsMaxMinPickerFromTheSameStart) {
+using MaxMin = test::BackendTest;
+MOLSIEVE_INSTANTIATE_BACKEND_SUITE(MaxMin);
+
+TEST_P(MaxMin, PicksEqualRdkitsMaxMinPickerFromTheSameStart) {
   const auto& g = test::nci_golden_fingerprints();
   SearchLibrary library({g.words.data(), g.rows, 32}, g.valid_rows);
   const auto expected = numbers(golden_lines("maxmin").at(0));
   MaxMinOptions options;
   options.picks = expected.size();
   options.initial = {expected[0], expected[1]};
-  EXPECT_EQ(rows_of(maxmin_pick(Backend::Cpu, library, options)), expected);
+  EXPECT_EQ(rows_of(maxmin_pick(backend(), library, options)), expected);
 }
 
-TEST(MaxMin, DistancesAreTheMinimumToEarlierPicksAndFallOff) {
+TEST_P(MaxMin, DistancesAreTheMinimumToEarlierPicksAndFallOff) {
   const auto& g = test::nci_golden_fingerprints();
   SearchLibrary library({g.words.data(), g.rows, 32}, g.valid_rows);
   MaxMinOptions options;
   options.picks = 30;
-  const auto picks = maxmin_pick(Backend::Cpu, library, options);
+  const auto picks = maxmin_pick(backend(), library, options);
   ASSERT_EQ(picks.size(), 30u);
   EXPECT_TRUE(std::isnan(picks[0].distance));
   for (std::size_t i = 1; i < picks.size(); ++i) {
@@ -120,32 +117,35 @@ TEST(MaxMin, DistancesAreTheMinimumToEarlierPicksAndFallOff) {
   }
 }
 
-TEST(MaxMin, SameSeedSamePicksOtherSeedOtherStart) {
+TEST_P(MaxMin, SameSeedSamePicksOtherSeedOtherStart) {
   const auto& g = test::nci_golden_fingerprints();
   SearchLibrary library({g.words.data(), g.rows, 32}, g.valid_rows);
   MaxMinOptions options;
   options.picks = 10;
   options.seed = 7;
-  const auto first = rows_of(maxmin_pick(Backend::Cpu, library, options));
-  EXPECT_EQ(rows_of(maxmin_pick(Backend::Cpu, library, options)), first);
+  const auto first = rows_of(maxmin_pick(backend(), library, options));
+  EXPECT_EQ(rows_of(maxmin_pick(backend(), library, options)), first);
   options.seed = 8;
-  EXPECT_NE(rows_of(maxmin_pick(Backend::Cpu, library, options))[0], first[0]);
+  EXPECT_NE(rows_of(maxmin_pick(backend(), library, options))[0], first[0]);
 }
 
-TEST(MaxMin, StopDistanceEndsPickingAndBadInitialRowIsRejected) {
+TEST_P(MaxMin, StopDistanceEndsPickingAndBadInitialRowIsRejected) {
   const auto& g = test::nci_golden_fingerprints();
   SearchLibrary library({g.words.data(), g.rows, 32}, g.valid_rows);
   MaxMinOptions options;
   options.picks = 1000;
   options.stop_distance = 0.8;
-  const auto picks = maxmin_pick(Backend::Cpu, library, options);
+  const auto picks = maxmin_pick(backend(), library, options);
   EXPECT_LT(picks.size(), 1000u);
   for (std::size_t i = 1; i < picks.size(); ++i) EXPECT_GE(picks[i].distance, 0.8);
   options.initial = {1825};  // RDKit could not parse that row: not in the library
-  EXPECT_THROW(maxmin_pick(Backend::Cpu, library, options), Error);
+  EXPECT_THROW(maxmin_pick(backend(), library, options), Error);
 }
 
-TEST(Butina, ClustersEqualRdkitsClusterData) {
+using Butina = test::BackendTest;
+MOLSIEVE_INSTANTIATE_BACKEND_SUITE(Butina);
+
+TEST_P(Butina, ClustersEqualRdkitsClusterData) {
   const auto& g = test::nci_golden_fingerprints();
   const std::vector<std::uint32_t> rows(g.valid_rows.begin(), g.valid_rows.begin() + 1000);
   SearchLibrary library({g.words.data(), g.rows, 32}, rows);
@@ -153,33 +153,41 @@ TEST(Butina, ClustersEqualRdkitsClusterData) {
   for (const auto& line : golden_lines("butina")) expected.push_back(numbers(line));
   ButinaOptions options;
   options.distance = 0.6;
-  EXPECT_EQ(as_lists(butina_cluster(Backend::Cpu, library, options)), expected);
+  EXPECT_EQ(as_lists(butina_cluster(backend(), library, options)), expected);
 }
 
-TEST(Butina, ClustersEqualBruteForceOnAllNciMolecules) {
+// Every NCI molecule, on the pruning backends only: the reference backend's bit-by-bit loops
+// would take minutes here, and it meets RDKit's clusters on 1,000 molecules above.
+using ButinaAllNciMolecules = test::BackendTest;
+MOLSIEVE_INSTANTIATE_PRUNING_BACKEND_SUITE(ButinaAllNciMolecules);
+
+TEST_P(ButinaAllNciMolecules, ClustersEqualBruteForce) {
   const auto& g = test::nci_golden_fingerprints();
   SearchLibrary library({g.words.data(), g.rows, 32}, g.valid_rows);
   for (double distance : {0.3, 0.5, 0.7}) {
     ButinaOptions options;
     options.distance = distance;
-    EXPECT_EQ(as_lists(butina_cluster(Backend::Cpu, library, options)),
+    EXPECT_EQ(as_lists(butina_cluster(backend(), library, options)),
               brute_force_butina(g, g.valid_rows, distance))
         << "distance " << distance;
   }
 }
 
-TEST(Butina, RejectsAsymmetricMetricAndBadDistance) {
+TEST_P(Butina, RejectsAsymmetricMetricAndBadDistance) {
   const auto& g = test::nci_golden_fingerprints();
   SearchLibrary library({g.words.data(), 10, 32});
   ButinaOptions options;
   options.metric = {MetricKind::Tversky, 0.2, 0.8};
-  EXPECT_THROW(butina_cluster(Backend::Cpu, library, options), Error);
+  EXPECT_THROW(butina_cluster(backend(), library, options), Error);
   options.metric = {};
   options.distance = 1.5;
-  EXPECT_THROW(butina_cluster(Backend::Cpu, library, options), Error);
+  EXPECT_THROW(butina_cluster(backend(), library, options), Error);
 }
 
-void expect_backend_matches_reference(Backend backend) {
+using Diversity = test::BackendTest;
+MOLSIEVE_INSTANTIATE_PRUNING_BACKEND_SUITE(Diversity);
+
+TEST_P(Diversity, MatchesReferenceBackend) {
   const auto& g = test::nci_golden_fingerprints();
   const std::vector<std::uint32_t> rows(g.valid_rows.begin(), g.valid_rows.begin() + 400);
   SearchLibrary library({g.words.data(), g.rows, 32}, rows);
@@ -187,24 +195,13 @@ void expect_backend_matches_reference(Backend backend) {
   maxmin.picks = 25;
   maxmin.metric = {MetricKind::Dice, 1, 1};
   const auto expected = maxmin_pick(Backend::Reference, library, maxmin);
-  const auto actual = maxmin_pick(backend, library, maxmin);
+  const auto actual = maxmin_pick(backend(), library, maxmin);
   EXPECT_EQ(rows_of(actual), rows_of(expected));
   ButinaOptions butina;
   butina.distance = 0.5;
   butina.metric = {MetricKind::Cosine, 1, 1};
-  EXPECT_EQ(as_lists(butina_cluster(backend, library, butina)),
+  EXPECT_EQ(as_lists(butina_cluster(backend(), library, butina)),
             as_lists(butina_cluster(Backend::Reference, library, butina)));
-}
-
-TEST(Diversity, CpuMatchesReferenceBackend) { expect_backend_matches_reference(Backend::Cpu); }
-
-TEST(Diversity, CudaMatchesReferenceBackend) {
-  const CudaStatus& cuda = cuda_status();
-  if (!cuda.available) {
-    std::printf("skipping the CUDA comparison: %s\n", cuda.reason.c_str());
-    GTEST_SKIP() << "CUDA unavailable: " << cuda.reason;
-  }
-  expect_backend_matches_reference(Backend::Cuda);
 }
 
 }  // namespace

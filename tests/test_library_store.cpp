@@ -260,8 +260,7 @@ class DamagedStore : public ::testing::Test {
   }
   std::string store() const { return dir_.file("lib.h5"); }
   std::string bytes() const {
-    std::ifstream in(store(), std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return test::read_text(store());
   }
   void write_byte(std::uint64_t offset, char value) const {
     std::fstream out(store(), std::ios::binary | std::ios::in | std::ios::out);

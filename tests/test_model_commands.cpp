@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "chem/featurize_library.h"
 #include "test_support.h"
@@ -12,11 +13,8 @@ namespace molsieve {
 namespace {
 
 using test::CommandRun;
+using test::molsieve;
 using test::read_csv;
-
-CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
-  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args);
-}
 
 // 60 NCI molecules with a label computed from the SMILES text (a learnable stand-in).
 void write_training_table(const std::string& path) {
@@ -34,26 +32,16 @@ void write_training_table(const std::string& path) {
 
 constexpr const char* kQuickModel = " --epochs 2 --hidden-size 32 --ffn-hidden-size 32 --threads 2 -q";
 
-class ModelCommands : public ::testing::Test {
+// The tests share one trained model.
+class ModelCommands : public test::SharedRunSuite<ModelCommands> {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new test::ScratchDir;
+    dir_.emplace();
     write_training_table(dir_->file("train.csv"));
-    training_ = new CommandRun(molsieve(*dir_, "train --data " + dir_->file("train.csv") +
-                                                   " --targets size --task regression --ensemble 2 -o " +
-                                                   dir_->file("model.h5") + kQuickModel));
+    run_ = molsieve(*dir_, "train --data " + dir_->file("train.csv") + " --targets size --task regression --ensemble 2 -o " +
+                               dir_->file("model.h5") + kQuickModel);
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    delete training_;
-  }
-  // A failed training fails every test (gtest would only skip them after a failed set-up).
-  void SetUp() override { ASSERT_EQ(training_->status, 0) << training_->err; }
-  static test::ScratchDir* dir_;
-  static CommandRun* training_;
 };
-test::ScratchDir* ModelCommands::dir_ = nullptr;
-CommandRun* ModelCommands::training_ = nullptr;
 
 TEST_F(ModelCommands, PredictKeepsInputOrderAndReportsInvalidSmiles) {
   const auto& dir = *dir_;
@@ -95,11 +83,9 @@ TEST_F(ModelCommands, LibraryStoreInputGivesTheSamePredictionsAsItsSourceFile) {
 
 TEST_F(ModelCommands, EvaluatePrintsEachTasksMetrics) {
   const auto& dir = *dir_;
-  const std::string out = dir.file("evaluate.txt");
-  const int status = std::system((std::string(MOLSIEVE_BINARY) + " evaluate --model " + dir.file("model.h5") +
-                                  " --data " + dir.file("train.csv") + " > " + out).c_str());
-  ASSERT_EQ(status, 0);
-  std::ifstream in(out);
+  const CommandRun run = molsieve(dir, "evaluate --model " + dir.file("model.h5") + " --data " + dir.file("train.csv"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::istringstream in(run.out);
   std::string header, row;
   std::getline(in, header);
   std::getline(in, row);
@@ -242,13 +228,11 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
 // two of Davis's inhibitors (bosutinib, dasatinib) in place of its library.
 TEST(DrugTargetCommands, KinaseSelectivityExampleJobRunsWithTheShippedModel) {
   test::ScratchDir dir;
-  std::ifstream in(test::rdkit_data("Data/NCI/first_5K.smi"));
-  std::string library, line;
-  for (int i = 0; i < 40 && std::getline(in, line); ++i) library += line + "\n";
-  library += "COc1cc(Nc2c(C#N)cnc3cc(OCCCN4CCN(C)CC4)c(OC)cc23)c(Cl)cc1Cl davis_5328940\n"
-             "Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1 davis_3062316\n";
-  test::write_text(dir.file("library.smi"), library);
-  const std::string job = std::string(MOLSIEVE_TEST_DATA_DIR) + "/../../datasets/jobs/kinase_selectivity.toml";
+  test::write_nci_head(dir.file("library.smi"), 40);
+  std::ofstream(dir.file("library.smi"), std::ios::app)
+      << "COc1cc(Nc2c(C#N)cnc3cc(OCCCN4CCN(C)CC4)c(OC)cc23)c(Cl)cc1Cl davis_5328940\n"
+         "Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1 davis_3062316\n";
+  const std::string job = std::string(MOLSIEVE_SOURCE_DIR) + "/datasets/jobs/kinase_selectivity.toml";
   CommandRun run = molsieve(dir, "screen " + job + " --library " + dir.file("library.smi") + " -o " + dir.file("abl1.h5") + " -q");
   ASSERT_EQ(run.status, 0) << run.err;
   run = molsieve(dir, "query " + dir.file("abl1.h5") + " --where \"id == 'davis_3062316'\" --format csv -o " + dir.file("d.csv"));

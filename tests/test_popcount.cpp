@@ -1,10 +1,9 @@
-// Every popcount backend against the bit-by-bit reference.
+// Every popcount backend on hand-counted rows, and against the bit-by-bit reference.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <random>
 
-#include "kernels/cuda_status.h"
+#include "backend_suite.h"
 #include "kernels/popcount.h"
 
 namespace molsieve::kernels {
@@ -32,27 +31,23 @@ void expect_matches_reference(Backend backend, std::size_t rows, std::size_t wor
                               << " seed " << seed;
 }
 
-TEST(Popcount, ReferenceCountsKnownRows) {
+using Popcount = test::BackendTest;
+MOLSIEVE_INSTANTIATE_BACKEND_SUITE(Popcount);
+
+TEST_P(Popcount, CountsKnownRows) {
   std::vector<std::uint64_t> fps = {0, 0, 1, 0x8000000000000000ULL, ~0ULL, 0xF0F0};
-  std::vector<std::uint32_t> counts(3);
-  popcount_rows_reference(fps.data(), 3, 2, counts.data());
+  std::vector<std::uint32_t> counts(3, 0xdeadbeef);
+  popcount_rows(backend(), fps.data(), 3, 2, counts.data());
   EXPECT_EQ(counts, (std::vector<std::uint32_t>{0, 2, 72}));
 }
 
-TEST(Popcount, CpuMatchesReference) {
-  for (std::size_t rows : {0, 1, 7, 4097, 20000})
-    for (std::size_t words : {1, 16, 32}) expect_matches_reference(Backend::Cpu, rows, words);
-}
+using PopcountAgainstReference = test::BackendTest;
+MOLSIEVE_INSTANTIATE_PRUNING_BACKEND_SUITE(PopcountAgainstReference);
 
-TEST(Popcount, CudaMatchesReference) {
-  const CudaStatus& cuda = cuda_status();
-  if (!cuda.available) {
-    std::printf("skipping the CUDA comparison: %s\n", cuda.reason.c_str());
-    GTEST_SKIP() << "CUDA unavailable: " << cuda.reason;
-  }
-  // Sizes that are not multiples of the block (8 rows) or the warp (32 words).
-  for (std::size_t rows : {1, 7, 9, 4097, 100003})
-    for (std::size_t words : {1, 16, 32, 33, 70}) expect_matches_reference(Backend::Cuda, rows, words);
+TEST_P(PopcountAgainstReference, MatchesOnRandomRows) {
+  // Sizes that are not multiples of the CUDA block (8 rows) or warp (32 words), and none.
+  for (std::size_t rows : {0, 1, 7, 9, 4097, 20000, 100003})
+    for (std::size_t words : {1, 16, 32, 33, 70}) expect_matches_reference(backend(), rows, words);
 }
 
 }  // namespace

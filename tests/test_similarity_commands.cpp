@@ -22,20 +22,9 @@ namespace molsieve {
 namespace {
 
 using test::CommandRun;
+using test::molsieve;
 using test::read_csv;
-
-test::CommandRun molsieve(const test::ScratchDir& dir, const std::string& args) {
-  return test::run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args);
-}
-
-// The first `count` NCI molecules as a .smi file.
-void write_nci_head(const std::string& path, std::size_t count, std::size_t skip = 0) {
-  std::ifstream in(test::rdkit_data("Data/NCI/first_5K.smi"));
-  std::ofstream out(path);
-  std::string line;
-  for (std::size_t i = 0; i < skip + count && std::getline(in, line); ++i)
-    if (i >= skip) out << line << "\n";
-}
+using test::write_nci_head;
 
 void featurize(const std::string& input, const std::string& output, unsigned bits = 2048) {
   chem::FeaturizeRequest request;

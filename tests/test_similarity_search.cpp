@@ -1,9 +1,9 @@
-// Similarity search: every backend against the brute-force reference (random and real
-// fingerprints, every metric, ties, boundary thresholds, odd sizes), and the reference
-// against RDKit's own BulkTanimotoSimilarity (tests/golden/make_similarity_golden.py).
+// Similarity search: every backend on hand-counted ties and boundary thresholds and against
+// RDKit's own BulkTanimotoSimilarity (tests/golden/make_similarity_golden.py), and the
+// pruning backends against the brute-force reference (random and real fingerprints, every
+// metric, odd sizes).
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "kernels/cuda_status.h"
 #include "kernels/similarity_search.h"
+#include "backend_suite.h"
 #include "test_support.h"
 
 namespace molsieve::kernels {
@@ -102,16 +102,6 @@ void compare_backend_on_nci(Backend backend) {
     }
 }
 
-// A macro, so that GTEST_SKIP returns from the test itself.
-#define SKIP_WITHOUT_CUDA()                                                    \
-  do {                                                                         \
-    const CudaStatus& cuda = cuda_status();                                    \
-    if (!cuda.available) {                                                     \
-      std::printf("skipping the CUDA comparison: %s\n", cuda.reason.c_str());  \
-      GTEST_SKIP() << "CUDA unavailable: " << cuda.reason;                     \
-    }                                                                          \
-  } while (false)
-
 TEST(SimilarityMetric, FormulasAndEmptyValuesAreRdkits) {
   const Metric tanimoto{MetricKind::Tanimoto, 1, 1}, dice{MetricKind::Dice, 1, 1},
       cosine{MetricKind::Cosine, 1, 1}, tversky{MetricKind::Tversky, 0.3, 0.9};
@@ -160,58 +150,50 @@ TEST(SearchLibrary, SortsByPopcountKeepingRowOrderAndSkipsUnlistedRows) {
   EXPECT_EQ(library.popcount_begin(4), 4u);
 }
 
-TEST(SimilaritySearch, ThresholdAtAnExactScoreKeepsIt) {
+using SimilaritySearch = test::BackendTest;
+MOLSIEVE_INSTANTIATE_BACKEND_SUITE(SimilaritySearch);
+
+TEST_P(SimilaritySearch, ThresholdAtAnExactScoreKeepsIt) {
   // Query 0b1111 against: 0b0011 (1/2), 0b0111 (3/4), 0b1111 (1), 0b110000 (0).
   std::vector<std::uint64_t> fps = {0b0011, 0b0111, 0b1111, 0b110000};
   std::vector<std::uint64_t> query = {0b1111};
   SearchLibrary library({fps.data(), 4, 1});
-  for (Backend backend : {Backend::Reference, Backend::Cpu}) {
-    SearchOptions options{{}, 0, 0.75};
-    const auto hits = search(backend, library, {query.data(), 1, 1}, options).of(0);
-    ASSERT_EQ(hits.size(), 2u) << backend_name(backend);
-    EXPECT_EQ(hits[0], (Hit{2, 1.0}));
-    EXPECT_EQ(hits[1], (Hit{1, 0.75}));
-    options.threshold = 0.5;
-    EXPECT_EQ(search(backend, library, {query.data(), 1, 1}, options).of(0).size(), 3u);
-  }
+  SearchOptions options{{}, 0, 0.75};
+  const auto hits = search(backend(), library, {query.data(), 1, 1}, options).of(0);
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0], (Hit{2, 1.0}));
+  EXPECT_EQ(hits[1], (Hit{1, 0.75}));
+  options.threshold = 0.5;
+  EXPECT_EQ(search(backend(), library, {query.data(), 1, 1}, options).of(0).size(), 3u);
 }
 
-TEST(SimilaritySearch, TiesAreBrokenByLibraryRow) {
+TEST_P(SimilaritySearch, TiesAreBrokenByLibraryRow) {
   // Rows 5, 2 and 7 are identical; k = 2 must keep rows 2 and 5, in that order.
   std::vector<std::uint64_t> fps(8, 0b1);
   for (std::size_t r : {2, 5, 7}) fps[r] = 0b11;
   std::vector<std::uint64_t> query = {0b11};
   SearchLibrary library({fps.data(), 8, 1});
-  for (Backend backend : {Backend::Reference, Backend::Cpu}) {
-    const auto hits = search(backend, library, {query.data(), 1, 1}, {{}, 2, 0.0}).of(0);
-    ASSERT_EQ(hits.size(), 2u);
-    EXPECT_EQ(hits[0], (Hit{2, 1.0}));
-    EXPECT_EQ(hits[1], (Hit{5, 1.0}));
-  }
+  const auto hits = search(backend(), library, {query.data(), 1, 1}, {{}, 2, 0.0}).of(0);
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0], (Hit{2, 1.0}));
+  EXPECT_EQ(hits[1], (Hit{5, 1.0}));
 }
 
-TEST(SimilaritySearch, RejectsBadOptions) {
+TEST_P(SimilaritySearch, RejectsBadOptions) {
   std::vector<std::uint64_t> fps(64, 1);
   SearchLibrary library({fps.data(), 2, 32});
-  EXPECT_THROW(search(Backend::Cpu, library, {fps.data(), 1, 16}, {}), Error);
-  EXPECT_THROW(search(Backend::Cpu, library, {fps.data(), 1, 32}, {{}, 1, 1.5}), Error);
-  EXPECT_THROW(search(Backend::Cpu, library, {fps.data(), 1, 32}, {{}, 1, -0.1}), Error);
+  EXPECT_THROW(search(backend(), library, {fps.data(), 1, 16}, {}), Error);
+  EXPECT_THROW(search(backend(), library, {fps.data(), 1, 32}, {{}, 1, 1.5}), Error);
+  EXPECT_THROW(search(backend(), library, {fps.data(), 1, 32}, {{}, 1, -0.1}), Error);
 }
 
-TEST(SimilaritySearch, CpuMatchesReferenceOnRandomFingerprints) { compare_backend_on_random(Backend::Cpu); }
-TEST(SimilaritySearch, CpuMatchesReferenceOnNciMolecules) { compare_backend_on_nci(Backend::Cpu); }
+using SimilaritySearchAgainstReference = test::BackendTest;
+MOLSIEVE_INSTANTIATE_PRUNING_BACKEND_SUITE(SimilaritySearchAgainstReference);
 
-TEST(SimilaritySearch, CudaMatchesReferenceOnRandomFingerprints) {
-  SKIP_WITHOUT_CUDA();
-  compare_backend_on_random(Backend::Cuda);
-}
+TEST_P(SimilaritySearchAgainstReference, MatchesOnRandomFingerprints) { compare_backend_on_random(backend()); }
+TEST_P(SimilaritySearchAgainstReference, MatchesOnNciMolecules) { compare_backend_on_nci(backend()); }
 
-TEST(SimilaritySearch, CudaMatchesReferenceOnNciMolecules) {
-  SKIP_WITHOUT_CUDA();
-  compare_backend_on_nci(Backend::Cuda);
-}
-
-TEST(SimilaritySearch, TopKEqualsRdkitBulkTanimotoSimilarity) {
+TEST_P(SimilaritySearch, TopKEqualsRdkitBulkTanimotoSimilarity) {
   const auto& golden = test::nci_golden_fingerprints();
   SearchLibrary library({golden.words.data(), golden.rows, 32}, golden.valid_rows);
   std::ifstream in(test::test_data("similarity_golden.tsv"));
@@ -227,34 +209,27 @@ TEST(SimilaritySearch, TopKEqualsRdkitBulkTanimotoSimilarity) {
   }
   ASSERT_GE(expected.size(), 20u);
   for (const auto& [query, hits] : expected) {
-    for (Backend backend : {Backend::Reference, Backend::Cpu}) {
-      const auto actual =
-          search(backend, library, {golden.words.data() + query * 32, 1, 32}, {{}, hits.size(), 0.0}).of(0);
-      ASSERT_EQ(actual.size(), hits.size());
-      for (std::size_t i = 0; i < hits.size(); ++i)
-        ASSERT_EQ(actual[i], hits[i]) << backend_name(backend) << " query row " << query << " rank " << i;
-    }
+    const auto actual =
+        search(backend(), library, {golden.words.data() + query * 32, 1, 32}, {{}, hits.size(), 0.0}).of(0);
+    ASSERT_EQ(actual.size(), hits.size());
+    for (std::size_t i = 0; i < hits.size(); ++i) ASSERT_EQ(actual[i], hits[i]) << "query row " << query << " rank " << i;
   }
 }
 
-TEST(NearestReference, GivesMostSimilarReferenceLowestRowOnTies) {
+using NearestReference = test::BackendTest;
+MOLSIEVE_INSTANTIATE_BACKEND_SUITE(NearestReference);
+
+TEST_P(NearestReference, GivesMostSimilarReferenceLowestRowOnTies) {
   std::vector<std::uint64_t> references = {0b1111, 0b0011, 0b0011, 0b110000};
   std::vector<std::uint64_t> molecules = {0b0011, 0b110001, 0b1111, 0};
   SearchLibrary library({references.data(), 4, 1});
-  for (Backend backend : {Backend::Reference, Backend::Cpu}) {
-    const auto nearest = nearest_reference(backend, {molecules.data(), 4, 1}, library, {});
-    EXPECT_EQ(nearest[0], (Hit{1, 1.0}));
-    EXPECT_EQ(nearest[1], (Hit{3, 2.0 / 3.0}));
-    EXPECT_EQ(nearest[2], (Hit{0, 1.0}));
-    EXPECT_EQ(nearest[3], (Hit{0, 0.0}));  // empty: Tanimoto 0 with every reference
-  }
+  const auto nearest = nearest_reference(backend(), {molecules.data(), 4, 1}, library, {});
+  ASSERT_EQ(nearest.size(), 4u);
+  EXPECT_EQ(nearest[0], (Hit{1, 1.0}));
+  EXPECT_EQ(nearest[1], (Hit{3, 2.0 / 3.0}));
+  EXPECT_EQ(nearest[2], (Hit{0, 1.0}));
+  EXPECT_EQ(nearest[3], (Hit{0, 0.0}));  // empty: Tanimoto 0 with every reference
 }
-
-}  // namespace
-}  // namespace molsieve::kernels
-
-namespace molsieve::kernels {
-namespace {
 
 TEST(PairSimilarity, CountsBitsAcrossWordsAsTheMetricDefines) {
   const std::uint64_t a[2] = {0b0111, 1ull << 63}, b[2] = {0b1110, 0};

@@ -47,17 +47,8 @@ class SlurmSubmit : public ::testing::Test {
       return;
     }
     setenv("SLURM_CONF", dir_->file("slurm/slurm.conf").c_str(), 1);
-    {
-      std::ifstream nci(test::rdkit_data("Data/NCI/first_5K.smi"));
-      std::ofstream out(dir_->file("library.smi"));
-      std::string line;
-      for (int i = 0; i < 1000 && std::getline(nci, line); ++i) out << line << "\n";
-    }
-    std::string job = test::read_text(kSource + "/datasets/jobs/default.toml");
-    const auto replace = [&](const std::string& from, const std::string& to) { job.replace(job.find(from), from.size(), to); };
-    replace("\"bace1_references.smi\"", "\"" + kSource + "/datasets/jobs/bace1_references.smi\"");
-    replace("chunk_size = 1024", "chunk_size = 25");
-    test::write_text(dir_->file("job.toml"), job);
+    test::write_nci_head(dir_->file("library.smi"), 1000);
+    test::write_text(dir_->file("job.toml"), test::default_job({{"chunk_size = 1024", "chunk_size = 25"}}));
     const CommandRun plain = test::run_command(*dir_, std::string(MOLSIEVE_BINARY) + " screen " + dir_->file("job.toml") +
                                                           " --library " + dir_->file("library.smi") + " -o " +
                                                           dir_->file("plain.h5") + " --threads 1 -q");

@@ -104,12 +104,34 @@ std::string read_text(const std::string& path) {
 }
 
 CommandRun run_command(const ScratchDir& dir, const std::string& command_line) {
-  const std::string err_file = dir.file("stderr.txt");
-  const int status = std::system((command_line + " 2> " + err_file).c_str());
-  std::ifstream in(err_file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
+  const std::string out_file = dir.file("stdout.txt"), err_file = dir.file("stderr.txt");
+  const int status = std::system((command_line + " > " + out_file + " 2> " + err_file).c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(err_file), read_text(out_file)};
+}
+
+CommandRun molsieve(const ScratchDir& dir, const std::string& args) {
+  return run_command(dir, std::string(MOLSIEVE_BINARY) + " " + args);
+}
+
+void write_nci_head(const std::string& path, std::size_t count, std::size_t skip) {
+  std::ifstream in(rdkit_data("Data/NCI/first_5K.smi"));
+  std::ofstream out(path);
+  std::string line;
+  for (std::size_t i = 0; i < skip + count && std::getline(in, line); ++i)
+    if (i >= skip) out << line << "\n";
+}
+
+std::string default_job(const std::vector<std::pair<std::string, std::string>>& edits) {
+  const std::string jobs = std::string(MOLSIEVE_SOURCE_DIR) + "/datasets/jobs/";
+  std::string job = read_text(jobs + "default.toml");
+  std::vector<std::pair<std::string, std::string>> all = {{"\"bace1_references.smi\"", "\"" + jobs + "bace1_references.smi\""}};
+  all.insert(all.end(), edits.begin(), edits.end());
+  for (const auto& [from, to] : all) {
+    const std::size_t at = job.find(from);
+    if (at == std::string::npos) throw std::runtime_error("default.toml has no '" + from + "'");
+    job.replace(at, from.size(), to);
+  }
+  return job;
 }
 
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {

@@ -1,8 +1,13 @@
 #pragma once
-// Helpers shared by the tests: scratch folders, small input files, the default library.
+// Helpers shared by the tests: scratch folders, small input files, the default library,
+// the molsieve executable.
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace molsieve::test {
@@ -39,12 +44,39 @@ struct GoldenFingerprints {
 };
 const GoldenFingerprints& nci_golden_fingerprints();
 
-// A command line run through the shell, with its exit status and what it wrote to stderr.
+// A command line run through the shell, with its exit status and what it wrote to stderr
+// and to stdout (kept in files in `dir`).
 struct CommandRun {
-  int status;
+  int status = 0;
   std::string err;
+  std::string out;
 };
 CommandRun run_command(const ScratchDir& dir, const std::string& command_line);
+// The molsieve executable with `args`.
+CommandRun molsieve(const ScratchDir& dir, const std::string& args);
+
+// A suite whose tests share one scratch folder, dir_, and the command run that the suite's
+// SetUpTestSuite makes there, run_ (Suite: the deriving fixture, so each suite has its own).
+// A failed run fails every test; gtest would only skip them after a failed SetUpTestSuite.
+template <class Suite>
+class SharedRunSuite : public ::testing::Test {
+ protected:
+  static void TearDownTestSuite() {
+    dir_.reset();
+    run_ = {};
+  }
+  void SetUp() override { ASSERT_EQ(run_.status, 0) << run_.err; }
+  static inline std::optional<ScratchDir> dir_;
+  static inline CommandRun run_;
+};
+
+// The first `count` molecules of RDKit's NCI sample (Data/NCI/first_5K.smi) after the first
+// `skip`, as a .smi file.
+void write_nci_head(const std::string& path, std::size_t count, std::size_t skip = 0);
+
+// datasets/jobs/default.toml with its reference file named by absolute path, so that it runs
+// from any folder, and each `edits` pair (from, to) replacing the first `from`.
+std::string default_job(const std::vector<std::pair<std::string, std::string>>& edits = {});
 
 // A CSV file as rows of fields (RFC 4180 quoting).
 std::vector<std::vector<std::string>> read_csv(const std::string& path);

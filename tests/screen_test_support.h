@@ -1,0 +1,39 @@
+#pragma once
+// Helpers of the molsieve screen tests: results stores read back, a small job, and the
+// default job's results (a CTest fixture, see tests/CMakeLists.txt).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "test_support.h"
+#include "workflows/results/result_table.h"
+
+namespace molsieve::test {
+
+workflows::ResultTable read_results(const std::string& path);
+
+// A small job on `library`: the BACE model, the Tox21 model and the shipped references.
+std::string small_job(const std::string& library, int chunk_size);
+
+// Same columns, same values (NaN equals NaN) and the same selection.
+void expect_same_results(const std::string& a, const std::string& b);
+
+// The default job's results on the NCI library, in dir_->file("default.h5"). Written by the
+// CTest fixture screen_default_job, or by the suite when run on its own.
+class DefaultJob : public SharedRunSuite<DefaultJob> {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+  // No NCI molecule is inside the bace model's domain: the default job selects nothing. The
+  // tests of the selection and the candidate cards screen 300 NCI molecules mixed with the six
+  // clinical BACE-1 inhibitors (two of them inside the domain), into dir_->file("inside.h5")
+  // with the default job and dir_->file("open.h5") without its domain rule. Screened on first
+  // use: most tests need neither.
+  static void screen_mixed_library();
+
+ private:
+  static inline bool mixed_screened_ = false;
+};
+
+}  // namespace molsieve::test
