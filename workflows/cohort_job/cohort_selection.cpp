@@ -252,6 +252,18 @@ std::string suppressed_count(std::uint64_t count) {
   return is_suppressed_count(count) ? "<5" : std::to_string(count);
 }
 
+// Small cells identify people.
+void suppress_small_counts(const hdf5::File& file, const std::string& group, ResultTable& t) {
+  if (!file.has_attribute(group, "counts")) return;
+  for (const auto& name : file.string_list_attribute(group, "counts")) {
+    auto column = std::find_if(t.columns().begin(), t.columns().end(), [&](const Column& c) { return c.name == name; });
+    if (column == t.columns().end() || column->kind != ColumnKind::Integer) continue;
+    for (std::int64_t n : column->integers) column->texts.push_back(suppressed_count(static_cast<std::uint64_t>(n)));
+    column->integers.clear();
+    column->kind = ColumnKind::Text;
+  }
+}
+
 bool is_cohort_store(const std::string& path) {
   if (!hdf5::is_hdf5_file(path)) return false;
   return hdf5::read_store_header(hdf5::File(path, hdf5::File::Mode::ReadOnly)).schema == kCohortSchema;

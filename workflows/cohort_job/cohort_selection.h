@@ -11,8 +11,10 @@
 #include "cohort/eligibility.h"
 #include "cohort/quota_selection.h"
 #include "core/cancellation.h"
+#include "core/hdf5_file.h"
 #include "core/progress.h"
 #include "kernels/backend.h"
+#include "workflows/results/result_table.h"
 
 namespace molsieve::workflows {
 
@@ -59,6 +61,10 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
 inline bool is_suppressed_count(std::uint64_t count) { return count >= 1 && count <= 4; }
 // "<5" for a suppressed count, the number otherwise.
 std::string suppressed_count(std::uint64_t count);
+
+// The count columns a cohort table names in its `counts` attribute, as text with counts from
+// 1 to 4 shown as "<5".
+void suppress_small_counts(const hdf5::File& file, const std::string& group, ResultTable& table);
 
 // Opens a cohort store for reading; throws molsieve::Error naming `path` when it is not one.
 bool is_cohort_store(const std::string& path);
