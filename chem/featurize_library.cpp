@@ -63,7 +63,7 @@ FeaturizeReport featurize_library(const FeaturizeRequest& request,
             tbb::filter_mode::serial_in_order,
             [&](tbb::flow_control& control) -> std::shared_ptr<Batch> {
               if (request.cancel && request.cancel->cancelled())
-                throw Error("interrupted; " + request.output + " was not written");
+                throw Interrupted("interrupted; " + request.output + " was not written");
               auto batch = std::make_shared<Batch>();
               if (!reader.next_batch(batch->records, request.batch_size)) {
                 control.stop();

@@ -12,4 +12,12 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A run stopped on request (Ctrl-C, a scheduler's SIGTERM, a CancellationToken): nothing is
+// wrong with the inputs, and running the command again (with --resume where the message
+// says so) continues. Front ends tell it apart from Error (the command line by its exit status).
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace molsieve

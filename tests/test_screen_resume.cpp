@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -33,6 +35,13 @@ class ScreenResume : public test::SharedRunSuite<ScreenResume> {
   }
 
   static void kill_after(const std::string& output, std::size_t chunks, bool overwrite = false) {
+    signal_after(output, chunks, SIGKILL, overwrite);
+  }
+
+  // Sends `signal` to a screen once `chunks` part files exist; its wait status, or nothing
+  // when it finished first.
+  static std::optional<int> signal_after(const std::string& output, std::size_t chunks, int signal,
+                                         bool overwrite = false) {
     const std::string parts = output + ".parts";
     const pid_t pid = fork();
     if (pid == 0) {
@@ -46,13 +55,14 @@ class ScreenResume : public test::SharedRunSuite<ScreenResume> {
       if (fs::exists(parts))
         for (const auto& entry : fs::directory_iterator(parts)) done += entry.path().extension() == ".h5";
       int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) return;  // finished before the kill point
+      if (waitpid(pid, &status, WNOHANG) == pid) return std::nullopt;  // finished before the kill point
       if (done >= chunks && fs::exists(parts)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    kill(pid, SIGKILL);
+    kill(pid, signal);
     int status = 0;
     waitpid(pid, &status, 0);
+    return status;
   }
 };
 
@@ -73,6 +83,26 @@ TEST_F(ScreenResume, KilledRunsResumeToIdenticalResults) {
         molsieve(dir, "screen " + dir.file("job.toml") + " -o " + output + " --resume --threads 2 -q");
     ASSERT_EQ(resumed.status, 0) << resumed.err;
     EXPECT_FALSE(fs::exists(output + ".parts"));
+    expect_same_results(dir.file("whole.h5"), output);
+  }
+}
+
+// SIGTERM (a Slurm time limit, scancel) and Ctrl-C stop after the chunks in flight with
+// exit status 75: an automaton retries with --resume, which finishes to the same results.
+TEST_F(ScreenResume, SigtermStopsWithTheResumableExitStatusAndResumeFinishes) {
+  const auto& dir = *dir_;
+  for (const int signal : {SIGTERM, SIGINT}) {
+    SCOPED_TRACE(strsignal(signal));
+    const std::string output = dir.file(std::string("stopped-") + std::to_string(signal) + ".h5");
+    const std::optional<int> status = signal_after(output, 3, signal);
+    ASSERT_TRUE(status.has_value()) << "the run finished before the signal";
+    ASSERT_TRUE(WIFEXITED(*status)) << "ended by the signal itself, not by stopping";
+    EXPECT_EQ(WEXITSTATUS(*status), 75);
+    EXPECT_FALSE(fs::exists(output));
+    ASSERT_TRUE(fs::exists(output + ".parts"));
+    const CommandRun resumed =
+        molsieve(dir, "screen " + dir.file("job.toml") + " -o " + output + " --resume --threads 2 -q");
+    ASSERT_EQ(resumed.status, 0) << resumed.err;
     expect_same_results(dir.file("whole.h5"), output);
   }
 }

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_population_commands(app);
   molsieve::workflows::add_cohort_command(app);
   // Exit status: 0 done, 1 an error in the input or the run, 2 a command line that could not
-  // be parsed (molsieve::workflows::kUsageExitStatus), 3 an internal error.
+  // be parsed (molsieve::workflows::kUsageExitStatus), 3 an internal error, 75 a run stopped
+  // by Ctrl-C or SIGTERM that running again continues (kInterruptedExitStatus).
   const auto mistake = molsieve::workflows::find_usage_mistake(app, std::vector<std::string>(argv + 1, argv + argc));
   if (mistake) return fail("usage error", mistake->c_str(), molsieve::workflows::kUsageExitStatus);
   // Only screen and cohort share their work across ranks: any other command started on several
@@ -73,6 +74,8 @@ int main(int argc, char** argv) {
   } catch (const molsieve::cluster::RankFailure& e) {
     std::fprintf(stderr, "molsieve: error: %s\n", e.what());
     world.abort(1);
+  } catch (const molsieve::Interrupted& e) {
+    return fail("stopped", e.what(), molsieve::workflows::kInterruptedExitStatus);
   } catch (const molsieve::Error& e) {
     return fail("error", e.what(), 1);
   } catch (const std::exception& e) {

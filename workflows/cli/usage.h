@@ -11,6 +11,9 @@ namespace molsieve::workflows {
 
 // The exit status of a command line that could not be parsed (docs: README, "Exit status").
 constexpr int kUsageExitStatus = 2;
+// The exit status of a run stopped by Ctrl-C or SIGTERM (sysexits.h's EX_TEMPFAIL): try again,
+// with --resume where the message says so.
+constexpr int kInterruptedExitStatus = 75;
 
 // The known word nearest to `word` by edit distance, when it is near enough to be a typo.
 std::optional<std::string> nearest_word(const std::string& word, const std::vector<std::string>& known);

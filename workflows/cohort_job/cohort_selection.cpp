@@ -315,7 +315,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
     try {
       while (const auto s = queue.next()) {
         if (request.cancel && request.cancel->cancelled())
-          throw Error("interrupted; " + request.output + " was not written");
+          throw Interrupted("interrupted; " + request.output + " was not written");
         const cohort::Population slice = cohort::read_population(request.population, *s * request.slice_persons,
                                                                  request.slice_persons);
         const cohort::EligibilityResult result = in_definition([&] { return evaluator.evaluate(slice); });

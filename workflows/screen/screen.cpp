@@ -189,7 +189,7 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
     std::copy(totals.begin(), totals.begin() + 4, report.stage_seconds);
     cancelled = totals[4] > 0;
     if (cancelled)
-      throw Error("interrupted: " + std::to_string(parts.finished().size()) + " chunk(s) of " + request.output +
+      throw Interrupted("interrupted: " + std::to_string(parts.finished().size()) + " chunk(s) of " + request.output +
                   " kept in " + parts.dir() + "; run again with --resume to finish");
     report.chunks = chunks.value_or(0);
     if (report.chunks == 0) throw Error(job.path + ": the library has no molecules");
