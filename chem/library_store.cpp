@@ -128,110 +128,139 @@ LibraryWriter::LibraryWriter(const std::string& path, const FeaturizerOptions& o
 
 LibraryWriter::~LibraryWriter() = default;
 
-void LibraryWriter::append(const std::vector<FeaturizedMolecule>& batch) {
-  Datasets& d = *datasets_;
-  const std::size_t n = batch.size();
-  const std::size_t families = AlertCatalog::families().size();
+// Buffered so that each dataset grows once per batch.
+struct LibraryWriter::Batch {
+  Batch(std::size_t n, std::size_t families, const Datasets& d)
+      : rows(n),
+        family_counts(families, std::vector<std::int16_t>(n, 0)),
+        descriptors(kDescriptorCount, std::vector<double>(n)) {
+    for (const auto& [name, dataset] : d.properties) properties[name].assign(n, "");
+  }
+
+  std::size_t rows;
   std::vector<std::string> ids, inputs, smiles, errors;
   std::vector<std::int8_t> status, lipinski, veber;
   std::vector<std::int64_t> duplicate_of, alert_offsets, atom_offsets, bond_offsets;
   std::vector<std::int16_t> alert_indices;
-  std::vector<std::vector<std::int16_t>> family_counts(families, std::vector<std::int16_t>(n, 0));
-  std::vector<std::vector<double>> descriptors(kDescriptorCount, std::vector<double>(n));
+  std::vector<std::vector<std::int16_t>> family_counts;  // per family, per row
+  std::vector<std::vector<double>> descriptors;          // per descriptor, per row
   std::vector<std::uint64_t> fingerprints;
   std::vector<std::int8_t> atom_features, bond_features;
   std::vector<float> atom_mass;
   std::vector<std::int32_t> bond_atoms;
-  std::map<std::string, std::vector<std::string>> properties;
-  for (const auto& [name, dataset] : d.properties) properties[name].assign(n, "");
+  std::map<std::string, std::vector<std::string>> properties;  // by column name
+};
 
-  for (std::size_t i = 0; i < n; ++i) {
+void LibraryWriter::append(const std::vector<FeaturizedMolecule>& batch) {
+  Batch columns(batch.size(), AlertCatalog::families().size(), *datasets_);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
     const FeaturizedMolecule& m = batch[i];
     const std::int64_t row = static_cast<std::int64_t>(counts_.records);
     ++counts_.records;
-    ids.push_back(m.id);
-    inputs.push_back(m.input_smiles);
-    smiles.push_back(m.smiles);
-    errors.push_back(m.error);
-    status.push_back(static_cast<std::int8_t>(m.status));
-    std::int64_t first = -1;
-    if (m.ok()) {
-      ++counts_.valid;
-      auto [it, inserted] = d.first_row.emplace(key_of(m.smiles), row);
-      if (!inserted) {
-        first = it->second;
-        ++counts_.duplicates;
-      }
-    } else {
-      ++counts_.invalid;
-    }
-    duplicate_of.push_back(first);
-    for (int k = 0; k < kDescriptorCount; ++k) descriptors[k][i] = m.descriptors.values[k];
-    lipinski.push_back(m.ok() ? m.descriptors.lipinski_violations : std::int8_t{-1});
-    veber.push_back(m.ok() ? static_cast<std::int8_t>(m.descriptors.veber) : std::int8_t{-1});
-
-    std::vector<bool> family_hit(families, false);
-    for (std::uint16_t alert : m.alerts) {
-      alert_indices.push_back(static_cast<std::int16_t>(alert));
-      const std::size_t f = alerts_.family_index(alert);
-      ++family_counts[f][i];
-      family_hit[f] = true;
-    }
-    for (std::size_t f = 0; f < families; ++f) counts_.alert_family_hits[f] += family_hit[f];
-    if (!m.alerts.empty()) ++counts_.with_alerts;
-    d.alerts_written += static_cast<std::int64_t>(m.alerts.size());
-    alert_offsets.push_back(d.alerts_written);
-
-    fingerprints.insert(fingerprints.end(), m.fingerprint.begin(), m.fingerprint.end());
-    atom_features.insert(atom_features.end(), m.graph.atom_features.begin(),
-                         m.graph.atom_features.end());
-    atom_mass.insert(atom_mass.end(), m.graph.atom_mass.begin(), m.graph.atom_mass.end());
-    bond_features.insert(bond_features.end(), m.graph.bond_features.begin(),
-                         m.graph.bond_features.end());
-    bond_atoms.insert(bond_atoms.end(), m.graph.bond_atoms.begin(), m.graph.bond_atoms.end());
-    d.atoms_written += static_cast<std::int64_t>(m.graph.atoms());
-    d.bonds_written += static_cast<std::int64_t>(m.graph.bonds());
-    atom_offsets.push_back(d.atoms_written);
-    bond_offsets.push_back(d.bonds_written);
-
-    for (const auto& [column, value] : m.properties) {
-      auto found = properties.find(column);
-      if (found == properties.end()) {
-        // A column first seen now: earlier rows had no value for it.
-        auto path = "/properties/" + hdf5::link_name(column);
-        auto [it, inserted] = d.properties.emplace(
-            column, AppendableDataset(store_->file(), path, Type::String, 0, kMoleculeChunk));
-        if (inserted) {
-          store_->file().set_attribute(path, "column", column);
-          it->second.append_strings(
-              std::vector<std::string>(static_cast<std::size_t>(row) - i, ""));
-        }
-        found = properties.emplace(column, std::vector<std::string>(n, "")).first;
-      }
-      found->second[i] = value;
-    }
+    add_identity(m, row, columns);
+    for (int k = 0; k < kDescriptorCount; ++k) columns.descriptors[k][i] = m.descriptors.values[k];
+    columns.lipinski.push_back(m.ok() ? m.descriptors.lipinski_violations : std::int8_t{-1});
+    columns.veber.push_back(m.ok() ? static_cast<std::int8_t>(m.descriptors.veber) : std::int8_t{-1});
+    add_alerts(m, i, columns);
+    add_graph(m, columns);
+    add_properties(m, i, row, columns);
   }
+  write(columns);
+}
 
-  d.id.append_strings(ids);
-  d.input_smiles.append_strings(inputs);
-  d.smiles.append_strings(smiles);
-  d.status.append(status);
-  d.error.append_strings(errors);
-  d.duplicate_of.append(duplicate_of);
-  for (int k = 0; k < kDescriptorCount; ++k) d.descriptors[k].append(descriptors[k]);
-  d.lipinski.append(lipinski);
-  d.veber.append(veber);
-  d.alert_offsets.append(alert_offsets);
-  d.alert_indices.append(alert_indices);
-  for (std::size_t f = 0; f < families; ++f) d.family_counts[f].append(family_counts[f]);
-  d.fingerprints.append(fingerprints);
-  d.atom_offsets.append(atom_offsets);
-  d.bond_offsets.append(bond_offsets);
-  d.atom_features.append(atom_features);
-  d.atom_mass.append(atom_mass);
-  d.bond_features.append(bond_features);
-  d.bond_atoms.append(bond_atoms);
-  for (auto& [column, values] : properties) d.properties.at(column).append_strings(values);
+// Identity and status; a valid molecule seen before refers to the row it first appeared in.
+void LibraryWriter::add_identity(const FeaturizedMolecule& m, std::int64_t row, Batch& batch) {
+  batch.ids.push_back(m.id);
+  batch.inputs.push_back(m.input_smiles);
+  batch.smiles.push_back(m.smiles);
+  batch.errors.push_back(m.error);
+  batch.status.push_back(static_cast<std::int8_t>(m.status));
+  std::int64_t first = -1;
+  if (m.ok()) {
+    ++counts_.valid;
+    auto [it, inserted] = datasets_->first_row.emplace(key_of(m.smiles), row);
+    if (!inserted) {
+      first = it->second;
+      ++counts_.duplicates;
+    }
+  } else {
+    ++counts_.invalid;
+  }
+  batch.duplicate_of.push_back(first);
+}
+
+// The row's alerts and its per-family counts, and which families it hits for the summary.
+void LibraryWriter::add_alerts(const FeaturizedMolecule& m, std::size_t i, Batch& batch) {
+  Datasets& d = *datasets_;
+  std::vector<bool> family_hit(batch.family_counts.size(), false);
+  for (std::uint16_t alert : m.alerts) {
+    batch.alert_indices.push_back(static_cast<std::int16_t>(alert));
+    const std::size_t f = alerts_.family_index(alert);
+    ++batch.family_counts[f][i];
+    family_hit[f] = true;
+  }
+  for (std::size_t f = 0; f < family_hit.size(); ++f) counts_.alert_family_hits[f] += family_hit[f];
+  if (!m.alerts.empty()) ++counts_.with_alerts;
+  d.alerts_written += static_cast<std::int64_t>(m.alerts.size());
+  batch.alert_offsets.push_back(d.alerts_written);
+}
+
+// The fingerprint and the molecular graph, with the running atom and bond offsets.
+void LibraryWriter::add_graph(const FeaturizedMolecule& m, Batch& batch) {
+  Datasets& d = *datasets_;
+  batch.fingerprints.insert(batch.fingerprints.end(), m.fingerprint.begin(), m.fingerprint.end());
+  batch.atom_features.insert(batch.atom_features.end(), m.graph.atom_features.begin(), m.graph.atom_features.end());
+  batch.atom_mass.insert(batch.atom_mass.end(), m.graph.atom_mass.begin(), m.graph.atom_mass.end());
+  batch.bond_features.insert(batch.bond_features.end(), m.graph.bond_features.begin(), m.graph.bond_features.end());
+  batch.bond_atoms.insert(batch.bond_atoms.end(), m.graph.bond_atoms.begin(), m.graph.bond_atoms.end());
+  d.atoms_written += static_cast<std::int64_t>(m.graph.atoms());
+  d.bonds_written += static_cast<std::int64_t>(m.graph.bonds());
+  batch.atom_offsets.push_back(d.atoms_written);
+  batch.bond_offsets.push_back(d.bonds_written);
+}
+
+// Input properties by column; a column can first appear in any row of any batch.
+void LibraryWriter::add_properties(const FeaturizedMolecule& m, std::size_t i, std::int64_t row, Batch& batch) {
+  Datasets& d = *datasets_;
+  for (const auto& [column, value] : m.properties) {
+    auto found = batch.properties.find(column);
+    if (found == batch.properties.end()) {
+      // A column first seen now: earlier rows had no value for it.
+      auto path = "/properties/" + hdf5::link_name(column);
+      auto [it, inserted] = d.properties.emplace(
+          column, AppendableDataset(store_->file(), path, Type::String, 0, kMoleculeChunk));
+      if (inserted) {
+        store_->file().set_attribute(path, "column", column);
+        it->second.append_strings(std::vector<std::string>(static_cast<std::size_t>(row) - i, ""));
+      }
+      found = batch.properties.emplace(column, std::vector<std::string>(batch.rows, "")).first;
+    }
+    found->second[i] = value;
+  }
+}
+
+void LibraryWriter::write(const Batch& batch) {
+  Datasets& d = *datasets_;
+  d.id.append_strings(batch.ids);
+  d.input_smiles.append_strings(batch.inputs);
+  d.smiles.append_strings(batch.smiles);
+  d.status.append(batch.status);
+  d.error.append_strings(batch.errors);
+  d.duplicate_of.append(batch.duplicate_of);
+  for (int k = 0; k < kDescriptorCount; ++k) d.descriptors[k].append(batch.descriptors[k]);
+  d.lipinski.append(batch.lipinski);
+  d.veber.append(batch.veber);
+  d.alert_offsets.append(batch.alert_offsets);
+  d.alert_indices.append(batch.alert_indices);
+  for (std::size_t f = 0; f < batch.family_counts.size(); ++f) d.family_counts[f].append(batch.family_counts[f]);
+  d.fingerprints.append(batch.fingerprints);
+  d.atom_offsets.append(batch.atom_offsets);
+  d.bond_offsets.append(batch.bond_offsets);
+  d.atom_features.append(batch.atom_features);
+  d.atom_mass.append(batch.atom_mass);
+  d.bond_features.append(batch.bond_features);
+  d.bond_atoms.append(batch.bond_atoms);
+  for (const auto& [column, values] : batch.properties) d.properties.at(column).append_strings(values);
 }
 
 void LibraryWriter::finish(double seconds) {

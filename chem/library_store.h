@@ -47,6 +47,14 @@ class LibraryWriter {
 
  private:
   struct Datasets;
+  struct Batch;  // an append's rows, column by column
+
+  void add_identity(const FeaturizedMolecule& m, std::int64_t row, Batch& batch);
+  void add_alerts(const FeaturizedMolecule& m, std::size_t i, Batch& batch);
+  void add_graph(const FeaturizedMolecule& m, Batch& batch);
+  void add_properties(const FeaturizedMolecule& m, std::size_t i, std::int64_t row, Batch& batch);
+  void write(const Batch& batch);
+
   std::unique_ptr<hdf5::StoreWriter> store_;
   std::unique_ptr<Datasets> datasets_;
   const AlertCatalog& alerts_;

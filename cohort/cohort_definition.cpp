@@ -217,6 +217,83 @@ std::int32_t parse_sex(const Node& node) {
   node.fail("unknown sex \"" + sex + "\" (female or male)");
 }
 
+// Named concept id lists that criteria refer to by name.
+Context parse_concept_sets(const Node& root, const std::string& where) {
+  Context context;
+  if (!root.has("concept_sets")) return context;
+  const Node sets = root.at("concept_sets");
+  if (!sets.raw().is_object()) sets.fail("expected an object of named concept id lists");
+  for (const auto& item : sets.raw().items()) {
+    std::string label;
+    const Node set(item.value(), sets.path() + "/" + item.key(), where);
+    context.concept_sets[item.key()] = parse_concepts(set, context, &label);
+  }
+  return context;
+}
+
+// A fixed date, or the first or latest occurrence of a condition.
+IndexEvent parse_index(const Node& index, const Context& context) {
+  IndexEvent event;
+  index.allow({"condition", "occurrence", "date"});
+  if (index.has("date") == index.has("condition")) index.fail("give either date or condition");
+  if (index.has("date")) {
+    event.fixed_date = true;
+    if (!parse_date(index.at("date").text(), &event.day)) index.at("date").fail("not a YYYY-MM-DD date");
+    return event;
+  }
+  const Node condition = index.at("condition");
+  condition.allow({"concepts"});
+  event.concepts = parse_concepts(condition.at("concepts"), context, &event.concepts_label);
+  const std::string occurrence = index.has("occurrence") ? index.at("occurrence").text() : "first";
+  if (occurrence != "first" && occurrence != "latest") index.at("occurrence").fail("must be first or latest");
+  event.first = occurrence == "first";
+  return event;
+}
+
+void parse_observation(const Node& o, CohortDefinition* d) {
+  o.allow({"prior_days", "post_days"});
+  if (o.has("prior_days")) d->prior_observation_days = day_offset(o.at("prior_days"));
+  if (o.has("post_days")) d->post_observation_days = day_offset(o.at("post_days"));
+  if (d->prior_observation_days < 0) o.at("prior_days").fail("must not be negative");
+  if (d->post_observation_days < 0) o.at("post_days").fail("must not be negative");
+}
+
+void parse_demographics(const Node& demo, CohortDefinition* d) {
+  demo.allow({"age", "sex"});
+  if (demo.has("age")) {
+    const Node age = demo.at("age");
+    age.allow({"min", "max"});
+    if (age.has("min")) d->age_min = static_cast<int>(age.at("min").integer());
+    if (age.has("max")) d->age_max = static_cast<int>(age.at("max").integer());
+    if (d->age_min > d->age_max) age.fail("min is above max");
+  }
+  if (demo.has("sex")) {
+    const Node sex = demo.at("sex");
+    for (std::size_t i = 0; i < sex.size(); ++i) d->sexes.push_back(parse_sex(sex.element(i)));
+  }
+}
+
+// A biomarker (a genotype value) or a measurement read in a given unit, with its weight.
+RankingTerm parse_ranking_term(const Node& t, const Context& context) {
+  t.allow({"biomarker", "measurement", "unit", "weight", "missing"});
+  RankingTerm term;
+  if (t.has("biomarker") == t.has("measurement")) t.fail("give either biomarker or measurement");
+  term.path = t.path() + (t.has("biomarker") ? "/biomarker" : "/measurement");
+  if (t.has("biomarker")) {
+    term.genotype = true;
+    term.gene = term.label = t.at("biomarker").text();
+  } else {
+    term.concepts = parse_concepts(t.at("measurement"), context, &term.label);
+    const Node u = t.at("unit");
+    const auto unit = canonical_unit(u.text());
+    if (!unit) u.fail("unknown unit \"" + u.text() + "\"");
+    term.unit = *unit;
+  }
+  term.weight = t.at("weight").number();
+  if (t.has("missing")) term.missing = t.at("missing").number();
+  return term;
+}
+
 }  // namespace
 
 CohortDefinition parse_cohort_definition(const std::string& json_text, const std::string& where) {
@@ -228,53 +305,10 @@ CohortDefinition parse_cohort_definition(const std::string& json_text, const std
   d.source_text = json_text;
   d.name = root.at("name").text();
   if (root.has("description")) d.description = root.at("description").text();
-  Context context;
-  if (root.has("concept_sets")) {
-    const Node sets = root.at("concept_sets");
-    if (!sets.raw().is_object()) sets.fail("expected an object of named concept id lists");
-    for (const auto& item : sets.raw().items()) {
-      std::string label;
-      const Node set(item.value(), sets.path() + "/" + item.key(), where);
-      context.concept_sets[item.key()] = parse_concepts(set, context, &label);
-    }
-  }
-  const Node index = root.at("index");
-  index.allow({"condition", "occurrence", "date"});
-  if (index.has("date") == index.has("condition")) index.fail("give either date or condition");
-  if (index.has("date")) {
-    d.index.fixed_date = true;
-    if (!parse_date(index.at("date").text(), &d.index.day)) index.at("date").fail("not a YYYY-MM-DD date");
-  } else {
-    const Node condition = index.at("condition");
-    condition.allow({"concepts"});
-    d.index.concepts = parse_concepts(condition.at("concepts"), context, &d.index.concepts_label);
-    const std::string occurrence = index.has("occurrence") ? index.at("occurrence").text() : "first";
-    if (occurrence != "first" && occurrence != "latest") index.at("occurrence").fail("must be first or latest");
-    d.index.first = occurrence == "first";
-  }
-  if (root.has("observation")) {
-    const Node o = root.at("observation");
-    o.allow({"prior_days", "post_days"});
-    if (o.has("prior_days")) d.prior_observation_days = day_offset(o.at("prior_days"));
-    if (o.has("post_days")) d.post_observation_days = day_offset(o.at("post_days"));
-    if (d.prior_observation_days < 0) o.at("prior_days").fail("must not be negative");
-    if (d.post_observation_days < 0) o.at("post_days").fail("must not be negative");
-  }
-  if (root.has("demographics")) {
-    const Node demo = root.at("demographics");
-    demo.allow({"age", "sex"});
-    if (demo.has("age")) {
-      const Node age = demo.at("age");
-      age.allow({"min", "max"});
-      if (age.has("min")) d.age_min = static_cast<int>(age.at("min").integer());
-      if (age.has("max")) d.age_max = static_cast<int>(age.at("max").integer());
-      if (d.age_min > d.age_max) age.fail("min is above max");
-    }
-    if (demo.has("sex")) {
-      const Node sex = demo.at("sex");
-      for (std::size_t i = 0; i < sex.size(); ++i) d.sexes.push_back(parse_sex(sex.element(i)));
-    }
-  }
+  const Context context = parse_concept_sets(root, where);
+  d.index = parse_index(root.at("index"), context);
+  if (root.has("observation")) parse_observation(root.at("observation"), &d);
+  if (root.has("demographics")) parse_demographics(root.at("demographics"), &d);
   for (const char* key : {"inclusion_rules", "exclusion_rules"})
     if (root.has(key)) {
       const Node list = root.at(key);
@@ -283,26 +317,7 @@ CohortDefinition parse_cohort_definition(const std::string& json_text, const std
     }
   if (root.has("ranking")) {
     const Node list = root.at("ranking");
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const Node t = list.element(i);
-      t.allow({"biomarker", "measurement", "unit", "weight", "missing"});
-      RankingTerm term;
-      if (t.has("biomarker") == t.has("measurement")) t.fail("give either biomarker or measurement");
-      term.path = t.path() + (t.has("biomarker") ? "/biomarker" : "/measurement");
-      if (t.has("biomarker")) {
-        term.genotype = true;
-        term.gene = term.label = t.at("biomarker").text();
-      } else {
-        term.concepts = parse_concepts(t.at("measurement"), context, &term.label);
-        const Node u = t.at("unit");
-        const auto unit = canonical_unit(u.text());
-        if (!unit) u.fail("unknown unit \"" + u.text() + "\"");
-        term.unit = *unit;
-      }
-      term.weight = t.at("weight").number();
-      if (t.has("missing")) term.missing = t.at("missing").number();
-      d.ranking.push_back(term);
-    }
+    for (std::size_t i = 0; i < list.size(); ++i) d.ranking.push_back(parse_ranking_term(list.element(i), context));
   }
   return d;
 }

@@ -182,6 +182,110 @@ double term_value(const RankingTerm& t, const SliceView& view, const std::vector
   return std::isnan(value) ? t.missing : value;
 }
 
+// What the criteria read of a slice: genotypes coded as (gene, result) and the units each
+// measurement concept is stored in.
+SliceView slice_view(const Population& p, const std::int32_t* index_day, kernels::Backend backend) {
+  SliceView view{p, {}, {}, index_day, backend};
+  view.genotype_codes.resize(p.genotype.rows());
+  for (std::size_t r = 0; r < p.genotype.rows(); ++r)
+    view.genotype_codes[r] = std::int32_t{p.genotype.gene[r]} << 16 | p.genotype.result[r];
+  for (std::size_t r = 0; r < p.measurement.rows(); ++r)
+    view.measurement_units[p.measurement.concept_id[r]].insert(p.measurement.unit[r]);
+  return view;
+}
+
+// The steps before the rules: an index day, observation around it, age and sex; fills the
+// age at the index day (-1 without one).
+std::vector<Flags> pass_entry_steps(const CohortDefinition& d, const Population& p, EligibilityResult* result) {
+  const std::size_t n = p.persons();
+  Flags has_index(n), observed(n), age_ok(n), sex_ok(n);
+  result->age.assign(n, -1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t index = result->index_day[i];
+    has_index[i] = index != kNoIndexDay;
+    if (!has_index[i]) continue;
+    for (std::uint64_t r = p.observation_period.offsets[i]; r < p.observation_period.offsets[i + 1]; ++r)
+      if (std::int64_t{p.observation_period.start[r]} + d.prior_observation_days <= index &&
+          std::int64_t{index} + d.post_observation_days <= p.observation_period.end[r])
+        observed[i] = 1;
+    result->age[i] = year_of(index) - p.year_of_birth[i];
+    age_ok[i] = result->age[i] >= d.age_min && result->age[i] <= d.age_max;
+    sex_ok[i] = d.sexes.empty() ||
+                std::find(d.sexes.begin(), d.sexes.end(), p.gender_concept_id[i]) != d.sexes.end();
+  }
+  return {has_index, observed, age_ok, sex_ok};
+}
+
+// A rule the candidate did not switch on passes everyone.
+Flags pass_rule(const Rule& rule, bool applied, const SliceView& view) {
+  if (!applied) return Flags(view.p.persons(), 1);
+  Flags met = evaluate_criterion(rule.criterion, view);
+  if (rule.exclusion)
+    for (auto& v : met) v = !v;
+  return met;
+}
+
+// Counts each step's survivors and removals in order; those left after the last are eligible.
+void count_attrition(const std::vector<Flags>& passes, const std::vector<AttritionStep>& steps,
+                     EligibilityResult* result) {
+  const std::size_t n = result->index_day.size();
+  const Flags& has_index = passes[0];
+  result->attrition = steps;
+  result->attrition[0].remaining = n;
+  Flags remaining(n, 1);
+  for (std::size_t k = 0; k < passes.size(); ++k) {
+    AttritionStep& s = result->attrition[k + 1];
+    for (std::size_t i = 0; i < n; ++i) {
+      if (remaining[i] && !passes[k][i]) ++s.removed;
+      remaining[i] = remaining[i] && passes[k][i];
+      s.remaining += remaining[i];
+      if (k == 0 ? !has_index[i] : has_index[i] && !passes[k][i]) ++s.removed_alone;
+    }
+  }
+  result->eligible = remaining;
+}
+
+// How a ranking term reads each of its concepts: the one unit it is stored in, converted.
+std::vector<Conversion> ranking_conversions(const RankingTerm& t, const SliceView& view) {
+  std::vector<Conversion> per_concept;
+  for (std::int32_t c : t.concepts) {
+    Conversion chosen;
+    const auto found = view.measurement_units.find(c);
+    if (found != view.measurement_units.end()) {
+      const std::string& stored = view.p.measurement.units[*found->second.begin()];
+      const auto conversion = unit_conversion(c, stored, t.unit);
+      if (!conversion || found->second.size() > 1)
+        throw Error("/ranking: " + concepts::concept_name(c) + " is stored in \"" + stored +
+                    "\", which cannot be read in \"" + t.unit + "\"");
+      chosen = *conversion;
+    }
+    per_concept.push_back(chosen);
+  }
+  return per_concept;
+}
+
+// Expected benefit: sum of weight * value over the ranking terms.
+void score_eligible(const CohortDefinition& d, const SliceView& view, EligibilityResult* result) {
+  const Population& p = view.p;
+  std::vector<std::vector<Conversion>> conversions;
+  std::vector<std::int16_t> gene_codes;  // -1: a biomarker this population does not have
+  for (const RankingTerm& t : d.ranking) {
+    conversions.push_back(ranking_conversions(t, view));
+    const auto gene = std::find(p.genotype.genes.begin(), p.genotype.genes.end(), t.gene);
+    gene_codes.push_back(gene == p.genotype.genes.end() ? -1 : static_cast<std::int16_t>(gene - p.genotype.genes.begin()));
+  }
+  result->score.assign(p.persons(), std::numeric_limits<double>::quiet_NaN());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, p.persons(), 8192), [&](const auto& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      if (!result->eligible[i]) continue;
+      double score = 0;
+      for (std::size_t t = 0; t < d.ranking.size(); ++t)
+        score += d.ranking[t].weight * term_value(d.ranking[t], view, conversions[t], gene_codes[t], i);
+      result->score[i] = score;
+    }
+  });
+}
+
 }  // namespace
 
 void add_attrition(std::vector<AttritionStep>& into, const std::vector<AttritionStep>& from) {
@@ -243,95 +347,15 @@ EligibilityEvaluator::EligibilityEvaluator(const CohortDefinition& d, const std:
 
 EligibilityResult EligibilityEvaluator::evaluate(const Population& p) const {
   const CohortDefinition& d = definition_;
-  const std::size_t n = p.persons();
   EligibilityResult result;
   result.index_day = index_days(d, p);
-  SliceView view{p, {}, {}, result.index_day.data(), backend_};
-  view.genotype_codes.resize(p.genotype.rows());
-  for (std::size_t r = 0; r < p.genotype.rows(); ++r)
-    view.genotype_codes[r] = std::int32_t{p.genotype.gene[r]} << 16 | p.genotype.result[r];
-  for (std::size_t r = 0; r < p.measurement.rows(); ++r)
-    view.measurement_units[p.measurement.concept_id[r]].insert(p.measurement.unit[r]);
-
+  const SliceView view = slice_view(p, result.index_day.data(), backend_);
   // passes[k][i]: patient i passes step k (steps after "population").
-  std::vector<Flags> passes;
-  Flags has_index(n), observed(n), age_ok(n), sex_ok(n);
-  result.age.assign(n, -1);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int32_t index = result.index_day[i];
-    has_index[i] = index != kNoIndexDay;
-    if (!has_index[i]) continue;
-    for (std::uint64_t r = p.observation_period.offsets[i]; r < p.observation_period.offsets[i + 1]; ++r)
-      if (std::int64_t{p.observation_period.start[r]} + d.prior_observation_days <= index &&
-          std::int64_t{index} + d.post_observation_days <= p.observation_period.end[r])
-        observed[i] = 1;
-    result.age[i] = year_of(index) - p.year_of_birth[i];
-    age_ok[i] = result.age[i] >= d.age_min && result.age[i] <= d.age_max;
-    sex_ok[i] = d.sexes.empty() ||
-                std::find(d.sexes.begin(), d.sexes.end(), p.gender_concept_id[i]) != d.sexes.end();
-  }
-  passes.push_back(has_index);
-  passes.push_back(observed);
-  passes.push_back(age_ok);
-  passes.push_back(sex_ok);
-  for (std::size_t r = 0; r < d.rules.size(); ++r) {
-    const Rule& rule = d.rules[r];
-    if (!steps_[5 + r].applied) {
-      passes.push_back(Flags(n, 1));
-      continue;
-    }
-    Flags met = evaluate_criterion(rule.criterion, view);
-    if (rule.exclusion)
-      for (auto& v : met) v = !v;
-    passes.push_back(std::move(met));
-  }
-
-  result.attrition = steps_;
-  result.attrition[0].remaining = n;
-  Flags remaining(n, 1);
-  for (std::size_t k = 0; k < passes.size(); ++k) {
-    AttritionStep& s = result.attrition[k + 1];
-    for (std::size_t i = 0; i < n; ++i) {
-      if (remaining[i] && !passes[k][i]) ++s.removed;
-      remaining[i] = remaining[i] && passes[k][i];
-      s.remaining += remaining[i];
-      if (k == 0 ? !has_index[i] : has_index[i] && !passes[k][i]) ++s.removed_alone;
-    }
-  }
-  result.eligible = remaining;
-
-  // Expected benefit: sum of weight * value over the ranking terms.
-  std::vector<std::vector<Conversion>> conversions;
-  std::vector<std::int16_t> gene_codes;
-  for (const RankingTerm& t : d.ranking) {
-    std::vector<Conversion> per_concept;
-    for (std::int32_t c : t.concepts) {
-      Conversion chosen;
-      const auto found = view.measurement_units.find(c);
-      if (found != view.measurement_units.end()) {
-        const std::string& stored = p.measurement.units[*found->second.begin()];
-        const auto conversion = unit_conversion(c, stored, t.unit);
-        if (!conversion || found->second.size() > 1)
-          throw Error("/ranking: " + concepts::concept_name(c) + " is stored in \"" + stored +
-                      "\", which cannot be read in \"" + t.unit + "\"");
-        chosen = *conversion;
-      }
-      per_concept.push_back(chosen);
-    }
-    conversions.push_back(per_concept);
-    const auto gene = std::find(p.genotype.genes.begin(), p.genotype.genes.end(), t.gene);
-    gene_codes.push_back(gene == p.genotype.genes.end() ? -1 : static_cast<std::int16_t>(gene - p.genotype.genes.begin()));
-  }
-  result.score.assign(n, std::numeric_limits<double>::quiet_NaN());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 8192), [&](const auto& range) {
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      if (!result.eligible[i]) continue;
-      double score = 0;
-      for (std::size_t t = 0; t < d.ranking.size(); ++t)
-        score += d.ranking[t].weight * term_value(d.ranking[t], view, conversions[t], gene_codes[t], i);
-      result.score[i] = score;
-    }
-  });
+  std::vector<Flags> passes = pass_entry_steps(d, p, &result);
+  for (std::size_t r = 0; r < d.rules.size(); ++r)
+    passes.push_back(pass_rule(d.rules[r], steps_[5 + r].applied, view));  // after population and the 4 entry steps
+  count_attrition(passes, steps_, &result);
+  score_eligible(d, view, &result);
   return result;
 }
 

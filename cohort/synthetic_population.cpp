@@ -96,6 +96,8 @@ struct Builder {
   Day observed_from;
 
   Day day_between(Day from, Day to) { return from + static_cast<Day>(r.uniform() * (to - from + 1)); }
+  // A day within the observation period, before the reference day.
+  Day onset() { return day_between(observed_from, reference - 1); }
 
   void condition(std::int32_t concept_id, Day onset) {
     p.condition.concept_id.push_back(concept_id);
@@ -135,9 +137,20 @@ double egfr_ckd_epi_2021(double creatinine, int age, bool female) {
          std::pow(0.9938, age) * (female ? 1.012 : 1.0);
 }
 
-void synthesize_person(Population& p, std::uint64_t seed, std::uint64_t position) {
-  Random r(seed, position);
-  const Day reference = synthetic_reference_day();
+// Who a person is: what the conditions, labs and genotypes depend on.
+struct Person {
+  int age;
+  bool female;
+  Ancestry ancestry;
+};
+
+// The conditions a person has, with the onsets that drugs and the work-up date from.
+struct Conditions {
+  bool hypertension, diabetes, ckd, heart_failure, liver, alzheimers;
+  Day hypertension_onset = 0, diabetes_onset = 0, alzheimers_onset = 0;
+};
+
+Person add_demographics(Population& p, Random& r, Day reference, std::uint64_t position) {
   const int band = r.pick(kAgeBands);
   const int age = r.between(kAgeLow[band], kAgeHigh[band]);
   const bool female = r.chance(0.505);
@@ -148,45 +161,47 @@ void synthesize_person(Population& p, std::uint64_t seed, std::uint64_t position
   p.gender_concept_id.push_back(female ? concepts::kFemale : concepts::kMale);
   p.race_concept_id.push_back(kRaceIds[race]);
   p.ethnicity_concept_id.push_back(hispanic ? concepts::kHispanic : concepts::kNotHispanic);
-  const Ancestry ancestry = hispanic ? kLatino : race == 1 ? kAfrican : race == 2 ? kEastAsian : kEuropean;
+  return {age, female, hispanic ? kLatino : race == 1 ? kAfrican : race == 2 ? kEastAsian : kEuropean};
+}
 
-  // Observed for 1 to 15 years up to the reference day (never before age 18).
-  const int years_observed = std::min(r.between(1, 15), age - 17);
-  Builder b{p, r, reference, reference - static_cast<Day>(years_observed * 365.25)};
-  p.observation_period.concept_id.push_back(32817);  // EHR
-  p.observation_period.start.push_back(b.observed_from);
-  p.observation_period.end.push_back(reference);
-
-  auto onset = [&] { return b.day_between(b.observed_from, reference - 1); };
-  const bool hypertension = r.chance(prevalence(kHypertension, age));
-  const bool diabetes = r.chance(prevalence(kDiabetes, age));
-  const bool ckd = r.chance(prevalence(kCkd, age) * (diabetes ? 1.6 : 1.0) * (hypertension ? 1.3 : 1.0));
-  const bool heart_failure = r.chance(prevalence(kHeartFailure, age) * (hypertension ? 1.5 : 1.0));
-  const bool liver = r.chance(prevalence(kLiver, age) * (diabetes ? 1.5 : 1.0));
-  const bool alzheimers = r.chance(prevalence(kAlzheimers, age));
+// Conditions by age-specific prevalence, raised by the conditions that predispose to them.
+Conditions add_conditions(Builder& b, const Person& person) {
+  Random& r = b.r;
+  const int age = person.age;
+  Conditions c;
+  c.hypertension = r.chance(prevalence(kHypertension, age));
+  c.diabetes = r.chance(prevalence(kDiabetes, age));
+  c.ckd = r.chance(prevalence(kCkd, age) * (c.diabetes ? 1.6 : 1.0) * (c.hypertension ? 1.3 : 1.0));
+  c.heart_failure = r.chance(prevalence(kHeartFailure, age) * (c.hypertension ? 1.5 : 1.0));
+  c.liver = r.chance(prevalence(kLiver, age) * (c.diabetes ? 1.5 : 1.0));
+  c.alzheimers = r.chance(prevalence(kAlzheimers, age));
   const bool cancer = r.chance(prevalence(kCancerAny, age));
-  Day diabetes_onset = 0, hypertension_onset = 0, alzheimers_onset = 0;
-  if (hypertension) b.condition(concepts::kEssentialHypertension, hypertension_onset = onset());
-  if (diabetes) b.condition(concepts::kType2Diabetes, diabetes_onset = onset());
-  if (ckd) b.condition(concepts::kChronicKidneyDisease, onset());
-  if (heart_failure) b.condition(concepts::kHeartFailure, onset());
-  if (liver) b.condition(concepts::kLiverDisease, onset());
-  if (alzheimers) b.condition(concepts::kAlzheimersDisease, alzheimers_onset = onset());
+  if (c.hypertension) b.condition(concepts::kEssentialHypertension, c.hypertension_onset = b.onset());
+  if (c.diabetes) b.condition(concepts::kType2Diabetes, c.diabetes_onset = b.onset());
+  if (c.ckd) b.condition(concepts::kChronicKidneyDisease, b.onset());
+  if (c.heart_failure) b.condition(concepts::kHeartFailure, b.onset());
+  if (c.liver) b.condition(concepts::kLiverDisease, b.onset());
+  if (c.alzheimers) b.condition(concepts::kAlzheimersDisease, c.alzheimers_onset = b.onset());
   if (cancer) {
-    const std::int32_t site = female ? (r.chance(0.6) ? concepts::kBreastCancer : r.chance(0.5) ? concepts::kColonCancer
-                                                                                                : concepts::kLungCancer)
-                                     : (r.chance(0.55) ? concepts::kProstateCancer
-                                                       : r.chance(0.5) ? concepts::kColonCancer : concepts::kLungCancer);
-    b.condition(site, onset());
+    const std::int32_t site = person.female ? (r.chance(0.6) ? concepts::kBreastCancer : r.chance(0.5) ? concepts::kColonCancer
+                                                                                                       : concepts::kLungCancer)
+                                            : (r.chance(0.55) ? concepts::kProstateCancer
+                                                              : r.chance(0.5) ? concepts::kColonCancer : concepts::kLungCancer);
+    b.condition(site, b.onset());
   }
+  return c;
+}
 
-  // Chronic drugs from diagnosis on; short courses in the last two years.
-  if (diabetes && r.chance(0.8)) b.drug(concepts::kMetformin, diabetes_onset, reference);
-  if (hypertension && r.chance(0.5)) b.drug(concepts::kLisinopril, hypertension_onset, reference);
-  if (hypertension && r.chance(0.3)) b.drug(concepts::kAmlodipine, hypertension_onset, reference);
-  if (age >= 40 && r.chance(0.25)) b.drug(concepts::kAtorvastatin, onset(), reference);
-  if (alzheimers && r.chance(0.6)) b.drug(concepts::kDonepezil, alzheimers_onset, reference);
-  if (r.chance(0.10)) b.drug(concepts::kOmeprazole, onset(), reference);
+// Chronic drugs from diagnosis on; short courses in the last two years.
+void add_drugs(Builder& b, const Person& person, const Conditions& c) {
+  Random& r = b.r;
+  const Day reference = b.reference;
+  if (c.diabetes && r.chance(0.8)) b.drug(concepts::kMetformin, c.diabetes_onset, reference);
+  if (c.hypertension && r.chance(0.5)) b.drug(concepts::kLisinopril, c.hypertension_onset, reference);
+  if (c.hypertension && r.chance(0.3)) b.drug(concepts::kAmlodipine, c.hypertension_onset, reference);
+  if (person.age >= 40 && r.chance(0.25)) b.drug(concepts::kAtorvastatin, b.onset(), reference);
+  if (c.alzheimers && r.chance(0.6)) b.drug(concepts::kDonepezil, c.alzheimers_onset, reference);
+  if (r.chance(0.10)) b.drug(concepts::kOmeprazole, b.onset(), reference);
   const Day two_years_ago = std::max(b.observed_from, reference - 730);
   for (int course = 0; course < 2; ++course)
     if (r.chance(0.04)) {  // clarithromycin, 7 to 14 days
@@ -197,9 +212,14 @@ void synthesize_person(Population& p, std::uint64_t seed, std::uint64_t position
     const Day start = b.day_between(two_years_ago, reference);
     b.drug(r.chance(0.5) ? concepts::kKetoconazole : concepts::kItraconazole, start, start + r.between(13, 89));
   }
-  if (r.chance(0.003)) b.drug(concepts::kRitonavir, onset(), reference);
+  if (r.chance(0.003)) b.drug(concepts::kRitonavir, b.onset(), reference);
+}
 
-  // Labs that follow the conditions; reference ranges as a typical US laboratory reports them.
+// Labs that follow the conditions; reference ranges as a typical US laboratory reports them.
+void add_labs(Builder& b, const Person& person, const Conditions& c) {
+  Random& r = b.r;
+  const int age = person.age;
+  const bool female = person.female, ckd = c.ckd, liver = c.liver;
   const double creatinine = round_to(r.lognormal(female ? 0.75 : 0.95, 0.15) * (ckd ? r.lognormal(1.8, 0.3) : 1.0), 0.01);
   b.lab(concepts::kCreatinine, 0.9, creatinine, "mg/dL", female ? 0.59 : 0.74, female ? 1.04 : 1.35);
   b.lab(concepts::kEgfr, 0.85, round_to(egfr_ckd_epi_2021(creatinine, age, female), 1), "mL/min/1.73m2", 60, kNaN);
@@ -208,13 +228,13 @@ void synthesize_person(Population& p, std::uint64_t seed, std::uint64_t position
   b.lab(concepts::kBilirubin, 0.8, round_to(r.lognormal(0.6, 0.35) * (liver ? r.lognormal(1.8, 0.4) : 1.0), 0.1),
         "mg/dL", 0.1, 1.2);
   b.lab(concepts::kPotassium, 0.85, round_to(r.normal(ckd ? 4.5 : 4.2, 0.35), 0.1), "mmol/L", 3.5, 5.1);
-  b.lab(concepts::kHbA1c, diabetes ? 0.95 : 0.5, round_to(diabetes ? r.normal(7.4, 1.1) : r.normal(5.3, 0.3), 0.1), "%",
-        4.0, 5.6);
-  b.lab(concepts::kQtc, 0.6, round_to(r.normal(female ? 425 : 415, 20) + (heart_failure ? 20 : 0), 1), "ms", 350,
+  b.lab(concepts::kHbA1c, c.diabetes ? 0.95 : 0.5, round_to(c.diabetes ? r.normal(7.4, 1.1) : r.normal(5.3, 0.3), 0.1),
+        "%", 4.0, 5.6);
+  b.lab(concepts::kQtc, 0.6, round_to(r.normal(female ? 425 : 415, 20) + (c.heart_failure ? 20 : 0), 1), "ms", 350,
         female ? 460 : 450);
-  if (alzheimers) {
+  if (c.alzheimers) {
     // The work-up at diagnosis: cognitive testing and a metabolic and liver panel within a month.
-    const Day workup = std::min<Day>(reference, alzheimers_onset + r.between(0, 30));
+    const Day workup = std::min<Day>(b.reference, c.alzheimers_onset + r.between(0, 30));
     b.lab(concepts::kMmse, 0.9, r.between(12, 28), "", 24, 30, workup);
     b.lab(concepts::kCreatinine, 0.9, creatinine, "mg/dL", female ? 0.59 : 0.74, female ? 1.04 : 1.35, workup);
     b.lab(concepts::kEgfr, 0.9, round_to(egfr_ckd_epi_2021(creatinine, age, female), 1), "mL/min/1.73m2", 60, kNaN,
@@ -223,14 +243,36 @@ void synthesize_person(Population& p, std::uint64_t seed, std::uint64_t position
           40, workup);
     b.lab(concepts::kPotassium, 0.9, round_to(r.normal(ckd ? 4.5 : 4.2, 0.35), 0.1), "mmol/L", 3.5, 5.1, workup);
   }
+}
 
-  b.genotype("CYP2D6", kCyp2d6[r.pick(kCyp2d6Freq[ancestry])], kNaN);
-  b.genotype("CYP2C19", kCyp2c19[r.pick(kCyp2c19Freq[ancestry])], kNaN);
-  b.genotype("HLA-B*57:01", r.chance(kHlaB5701[ancestry]) ? "positive" : "negative", kNaN);
+void add_genotypes(Builder& b, const Person& person, const Conditions& c) {
+  Random& r = b.r;
+  b.genotype("CYP2D6", kCyp2d6[r.pick(kCyp2d6Freq[person.ancestry])], kNaN);
+  b.genotype("CYP2C19", kCyp2c19[r.pick(kCyp2c19Freq[person.ancestry])], kNaN);
+  b.genotype("HLA-B*57:01", r.chance(kHlaB5701[person.ancestry]) ? "positive" : "negative", kNaN);
   // Expression of the drug target (relative units, 1 = population median); raised in
   // Alzheimer's disease, the indication of the default candidate (a BACE-1 inhibitor).
-  if (r.chance(alzheimers ? 0.9 : 0.3))
-    b.genotype("TARGET_EXPRESSION", "measured", round_to(r.lognormal(alzheimers ? 1.5 : 1.0, 0.4), 0.01));
+  if (r.chance(c.alzheimers ? 0.9 : 0.3))
+    b.genotype("TARGET_EXPRESSION", "measured", round_to(r.lognormal(c.alzheimers ? 1.5 : 1.0, 0.4), 0.01));
+}
+
+// Draws in a fixed order from the person's own stream: the same seed gives the same person.
+void synthesize_person(Population& p, std::uint64_t seed, std::uint64_t position) {
+  Random r(seed, position);
+  const Day reference = synthetic_reference_day();
+  const Person person = add_demographics(p, r, reference, position);
+
+  // Observed for 1 to 15 years up to the reference day (never before age 18).
+  const int years_observed = std::min(r.between(1, 15), person.age - 17);
+  Builder b{p, r, reference, reference - static_cast<Day>(years_observed * 365.25)};
+  p.observation_period.concept_id.push_back(32817);  // EHR
+  p.observation_period.start.push_back(b.observed_from);
+  p.observation_period.end.push_back(reference);
+
+  const Conditions conditions = add_conditions(b, person);
+  add_drugs(b, person, conditions);
+  add_labs(b, person, conditions);
+  add_genotypes(b, person, conditions);
 
   p.observation_period.offsets.push_back(p.observation_period.rows());
   p.condition.offsets.push_back(p.condition.rows());

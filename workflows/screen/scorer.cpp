@@ -77,6 +77,11 @@ struct ChunkScorer::References {
   std::unique_ptr<kernels::SearchLibrary> library;
 };
 
+struct ChunkScorer::Desirabilities {
+  std::vector<std::vector<double>> per_term;  // per term, per row
+  std::vector<double> weights;
+};
+
 namespace {
 
 void load_models(const ScreenJob& job, const LibrarySource& source, const kernels::DeviceChoice& device,
@@ -201,6 +206,57 @@ std::unique_ptr<ChunkScorer::References> read_references(const ScreenJob& job, c
   return refs;
 }
 
+bool has_alert(const Chunk& chunk, std::size_t row, std::size_t family) {
+  return chunk.alert_counts[row * chem::AlertCatalog::families().size() + family] > 0;
+}
+
+// A model's mean and spread columns, one pair per task.
+void add_prediction_columns(ResultTable& t, const ChunkScorer::ScoringModel& s, const models::Predictions& p,
+                            std::size_t rows) {
+  for (std::size_t task = 0; task < p.tasks; ++task) {
+    auto& mean = t.add(s.task_columns[task], ColumnKind::Number).numbers;
+    auto& spread = t.add(s.task_columns[task] + "_std", ColumnKind::Number).numbers;
+    for (std::size_t i = 0; i < rows; ++i) {
+      mean.push_back(p.mean[i * p.tasks + task]);
+      spread.push_back(p.std[i * p.tasks + task]);
+    }
+  }
+}
+
+// What a model's desirability reads for row i, pessimistic by `penalty` spreads: the affinity
+// at mean - penalty * std; for toxicity, the highest of the risk tasks at mean + penalty * std
+// (their highest mean goes to `risk`).
+double scored_bound(const ChunkScorer::ScoringModel& s, const models::Predictions& p, std::size_t i, double penalty,
+                    std::vector<double>* risk) {
+  if (s.affinity) {
+    const double value = p.mean[i * p.tasks + s.scored_task];
+    return value - penalty * p.std[i * p.tasks + s.scored_task];
+  }
+  double value = kNaN, bound = kNaN;
+  for (std::size_t task : s.risk_tasks) {
+    const double mean = p.mean[i * p.tasks + task];
+    const double upper = mean + penalty * p.std[i * p.tasks + task];
+    if (std::isnan(value) || mean > value) value = mean;
+    if (std::isnan(bound) || upper > bound) bound = upper;
+  }
+  risk->push_back(value);
+  return bound;
+}
+
+// A panel's affinities, rows x targets: from its own model, or cut from the on-target
+// term's grid when the panel shares that model.
+std::vector<double> panel_grid(const ChunkScorer::Panel& panel, const models::MoleculeSet& m,
+                               const models::AffinityGrid& shared) {
+  if (panel.model) return panel.model->predict_grid(m, panel.sequences).mean;
+  const std::size_t targets = panel.sequences.size();
+  std::vector<double> grid;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const auto row = shared.mean.begin() + static_cast<std::ptrdiff_t>(i * shared.proteins + panel.first_shared_column);
+    grid.insert(grid.end(), row, row + static_cast<std::ptrdiff_t>(targets));
+  }
+  return grid;
+}
+
 }  // namespace
 
 ChunkScorer::ChunkScorer(const ScreenJob& job, const LibrarySource& source, const kernels::DeviceChoice& device)
@@ -221,7 +277,22 @@ ChunkScorer::ChunkScorer(const ScreenJob& job, const LibrarySource& source, cons
 
 ChunkScorer::~ChunkScorer() = default;
 
+// Stage order of docs/screening.md: the molecule's own columns, the filters, each model's
+// predictions, the panels, the similarity to the references, then the composite score.
 void ChunkScorer::score(Chunk& chunk) const {
+  add_molecule_columns(chunk);
+  const std::vector<std::int8_t>& passes = add_filter_columns(chunk);
+  Desirabilities terms;
+  std::vector<models::AffinityGrid> panel_grids(models_.size());  // per drug-target term: its panels' targets
+  score_models(chunk, terms, panel_grids);
+  score_panels(chunk, terms, panel_grids);
+  if (references_->library) score_similarity(chunk, terms);
+  const std::vector<char> selectable = selectable_rows(chunk);
+  keep_pool(chunk, add_score_columns(chunk, terms, passes), selectable);
+}
+
+// Identity, descriptors, rules of thumb and alert flags, as featurized.
+void ChunkScorer::add_molecule_columns(Chunk& chunk) const {
   const models::MoleculeSet& m = chunk.molecules;
   const std::size_t n = m.size();
   ResultTable& t = chunk.results;
@@ -250,22 +321,24 @@ void ChunkScorer::score(Chunk& chunk) const {
     veber.push_back(chunk.veber[i]);
   }
   const auto& families = chem::AlertCatalog::families();
-  const std::size_t nf = families.size();
-  auto alert = [&](std::size_t i, std::size_t f) { return chunk.alert_counts[i * nf + f] > 0; };
-  for (std::size_t f = 0; f < nf; ++f) {
+  for (std::size_t f = 0; f < families.size(); ++f) {
     std::string name = families[f];
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     auto& flags = t.add(name, ColumnKind::Flag).flags;
-    for (std::size_t i = 0; i < n; ++i) flags.push_back(m.valid(i) ? alert(i, f) : -1);
+    for (std::size_t i = 0; i < n; ++i) flags.push_back(m.valid(i) ? has_alert(chunk, i, f) : -1);
   }
   auto& pains = t.add("pains", ColumnKind::Flag).flags;
   for (std::size_t i = 0; i < n; ++i)
-    pains.push_back(m.valid(i) ? (alert(i, 0) || alert(i, 1) || alert(i, 2)) : -1);
+    pains.push_back(m.valid(i) ? (has_alert(chunk, i, 0) || has_alert(chunk, i, 1) || has_alert(chunk, i, 2)) : -1);
+}
 
-  // Filters, in the order docs/screening.md gives; the first that fails is the reason.
-  auto& passes = t.add("passes_filters", ColumnKind::Flag).flags;
-  auto& reason = t.add("filter_reason", ColumnKind::Text).texts;
-  for (std::size_t i = 0; i < n; ++i) {
+// Filters, in the order docs/screening.md gives; the first that fails is the reason.
+const std::vector<std::int8_t>& ChunkScorer::add_filter_columns(Chunk& chunk) const {
+  const models::MoleculeSet& m = chunk.molecules;
+  const auto& families = chem::AlertCatalog::families();
+  auto& passes = chunk.results.add("passes_filters", ColumnKind::Flag).flags;
+  auto& reason = chunk.results.add("filter_reason", ColumnKind::Text).texts;
+  for (std::size_t i = 0; i < m.size(); ++i) {
     std::string why;
     if (!m.valid(i)) why = "invalid";
     for (std::size_t r = 0; why.empty() && r < job_.ranges.size(); ++r) {
@@ -276,26 +349,25 @@ void ChunkScorer::score(Chunk& chunk) const {
       why = "lipinski";
     if (why.empty() && job_.require_veber && chunk.veber[i] != 1) why = "veber";
     for (std::size_t f : excluded_families_)
-      if (why.empty() && alert(i, f)) why = families[f];
+      if (why.empty() && has_alert(chunk, i, f)) why = families[f];
     passes.push_back(why.empty() ? 1 : 0);
     reason.push_back(why);
   }
+  return passes;
+}
 
-  std::vector<std::vector<double>> desirability;  // per term, per row
-  std::vector<double> weights;
-  std::vector<models::AffinityGrid> panel_grids(models_.size());  // per drug-target term: its panels' targets
+// Each model's predictions, applicability domain and desirability; a drug-target model
+// also predicts its panels' targets into `panel_grids`.
+void ChunkScorer::score_models(Chunk& chunk, Desirabilities& terms,
+                               std::vector<models::AffinityGrid>& panel_grids) const {
+  const models::MoleculeSet& m = chunk.molecules;
+  const std::size_t n = m.size();
+  ResultTable& t = chunk.results;
   for (std::size_t at = 0; at < models_.size(); ++at) {
     const ScoringModel& s = models_[at];
     const models::Predictions p = s.predict(m, &panel_grids[at]);
     const models::ModelCard& card = s.card();
-    for (std::size_t task = 0; task < p.tasks; ++task) {
-      auto& mean = t.add(s.task_columns[task], ColumnKind::Number).numbers;
-      auto& spread = t.add(s.task_columns[task] + "_std", ColumnKind::Number).numbers;
-      for (std::size_t i = 0; i < n; ++i) {
-        mean.push_back(p.mean[i * p.tasks + task]);
-        spread.push_back(p.std[i * p.tasks + task]);
-      }
-    }
+    add_prediction_columns(t, s, p, n);
     auto& similarity = t.add(s.term->name + "_similarity", ColumnKind::Number).numbers;
     auto& in_domain = t.add(s.term->name + "_in_domain", ColumnKind::Flag).flags;
     for (std::size_t i = 0; i < n; ++i) {
@@ -306,40 +378,26 @@ void ChunkScorer::score(Chunk& chunk) const {
     }
     std::vector<double>* risk = nullptr;
     if (!s.affinity) risk = &t.add(s.term->name + "_max", ColumnKind::Number).numbers;
-    auto& d = desirability.emplace_back();
+    auto& d = terms.per_term.emplace_back();
     for (std::size_t i = 0; i < n; ++i) {
-      double value = kNaN, bound = kNaN;
-      if (s.affinity) {
-        value = p.mean[i * p.tasks + s.scored_task];
-        bound = value - job_.uncertainty_penalty * p.std[i * p.tasks + s.scored_task];
-      } else {
-        for (std::size_t task : s.risk_tasks) {
-          const double mean = p.mean[i * p.tasks + task];
-          const double upper = mean + job_.uncertainty_penalty * p.std[i * p.tasks + task];
-          if (std::isnan(value) || mean > value) value = mean;
-          if (std::isnan(bound) || upper > bound) bound = upper;
-        }
-        risk->push_back(value);
-      }
+      const double bound = scored_bound(s, p, i, job_.uncertainty_penalty, risk);
       double di = m.valid(i) ? s.term->desirability(bound) : kNaN;
       if (m.valid(i) && in_domain[i] == 0) di *= job_.out_of_domain_factor;
       d.push_back(di);
     }
-    weights.push_back(s.term->weight);
+    terms.weights.push_back(s.term->weight);
   }
-  // Panels: every off-target's affinity, the strongest, and the on-target's margin over it.
+}
+
+// Panels: every off-target's affinity, the strongest, and the on-target's margin over it.
+void ChunkScorer::score_panels(Chunk& chunk, Desirabilities& terms,
+                               const std::vector<models::AffinityGrid>& panel_grids) const {
+  const models::MoleculeSet& m = chunk.molecules;
+  const std::size_t n = m.size();
+  ResultTable& t = chunk.results;
   for (const Panel& panel : panels_) {
     const std::size_t targets = panel.sequences.size();
-    std::vector<double> grid;
-    if (panel.model) {
-      grid = panel.model->predict_grid(m, panel.sequences).mean;
-    } else {
-      const models::AffinityGrid& shared = panel_grids[panel.on_target];
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto row = shared.mean.begin() + static_cast<std::ptrdiff_t>(i * shared.proteins + panel.first_shared_column);
-        grid.insert(grid.end(), row, row + static_cast<std::ptrdiff_t>(targets));
-      }
-    }
+    const std::vector<double> grid = panel_grid(panel, m, panel_grids[panel.on_target]);
     const auto& on_target = t.at(panel.on_target_column).numbers;
     for (std::size_t p = 0; p < targets; ++p) {
       auto& values = t.add(panel.term->name + ":" + panel.term->targets[p], ColumnKind::Number).numbers;
@@ -347,7 +405,7 @@ void ChunkScorer::score(Chunk& chunk) const {
     }
     auto& strongest = t.add(panel.term->name + "_strongest", ColumnKind::Number).numbers;
     auto& margin = t.add(panel.term->name + "_margin", ColumnKind::Number).numbers;
-    auto& d = desirability.emplace_back();
+    auto& d = terms.per_term.emplace_back();
     for (std::size_t i = 0; i < n; ++i) {
       double top = kNaN;
       for (std::size_t p = 0; p < targets; ++p)
@@ -356,31 +414,47 @@ void ChunkScorer::score(Chunk& chunk) const {
       margin.push_back(on_target[i] - top);
       d.push_back(m.valid(i) ? panel.term->desirability(on_target[i] - top) : kNaN);
     }
-    weights.push_back(panel.term->weight);
+    terms.weights.push_back(panel.term->weight);
   }
-  if (references_->library) {
-    auto& similarity = t.add("reference_similarity", ColumnKind::Number).numbers;
-    auto& nearest = t.add("nearest_reference", ColumnKind::Text).texts;
-    const auto hits = kernels::nearest_reference(
-        backend_, {m.fingerprints.data(), n, m.fingerprint_words}, *references_->library, job_.metric);
-    auto& d = desirability.emplace_back();
-    for (std::size_t i = 0; i < n; ++i) {
-      const bool ok = m.valid(i);
-      similarity.push_back(ok ? hits[i].score : kNaN);
-      nearest.push_back(ok ? references_->ids[hits[i].index] : std::string());
-      d.push_back(ok ? job_.similarity_desirability(hits[i].score) : kNaN);
-    }
-    weights.push_back(job_.similarity_weight);
+}
+
+// The nearest reference of each molecule and the desirability of its similarity.
+void ChunkScorer::score_similarity(Chunk& chunk, Desirabilities& terms) const {
+  const models::MoleculeSet& m = chunk.molecules;
+  const std::size_t n = m.size();
+  auto& similarity = chunk.results.add("reference_similarity", ColumnKind::Number).numbers;
+  auto& nearest = chunk.results.add("nearest_reference", ColumnKind::Text).texts;
+  const auto hits = kernels::nearest_reference(
+      backend_, {m.fingerprints.data(), n, m.fingerprint_words}, *references_->library, job_.metric);
+  auto& d = terms.per_term.emplace_back();
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool ok = m.valid(i);
+    similarity.push_back(ok ? hits[i].score : kNaN);
+    nearest.push_back(ok ? references_->ids[hits[i].index] : std::string());
+    d.push_back(ok ? job_.similarity_desirability(hits[i].score) : kNaN);
   }
-  // Rows the diverse selection may take: scored, and inside every affinity model's domain
-  // when the job asks for it.
+  terms.weights.push_back(job_.similarity_weight);
+}
+
+// Rows the diverse selection may take: scored, and inside every affinity model's domain
+// when the job asks for it.
+std::vector<char> ChunkScorer::selectable_rows(const Chunk& chunk) const {
+  const std::size_t n = chunk.molecules.size();
   std::vector<char> selectable(n, 1);
   if (job_.require_in_domain)
     for (const ScoringModel& s : models_)
       if (s.affinity) {
-        const auto& in_domain = t.at(s.term->name + "_in_domain").flags;
+        const auto& in_domain = chunk.results.at(s.term->name + "_in_domain").flags;
         for (std::size_t i = 0; i < n; ++i) selectable[i] &= in_domain[i] == 1;
       }
+  return selectable;
+}
+
+// The terms' desirability columns, then the composite score of the rows that pass the filters.
+const std::vector<double>& ChunkScorer::add_score_columns(Chunk& chunk, const Desirabilities& terms,
+                                                          const std::vector<std::int8_t>& passes) const {
+  ResultTable& t = chunk.results;
+  const auto& desirability = terms.per_term;
   std::size_t term = 0;
   for (const ScoringModel& s : models_)
     t.add("d_" + s.term->name, ColumnKind::Number).numbers = desirability[term++];
@@ -389,15 +463,15 @@ void ChunkScorer::score(Chunk& chunk) const {
 
   auto& score = t.add("score", ColumnKind::Number).numbers;
   std::vector<double> ds(desirability.size());
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < chunk.molecules.size(); ++i) {
     if (!passes[i]) {
       score.push_back(kNaN);
       continue;
     }
     for (std::size_t k = 0; k < ds.size(); ++k) ds[k] = desirability[k][i];
-    score.push_back(composite_score(ds, weights));
+    score.push_back(composite_score(ds, terms.weights));
   }
-  keep_pool(chunk, score, selectable);
+  return score;
 }
 
 // The chunk's best `pool` scored, selectable rows with their fingerprints: the global best

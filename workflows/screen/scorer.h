@@ -2,6 +2,7 @@
 // Scores a chunk of a screening job: filters, affinity and toxicity models, similarity to
 // the references, desirabilities and the composite score (docs/screening.md). A chunk's
 // results depend on its own rows only.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,16 @@ class ChunkScorer {
   struct References;
 
  private:
+  struct Desirabilities;  // each scored term's desirability per row, and its weight
+
+  void add_molecule_columns(Chunk& chunk) const;
+  const std::vector<std::int8_t>& add_filter_columns(Chunk& chunk) const;
+  void score_models(Chunk& chunk, Desirabilities& terms, std::vector<models::AffinityGrid>& panel_grids) const;
+  void score_panels(Chunk& chunk, Desirabilities& terms, const std::vector<models::AffinityGrid>& panel_grids) const;
+  void score_similarity(Chunk& chunk, Desirabilities& terms) const;
+  std::vector<char> selectable_rows(const Chunk& chunk) const;
+  const std::vector<double>& add_score_columns(Chunk& chunk, const Desirabilities& terms,
+                                               const std::vector<std::int8_t>& passes) const;
   void keep_pool(Chunk& chunk, const std::vector<double>& score, const std::vector<char>& selectable) const;
 
   const ScreenJob& job_;
