@@ -13,10 +13,12 @@
 #include <vector>
 
 #include "cluster/cluster.h"
+#include "core/cancellation.h"
+#include "kernels/backend.h"
 #include "workflows/screen/parts.h"
 #include "workflows/screen/scorer.h"
-#include "workflows/screen/screen.h"
 #include "workflows/screen/source.h"
+#include "workflows/screen/status.h"
 
 namespace molsieve::workflows {
 

@@ -16,6 +16,7 @@
 #include "core/cancellation.h"
 #include "kernels/backend.h"
 #include "workflows/screen/job.h"
+#include "workflows/screen/status.h"
 
 namespace molsieve::workflows {
 
@@ -31,18 +32,6 @@ struct ScreenRequest {
   const CancellationToken* cancel = nullptr;
   // The ranks that share the job (every rank calls run_screen); null: this process alone.
   cluster::World* world = nullptr;
-};
-
-// Rows through each stage so far (this run and, for resumed chunks, earlier runs).
-struct ScreenStatus {
-  std::uint64_t rows_read = 0;
-  std::uint64_t rows_featurized = 0;
-  std::uint64_t rows_scored = 0;
-  std::uint64_t rows_written = 0;
-  std::uint64_t chunks_resumed = 0;  // finished by an earlier run
-  std::uint64_t rows_total = 0;      // 0 while unknown (molecule files)
-  std::uint64_t bytes_done = 0;      // input bytes consumed (molecule files)
-  std::uint64_t bytes_total = 0;
 };
 
 struct ScreenReport {
