@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 #include "workflows/results/result_table.h"
@@ -17,6 +18,11 @@ std::string small_job(const std::string& library, int chunk_size);
 
 // Same columns, same values (NaN equals NaN) and the same selection.
 void expect_same_results(const std::string& a, const std::string& b);
+
+// Starts the molsieve executable with `args` and kills it with
+// SIGKILL once the parts folder `parts` holds `chunks` part files; returns early when the run
+// ends first.
+void kill_screen_after(const std::vector<std::string>& args, const std::string& parts, std::size_t chunks);
 
 // The default job's results on the NCI library, in dir_->file("default.h5"). Written by the
 // CTest fixture screen_default_job, or by the suite when run on its own.

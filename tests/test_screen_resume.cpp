@@ -2,14 +2,10 @@
 // what --resume and --overwrite refuse, and what a failed or starting run leaves behind.
 #include <gtest/gtest.h>
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <filesystem>
-#include <thread>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "screen_test_support.h"
 
@@ -33,26 +29,9 @@ class ScreenResume : public test::SharedRunSuite<ScreenResume> {
   }
 
   static void kill_after(const std::string& output, std::size_t chunks, bool overwrite = false) {
-    const std::string parts = output + ".parts";
-    const pid_t pid = fork();
-    if (pid == 0) {
-      execl(MOLSIEVE_BINARY, MOLSIEVE_BINARY, "screen", dir_->file("job.toml").c_str(), "-o", output.c_str(),
-            "--threads", "2", "-q", overwrite ? "--overwrite" : static_cast<char*>(nullptr), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::size_t done = 0;
-      if (fs::exists(parts))
-        for (const auto& entry : fs::directory_iterator(parts)) done += entry.path().extension() == ".h5";
-      int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) return;  // finished before the kill point
-      if (done >= chunks && fs::exists(parts)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
+    std::vector<std::string> args = {"screen", dir_->file("job.toml"), "-o", output, "--threads", "2", "-q"};
+    if (overwrite) args.push_back("--overwrite");
+    kill_screen_after(args, output + ".parts", chunks);
   }
 };
 
