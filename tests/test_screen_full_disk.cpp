@@ -166,5 +166,41 @@ TEST_F(ScreenFullDisk, OverwriteOnADiskTooSmallForTheNewStoreKeepsTheOldOneByteF
   EXPECT_EQ(query_csv(output), whole_csv_);
 }
 
+// A killed run's parts folder with chunk 1 truncated, chunk 3 replaced by 4 KB of random bytes
+// and chunk 4 without its complete mark: status names them, --resume recomputes them.
+TEST_F(ScreenFullDisk, ResumeDiscardsDamagedPartsAndRecomputesThemToIdenticalResults) {
+  const std::string output = dir_->file("damaged.h5");
+  const std::string parts = output + ".parts";
+  kill_screen_after({"screen", dir_->file("job.toml"), "--library", dir_->file("lib.smi"), "-o", output, "--threads",
+                     "2", "-q"},
+                    parts, 5);
+  ASSERT_TRUE(fs::exists(parts + "/chunk-000000004.h5")) << "the run finished or stopped before its fifth part";
+  const std::string chunk1 = parts + "/chunk-000000001.h5", chunk3 = parts + "/chunk-000000003.h5",
+                    chunk4 = parts + "/chunk-000000004.h5";
+  fs::resize_file(chunk1, fs::file_size(chunk1) / 2);
+  std::mt19937 random(3);
+  std::string noise(4096, '\0');
+  for (char& c : noise) c = static_cast<char>(random());
+  write_text(chunk3, noise);
+  hdf5::File(chunk4, hdf5::File::Mode::ReadWrite).set_attribute("/", "complete", std::int64_t{0});
+
+  const CommandRun status = molsieve(*dir_, "status " + output);
+  ASSERT_EQ(status.status, 0) << status.err;
+  EXPECT_NE(status.out.find("damaged parts (recomputed by --resume): chunk 1 ("), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("chunk 3 (not an HDF5 file"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("chunk 4 (no complete mark"), std::string::npos) << status.out;
+
+  const std::string resume_args =
+      "screen " + dir_->file("job.toml") + " --library " + dir_->file("lib.smi") + " -o " + output + " --resume";
+  const CommandRun resumed = molsieve(*dir_, resume_args + " --threads 2");
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  for (const char* chunk : {"chunk 1: damaged part discarded (", "chunk 3: damaged part discarded (not an HDF5 file",
+                            "chunk 4: damaged part discarded (no complete mark"})
+    EXPECT_NE(resumed.err.find(chunk), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find("); recomputed\n"), std::string::npos) << resumed.err;
+  EXPECT_FALSE(fs::exists(parts));
+  EXPECT_EQ(query_csv(output), whole_csv_);
+}
+
 }  // namespace
 }  // namespace molsieve::test
