@@ -20,9 +20,11 @@ namespace {
 // closes itself.
 [[maybe_unused]] const bool kNoExitHandler = H5dont_atexit() >= 0;
 
-// HDF5 prints its own error stack by default; the library must stay silent.
+// HDF5 prints its own error stack by default; the library must stay silent. A thread-safe
+// HDF5 keeps that setting per thread (the screen writes parts on worker threads), so each
+// thread that opens a file sets it once.
 void silence_hdf5() {
-  static const bool silenced = [] {
+  thread_local const bool silenced = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();

@@ -1,8 +1,14 @@
 #include "screen_test_support.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "core/hdf5_file.h"
 #include "workflows/results/results_store.h"
@@ -49,6 +55,37 @@ void expect_same_results(const std::string& a, const std::string& b) {
   }
   const hdf5::File fa(a, hdf5::File::Mode::ReadOnly), fb(b, hdf5::File::Mode::ReadOnly);
   EXPECT_EQ(fa.read<std::int64_t>("/selection/index"), fb.read<std::int64_t>("/selection/index"));
+}
+
+std::optional<int> signal_screen_after(const std::vector<std::string>& args, const std::string& parts,
+                                       std::size_t chunks, int signal) {
+  std::vector<char*> argv{const_cast<char*>(MOLSIEVE_BINARY)};
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execv(MOLSIEVE_BINARY, argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::size_t done = 0;
+    std::error_code listing;  // the folder may appear or vanish while it is listed
+    for (fs::directory_iterator entry(parts, listing), end; !listing && entry != end; entry.increment(listing))
+      done += entry->path().extension() == ".h5";
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return std::nullopt;  // finished before the kill point
+    if (done >= chunks && fs::exists(parts)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill(pid, signal);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return status;
+}
+
+void kill_screen_after(const std::vector<std::string>& args, const std::string& parts, std::size_t chunks) {
+  signal_screen_after(args, parts, chunks, SIGKILL);
 }
 
 void DefaultJob::SetUpTestSuite() {

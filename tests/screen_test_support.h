@@ -3,7 +3,9 @@
 // default job's results (a CTest fixture, see tests/CMakeLists.txt).
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 #include "workflows/results/result_table.h"
@@ -17,6 +19,14 @@ std::string small_job(const std::string& library, int chunk_size);
 
 // Same columns, same values (NaN equals NaN) and the same selection.
 void expect_same_results(const std::string& a, const std::string& b);
+
+// Starts the molsieve executable with `args` and sends it `signal` once the parts folder
+// `parts` holds `chunks` part files; returns its wait status, or nothing when the run ended
+// first.
+std::optional<int> signal_screen_after(const std::vector<std::string>& args, const std::string& parts,
+                                       std::size_t chunks, int signal);
+// The same with SIGKILL.
+void kill_screen_after(const std::vector<std::string>& args, const std::string& parts, std::size_t chunks);
 
 // The default job's results on the NCI library, in dir_->file("default.h5"). Written by the
 // CTest fixture screen_default_job, or by the suite when run on its own.

@@ -2,16 +2,15 @@
 // what --resume and --overwrite refuse, and what a failed or starting run leaves behind.
 #include <gtest/gtest.h>
 
-#include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <optional>
-#include <thread>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "screen_test_support.h"
 
@@ -42,27 +41,9 @@ class ScreenResume : public test::SharedRunSuite<ScreenResume> {
   // when it finished first.
   static std::optional<int> signal_after(const std::string& output, std::size_t chunks, int signal,
                                          bool overwrite = false) {
-    const std::string parts = output + ".parts";
-    const pid_t pid = fork();
-    if (pid == 0) {
-      execl(MOLSIEVE_BINARY, MOLSIEVE_BINARY, "screen", dir_->file("job.toml").c_str(), "-o", output.c_str(),
-            "--threads", "2", "-q", overwrite ? "--overwrite" : static_cast<char*>(nullptr), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::size_t done = 0;
-      if (fs::exists(parts))
-        for (const auto& entry : fs::directory_iterator(parts)) done += entry.path().extension() == ".h5";
-      int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) return std::nullopt;  // finished before the kill point
-      if (done >= chunks && fs::exists(parts)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    kill(pid, signal);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return status;
+    std::vector<std::string> args = {"screen", dir_->file("job.toml"), "-o", output, "--threads", "2", "-q"};
+    if (overwrite) args.push_back("--overwrite");
+    return signal_screen_after(args, output + ".parts", chunks, signal);
   }
 };
 

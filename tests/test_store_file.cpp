@@ -2,13 +2,9 @@
 // move that names the path and the system's reason, and a full disk that leaves the finished
 // store as it was.
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <random>
@@ -147,18 +143,11 @@ TEST(StoreFile, MoveInAReadOnlyFolderNamesTheReasonAndKeepsThePreviousStore) {
 class FullDisk : public ::testing::Test {
  protected:
   void SetUp() override {
-    disk_ = dir_.file("disk");
-    fs::create_directories(disk_);
-    if (::mount("tmpfs", disk_.c_str(), "tmpfs", 0, "size=2m") != 0)
-      GTEST_SKIP() << "cannot mount a 2 MB tmpfs to fill (" << std::strerror(errno) << ")";
-    mounted_ = true;
-  }
-  void TearDown() override {
-    if (mounted_) ::umount2(disk_.c_str(), MNT_DETACH);
+    if (!disk_mount_.mounted()) GTEST_SKIP() << disk_mount_.refusal();
   }
   test::ScratchDir dir_;
-  std::string disk_;
-  bool mounted_ = false;
+  test::TmpfsMount disk_mount_{dir_.file("disk"), "2m"};
+  const std::string& disk_ = disk_mount_.path();
 };
 
 TEST_F(FullDisk, FailedOverwriteOfAStoreKeepsTheFinishedOneAndLeavesNoPartial) {
@@ -180,16 +169,7 @@ TEST_F(FullDisk, FailedOverwriteOfAStoreKeepsTheFinishedOneAndLeavesNoPartial) {
 TEST_F(FullDisk, StoreWhoseCloseFindsTheDiskFullIsRemovedAndTheProgramGoesOn) {
   // Fills the disk but one page: the store's header and data wait in HDF5's caches until
   // close, where the write fails.
-  const std::string filler = disk_ + "/filler";
-  {
-    std::FILE* f = std::fopen(filler.c_str(), "wb");
-    ASSERT_NE(f, nullptr);
-    const std::string page(4096, 'x');
-    while (std::fwrite(page.data(), 1, page.size(), f) == page.size()) {
-    }
-    std::fclose(f);
-  }
-  ASSERT_EQ(::truncate(filler.c_str(), static_cast<off_t>(fs::file_size(filler) - 4096)), 0);
+  ASSERT_NO_FATAL_FAILURE(test::fill_leaving(disk_ + "/filler", 4096));
   const std::string path = disk_ + "/s.h5";
   const std::string message = test::error_of([&] { write_store(path, {1, 2, 3}); });
   EXPECT_EQ(message.rfind(path, 0), 0u) << message;

@@ -4,10 +4,17 @@
 #include "core/error.h"
 
 #include <dirent.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -132,6 +139,37 @@ std::string default_job(const std::vector<std::pair<std::string, std::string>>& 
     job.replace(at, from.size(), to);
   }
   return job;
+}
+
+TmpfsMount::TmpfsMount(std::string path, const std::string& size) : path_(std::move(path)) {
+  std::filesystem::create_directories(path_);
+  if (::mount("tmpfs", path_.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0)
+    mounted_ = true;
+  else
+    refusal_ = "cannot mount a " + size + " tmpfs: " + std::strerror(errno);
+}
+
+TmpfsMount::~TmpfsMount() {
+  if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+}
+
+std::uint64_t free_bytes(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) return 0;
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+void fill_leaving(const std::string& ballast, std::uint64_t bytes) {
+  std::FILE* f = std::fopen(ballast.c_str(), "wb");
+  ASSERT_NE(f, nullptr) << ballast << ": " << std::strerror(errno);
+  const std::string page(4096, 'x');
+  while (std::fwrite(page.data(), 1, page.size(), f) == page.size()) {
+  }
+  std::fclose(f);
+  const std::uint64_t written = std::filesystem::file_size(ballast) / page.size() * page.size();
+  const std::uint64_t freed = (bytes + page.size() - 1) / page.size() * page.size();
+  ASSERT_GE(written, freed) << "the disk holds less than the " << bytes << " bytes to leave free";
+  ASSERT_EQ(::truncate(ballast.c_str(), static_cast<off_t>(written - freed)), 0) << std::strerror(errno);
 }
 
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {

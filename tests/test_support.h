@@ -78,6 +78,33 @@ void write_nci_head(const std::string& path, std::size_t count, std::size_t skip
 // from any folder, and each `edits` pair (from, to) replacing the first `from`.
 std::string default_job(const std::vector<std::pair<std::string, std::string>>& edits = {});
 
+// A tmpfs of `size` ("16m") mounted at `path` (made if missing) for the tests that fill a disk;
+// mounting needs root with CAP_SYS_ADMIN. Unmounted when the object goes away (detached, so
+// nothing stays mounted even while a file on it is open).
+class TmpfsMount {
+ public:
+  TmpfsMount(std::string path, const std::string& size);
+  ~TmpfsMount();
+  TmpfsMount(const TmpfsMount&) = delete;
+  TmpfsMount& operator=(const TmpfsMount&) = delete;
+  bool mounted() const { return mounted_; }
+  // Why the mount was refused ("cannot mount a 16m tmpfs: Operation not permitted").
+  const std::string& refusal() const { return refusal_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string refusal_;
+  bool mounted_ = false;
+};
+
+// Bytes free for files on the file system holding `path`.
+std::uint64_t free_bytes(const std::string& path);
+// Fills the file system holding `ballast` with that file, written in pages until the disk is
+// full, then frees `bytes` of it (whole pages): the disk then has `bytes` free, however much
+// it held before. Deleting the ballast frees the rest.
+void fill_leaving(const std::string& ballast, std::uint64_t bytes);
+
 // A CSV file as rows of fields (RFC 4180 quoting).
 std::vector<std::vector<std::string>> read_csv(const std::string& path);
 

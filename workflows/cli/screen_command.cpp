@@ -58,6 +58,11 @@ void run(const ScreenValues& v) {
     bar->update(p, stage_counts(s));
   });
   if (bar) bar->finish();
+  // A warning: printed whatever -q says.
+  if (request.world->rank() == 0)
+    for (const DamagedPart& part : report.damaged_parts)
+      std::fprintf(stderr, "screen: chunk %llu: damaged part discarded (%s); recomputed\n",
+                   static_cast<unsigned long long>(part.index), part.reason.c_str());
   if (!speaks) return;
   if (report.already_complete) {
     std::fprintf(stderr, "screen: %s is already complete; nothing to do\n", request.output.c_str());

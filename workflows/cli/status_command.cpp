@@ -47,7 +47,13 @@ void print_finished(const std::string& output) {
 
 void print_in_progress(const std::string& output, const PartsFolder& parts) {
   const RunRecord run = parts.read_run_record();
-  const std::vector<PartInfo> done = parts.part_infos();
+  // Each part's header is read (not its rows): the damaged ones count as not done.
+  std::vector<PartInfo> done = parts.part_infos();
+  std::string damaged;
+  for (const PartInfo& p : done)
+    if (!p.damage.empty())
+      damaged += (damaged.empty() ? "" : ", ") + ("chunk " + std::to_string(p.index) + " (" + p.damage + ")");
+  done.erase(std::remove_if(done.begin(), done.end(), [](const PartInfo& p) { return !p.damage.empty(); }), done.end());
   std::uint64_t rows_done = 0, rows_this_run = 0;
   double last_written = 0;
   for (const PartInfo& p : done) {
@@ -90,6 +96,7 @@ void print_in_progress(const std::string& output, const PartsFolder& parts) {
       unfinished += (unfinished.empty() ? "" : ", ") + ("chunk " + std::to_string(chunk) + " (rank " + std::to_string(rank) + ")");
   if (!unfinished.empty())
     std::printf("  %s: %s\n", running ? "in flight" : "handed out but not finished", unfinished.c_str());
+  if (!damaged.empty()) std::printf("  damaged parts (recomputed by --resume): %s\n", damaged.c_str());
 }
 
 void run(const std::string& path) {

@@ -87,7 +87,7 @@ void PartsFolder::start_fresh() const {
   move_into_place(staging, dir_);
 }
 
-void PartsFolder::resume(const std::string& output) const {
+std::vector<DamagedPart> PartsFolder::resume(const std::string& output) const {
   std::ifstream in(dir_ + "/" + kJobFile);
   std::string stored;
   in >> stored;
@@ -96,6 +96,14 @@ void PartsFolder::resume(const std::string& output) const {
                 "); run again with --overwrite to start over");
   for (const auto& entry : fs::directory_iterator(dir_))
     if (is_partial_path(entry.path().filename().string())) fs::remove(entry.path());
+  std::vector<DamagedPart> damaged;
+  for (const std::uint64_t index : finished()) {
+    std::string reason = damage(index, /*read_rows=*/true);
+    if (reason.empty()) continue;
+    fs::remove(chunk_path(index));
+    damaged.push_back({index, std::move(reason)});
+  }
+  return damaged;
 }
 
 void PartsFolder::remove() const { fs::remove_all(dir_); }
@@ -171,9 +179,32 @@ std::vector<PartInfo> PartsFolder::part_infos() const {
     struct stat st {};
     if (::stat(chunk_path(index).c_str(), &st) == 0)
       info.written_epoch = static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec * 1e-9;
+    info.damage = damage(index, /*read_rows=*/false);
     out.push_back(info);
   }
   return out;
+}
+
+std::string PartsFolder::damage(std::uint64_t index, bool read_rows) const {
+  const std::string path = chunk_path(index);
+  try {
+    if (!hdf5::is_hdf5_file(path)) return "not an HDF5 file";
+    const hdf5::File part(path, hdf5::File::Mode::ReadOnly);
+    const hdf5::StoreHeader header = hdf5::read_store_header(part);
+    if (header.schema != kPartSchema) return "not a screen part";
+    if (!header.complete) return "no complete mark";
+    if (!read_rows) return "";
+    const std::int64_t rows = part.int_attribute("/", "rows");
+    const std::uint64_t stored = read_table(part, kResults, 0, table_rows(part, kResults)).rows();
+    if (stored != static_cast<std::uint64_t>(rows))
+      return "holds " + std::to_string(stored) + " rows of its " + std::to_string(rows);
+    read_pool(index);
+    return "";
+  } catch (const std::exception& e) {
+    // The reason without the path, which the caller names by its chunk.
+    const std::string message = e.what();
+    return message.rfind(path + ": ", 0) == 0 ? message.substr(path.size() + 2) : message;
+  }
 }
 
 void PartsFolder::write(const Chunk& chunk, unsigned fingerprint_words) const {

@@ -1,8 +1,10 @@
 #pragma once
 // The parts folder of a screen, <output>.parts/: one HDF5 part file per finished chunk and
 // the fingerprint of the job that fills it. A part is written under a temporary name and
-// renamed, so a part that exists is whole; any process may write any chunk's part, which is
-// what lets a killed run resume and ranks of one job share the work.
+// renamed, so a part that exists was whole when written; one damaged since (truncated,
+// overwritten, failing its checksums) is found and discarded by --resume. Any process may
+// write any chunk's part, which is what lets a killed run resume and ranks of one job share
+// the work.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,10 +47,17 @@ struct RunRecord {
 // (molecule files not yet read to their end) every chunk counts as full.
 std::uint64_t chunk_rows(std::uint64_t index, std::uint64_t chunk_size, std::uint64_t rows_total);
 
-// A finished part as status sees it (from the folder's listing: no part is opened).
+// A finished part as status sees it (its header only: no row is read).
 struct PartInfo {
   std::uint64_t index = 0;
   double written_epoch = 0;  // when the part was renamed into place
+  std::string damage;        // why it is not a whole part ("" when its header says it is)
+};
+
+// A part that --resume found damaged and removed, so that its chunk is computed again.
+struct DamagedPart {
+  std::uint64_t index = 0;
+  std::string reason;  // "not an HDF5 file", "no complete mark", a failed checksum...
 };
 
 class PartsFolder {
@@ -61,9 +70,10 @@ class PartsFolder {
   // An empty folder naming the job (made under a temporary name and renamed, so a run
   // killed at any point leaves no folder or one that names its job).
   void start_fresh() const;
-  // Keeps the finished chunks of an interrupted run of the same job; throws
-  // molsieve::Error naming `output` when the job or its inputs changed.
-  void resume(const std::string& output) const;
+  // Keeps the finished chunks of an interrupted run of the same job, after reading each part
+  // whole: the damaged ones are removed and returned. Throws molsieve::Error naming `output`
+  // when the job or its inputs changed.
+  std::vector<DamagedPart> resume(const std::string& output) const;
   void remove() const;
 
   std::string chunk_path(std::uint64_t index) const;
@@ -79,6 +89,9 @@ class PartsFolder {
   // The latest grant of each chunk, by chunk.
   std::vector<std::pair<std::uint64_t, int>> grants() const;
   std::vector<PartInfo> part_infos() const;
+  // Why the part of chunk `index` is not whole ("" when it is): not an HDF5 file, not a part,
+  // no complete mark; with `read_rows` every row is read too, so failed checksums show.
+  std::string damage(std::uint64_t index, bool read_rows) const;
 
   void write(const Chunk& chunk, unsigned fingerprint_words) const;
   ResultTable read_results(std::uint64_t index, const std::vector<std::string>& columns = {}) const;

@@ -62,19 +62,23 @@ bool check_output(const ScreenRequest& request, std::unique_ptr<OutputLock>& loc
   return true;
 }
 
-// Rank 0 starts the parts folder afresh or takes up a stopped run's, and records this run;
-// returns the chunks the stopped run had handed out but not finished ("chunk 7 (rank 1), ...").
-std::string open_parts(const PartsFolder& parts, bool fresh, const ScreenRequest& request, const LibrarySource& source,
-                       int ranks) {
-  std::string unfinished;
+// Rank 0 starts the parts folder afresh or takes up a stopped run's, discarding its damaged
+// parts, and records this run; notes in `report` the chunks the stopped run had handed out but
+// not finished ("chunk 7 (rank 1), ...") and the damaged parts.
+void open_parts(const PartsFolder& parts, bool fresh, const ScreenRequest& request, const LibrarySource& source,
+                int ranks, ScreenReport& report) {
   if (fresh) {
     parts.start_fresh();
   } else {
-    parts.resume(request.output);
-    for (const auto& [chunk, rank] : parts.grants())
-      if (!parts.has(chunk))
+    report.damaged_parts = parts.resume(request.output);
+    std::string& unfinished = report.unfinished_before;
+    for (const auto& [chunk, rank] : parts.grants()) {
+      const bool damaged = std::any_of(report.damaged_parts.begin(), report.damaged_parts.end(),
+                                       [chunk = chunk](const DamagedPart& d) { return d.index == chunk; });
+      if (!parts.has(chunk) && !damaged)
         unfinished += (unfinished.empty() ? "" : ", ") +
                       ("chunk " + std::to_string(chunk) + " (rank " + std::to_string(rank) + ")");
+    }
   }
   RunRecord record;
   record.started = utc_timestamp();
@@ -84,7 +88,6 @@ std::string open_parts(const PartsFolder& parts, bool fresh, const ScreenRequest
   record.rows_total = source.rows_total();
   record.chunks_total = known_chunk_count(source).value_or(0);
   parts.write_run_record(record);
-  return unfinished;
 }
 
 // What earlier runs finished, as rank 0 counts it for the progress callback.
@@ -170,7 +173,7 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   report.device = pipeline->scorer().device();
   const bool fresh = !(request.resume && parts.exists());
   cluster::agree(world, [&] {
-    if (root) report.unfinished_before = open_parts(parts, fresh, request, pipeline->source(), world.size());
+    if (root) open_parts(parts, fresh, request, pipeline->source(), world.size(), report);
   });
   const ScreenStatus resumed = root ? resumed_status(parts, job, pipeline->source()) : ScreenStatus{};
   report.chunks_resumed = resumed.chunks_resumed;

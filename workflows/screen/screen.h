@@ -16,6 +16,7 @@
 #include "core/cancellation.h"
 #include "kernels/backend.h"
 #include "workflows/screen/job.h"
+#include "workflows/screen/parts.h"
 #include "workflows/screen/status.h"
 
 namespace molsieve::workflows {
@@ -52,6 +53,8 @@ struct ScreenReport {
   // --resume: the chunks the stopped run had handed out but not finished, with the rank
   // that had each ("chunk 7 (rank 1), ..."), recomputed by this run.
   std::string unfinished_before;
+  // --resume: the parts of the stopped run found damaged, discarded and recomputed.
+  std::vector<DamagedPart> damaged_parts;
   // What the user must not miss about these results, one sentence each (for example, that
   // nothing was selected because every prediction is an extrapolation).
   std::vector<std::string> warnings;
