@@ -1,8 +1,14 @@
 #include "screen_test_support.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "core/hdf5_file.h"
 #include "workflows/results/results_store.h"
@@ -28,6 +34,33 @@ std::string small_job(const std::string& library, int chunk_size) {
          "[[toxicity]]\nmodel = \"tox21\"\n"
          "[similarity]\nreferences = \"" + kSource + "/datasets/jobs/bace1_references.smi\"\n"
          "[selection]\nkeep = 10\ndiversity = 0.5\n";
+}
+
+std::size_t parts_written(const std::string& output) {
+  std::size_t done = 0;
+  std::error_code ec;  // the folder may go away while it is listed: the run finished
+  for (const auto& entry : fs::directory_iterator(output + ".parts", ec)) done += entry.path().extension() == ".h5";
+  return done;
+}
+
+void kill_screen_after(const std::string& job, const std::string& output, std::size_t chunks, bool overwrite) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl(MOLSIEVE_BINARY, MOLSIEVE_BINARY, "screen", job.c_str(), "-o", output.c_str(), "--threads", "2", "-q",
+          overwrite ? "--overwrite" : static_cast<char*>(nullptr), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::size_t done = parts_written(output);
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return;  // finished before the kill point
+    if (done >= chunks && fs::exists(output + ".parts")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
 }
 
 void expect_same_results(const std::string& a, const std::string& b) {

@@ -3,6 +3,7 @@
 // default job's results (a CTest fixture, see tests/CMakeLists.txt).
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <string>
 
 #include "test_support.h"
@@ -14,6 +15,13 @@ workflows::ResultTable read_results(const std::string& path);
 
 // A small job on `library`: the BACE model, the Tox21 model and the shipped references.
 std::string small_job(const std::string& library, int chunk_size);
+
+// The part files <output>.parts/ holds now (0 when there is no such folder).
+std::size_t parts_written(const std::string& output);
+
+// Starts `molsieve screen <job> -o <output> --threads 2 -q` (with --overwrite when asked) and
+// kills it with SIGKILL once `chunks` part files exist; a run that finishes first is left so.
+void kill_screen_after(const std::string& job, const std::string& output, std::size_t chunks, bool overwrite = false);
 
 // Same columns, same values (NaN equals NaN) and the same selection.
 void expect_same_results(const std::string& a, const std::string& b);

@@ -2,13 +2,7 @@
 // what --resume and --overwrite refuse, and what a failed or starting run leaves behind.
 #include <gtest/gtest.h>
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <filesystem>
-#include <thread>
 #include <utility>
 
 #include "screen_test_support.h"
@@ -31,29 +25,6 @@ class ScreenResume : public test::SharedRunSuite<ScreenResume> {
     // The uninterrupted run, whole.h5, that every resumed run must equal.
     run_ = molsieve(*dir_, "screen " + dir_->file("job.toml") + " -o " + dir_->file("whole.h5") + " --threads 2 -q");
   }
-
-  static void kill_after(const std::string& output, std::size_t chunks, bool overwrite = false) {
-    const std::string parts = output + ".parts";
-    const pid_t pid = fork();
-    if (pid == 0) {
-      execl(MOLSIEVE_BINARY, MOLSIEVE_BINARY, "screen", dir_->file("job.toml").c_str(), "-o", output.c_str(),
-            "--threads", "2", "-q", overwrite ? "--overwrite" : static_cast<char*>(nullptr), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::size_t done = 0;
-      if (fs::exists(parts))
-        for (const auto& entry : fs::directory_iterator(parts)) done += entry.path().extension() == ".h5";
-      int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) return;  // finished before the kill point
-      if (done >= chunks && fs::exists(parts)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-  }
 };
 
 TEST_F(ScreenResume, KilledRunsResumeToIdenticalResults) {
@@ -61,7 +32,7 @@ TEST_F(ScreenResume, KilledRunsResumeToIdenticalResults) {
   for (std::size_t chunks : {0u, 3u, 11u}) {
     SCOPED_TRACE("killed after " + std::to_string(chunks) + " chunk(s)");
     const std::string output = dir.file("killed" + std::to_string(chunks) + ".h5");
-    kill_after(output, chunks);
+    kill_screen_after(dir.file("job.toml"), output, chunks);
     ASSERT_TRUE(fs::exists(output + ".parts")) << "the run finished before it could be killed";
     {
       // Without --resume an interrupted run is refused, not silently restarted.
@@ -92,7 +63,7 @@ TEST_F(ScreenResume, ResumeOfAFinishedRunDoesNothingAndAnExistingOutputIsRefused
 TEST_F(ScreenResume, ChangedJobIsNotResumedFromOldParts) {
   const auto& dir = *dir_;
   const std::string output = dir.file("changed.h5");
-  kill_after(output, 2);
+  kill_screen_after(dir.file("job.toml"), output, 2);
   ASSERT_TRUE(fs::exists(output + ".parts")) << "the run finished before it could be killed";
   test::write_text(dir.file("job2.toml"), small_job(dir.file("lib.smi"), 10) + "[score]\nuncertainty_penalty = 2.0\n");
   const CommandRun resumed = molsieve(dir, "screen " + dir.file("job2.toml") + " -o " + output + " --resume -q");
@@ -134,7 +105,7 @@ TEST_F(ScreenResume, OverwriteKeepsTheOldResultsUntilTheNewRunIsComplete) {
   EXPECT_EQ(test::read_text(keep), old_bytes) << "a failed --overwrite run changed the old results";
   EXPECT_FALSE(fs::exists(keep + ".parts")) << failed.err;
 
-  kill_after(keep, 3, /*overwrite=*/true);
+  kill_screen_after(dir.file("job.toml"), keep, 3, /*overwrite=*/true);
   ASSERT_TRUE(fs::exists(keep + ".parts")) << "the run finished before it could be killed";
   EXPECT_EQ(test::read_text(keep), old_bytes) << "a killed --overwrite run changed the old results";
   const CommandRun resumed = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + keep + " --resume --threads 2 -q");
