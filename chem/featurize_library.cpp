@@ -13,6 +13,7 @@
 #include "chem/fingerprints.h"
 #include "chem/qed.h"
 #include "core/error.h"
+#include "core/file_identity.h"
 #include "core/sha256.h"
 
 namespace molsieve::chem {
@@ -39,6 +40,9 @@ FeaturizeReport featurize_library(const FeaturizeRequest& request,
     throw Error(request.output + ": already exists (use --overwrite to replace it)");
   if (request.batch_size == 0) throw Error("batch size must be positive");
 
+  // Recorded before the inputs are hashed for the store's provenance: a store is written only
+  // from inputs that are still those files when the last batch is written.
+  const InputWatch watch(request.inputs);
   MoleculeReader reader(request.inputs, request.reader);
   std::vector<InputFile> inputs;
   for (const auto& path : request.inputs) inputs.push_back({path, sha256_file(path)});
@@ -97,6 +101,7 @@ FeaturizeReport featurize_library(const FeaturizeRequest& request,
                   }
                 }));
   });
+  watch.check();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   writer.finish(report.seconds);
   report.counts = writer.counts();

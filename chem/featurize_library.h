@@ -2,7 +2,8 @@
 // Featurizes molecule files into a library store: read, featurize in parallel (oneTBB),
 // write in input order, with bounded memory (a fixed number of batches in flight).
 // The store is written under a temporary name and renamed into place only when it is
-// complete, so an interrupted run never leaves a file that looks finished.
+// complete, so an interrupted run never leaves a file that looks finished, nor does a run whose
+// input changed while it was read (it throws molsieve::Error naming the file).
 #include <string>
 #include <vector>
 

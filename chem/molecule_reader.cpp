@@ -345,6 +345,7 @@ MoleculeReader::MoleculeReader(std::vector<std::string> paths, ReaderOptions opt
     if (stat(path.c_str(), &info) != 0)
       throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
     if (S_ISDIR(info.st_mode)) throw Error(path + ": is a folder, expected a molecule file");
+    identities_.push_back(file_identity(info));
     // Progress of a compressed input counts its text when the size of that is known: zlib's
     // read-ahead makes the compressed offset jump (91% read after 15% of a small file).
     const auto text_size = gzip_text_size(path, static_cast<std::uint64_t>(info.st_size));
@@ -370,11 +371,14 @@ bool MoleculeReader::open_next_file() {
 }
 
 bool MoleculeReader::next_batch(std::vector<InputRecord>& out, std::size_t max_records) {
+  if (cursor_) check_unchanged(paths_[next_path_ - 1], identities_[next_path_ - 1]);
   std::size_t added = 0;
   while (added < max_records) {
     if (!cursor_ && !open_next_file()) break;
     InputRecord record;
     if (!cursor_->next(record)) {
+      // The file's last records are only whole if it did not change before its end was read.
+      check_unchanged(paths_[next_path_ - 1], identities_[next_path_ - 1]);
       if (!open_next_file()) break;
       continue;
     }

@@ -3,13 +3,15 @@
 // gzip-compressed, in bounded memory: records are handed out in batches and a file is
 // never loaded whole. Problems with one record (an empty line, bytes that are not UTF-8,
 // a missing column value) are recorded on that record; problems with a whole file (missing,
-// unreadable, a named column that does not exist) throw molsieve::Error.
+// unreadable, a named column that does not exist, changed since the reader was made) throw
+// molsieve::Error.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/file_identity.h"
 #include "core/progress.h"
 
 namespace molsieve::chem {
@@ -55,6 +57,8 @@ class MoleculeReader {
   MoleculeReader& operator=(const MoleculeReader&) = delete;
 
   // Appends up to `max_records` records to `out`; returns false once every input is exhausted.
+  // Throws molsieve::Error naming the file when the file being read (checked before each batch
+  // and at its end) is no longer the one the constructor found: its records would be torn.
   bool next_batch(std::vector<InputRecord>& out, std::size_t max_records);
   Progress progress() const;
   std::uint64_t records_read() const { return next_row_; }
@@ -74,6 +78,7 @@ class MoleculeReader {
   std::vector<std::string> empty_inputs_;
   std::vector<std::uint64_t> file_bytes_;  // size of each input, read once (its text's, when known)
   std::vector<bool> file_counts_text_;     // whether file_bytes_ is the uncompressed text's size
+  std::vector<FileIdentity> identities_;   // each input as the constructor found it
   std::uint64_t bytes_total_ = 0;
   std::uint64_t bytes_of_finished_files_ = 0;
 };

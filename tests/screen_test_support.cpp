@@ -36,6 +36,20 @@ std::string small_job(const std::string& library, int chunk_size) {
          "[selection]\nkeep = 10\ndiversity = 0.5\n";
 }
 
+std::size_t parts_written(const std::string& output) {
+  std::size_t done = 0;
+  std::error_code listing;  // the folder may appear or vanish while it is listed
+  for (fs::directory_iterator entry(output + ".parts", listing), end; !listing && entry != end; entry.increment(listing))
+    done += entry->path().extension() == ".h5";
+  return done;
+}
+
+std::vector<std::string> screen_args(const std::string& job, const std::string& output, bool overwrite) {
+  std::vector<std::string> args = {"screen", job, "-o", output, "--threads", "2", "-q"};
+  if (overwrite) args.push_back("--overwrite");
+  return args;
+}
+
 void expect_same_results(const std::string& a, const std::string& b) {
   const ResultTable x = read_results(a), y = read_results(b);
   ASSERT_EQ(x.columns().size(), y.columns().size());
@@ -57,7 +71,7 @@ void expect_same_results(const std::string& a, const std::string& b) {
   EXPECT_EQ(fa.read<std::int64_t>("/selection/index"), fb.read<std::int64_t>("/selection/index"));
 }
 
-std::optional<int> signal_screen_after(const std::vector<std::string>& args, const std::string& parts,
+std::optional<int> signal_screen_after(const std::vector<std::string>& args, const std::string& output,
                                        std::size_t chunks, int signal) {
   std::vector<char*> argv{const_cast<char*>(MOLSIEVE_BINARY)};
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -69,13 +83,10 @@ std::optional<int> signal_screen_after(const std::vector<std::string>& args, con
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
   while (std::chrono::steady_clock::now() < deadline) {
-    std::size_t done = 0;
-    std::error_code listing;  // the folder may appear or vanish while it is listed
-    for (fs::directory_iterator entry(parts, listing), end; !listing && entry != end; entry.increment(listing))
-      done += entry->path().extension() == ".h5";
+    const std::size_t done = parts_written(output);
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) return std::nullopt;  // finished before the kill point
-    if (done >= chunks && fs::exists(parts)) break;
+    if (done >= chunks && fs::exists(output + ".parts")) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   kill(pid, signal);
@@ -84,8 +95,8 @@ std::optional<int> signal_screen_after(const std::vector<std::string>& args, con
   return status;
 }
 
-void kill_screen_after(const std::vector<std::string>& args, const std::string& parts, std::size_t chunks) {
-  signal_screen_after(args, parts, chunks, SIGKILL);
+void kill_screen_after(const std::vector<std::string>& args, const std::string& output, std::size_t chunks) {
+  signal_screen_after(args, output, chunks, SIGKILL);
 }
 
 void DefaultJob::SetUpTestSuite() {

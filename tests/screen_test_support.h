@@ -3,6 +3,7 @@
 // default job's results (a CTest fixture, see tests/CMakeLists.txt).
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,16 +18,21 @@ workflows::ResultTable read_results(const std::string& path);
 // A small job on `library`: the BACE model, the Tox21 model and the shipped references.
 std::string small_job(const std::string& library, int chunk_size);
 
+// The part files <output>.parts/ holds now (0 when there is no such folder).
+std::size_t parts_written(const std::string& output);
+
+// The arguments of `molsieve screen <job> -o <output> --threads 2 -q` (with --overwrite when asked).
+std::vector<std::string> screen_args(const std::string& job, const std::string& output, bool overwrite = false);
+
 // Same columns, same values (NaN equals NaN) and the same selection.
 void expect_same_results(const std::string& a, const std::string& b);
 
-// Starts the molsieve executable with `args` and sends it `signal` once the parts folder
-// `parts` holds `chunks` part files; returns its wait status, or nothing when the run ended
-// first.
-std::optional<int> signal_screen_after(const std::vector<std::string>& args, const std::string& parts,
+// Starts the molsieve executable with `args` (a screen into `output`) and sends it `signal`
+// once `chunks` part files exist; returns its wait status, or nothing when the run ended first.
+std::optional<int> signal_screen_after(const std::vector<std::string>& args, const std::string& output,
                                        std::size_t chunks, int signal);
 // The same with SIGKILL.
-void kill_screen_after(const std::vector<std::string>& args, const std::string& parts, std::size_t chunks);
+void kill_screen_after(const std::vector<std::string>& args, const std::string& output, std::size_t chunks);
 
 // The default job's results on the NCI library, in dir_->file("default.h5"). Written by the
 // CTest fixture screen_default_job, or by the suite when run on its own.

@@ -173,7 +173,7 @@ TEST_F(ScreenFullDisk, ResumeDiscardsDamagedPartsAndRecomputesThemToIdenticalRes
   const std::string parts = output + ".parts";
   kill_screen_after({"screen", dir_->file("job.toml"), "--library", dir_->file("lib.smi"), "-o", output, "--threads",
                      "2", "-q"},
-                    parts, 5);
+                    output, 5);
   ASSERT_TRUE(fs::exists(parts + "/chunk-000000004.h5")) << "the run finished or stopped before its fifth part";
   const std::string chunk1 = parts + "/chunk-000000001.h5", chunk3 = parts + "/chunk-000000003.h5",
                     chunk4 = parts + "/chunk-000000004.h5";

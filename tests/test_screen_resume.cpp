@@ -32,19 +32,6 @@ class ScreenResume : public test::SharedRunSuite<ScreenResume> {
     // The uninterrupted run, whole.h5, that every resumed run must equal.
     run_ = molsieve(*dir_, "screen " + dir_->file("job.toml") + " -o " + dir_->file("whole.h5") + " --threads 2 -q");
   }
-
-  static void kill_after(const std::string& output, std::size_t chunks, bool overwrite = false) {
-    signal_after(output, chunks, SIGKILL, overwrite);
-  }
-
-  // Sends `signal` to a screen once `chunks` part files exist; its wait status, or nothing
-  // when it finished first.
-  static std::optional<int> signal_after(const std::string& output, std::size_t chunks, int signal,
-                                         bool overwrite = false) {
-    std::vector<std::string> args = {"screen", dir_->file("job.toml"), "-o", output, "--threads", "2", "-q"};
-    if (overwrite) args.push_back("--overwrite");
-    return signal_screen_after(args, output + ".parts", chunks, signal);
-  }
 };
 
 TEST_F(ScreenResume, KilledRunsResumeToIdenticalResults) {
@@ -52,7 +39,7 @@ TEST_F(ScreenResume, KilledRunsResumeToIdenticalResults) {
   for (std::size_t chunks : {0u, 3u, 11u}) {
     SCOPED_TRACE("killed after " + std::to_string(chunks) + " chunk(s)");
     const std::string output = dir.file("killed" + std::to_string(chunks) + ".h5");
-    kill_after(output, chunks);
+    kill_screen_after(screen_args(dir.file("job.toml"), output), output, chunks);
     ASSERT_TRUE(fs::exists(output + ".parts")) << "the run finished before it could be killed";
     {
       // Without --resume an interrupted run is refused, not silently restarted.
@@ -75,7 +62,7 @@ TEST_F(ScreenResume, SigtermStopsWithTheResumableExitStatusAndResumeFinishes) {
   for (const int signal : {SIGTERM, SIGINT}) {
     SCOPED_TRACE(strsignal(signal));
     const std::string output = dir.file(std::string("stopped-") + std::to_string(signal) + ".h5");
-    const std::optional<int> status = signal_after(output, 3, signal);
+    const std::optional<int> status = signal_screen_after(screen_args(dir.file("job.toml"), output), output, 3, signal);
     ASSERT_TRUE(status.has_value()) << "the run finished before the signal";
     ASSERT_TRUE(WIFEXITED(*status)) << "ended by the signal itself, not by stopping";
     EXPECT_EQ(WEXITSTATUS(*status), 75);
@@ -103,7 +90,7 @@ TEST_F(ScreenResume, ResumeOfAFinishedRunDoesNothingAndAnExistingOutputIsRefused
 TEST_F(ScreenResume, ChangedJobIsNotResumedFromOldParts) {
   const auto& dir = *dir_;
   const std::string output = dir.file("changed.h5");
-  kill_after(output, 2);
+  kill_screen_after(screen_args(dir.file("job.toml"), output), output, 2);
   ASSERT_TRUE(fs::exists(output + ".parts")) << "the run finished before it could be killed";
   test::write_text(dir.file("job2.toml"), small_job(dir.file("lib.smi"), 10) + "[score]\nuncertainty_penalty = 2.0\n");
   const CommandRun resumed = molsieve(dir, "screen " + dir.file("job2.toml") + " -o " + output + " --resume -q");
@@ -145,7 +132,7 @@ TEST_F(ScreenResume, OverwriteKeepsTheOldResultsUntilTheNewRunIsComplete) {
   EXPECT_EQ(test::read_text(keep), old_bytes) << "a failed --overwrite run changed the old results";
   EXPECT_FALSE(fs::exists(keep + ".parts")) << failed.err;
 
-  kill_after(keep, 3, /*overwrite=*/true);
+  kill_screen_after(screen_args(dir.file("job.toml"), keep, /*overwrite=*/true), keep, 3);
   ASSERT_TRUE(fs::exists(keep + ".parts")) << "the run finished before it could be killed";
   EXPECT_EQ(test::read_text(keep), old_bytes) << "a killed --overwrite run changed the old results";
   const CommandRun resumed = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + keep + " --resume --threads 2 -q");

@@ -381,4 +381,13 @@ ScreenJob read_screen_job(const std::string& path, const std::vector<std::string
   return job;
 }
 
+std::vector<std::string> input_files(const ScreenJob& job) {
+  std::vector<std::string> files = job.library;
+  for (const auto* terms : {&job.affinity, &job.toxicity})
+    for (const auto& term : *terms) files.push_back(term.path);
+  for (const auto& panel : job.panels) files.push_back(panel.path);
+  if (!job.references.empty()) files.push_back(job.references);
+  return files;
+}
+
 }  // namespace molsieve::workflows

@@ -110,6 +110,9 @@ struct ScreenJob {
 ScreenJob read_screen_job(const std::string& path,
                           const std::vector<std::string>& library_override = {});
 
+// Every file a run of the job reads: the library, the models (panels' included), the references.
+std::vector<std::string> input_files(const ScreenJob& job);
+
 // The shipped model of that name (models/pretrained/<name>.h5), or "" when there is none.
 std::string shipped_model_path(const std::string& name);
 

@@ -59,6 +59,9 @@ JobFingerprint fingerprint_job(const ScreenJob& job) {
       out.model_sha256.push_back(sha256_file(term.path));
       add(out.model_sha256.back());
     }
+  // A panel's model changes the parts as much as a scored model does (the provenance's list
+  // names the scored models only).
+  for (const auto& panel : job.panels) add(sha256_file(panel.path));
   if (!job.references.empty()) {
     out.references_sha256 = sha256_file(job.references);
     add(out.references_sha256);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/file_identity.h"
 #include "core/timestamp.h"
 #include "models/thread_scope.h"
 #include "workflows/screen/chunks.h"
@@ -153,6 +154,9 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   const ScreenJob& job = request.job;
   ScreenReport report;
   report.ranks = world.size();
+  // Recorded before the fingerprint hashes the inputs: results are merged only from inputs
+  // that are still those files.
+  const InputWatch inputs(input_files(job));
 
   // The output: refused, already complete, or to be (re)computed; the other ranks learn the
   // job's fingerprint.
@@ -197,12 +201,20 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
     report.chunks = chunks.value_or(0);
     if (report.chunks == 0) throw Error(job.path + ": the library has no molecules");
     cluster::agree(world, [&] {
-      if (root) merge_into_report(request, fingerprint, parts, *pipeline, report);
+      if (!root) return;
+      inputs.check();
+      merge_into_report(request, fingerprint, parts, *pipeline, report);
     });
   } catch (const cluster::RankFailure&) {
     throw;
   } catch (const std::exception& e) {
     if (cancelled || !root) throw;
+    // Parts computed from an input that changed belong to content that is gone, and --resume
+    // would refuse them (the fingerprint hashes the inputs): none is kept.
+    if (const std::string change = inputs.change(); !change.empty()) {
+      parts.remove();
+      throw Error(change + "; nothing was merged and no part was kept; run again once it no longer changes");
+    }
     // A run that failed keeps its parts only when they hold finished work worth resuming.
     const std::size_t kept = parts.finished().size();
     if (fresh && kept == 0) {

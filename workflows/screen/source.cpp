@@ -39,6 +39,7 @@ LibrarySource::LibrarySource(const ScreenJob& job) : chunk_size_(job.chunk_size)
     reader_ = std::make_unique<chem::MoleculeReader>(job.library, options);
     return;
   }
+  stores_watch_.emplace(job.library);
   for (const auto& path : job.library) {
     stores_.push_back(std::make_unique<chem::LibraryReader>(path));
     rows_total_ += stores_.back()->size();
@@ -65,6 +66,8 @@ bool LibrarySource::read(std::uint64_t index, Chunk& chunk, bool& last) {
     if (chunk.first_row >= rows_total_) return false;
     chunk.rows = std::min<std::uint64_t>(chunk_size_, rows_total_ - chunk.first_row);
     last = chunk.first_row + chunk.rows >= rows_total_;
+    // A store rewritten under its open file reads as garbage or HDF5 errors: fail naming it.
+    stores_watch_->check();
     read_store_rows(chunk);
     return true;
   }

@@ -4,9 +4,11 @@
 // Chunk k is library rows [k * chunk_size, (k + 1) * chunk_size).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/file_identity.h"
 #include "core/progress.h"
 #include "models/molecule_set.h"
 #include "workflows/results/result_table.h"
@@ -48,7 +50,8 @@ class LibrarySource {
 
   // Reads chunk `index` (never one before the last read: files are read forward, skipping the
   // chunks in between). False when the library ends before it; chunks_seen() then counts them all.
-  // Sets `last` when the chunk read is known to be the library's last.
+  // Sets `last` when the chunk read is known to be the library's last. Throws molsieve::Error
+  // naming the file when a library file or store changed since this source opened it.
   bool read(std::uint64_t index, Chunk& chunk, bool& last);
   std::uint64_t chunks_seen() const { return next_index_; }
 
@@ -58,6 +61,7 @@ class LibrarySource {
   std::uint64_t chunk_size_;
   chem::FeaturizerOptions featurizer_options_;
   std::vector<std::unique_ptr<chem::LibraryReader>> stores_;
+  std::optional<InputWatch> stores_watch_;  // the molecule reader watches files itself
   std::unique_ptr<chem::MoleculeReader> reader_;
   std::uint64_t rows_total_ = 0;
   std::uint64_t next_index_ = 0;  // files: the chunk the reader is at
