@@ -34,6 +34,13 @@ class ScreenResume : public test::SharedRunSuite<ScreenResume> {
   }
 };
 
+// -q silences the progress and the summary, not what the user must not miss: no BACE-1
+// prediction on these NCI molecules is inside the model's domain, so nothing is selected.
+TEST_F(ScreenResume, QuietRunStillWarnsThatNothingWasSelected) {
+  EXPECT_NE(run_.err.find("screen: nothing selected: none of the"), std::string::npos) << run_.err;
+  EXPECT_EQ(run_.err.find("screen: results in"), std::string::npos) << run_.err;
+}
+
 TEST_F(ScreenResume, KilledRunsResumeToIdenticalResults) {
   const auto& dir = *dir_;
   for (std::size_t chunks : {0u, 3u, 11u}) {

@@ -58,11 +58,13 @@ void run(const ScreenValues& v) {
     bar->update(p, stage_counts(s));
   });
   if (bar) bar->finish();
-  // A warning: printed whatever -q says.
-  if (request.world->rank() == 0)
+  // Warnings: printed whatever -q says.
+  if (request.world->rank() == 0) {
     for (const DamagedPart& part : report.damaged_parts)
       std::fprintf(stderr, "screen: chunk %llu: damaged part discarded (%s); recomputed\n",
                    static_cast<unsigned long long>(part.index), part.reason.c_str());
+    for (const std::string& warning : report.warnings) std::fprintf(stderr, "screen: %s\n", warning.c_str());
+  }
   if (!speaks) return;
   if (report.already_complete) {
     std::fprintf(stderr, "screen: %s is already complete; nothing to do\n", request.output.c_str());
@@ -83,7 +85,6 @@ void run(const ScreenValues& v) {
                "merge %.2f\n",
                report.stage_seconds[0], report.stage_seconds[1], report.stage_seconds[2], report.stage_seconds[3],
                report.merge_seconds);
-  for (const std::string& warning : report.warnings) std::fprintf(stderr, "screen: %s\n", warning.c_str());
   if (report.selected == 0 && report.scored > 0)
     std::fprintf(stderr, "screen: `molsieve query %s --top 20` lists the molecules by score, out-of-domain terms marked !\n",
                  request.output.c_str());
