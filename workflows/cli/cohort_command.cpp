@@ -83,6 +83,13 @@ void run(CohortValues& v) {
     run_cohort_selection(v.request, {});
     return;
   }
+  // The exact selection is silent while it solves: a line every few seconds says it runs.
+  if (!v.quiet)
+    v.request.solver_status = [](const cohort::SolverStatus& s) {
+      const bool quotas = s.phase == cohort::SolverPhase::Quotas;
+      std::fprintf(stderr, "selecting (%s), %.0f s: best found %.6g, best possible %.6g\n",
+                   quotas ? "least quota shortfall" : "best score", s.seconds, s.found, s.bound);
+    };
   ProgressBar bar("cohort", "patients");
   const CohortOutcome o = run_cohort_selection(v.request, [&](const Progress& p) {
     if (!v.quiet) bar.update(p);
@@ -113,6 +120,10 @@ void add_cohort_command(CLI::App& app) {
   c->add_option("-o,--output", r.output, "Cohort store to write (.h5)")->required();
   c->add_option("--attrition-csv", values->attrition_csv, "Also write the attrition table as CSV (counts 1-4 as <5)");
   c->add_option("--report", values->report, "Also write a self-contained HTML report (counts 1-4 as <5)");
+  c->add_option("--solver-seconds", r.solver_seconds,
+                 "Time limit of the exact selection; then the best cohort found is used, with a warning saying how far "
+                 "from the best it may be")
+      ->capture_default_str();
   c->add_option("--slice", r.slice_persons, "Patients evaluated at a time (memory bound)")->capture_default_str();
   c->add_option_function<std::string>(
        "--device,--backend", [&r](const std::string& text) { r.backend = eligibility_backend(text); },
