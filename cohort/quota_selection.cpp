@@ -511,9 +511,9 @@ void tally(Selection& s, const std::vector<SelectionCandidate>& candidates) {
   s.quotas_met = s.total_shortfall == 0;
 }
 
-std::string decimal(double value) {
+std::string decimal(double value, int digits = 6) {
   std::ostringstream text;
-  text.precision(6);
+  text.precision(digits);
   text << value;
   return text.str();
 }
@@ -530,7 +530,7 @@ std::string time_limit_warning(SolverPhase phase, double limit_seconds, double f
   if (std::isnan(bound)) return head + "its total score " + decimal(found) + " has no proven bound";
   const double gap = std::max(0.0, bound - found);
   return head + "its total score " + decimal(found) + " is within " + decimal(gap) + " (" +
-         decimal(100 * gap / std::max(std::abs(bound), 1e-12)) + "%) of the best possible";
+         decimal(100 * gap / std::max(std::abs(bound), 1e-12), 2) + "%) of the best possible";
 }
 
 Selection select_cohort(const std::vector<SelectionCandidate>& candidates, std::uint64_t size, const Quotas& quotas,
