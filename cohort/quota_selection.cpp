@@ -422,7 +422,7 @@ class QuotaProgram {
     const std::vector<double>* start;
     const SelectionOptions* options;
     std::chrono::steady_clock::time_point began, last_status;
-    bool start_given = false;
+    bool start_given = false, cancelled = false;
     double bound = NAN;
   };
 
@@ -436,6 +436,11 @@ class QuotaProgram {
     if (reason == GLP_IHEUR && !s.start_given) {
       s.start_given = true;
       glp_ios_heur_sol(tree, s.start->data());
+    }
+    if (s.options->cancelled && s.options->cancelled()) {
+      s.cancelled = true;
+      glp_ios_terminate(tree);
+      return;
     }
     if (const int best = glp_ios_best_node(tree)) s.bound = glp_ios_node_bound(tree, best);
     if (s.options->on_status && since(s.last_status) >= s.options->status_seconds) {
@@ -465,6 +470,7 @@ class QuotaProgram {
     // solved here instead.
     const int lp_status = glp_simplex(p, &lp);
     const int status = lp_status == 0 && glp_get_status(p) == GLP_OPT ? glp_intopt(p, &parameters) : lp_status;
+    if (search.cancelled) throw Interrupted("interrupted while selecting the cohort");
     const char* name = phase == SolverPhase::Quotas ? "quota phase" : "score phase";
     const bool timed_out = status == GLP_ETMLIM;
     if (!timed_out && (status != 0 || glp_mip_status(p) != GLP_OPT))

@@ -96,6 +96,9 @@ struct SelectionOptions {
   double solver_seconds = 60;
   double status_seconds = 5;  // on_status is called at most this often
   std::function<void(const SolverStatus&)> on_status;
+  // Asked while solving; when it returns true the solver stops and select_cohort throws
+  // molsieve::Interrupted.
+  std::function<bool()> cancelled;
   // One program column per run of equal scores in a cell (false: one per patient, the
   // formulation the merge is checked against).
   bool merge_equal_scores = true;

@@ -519,6 +519,13 @@ TEST(QuotaSelection, TimeLimitWarningGivesTheProvenGap) {
             "the selection stopped at the solver's time limit of 60 s: its total score 98.5 has no proven bound");
 }
 
+TEST(QuotaSelection, CancelledWhileSolvingThrowsInterrupted) {
+  std::mt19937_64 random(13);
+  SelectionOptions options;
+  options.cancelled = [] { return true; };
+  EXPECT_THROW(select_cohort(tied_candidates(random, 200, 10), 20, random_quotas(random), options), Interrupted);
+}
+
 TEST(QuotaSelection, TinyTimeLimitStillSelectsTheFullCohort) {
   std::mt19937_64 random(11);
   const std::vector<SelectionCandidate> candidates = tied_candidates(random, 3000, 40);

@@ -83,15 +83,19 @@ void run(CohortValues& v) {
     run_cohort_selection(v.request, {});
     return;
   }
-  // The exact selection is silent while it solves: a line every few seconds says it runs.
-  if (!v.quiet)
-    v.request.solver_status = [](const cohort::SolverStatus& s) {
-      const bool quotas = s.phase == cohort::SolverPhase::Quotas;
-      std::fprintf(stderr, "selecting (%s), %.0f s: best found %.6g, best possible %.6g\n",
-                   quotas ? "least quota shortfall" : "best score", s.seconds, s.found, s.bound);
-    };
   ProgressBar bar("cohort", "patients");
+  Progress read;
+  // The exact selection would be silent while it solves: the bar says how it is doing.
+  if (!v.quiet)
+    v.request.solver_status = [&](const cohort::SolverStatus& s) {
+      char detail[160];
+      std::snprintf(detail, sizeof detail, "selecting (%s), %.0f s: best found %.6g, best possible %.6g",
+                    s.phase == cohort::SolverPhase::Quotas ? "least quota shortfall" : "best score", s.seconds,
+                    s.found, s.bound);
+      bar.update(read, detail);
+    };
   const CohortOutcome o = run_cohort_selection(v.request, [&](const Progress& p) {
+    read = p;
     if (!v.quiet) bar.update(p);
   });
   if (!v.quiet) bar.finish();

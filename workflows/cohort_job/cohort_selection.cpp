@@ -235,7 +235,12 @@ void select_from_slices(const std::vector<SliceOutcome>& all, const CohortReques
   cohort::SelectionOptions options;
   options.solver_seconds = request.solver_seconds;
   options.on_status = request.solver_status;
-  o.selection = cohort::select_cohort(pool, request.size, quotas, options);
+  options.cancelled = [&] { return request.cancel && request.cancel->cancelled(); };
+  try {
+    o.selection = cohort::select_cohort(pool, request.size, quotas, options);
+  } catch (const Interrupted&) {
+    throw Interrupted("interrupted while selecting the cohort; " + request.output + " was not written");
+  }
   // The pool holds each slice's cell leaders only: the eligible count of a category is the
   // population's, as in the strata table.
   for (auto& q : o.selection.quotas) {
