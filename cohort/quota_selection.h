@@ -6,7 +6,9 @@
 // patients, and says which it missed and by how much. docs/cohorts.md has the proof that
 // the reduction to cells loses nothing.
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,7 +72,41 @@ struct Selection {
   bool quotas_met = true;
   std::uint64_t total_shortfall = 0;
   std::string solver;  // how the selection was found ("greedy: no quotas", "GLPK MIP: optimal")
+  bool optimal = true;  // false when the solver stopped at its time limit
+  // Quotas that cannot all be met (found before solving), and a solver stopped at its time
+  // limit with how far from the best its answer may be.
+  std::vector<std::string> warnings;
 };
+
+// The two phases of the exact selection: the least total quota shortfall, then the best
+// total score with that shortfall.
+enum class SolverPhase { Quotas, Score };
+
+// How the solver is doing, while it runs.
+struct SolverStatus {
+  SolverPhase phase = SolverPhase::Quotas;
+  double seconds = 0;     // since the selection started solving
+  double found = NAN;     // the phase's objective in the best selection found so far (NaN: none yet)
+  double bound = NAN;     // the best objective proven possible so far (NaN: none yet)
+};
+
+struct SelectionOptions {
+  // Both phases together; past it the best selection found is used, with a warning saying how
+  // far from the best possible it may be.
+  double solver_seconds = 60;
+  double status_seconds = 5;  // on_status is called at most this often
+  std::function<void(const SolverStatus&)> on_status;
+  // Asked while solving; when it returns true the solver stops and select_cohort throws
+  // molsieve::Interrupted.
+  std::function<bool()> cancelled;
+  // One program column per run of equal scores in a cell (false: one per patient, the
+  // formulation the merge is checked against).
+  bool merge_equal_scores = true;
+};
+
+// The warning for a phase stopped at the time limit: what it found (a shortfall in patients, or
+// a total score) and the proven bound (NaN when none was proven).
+std::string time_limit_warning(SolverPhase phase, double limit_seconds, double found, double bound);
 
 // Keeps, of every strata cell, the `size` best candidates: an optimal selection of `size`
 // never needs more (docs/cohorts.md). Slices of a population can be reduced so and then
@@ -78,6 +114,7 @@ struct Selection {
 std::vector<SelectionCandidate> keep_cell_leaders(std::vector<SelectionCandidate> candidates, std::uint64_t size);
 
 // Chooses `size` candidates (all of them when fewer are eligible).
-Selection select_cohort(const std::vector<SelectionCandidate>& candidates, std::uint64_t size, const Quotas& quotas);
+Selection select_cohort(const std::vector<SelectionCandidate>& candidates, std::uint64_t size, const Quotas& quotas,
+                        const SelectionOptions& options = {});
 
 }  // namespace molsieve::cohort

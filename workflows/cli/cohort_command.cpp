@@ -84,7 +84,18 @@ void run(CohortValues& v) {
     return;
   }
   ProgressBar bar("cohort", "patients");
+  Progress read;
+  // The exact selection would be silent while it solves: the bar says how it is doing.
+  if (!v.quiet)
+    v.request.solver_status = [&](const cohort::SolverStatus& s) {
+      char detail[160];
+      std::snprintf(detail, sizeof detail, "selecting (%s), %.0f s: best found %.6g, best possible %.6g",
+                    s.phase == cohort::SolverPhase::Quotas ? "least quota shortfall" : "best score", s.seconds,
+                    s.found, s.bound);
+      bar.update(read, detail);
+    };
   const CohortOutcome o = run_cohort_selection(v.request, [&](const Progress& p) {
+    read = p;
     if (!v.quiet) bar.update(p);
   });
   if (!v.quiet) bar.finish();
@@ -113,6 +124,10 @@ void add_cohort_command(CLI::App& app) {
   c->add_option("-o,--output", r.output, "Cohort store to write (.h5)")->required();
   c->add_option("--attrition-csv", values->attrition_csv, "Also write the attrition table as CSV (counts 1-4 as <5)");
   c->add_option("--report", values->report, "Also write a self-contained HTML report (counts 1-4 as <5)");
+  c->add_option("--solver-seconds", r.solver_seconds,
+                 "Time limit of the exact selection; then the best cohort found is used, with a warning saying how far "
+                 "from the best it may be")
+      ->capture_default_str();
   c->add_option("--slice", r.slice_persons, "Patients evaluated at a time (memory bound)")->capture_default_str();
   c->add_option_function<std::string>(
        "--device,--backend", [&r](const std::string& text) { r.backend = eligibility_backend(text); },

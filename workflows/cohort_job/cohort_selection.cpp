@@ -232,12 +232,27 @@ void select_from_slices(const std::vector<SliceOutcome>& all, const CohortReques
     pool.insert(pool.end(), s.leaders.begin(), s.leaders.end());
   }
   if (o.attrition.empty()) throw Error(request.population + ": the population store holds no patients");
-  o.selection = cohort::select_cohort(pool, request.size, quotas);
+  cohort::SelectionOptions options;
+  options.solver_seconds = request.solver_seconds;
+  options.on_status = request.solver_status;
+  options.cancelled = [&] { return request.cancel && request.cancel->cancelled(); };
+  try {
+    o.selection = cohort::select_cohort(pool, request.size, quotas, options);
+  } catch (const Interrupted&) {
+    throw Interrupted("interrupted while selecting the cohort; " + request.output + " was not written");
+  }
+  // The pool holds each slice's cell leaders only: the eligible count of a category is the
+  // population's, as in the strata table.
+  for (auto& q : o.selection.quotas) {
+    const auto found = eligible_by_category.find({q.bound.dimension, q.bound.category});
+    q.eligible = found == eligible_by_category.end() ? 0 : found->second;
+  }
   for (std::size_t i : o.selection.chosen) o.chosen.push_back(pool[i]);
   o.strata = strata_of(eligible_by_category, o);
   if (o.chosen.size() < request.size)
     o.warnings.push_back("the cohort falls short of --size: " + std::to_string(o.chosen.size()) + " selected of " +
                          std::to_string(request.size) + " requested (" + suppressed_count(o.eligible) + " eligible)");
+  o.warnings.insert(o.warnings.end(), o.selection.warnings.begin(), o.selection.warnings.end());
   for (const auto& q : o.selection.quotas)
     if (q.shortfall > 0)
       o.warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
@@ -274,6 +289,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
   const ThreadScope threads(request.threads);
   if (request.size == 0) throw Error("--size: the cohort needs at least one patient");
   if (request.slice_persons == 0) throw Error("--slice: at least one patient per slice");
+  if (!(request.solver_seconds > 0)) throw Error("--solver-seconds: the solver needs a time limit above 0");
   if (request.candidates.empty() != request.candidate_id.empty())
     throw Error("--candidates and --candidate-id go together");
   if (!request.overwrite && std::filesystem::exists(request.output))

@@ -3,6 +3,7 @@
 // slice by slice (counts add, selections merge), selects a quota-balanced ranked cohort,
 // and writes the cohort store (docs/cohorts.md).
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,6 +28,11 @@ struct CohortRequest {
   bool overwrite = false;  // replace an existing cohort store (else: refused before any work)
   // When set and cancelled, the selection stops at the next slice and writes nothing.
   const CancellationToken* cancel = nullptr;
+  // The exact selection's time limit, after which the best cohort found is used with a warning
+  // saying how far from the best it may be; solver_status hears how the solver is doing every
+  // few seconds while it runs.
+  double solver_seconds = 60;
+  std::function<void(const cohort::SolverStatus&)> solver_status;
   // The ranks that share the population's slices (every rank calls run_cohort_selection;
   // rank 0 selects and writes the store); null: this process alone.
   cluster::World* world = nullptr;
