@@ -71,8 +71,42 @@ Window parse_window(const Node& parent) {
   return w;
 }
 
-// op/value, or min/max (inclusive), with a unit.
-std::vector<MeasurementTest> parse_tests(const Node& node, bool with_unit) {
+std::string number_text(double x) {
+  std::ostringstream text;
+  text << x;
+  return text.str();
+}
+
+// A threshold that no patient's value could sensibly be compared with is a mistake (a
+// fraction for a percentage, 40 x ULN), not a criterion.
+void check_plausible(const Node& threshold, double value, kernels::ValueScale scale, const std::string& unit,
+                     const std::vector<std::int32_t>& concepts) {
+  if (scale != kernels::ValueScale::Absolute) {
+    if (value < 0 || value > kMaxLimitMultiple)
+      threshold.fail(number_text(value) + " x " + (scale == kernels::ValueScale::UpperLimit ? "ULN" : "LLN") +
+                     " is outside 0 to " + number_text(kMaxLimitMultiple) + " times the reference limit");
+    return;
+  }
+  for (const std::int32_t id : concepts) {
+    const auto range = plausible_range(id);
+    const auto stored = analyte_unit(id);
+    // Without a conversion the evaluator names the unit that cannot be compared.
+    const auto conversion = range && stored ? unit_conversion(id, *stored, unit) : std::nullopt;
+    if (!conversion) continue;
+    const double low = conversion->apply(range->low), high = conversion->apply(range->high);
+    if (value >= low && value <= high) continue;
+    const std::string in_unit = unit.empty() ? "" : " " + unit;
+    std::string message = number_text(value) + in_unit + " is outside the plausible range of " +
+                          concepts::concept_name(id) + " (" + number_text(low) + " to " + number_text(high) + in_unit +
+                          ")";
+    if (value < low && unit == *stored && *range->hint) message += std::string(": ") + range->hint;
+    threshold.fail(message);
+  }
+}
+
+// op/value, or min/max (inclusive), with a unit; thresholds of known analytes are checked
+// against their plausible range.
+std::vector<MeasurementTest> parse_tests(const Node& node, bool with_unit, const std::vector<std::int32_t>& concepts) {
   std::vector<MeasurementTest> tests;
   std::string unit;
   kernels::ValueScale scale = kernels::ValueScale::Absolute;
@@ -92,6 +126,11 @@ std::vector<MeasurementTest> parse_tests(const Node& node, bool with_unit) {
       unit = *canonical;
     }
   }
+  if (node.has("op") != node.has("value")) node.fail("op and value go together");
+  const bool range = node.has("min") || node.has("max");
+  if (node.has("op") && range) node.fail("give either op and value or min and max, not both");
+  if ((node.has("op") || range) && with_unit && !node.has("unit"))
+    node.fail("a threshold needs a unit (a unit such as \"mg/dL\", \"\" for unitless values, or \"x ULN\")");
   auto add = [&](kernels::Comparison comparison, const Node& threshold) {
     MeasurementTest t;
     t.test.comparison = comparison;
@@ -99,14 +138,14 @@ std::vector<MeasurementTest> parse_tests(const Node& node, bool with_unit) {
     t.test.scale = scale;
     t.unit = unit;
     t.unit_path = node.path() + "/unit";
+    check_plausible(threshold, t.test.threshold, scale, unit, concepts);
     tests.push_back(t);
   };
-  if (node.has("op") != node.has("value")) node.fail("op and value go together");
   if (node.has("op")) add(parse_comparison(node.at("op")), node.at("value"));
   if (node.has("min")) add(kernels::Comparison::GreaterEqual, node.at("min"));
   if (node.has("max")) add(kernels::Comparison::LessEqual, node.at("max"));
-  if (!tests.empty() && with_unit && !node.has("unit"))
-    node.fail("a threshold needs a unit (a unit such as \"mg/dL\", \"\" for unitless values, or \"x ULN\")");
+  if (node.has("min") && node.has("max") && node.at("min").number() > node.at("max").number())
+    node.fail("min is above max");
   return tests;
 }
 
@@ -160,7 +199,7 @@ Criterion parse_criterion(const Node& node, const Context& context, bool top_lev
         for (std::size_t i = 0; i < r.size(); ++i) c.results.push_back(r.element(i).text());
       }
     }
-    c.tests = parse_tests(body, false);
+    c.tests = parse_tests(body, false, {});
     return c;
   }
   c.kind = kind == "condition" ? Criterion::Kind::Condition : kind == "drug" ? Criterion::Kind::Drug
@@ -177,7 +216,7 @@ Criterion parse_criterion(const Node& node, const Context& context, bool top_lev
     c.min_count = static_cast<std::uint32_t>(n);
   }
   if (c.kind == Criterion::Kind::Measurement) {
-    c.tests = parse_tests(body, true);
+    c.tests = parse_tests(body, true, c.concepts);
     const std::string occurrence = body.has("occurrence") ? body.at("occurrence").text() : "latest";
     if (occurrence != "latest" && occurrence != "any") body.at("occurrence").fail("must be latest or any");
     c.latest = occurrence == "latest";

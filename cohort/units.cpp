@@ -82,6 +82,24 @@ std::optional<Conversion> unit_conversion(std::int64_t concept_id, const std::st
   return std::nullopt;
 }
 
+// Wide bounds around clinical reference ranges and the extremes reported in patients
+// (typical US laboratory references; MMSE is scored 0 to 30), so that only a threshold no
+// patient could meet or miss is refused.
+std::optional<PlausibleRange> plausible_range(std::int64_t concept_id) {
+  switch (concept_id) {
+    case concepts::kCreatinine: return PlausibleRange{0.1, 30, ""};
+    case concepts::kBilirubin: return PlausibleRange{0, 50, ""};
+    case concepts::kAlt: return PlausibleRange{0, 20000, ""};
+    case concepts::kAst: return PlausibleRange{0, 20000, ""};
+    case concepts::kPotassium: return PlausibleRange{1, 12, ""};
+    case concepts::kHbA1c: return PlausibleRange{2, 25, "HbA1c is in %, not a fraction"};
+    case concepts::kEgfr: return PlausibleRange{0, 200, ""};
+    case concepts::kQtc: return PlausibleRange{200, 800, ""};
+    case concepts::kMmse: return PlausibleRange{0, 30, ""};
+    default: return std::nullopt;
+  }
+}
+
 std::optional<std::string> unit_of_concept(std::int64_t unit_concept_id) {
   switch (unit_concept_id) {
     case 0: return std::string();

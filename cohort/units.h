@@ -34,4 +34,17 @@ std::optional<Conversion> unit_conversion(std::int64_t concept_id, const std::st
 std::optional<std::string> unit_of_concept(std::int64_t unit_concept_id);
 std::int32_t unit_concept_of(const std::string& unit);
 
+// The values of a known analyte that a threshold can take, in its stored unit: a threshold
+// outside them can only be a mistake (a fraction for a percentage, a wrong unit). `hint`,
+// when not empty, names the usual mistake for a threshold below `low`.
+struct PlausibleRange {
+  double low;
+  double high;
+  const char* hint;
+};
+std::optional<PlausibleRange> plausible_range(std::int64_t concept_id);
+
+// The largest sensible multiple of a reference limit ("x ULN", "x LLN").
+constexpr double kMaxLimitMultiple = 20;
+
 }  // namespace molsieve::cohort

@@ -586,6 +586,52 @@ TEST(CohortDefinitionErrors, UnitThatCannotBeComparedWithTheStoredOneNamesThePat
   }
 }
 
+std::string measurement_error(const std::string& test) {
+  return error_of(one_rule(R"({"measurement": {"concepts": [3004410], )" + test + "}}"));
+}
+
+TEST(CohortDefinitionErrors, InvertedRangesAreRefusedInEveryRuleKind) {
+  EXPECT_EQ(measurement_error(R"("min": 10.5, "max": 7.0, "unit": "%")"),
+            "def.json: /inclusion_rules/0/measurement: min is above max");
+  EXPECT_EQ(error_of(one_rule(R"({"genotype": {"gene": "TARGET_EXPRESSION", "min": 2, "max": 1}})")),
+            "def.json: /inclusion_rules/0/genotype: min is above max");
+  EXPECT_EQ(error_of(R"({"name": "t", "index": {"date": "2025-06-30"}, "demographics": {"age": {"min": 85, "max": 55}}})"),
+            "def.json: /demographics/age: min is above max");
+  EXPECT_EQ(error_of(one_rule(R"({"condition": {"concepts": [1], "window": {"start": 0, "end": -30}}})")),
+            "def.json: /inclusion_rules/0/condition/window: start is after end");
+  EXPECT_EQ(measurement_error(R"("min": 7.0, "max": 7.0, "unit": "%")"), "no error");
+}
+
+TEST(CohortDefinitionErrors, OpAndValueTogetherWithMinOrMaxAreRefused) {
+  EXPECT_EQ(measurement_error(R"("op": "<=", "value": 9, "min": 7, "unit": "%")"),
+            "def.json: /inclusion_rules/0/measurement: give either op and value or min and max, not both");
+  EXPECT_EQ(error_of(one_rule(R"({"genotype": {"gene": "TARGET_EXPRESSION", "op": ">", "value": 1, "max": 3}})")),
+            "def.json: /inclusion_rules/0/genotype: give either op and value or min and max, not both");
+}
+
+TEST(CohortDefinitionErrors, ThresholdsOutsideTheAnalytesPlausibleRangeAreRefused) {
+  EXPECT_EQ(measurement_error(R"("min": 0.07, "max": 0.105, "unit": "%")"),
+            "def.json: /inclusion_rules/0/measurement/min: 0.07 % is outside the plausible range of HbA1c (2 to 25 %): "
+            "HbA1c is in %, not a fraction");
+  EXPECT_EQ(measurement_error(R"("op": "<", "value": 300, "unit": "mmol/mol")"),
+            "def.json: /inclusion_rules/0/measurement/value: 300 mmol/mol is outside the plausible range of HbA1c "
+            "(-1.63935 to 249.728 mmol/mol)");
+  EXPECT_EQ(measurement_error(R"("min": 53, "max": 86, "unit": "mmol/mol")"), "no error");
+  EXPECT_EQ(error_of(one_rule(R"({"measurement": {"concepts": [3006923], "op": "<=", "value": 40, "unit": "x ULN"}})")),
+            "def.json: /inclusion_rules/0/measurement/value: 40 x ULN is outside 0 to 20 times the reference limit");
+  EXPECT_EQ(error_of(one_rule(R"({"measurement": {"concepts": [1], "op": ">=", "value": -1, "unit": "x LLN"}})")),
+            "def.json: /inclusion_rules/0/measurement/value: -1 x LLN is outside 0 to 20 times the reference limit");
+  EXPECT_EQ(error_of(one_rule(R"({"measurement": {"concepts": [2000000003], "min": 16, "max": 36, "unit": ""}})")),
+            "def.json: /inclusion_rules/0/measurement/max: 36 is outside the plausible range of MMSE (0 to 30)");
+  EXPECT_EQ(error_of(one_rule(R"({"measurement": {"concepts": [3016723], "op": "<=", "value": 150, "unit": "umol/L"}})")),
+            "no error");
+  // An analyte without a known range, or a unit it cannot be converted to, is left to the evaluator.
+  EXPECT_EQ(error_of(one_rule(R"({"measurement": {"concepts": [1], "op": ">", "value": 1e6, "unit": "mg/dL"}})")),
+            "no error");
+  EXPECT_EQ(error_of(one_rule(R"({"measurement": {"concepts": [3016723], "op": "<", "value": 2, "unit": "mmol/L"}})")),
+            "no error");
+}
+
 TEST(QuotaErrors, NameTheJsonPathAtFault) {
   auto error_of_quotas = [](const std::string& json) {
     try {

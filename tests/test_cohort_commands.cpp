@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/hdf5_file.h"
+#include "core/sha256.h"
 #include "test_support.h"
 #include "workflows/results/results_store.h"
 
@@ -213,6 +214,23 @@ TEST_F(CohortCommands, UnknownGeneResultConceptOrBiomarkerIsAnErrorAtItsJsonPath
     EXPECT_NE(run.err.find("typo.json: " + c.expected), std::string::npos) << run.err;
     EXPECT_NE(run.err.find(c.listed), std::string::npos) << run.err;
     EXPECT_FALSE(fs::exists(d.file("typo.h5")));
+  }
+}
+
+TEST_F(CohortCommands, ProvenanceKeepsTheQuotasTextAndThePopulationChecksum) {
+  const test::ScratchDir& d = *dir_;
+  for (const bool with_quotas : {true, false}) {
+    const std::string out = d.file(with_quotas ? "prov-q.h5" : "prov.h5");
+    const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                                           (with_quotas ? " --quotas " + kQuotas : std::string()) +
+                                           " --size 10 -q --overwrite -o " + out);
+    ASSERT_EQ(run.status, 0) << run.err;
+    const hdf5::File store(out, hdf5::File::Mode::ReadOnly);
+    std::ifstream in(kQuotas, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty());
+    EXPECT_EQ(store.string_attribute("/provenance", "quotas"), with_quotas ? text : "");
+    EXPECT_EQ(store.string_attribute("/provenance", "population_sha256"), sha256_file(d.file("pop.h5")));
   }
 }
 

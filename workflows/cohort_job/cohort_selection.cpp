@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <fstream>
+#include <sstream>
 
 #include "cluster/cluster.h"
 #include "cohort/calendar.h"
@@ -101,6 +103,16 @@ std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<Slice
   return all;
 }
 
+// The quotas as read, kept with the cohort so that it can be reproduced without the file.
+std::string quotas_text(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open the quotas file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 void write_cohort_store(const CohortRequest& request, const cohort::CohortDefinition& definition,
                         const CohortOutcome& o) {
   hdf5::StoreWriter store(request.output, kCohortSchema, kCohortVersion);
@@ -176,7 +188,9 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
     out.set_attribute("/provenance", "population", request.population);
     out.set_attribute("/provenance", "population_source", o.population_source);
     out.set_attribute("/provenance", "population_synthetic", static_cast<std::int64_t>(o.synthetic ? 1 : 0));
+    out.set_attribute("/provenance", "population_sha256", sha256_file(request.population));
     out.set_attribute("/provenance", "quotas_file", request.quotas);
+    out.set_attribute("/provenance", "quotas", quotas_text(request.quotas));
     out.set_attribute("/provenance", "candidates", request.candidates);
     out.set_attribute("/provenance", "candidate_id", request.candidate_id);
     std::vector<std::string> predictions, rules;
