@@ -44,7 +44,8 @@ struct PlausibleRange {
 };
 std::optional<PlausibleRange> plausible_range(std::int64_t concept_id);
 
-// The largest sensible multiple of a reference limit ("x ULN", "x LLN").
+// The largest sensible multiple of a reference limit ("x ULN", "x LLN"): CTCAE's most
+// severe grade of ALT and AST elevation starts at 20 x ULN.
 constexpr double kMaxLimitMultiple = 20;
 
 }  // namespace molsieve::cohort
