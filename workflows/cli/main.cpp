@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "kernels/backend.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/exit_status.h"
 #include "workflows/cli/usage.h"
 
 namespace {
@@ -50,7 +51,8 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_cohort_command(app);
   // Exit status: 0 done, 1 an error in the input or the run, 2 a command line that could not
   // be parsed (molsieve::workflows::kUsageExitStatus), 3 an internal error, 75 a run stopped
-  // by Ctrl-C or SIGTERM that running again continues (kInterruptedExitStatus).
+  // by Ctrl-C or SIGTERM that running again continues (kInterruptedExitStatus); status answers
+  // 0, 10, 11 or 12 for a finished, running, stopped or unstarted screen (exit_status.h).
   const auto mistake = molsieve::workflows::find_usage_mistake(app, std::vector<std::string>(argv + 1, argv + argc));
   if (mistake) return fail("usage error", mistake->c_str(), molsieve::workflows::kUsageExitStatus);
   // Only screen and cohort share their work across ranks: any other command started on several
@@ -65,6 +67,8 @@ int main(int argc, char** argv) {
                 1);
   try {
     app.parse(argc, argv);
+  } catch (const molsieve::workflows::ExitWithStatus& e) {
+    return e.status;
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
