@@ -52,18 +52,13 @@ void DrugTargetModel::State::index_training_fingerprints() {
       training_fingerprints.data(), words ? training_fingerprints.size() / words : 0, words});
 }
 
-double DrugTargetModel::State::spread_scale() const {
-  const auto found = card.spread_scale.find(card.tasks.at(0));
-  return found == card.spread_scale.end() ? 1.0 : found->second;
-}
-
 AffinityGrid DrugTargetModel::State::grid(std::vector<DrugTargetNet> networks, const MoleculeSet& ligands,
-                                          const std::vector<std::string>& sequences, double scale) const {
+                                          const std::vector<std::string>& sequences) const {
   torch::NoGradGuard no_grad;
   AffinityGrid out;
   out.proteins = sequences.size();
   out.mean.assign(ligands.size() * sequences.size(), kNaN);
-  out.spread = out.mean;
+  out.spread = out.lo95 = out.hi95 = out.mean;
   if (sequences.empty()) return out;
   std::vector<torch::Tensor> proteins;
   for (DrugTargetNet& network : networks) {
@@ -83,7 +78,7 @@ AffinityGrid DrugTargetModel::State::grid(std::vector<DrugTargetNet> networks, c
                             target_std + target_mean);
     const torch::Tensor all = torch::stack(outputs);
     const torch::Tensor mean = all.mean(0).contiguous();
-    const torch::Tensor spread = (all.std(0, /*unbiased=*/false) * scale).contiguous();
+    const torch::Tensor spread = all.std(0, /*unbiased=*/false).contiguous();
     const double* m = mean.data_ptr<double>();
     const double* sd = spread.data_ptr<double>();
     for (std::size_t i = 0; i < rows.size(); ++i)
@@ -112,8 +107,25 @@ std::string DrugTargetModel::use_device(const kernels::DeviceChoice& device) {
   return chosen;
 }
 
-AffinityGrid DrugTargetModel::predict_grid(const MoleculeSet& ligands, const std::vector<std::string>& sequences) const {
-  return state_->grid(state_->members, ligands, sequences, state_->spread_scale());
+AffinityGrid DrugTargetModel::predict_grid(const MoleculeSet& ligands, const std::vector<std::string>& sequences,
+                                           std::vector<char> proteins_inside) const {
+  AffinityGrid grid = state_->grid(state_->members, ligands, sequences);
+  const ModelCard& card = state_->card;
+  if (card.spread_calibration.empty()) return grid;
+  if (proteins_inside.empty())
+    for (const std::string& sequence : sequences)
+      proteins_inside.push_back(nearest_training_identity(sequence) >= card.protein_identity_threshold);
+  const std::vector<double> similarity = nearest_training_similarity(ligands);
+  for (std::size_t row = 0; row < ligands.size(); ++row)
+    for (std::size_t p = 0; p < sequences.size(); ++p) {
+      const std::size_t at = row * sequences.size() + p;
+      const PredictionInterval interval =
+          task_interval(card, card.tasks[0], grid.mean[at], grid.spread[at], similarity[row], proteins_inside[p]);
+      grid.spread[at] = interval.half68;
+      grid.lo95[at] = interval.lo95;
+      grid.hi95[at] = interval.hi95;
+    }
+  return grid;
 }
 
 double DrugTargetModel::predict_pair(const MoleculeSet& ligands, std::size_t ligand, const std::string& sequence) const {

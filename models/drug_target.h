@@ -57,9 +57,10 @@ struct DrugTargetEpoch {
 struct AffinityGrid {
   std::size_t proteins = 0;
   std::vector<double> mean;
-  // The members' standard deviation (population) times the card's spread scale
-  // (models/calibration.h); 0 for a model of one network.
-  std::vector<double> spread;
+  // Calibrated (the card has intervals): the half-width of the 68% interval at the pair's
+  // distance from the training data (models/calibration.h), and the 95% interval. Else the
+  // members' standard deviation (population; 0 for one network) and NaN bounds.
+  std::vector<double> spread, lo95, hi95;
 };
 
 class DrugTargetModel {
@@ -81,8 +82,11 @@ class DrugTargetModel {
   std::string use_device(const kernels::DeviceChoice& device);
 
   // Affinity of every ligand against every sequence. Each ligand and protein is encoded once
-  // per member.
-  AffinityGrid predict_grid(const MoleculeSet& ligands, const std::vector<std::string>& sequences) const;
+  // per member. `proteins_inside` (one flag per sequence: inside the protein domain) saves
+  // the alignments when the caller knows; a pair with a protein outside gets the interval of
+  // knowing nothing.
+  AffinityGrid predict_grid(const MoleculeSet& ligands, const std::vector<std::string>& sequences,
+                            std::vector<char> proteins_inside = {}) const;
   // The same mean, one pair at a time (each pair encoded on its own): for tests and checks.
   double predict_pair(const MoleculeSet& ligands, std::size_t ligand, const std::string& sequence) const;
   // The mean per pair of `pairs` (ligands and proteins of the set).
@@ -97,6 +101,7 @@ class DrugTargetModel {
 
   struct State;
   explicit DrugTargetModel(std::unique_ptr<State> state);
+  State& state() const { return *state_; }
 
  private:
   std::unique_ptr<State> state_;
@@ -104,9 +109,17 @@ class DrugTargetModel {
 
 // A split of pairs: random over pairs, or given (a split file over the pair file's rows).
 // Trains options.ensemble networks one after the other, each keeping its best epoch by
-// validation MSE, then fits the spread scale on the validation part (two or more networks).
+// validation MSE, then fits the intervals and the domain on the validation part
+// (calibrate_drug_target).
 // Throws molsieve::Error when the split leaves no training pair with a valid ligand.
 DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const DrugTargetOptions& options,
                                   const std::function<void(const DrugTargetEpoch&)>& on_epoch = {});
+
+// Fits the card's intervals per ligand-similarity band on `split.validation` (pairs of
+// `data`, the model's training data), sets the ligand domain threshold from them, and
+// records coverage by band on the validation and test parts (as models/training.h's
+// calibrate does for molecule models), with the ROC-AUC of affinity >= `active_threshold`
+// when it is not NaN (the card's metrics keep it as `active_threshold`).
+void calibrate_drug_target(DrugTargetModel& model, const PairSet& data, const Split& split, double active_threshold);
 
 }  // namespace molsieve::models

@@ -26,10 +26,9 @@ struct DrugTargetModel::State {
   std::vector<std::uint32_t> training_proteins;
 
   void index_training_fingerprints();
-  double spread_scale() const;
-  // Mean and spread (times `scale`) of `networks` for every ligand against every sequence.
+  // The raw mean and spread of `networks` for every ligand against every sequence.
   AffinityGrid grid(std::vector<DrugTargetNet> networks, const MoleculeSet& ligands,
-                    const std::vector<std::string>& sequences, double scale) const;
+                    const std::vector<std::string>& sequences) const;
 };
 
 // The ligands `rows` as a D-MPNN batch, with their Morgan fingerprints folded to `folded`

@@ -72,7 +72,7 @@ PartPredictions predict_part(const DrugTargetModel::State& s, const std::vector<
       sequences.push_back(data.proteins.sequence(p));
     }
   }
-  const AffinityGrid grid = s.grid(networks, ligand_subset(data.ligands, ligand_rows), sequences, 1.0);
+  const AffinityGrid grid = s.grid(networks, ligand_subset(data.ligands, ligand_rows), sequences);
   PartPredictions out;
   for (std::size_t pair : pairs) {
     const std::size_t at = ligand_at[data.ligand[pair]] * sequences.size() + protein_at[data.protein[pair]];
@@ -212,23 +212,21 @@ DrugTargetNet train_member(const DrugTargetModel::State& s, const MemberInputs& 
   return network;
 }
 
-// The spread scale that makes mean +- scale x spread hold 68% of the validation affinities,
-// and the coverage it gives on the validation and test parts (as calibrate_spread records it
-// for the molecule models), from each part's predictions with their raw spread.
-void fit_spread_scale(ModelCard& card, const PairSet& data, const Split& split, const PartPredictions& validation,
-                      const PartPredictions& test) {
-  const std::string& task = card.tasks[0];
-  const double scale = conformal_spread_scale(validation.mean, validation.spread, values_at(data.affinity, split.validation));
-  if (!std::isfinite(scale) || scale <= 0) return;  // too few validation pairs
-  card.spread_scale[task] = scale;
-  const std::tuple<const std::vector<std::size_t>*, const PartPredictions*, std::map<std::string, double>*> parts[] = {
-      {&split.validation, &validation, &card.validation_metrics[task]}, {&split.test, &test, &card.test_metrics[task]}};
-  for (const auto& [pairs, raw, metrics] : parts) {
-    if (pairs->empty()) continue;
-    const std::vector<double> labels = values_at(data.affinity, *pairs);
-    (*metrics)["coverage_1sd_uncalibrated"] = interval_coverage(raw->mean, raw->spread, labels, 1.0);
-    (*metrics)["coverage_1sd"] = interval_coverage(raw->mean, raw->spread, labels, scale);
-    (*metrics)["coverage_2sd"] = interval_coverage(raw->mean, raw->spread, labels, 2 * scale);
+// Coverage by ligand-similarity band of `part`'s pairs, from their raw predictions, into
+// `metrics` (coverage_68_<band>, coverage_95_<band>, rows_<band>, rmse_<band>,
+// half_width_95_<band>; without suffix over the part).
+void record_coverage(const SpreadCalibration& calibration, const PairSet& data, const std::vector<std::size_t>& part,
+                     const PartPredictions& raw, const std::vector<double>& similarity,
+                     std::map<std::string, double>& metrics) {
+  std::vector<double> pair_similarity;
+  for (std::size_t pair : part) pair_similarity.push_back(similarity[data.ligand[pair]]);
+  for (const BandCoverage& band :
+       coverage_by_band(calibration, raw.mean, raw.spread, pair_similarity, values_at(data.affinity, part))) {
+    const std::string suffix = band.band == "all" ? "" : "_" + band.band;
+    metrics["rows" + suffix] = static_cast<double>(band.rows);
+    metrics["coverage_68" + suffix] = band.coverage68;
+    metrics["coverage_95" + suffix] = band.coverage95;
+    metrics["half_width_95" + suffix] = band.mean_half95;
   }
 }
 
@@ -331,12 +329,44 @@ void fit_training_domain(DrugTargetModel::State& s, const PairSet& data, const P
   s.index_training_fingerprints();
   card.training_similarity_quantiles =
       nearest_neighbour_quantiles(*s.training_library, {s.training_fingerprints.data(), train.ligands.size(), words});
-  card.domain_threshold = card.training_similarity_quantiles.at("p05");
   card.protein_identity_threshold = protein_identity_threshold;
   for (std::size_t p : train.proteins) s.training_proteins.push_back(static_cast<std::uint32_t>(p));
 }
 
 }  // namespace
+
+// Each part is predicted once; the intervals, the domain and every metric read these predictions.
+void calibrate_drug_target(DrugTargetModel& model, const PairSet& data, const Split& split, double active_threshold) {
+  DrugTargetModel::State& s = model.state();
+  ModelCard& card = s.card;
+  const std::string& task = card.tasks.at(0);
+  card.spread_calibration.clear();
+  const PartPredictions validation = predict_part(s, s.members, data, split.validation);
+  const PartPredictions test = predict_part(s, s.members, data, split.test);
+  const std::vector<double> similarity = model.nearest_training_similarity(data.ligands);
+  std::vector<double> validation_similarity;
+  for (std::size_t pair : split.validation) validation_similarity.push_back(similarity[data.ligand[pair]]);
+  card.validation_metrics.erase(task);
+  card.test_metrics.erase(task);
+  if (s.members.size() > 1) {
+    SpreadCalibration c = fit_spread_calibration(validation.mean, validation.spread, validation_similarity,
+                                                 values_at(data.affinity, split.validation));
+    card.domain_threshold = c.informative_from;
+    card.calibration_part = "validation (" + std::to_string(split.validation.size()) + " pairs)";
+    card.spread_calibration[task] = std::move(c);
+  }
+  const std::tuple<const std::vector<std::size_t>*, const PartPredictions*, std::map<std::string, double>*> parts[] = {
+      {&split.validation, &validation, &card.validation_metrics[task]}, {&split.test, &test, &card.test_metrics[task]}};
+  for (const auto& [pairs, predicted, metrics] : parts) {
+    if (pairs->empty()) continue;
+    const auto measured = affinity_metrics(predicted->mean, values_at(data.affinity, *pairs), active_threshold);
+    metrics->insert(measured.begin(), measured.end());
+    if (!std::isnan(active_threshold)) (*metrics)["active_threshold"] = active_threshold;
+    if (!card.spread_calibration.empty())
+      record_coverage(card.spread_calibration.at(task), data, *pairs, *predicted, similarity, *metrics);
+    record_domain_errors(model, data, *pairs, predicted->mean, similarity, *metrics);
+  }
+}
 
 DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const DrugTargetOptions& options,
                                   const std::function<void(const DrugTargetEpoch&)>& on_epoch) {
@@ -368,21 +398,9 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
     s.members.push_back(train_member(s, inputs, member, &best_epoch));
     card.best_epochs.push_back(best_epoch);
   }
-  // Each part is predicted once; the spread scale and every metric read these predictions.
-  const PartPredictions validation = predict_part(s, s.members, data, split.validation);
-  const PartPredictions test = predict_part(s, s.members, data, split.test);
-  if (options.ensemble > 1) fit_spread_scale(card, data, split, validation, test);
   DrugTargetModel model(std::move(state));
-  const std::vector<double> similarity = model.nearest_training_similarity(data.ligands);
-  const std::tuple<const std::vector<std::size_t>*, const PartPredictions*, std::map<std::string, double>*> parts[] = {
-      {&split.validation, &validation, &card.validation_metrics[options.affinity_column]},
-      {&split.test, &test, &card.test_metrics[options.affinity_column]}};
-  for (const auto& [pairs, predicted, metrics] : parts) {
-    const auto measured = affinity_metrics(predicted->mean, values_at(data.affinity, *pairs), options.active_threshold);
-    metrics->insert(measured.begin(), measured.end());
-    record_domain_errors(model, data, *pairs, predicted->mean, similarity, *metrics);
-  }
-  card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  calibrate_drug_target(model, data, split, options.active_threshold);
+  model.card().training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return model;
 }
 

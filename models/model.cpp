@@ -29,6 +29,27 @@ void write_doubles(hdf5::File& file, const std::string& path, const std::vector<
   dataset.append(values);
 }
 
+// Raw ensemble statistics to what the card's calibration says they mean: Platt-scaled
+// probabilities, or intervals that follow the distance to the training data.
+void apply_calibration(const ModelCard& card, const std::vector<std::size_t>& rows, Predictions& p) {
+  for (std::size_t t = 0; t < p.tasks; ++t) {
+    const std::string& task = card.tasks[t];
+    const auto platt = card.probability_calibration.find(task);
+    for (std::size_t row : rows) {
+      const std::size_t at = row * p.tasks + t;
+      if (card.task_type == TaskType::Classification) {
+        if (platt != card.probability_calibration.end()) p.mean[at] = platt->second(p.mean[at]);
+        continue;
+      }
+      const PredictionInterval interval =
+          task_interval(card, task, p.mean[at], p.std[at], p.nearest_training_similarity[row]);
+      p.std[at] = interval.half68;
+      p.lo95[at] = interval.lo95;
+      p.hi95[at] = interval.hi95;
+    }
+  }
+}
+
 }  // namespace
 
 int Model::State::molecule_input_count() const {
@@ -130,6 +151,8 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
   out.tasks = tasks;
   out.mean.assign(out.rows * tasks, kNaN);
   out.std.assign(out.rows * tasks, kNaN);
+  out.lo95.assign(out.rows * tasks, kNaN);
+  out.hi95.assign(out.rows * tasks, kNaN);
   out.nearest_training_similarity.assign(out.rows, kNaN);
   const std::vector<std::size_t> rows = molecules.valid_rows();
   if (rows.empty()) return out;
@@ -138,12 +161,6 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
                 "-bit fingerprints; the model's applicability domain uses " +
                 std::to_string(s.card.fp_bits));
 
-  // A calibrated model reports its spread scaled to the error seen on held-out molecules.
-  std::vector<double> spread_scale(tasks, 1.0);
-  for (std::size_t t = 0; t < tasks; ++t) {
-    const auto found = s.card.spread_scale.find(s.card.tasks[t]);
-    if (found != s.card.spread_scale.end()) spread_scale[t] = found->second;
-  }
   // Copies of a molecule (the same standardized SMILES and descriptors) are computed once:
   // a matrix product may round a row differently by its place in the batch, and copies must
   // score alike, or a screen ranks them apart.
@@ -169,7 +186,7 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
       double squares = 0;
       for (std::size_t m = 0; m < members; ++m) squares += (outputs[m][at] - mean) * (outputs[m][at] - mean);
       out.mean[rows[i] * tasks + t] = mean;
-      out.std[rows[i] * tasks + t] = spread_scale[t] * std::sqrt(squares / static_cast<double>(members));
+      out.std[rows[i] * tasks + t] = std::sqrt(squares / static_cast<double>(members));
     }
 
   std::vector<std::uint64_t> valid_fingerprints;
@@ -181,6 +198,7 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
       kernels::Backend::Cpu, {valid_fingerprints.data(), rows.size(), words}, *s.training_library,
       kernels::Metric{});
   for (std::size_t i = 0; i < rows.size(); ++i) out.nearest_training_similarity[rows[i]] = nearest[i].score;
+  apply_calibration(s.card, rows, out);
   return out;
 }
 

@@ -14,10 +14,13 @@ namespace molsieve::models {
 
 struct Predictions {
   std::size_t rows = 0, tasks = 0;
-  // rows x tasks: ensemble mean (probability, or value in the training units) and standard
-  // deviation over members (population; 0 for one member), times the card's spread_scale
-  // for a calibrated regression model. NaN for invalid rows.
-  std::vector<double> mean, std;
+  // rows x tasks: the ensemble mean (a probability, Platt-scaled when the card has a
+  // probability calibration; or a value in the training units) and `std`: for a calibrated
+  // regression task the half-width of the 68% interval (mean ± std holds 68% of held-out
+  // truths at this distance from the training data, models/calibration.h), else the members'
+  // standard deviation (population; 0 for one member). lo95/hi95: the 95% interval of a
+  // calibrated regression task, else NaN. NaN for invalid rows.
+  std::vector<double> mean, std, lo95, hi95;
   // Tanimoto similarity to the nearest training molecule; NaN for invalid rows.
   std::vector<double> nearest_training_similarity;
   double value(std::size_t row, std::size_t task) const { return mean[row * tasks + task]; }

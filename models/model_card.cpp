@@ -1,5 +1,8 @@
 #include "models/model_card.h"
 
+#include <cmath>
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "chem/library_store.h"
@@ -45,6 +48,51 @@ std::string aggregation_name(Aggregation aggregation) {
   return choice_name(aggregation, kAggregations);
 }
 std::string split_name(SplitKind split) { return choice_name(split, kSplits); }
+
+PredictionInterval task_interval(const ModelCard& card, const std::string& task, double mean, double raw_spread,
+                                 double similarity, bool known_context) {
+  const auto found = card.spread_calibration.find(task);
+  if (found != card.spread_calibration.end()) return found->second.interval(mean, raw_spread, similarity, known_context);
+  PredictionInterval raw;
+  raw.half68 = raw_spread;
+  raw.lo95 = raw.hi95 = std::numeric_limits<double>::quiet_NaN();
+  return raw;
+}
+
+namespace {
+
+// JSON has no NaN or infinity: a metric that is not a number is left out (as task_metrics does).
+TaskMetrics finite_metrics(TaskMetrics metrics) {
+  for (auto& [task, values] : metrics)
+    for (auto it = values.begin(); it != values.end();) it = std::isfinite(it->second) ? std::next(it) : values.erase(it);
+  return metrics;
+}
+
+nlohmann::json calibration_to_json(const ModelCard& card) {
+  nlohmann::json c = {{"part", card.calibration_part}};
+  if (!card.spread_calibration.empty()) {
+    c["method"] =
+        "split conformal per similarity band (Mondrian): in each band mean +- scale x (spread + spread_offset) "
+        "holds 68.27% (scale_68) or 95% (scale_95) of the held-out truths; below the farthest band the interval "
+        "of knowing nothing: label_center +- unknown_68/95, widened to contain it wherever the mean lies";
+    for (const auto& [task, s] : card.spread_calibration) {
+      nlohmann::json bands = nlohmann::json::array();
+      for (const auto& b : s.bands)
+        bands.push_back({{"min_similarity", b.min_similarity}, {"rows", b.rows}, {"scale_68", b.scale68}, {"scale_95", b.scale95}});
+      // Too few held-out rows for a quantile leave it infinite: JSON has no infinity, null stands for it.
+      auto finite_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+      c["intervals"][task] = {{"spread_offset", s.spread_offset}, {"label_center", s.label_center},
+                              {"unknown_68", finite_or_null(s.unknown68)}, {"unknown_95", finite_or_null(s.unknown95)},
+                              {"informative_from", s.informative_from}, {"bands", bands}};
+    }
+  }
+  for (const auto& [task, platt] : card.probability_calibration)
+    c["probabilities"][task] = {{"method", "Platt scaling of the ensemble's mean probability"},
+                                {"slope", platt.slope}, {"intercept", platt.intercept}};
+  return c;
+}
+
+}  // namespace
 
 std::string card_to_json(const ModelCard& card) {
   using nlohmann::json;
@@ -96,17 +144,15 @@ std::string card_to_json(const ModelCard& card) {
                    {"selection_metric", card.selection_metric},
                    {"seconds", card.training_seconds},
                    {"command", card.command}};
-  j["metrics"] = {{"validation", card.validation_metrics}, {"test", card.test_metrics}};
+  j["metrics"] = {{"validation", finite_metrics(card.validation_metrics)}, {"test", finite_metrics(card.test_metrics)}};
   j["applicability_domain"] = {
       {"measure", "Tanimoto similarity to the nearest training molecule (Morgan fingerprints)"},
       {"threshold", card.domain_threshold},
       {"training_nearest_neighbour_quantiles", card.training_similarity_quantiles}};
   if (!card.protein.kind.empty())
     j["applicability_domain"]["protein_identity_threshold"] = card.protein_identity_threshold;
-  if (!card.spread_scale.empty())
-    j["calibration"] = {
-        {"method", "split conformal on the validation part: spread x scale covers 68.27% of it"},
-        {"spread_scale", card.spread_scale}};
+  if (!card.spread_calibration.empty() || !card.probability_calibration.empty())
+    j["calibration"] = calibration_to_json(card);
   j["intended_use"] = card.intended_use;
   j["limitations"] = card.limitations;
   j["tool_version"] = card.tool_version;
@@ -185,6 +231,45 @@ void read_applicability_domain(CardKeys& keys, const json& d, ModelCard& card) {
   card.protein_identity_threshold = d.value("protein_identity_threshold", 0.0);
 }
 
+// Cards written before the intervals followed the distance hold one spread scale per task
+// (mean ± scale·spread held 68% of the validation part): read as one band reaching every
+// similarity, with the normal distribution's 95% factor; `molsieve calibrate` refits them.
+SpreadCalibration legacy_spread_calibration(double scale) {
+  SpreadCalibration c;
+  c.bands.push_back({0.0, 0, scale, 1.959963984540054 * scale});
+  c.informative_from = 0.0;
+  return c;
+}
+
+void read_calibration(CardKeys& keys, const json& c, ModelCard& card) {
+  if (c.contains("spread_scale")) {
+    for (const auto& [task, scale] : keys.at(c, "spread_scale").get<std::map<std::string, double>>())
+      card.spread_calibration[task] = legacy_spread_calibration(scale);
+    card.calibration_part = "validation (one scale for every similarity)";
+    return;
+  }
+  card.calibration_part = keys.at(c, "part").get<std::string>();
+  if (c.contains("intervals"))
+    for (const auto& [task, t] : keys.at(c, "intervals").items()) {
+      SpreadCalibration& s = card.spread_calibration[task];
+      s.spread_offset = keys.at(t, "spread_offset").get<double>();
+      s.label_center = keys.at(t, "label_center").get<double>();
+      auto infinite_if_null = [&](const char* key) {
+        const json& v = keys.at(t, key);
+        return v.is_null() ? std::numeric_limits<double>::infinity() : v.get<double>();
+      };
+      s.unknown68 = infinite_if_null("unknown_68");
+      s.unknown95 = infinite_if_null("unknown_95");
+      s.informative_from = keys.at(t, "informative_from").get<double>();
+      for (const json& b : keys.at(t, "bands"))
+        s.bands.push_back({keys.at(b, "min_similarity").get<double>(), keys.at(b, "rows").get<std::uint64_t>(),
+                           keys.at(b, "scale_68").get<double>(), keys.at(b, "scale_95").get<double>()});
+    }
+  if (c.contains("probabilities"))
+    for (const auto& [task, t] : keys.at(c, "probabilities").items())
+      card.probability_calibration[task] = {keys.at(t, "slope").get<double>(), keys.at(t, "intercept").get<double>()};
+}
+
 }  // namespace
 
 ModelCard card_from_json(const std::string& text, const std::string& source) {
@@ -211,8 +296,7 @@ ModelCard card_from_json(const std::string& text, const std::string& source) {
     card.validation_metrics = keys.at(m, "validation").get<TaskMetrics>();
     card.test_metrics = keys.at(m, "test").get<TaskMetrics>();
     read_applicability_domain(keys, keys.at(j, "applicability_domain"), card);
-    if (j.contains("calibration"))
-      card.spread_scale = keys.at(keys.at(j, "calibration"), "spread_scale").get<std::map<std::string, double>>();
+    if (j.contains("calibration")) read_calibration(keys, keys.at(j, "calibration"), card);
     card.intended_use = keys.at(j, "intended_use").get<std::string>();
     card.limitations = keys.at(j, "limitations").get<std::string>();
     card.tool_version = keys.at(j, "tool_version").get<std::string>();

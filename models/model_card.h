@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "models/calibration.h"
+
 namespace molsieve::chem { struct LibrarySummary; }
 
 namespace molsieve::models {
@@ -97,21 +99,31 @@ struct ModelCard {
   std::string created;
 
   // Applicability domain: Tanimoto similarity of a molecule to its nearest training molecule.
-  // Training molecules' own nearest-other-molecule similarities give the reference quantiles;
-  // predictions below `domain_threshold` are flagged as outside the domain.
+  // A molecule is inside at `domain_threshold` or more: the lowest similarity from which the
+  // held-out part showed the model knowing more than the labels' own spread
+  // (SpreadCalibration::informative_from, classification_informative_from; over tasks the
+  // highest). The training molecules' nearest-other-molecule similarities are kept for readers.
   double domain_threshold = 0;
   std::map<std::string, double> training_similarity_quantiles;
   // Drug-target models: a protein is inside the domain when its sequence identity to the
   // nearest training protein (models/proteins.h) is at least this.
   double protein_identity_threshold = 0;
 
-  // Regression: the factor applied to each task's ensemble spread (models/calibration.h),
-  // fitted on the validation part; empty for classification and for uncalibrated models.
-  std::map<std::string, double> spread_scale;
+  // Regression: each task's intervals by similarity band (models/calibration.h), fitted on
+  // the held-out part named by `calibration_part`; empty for uncalibrated models.
+  std::map<std::string, SpreadCalibration> spread_calibration;
+  // Classification: each task's Platt scaling of the ensemble's mean probability.
+  std::map<std::string, PlattScaling> probability_calibration;
+  std::string calibration_part;  // e.g. "validation (121 molecules)"
 
   std::string intended_use;
   std::string limitations;
 };
+
+// A regression task's calibrated interval for a raw ensemble prediction; uncalibrated: the
+// raw spread as half68 and no 95% bounds (NaN).
+PredictionInterval task_interval(const ModelCard& card, const std::string& task, double mean, double raw_spread,
+                                 double similarity, bool known_context = true);
 
 std::string card_to_json(const ModelCard& card);
 // `source` names the file for error messages.

@@ -182,7 +182,6 @@ void fit_applicability(Model::State& s, const MoleculeSet& data, const std::vect
   s.index_training_fingerprints();
   s.card.training_similarity_quantiles =
       nearest_neighbour_quantiles(*s.training_library, {s.training_fingerprints.data(), train.size(), words});
-  s.card.domain_threshold = s.card.training_similarity_quantiles.at("p05");
 }
 
 }  // namespace
@@ -245,37 +244,78 @@ Split make_split(const MoleculeSet& data, const TrainOptions& options) {
 
 namespace {
 
-// calibrate_spread on predictions already made without a spread scale.
-void fit_spread_scale(ModelCard& card, const MoleculeSet& data, const Split& split, const Predictions& raw) {
+// The interval and reliability measurements of one part, per task, into `metrics`: coverage
+// by similarity band for regression (coverage_68_<band>, coverage_95_<band>, rows_<band>,
+// rmse_<band>, half_width_95_<band>, and the same over the part without a band suffix),
+// expected calibration error for classification; and the share inside the domain.
+void record_calibration(const ModelCard& card, const MoleculeSet& data, const std::vector<std::size_t>& rows,
+                        const Predictions& raw, const Predictions& calibrated, TaskMetrics& metrics) {
+  if (rows.empty()) return;
+  std::vector<double> similarity;
+  std::size_t inside = 0;
+  for (std::size_t row : rows) {
+    similarity.push_back(raw.nearest_training_similarity[row]);
+    inside += raw.nearest_training_similarity[row] >= card.domain_threshold;
+  }
   for (std::size_t t = 0; t < card.tasks.size(); ++t) {
-    const TaskColumns v = task_columns(raw, data, split.validation, t);
-    const double scale = conformal_spread_scale(v.mean, v.spread, v.label);
-    if (!std::isfinite(scale) || scale <= 0) continue;  // too few labelled validation molecules
-    card.spread_scale[card.tasks[t]] = scale;
-    const std::pair<const std::vector<std::size_t>*, std::map<std::string, double>*> parts[] = {
-        {&split.validation, &card.validation_metrics[card.tasks[t]]}, {&split.test, &card.test_metrics[card.tasks[t]]}};
-    for (const auto& [rows, metrics] : parts) {
-      if (rows->empty()) continue;
-      const TaskColumns c = task_columns(raw, data, *rows, t);
-      (*metrics)["coverage_1sd_uncalibrated"] = interval_coverage(c.mean, c.spread, c.label, 1.0);
-      (*metrics)["coverage_1sd"] = interval_coverage(c.mean, c.spread, c.label, scale);
-      (*metrics)["coverage_2sd"] = interval_coverage(c.mean, c.spread, c.label, 2 * scale);
-      // Does the applicability domain tell better predictions from worse ones?
-      std::vector<std::size_t> inside, outside;
-      for (std::size_t row : *rows)
-        if (!std::isnan(data.label(row, t)))
-          (raw.nearest_training_similarity[row] >= card.domain_threshold ? inside : outside).push_back(row);
-      if (inside.size() + outside.size() > 0)
-        (*metrics)["in_domain_share"] =
-            static_cast<double>(inside.size()) / static_cast<double>(inside.size() + outside.size());
-      for (const auto& [group, suffix] : {std::pair{&inside, "_in_domain"}, std::pair{&outside, "_out_of_domain"}}) {
-        if (group->empty()) continue;
-        const TaskColumns g = task_columns(raw, data, *group, t);
-        (*metrics)[std::string("rmse") + suffix] = rmse(g.mean, g.label);
-        (*metrics)[std::string("coverage_1sd") + suffix] = interval_coverage(g.mean, g.spread, g.label, scale);
-      }
+    auto& m = metrics[card.tasks[t]];
+    m["in_domain_share"] = static_cast<double>(inside) / static_cast<double>(rows.size());
+    const TaskColumns r = task_columns(raw, data, rows, t), c = task_columns(calibrated, data, rows, t);
+    if (card.task_type == TaskType::Classification) {
+      m["ece_uncalibrated"] = expected_calibration_error(r.mean, r.label);
+      m["ece"] = expected_calibration_error(c.mean, c.label);
+      m["brier_uncalibrated"] = brier_score(r.mean, r.label);
+      continue;
+    }
+    const auto found = card.spread_calibration.find(card.tasks[t]);
+    if (found == card.spread_calibration.end()) continue;
+    for (const BandCoverage& band : coverage_by_band(found->second, r.mean, r.spread, similarity, r.label)) {
+      const std::string suffix = band.band == "all" ? "" : "_" + band.band;
+      m["rows" + suffix] = static_cast<double>(band.rows);
+      m["coverage_68" + suffix] = band.coverage68;
+      m["coverage_95" + suffix] = band.coverage95;
+      m["rmse" + suffix] = band.rmse;
+      m["half_width_95" + suffix] = band.mean_half95;
     }
   }
+}
+
+// Fits the card's calibration on the validation part of `raw` (predictions made without any
+// calibration), sets the applicability domain from it, and records the measurements of the
+// validation and test parts, with the metrics recomputed on the calibrated predictions.
+void fit_calibration(Model& model, const MoleculeSet& data, const TrainOptions& options, const Split& split,
+                     const Predictions& raw) {
+  ModelCard& card = model.card();
+  std::vector<double> similarity;
+  for (std::size_t row : split.validation) similarity.push_back(raw.nearest_training_similarity[row]);
+  double threshold = 0;
+  if (card.task_type == TaskType::Regression) {
+    for (std::size_t t = 0; t < card.tasks.size(); ++t) {
+      const TaskColumns v = task_columns(raw, data, split.validation, t);
+      SpreadCalibration c = fit_spread_calibration(v.mean, v.spread, similarity, v.label);
+      threshold = std::max(threshold, c.informative_from);
+      card.spread_calibration[card.tasks[t]] = std::move(c);
+    }
+  } else {
+    std::vector<double> probabilities, labels;
+    for (std::size_t t = 0; t < card.tasks.size(); ++t) {
+      const TaskColumns v = task_columns(raw, data, split.validation, t);
+      card.probability_calibration[card.tasks[t]] = fit_platt_scaling(v.mean, v.label);
+    }
+    for (std::size_t row : split.validation)
+      for (std::size_t t = 0; t < card.tasks.size(); ++t) {
+        probabilities.push_back(card.probability_calibration[card.tasks[t]](raw.mean[row * raw.tasks + t]));
+        labels.push_back(data.label(row, t));
+      }
+    threshold = classification_informative_from(probabilities, labels, card.tasks.size(), similarity);
+  }
+  card.domain_threshold = threshold;
+  card.calibration_part = "validation (" + std::to_string(split.validation.size()) + " molecules)";
+  const Predictions calibrated = model.predict(data);
+  card.validation_metrics = metrics_on(options, calibrated, data, split.validation);
+  card.test_metrics = metrics_on(options, calibrated, data, split.test);
+  record_calibration(card, data, split.validation, raw, calibrated, card.validation_metrics);
+  record_calibration(card, data, split.test, raw, calibrated, card.test_metrics);
 }
 
 // Whether the options' metric (not the loss) picks the best epoch: a validation set with one
@@ -463,21 +503,21 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
     card.best_epochs.push_back(best_epoch);
   }
 
-  const Predictions predictions = model.predict(data);
-  card.validation_metrics = metrics_on(options, predictions, data, split.validation);
-  card.test_metrics = metrics_on(options, predictions, data, split.test);
-  // `predictions` were made before any spread scale existed: calibrate on them.
-  if (card.task_type == TaskType::Regression && !split.validation.empty())
-    fit_spread_scale(card, data, split, predictions);
+  // Made before any calibration existed: the raw ensemble statistics the calibration is fitted on.
+  const Predictions raw = model.predict(data);
+  fit_calibration(model, data, options, split, raw);
   card.training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return model;
 }
 
-void calibrate_spread(Model& model, const MoleculeSet& data, const Split& split) {
+void calibrate(Model& model, const MoleculeSet& data, const Split& split) {
   ModelCard& card = model.card();
-  if (card.task_type != TaskType::Regression || split.validation.empty()) return;
-  card.spread_scale.clear();
-  fit_spread_scale(card, data, split, model.predict(data));
+  card.spread_calibration.clear();
+  card.probability_calibration.clear();
+  TrainOptions options;
+  options.task_type = card.task_type;
+  options.tasks = card.tasks;
+  fit_calibration(model, data, options, split, model.predict(data));
 }
 
 }  // namespace molsieve::models

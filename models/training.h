@@ -51,14 +51,13 @@ struct EpochReport {
 };
 using EpochCallback = std::function<void(const EpochReport&)>;
 
-// Fits each regression task's spread scale on `split.validation` (models/calibration.h) and
-// records in the card's validation and test metrics the share of molecules whose label lies
-// within one and two spreads, before (`coverage_1sd_uncalibrated`) and after calibration
-// (`coverage_1sd`, `coverage_2sd`), and, apart for the molecules inside and outside the
-// applicability domain, the RMSE and the calibrated coverage (`rmse_in_domain`,
-// `coverage_1sd_out_of_domain`, ...; `in_domain_share`). Classification models are left
-// as they are.
-void calibrate_spread(Model& model, const MoleculeSet& data, const Split& split);
+// Fits the card's calibration on `split.validation` (models/calibration.h): regression
+// intervals per similarity band, Platt scaling of classification probabilities, and the
+// applicability domain that follows from them; records in the validation and test metrics
+// the coverage per band (coverage_68_<band>, coverage_95_<band>, rows_<band>, ...) or the
+// expected calibration error (ece, ece_uncalibrated, brier_uncalibrated). train_model does
+// this itself; for models trained before.
+void calibrate(Model& model, const MoleculeSet& data, const Split& split);
 
 // The split train_model uses for these options (valid rows only).
 Split make_split(const MoleculeSet& data, const TrainOptions& options);

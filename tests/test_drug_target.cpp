@@ -153,10 +153,9 @@ TEST(DrugTargetDomain, TrainingLigandsAndProteinsAreInsideAndAnUnrelatedProteinI
 }
 
 // An ensemble is its members trained alone with seeds seed, seed + 1, ...: its mean is
-// theirs, its spread their population standard deviation times the scale that makes
-// mean +- spread hold 68% of the validation affinities (the conformal quantile, recomputed
-// here from the members' own predictions).
-TEST(DrugTargetEnsemble, MeanAndCalibratedSpreadFollowFromMembersTrainedAlone) {
+// theirs, and its interval the card's calibration applied to their population standard
+// deviation at each ligand's similarity (recomputed here from the members' own predictions).
+TEST(DrugTargetEnsemble, MeanAndCalibratedIntervalFollowFromMembersTrainedAlone) {
   const models::PairSet pairs = synthetic_pairs();
   const models::Split split = one_in_six_for_validation(pairs);
   models::DrugTargetOptions o = small_options("composition");
@@ -179,23 +178,23 @@ TEST(DrugTargetEnsemble, MeanAndCalibratedSpreadFollowFromMembersTrainedAlone) {
     for (const auto& member : alone) squares += (member[i] - mean[i]) * (member[i] - mean[i]);
     deviation[i] = std::sqrt(squares / 3);
   }
-  // |y - mean| / deviation over the 6 validation pairs: the ceil(7 x 0.6827) = 5th smallest.
-  std::vector<double> ratios;
-  for (std::size_t i : split.validation) ratios.push_back(std::abs(pairs.affinity[i] - mean[i]) / deviation[i]);
-  std::sort(ratios.begin(), ratios.end());
-  ASSERT_EQ(ratios.size(), 6u);
-  const double scale = ensemble.card().spread_scale.at("affinity");
-  EXPECT_NEAR(scale, ratios[4], 1e-4 * ratios[4]);
-
+  const models::SpreadCalibration& calibration = ensemble.card().spread_calibration.at("affinity");
   std::vector<std::string> sequences;
   for (std::size_t p = 0; p < pairs.proteins.size(); ++p) sequences.push_back(pairs.proteins.sequence(p));
   const models::AffinityGrid grid = ensemble.predict_grid(pairs.ligands, sequences);
+  const std::vector<double> similarity = ensemble.nearest_training_similarity(pairs.ligands);
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     const std::size_t at = static_cast<std::size_t>(pairs.ligand[i]) * sequences.size() + pairs.protein[i];
     EXPECT_NEAR(grid.mean[at], mean[i], 1e-5) << i;
-    EXPECT_NEAR(grid.spread[at], scale * deviation[i], 1e-4) << i;
+    const models::PredictionInterval expected = calibration.interval(mean[i], deviation[i], similarity[pairs.ligand[i]]);
+    EXPECT_NEAR(grid.spread[at], expected.half68, 1e-4) << i;
+    if (std::isinf(expected.hi95))  // too few validation pairs for a 95% quantile
+      EXPECT_EQ(grid.hi95[at], expected.hi95) << i;
+    else
+      EXPECT_NEAR(grid.hi95[at], expected.hi95, 1e-4) << i;
   }
-  EXPECT_GT(ensemble.card().validation_metrics.at("affinity").at("coverage_1sd"), 0.68);
+  EXPECT_EQ(ensemble.card().domain_threshold, calibration.informative_from);
+  EXPECT_EQ(ensemble.card().validation_metrics.at("affinity").count("coverage_95"), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(ProteinEncoders, DrugTargetEncoders, ::testing::Values("cnn", "composition"));
@@ -221,7 +220,7 @@ TEST_P(ShippedDrugTargetModels, LoadAndScoreATrainingLigandAcrossTheirProteins) 
   EXPECT_EQ(model.card().protein.kind, shipped.encoder);
   EXPECT_EQ(model.card().ensemble, 3u);
   EXPECT_GT(model.card().test_metrics.at("affinity").at("ci"), 0.8);
-  EXPECT_GT(model.card().spread_scale.at("affinity"), 1.0);
+  ASSERT_EQ(model.card().spread_calibration.count("affinity"), 1u);
   test::ScratchDir dir;
   test::write_text(dir.file("pairs.csv"), "smiles,protein,affinity\n" + shipped.smiles + "," + shipped.protein + ",7\n");
   const models::PairSet pair = models::read_pair_file(dir.file("pairs.csv"), {}, &model.proteins());
@@ -232,6 +231,7 @@ TEST_P(ShippedDrugTargetModels, LoadAndScoreATrainingLigandAcrossTheirProteins) 
     EXPECT_GT(grid.mean[p], shipped.low) << model.proteins().name(p);
     EXPECT_LT(grid.mean[p], shipped.high) << model.proteins().name(p);
     EXPECT_GT(grid.spread[p], 0.0) << model.proteins().name(p);
+    EXPECT_LT(grid.lo95[p], grid.mean[p] - grid.spread[p]) << model.proteins().name(p);
   }
   EXPECT_DOUBLE_EQ(model.nearest_training_similarity(pair.ligands)[0], 1.0);
 }

@@ -16,7 +16,6 @@
 
 #include "chem/scaffold.h"
 #include "core/error.h"
-#include "models/calibration.h"
 #include "models/metrics.h"
 #include "models/model.h"
 #include "models/molecule_set.h"
@@ -314,66 +313,51 @@ TEST(Training, TheBestEpochIsTheBestValidationMetricOrLoss) {
   }
 }
 
-// The split-conformal scale against a plain count: the smallest k with at least 68.27% of the
-// rows inside mean +- k * spread, on n + 1 (the conformal correction).
-TEST(Calibration, SpreadScaleIsTheConformalQuantileOfNormalizedResiduals) {
-  std::mt19937_64 random(5);
-  std::normal_distribution<double> noise(0.0, 1.0);
-  std::uniform_real_distribution<double> spreads(0.05, 0.5);
-  std::vector<double> mean, spread, label;
-  for (int i = 0; i < 301; ++i) {
-    mean.push_back(noise(random));
-    spread.push_back(spreads(random));
-    label.push_back(i % 17 == 0 ? kNaN : mean.back() + 0.8 * noise(random));  // error far above the spread
-  }
-  const double k = models::conformal_spread_scale(mean, spread, label);
-  std::vector<double> scores;
-  for (std::size_t i = 0; i < label.size(); ++i)
-    if (!std::isnan(label[i])) scores.push_back(std::fabs(label[i] - mean[i]) / spread[i]);
-  std::sort(scores.begin(), scores.end());
-  const std::size_t n = scores.size();
-  const auto needed = static_cast<std::size_t>(std::ceil((n + 1) * models::kOneSigmaCoverage));
-  EXPECT_EQ(k, scores[needed - 1]);
-  EXPECT_GT(k, 1.5);  // the raw spreads were too narrow
-  const double inside = static_cast<double>(std::count_if(scores.begin(), scores.end(), [&](double s) { return s <= k; }));
-  EXPECT_EQ(models::interval_coverage(mean, spread, label, k), inside / static_cast<double>(n));
-  EXPECT_GE(models::interval_coverage(mean, spread, label, k), models::kOneSigmaCoverage);
-  EXPECT_LT(models::interval_coverage(mean, spread, label, 1.0), 0.5);
-  EXPECT_TRUE(std::isinf(models::conformal_spread_scale({0.0}, {1.0}, {2.0})));  // one row cannot give 68% on n + 1
-  EXPECT_TRUE(std::isnan(models::conformal_spread_scale({0.0}, {1.0}, {kNaN})));
-}
-
-// Training fits the scale on the validation part, predictions carry it, and it survives the
-// model store.
-TEST(Calibration, TrainedRegressionModelReportsItsSpreadScaledAndSavesTheScale) {
+// Training fits the intervals on the validation part, predictions carry them (the interval
+// of each raw prediction at its similarity), and they survive the model store.
+TEST(Calibration, TrainedRegressionModelReportsTheBandIntervalsOfItsRawPredictionsAndSavesThem) {
   models::set_compute_threads(2);
   test::ScratchDir dir;
-  const models::MoleculeSet set = tiny_set();
+  const models::MoleculeSet set = tiny_set(8);
   models::TrainOptions o = tiny_options();
   o.epochs = 8;
   o.ensemble = 3;
   o.split_sizes = {0.5, 0.3, 0.2};
   models::Model model = models::train_model(set, o);
   const auto& card = model.card();
-  ASSERT_EQ(card.spread_scale.count("score"), 1u);
-  const double scale = card.spread_scale.at("score");
-  EXPECT_GT(scale, 0.0);
-  EXPECT_GE(card.validation_metrics.at("score").at("coverage_1sd"), models::kOneSigmaCoverage);
-  EXPECT_EQ(card.test_metrics.at("score").count("coverage_2sd"), 1u);
+  ASSERT_EQ(card.spread_calibration.count("score"), 1u);
+  const models::SpreadCalibration calibration = card.spread_calibration.at("score");
+  ASSERT_FALSE(calibration.bands.empty());
+  EXPECT_GT(calibration.bands[0].scale95, calibration.bands[0].scale68);
+  EXPECT_EQ(card.domain_threshold, calibration.informative_from);
+  EXPECT_EQ(card.test_metrics.at("score").count("coverage_95"), 1u);
   const models::Predictions calibrated = model.predict(set);
-  const std::map<std::string, double> scales = card.spread_scale;
-  model.card().spread_scale.clear();
+  const auto every_task = card.spread_calibration;
+  model.card().spread_calibration.clear();
   const models::Predictions raw = model.predict(set);
-  model.card().spread_scale = scales;
-  for (std::size_t row = 0; row + 1 < set.size(); ++row) {
-    EXPECT_DOUBLE_EQ(calibrated.std[row * 2], scale * raw.std[row * 2]) << row;
+  model.card().spread_calibration = every_task;
+  for (std::size_t row = 0; row < set.size(); ++row) {
+    if (!set.valid(row)) continue;
+    const models::PredictionInterval expected =
+        calibration.interval(raw.mean[row * 2], raw.std[row * 2], raw.nearest_training_similarity[row]);
+    EXPECT_DOUBLE_EQ(calibrated.std[row * 2], expected.half68) << row;
+    EXPECT_DOUBLE_EQ(calibrated.lo95[row * 2], expected.lo95) << row;
+    EXPECT_DOUBLE_EQ(calibrated.hi95[row * 2], expected.hi95) << row;
     EXPECT_EQ(calibrated.mean[row * 2], raw.mean[row * 2]) << row;
+    EXPECT_TRUE(std::isnan(raw.lo95[row * 2])) << row;
   }
   model.save(dir.file("calibrated.h5"));
   const models::Model loaded = models::Model::load(dir.file("calibrated.h5"));
-  EXPECT_EQ(loaded.card().spread_scale, scales);
+  const auto& reread = loaded.card().spread_calibration.at("score");
+  ASSERT_EQ(reread.bands.size(), calibration.bands.size());
+  EXPECT_EQ(reread.bands.back().scale95, calibration.bands.back().scale95);
+  EXPECT_EQ(reread.unknown95, calibration.unknown95);
   const models::Predictions reloaded = loaded.predict(set);
-  for (std::size_t i = 0; i + 2 < calibrated.std.size(); ++i) EXPECT_EQ(reloaded.std[i], calibrated.std[i]) << i;
+  for (std::size_t i = 0; i < calibrated.std.size(); ++i) {
+    if (std::isnan(calibrated.std[i])) continue;
+    EXPECT_EQ(reloaded.std[i], calibrated.std[i]) << i;
+    EXPECT_EQ(reloaded.hi95[i], calibrated.hi95[i]) << i;
+  }
 }
 
 TEST(ModelStore, SaveAndLoadGiveBitwiseIdenticalPredictions) {

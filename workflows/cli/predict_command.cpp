@@ -15,7 +15,6 @@
 #include "models/model.h"
 #include "models/thread_scope.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
 #include "workflows/cli/common_options.h"
 #include "workflows/cli/progress_bar.h"
 
@@ -46,6 +45,9 @@ class PredictionWriter {
       for (std::size_t t = 0; t < p.tasks; ++t) {
         number(valid, p.mean[row * p.tasks + t]);
         number(valid, p.std[row * p.tasks + t]);
+        if (card_.task_type != models::TaskType::Regression) continue;
+        number(valid, p.lo95[row * p.tasks + t]);
+        number(valid, p.hi95[row * p.tasks + t]);
       }
       const double similarity = p.nearest_training_similarity[row];
       number(valid, similarity);
@@ -62,6 +64,9 @@ class PredictionWriter {
     for (const auto& task : card.tasks) {
       columns.push_back(task);
       columns.push_back(task + "_std");
+      if (card.task_type != models::TaskType::Regression) continue;
+      columns.push_back(task + "_lo95");
+      columns.push_back(task + "_hi95");
     }
     columns.insert(columns.end(), {"nearest_training_similarity", "in_domain", "error"});
     return columns;
@@ -133,8 +138,8 @@ models::ProteinTable requested_targets(const PredictRequest& r, const models::Pr
   return targets;
 }
 
-// A drug-target model: per target, its affinity <affinity>:<target> and spread <affinity>:<target>_std
-// (the screen's names).
+// A drug-target model: per target, its affinity <affinity>:<target>, the half-width of its 68%
+// interval <affinity>:<target>_std and its 95% interval _lo95, _hi95 (the screen's names).
 void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
   models::DrugTargetModel model = models::DrugTargetModel::load(r.model);
   const std::string device = model.use_device(r.device);
@@ -146,7 +151,8 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
     columns.push_back(card.tasks[0] + ":" + targets.name(p));
     sequences.push_back(targets.sequence(p));
   }
-  for (std::size_t p = 0; p < targets.size(); ++p) columns.push_back(card.tasks[0] + ":" + targets.name(p) + "_std");
+  for (const char* suffix : {"_std", "_lo95", "_hi95"})
+    for (std::size_t p = 0; p < targets.size(); ++p) columns.push_back(card.tasks[0] + ":" + targets.name(p) + suffix);
   for (std::size_t p = 0; p < targets.size(); ++p) columns.push_back("in_domain:" + targets.name(p));
   columns.insert(columns.end(), {"nearest_training_similarity", "error"});
   if (!r.quiet)
@@ -164,7 +170,7 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
   if (!r.quiet) bar = std::make_unique<ProgressBar>("predict");
   std::uint64_t done = 0, invalid = 0;
   for_each_input_chunk(r, card, bar.get(), [&](const models::MoleculeSet& set) {
-    const models::AffinityGrid grid = model.predict_grid(set, sequences);
+    const models::AffinityGrid grid = model.predict_grid(set, sequences, protein_inside);
     const std::vector<double> similarity = model.nearest_training_similarity(set);
     auto number = [&](double value) {
       if (std::isfinite(value))
@@ -175,7 +181,8 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
     for (std::size_t row = 0; row < set.size(); ++row) {
       csv.field(set.ids[row]).field(set.input_smiles[row]);
       for (std::size_t p = 0; p < sequences.size(); ++p) number(grid.mean[row * sequences.size() + p]);
-      for (std::size_t p = 0; p < sequences.size(); ++p) number(grid.spread[row * sequences.size() + p]);
+      for (const auto* values : {&grid.spread, &grid.lo95, &grid.hi95})
+        for (std::size_t p = 0; p < sequences.size(); ++p) number((*values)[row * sequences.size() + p]);
       const bool ligand_inside = similarity[row] >= card.domain_threshold;
       for (std::size_t p = 0; p < sequences.size(); ++p)
         csv.field(set.valid(row) ? std::string(ligand_inside && protein_inside[p] ? "1" : "0") : std::string());
@@ -228,9 +235,11 @@ void run_predict(const PredictRequest& r) {
   writer.close();
   if (bar) bar->finish();
   if (!r.quiet)
-    std::fprintf(stderr, "predict: %llu rows to %s (%llu invalid, %llu outside the applicability domain)\n",
-                 static_cast<unsigned long long>(done), r.output.c_str(),
-                 static_cast<unsigned long long>(invalid), static_cast<unsigned long long>(outside));
+    std::fprintf(stderr,
+                 "predict: %llu rows to %s (%llu invalid); %llu outside the applicability domain (similarity below "
+                 "%.2f to the nearest training molecule: extrapolations, with intervals as wide as the labels' spread)\n",
+                 static_cast<unsigned long long>(done), r.output.c_str(), static_cast<unsigned long long>(invalid),
+                 static_cast<unsigned long long>(outside), card.domain_threshold);
 }
 
 }  // namespace
@@ -239,8 +248,11 @@ void add_predict_command(CLI::App& app) {
   auto request = std::make_shared<PredictRequest>();
   CLI::App* c = app.add_subcommand(
       "predict",
-      "Predict with a model store: one CSV row per input row, in input order, with <task> and <task>_std "
-      "columns (probability or value in training units, and ensemble spread)");
+      "Predict with a model store: one CSV row per input row, in input order. Regression: <task>, <task>_std "
+      "(mean +- std holds 68% of held-out truths at the molecule's distance from the training data), <task>_lo95 "
+      "and <task>_hi95 (the 95% interval; beyond the held-out data's reach, the labels' own spread). "
+      "Classification: <task> (a calibrated probability) and <task>_std (the ensemble's spread). Then "
+      "nearest_training_similarity and in_domain (docs/models.md)");
   c->add_option("--model", request->model, "Model store (.h5) from molsieve train")->required();
   c->add_option("--input", request->input, "Molecules: .smi, .csv, .tsv, .sdf (optionally .gz) or a library store (.h5)")
       ->required();
@@ -250,7 +262,7 @@ void add_predict_command(CLI::App& app) {
   c->add_option("--batch-size", request->batch_size, "Molecules per forward pass")->capture_default_str();
   c->add_option("--target", request->targets,
                 "Drug-target models: proteins to score against, by name in the model's protein table "
-                "(comma-separated); columns <affinity>:<name> and its spread <affinity>:<name>_std each")
+                "(comma-separated); columns <affinity>:<name> with <affinity>:<name>_std, _lo95 and _hi95 each")
       ->delimiter(',');
   c->add_option("--target-fasta", request->target_fasta, "Drug-target models: proteins to score against, as FASTA");
   add_run_options(*c, *request);

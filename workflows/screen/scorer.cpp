@@ -46,7 +46,10 @@ struct ChunkScorer::ScoringModel {
     if (!drug_target) return model.predict(molecules);
     std::vector<std::string> sequences{target_sequence};
     sequences.insert(sequences.end(), panel_sequences.begin(), panel_sequences.end());
-    const models::AffinityGrid grid = drug_target->predict_grid(molecules, sequences);
+    // Only the target's intervals are read (panels read means): no alignment per chunk.
+    std::vector<char> inside(sequences.size(), 1);
+    inside[0] = target_in_domain;
+    const models::AffinityGrid grid = drug_target->predict_grid(molecules, sequences, inside);
     models::Predictions p;
     p.rows = molecules.size();
     p.tasks = 1;
@@ -55,6 +58,8 @@ struct ChunkScorer::ScoringModel {
       const std::size_t row = i * sequences.size();
       p.mean.push_back(grid.mean[row]);
       p.std.push_back(grid.spread[row]);
+      p.lo95.push_back(grid.lo95[row]);
+      p.hi95.push_back(grid.hi95[row]);
       panels->mean.insert(panels->mean.end(), grid.mean.begin() + row + 1, grid.mean.begin() + row + sequences.size());
     }
     p.nearest_training_similarity = drug_target->nearest_training_similarity(molecules);
@@ -210,15 +215,21 @@ bool has_alert(const Chunk& chunk, std::size_t row, std::size_t family) {
   return chunk.alert_counts[row * chem::AlertCatalog::families().size() + family] > 0;
 }
 
-// A model's mean and spread columns, one pair per task.
+// A model's columns per task: mean and std (for regression the 68% half-width), and for
+// regression the 95% interval.
 void add_prediction_columns(ResultTable& t, const ChunkScorer::ScoringModel& s, const models::Predictions& p,
                             std::size_t rows) {
+  const bool regression = s.card().task_type == models::TaskType::Regression;
   for (std::size_t task = 0; task < p.tasks; ++task) {
-    auto& mean = t.add(s.task_columns[task], ColumnKind::Number).numbers;
-    auto& spread = t.add(s.task_columns[task] + "_std", ColumnKind::Number).numbers;
-    for (std::size_t i = 0; i < rows; ++i) {
-      mean.push_back(p.mean[i * p.tasks + task]);
-      spread.push_back(p.std[i * p.tasks + task]);
+    std::vector<std::pair<std::string, const std::vector<double>*>> columns{
+        {s.task_columns[task], &p.mean}, {s.task_columns[task] + "_std", &p.std}};
+    if (regression) {
+      columns.emplace_back(s.task_columns[task] + "_lo95", &p.lo95);
+      columns.emplace_back(s.task_columns[task] + "_hi95", &p.hi95);
+    }
+    for (const auto& [name, values] : columns) {
+      auto& column = t.add(name, ColumnKind::Number).numbers;
+      for (std::size_t i = 0; i < rows; ++i) column.push_back((*values)[i * p.tasks + task]);
     }
   }
 }
