@@ -46,20 +46,16 @@ std::vector<PooledBand> pool_similarity_bands(const std::vector<double>& similar
     if (!std::isnan(similarity[i])) by_band[band_of(similarity[i])].push_back(i);
   std::vector<PooledBand> pooled;
   std::vector<std::size_t> current;
-  std::size_t farthest = 0;
   for (std::size_t b = 0; b < edges.size(); ++b) {
     if (by_band[b].empty()) continue;
     current.insert(current.end(), by_band[b].begin(), by_band[b].end());
-    farthest = b;
     if (current.size() >= kMinRowsPerBand) {
       pooled.push_back({edges[b], std::move(current)});
       current.clear();
     }
   }
-  if (!current.empty() && !pooled.empty()) {  // a thin remainder joins the farthest band
-    pooled.back().rows.insert(pooled.back().rows.end(), current.begin(), current.end());
-    pooled.back().min_similarity = edges[farthest];
-  }
+  // A thin far remainder is not a measurement: lending it a nearer band's scale would claim
+  // the near molecules' accuracy for far ones.
   return pooled;
 }
 

@@ -34,8 +34,9 @@ constexpr std::size_t kMinRowsPerBand = 30;
 double conformal_quantile(std::vector<double> scores, double coverage);
 
 // Rows (indices into `similarity`; NaN ones left out) grouped into the bands nearest first,
-// each band pooled with farther ones until it holds kMinRowsPerBand rows, a thin remainder
-// joining the farthest; a group reaches down to its farthest row's band edge.
+// each band pooled with farther ones until it holds kMinRowsPerBand rows; a group reaches
+// down to its farthest row's band edge. Rows farther than the last full group are left out:
+// below it nothing is measured.
 struct PooledBand {
   double min_similarity = 0;
   std::vector<std::size_t> rows;

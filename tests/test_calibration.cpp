@@ -106,16 +106,23 @@ TEST(BandCalibration, BeyondTheFarthestHeldOutRowTheIntervalIsTheLabelsOwnSpread
   EXPECT_TRUE(std::isnan(c.interval(mean, 0.15, kNaN).half68));
 }
 
-TEST(BandCalibration, ThinBandsArePooledWithFartherOnesAndFartherNeverNarrower) {
+TEST(BandCalibration, ThinBandsArePooledWithFartherOnesAThinFarTailIsUnmeasuredAndFartherNeverNarrower) {
   HeldOut rows = distance_dependent_rows(600, 9, 0.5);
-  for (int i = 0; i < 10; ++i) {  // ten rows in 0.35-0.45: too few for a band of their own
+  for (int i = 0; i < 20; ++i) {  // twenty rows at 0.56-0.58: pooled with 0.45-0.55, not alone
+    rows.mean.push_back(6.0);
+    rows.spread.push_back(0.15);
+    rows.similarity.push_back(0.56 + 0.001 * i);
+    rows.label.push_back(6.0 + 0.01 * i);  // tiny errors: alone they would narrow the interval
+  }
+  for (int i = 0; i < 10; ++i) {  // ten rows in 0.35-0.45: too few to measure anything there
     rows.mean.push_back(6.0);
     rows.spread.push_back(0.15);
     rows.similarity.push_back(0.4);
-    rows.label.push_back(6.0 + 0.01 * i);  // tiny errors: alone they would narrow the interval
+    rows.label.push_back(6.0);
   }
   const models::SpreadCalibration c = models::fit_spread_calibration(rows.mean, rows.spread, rows.similarity, rows.label);
-  EXPECT_EQ(c.bands.back().min_similarity, 0.35);
+  EXPECT_EQ(c.bands.back().min_similarity, 0.45);
+  EXPECT_FALSE(c.interval(6.0, 0.15, 0.4).measured);
   for (std::size_t b = 1; b < c.bands.size(); ++b) {
     EXPECT_GE(c.bands[b].scale68, c.bands[b - 1].scale68) << b;
     EXPECT_GE(c.bands[b].scale95, c.bands[b - 1].scale95) << b;
@@ -126,7 +133,7 @@ TEST(BandCalibration, ThinBandsArePooledWithFartherOnesAndFartherNeverNarrower) 
     EXPECT_GE(band.rows.size(), models::kMinRowsPerBand);
     total += band.rows.size();
   }
-  EXPECT_EQ(total, rows.similarity.size());
+  EXPECT_EQ(total, rows.similarity.size() - 10);
 }
 
 TEST(BandCalibration, DomainBeginsWhereTheModelStopsKnowingMoreThanTheLabels) {
