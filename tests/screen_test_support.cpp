@@ -36,6 +36,11 @@ std::string small_job(const std::string& library, int chunk_size) {
          "[selection]\nkeep = 10\ndiversity = 0.5\n";
 }
 
+double documented_desirability(double shortfall, double edge) {
+  if (shortfall <= 0) return 1.0;
+  return shortfall <= 1 ? 1.0 - (1.0 - edge) * shortfall : edge / shortfall;
+}
+
 std::size_t parts_written(const std::string& output) {
   std::size_t done = 0;
   std::error_code listing;  // the folder may appear or vanish while it is listed

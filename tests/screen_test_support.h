@@ -18,6 +18,10 @@ workflows::ResultTable read_results(const std::string& path);
 // A small job on `library`: the BACE model, the Tox21 model and the shipped references.
 std::string small_job(const std::string& library, int chunk_size);
 
+// docs/screening.md's desirability, written out apart from the scorer's: `shortfall` is the
+// value's distance from the best region in ramp lengths (0 or less inside it).
+double documented_desirability(double shortfall, double edge);
+
 // The part files <output>.parts/ holds now (0 when there is no such folder).
 std::size_t parts_written(const std::string& output);
 

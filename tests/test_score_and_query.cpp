@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -54,19 +55,40 @@ TEST(CompositeScore, WeightedGeometricMeanWithZeroAndZeroWeights) {
   EXPECT_TRUE(std::isnan(workflows::composite_score({0.5}, {0})));
 }
 
-TEST(Desirability, RampsAreLinearAndClamped) {
-  const workflows::Desirability up{true, 5, 8}, down{false, 0.2, 0.6};
-  EXPECT_EQ(up(4), 0.0);
-  EXPECT_DOUBLE_EQ(up(6.5), 0.5);
+// Ramps and windows: 1 in the best region, linear to `edge` across the ramp, edge / shortfall
+// beyond it, never 0.
+TEST(Desirability, RampsAndWindowsFallLinearlyThenAsEdgeOverShortfall) {
+  using Shape = workflows::Desirability::Shape;
+  const workflows::Desirability up{Shape::Increasing, 5, 8}, down{Shape::Decreasing, 0.2, 0.6};
   EXPECT_EQ(up(9), 1.0);
+  EXPECT_EQ(up(8), 1.0);
+  EXPECT_DOUBLE_EQ(up(6.5), 0.55);
+  EXPECT_DOUBLE_EQ(up(5), 0.1);
+  EXPECT_DOUBLE_EQ(up(2), 0.05);  // two ramp lengths short
   EXPECT_EQ(down(0.1), 1.0);
-  EXPECT_DOUBLE_EQ(down(0.3), 0.75);
-  EXPECT_EQ(down(0.7), 0.0);
-  EXPECT_EQ(up(std::nan("")), 0.0);
-  const workflows::Desirability soft{true, 0.1, 0.5, 0.2};  // a floor: ranks, never vetoes
-  EXPECT_DOUBLE_EQ(soft(0.0), 0.2);
-  EXPECT_DOUBLE_EQ(soft(0.3), 0.6);
-  EXPECT_DOUBLE_EQ(soft(0.9), 1.0);
+  EXPECT_DOUBLE_EQ(down(0.3), 0.775);
+  EXPECT_DOUBLE_EQ(down(1.0), 0.05);
+  EXPECT_EQ(up(std::nan("")), 0.1);
+  const workflows::Desirability window{Shape::Window, 1, 3, 1, 0.2};  // e.g. logD 1-3
+  EXPECT_EQ(window(1), 1.0);
+  EXPECT_EQ(window(2.2), 1.0);
+  EXPECT_EQ(window(3), 1.0);
+  EXPECT_DOUBLE_EQ(window(0.5), 0.6);
+  EXPECT_DOUBLE_EQ(window(3.5), 0.6);
+  EXPECT_DOUBLE_EQ(window(0), 0.2);
+  EXPECT_DOUBLE_EQ(window(7), 0.05);  // four widths above
+  EXPECT_DOUBLE_EQ(window(-3), 0.05);
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const double far : {-1e308, 1e308, -inf, inf}) {
+    EXPECT_GT(up(far), 0.0) << far;
+    EXPECT_GT(window(far), 0.0) << far;
+    EXPECT_GT(down(far), 0.0) << far;
+  }
+  // The worst point of an interval: the lower end of an increasing ramp, whichever end is
+  // farther out of a window.
+  EXPECT_DOUBLE_EQ(up.worst(6.5, 9), 0.55);
+  EXPECT_DOUBLE_EQ(window.worst(1.5, 3.5), 0.6);
+  EXPECT_DOUBLE_EQ(window.worst(-3, 2), 0.05);
 }
 
 // The query language against plain loops over a small table.

@@ -208,18 +208,16 @@ ReportModels report_models(const ResultsProvenance& provenance, bool explain) {
 void write_funnel(std::ostringstream& html, const ResultTable& t, std::size_t selected) {
   const std::uint64_t rows = t.rows();
   std::map<std::string, std::uint64_t> removed;
-  std::uint64_t valid = 0, passed = 0, positive = 0;
+  std::uint64_t valid = 0, passed = 0;
   for (std::size_t r = 0; r < rows; ++r) {
     valid += t.at("valid").flags[r] == 1;
     passed += t.at("passes_filters").flags[r] == 1;
-    positive += t.at("score").numbers[r] > 0;
     if (!t.at("passes_filters").flags[r]) ++removed[t.at("filter_reason").texts[r]];
   }
   html << "<h2>Filter funnel</h2><table><tr><th>stage</th><th>molecules</th></tr>";
   html << "<tr><td>library records</td><td>" << count(rows) << "</td></tr>";
   html << "<tr><td>read by RDKit (valid)</td><td>" << count(valid) << "</td></tr>";
-  html << "<tr><td>passed every filter</td><td>" << count(passed) << "</td></tr>";
-  html << "<tr><td>score above 0 (no term vetoed)</td><td>" << count(positive) << "</td></tr>";
+  html << "<tr><td>passed every filter (scored)</td><td>" << count(passed) << "</td></tr>";
   html << "<tr><td>diverse selection</td><td>" << count(selected) << "</td></tr></table>";
   std::vector<std::pair<std::uint64_t, std::string>> reasons;
   for (const auto& [reason, n] : removed) reasons.emplace_back(n, reason);

@@ -1,5 +1,11 @@
 #include "workflows/screen/job.h"
 
+// RDKit 2022.09's RDLog.h uses std::uint64_t without including <cstdint>; GCC 13 needs it.
+#include <cstdint>
+
+#include <GraphMol/ROMol.h>
+#include <GraphMol/SmilesParse/SmilesParse.h>
+#include <RDGeneral/RDLog.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -8,6 +14,7 @@
 #include <filesystem>
 #include <system_error>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -19,11 +26,21 @@
 namespace molsieve::workflows {
 
 double Desirability::operator()(double value) const {
-  if (std::isnan(value)) return floor;
-  const double rising = high > low ? (value - low) / (high - low) : (value >= high ? 1.0 : 0.0);
-  const double clamped = std::clamp(rising, 0.0, 1.0);
-  return floor + (1.0 - floor) * (increasing ? clamped : 1.0 - clamped);
+  if (std::isnan(value)) return edge;
+  double shortfall = 0;
+  switch (shape) {
+    case Shape::Increasing: shortfall = (high - value) / (high - low); break;
+    case Shape::Decreasing: shortfall = (value - low) / (high - low); break;
+    case Shape::Window: shortfall = std::max(low - value, value - high) / width; break;
+  }
+  if (shortfall <= 0) return 1.0;
+  if (shortfall <= 1) return 1.0 - (1.0 - edge) * shortfall;
+  // Far enough out (or at infinity) edge / shortfall would round to 0: the smallest normal
+  // double keeps the term from vetoing.
+  return std::max(edge / shortfall, std::numeric_limits<double>::min());
 }
+
+double Desirability::worst(double lo, double hi) const { return std::min((*this)(lo), (*this)(hi)); }
 
 namespace {
 
@@ -47,6 +64,22 @@ std::string shipped_model_path(const std::string& name) {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The query of a SMARTS, or null when it does not parse. RDKit would log the reason to
+// stderr; the job's error carries it instead, so its logs are off.
+std::shared_ptr<const RDKit::ROMol> compile_smarts(const std::string& smarts) {
+  static const bool silenced = [] {
+    RDLog::InitLogs();
+    boost::logging::disable_logs("rdApp.*");
+    return true;
+  }();
+  (void)silenced;
+  try {
+    return std::shared_ptr<const RDKit::ROMol>(RDKit::SmartsToMol(smarts));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
 
 // Reads one job file, remembering where each value came from for messages.
 class JobReader {
@@ -127,20 +160,65 @@ class JobReader {
     return out;
   }
 
+  // A ramp { low, high, direction, edge } or a window { window = [low, high], width, edge };
+  // keys not given keep the fallback's.
   Desirability desirability(const toml::table& t, const std::string& prefix, Desirability fallback) const {
     const toml::node* node = t.get("desirability");
     if (!node) return fallback;
     const std::string key = prefix + "desirability";
-    if (!node->is_table()) fail(node, key, "must be a table such as { low = 6.0, high = 8.0 }");
+    if (!node->is_table())
+      fail(node, key, "must be a table such as { low = 6.0, high = 8.0 } or { window = [1.0, 3.0], width = 1.0 }");
     const toml::table& d = *node->as_table();
-    only_keys(d, key + ".", {"low", "high", "floor"});
+    if (const toml::node* floor = d.get("floor"))
+      fail(floor, key + ".floor",
+           "no longer a key: a desirability never reaches 0; edge (default 0.1) is its value at the ramp's far end");
+    only_keys(d, key + ".", {"low", "high", "direction", "window", "width", "edge"});
     Desirability out = fallback;
-    out.low = number(d, "low", key + ".", fallback.low);
-    out.high = number(d, "high", key + ".", fallback.high);
-    out.floor = number(d, "floor", key + ".", fallback.floor);
-    if (!(out.low < out.high)) fail(node, key, "low must be below high");
-    if (out.floor < 0 || out.floor >= 1) fail(d.get("floor"), key + ".floor", "must be in [0, 1)");
+    if (const toml::node* window = d.get("window")) {
+      for (const char* ramp : {"low", "high", "direction"})
+        if (d.get(ramp)) fail(d.get(ramp), key + "." + ramp, "give a ramp (low, high, direction) or a window, not both");
+      const toml::array* bounds = window->as_array();
+      if (!bounds || bounds->size() != 2 || !(*bounds)[0].is_number() || !(*bounds)[1].is_number())
+        fail(window, key + ".window", "must be [low, high]");
+      out.shape = Desirability::Shape::Window;
+      out.low = (*bounds)[0].value<double>().value();
+      out.high = (*bounds)[1].value<double>().value();
+      if (!(out.low <= out.high)) fail(window, key + ".window", "inverted: the low end must not exceed the high end");
+      if (!d.get("width")) fail(node, key + ".width", "missing: the ramp's length on each side of the window");
+      out.width = number(d, "width", key + ".", 0.0);
+      if (!(out.width > 0)) fail(d.get("width"), key + ".width", "must be above 0");
+    } else {
+      if (d.get("width")) fail(d.get("width"), key + ".width", "is for a window: give window = [low, high] too");
+      out.low = number(d, "low", key + ".", fallback.low);
+      out.high = number(d, "high", key + ".", fallback.high);
+      if (!(out.low < out.high)) fail(node, key, "low must be below high");
+      const std::string direction = string(d, "direction", key + ".", "");
+      if (direction == "increasing") out.shape = Desirability::Shape::Increasing;
+      else if (direction == "decreasing") out.shape = Desirability::Shape::Decreasing;
+      else if (!direction.empty()) fail(d.get("direction"), key + ".direction", "must be \"increasing\" or \"decreasing\"");
+    }
+    out.edge = number(d, "edge", key + ".", fallback.edge);
+    if (!(out.edge > 0 && out.edge < 1))
+      fail(d.get("edge"), key + ".edge", "must be above 0 and below 1: a term that reaches 0 vetoes; hard limits are [filters]");
     return out;
+  }
+
+  // Calls read(entry, table, "<kind>[i].") for each table of the array of tables [[kind]].
+  template <class Read>
+  void each_table(const toml::table& root, const std::string& kind, Read&& read) const {
+    const toml::node* node = root.get(kind);
+    if (!node) return;
+    if (!node->is_array_of_tables()) fail(node, kind, "must be an array of tables ([[" + kind + "]])");
+    std::size_t i = 0;
+    for (const toml::node& entry : *node->as_array())
+      read(entry, *entry.as_table(), kind + "[" + std::to_string(i++) + "].");
+  }
+
+  // The weight of a score term: 1 unless given, never negative.
+  double weight(const toml::table& t, const std::string& prefix) const {
+    const double value = number(t, "weight", prefix, 1.0);
+    if (value < 0) fail(t.get("weight"), prefix + "weight", "must not be negative");
+    return value;
   }
 
   // A path as written in the job: "rdkit-data:" names RDKit's data folder; a relative path
@@ -177,7 +255,8 @@ void read_library(const JobReader& in, const toml::table& root, ScreenJob& job) 
 void read_filters(const JobReader& in, const toml::table& root, ScreenJob& job) {
   const toml::table* t = in.table(root, "filters", "");
   if (!t) return;
-  in.only_keys(*t, "filters.", {"ranges", "max_lipinski_violations", "veber", "exclude_alerts"});
+  in.only_keys(*t, "filters.", {"ranges", "max_lipinski_violations", "veber", "exclude_alerts", "require_smarts",
+                                "exclude_smarts"});
   job.max_lipinski_violations =
       static_cast<int>(in.integer(*t, "max_lipinski_violations", "filters.", -1, 0));
   job.require_veber = in.boolean(*t, "veber", "filters.", false);
@@ -206,6 +285,19 @@ void read_filters(const JobReader& in, const toml::table& root, ScreenJob& job) 
       job.ranges.push_back({name, min, max});
     }
   }
+  for (const bool required : {true, false}) {
+    const std::string key = required ? "require_smarts" : "exclude_smarts";
+    const toml::table* named = in.table(*t, key, "filters.");
+    if (!named) continue;
+    for (auto&& [name, value] : *named) {
+      const std::string where = "filters." + key + "." + std::string(name.str());
+      if (!value.is_string()) in.fail(&value, where, "must be a SMARTS string");
+      SmartsFilter filter{std::string(name.str()), value.as_string()->get(), required, nullptr};
+      filter.query = compile_smarts(filter.smarts);
+      if (!filter.query) in.fail(&value, where, "invalid SMARTS '" + filter.smarts + "'");
+      job.smarts.push_back(std::move(filter));
+    }
+  }
 }
 
 // The model store a `model` key names: a shipped model's name, or a path (relative to the job).
@@ -225,17 +317,11 @@ std::string resolve_model(const JobReader& in, const toml::node& entry, const to
 std::vector<ModelTerm> read_models(const JobReader& in, const toml::table& root, const std::string& kind,
                                    Desirability fallback) {
   std::vector<ModelTerm> terms;
-  const toml::node* node = root.get(kind);
-  if (!node) return terms;
-  if (!node->is_array_of_tables()) in.fail(node, kind, "must be an array of tables ([[" + kind + "]])");
-  std::size_t i = 0;
-  for (const toml::node& entry : *node->as_array()) {
-    const std::string prefix = kind + "[" + std::to_string(i++) + "].";
-    const toml::table& t = *entry.as_table();
+  in.each_table(root, kind, [&](const toml::node& entry, const toml::table& t, const std::string& prefix) {
     if (kind == "affinity")
       in.only_keys(t, prefix, {"model", "name", "task", "target", "sequence", "desirability", "weight"});
     else
-      in.only_keys(t, prefix, {"model", "name", "risk_tasks", "desirability", "weight"});
+      in.only_keys(t, prefix, {"model", "name", "risk_tasks", "aggregate", "desirability", "weight"});
     ModelTerm term;
     term.model = in.string(t, "model", prefix, "");
     term.path = resolve_model(in, entry, t, prefix, term.model);
@@ -252,25 +338,23 @@ std::vector<ModelTerm> read_models(const JobReader& in, const toml::table& root,
         if (!problem.empty()) in.fail(t.get("sequence"), prefix + "sequence", problem);
         term.sequence = models::checked_sequence(term.sequence, prefix + "sequence");
       }
-    } else
+    } else {
       term.risk_tasks = in.strings(t, "risk_tasks", prefix);
+      const std::string aggregate = in.string(t, "aggregate", prefix, "max");
+      if (aggregate == "mean") term.aggregate = RiskAggregate::Mean;
+      else if (aggregate != "max")
+        in.fail(t.get("aggregate"), prefix + "aggregate", "unknown aggregation '" + aggregate + "' (known: max, mean)");
+    }
     term.desirability = in.desirability(t, prefix, fallback);
-    term.weight = in.number(t, "weight", prefix, 1.0);
-    if (term.weight < 0) in.fail(t.get("weight"), prefix + "weight", "must not be negative");
+    term.weight = in.weight(t, prefix);
     terms.push_back(std::move(term));
-  }
+  });
   return terms;
 }
 
 std::vector<PanelTerm> read_panels(const JobReader& in, const toml::table& root) {
   std::vector<PanelTerm> panels;
-  const toml::node* node = root.get("panel");
-  if (!node) return panels;
-  if (!node->is_array_of_tables()) in.fail(node, "panel", "must be an array of tables ([[panel]])");
-  std::size_t i = 0;
-  for (const toml::node& entry : *node->as_array()) {
-    const std::string prefix = "panel[" + std::to_string(i++) + "].";
-    const toml::table& t = *entry.as_table();
+  in.each_table(root, "panel", [&](const toml::node& entry, const toml::table& t, const std::string& prefix) {
     in.only_keys(t, prefix, {"model", "name", "targets", "on_target", "desirability", "weight"});
     PanelTerm panel;
     panel.model = in.string(t, "model", prefix, "");
@@ -280,12 +364,32 @@ std::vector<PanelTerm> read_panels(const JobReader& in, const toml::table& root)
     panel.targets = in.strings(t, "targets", prefix);
     if (panel.targets.empty()) in.fail(&entry, prefix + "targets", "missing: the off-targets, by name in the model's protein table");
     panel.on_target = in.string(t, "on_target", prefix, "");
-    panel.desirability = in.desirability(t, prefix, {true, 0.0, 2.0});
-    panel.weight = in.number(t, "weight", prefix, 1.0);
-    if (panel.weight < 0) in.fail(t.get("weight"), prefix + "weight", "must not be negative");
+    panel.desirability = in.desirability(t, prefix, {Desirability::Shape::Increasing, 0.0, 2.0});
+    panel.weight = in.weight(t, prefix);
     panels.push_back(std::move(panel));
-  }
+  });
   return panels;
+}
+
+std::vector<PropertyTerm> read_properties(const JobReader& in, const toml::table& root) {
+  std::vector<PropertyTerm> properties;
+  in.each_table(root, "property", [&](const toml::node& entry, const toml::table& t, const std::string& prefix) {
+    in.only_keys(t, prefix, {"column", "name", "desirability", "weight"});
+    PropertyTerm property;
+    property.column = in.string(t, "column", prefix, "");
+    if (property.column.empty())
+      in.fail(&entry, prefix + "column", "missing: a descriptor (clogp, tpsa, ...) or a task of one of the job's models");
+    const toml::node* column = t.get("column");
+    property.where = in.path() + ":" + std::to_string(column->source().begin.line) + ": " + prefix + "column";
+    property.name = in.string(t, "name", prefix, property.column);
+    if (property.name.empty()) in.fail(t.get("name"), prefix + "name", "must not be empty");
+    if (!t.get("desirability"))
+      in.fail(&entry, prefix + "desirability", "missing: a ramp { low, high, direction } or a window { window = [low, high], width }");
+    property.desirability = in.desirability(t, prefix, {});
+    property.weight = in.weight(t, prefix);
+    properties.push_back(std::move(property));
+  });
+  return properties;
 }
 
 void read_similarity(const JobReader& in, const toml::table& root, ScreenJob& job) {
@@ -302,18 +406,18 @@ void read_similarity(const JobReader& in, const toml::table& root, ScreenJob& jo
     in.fail(t->get("metric"), "similarity.metric", e.what());
   }
   job.similarity_desirability = in.desirability(*t, "similarity.", job.similarity_desirability);
-  job.similarity_weight = in.number(*t, "weight", "similarity.", 1.0);
-  if (job.similarity_weight < 0) in.fail(t->get("weight"), "similarity.weight", "must not be negative");
+  job.similarity_weight = in.weight(*t, "similarity.");
 }
 
 void read_score_and_selection(const JobReader& in, const toml::table& root, ScreenJob& job) {
   if (const toml::table* t = in.table(root, "score", "")) {
-    in.only_keys(*t, "score.", {"uncertainty_penalty", "out_of_domain_factor"});
+    if (const toml::node* factor = t->get("out_of_domain_factor"))
+      in.fail(factor, "score.out_of_domain_factor",
+              "no longer a key: a prediction outside a model's domain lowers its term through its wider interval "
+              "(uncertainty_penalty), not by a factor; selection.require_in_domain keeps such molecules out of the selection");
+    in.only_keys(*t, "score.", {"uncertainty_penalty"});
     job.uncertainty_penalty = in.number(*t, "uncertainty_penalty", "score.", job.uncertainty_penalty);
     if (job.uncertainty_penalty < 0) in.fail(t->get("uncertainty_penalty"), "score.uncertainty_penalty", "must not be negative");
-    job.out_of_domain_factor = in.number(*t, "out_of_domain_factor", "score.", job.out_of_domain_factor);
-    if (job.out_of_domain_factor < 0 || job.out_of_domain_factor > 1)
-      in.fail(t->get("out_of_domain_factor"), "score.out_of_domain_factor", "must be between 0 and 1");
   }
   if (const toml::table* t = in.table(root, "selection", "")) {
     in.only_keys(*t, "selection.", {"keep", "diversity", "pool", "require_in_domain"});
@@ -345,7 +449,7 @@ ScreenJob read_screen_job(const std::string& path, const std::vector<std::string
                 std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
   }
   const JobReader in(path);
-  in.only_keys(root, "", {"name", "description", "library", "filters", "affinity", "toxicity", "panel",
+  in.only_keys(root, "", {"name", "description", "library", "filters", "affinity", "toxicity", "panel", "property",
                           "similarity", "score", "selection", "output"});
   job.name = in.string(root, "name", "", fs::path(path).stem().string());
   job.description = in.string(root, "description", "", "");
@@ -355,15 +459,16 @@ ScreenJob read_screen_job(const std::string& path, const std::vector<std::string
   for (const auto& input : job.library)
     if (!path_exists(input)) throw Error(path + ": library.inputs: no such file: " + input);
   read_filters(in, root, job);
-  job.affinity = read_models(in, root, "affinity", {true, 5.0, 8.0});
-  job.toxicity = read_models(in, root, "toxicity", {false, 0.2, 0.6});
+  job.affinity = read_models(in, root, "affinity", {Desirability::Shape::Increasing, 5.0, 8.0});
+  job.toxicity = read_models(in, root, "toxicity", {Desirability::Shape::Decreasing, 0.2, 0.6});
   job.panels = read_panels(in, root);
+  job.properties = read_properties(in, root);
   read_similarity(in, root, job);
   if (!job.references.empty() && !path_exists(job.references))
     throw Error(path + ": similarity.references: no such file: " + job.references);
   read_score_and_selection(in, root, job);
-  if (job.affinity.empty() && job.toxicity.empty() && job.references.empty())
-    throw Error(path + ": nothing to score: give [[affinity]], [[toxicity]] or [similarity]");
+  if (job.affinity.empty() && job.toxicity.empty() && job.properties.empty() && job.references.empty())
+    throw Error(path + ": nothing to score: give [[affinity]], [[toxicity]], [[property]] or [similarity]");
   std::set<std::string> names;
   for (const auto* terms : {&job.affinity, &job.toxicity})
     for (const auto& term : *terms)
@@ -372,6 +477,11 @@ ScreenJob read_screen_job(const std::string& path, const std::vector<std::string
   for (const auto& panel : job.panels)
     if (!names.insert(panel.name).second)
       throw Error(path + ": a panel and another term are both named '" + panel.name + "': give the panel another name = \"...\"");
+  if (!job.references.empty()) names.insert("similarity");  // d_similarity
+  for (const auto& property : job.properties)
+    if (!names.insert(property.name).second)
+      throw Error(path + ": a property and another term are both named '" + property.name +
+                  "': give the property another name = \"...\"");
   if (const toml::table* t = in.table(root, "output", "")) {
     in.only_keys(*t, "output.", {"path"});
     const std::string output = in.string(*t, "path", "output.", "");

@@ -1,10 +1,15 @@
 #include "workflows/screen/scorer.h"
 
+#include <GraphMol/ROMol.h>
+#include <GraphMol/SmilesParse/SmilesParse.h>
+#include <GraphMol/Substruct/SubstructMatch.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "chem/alerts.h"
+#include "chem/descriptors.h"
 #include "chem/library_store.h"
 #include "core/error.h"
 #include "kernels/similarity_search.h"
@@ -15,7 +20,6 @@ double composite_score(const std::vector<double>& desirabilities, const std::vec
   double weight_sum = 0, log_sum = 0;
   for (std::size_t i = 0; i < desirabilities.size(); ++i) {
     if (weights[i] == 0) continue;
-    if (!(desirabilities[i] > 0)) return 0.0;
     weight_sum += weights[i];
     log_sum += weights[i] * std::log(desirabilities[i]);
   }
@@ -38,6 +42,7 @@ struct ChunkScorer::ScoringModel {
   std::vector<std::string> task_columns;  // the columns of the model's tasks
   std::size_t scored_task = 0;            // affinity
   std::vector<std::size_t> risk_tasks;    // toxicity
+  RiskAggregate aggregate = RiskAggregate::Max;
 
   const models::ModelCard& card() const { return drug_target ? drug_target->card() : model.card(); }
   // A drug-target model's affinity to the term's protein as a one-task prediction; `panels`
@@ -74,6 +79,13 @@ struct ChunkScorer::Panel {
   std::string on_target_column;        // the on-target term's affinity column
   std::size_t on_target = 0;           // that term's place in the scorer's models
   std::size_t first_shared_column = 0; // with a shared model: its columns in the term's panel grid
+};
+
+// A property term with the columns it reads: a descriptor, or a model's task with its spread.
+struct ChunkScorer::Property {
+  const PropertyTerm* term = nullptr;
+  std::string spread;  // "<task>_std" for a model's task, else ""
+  std::string domain;  // that model's "<name>_in_domain", else ""
 };
 
 struct ChunkScorer::References {
@@ -138,6 +150,7 @@ void load_models(const ScreenJob& job, const LibrarySource& source, const kernel
         }
         if (s.risk_tasks.empty())
           for (std::size_t t = 0; t < card.tasks.size(); ++t) s.risk_tasks.push_back(t);
+        s.aggregate = term.aggregate;
       }
       if (source.stores())
         for (const auto& store : source.store_readers()) models::check_store_matches_model(store->summary(), card);
@@ -190,6 +203,45 @@ std::vector<ChunkScorer::Panel> load_panels(const ScreenJob& job, std::vector<Ch
   return panels;
 }
 
+std::vector<ChunkScorer::Property> resolve_properties(const ScreenJob& job,
+                                                     const std::vector<ChunkScorer::ScoringModel>& models) {
+  std::vector<ChunkScorer::Property> properties;
+  const auto& descriptors = chem::descriptor_names();
+  for (const PropertyTerm& term : job.properties) {
+    ChunkScorer::Property property{&term, "", ""};
+    const bool descriptor = std::find(descriptors.begin(), descriptors.end(), term.column) != descriptors.end();
+    for (std::size_t m = 0; !descriptor && property.spread.empty() && m < models.size(); ++m) {
+      const auto& columns = models[m].task_columns;
+      if (std::find(columns.begin(), columns.end(), term.column) == columns.end()) continue;
+      property.spread = term.column + "_std";
+      property.domain = models[m].term->name + "_in_domain";
+    }
+    if (!descriptor && property.spread.empty()) {
+      std::string tasks;
+      for (const auto& model : models)
+        for (const auto& task : model.task_columns) tasks += (tasks.empty() ? "" : ", ") + task;
+      throw Error(term.where + ": '" + term.column + "' is neither a descriptor nor a task of the job's models (" +
+                  (tasks.empty() ? std::string("it has none") : "tasks: " + tasks) + ")");
+    }
+    properties.push_back(std::move(property));
+  }
+  return properties;
+}
+
+// The first SMARTS filter the molecule of standardized `smiles` fails, as its filter reason
+// ("" when it passes them all). A SMILES that RDKit cannot read back fails the first filter:
+// the molecule cannot be shown to meet it.
+std::string failed_smarts_filter(const std::vector<SmartsFilter>& filters, const std::string& smiles) {
+  const auto reason = [](const SmartsFilter& f) { return (f.required ? "require_smarts." : "exclude_smarts.") + f.name; };
+  const std::unique_ptr<RDKit::ROMol> mol(RDKit::SmilesToMol(smiles));
+  if (!mol) return reason(filters.front());
+  RDKit::SubstructMatchParameters first;
+  first.maxMatches = 1;
+  for (const SmartsFilter& filter : filters)
+    if (RDKit::SubstructMatch(*mol, *filter.query, first).empty() == filter.required) return reason(filter);
+  return "";
+}
+
 std::unique_ptr<ChunkScorer::References> read_references(const ScreenJob& job, const chem::FeaturizerOptions& options) {
   auto refs = std::make_unique<ChunkScorer::References>();
   if (job.references.empty()) return refs;
@@ -234,24 +286,33 @@ void add_prediction_columns(ResultTable& t, const ChunkScorer::ScoringModel& s, 
   }
 }
 
-// What a model's desirability reads for row i, pessimistic by `penalty` spreads: the affinity
-// at mean - penalty * std; for toxicity, the highest of the risk tasks at mean + penalty * std
-// (their highest mean goes to `risk`).
-double scored_bound(const ChunkScorer::ScoringModel& s, const models::Predictions& p, std::size_t i, double penalty,
-                    std::vector<double>* risk) {
+// The interval a model's term scores for row i, [mean - penalty * std, mean + penalty * std]:
+// the affinity task's, or the risk tasks' bounds combined as the term's aggregate is (the
+// combined means go to `risk`, the highest mean to `highest`).
+std::pair<double, double> scored_interval(const ChunkScorer::ScoringModel& s, const models::Predictions& p,
+                                          std::size_t i, double penalty, std::vector<double>* risk,
+                                          std::vector<double>* highest) {
+  const auto at = [&](std::size_t task) { return i * p.tasks + task; };
   if (s.affinity) {
-    const double value = p.mean[i * p.tasks + s.scored_task];
-    return value - penalty * p.std[i * p.tasks + s.scored_task];
+    const double mean = p.mean[at(s.scored_task)], spread = p.std[at(s.scored_task)];
+    return {mean - penalty * spread, mean + penalty * spread};
   }
-  double value = kNaN, bound = kNaN;
-  for (std::size_t task : s.risk_tasks) {
-    const double mean = p.mean[i * p.tasks + task];
-    const double upper = mean + penalty * p.std[i * p.tasks + task];
-    if (std::isnan(value) || mean > value) value = mean;
-    if (std::isnan(bound) || upper > bound) bound = upper;
+  const double n = static_cast<double>(s.risk_tasks.size());
+  double mean = 0, lo = 0, hi = 0, top = 0;
+  for (std::size_t k = 0; k < s.risk_tasks.size(); ++k) {
+    const double m = p.mean[at(s.risk_tasks[k])], spread = penalty * p.std[at(s.risk_tasks[k])];
+    top = k == 0 ? m : std::max(top, m);
+    if (s.aggregate == RiskAggregate::Mean) {
+      mean += m / n, lo += (m - spread) / n, hi += (m + spread) / n;
+    } else {
+      mean = top;
+      lo = k == 0 ? m - spread : std::max(lo, m - spread);
+      hi = k == 0 ? m + spread : std::max(hi, m + spread);
+    }
   }
-  risk->push_back(value);
-  return bound;
+  risk->push_back(mean);
+  highest->push_back(top);
+  return {lo, hi};
 }
 
 // A panel's affinities, rows x targets: from its own model, or cut from the on-target
@@ -274,6 +335,7 @@ ChunkScorer::ChunkScorer(const ScreenJob& job, const LibrarySource& source, cons
     : job_(job) {
   load_models(job, source, device, models_, device_);
   panels_ = load_panels(job, models_, device);
+  properties_ = resolve_properties(job, models_);
   const kernels::BackendSelection backend = kernels::select_backend(device);
   backend_ = backend.backend;
   if (models_.empty()) device_ = kernels::backend_name(backend_);
@@ -297,6 +359,7 @@ void ChunkScorer::score(Chunk& chunk) const {
   std::vector<models::AffinityGrid> panel_grids(models_.size());  // per drug-target term: its panels' targets
   score_models(chunk, terms, panel_grids);
   score_panels(chunk, terms, panel_grids);
+  score_properties(chunk, terms);
   if (references_->library) score_similarity(chunk, terms);
   const std::vector<char> selectable = selectable_rows(chunk);
   keep_pool(chunk, add_score_columns(chunk, terms, passes), selectable);
@@ -361,6 +424,7 @@ const std::vector<std::int8_t>& ChunkScorer::add_filter_columns(Chunk& chunk) co
     if (why.empty() && job_.require_veber && chunk.veber[i] != 1) why = "veber";
     for (std::size_t f : excluded_families_)
       if (why.empty() && has_alert(chunk, i, f)) why = families[f];
+    if (why.empty() && !job_.smarts.empty()) why = failed_smarts_filter(job_.smarts, m.smiles[i]);
     passes.push_back(why.empty() ? 1 : 0);
     reason.push_back(why);
   }
@@ -388,13 +452,15 @@ void ChunkScorer::score_models(Chunk& chunk, Desirabilities& terms,
                                      : -1);
     }
     std::vector<double>* risk = nullptr;
-    if (!s.affinity) risk = &t.add(s.term->name + "_max", ColumnKind::Number).numbers;
+    std::vector<double>* highest = nullptr;
+    if (!s.affinity) {
+      highest = &t.add(s.term->name + "_max", ColumnKind::Number).numbers;
+      risk = &t.add(s.term->name + "_risk", ColumnKind::Number).numbers;
+    }
     auto& d = terms.per_term.emplace_back();
     for (std::size_t i = 0; i < n; ++i) {
-      const double bound = scored_bound(s, p, i, job_.uncertainty_penalty, risk);
-      double di = m.valid(i) ? s.term->desirability(bound) : kNaN;
-      if (m.valid(i) && in_domain[i] == 0) di *= job_.out_of_domain_factor;
-      d.push_back(di);
+      const auto [lo, hi] = scored_interval(s, p, i, job_.uncertainty_penalty, risk, highest);
+      d.push_back(m.valid(i) ? s.term->desirability.worst(lo, hi) : kNaN);
     }
     terms.weights.push_back(s.term->weight);
   }
@@ -426,6 +492,22 @@ void ChunkScorer::score_panels(Chunk& chunk, Desirabilities& terms,
       d.push_back(m.valid(i) ? panel.term->desirability(on_target[i] - top) : kNaN);
     }
     terms.weights.push_back(panel.term->weight);
+  }
+}
+
+// Each property's desirability: a descriptor's value, or the worst of a task's interval.
+void ChunkScorer::score_properties(Chunk& chunk, Desirabilities& terms) const {
+  const models::MoleculeSet& m = chunk.molecules;
+  const double k = job_.uncertainty_penalty;
+  for (const Property& property : properties_) {
+    const auto& value = chunk.results.at(property.term->column).numbers;
+    const std::vector<double>* spread = property.spread.empty() ? nullptr : &chunk.results.at(property.spread).numbers;
+    auto& d = terms.per_term.emplace_back();
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      const double halfwidth = spread ? k * (*spread)[i] : 0.0;
+      d.push_back(m.valid(i) ? property.term->desirability.worst(value[i] - halfwidth, value[i] + halfwidth) : kNaN);
+    }
+    terms.weights.push_back(property.term->weight);
   }
 }
 
@@ -470,6 +552,8 @@ const std::vector<double>& ChunkScorer::add_score_columns(Chunk& chunk, const De
   for (const ScoringModel& s : models_)
     t.add("d_" + s.term->name, ColumnKind::Number).numbers = desirability[term++];
   for (const Panel& panel : panels_) t.add("d_" + panel.term->name, ColumnKind::Number).numbers = desirability[term++];
+  for (const Property& property : properties_)
+    t.add("d_" + property.term->name, ColumnKind::Number).numbers = desirability[term++];
   if (references_->library) t.add("d_similarity", ColumnKind::Number).numbers = desirability[term];
 
   auto& score = t.add("score", ColumnKind::Number).numbers;
@@ -511,12 +595,16 @@ std::vector<ScoreTerm> ChunkScorer::score_terms() const {
       const std::string& task = s.task_columns[s.scored_task];
       terms.push_back({name, "affinity", task, task + "_std", name + "_in_domain", "d_" + name, s.term->weight});
     } else {
-      terms.push_back({name, "toxicity", name + "_max", "", name + "_in_domain", "d_" + name, s.term->weight});
+      terms.push_back({name, "toxicity", name + "_risk", "", name + "_in_domain", "d_" + name, s.term->weight});
     }
   }
   for (const Panel& panel : panels_) {
     const std::string& name = panel.term->name;
     terms.push_back({name, "selectivity", name + "_margin", "", "", "d_" + name, panel.term->weight});
+  }
+  for (const Property& property : properties_) {
+    const PropertyTerm& term = *property.term;
+    terms.push_back({term.name, "property", term.column, property.spread, property.domain, "d_" + term.name, term.weight});
   }
   if (!job_.references.empty())
     terms.push_back({"similarity", "similarity", "reference_similarity", "", "", "d_similarity", job_.similarity_weight});

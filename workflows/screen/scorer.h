@@ -32,10 +32,11 @@ class ChunkScorer {
   // Fills the models' part of the provenance: names, paths, cards and roles.
   void describe_models(ResultsProvenance& provenance) const;
 
-  // A model of the job with its role; a selectivity panel; the featurized references
-  // (defined in the .cpp).
+  // A model of the job with its role; a selectivity panel; a property term's columns; the
+  // featurized references (defined in the .cpp).
   struct ScoringModel;
   struct Panel;
+  struct Property;
   struct References;
 
  private:
@@ -45,6 +46,7 @@ class ChunkScorer {
   const std::vector<std::int8_t>& add_filter_columns(Chunk& chunk) const;
   void score_models(Chunk& chunk, Desirabilities& terms, std::vector<models::AffinityGrid>& panel_grids) const;
   void score_panels(Chunk& chunk, Desirabilities& terms, const std::vector<models::AffinityGrid>& panel_grids) const;
+  void score_properties(Chunk& chunk, Desirabilities& terms) const;
   void score_similarity(Chunk& chunk, Desirabilities& terms) const;
   std::vector<char> selectable_rows(const Chunk& chunk) const;
   const std::vector<double>& add_score_columns(Chunk& chunk, const Desirabilities& terms,
@@ -54,6 +56,7 @@ class ChunkScorer {
   const ScreenJob& job_;
   std::vector<ScoringModel> models_;
   std::vector<Panel> panels_;
+  std::vector<Property> properties_;
   std::unique_ptr<References> references_;
   kernels::Backend backend_ = kernels::Backend::Cpu;
   std::string device_;
@@ -61,8 +64,8 @@ class ChunkScorer {
   std::vector<std::size_t> range_columns_;
 };
 
-// Weighted geometric mean of desirabilities (0 when any weighted term is 0; NaN when all
-// weights are 0): the composite score of docs/screening.md.
+// Weighted geometric mean of desirabilities, exp(sum w ln d / sum w), ignoring terms of weight
+// 0 (NaN when all weights are 0): the composite score of docs/screening.md.
 double composite_score(const std::vector<double>& desirabilities, const std::vector<double>& weights);
 
 }  // namespace molsieve::workflows
