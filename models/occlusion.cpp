@@ -26,6 +26,16 @@ chem::MolGraph without_atom(const chem::MolGraph& graph, std::size_t atom) {
   return out;
 }
 
+MoleculeSet drawn_molecule(const std::string& smiles, const ModelCard& card) {
+  chem::FeaturizerOptions options = model_featurizer_options(card);
+  options.standardize = false;
+  const MoleculeFeaturizer featurizer(options);
+  chem::InputRecord record;
+  record.id = smiles;
+  record.text = smiles;
+  return featurizer.featurize({record});
+}
+
 MoleculeSet occluded_copies(const MoleculeSet& molecules, std::size_t row) {
   const chem::MolGraph& graph = molecules.graphs[row];
   MoleculeSet copies;

@@ -21,6 +21,11 @@ std::vector<double> occlusion_contributions(const Model& model, const MoleculeSe
 std::vector<double> occlusion_contributions(const DrugTargetModel& model, const MoleculeSet& molecules,
                                             std::size_t row, const std::string& sequence);
 
+// `smiles` as `card`'s model reads molecules, in the atom order chem::svg_depiction draws:
+// RDKit's parse of the string, not standardized again (a results table's SMILES already
+// are). Row 0 carries the featurizer's error when RDKit cannot read it.
+MoleculeSet drawn_molecule(const std::string& smiles, const ModelCard& card);
+
 // Row `row` whole (copy 0) and once without each atom i (copy 1 + i). Descriptors and
 // fingerprint stay those of the whole molecule: only the graph is occluded. Each copy's
 // SMILES is marked with the atom it lacks, so that a model's merging of repeated molecules
