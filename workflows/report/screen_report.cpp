@@ -179,27 +179,25 @@ struct ReportModels {
   std::vector<ReportPanel> panels;
 };
 
-// The sequence of the protein a drug-target term scored: its column is <task>:<name>, the
-// name a target of the model's protein table or, for a protein given by sequence, the term's
-// name, whose sequence the job text holds. Empty when neither has it.
+// The sequence of the protein a drug-target term scored: the job's sequence when its term of
+// this name gives one, else the target of the model's protein table that the term's column
+// <task>:<target> names. Empty when neither has it.
 std::string scored_sequence(const ReportModel& rm, const std::string& job_text) {
-  const std::string protein = rm.scored.front().substr(rm.scored.front().find(':') + 1);
-  const models::ProteinTable& table = rm.drug_target->proteins();
-  if (table.find(protein) < table.size()) return table.sequence(table.find(protein));
-  toml::table job;
   try {
-    job = toml::parse(job_text);
+    const toml::table job = toml::parse(job_text);
+    if (const toml::array* terms = job["affinity"].as_array())
+      for (const toml::node& entry : *terms) {
+        const toml::node_view<const toml::node> term{entry};
+        const std::string model = term["model"].value_or(std::string());
+        if (term["sequence"] && term["name"].value_or(std::filesystem::path(model).stem().string()) == rm.name)
+          return models::checked_sequence(term["sequence"].value_or(std::string()), "affinity.sequence");
+      }
   } catch (const toml::parse_error&) {
-    return {};
+    // Not the job the screen read (that one parsed): only the protein table can tell.
   }
-  const toml::array* terms = job["affinity"].as_array();
-  for (std::size_t i = 0; terms && i < terms->size(); ++i) {
-    const toml::node_view<const toml::node> term{terms->get(i)};
-    const std::string model = term["model"].value_or(std::string());
-    if (term["name"].value_or(std::filesystem::path(model).stem().string()) == rm.name && term["sequence"])
-      return models::checked_sequence(term["sequence"].value_or(std::string()), "affinity.sequence");
-  }
-  return {};
+  const std::string target = rm.scored.front().substr(rm.scored.front().find(':') + 1);
+  const models::ProteinTable& table = rm.drug_target->proteins();
+  return table.find(target) < table.size() ? table.sequence(table.find(target)) : std::string();
 }
 
 // Loads `rm`'s model for explanations; returns why it cannot be (naming the file), or "".
@@ -391,7 +389,8 @@ void write_candidates(std::ostringstream& html, const ResultsStore& store, const
                       const std::vector<ScoreTerm>& terms) {
   html << "<h2>Top candidates</h2><p class='small'>In selection order. Drawings shade each atom by its occlusion "
           "contribution (prediction of the molecule minus the prediction with the atom removed from the graph): "
-          "green raises the predicted value, red lowers it. For toxicity, green marks atoms that raise the risk.</p>";
+          "green raises the predicted value (a drug-target model's: the affinity to the scored protein), red lowers it. "
+          "For toxicity, green marks atoms that raise the risk.</p>";
   if (selection.empty()) {
     const std::string rule = store.counts().selection_rule;
     html << "<p class='warn'><b>No candidate selected.</b> The selection takes molecules that are "
