@@ -26,14 +26,23 @@ chem::MolGraph without_atom(const chem::MolGraph& graph, std::size_t atom) {
   return out;
 }
 
-MoleculeSet drawn_molecule(const std::string& smiles, const ModelCard& card) {
+namespace {
+
+chem::FeaturizerOptions drawn_options(const ModelCard& card) {
   chem::FeaturizerOptions options = model_featurizer_options(card);
   options.standardize = false;
-  const MoleculeFeaturizer featurizer(options);
+  return options;
+}
+
+}  // namespace
+
+DrawnMolecules::DrawnMolecules(const ModelCard& card) : featurizer_(drawn_options(card)) {}
+
+MoleculeSet DrawnMolecules::featurize(const std::string& smiles) const {
   chem::InputRecord record;
   record.id = smiles;
   record.text = smiles;
-  return featurizer.featurize({record});
+  return featurizer_.featurize({record});
 }
 
 MoleculeSet occluded_copies(const MoleculeSet& molecules, std::size_t row) {

@@ -21,10 +21,18 @@ std::vector<double> occlusion_contributions(const Model& model, const MoleculeSe
 std::vector<double> occlusion_contributions(const DrugTargetModel& model, const MoleculeSet& molecules,
                                             std::size_t row, const std::string& sequence);
 
-// `smiles` as `card`'s model reads molecules, in the atom order chem::svg_depiction draws:
-// RDKit's parse of the string, not standardized again (a results table's SMILES already
-// are). Row 0 carries the featurizer's error when RDKit cannot read it.
-MoleculeSet drawn_molecule(const std::string& smiles, const ModelCard& card);
+// Molecules as one model reads them, in the atom order chem::svg_depiction draws: RDKit's
+// parse of the SMILES string, not standardized again (a results table's SMILES already are).
+// Made once per model: its featurizer builds the alert catalog.
+class DrawnMolecules {
+ public:
+  explicit DrawnMolecules(const ModelCard& card);
+  // One row; it carries the featurizer's error when RDKit cannot read `smiles`.
+  MoleculeSet featurize(const std::string& smiles) const;
+
+ private:
+  MoleculeFeaturizer featurizer_;
+};
 
 // Row `row` whole (copy 0) and once without each atom i (copy 1 + i). Descriptors and
 // fingerprint stay those of the whole molecule: only the graph is occluded. Each copy's

@@ -117,14 +117,14 @@ TEST_F(ReportExplanations, MoleculeModelDrawingsShadeTheAtomsOcclusionFindsForTh
     ASSERT_EQ(card.figures.size(), 2u) << card.smiles;  // bace and the toxicity model
     EXPECT_EQ(card.figures[0].caption, "bace: pIC50");
     expect_explained(card, card.figures[0],
-                     models::occlusion_contributions(bace, models::drawn_molecule(card.smiles, bace.card()), 0, 0));
+                     models::occlusion_contributions(bace, models::DrawnMolecules(bace.card()).featurize(card.smiles), 0, 0));
     const std::string prefix = "tox21: ";
     ASSERT_EQ(card.figures[1].caption.rfind(prefix, 0), 0u) << card.figures[1].caption;
     const auto& tasks = tox21.card().tasks;
     const auto task = std::find(tasks.begin(), tasks.end(), card.figures[1].caption.substr(prefix.size())) - tasks.begin();
     ASSERT_LT(static_cast<std::size_t>(task), tasks.size()) << card.figures[1].caption;
     expect_explained(card, card.figures[1],
-                     models::occlusion_contributions(tox21, models::drawn_molecule(card.smiles, tox21.card()), 0, task));
+                     models::occlusion_contributions(tox21, models::DrawnMolecules(tox21.card()).featurize(card.smiles), 0, task));
   }
 }
 
@@ -202,7 +202,7 @@ TEST(KinaseReport, DrugTargetDrawingsShadeTheAtomsOcclusionFindsForTheScoredTarg
     EXPECT_EQ(card.figures[0].caption, "abl1: affinity:ABL1");
     EXPECT_EQ(card.figures[1].caption, "abl1_by_sequence: affinity:abl1_by_sequence");
     const auto contributions =
-        models::occlusion_contributions(davis, models::drawn_molecule(card.smiles, davis.card()), 0, abl1);
+        models::occlusion_contributions(davis, models::DrawnMolecules(davis.card()).featurize(card.smiles), 0, abl1);
     for (const Figure& figure : card.figures) expect_explained(card, figure, contributions);
   }
 }

@@ -130,6 +130,7 @@ struct ReportModel {
   std::unique_ptr<models::Model> molecule_model;
   std::unique_ptr<models::DrugTargetModel> drug_target;
   std::string target_sequence;
+  std::unique_ptr<models::DrawnMolecules> drawn;  // the model's featurization of a drawing
   std::string unexplained;  // ... else why not (naming the file)
 };
 
@@ -209,6 +210,7 @@ std::string load_for_explanations(ReportModel& rm, const std::string& job_text) 
       return rm.path + " has changed since the screen (SHA-256 " + now + ", the screen's " + rm.recorded_sha256 + ")";
     if (!rm.card.contains("protein_encoder")) {
       rm.molecule_model = std::make_unique<models::Model>(models::Model::load(rm.path));
+      rm.drawn = std::make_unique<models::DrawnMolecules>(rm.molecule_model->card());
       return {};
     }
     rm.drug_target = std::make_unique<models::DrugTargetModel>(models::DrugTargetModel::load(rm.path));
@@ -216,7 +218,10 @@ std::string load_for_explanations(ReportModel& rm, const std::string& job_text) 
   } catch (const Error& e) {
     return e.what();
   }
-  if (!rm.target_sequence.empty()) return {};
+  if (!rm.target_sequence.empty()) {
+    rm.drawn = std::make_unique<models::DrawnMolecules>(rm.drug_target->card());
+    return {};
+  }
   rm.drug_target.reset();
   return "the sequence of the protein of " + rm.scored.front() + " is neither in the protein table of " + rm.path +
          " nor in the job";
@@ -312,8 +317,7 @@ std::vector<double> explain_row(const ResultTable& t, std::size_t r, const Repor
     why = m.unexplained;
     return {};
   }
-  const auto& card = m.drug_target ? m.drug_target->card() : m.molecule_model->card();
-  const models::MoleculeSet one = models::drawn_molecule(t.at("smiles").texts[r], card);
+  const models::MoleculeSet one = m.drawn->featurize(t.at("smiles").texts[r]);
   if (!one.valid(0)) {
     why = "RDKit cannot read its SMILES (" + one.errors[0] + ")";
     return {};
