@@ -11,8 +11,6 @@
 #include <map>
 #include <memory>
 
-#include "core/error.h"
-
 namespace molsieve::chem {
 namespace {
 
@@ -59,12 +57,6 @@ std::string svg_depiction(const std::string& smiles, int width, int height, cons
   std::string svg = drawer.getDrawingText();
   const auto start = svg.find("<svg");
   return start == std::string::npos ? svg : svg.substr(start);
-}
-
-MolGraph graph_from_smiles(const std::string& smiles) {
-  auto mol = parse(smiles);
-  if (!mol) throw Error("cannot parse SMILES '" + smiles + "'");
-  return build_graph(*mol);
 }
 
 }  // namespace molsieve::chem

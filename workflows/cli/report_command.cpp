@@ -6,7 +6,6 @@
 
 #include "core/csv_writer.h"
 #include "core/error.h"
-#include "core/csv_writer.h"
 #include "models/thread_scope.h"
 #include "workflows/cli/commands.h"
 #include "workflows/cli/common_options.h"

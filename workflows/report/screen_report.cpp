@@ -2,6 +2,7 @@
 #include "workflows/report/html.h"
 
 #include <nlohmann/json.hpp>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,11 +12,12 @@
 #include <sstream>
 
 #include "chem/depiction.h"
-#include "chem/descriptors.h"
 #include "core/error.h"
 #include "core/sha256.h"
+#include "models/drug_target.h"
 #include "models/model.h"
 #include "models/occlusion.h"
+#include "models/proteins.h"
 #include "workflows/results/results_store.h"
 
 namespace molsieve::workflows {
@@ -118,12 +120,18 @@ std::string property_plot_svg(const ResultTable& t) {
 }
 
 struct ReportModel {
-  std::string name, path, sha256, recorded_sha256;
+  std::string name, path, recorded_sha256;
   nlohmann::json card;
   bool affinity = false;
   std::vector<std::string> tasks;
   std::vector<std::string> scored;  // affinity: the scored task; toxicity: the risk tasks
-  std::unique_ptr<models::Model> loaded;  // when the store at `path` is the one the screen used
+  // For explanations, when the store at `path` is the one the screen used: a model of
+  // molecules alone, or a drug-target model and the scored protein's sequence ...
+  std::unique_ptr<models::Model> molecule_model;
+  std::unique_ptr<models::DrugTargetModel> drug_target;
+  std::string target_sequence;
+  std::unique_ptr<models::DrawnMolecules> drawn;  // the model's featurization of a drawing
+  std::string unexplained;  // ... else why not (naming the file)
 };
 
 // A selectivity panel of the job: its name and off-targets (columns <name>:<target>).
@@ -166,12 +174,58 @@ std::string panel_heat_map(const ResultTable& t, const ReportPanel& panel, const
   return html.str();
 }
 
-// The job's models (loaded for explanations where `explain` and the store at the recorded
-// path is unchanged; drug-target models never are) and its selectivity panels.
+// The job's models (loaded for explanations where `explain`) and its selectivity panels.
 struct ReportModels {
   std::vector<ReportModel> models;
   std::vector<ReportPanel> panels;
 };
+
+// The sequence of the protein a drug-target term scored: the job's sequence when its term of
+// this name gives one, else the target of the model's protein table that the term's column
+// <task>:<target> names. Empty when neither has it.
+std::string scored_sequence(const ReportModel& rm, const std::string& job_text) {
+  try {
+    const toml::table job = toml::parse(job_text);
+    if (const toml::array* terms = job["affinity"].as_array())
+      for (const toml::node& entry : *terms) {
+        const toml::node_view<const toml::node> term{entry};
+        const std::string model = term["model"].value_or(std::string());
+        if (term["sequence"] && term["name"].value_or(std::filesystem::path(model).stem().string()) == rm.name)
+          return models::checked_sequence(term["sequence"].value_or(std::string()), "affinity.sequence");
+      }
+  } catch (const toml::parse_error&) {
+    // Not the job the screen read (that one parsed): only the protein table can tell.
+  }
+  const std::string target = rm.scored.front().substr(rm.scored.front().find(':') + 1);
+  const models::ProteinTable& table = rm.drug_target->proteins();
+  return table.find(target) < table.size() ? table.sequence(table.find(target)) : std::string();
+}
+
+// Loads `rm`'s model for explanations; returns why it cannot be (naming the file), or "".
+std::string load_for_explanations(ReportModel& rm, const std::string& job_text) {
+  if (!std::filesystem::exists(rm.path)) return "no model store at " + rm.path;
+  try {
+    const std::string now = sha256_file(rm.path);
+    if (now != rm.recorded_sha256)
+      return rm.path + " has changed since the screen (SHA-256 " + now + ", the screen's " + rm.recorded_sha256 + ")";
+    if (!rm.card.contains("protein_encoder")) {
+      rm.molecule_model = std::make_unique<models::Model>(models::Model::load(rm.path));
+      rm.drawn = std::make_unique<models::DrawnMolecules>(rm.molecule_model->card());
+      return {};
+    }
+    rm.drug_target = std::make_unique<models::DrugTargetModel>(models::DrugTargetModel::load(rm.path));
+    rm.target_sequence = scored_sequence(rm, job_text);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  if (!rm.target_sequence.empty()) {
+    rm.drawn = std::make_unique<models::DrawnMolecules>(rm.drug_target->card());
+    return {};
+  }
+  rm.drug_target.reset();
+  return "the sequence of the protein of " + rm.scored.front() + " is neither in the protein table of " + rm.path +
+         " nor in the job";
+}
 
 ReportModels report_models(const ResultsProvenance& provenance, bool explain) {
   const auto& roles = provenance.model_roles;
@@ -193,12 +247,9 @@ ReportModels report_models(const ResultsProvenance& provenance, bool explain) {
     rm.tasks = rm.card.at("tasks").get<std::vector<std::string>>();
     std::stringstream list(roles[m].substr(roles[m].find(':') + 1));
     for (std::string task; std::getline(list, task, ',');) rm.scored.push_back(task);
-    // A drug-target term's column is <affinity>:<target>, its role's scored task; its
-    // predictions are not explained by occlusion (the explanation reads molecule models).
-    const bool drug_target = rm.card.contains("protein_encoder");
-    if (drug_target) rm.tasks = rm.scored;
-    if (explain && !drug_target && std::filesystem::exists(rm.path) && sha256_file(rm.path) == rm.recorded_sha256)
-      rm.loaded = std::make_unique<models::Model>(models::Model::load(rm.path));
+    // A drug-target term's one column is <task>:<protein>, its role's scored task.
+    if (rm.card.contains("protein_encoder")) rm.tasks = rm.scored;
+    rm.unexplained = explain ? load_for_explanations(rm, provenance.job_text) : "not asked for (--no-explain)";
     out.models.push_back(std::move(rm));
   }
   return out;
@@ -250,48 +301,57 @@ void write_distributions(std::ostringstream& html, const ResultTable& t, const s
        << "</p>" << property_plot_svg(t);
 }
 
-// Row `r` as a set of one molecule that occlusion can explain, from the table's SMILES and
-// descriptors; empty when RDKit cannot read the SMILES.
-models::MoleculeSet explainable_molecule(const ResultTable& t, std::size_t r) {
-  const std::string& smiles = t.at("smiles").texts[r];
-  models::MoleculeSet one;
-  try {
-    one.graphs.push_back(chem::graph_from_smiles(smiles));
-  } catch (const Error&) {
-    return one;
+// Row `r`'s per-atom occlusion contributions to `m`'s prediction shown for it (affinity:
+// the scored task; toxicity: the riskiest of the risk tasks, whose index `task` receives),
+// or why there are none.
+std::vector<double> explain_row(const ResultTable& t, std::size_t r, const ReportModel& m, std::size_t& task,
+                                std::string& why) {
+  task = std::find(m.tasks.begin(), m.tasks.end(), m.scored.front()) - m.tasks.begin();
+  for (const auto& risk : m.scored) {
+    const std::size_t i = std::find(m.tasks.begin(), m.tasks.end(), risk) - m.tasks.begin();
+    if (!m.affinity && t.at(m.tasks[i]).numbers[r] > t.at(m.tasks[task]).numbers[r]) task = i;
   }
-  one.ids = {t.at("id").texts[r]};
-  one.input_smiles = one.smiles = {smiles};
-  one.errors = {""};
-  for (const char* d : chem::descriptor_names()) one.descriptors.push_back(static_cast<float>(t.at(d).numbers[r]));
-  one.fingerprint_words = 32;
-  one.fingerprints.assign(32, 0);
-  return one;
+  if (!m.unexplained.empty()) {
+    why = m.unexplained;
+    return {};
+  }
+  const models::MoleculeSet one = m.drawn->featurize(t.at("smiles").texts[r]);
+  if (!one.valid(0)) {
+    why = "RDKit cannot read its SMILES (" + one.errors[0] + ")";
+    return {};
+  }
+  if (one.graphs[0].atoms() < 2) {
+    why = "a single atom: no graph is left to predict on without it";
+    return {};
+  }
+  return m.drug_target ? models::occlusion_contributions(*m.drug_target, one, 0, m.target_sequence)
+                       : models::occlusion_contributions(*m.molecule_model, one, 0, task);
 }
 
-// Row `r`'s depictions: one per affinity model and one for the first toxicity model, shaded
-// by occlusion, or a plain drawing when no model can explain it.
+// Row `r`'s depictions: one per affinity model and one for the first toxicity model, each
+// shaded by occlusion, and a plain drawing that says why when a model's cannot be.
 void write_drawings(std::ostringstream& html, const ResultTable& t, std::size_t r, const std::vector<ReportModel>& models) {
   const std::string& smiles = t.at("smiles").texts[r];
-  const models::MoleculeSet one = explainable_molecule(t, r);
-  const bool explainable = !one.graphs.empty();
-  bool drew = false;
+  std::vector<std::string> unexplained;
+  bool toxicity_drawn = false;
   for (const auto& m : models) {
-    if (!m.loaded || !explainable) continue;
-    // Affinity: the scored task; toxicity: the riskiest of the risk tasks.
-    std::size_t task = std::find(m.tasks.begin(), m.tasks.end(), m.scored.front()) - m.tasks.begin();
-    for (const auto& risk : m.scored) {
-      const std::size_t i = std::find(m.tasks.begin(), m.tasks.end(), risk) - m.tasks.begin();
-      if (!m.affinity && t.at(m.tasks[i]).numbers[r] > t.at(m.tasks[task]).numbers[r]) task = i;
+    if (!m.affinity && toxicity_drawn) continue;
+    toxicity_drawn = toxicity_drawn || !m.affinity;
+    std::size_t task = 0;
+    std::string why;
+    const std::vector<double> weights = explain_row(t, r, m, task, why);
+    if (!why.empty()) {
+      unexplained.push_back(m.name + ": " + why);
+      continue;
     }
-    const auto weights = models::occlusion_contributions(*m.loaded, one, 0, task);
     html << "<figure>" << chem::svg_depiction(smiles, 260, 200, weights) << "<figcaption>" << escape(m.name) << ": "
          << escape(m.tasks[task]) << "</figcaption></figure>";
-    drew = true;
-    if (!m.affinity) break;  // one toxicity drawing: the first toxicity model's riskiest task
   }
-  if (!drew) html << "<figure>" << chem::svg_depiction(smiles, 260, 200) << "<figcaption>(no explanation: model not "
-                  "found or changed)</figcaption></figure>";
+  if (unexplained.empty()) return;
+  html << "<figure>" << chem::svg_depiction(smiles, 260, 200) << "<figcaption>";
+  for (std::size_t i = 0; i < unexplained.size(); ++i)
+    html << (i ? "<br>" : "") << "(no explanation from " << escape(unexplained[i]) << ")";
+  html << "</figcaption></figure>";
 }
 
 // Row `r`'s predictions per model and task, its score terms and its nearest reference.
@@ -331,7 +391,8 @@ void write_candidates(std::ostringstream& html, const ResultsStore& store, const
                       const std::vector<ScoreTerm>& terms) {
   html << "<h2>Top candidates</h2><p class='small'>In selection order. Drawings shade each atom by its occlusion "
           "contribution (prediction of the molecule minus the prediction with the atom removed from the graph): "
-          "green raises the predicted value, red lowers it. For toxicity, green marks atoms that raise the risk.</p>";
+          "green raises the predicted value (a drug-target model's: the affinity to the scored protein), red lowers it. "
+          "For toxicity, green marks atoms that raise the risk.</p>";
   if (selection.empty()) {
     const std::string rule = store.counts().selection_rule;
     html << "<p class='warn'><b>No candidate selected.</b> The selection takes molecules that are "
@@ -373,8 +434,9 @@ void write_limitations(std::ostringstream& html, const std::vector<ReportModel>&
          << escape(m.card.value("limitations", "")) << "</p><p class='small'>Applicability domain: a molecule is in "
          << "domain when its Tanimoto similarity to the nearest training molecule is at least "
          << fixed(m.card.at("applicability_domain").value("threshold", std::nan("")), 3) << ". Store " << escape(m.path)
-         << ", SHA-256 " << escape(m.recorded_sha256) << (m.loaded || !explain ? "" : " (not found or changed: no explanations)")
-         << ".</p>";
+         << ", SHA-256 " << escape(m.recorded_sha256) << ".";
+    if (explain && !m.unexplained.empty()) html << " No explanations: " << escape(m.unexplained) << ".";
+    html << "</p>";
   }
   html << "<p><b>Selected candidates outside a model's applicability domain</b> (their predictions from that model are "
           "extrapolations; the score halves such terms by default): "
