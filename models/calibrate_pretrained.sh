@@ -5,7 +5,8 @@
 # probabilities, and the applicability domain that follows (docs/models.md). The drug-target
 # models read the pair files and split files models/drug_target_data.py writes.
 #   bash models/calibrate_pretrained.sh [DATASETS] [NAME...]
-# DATASETS defaults to MOLSIEVE_DATASETS or ../shared/datasets beside the checkout.
+# DATASETS defaults to MOLSIEVE_DATASETS or ../shared/datasets beside the checkout;
+# MOLSIEVE_BIN names the molsieve to run (default build/molsieve).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${1:-${MOLSIEVE_DATASETS:-../shared/datasets}}"
@@ -13,7 +14,8 @@ shift || true
 wanted=("$@")
 work=bench-work/calibration
 mkdir -p "$work"
-[ -x build/molsieve ] || bash scripts/build.sh
+bin="${MOLSIEVE_BIN:-build/molsieve}"
+[ -x "$bin" ] || bash scripts/build.sh
 threads=(--threads "${MOLSIEVE_THREADS:-0}")
 
 # shellcheck disable=SC2076  # a literal match of the name among the wanted ones
@@ -24,7 +26,7 @@ calibrate() {  # name data [calibrate options...]
   shift 2
   selected "$name" || return 0
   echo "== $name"
-  build/molsieve calibrate --model "models/pretrained/$name.h5" --data "$file" "${threads[@]}" "$@" \
+  "$bin" calibrate --model "models/pretrained/$name.h5" --data "$file" "${threads[@]}" "$@" \
     --overwrite -o "$work/$name.h5"
   mv "$work/$name.h5" "models/pretrained/$name.h5"
 }
