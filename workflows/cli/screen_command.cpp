@@ -10,6 +10,7 @@
 #include "workflows/cli/common_options.h"
 #include "workflows/cli/interrupt.h"
 #include "workflows/cli/progress_bar.h"
+#include "workflows/screen/domain_summary.h"
 #include "workflows/screen/screen.h"
 
 namespace molsieve::workflows {
@@ -85,6 +86,8 @@ void run(const ScreenValues& v) {
                "merge %.2f\n",
                report.stage_seconds[0], report.stage_seconds[1], report.stage_seconds[2], report.stage_seconds[3],
                report.merge_seconds);
+  for (const ModelDistance& distance : model_distances(ResultsStore(request.output)))
+    std::fprintf(stderr, "screen: %s\n", distance.sentence.c_str());
   if (report.selected == 0 && report.scored > 0)
     std::fprintf(stderr, "screen: `molsieve query %s --top 20` lists the molecules by score, out-of-domain terms marked !\n",
                  request.output.c_str());
