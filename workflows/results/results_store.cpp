@@ -26,12 +26,12 @@ const char* const kCopiesColumn = "copies";
 std::vector<std::string> stored_input_names(const std::vector<std::string>& library_columns,
                                             const std::vector<std::string>& result_columns,
                                             const std::string& output) {
-  const std::set<std::string> molsieve(result_columns.begin(), result_columns.end());
+  std::set<std::string> molsieve(result_columns.begin(), result_columns.end());
+  molsieve.insert(kPosition);
   std::set<std::string> taken = molsieve;
-  taken.insert(kPosition);
   std::vector<std::string> stored;
   for (const auto& name : library_columns) {
-    stored.push_back(taken.count(name) ? kInputPrefix + name : name);
+    stored.push_back(molsieve.count(name) ? kInputPrefix + name : name);
     if (!taken.insert(stored.back()).second)
       throw Error(output + ": the library column '" + name + "' would be stored as '" + stored.back() +
                   "', which another column has; rename one of them in the library");
