@@ -220,5 +220,31 @@ TEST_F(ScreenInputColumns, LibraryStoreCarriesThemInInputOrder) {
   }
 }
 
+// SDF data fields too, also one that only later records have (in a later chunk), and one
+// named like the bace model's task, pIC50, stored as input:pIC50 beside the prediction.
+TEST(ScreenSdfFields, DataFieldsReachTheResultsStoreBesideThePredictions) {
+  ScratchDir dir;
+  const std::string ethane =
+      "ethane\n  test\n\n  2  1  0  0  0  0  0  0  0  0999 V2000\n"
+      "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+      "    1.5000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n  1  2  1  0\nM  END\n";
+  write_text(dir.file("lib.sdf"), ethane + "> <pIC50>\n7.2\n\n$$$$\n" + ethane + "> <pIC50>\n6.1\n\n$$$$\n" +
+                                      ethane + "> <vendor>\nACME 12\n\n$$$$\n");
+  write_text(dir.file("job.toml"), open_job(dir.file("lib.sdf"), 2));
+  const CommandRun run = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("out.h5") + " -q");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const workflows::ResultsStore store(dir.file("out.h5"));
+  EXPECT_EQ(store.input_columns(), (std::vector<std::string>{"input:pIC50", "vendor"}));
+  const ResultTable t = store.read(0, 3);
+  ASSERT_EQ(t.at("input:pIC50").kind, ColumnKind::Number);
+  EXPECT_EQ(t.at("input:pIC50").numbers[0], 7.2);
+  EXPECT_EQ(t.at("input:pIC50").numbers[1], 6.1);
+  EXPECT_TRUE(std::isnan(t.at("input:pIC50").numbers[2]));
+  EXPECT_EQ(t.at("vendor").texts, (std::vector<std::string>{"", "", "ACME 12"}));
+  EXPECT_EQ(t.at("pIC50").numbers[0], t.at("pIC50").numbers[1]);  // the model's prediction, unchanged
+  EXPECT_NE(t.at("pIC50").numbers[0], 7.2);
+  EXPECT_EQ(t.at("duplicate_of").integers, (std::vector<std::int64_t>{-1, 0, 0}));
+}
+
 }  // namespace
 }  // namespace molsieve::test
