@@ -3,6 +3,7 @@
 // flags after --resume) and the library's own columns carried into the results store and
 // every export.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "chem/library_store.h"
+#include "core/hdf5_file.h"
 #include "screen_test_support.h"
 #include "workflows/results/results_store.h"
 
@@ -89,6 +91,34 @@ TEST_F(ScreenCopies, QueryListsOneRowPerStructureUnlessAllCopies) {
   EXPECT_NE(table.out.find("copies"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("ethanol_again;ethanol_third"), std::string::npos) << table.out;
   EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 6) << "header, 4 rows, legend\n" << table.out;
+}
+
+// A version 1 store (no copy columns, no library columns) still answers queries: every row.
+TEST_F(ScreenCopies, QueryReadsAVersionOneStoreWithoutCopyColumns) {
+  const auto& dir = *dir_;
+  fs::copy_file(dir.file("out.h5"), dir.file("v1.h5"));
+  {
+    hdf5::File f(dir.file("v1.h5"), hdf5::File::Mode::ReadWrite);
+    f.set_attribute("/", "schema_version", std::int64_t{1});
+    std::vector<std::string> names = f.string_list_attribute("/results", "columns");
+    std::vector<std::string> kinds = f.string_list_attribute("/results", "kinds");
+    for (std::size_t k = names.size(); k-- > 0;)
+      if (names[k] == "duplicate" || names[k] == "duplicate_of" || names[k] == "copies") {
+        names.erase(names.begin() + k);
+        kinds.erase(kinds.begin() + k);
+      }
+    f.set_attribute("/results", "columns", names);
+    f.set_attribute("/results", "kinds", kinds);
+    const hid_t group = H5Gopen2(f.id(), "/results", H5P_DEFAULT);
+    ASSERT_GE(H5Adelete(group, "input_columns"), 0);
+    H5Gclose(group);
+  }
+  EXPECT_TRUE(workflows::ResultsStore(dir.file("v1.h5")).input_columns().empty());
+  ASSERT_EQ(molsieve(dir, "query " + dir.file("v1.h5") + " --format csv -o " + dir.file("v1.csv")).status, 0);
+  EXPECT_EQ(read_csv(dir.file("v1.csv")).size(), 8u);
+  const CommandRun table = molsieve(dir, "query " + dir.file("v1.h5"));
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_EQ(table.out.find("copies"), std::string::npos) << table.out;
 }
 
 // Copies found across chunks by the merge: a run killed after some chunks and resumed flags
