@@ -21,8 +21,7 @@ constexpr std::uint64_t kMoleculeChunk = 8192;
 constexpr std::uint64_t kFingerprintChunk = 1024;
 constexpr std::uint64_t kAtomChunk = 65536;
 
-// 128-bit fingerprint of a canonical SMILES: two independent 64-bit hashes, so that
-// duplicate detection keeps 16 bytes per molecule instead of the string itself.
+// 128-bit fingerprint of a canonical SMILES: two independent 64-bit hashes.
 struct SmilesKey {
   std::uint64_t a, b;
   bool operator==(const SmilesKey& o) const { return a == o.a && b == o.b; }
@@ -36,7 +35,21 @@ SmilesKey key_of(const std::string& smiles) {
   return {fnv, std::hash<std::string>{}(smiles)};
 }
 
+const std::string kProperties = "/properties";
+
 }  // namespace
+
+struct StructureIndex::Map {
+  std::unordered_map<SmilesKey, std::int64_t, SmilesKeyHash> first_row;
+};
+
+StructureIndex::StructureIndex() : map_(std::make_unique<Map>()) {}
+StructureIndex::~StructureIndex() = default;
+
+std::int64_t StructureIndex::first_row(const std::string& smiles, std::int64_t row) {
+  const auto [it, inserted] = map_->first_row.emplace(key_of(smiles), row);
+  return inserted ? -1 : it->second;
+}
 
 struct LibraryWriter::Datasets {
   AppendableDataset id, input_smiles, smiles, status, error, duplicate_of;
@@ -48,7 +61,8 @@ struct LibraryWriter::Datasets {
   AppendableDataset atom_offsets, bond_offsets, atom_features, atom_mass, bond_features,
       bond_atoms;
   std::map<std::string, AppendableDataset> properties;  // by column name
-  std::unordered_map<SmilesKey, std::int64_t, SmilesKeyHash> first_row;
+  std::vector<std::string> property_order;              // as first seen
+  StructureIndex structures;
   std::int64_t alerts_written = 0, atoms_written = 0, bonds_written = 0;
 };
 
@@ -122,7 +136,7 @@ LibraryWriter::LibraryWriter(const std::string& path, const FeaturizerOptions& o
   std::vector<std::string> bond_columns(bond_column_names().begin(), bond_column_names().end());
   f.set_attribute("/graphs/atom_features", "columns", atom_columns);
   f.set_attribute("/graphs/bond_features", "columns", bond_columns);
-  f.create_group("/properties");
+  f.create_group(kProperties);
   counts_.alert_family_hits.assign(AlertCatalog::families().size(), 0);
 }
 
@@ -178,11 +192,8 @@ void LibraryWriter::add_identity(const FeaturizedMolecule& m, std::int64_t row, 
   std::int64_t first = -1;
   if (m.ok()) {
     ++counts_.valid;
-    auto [it, inserted] = datasets_->first_row.emplace(key_of(m.smiles), row);
-    if (!inserted) {
-      first = it->second;
-      ++counts_.duplicates;
-    }
+    first = datasets_->structures.first_row(m.smiles, row);
+    if (first >= 0) ++counts_.duplicates;
   } else {
     ++counts_.invalid;
   }
@@ -226,11 +237,12 @@ void LibraryWriter::add_properties(const FeaturizedMolecule& m, std::size_t i, s
     auto found = batch.properties.find(column);
     if (found == batch.properties.end()) {
       // A column first seen now: earlier rows had no value for it.
-      auto path = "/properties/" + hdf5::link_name(column);
+      auto path = kProperties + "/" + hdf5::link_name(column);
       auto [it, inserted] = d.properties.emplace(
           column, AppendableDataset(store_->file(), path, Type::String, 0, kMoleculeChunk));
       if (inserted) {
         store_->file().set_attribute(path, "column", column);
+        d.property_order.push_back(column);
         it->second.append_strings(std::vector<std::string>(static_cast<std::size_t>(row) - i, ""));
       }
       found = batch.properties.emplace(column, std::vector<std::string>(batch.rows, "")).first;
@@ -274,6 +286,7 @@ void LibraryWriter::finish(double seconds) {
   for (std::size_t k = 0; k < AlertCatalog::families().size(); ++k)
     f.set_attribute("/alerts/counts/" + AlertCatalog::families()[k], "molecules_hit",
                     static_cast<std::int64_t>(counts_.alert_family_hits[k]));
+  f.set_attribute(kProperties, "columns", datasets_->property_order);
   datasets_.reset();
   store_->commit();
 }
@@ -285,10 +298,10 @@ LibraryReader::LibraryReader(const std::string& path)
   if (header.schema != kLibrarySchema)
     throw Error(path + ": not a molsieve library store" +
                 (header.schema.empty() ? "" : " (it is a " + header.schema + ")"));
-  if (header.schema_version != kLibrarySchemaVersion)
+  if (header.schema_version < kOldestLibrarySchemaVersion || header.schema_version > kLibrarySchemaVersion)
     throw Error(path + ": library store schema version " + std::to_string(header.schema_version) +
-                ", this molsieve reads version " + std::to_string(kLibrarySchemaVersion) +
-                "; featurize the library again");
+                ", this molsieve reads versions " + std::to_string(kOldestLibrarySchemaVersion) + " to " +
+                std::to_string(kLibrarySchemaVersion) + "; featurize the library again");
   if (!header.complete) throw Error(path + ": library store is incomplete (featurization was interrupted)");
 }
 
@@ -314,6 +327,22 @@ std::vector<double> LibraryReader::descriptor(const std::string& name) const {
 
 std::vector<std::int8_t> LibraryReader::status() const {
   return file_->read<std::int8_t>("/molecules/status");
+}
+
+std::vector<std::string> LibraryReader::property_columns() const {
+  // Version 1 stores have no column order: their datasets' order (by name) stands in.
+  if (file_->has_attribute(kProperties, "columns")) return file_->string_list_attribute(kProperties, "columns");
+  std::vector<std::string> columns;
+  for (const auto& name : file_->list(kProperties))
+    columns.push_back(file_->string_attribute(kProperties + "/" + name, "column"));
+  return columns;
+}
+
+std::vector<std::vector<std::string>> LibraryReader::properties(std::uint64_t first, std::uint64_t count) const {
+  std::vector<std::vector<std::string>> values;
+  for (const auto& column : property_columns())
+    values.push_back(file_->read_string_rows(kProperties + "/" + hdf5::link_name(column), first, count));
+  return values;
 }
 
 LibrarySummary LibraryReader::summary() const {
@@ -345,8 +374,7 @@ LibrarySummary LibraryReader::summary() const {
   auto bonds = f.shape("/graphs/bond_atoms");
   s.atoms = atoms.empty() ? 0 : atoms[0];
   s.bonds = bonds.empty() ? 0 : bonds[0];
-  for (const auto& name : f.list("/properties"))
-    s.property_columns.push_back(f.string_attribute("/properties/" + name, "column"));
+  s.property_columns = property_columns();
   return s;
 }
 

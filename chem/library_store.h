@@ -13,7 +13,24 @@ namespace molsieve::hdf5 { class File; class StoreWriter; }
 
 namespace molsieve::chem {
 
-constexpr int kLibrarySchemaVersion = 1;
+constexpr int kLibrarySchemaVersion = 2;
+// Version 1 stores (no `columns` attribute on /properties) are still read.
+constexpr int kOldestLibrarySchemaVersion = 1;
+
+// Finds repeated structures by their canonical SMILES, keeping a 128-bit hash per structure
+// (16 bytes a molecule instead of the string): the library store's `duplicate_of` and the
+// results store's copy columns.
+class StructureIndex {
+ public:
+  StructureIndex();
+  ~StructureIndex();
+  // The row `smiles` was first seen at, or -1 (and `row` is recorded) when it is new.
+  std::int64_t first_row(const std::string& smiles, std::int64_t row);
+
+ private:
+  struct Map;
+  std::unique_ptr<Map> map_;
+};
 
 struct InputFile {
   std::string name;
@@ -77,7 +94,7 @@ struct LibrarySummary {
   double seconds = 0;
   std::uint64_t atoms = 0;
   std::uint64_t bonds = 0;
-  std::vector<std::string> property_columns;
+  std::vector<std::string> property_columns;  // in the order they first appear in the input
 };
 
 // Opens a store for reading, checking that it is complete and of this schema version.
@@ -92,6 +109,10 @@ class LibraryReader {
   std::vector<std::uint64_t> fingerprints(std::uint64_t first, std::uint64_t count) const;
   std::vector<double> descriptor(const std::string& name) const;
   std::vector<std::int8_t> status() const;
+  // The input's own columns (CSV/TSV columns, SDF data fields), in the order they first
+  // appear, and their text values for rows [first, first + count).
+  std::vector<std::string> property_columns() const;
+  std::vector<std::vector<std::string>> properties(std::uint64_t first, std::uint64_t count) const;
   const hdf5::File& file() const { return *file_; }
 
  private:

@@ -36,9 +36,11 @@ class ScreenAcrossRanks : public test::SharedRunSuite<ScreenAcrossRanks> {
   static void SetUpTestSuite() {
     dir_.emplace();
     // NCI molecules and the six clinical BACE-1 inhibitors, two of them inside the bace
-    // model's domain, so the diverse selection is not empty; 26 chunks of 25 molecules.
+    // model's domain, so the diverse selection is not empty, then the inhibitors again as
+    // copies (under the same ids, the last two in the next chunk); 27 chunks of 25 molecules.
     test::write_nci_head(dir_->file("library.smi"), 640);
-    std::ofstream(dir_->file("library.smi"), std::ios::app) << test::read_text(kSource + "/datasets/jobs/bace1_references.smi");
+    const std::string references = test::read_text(kSource + "/datasets/jobs/bace1_references.smi");
+    std::ofstream(dir_->file("library.smi"), std::ios::app) << references << references;
     test::write_text(dir_->file("job.toml"), test::default_job({{"chunk_size = 1024", "chunk_size = 25"}}));
     // One process, alone.h5: what every run across ranks must equal.
     run_ = screen("", "alone.h5");
@@ -51,11 +53,12 @@ class ScreenAcrossRanks : public test::SharedRunSuite<ScreenAcrossRanks> {
   static CommandRun screen(const std::string& launcher, const std::string& output, const std::string& extra = "") {
     return test::run_command(*dir_, screen_command(launcher, output, extra));
   }
-  // Every row and column, as query exports them, and the job's diverse selection.
+  // Every row and column (copies included), as query exports them, and the job's diverse selection.
   static std::string exported(const std::string& output) {
     const std::string csv = dir_->file(output + ".csv");
     const CommandRun run =
-        test::molsieve(*dir_, "query " + dir_->file(output) + " --format csv --order-by index:asc -o " + csv + " --overwrite");
+        test::molsieve(*dir_, "query " + dir_->file(output) + " --format csv --all-copies --order-by index:asc -o " + csv +
+                                  " --overwrite");
     EXPECT_EQ(run.status, 0) << run.err;
     std::ostringstream selection;
     for (std::int64_t row : workflows::ResultsStore(dir_->file(output)).selection()) selection << row << " ";
@@ -80,7 +83,20 @@ TEST_F(ScreenAcrossRanks, TwoAndThreeRanksExportByteIdenticalResultsToOneProcess
   ASSERT_EQ(status_run.status, 0) << status_run.err;
   const std::string& status = status_run.out;
   EXPECT_NE(status.find(dir_->file("2-ranks.h5") + ": finished"), std::string::npos) << status;
-  EXPECT_NE(status.find(": 646 molecules, "), std::string::npos) << status;
+  EXPECT_NE(status.find(": 652 molecules, "), std::string::npos) << status;
+}
+
+// Copies are flagged by the merge, also those whose first occurrence another rank computed,
+// the same way for any rank count (the exports above compare every row).
+TEST_F(ScreenAcrossRanks, CopiesInLaterChunksNameTheirFirstOccurrence) {
+  const workflows::ResultsStore store(dir_->file("alone.h5"));
+  const auto t = store.read(640, 12, {"duplicate", "duplicate_of"});
+  for (std::int64_t k = 0; k < 6; ++k) {
+    EXPECT_EQ(t.at("duplicate").flags[k], 0) << "row " << 640 + k;
+    EXPECT_EQ(t.at("duplicate").flags[6 + k], 1) << "row " << 646 + k;
+    EXPECT_EQ(t.at("duplicate_of").integers[6 + k], 640 + k) << "row " << 646 + k;
+  }
+  for (std::int64_t row : store.selection()) EXPECT_LT(row, 646) << "a copy was selected";
 }
 
 TEST_F(ScreenAcrossRanks, OnlyRankZeroSpeaks) {

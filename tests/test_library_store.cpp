@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <algorithm>
 #include <cmath>
@@ -135,6 +136,30 @@ TEST(LibraryStore, ExtraColumnsAppearingLateAreBackfilled) {
   EXPECT_EQ(library.file().read_strings("/properties/pIC50"),
             (std::vector<std::string>{"", "", "7.5"}));
   EXPECT_EQ(library.summary().property_columns, (std::vector<std::string>{"pIC50"}));
+}
+
+// The input's column order, not the datasets' (by name), which version 1 stores, without
+// the `columns` attribute, still read by.
+TEST(LibraryStore, PropertiesKeepTheInputsColumnOrderAndVersionOneStoresStillRead) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("in.csv"), "smiles,vendor_id,pIC50_measured,batch\nCCO,V-1,6.5,b7\nCCN,V-2,,b8\n");
+  featurize({dir.file("in.csv")}, dir.file("lib.h5"));
+  const std::vector<std::string> in_order{"vendor_id", "pIC50_measured", "batch"};
+  {
+    LibraryReader library(dir.file("lib.h5"));
+    EXPECT_EQ(library.summary().property_columns, in_order);
+    EXPECT_EQ(library.properties(1, 1), (std::vector<std::vector<std::string>>{{"V-2"}, {""}, {"b8"}}));
+  }
+  {
+    hdf5::File f(dir.file("lib.h5"), hdf5::File::Mode::ReadWrite);
+    f.set_attribute("/", "schema_version", std::int64_t{1});
+    const hid_t group = H5Gopen2(f.id(), "/properties", H5P_DEFAULT);
+    ASSERT_GE(H5Adelete(group, "columns"), 0);
+    H5Gclose(group);
+  }
+  LibraryReader old(dir.file("lib.h5"));
+  EXPECT_EQ(old.summary().property_columns, (std::vector<std::string>{"batch", "pIC50_measured", "vendor_id"}));
+  EXPECT_EQ(old.properties(0, 1), (std::vector<std::vector<std::string>>{{"b7"}, {"6.5"}, {"V-1"}}));
 }
 
 TEST(LibraryStore, OutputIsIdenticalForOneAndSeveralThreads) {

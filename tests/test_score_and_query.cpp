@@ -15,6 +15,7 @@
 #include "test_support.h"
 #include "workflows/results/query_expression.h"
 #include "workflows/results/result_table.h"
+#include "workflows/results/results_store.h"
 #include "workflows/screen/job.h"
 #include "workflows/screen/scorer.h"
 
@@ -45,6 +46,32 @@ TEST(ResultTableStore, ColumnNamesWithSlashOrPercentAreOneDatasetEach) {
   EXPECT_EQ(back.at("-logKd/Ki").numbers, t.at("-logKd/Ki").numbers);
   EXPECT_EQ(back.at("-logKd_Ki").numbers, t.at("-logKd_Ki").numbers);
   EXPECT_EQ(back.at("a%2Fb").texts, t.at("a%2Fb").texts);
+}
+
+// A library column is stored as numbers only when each value is a plain decimal number:
+// codes that merely look like numbers keep their text.
+TEST(LibraryColumns, OnlyPlainDecimalTextReadsAsANumber) {
+  double value = 0;
+  for (const auto& [text, number] : std::vector<std::pair<std::string, double>>{
+           {"6.5", 6.5}, {"-1e-3", -1e-3}, {"0", 0}, {"0.25", 0.25}, {"-0.5", -0.5}, {"12", 12}}) {
+    EXPECT_TRUE(workflows::parse_input_number(text, value)) << text;
+    EXPECT_EQ(value, number) << text;
+  }
+  EXPECT_TRUE(workflows::parse_input_number("", value));
+  EXPECT_TRUE(std::isnan(value));
+  for (const char* text : {"007", "-01", "0x1F", "+3", " 4", "4 ", "6.5 nM", "V-001", "1,5", "-"})
+    EXPECT_FALSE(workflows::parse_input_number(text, value)) << text;
+}
+
+// A library column named like a molsieve column (or like the exports' position) is stored as
+// input:<name>; one whose prefixed name is taken too is refused, naming both.
+TEST(LibraryColumns, NamesMolsieveWritesGetTheInputPrefix) {
+  EXPECT_EQ(workflows::stored_input_names({"vendor_id", "score", "position", "pIC50"}, {"index", "id", "score", "pIC50"},
+                                          "out.h5"),
+            (std::vector<std::string>{"vendor_id", "input:score", "input:position", "input:pIC50"}));
+  EXPECT_EQ(test::error_of([] { workflows::stored_input_names({"id", "input:id"}, {"id"}, "out.h5"); }),
+            "out.h5: the library column 'input:id' would be stored as 'input:id', which another column has; rename "
+            "one of them in the library");
 }
 
 TEST(CompositeScore, WeightedGeometricMeanWithZeroAndZeroWeights) {

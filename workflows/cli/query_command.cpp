@@ -1,6 +1,7 @@
 // molsieve query: filter, order, take the top, diversify and export a results store.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@ struct QueryValues {
   std::string order_by;  // default: score for screening results, stored order for cohort tables
   std::string table;
   bool exact_counts = false;
+  bool all_copies = false;
   double diverse = 0;
   std::string format = "table";
   std::string output;
@@ -65,6 +67,7 @@ void run(const QueryValues& v) {
   query.order_by = v.order_by.empty() && screening ? "score" : v.order_by;
   query.top = v.top;
   query.diverse = v.diverse;
+  query.skip_copies = screening && !v.all_copies;
   TableQueryResult found = run_table_query(file, group, query, v.store);
   ResultTable& selected = found.rows;
   if (!screening && !v.exact_counts) suppress_small_counts(file, group, selected);
@@ -78,6 +81,13 @@ void run(const QueryValues& v) {
     std::vector<std::string> extra;
     for (const auto& c : found.columns)
       if (c != "score") extra.push_back(c);
+    if (screening) {
+      const std::vector<std::string> inputs = results->input_columns();
+      extra.insert(extra.end(), inputs.begin(), inputs.end());
+      const Column* copies = selected.find(kCopiesColumn);
+      if (copies && std::any_of(copies->texts.begin(), copies->texts.end(), [](const auto& t) { return !t.empty(); }))
+        extra.push_back(kCopiesColumn);
+    }
     write_whole_file(v.output,
                      results_text_table(selected, extra, screening, screening ? results->score_terms() : std::vector<ScoreTerm>{}));
   }
@@ -97,6 +107,9 @@ void add_query_command(CLI::App& app) {
   c->add_option("--table", values->table, "Cohort stores: cohort (default), attrition or strata");
   c->add_flag("--exact-counts", values->exact_counts,
               "Cohort stores: show patient counts from 1 to 4 as they are (by default they read <5)");
+  c->add_flag("--all-copies", values->all_copies,
+              "Screening results: list every copy of a structure (by default a structure shows once, at its first "
+              "occurrence, with its copies' ids in the copies column)");
   c->add_option("--top", values->top, "Keep the first N rows after ordering (0: all)")->capture_default_str();
   c->add_option("--where", values->where,
                 "Filter: comparisons (< <= > >= == !=) of columns with numbers or 'strings', and/or/not, "

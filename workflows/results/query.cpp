@@ -10,6 +10,7 @@
 #include "kernels/similarity_metric.h"
 #include "models/molecule_set.h"
 #include "workflows/results/query_expression.h"
+#include "workflows/results/results_store.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -137,6 +138,11 @@ TableQueryResult run_table_query(const hdf5::File& file, const std::string& grou
   const ResultTable table = read_table(file, group, 0, rows, result.columns);
   std::vector<char> keep(rows, 1);
   if (where) keep = where->evaluate(table);
+  if (query.skip_copies && std::any_of(stored.begin(), stored.end(), [](const auto& c) { return c.first == kDuplicateColumn; })) {
+    const ResultTable copies = read_table(file, group, 0, rows, {kDuplicateColumn});
+    const auto& duplicate = copies.at(kDuplicateColumn).flags;
+    for (std::uint64_t i = 0; i < rows; ++i) keep[i] = keep[i] && duplicate[i] != 1;
+  }
   std::vector<std::uint64_t> ordered;
   for (std::uint64_t i = 0; i < rows; ++i)
     if (keep[i]) ordered.push_back(i);

@@ -18,6 +18,9 @@ struct TableQuery {
   // Above 0: walk down the order keeping a molecule only when its Tanimoto similarity to
   // every kept one is at most this (the table needs a smiles column).
   double diverse = 0;
+  // Leave out the later copies of a structure (the `duplicate` flag of results stores; a
+  // table without it has none), so that each structure shows once, at its first occurrence.
+  bool skip_copies = false;
 };
 
 struct TableQueryResult {

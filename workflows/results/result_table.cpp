@@ -1,6 +1,8 @@
 #include "workflows/results/result_table.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -69,6 +71,23 @@ const Column* ResultTable::find(const std::string& name) const {
   for (const auto& column : columns_)
     if (column.name == name) return &column;
   return nullptr;
+}
+
+Column* ResultTable::find(const std::string& name) {
+  return const_cast<Column*>(static_cast<const ResultTable&>(*this).find(name));
+}
+
+bool parse_input_number(const std::string& text, double& value) {
+  if (text.empty()) {
+    value = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  const std::size_t digits = text[0] == '-' ? 1 : 0;
+  if (text.size() > digits + 1 && text[digits] == '0' && std::isdigit(static_cast<unsigned char>(text[digits + 1])))
+    return false;
+  // from_chars reads decimal only (no hex, no "+", no spaces) and says where it stopped.
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size();
 }
 
 const Column& ResultTable::at(const std::string& name) const {

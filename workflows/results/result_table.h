@@ -32,6 +32,7 @@ class ResultTable {
  public:
   Column& add(const std::string& name, ColumnKind kind);
   const Column* find(const std::string& name) const;
+  Column* find(const std::string& name);
   const Column& at(const std::string& name) const;  // throws molsieve::Error naming the column
   const std::deque<Column>& columns() const { return columns_; }
   std::deque<Column>& columns() { return columns_; }
@@ -40,6 +41,11 @@ class ResultTable {
  private:
   std::deque<Column> columns_;
 };
+
+// A library's own value as a number: the whole text is a decimal number ("6.5", "-1e-3",
+// "nan"); "" is a missing value (NaN). Codes that only look like numbers stay text: hex
+// ("0x1F"), leading zeros ("007"), a leading "+" or spaces.
+bool parse_input_number(const std::string& text, double& value);
 
 // Writes a table under `group` (created) in pieces: every piece has the first one's columns.
 class TableWriter {

@@ -1,7 +1,10 @@
 #include "workflows/results/results_store.h"
 
+#include <set>
+
 #include "core/error.h"
 #include "core/timestamp.h"
+#include "workflows/results/export.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -12,8 +15,29 @@ const std::string kSelectionRows = "/selection/index";
 const std::string kSelectionScores = "/selection/score";
 const std::string kScoreTerms = "/score_terms";
 const std::string kProvenance = "/provenance";
+const std::string kInputPrefix = "input:";
 
 }  // namespace
+
+const char* const kDuplicateColumn = "duplicate";
+const char* const kDuplicateOfColumn = "duplicate_of";
+const char* const kCopiesColumn = "copies";
+
+std::vector<std::string> stored_input_names(const std::vector<std::string>& library_columns,
+                                            const std::vector<std::string>& result_columns,
+                                            const std::string& output) {
+  std::set<std::string> molsieve(result_columns.begin(), result_columns.end());
+  molsieve.insert(kPosition);
+  std::set<std::string> taken = molsieve;
+  std::vector<std::string> stored;
+  for (const auto& name : library_columns) {
+    stored.push_back(molsieve.count(name) ? kInputPrefix + name : name);
+    if (!taken.insert(stored.back()).second)
+      throw Error(output + ": the library column '" + name + "' would be stored as '" + stored.back() +
+                  "', which another column has; rename one of them in the library");
+  }
+  return stored;
+}
 
 ResultsWriter::ResultsWriter(std::string path) : store_(std::move(path), kSchema, kResultsSchemaVersion) {
   store_.file().set_attribute("/", "tool_version", std::string(MOLSIEVE_VERSION));
@@ -71,6 +95,12 @@ void ResultsWriter::write_provenance(const ResultsProvenance& p) {
   f.set_attribute(kProvenance, "device", p.device);
 }
 
+void ResultsWriter::write_input_columns(const std::vector<std::string>& stored,
+                                        const std::vector<std::string>& library) {
+  store_.file().set_attribute(kResults, "input_columns", stored);
+  store_.file().set_attribute(kResults, "input_column_sources", library);
+}
+
 void ResultsWriter::commit(const ResultsCounts& counts) {
   results_->finish();
   results_.reset();
@@ -79,6 +109,7 @@ void ResultsWriter::commit(const ResultsCounts& counts) {
   f.set_attribute("/", "valid", counts.valid);
   f.set_attribute("/", "passed_filters", counts.passed_filters);
   f.set_attribute("/", "selected", counts.selected);
+  f.set_attribute("/", "copies", counts.copies);
   f.set_attribute("/", "selection_rule", counts.selection_rule);
   store_.commit();
 }
@@ -139,8 +170,14 @@ ResultsCounts ResultsStore::counts() const {
   c.valid = file_.int_attribute("/", "valid");
   c.passed_filters = file_.int_attribute("/", "passed_filters");
   c.selected = file_.int_attribute("/", "selected");
+  if (file_.has_attribute("/", "copies")) c.copies = file_.int_attribute("/", "copies");
   if (file_.has_attribute("/", "selection_rule")) c.selection_rule = file_.string_attribute("/", "selection_rule");
   return c;
+}
+
+std::vector<std::string> ResultsStore::input_columns() const {
+  if (!file_.has_attribute(kResults, "input_columns")) return {};
+  return file_.string_list_attribute(kResults, "input_columns");
 }
 
 std::string ResultsStore::tool_version() const { return file_.string_attribute("/", "tool_version"); }

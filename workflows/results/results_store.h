@@ -13,7 +13,23 @@
 
 namespace molsieve::workflows {
 
-constexpr int kResultsSchemaVersion = 1;
+// 2: the copy columns (duplicate, duplicate_of, copies) and the library's own columns.
+// Version 1 stores are still read (they have neither).
+constexpr int kResultsSchemaVersion = 2;
+
+// The copy columns: `duplicate` (flag: 1 for a later copy of a structure, -1 invalid),
+// `duplicate_of` (the first occurrence's index, -1 for none), `copies` (on a first
+// occurrence: its copies' ids, `;`-separated).
+extern const char* const kDuplicateColumn;
+extern const char* const kDuplicateOfColumn;
+extern const char* const kCopiesColumn;
+
+// A library column's name in the results store: its own, or "input:<name>" when that is a
+// column molsieve writes (`result_columns`) or `position`, which exports add. Throws
+// molsieve::Error naming `output` when even the prefixed name is taken.
+std::vector<std::string> stored_input_names(const std::vector<std::string>& library_columns,
+                                            const std::vector<std::string>& result_columns,
+                                            const std::string& output);
 
 // One term of a screen's composite score: which columns hold its value, spread, domain flag
 // and desirability, and its weight.
@@ -51,6 +67,7 @@ struct ResultsCounts {
   std::int64_t valid = 0;
   std::int64_t passed_filters = 0;
   std::int64_t selected = 0;
+  std::int64_t copies = 0;     // valid rows whose structure appeared at an earlier row
   std::string selection_rule;  // which scored rows the diverse selection could take
 };
 
@@ -68,6 +85,8 @@ class ResultsWriter {
   void write_selection(const std::vector<std::int64_t>& rows, const std::vector<double>& scores);
   void write_score_terms(const std::vector<ScoreTerm>& terms);
   void write_provenance(const ResultsProvenance& provenance);
+  // Which /results columns are the library's own: their stored names and names as read.
+  void write_input_columns(const std::vector<std::string>& stored, const std::vector<std::string>& library);
   void commit(const ResultsCounts& counts);
 
  private:
@@ -93,6 +112,8 @@ class ResultsStore {
   std::vector<ScoreTerm> score_terms() const;         // empty for stores older than the terms
   ResultsProvenance provenance() const;
   ResultsCounts counts() const;
+  // The stored names of the library's own columns, in library order (empty for version 1).
+  std::vector<std::string> input_columns() const;
   std::string tool_version() const;
   std::string created() const;
 

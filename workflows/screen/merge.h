@@ -1,8 +1,9 @@
 #pragma once
 // The merge of a screen: ranks every scored row of the parts, picks the diverse selection
 // from the union of the parts' pools, and streams the parts into one results store in
-// library order. It reads the parts only, so it gives the same store whichever processes
-// computed them.
+// library order, flagging each later copy of a structure (same standardized SMILES) with its
+// first occurrence and carrying the library's own columns. It reads the parts only, so it
+// gives the same store whichever processes computed them.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@ namespace molsieve::workflows {
 
 struct MergeOutcome {
   ResultsCounts counts;
-  std::uint64_t scored = 0;     // passed the filters and got a score
+  std::uint64_t scored = 0;     // passed the filters and got a score (copies included)
   bool any_selectable = false;  // some scored molecule meets the selection's domain rule
 };
 

@@ -30,13 +30,14 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kPartSchema = "molsieve screen part";
-constexpr std::int64_t kPartSchemaVersion = 1;
+constexpr std::int64_t kPartSchemaVersion = 2;  // 2: the library's own columns under /inputs
 const std::string kJobFile = "job.sha256";
 const std::string kRunFile = "run.json";
 const std::string kGrantsFile = "grants.log";
 const std::string kResults = "/results";
 const std::string kPoolRows = "/pool/rows";
 const std::string kPoolFingerprints = "/pool/fingerprints";
+const std::string kInputs = "/inputs";
 
 }  // namespace
 
@@ -196,12 +197,16 @@ std::string PartsFolder::damage(std::uint64_t index, bool read_rows) const {
     const hdf5::StoreHeader header = hdf5::read_store_header(part);
     if (header.schema != kPartSchema) return "not a screen part";
     if (!header.complete) return "no complete mark";
+    if (header.schema_version != kPartSchemaVersion)
+      return "schema version " + std::to_string(header.schema_version) + ", not " + std::to_string(kPartSchemaVersion);
     if (!read_rows) return "";
     const std::int64_t rows = part.int_attribute("/", "rows");
     const std::uint64_t stored = read_table(part, kResults, 0, table_rows(part, kResults)).rows();
     if (stored != static_cast<std::uint64_t>(rows))
       return "holds " + std::to_string(stored) + " rows of its " + std::to_string(rows);
     read_pool(index);
+    if (!read_input_columns(index).names.empty() && read_inputs(index).rows() != static_cast<std::uint64_t>(rows))
+      return "holds input columns of another length than its " + std::to_string(rows) + " rows";
     return "";
   } catch (const std::exception& e) {
     // The reason without the path, which the caller names by its chunk.
@@ -216,6 +221,15 @@ void PartsFolder::write(const Chunk& chunk, unsigned fingerprint_words) const {
   file.set_attribute("/", "first_row", static_cast<std::int64_t>(chunk.first_row));
   file.set_attribute("/", "rows", static_cast<std::int64_t>(chunk.rows));
   write_table(file, kResults, chunk.results);
+  write_table(file, kInputs, chunk.inputs);
+  std::vector<std::string> numeric;
+  for (const Column& column : chunk.inputs.columns()) {
+    double value = 0;
+    if (std::all_of(column.texts.begin(), column.texts.end(),
+                    [&](const std::string& text) { return parse_input_number(text, value); }))
+      numeric.push_back(column.name);
+  }
+  file.set_attribute(kInputs, "numeric", numeric);
   hdf5::AppendableDataset(file, kPoolRows, hdf5::Type::UInt64, 0, 1024).append(chunk.pool_rows);
   hdf5::AppendableDataset(file, kPoolFingerprints, hdf5::Type::UInt64, fingerprint_words, 64)
       .append(chunk.pool_fingerprints);
@@ -233,6 +247,19 @@ ChunkPool PartsFolder::read_pool(std::uint64_t index) const {
   pool.rows = part.read<std::uint64_t>(kPoolRows);
   if (!pool.rows.empty()) pool.fingerprints = part.read<std::uint64_t>(kPoolFingerprints);
   return pool;
+}
+
+PartInputColumns PartsFolder::read_input_columns(std::uint64_t index) const {
+  const hdf5::File part(chunk_path(index), hdf5::File::Mode::ReadOnly);
+  PartInputColumns columns;
+  for (const auto& [name, kind] : table_columns(part, kInputs)) columns.names.push_back(name);
+  columns.numeric = part.string_list_attribute(kInputs, "numeric");
+  return columns;
+}
+
+ResultTable PartsFolder::read_inputs(std::uint64_t index) const {
+  const hdf5::File part(chunk_path(index), hdf5::File::Mode::ReadOnly);
+  return read_table(part, kInputs, 0, table_rows(part, kInputs));
 }
 
 namespace {

@@ -47,6 +47,13 @@ struct RunRecord {
 // (molecule files not yet read to their end) every chunk counts as full.
 std::uint64_t chunk_rows(std::uint64_t index, std::uint64_t chunk_size, std::uint64_t rows_total);
 
+// The library's own columns of one part: their names in order, and those whose every value
+// reads as a number (parse_input_number), which the merge stores as numbers.
+struct PartInputColumns {
+  std::vector<std::string> names;
+  std::vector<std::string> numeric;
+};
+
 // A finished part as status sees it (its header only: no row is read).
 struct PartInfo {
   std::uint64_t index = 0;
@@ -96,6 +103,8 @@ class PartsFolder {
   void write(const Chunk& chunk, unsigned fingerprint_words) const;
   ResultTable read_results(std::uint64_t index, const std::vector<std::string>& columns = {}) const;
   ChunkPool read_pool(std::uint64_t index) const;
+  PartInputColumns read_input_columns(std::uint64_t index) const;  // the part's header only
+  ResultTable read_inputs(std::uint64_t index) const;              // text columns, as read
 
  private:
   std::string dir_;

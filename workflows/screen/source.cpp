@@ -23,6 +23,14 @@ void append_molecules(models::MoleculeSet& to, models::MoleculeSet&& from) {
   to.fingerprint_words = from.fingerprint_words;
 }
 
+// Sets `value` at `row` of the chunk's input column `name`, added (empty for every row) when new.
+void set_input(ResultTable& inputs, std::uint64_t rows, const std::string& name, std::uint64_t row, std::string value) {
+  Column* found = inputs.find(name);
+  Column& column = found ? *found : inputs.add(name, ColumnKind::Text);
+  column.texts.resize(rows);
+  column.texts[row] = std::move(value);
+}
+
 }  // namespace
 
 LibrarySource::LibrarySource(const ScreenJob& job) : chunk_size_(job.chunk_size) {
@@ -113,6 +121,11 @@ void LibrarySource::read_store_rows(Chunk& chunk) const {
         counts.push_back(file.read_rows<std::int16_t>("/alerts/counts/" + family, first, count));
       for (std::uint64_t i = 0; i < count; ++i)
         for (std::size_t f = 0; f < families.size(); ++f) chunk.alert_counts.push_back(counts[f][i]);
+      const std::vector<std::string> columns = store->property_columns();
+      std::vector<std::vector<std::string>> values = store->properties(first, count);
+      for (std::size_t c = 0; c < columns.size(); ++c)
+        for (std::uint64_t i = 0; i < count; ++i)
+          set_input(chunk.inputs, chunk.rows, columns[c], row - chunk.first_row + i, std::move(values[c][i]));
       row += count;
       left -= count;
     }
@@ -125,6 +138,8 @@ void featurize_chunk(const models::MoleculeFeaturizer& featurizer, unsigned fing
   auto molecules = featurizer.featurize_molecules(std::move(chunk.records));
   chunk.records.clear();
   const auto& families = chem::AlertCatalog::families();
+  for (std::size_t i = 0; i < molecules.size(); ++i)
+    for (auto& [name, value] : molecules[i].properties) set_input(chunk.inputs, chunk.rows, name, i, std::move(value));
   for (const auto& m : molecules) {
     chunk.lipinski.push_back(m.ok() ? m.descriptors.lipinski_violations : -1);
     chunk.veber.push_back(m.ok() ? (m.descriptors.veber ? 1 : 0) : -1);

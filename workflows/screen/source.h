@@ -29,6 +29,9 @@ struct Chunk {
   std::vector<std::int16_t> alert_counts;  // rows x alert families
   std::vector<double> descriptors;         // rows x descriptors, full precision (the models' copy is float)
   ResultTable results;
+  // The library's own columns (CSV/TSV columns, SDF data fields) as read: text columns in
+  // the order they first appear in the chunk, "" where a row has no value.
+  ResultTable inputs;
   std::vector<std::uint64_t> pool_rows;          // best-scored selectable rows of the chunk, best first
   std::vector<std::uint64_t> pool_fingerprints;  // their fingerprints
 };
