@@ -64,8 +64,8 @@ struct SpreadCalibration {
   double label_center = 0;
   double unknown68 = std::numeric_limits<double>::infinity();
   double unknown95 = std::numeric_limits<double>::infinity();
-  // The lowest similarity from which every band's typical 68% half-width is narrower than
-  // unknown68: below it the model was not measured to know more than the labels' spread.
+  // The lowest similarity from which every band's typical 95% half-width is narrower than
+  // unknown95: below it the model was not measured to know more than the labels' spread.
   double informative_from = 2.0;
 
   // `similarity`: to the nearest training molecule; `known_context` false (a drug-target

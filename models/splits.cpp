@@ -24,7 +24,13 @@ Split read_split_file(const std::string& path, std::size_t rows) {
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open the split file");
   std::string line;
-  std::getline(in, line);
+  // Python's csv module ends lines with \r\n.
+  const auto next_line = [&](std::string& out) {
+    if (!std::getline(in, out)) return false;
+    if (!out.empty() && out.back() == '\r') out.pop_back();
+    return true;
+  };
+  next_line(line);
   const auto header = split_csv_record(line, ',');
   const auto column = [&](const char* name) {
     const auto it = std::find(header.begin(), header.end(), name);
@@ -33,7 +39,7 @@ Split read_split_file(const std::string& path, std::size_t rows) {
   };
   const std::size_t row_column = column("row"), part_column = column("part");
   Split split;
-  for (std::size_t number = 2; std::getline(in, line); ++number) {
+  for (std::size_t number = 2; next_line(line); ++number) {
     if (line.empty()) continue;
     const auto fields = split_csv_record(line, ',');
     const std::string where = path + ":" + std::to_string(number);

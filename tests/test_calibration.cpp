@@ -146,7 +146,7 @@ TEST(BandCalibration, DomainBeginsWhereTheModelStopsKnowingMoreThanTheLabels) {
     const double s = similarity(random), label = 6.0 + 1.5 * noise(random);
     rows.similarity.push_back(s);
     rows.label.push_back(label);
-    rows.mean.push_back(s >= 0.45 ? label + 0.2 * noise(random) : 6.0 + 1.5 * noise(random));
+    rows.mean.push_back(s >= 0.45 ? label + 0.2 * noise(random) : 6.0 + 1.5 * noise(random));  // far: noise
     rows.spread.push_back(0.1);
   }
   const models::SpreadCalibration c = models::fit_spread_calibration(rows.mean, rows.spread, rows.similarity, rows.label);

@@ -154,6 +154,15 @@ TEST(Splits, SplitFilesAreReadAndBadRowsNamed) {
   }
 }
 
+TEST(Splits, SplitFilesWrittenByPythonWithCrlfLineEndsAreRead) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("split.csv"), "row,part\r\n0,train\r\n1,validation\r\n2,test\r\n");
+  const models::Split split = models::read_split_file(dir.file("split.csv"), 3);
+  EXPECT_EQ(split.train, std::vector<std::size_t>{0});
+  EXPECT_EQ(split.validation, std::vector<std::size_t>{1});
+  EXPECT_EQ(split.test, std::vector<std::size_t>{2});
+}
+
 TEST(Loss, MissingLabelsContributeNothingToLossOrGradients) {
   const std::vector<double> weights{1.0, 2.0};
   const std::vector<double> labels{1, kNaN, 0, 1, kNaN, 0};  // 3 rows x 2 tasks

@@ -89,16 +89,19 @@ TEST_F(DefaultJob, OnlyMoleculesInsideTheAffinityDomainAreSelected) {
   ASSERT_NO_FATAL_FAILURE(screen_mixed_library());
   {
     const hdf5::File file(dir_->file("default.h5"), hdf5::File::Mode::ReadOnly);
-    EXPECT_TRUE(file.read<std::int64_t>("/selection/index").empty());
     EXPECT_EQ(file.string_attribute("/", "selection_rule"), "scored and inside every affinity model's applicability domain");
     const ResultTable t = read_results(dir_->file("default.h5"));
-    std::size_t scored = 0;
+    for (std::int64_t r : file.read<std::int64_t>("/selection/index"))
+      EXPECT_EQ(t.at("bace_in_domain").flags[static_cast<std::size_t>(r)], 1) << "row " << r;
+    // The NCI compounds are far from the BACE series: almost all are extrapolations.
+    std::size_t scored = 0, outside = 0;
     for (std::size_t r = 0; r < t.rows(); ++r)
       if (!std::isnan(t.at("score").numbers[r])) {
         ++scored;
-        EXPECT_EQ(t.at("bace_in_domain").flags[r], 0) << "row " << r;
+        outside += t.at("bace_in_domain").flags[r] == 0;
       }
     EXPECT_GT(scored, 1000u);
+    EXPECT_GT(outside, scored * 99 / 100);
   }
   const hdf5::File file(dir_->file("inside.h5"), hdf5::File::Mode::ReadOnly);
   const auto selection = file.read<std::int64_t>("/selection/index");
