@@ -109,7 +109,10 @@ TEST_F(DefaultJob, OnlyMoleculesInsideTheAffinityDomainAreSelected) {
   ASSERT_FALSE(selection.empty());
   for (const auto row : selection) {
     EXPECT_EQ(t.at("bace_in_domain").flags[row], 1) << t.at("id").texts[row];
-    EXPECT_TRUE(t.at("id").texts[row] == "verubecestat" || t.at("id").texts[row] == "atabecestat") << t.at("id").texts[row];
+    const std::string& id = t.at("id").texts[row];
+    EXPECT_TRUE(id == "verubecestat" || id == "LY2886721" || id == "elenbecestat" || id == "atabecestat" ||
+                id == "umibecestat" || id == "lanabecestat")
+        << id << ": only the BACE-1 references are near enough to the training series";
   }
   // Without the rule, the best-scored molecule is selected whatever its domain.
   const auto open = hdf5::File(dir_->file("open.h5"), hdf5::File::Mode::ReadOnly).read<std::int64_t>("/selection/index");
