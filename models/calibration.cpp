@@ -136,8 +136,8 @@ SpreadCalibration fit_spread_calibration(const std::vector<double>& mean, const 
     label_values.push_back(r.label);
   }
   // The offset keeps a molecule the members happen to agree on from an interval of width 0.
-  c.spread_offset = median(spreads);
-  if (!(c.spread_offset > 0)) c.spread_offset = 1.0;  // one member: intervals from the residuals alone
+  const double typical_spread = median(spreads);
+  c.spread_offset = typical_spread > 0 ? typical_spread : 1.0;  // one member: intervals from the residuals alone
   c.label_center = median(label_values);
   std::vector<double> label_distances;
   for (double y : label_values) label_distances.push_back(std::fabs(y - c.label_center));
@@ -163,7 +163,7 @@ SpreadCalibration fit_spread_calibration(const std::vector<double>& mean, const 
     }
     c.bands.push_back(band);
   }
-  const double typical_normalizer = median(spreads) + c.spread_offset;
+  const double typical_normalizer = typical_spread + c.spread_offset;
   // Judged on the 95% intervals: a label distribution piled on one value (Davis: 70% of pairs
   // at the pKd 5 floor) gives a 68% "knowing nothing" width of 0 that no model beats.
   for (const auto& band : c.bands) {
@@ -210,6 +210,17 @@ std::vector<BandCoverage> coverage_by_band(const SpreadCalibration& calibration,
     out.push_back(band);
   }
   return out;
+}
+
+void record_band_coverage(const std::vector<BandCoverage>& bands, std::map<std::string, double>& metrics) {
+  for (const BandCoverage& band : bands) {
+    const std::string suffix = band.band == "all" ? "" : "_" + band.band;
+    metrics["rows" + suffix] = static_cast<double>(band.rows);
+    metrics["coverage_68" + suffix] = band.coverage68;
+    metrics["coverage_95" + suffix] = band.coverage95;
+    metrics["rmse" + suffix] = band.rmse;
+    metrics["half_width_95" + suffix] = band.mean_half95;
+  }
 }
 
 double PlattScaling::operator()(double probability) const {

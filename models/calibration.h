@@ -10,6 +10,7 @@
 // recalibrated by Platt scaling on the same held-out part.
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,10 @@ struct BandCoverage {
 std::vector<BandCoverage> coverage_by_band(const SpreadCalibration& calibration, const std::vector<double>& mean,
                                            const std::vector<double>& spread, const std::vector<double>& similarity,
                                            const std::vector<double>& labels);
+
+// Coverage as model-card metrics: rows_<band>, coverage_68_<band>, coverage_95_<band>,
+// rmse_<band> and half_width_95_<band>, without the suffix for "all".
+void record_band_coverage(const std::vector<BandCoverage>& bands, std::map<std::string, double>& metrics);
 
 // Platt scaling (Platt 1999): p' = 1 / (1 + exp(-(slope·logit(p) + intercept))), fitted by
 // Newton's method on held-out probabilities with Platt's smoothed targets.

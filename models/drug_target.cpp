@@ -110,12 +110,13 @@ std::string DrugTargetModel::use_device(const kernels::DeviceChoice& device) {
 AffinityGrid DrugTargetModel::predict_grid(const MoleculeSet& ligands, const std::vector<std::string>& sequences,
                                            std::vector<char> proteins_inside) const {
   AffinityGrid grid = state_->grid(state_->members, ligands, sequences);
+  grid.nearest_training_similarity = nearest_training_similarity(ligands);
+  const std::vector<double>& similarity = grid.nearest_training_similarity;
   const ModelCard& card = state_->card;
   if (card.spread_calibration.empty()) return grid;
   if (proteins_inside.empty())
     for (const std::string& sequence : sequences)
       proteins_inside.push_back(nearest_training_identity(sequence) >= card.protein_identity_threshold);
-  const std::vector<double> similarity = nearest_training_similarity(ligands);
   for (std::size_t row = 0; row < ligands.size(); ++row)
     for (std::size_t p = 0; p < sequences.size(); ++p) {
       const std::size_t at = row * sequences.size() + p;

@@ -61,6 +61,8 @@ struct AffinityGrid {
   // distance from the training data (models/calibration.h), and the 95% interval. Else the
   // members' standard deviation (population; 0 for one network) and NaN bounds.
   std::vector<double> spread, lo95, hi95;
+  // Per ligand: Tanimoto similarity to the nearest training ligand (NaN for invalid ligands).
+  std::vector<double> nearest_training_similarity;
 };
 
 class DrugTargetModel {

@@ -212,24 +212,6 @@ DrugTargetNet train_member(const DrugTargetModel::State& s, const MemberInputs& 
   return network;
 }
 
-// Coverage by ligand-similarity band of `part`'s pairs, from their raw predictions, into
-// `metrics` (coverage_68_<band>, coverage_95_<band>, rows_<band>, rmse_<band>,
-// half_width_95_<band>; without suffix over the part).
-void record_coverage(const SpreadCalibration& calibration, const PairSet& data, const std::vector<std::size_t>& part,
-                     const PartPredictions& raw, const std::vector<double>& similarity,
-                     std::map<std::string, double>& metrics) {
-  std::vector<double> pair_similarity;
-  for (std::size_t pair : part) pair_similarity.push_back(similarity[data.ligand[pair]]);
-  for (const BandCoverage& band :
-       coverage_by_band(calibration, raw.mean, raw.spread, pair_similarity, values_at(data.affinity, part))) {
-    const std::string suffix = band.band == "all" ? "" : "_" + band.band;
-    metrics["rows" + suffix] = static_cast<double>(band.rows);
-    metrics["coverage_68" + suffix] = band.coverage68;
-    metrics["coverage_95" + suffix] = band.coverage95;
-    metrics["half_width_95" + suffix] = band.mean_half95;
-  }
-}
-
 // Does the domain tell better predictions from worse? For `pairs`: the share inside it (ligand
 // and protein), the MSE inside and outside, and the MSE by the protein's sequence identity to
 // the nearest training protein (bins from 0.3 to 0.9 and 1: the same sequence), from which
@@ -329,6 +311,7 @@ void fit_training_domain(DrugTargetModel::State& s, const PairSet& data, const P
   s.index_training_fingerprints();
   card.training_similarity_quantiles =
       nearest_neighbour_quantiles(*s.training_library, {s.training_fingerprints.data(), train.ligands.size(), words});
+  card.domain_threshold = card.training_similarity_quantiles.at("p05");  // until calibration measures it
   card.protein_identity_threshold = protein_identity_threshold;
   for (std::size_t p : train.proteins) s.training_proteins.push_back(static_cast<std::uint32_t>(p));
 }
@@ -344,16 +327,20 @@ void calibrate_drug_target(DrugTargetModel& model, const PairSet& data, const Sp
   const PartPredictions validation = predict_part(s, s.members, data, split.validation);
   const PartPredictions test = predict_part(s, s.members, data, split.test);
   const std::vector<double> similarity = model.nearest_training_similarity(data.ligands);
-  std::vector<double> validation_similarity;
-  for (std::size_t pair : split.validation) validation_similarity.push_back(similarity[data.ligand[pair]]);
+  const auto ligand_similarity = [&](const std::vector<std::size_t>& pairs) {
+    std::vector<double> out;
+    for (std::size_t pair : pairs) out.push_back(similarity[data.ligand[pair]]);
+    return out;
+  };
   card.validation_metrics.erase(task);
   card.test_metrics.erase(task);
+  // One network has no spread to calibrate: it keeps the training ligands' 5th-percentile domain.
   if (s.members.size() > 1) {
-    SpreadCalibration c = fit_spread_calibration(validation.mean, validation.spread, validation_similarity,
-                                                 values_at(data.affinity, split.validation));
-    card.domain_threshold = c.informative_from;
+    card.spread_calibration[task] = fit_spread_calibration(validation.mean, validation.spread,
+                                                           ligand_similarity(split.validation),
+                                                           values_at(data.affinity, split.validation));
+    card.domain_threshold = card.spread_calibration[task].informative_from;
     card.calibration_part = "validation (" + std::to_string(split.validation.size()) + " pairs)";
-    card.spread_calibration[task] = std::move(c);
   }
   const std::tuple<const std::vector<std::size_t>*, const PartPredictions*, std::map<std::string, double>*> parts[] = {
       {&split.validation, &validation, &card.validation_metrics[task]}, {&split.test, &test, &card.test_metrics[task]}};
@@ -363,7 +350,9 @@ void calibrate_drug_target(DrugTargetModel& model, const PairSet& data, const Sp
     metrics->insert(measured.begin(), measured.end());
     if (!std::isnan(active_threshold)) (*metrics)["active_threshold"] = active_threshold;
     if (!card.spread_calibration.empty())
-      record_coverage(card.spread_calibration.at(task), data, *pairs, *predicted, similarity, *metrics);
+      record_band_coverage(coverage_by_band(card.spread_calibration.at(task), predicted->mean, predicted->spread,
+                                            ligand_similarity(*pairs), values_at(data.affinity, *pairs)),
+                           *metrics);
     record_domain_errors(model, data, *pairs, predicted->mean, similarity, *metrics);
   }
 }

@@ -29,27 +29,6 @@ void write_doubles(hdf5::File& file, const std::string& path, const std::vector<
   dataset.append(values);
 }
 
-// Raw ensemble statistics to what the card's calibration says they mean: Platt-scaled
-// probabilities, or intervals that follow the distance to the training data.
-void apply_calibration(const ModelCard& card, const std::vector<std::size_t>& rows, Predictions& p) {
-  for (std::size_t t = 0; t < p.tasks; ++t) {
-    const std::string& task = card.tasks[t];
-    const auto platt = card.probability_calibration.find(task);
-    for (std::size_t row : rows) {
-      const std::size_t at = row * p.tasks + t;
-      if (card.task_type == TaskType::Classification) {
-        if (platt != card.probability_calibration.end()) p.mean[at] = platt->second(p.mean[at]);
-        continue;
-      }
-      const PredictionInterval interval =
-          task_interval(card, task, p.mean[at], p.std[at], p.nearest_training_similarity[row]);
-      p.std[at] = interval.half68;
-      p.lo95[at] = interval.lo95;
-      p.hi95[at] = interval.hi95;
-    }
-  }
-}
-
 }  // namespace
 
 int Model::State::molecule_input_count() const {
@@ -198,8 +177,28 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
       kernels::Backend::Cpu, {valid_fingerprints.data(), rows.size(), words}, *s.training_library,
       kernels::Metric{});
   for (std::size_t i = 0; i < rows.size(); ++i) out.nearest_training_similarity[rows[i]] = nearest[i].score;
-  apply_calibration(s.card, rows, out);
+  apply_calibration(s.card, out);
   return out;
+}
+
+void apply_calibration(const ModelCard& card, Predictions& p) {
+  for (std::size_t t = 0; t < p.tasks; ++t) {
+    const std::string& task = card.tasks[t];
+    const auto platt = card.probability_calibration.find(task);
+    for (std::size_t row = 0; row < p.rows; ++row) {
+      const std::size_t at = row * p.tasks + t;
+      if (std::isnan(p.mean[at])) continue;  // an invalid row
+      if (card.task_type == TaskType::Classification) {
+        if (platt != card.probability_calibration.end()) p.mean[at] = platt->second(p.mean[at]);
+        continue;
+      }
+      const PredictionInterval interval =
+          task_interval(card, task, p.mean[at], p.std[at], p.nearest_training_similarity[row]);
+      p.std[at] = interval.half68;
+      p.lo95[at] = interval.lo95;
+      p.hi95[at] = interval.hi95;
+    }
+  }
 }
 
 void Model::save(const std::string& path) const {

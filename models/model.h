@@ -59,6 +59,11 @@ class Model {
   std::unique_ptr<State> state_;
 };
 
+// Raw ensemble statistics (a prediction made while the card had no calibration) to what the
+// card's calibration says they mean: Platt-scaled probabilities, or intervals that follow the
+// distance to the training data (models/calibration.h). Model::predict applies it itself.
+void apply_calibration(const ModelCard& card, Predictions& predictions);
+
 // Threads LibTorch uses for one forward or backward pass (its intra-op pool).
 void set_compute_threads(unsigned threads);
 

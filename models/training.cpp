@@ -269,14 +269,7 @@ void record_calibration(const ModelCard& card, const MoleculeSet& data, const st
     }
     const auto found = card.spread_calibration.find(card.tasks[t]);
     if (found == card.spread_calibration.end()) continue;
-    for (const BandCoverage& band : coverage_by_band(found->second, r.mean, r.spread, similarity, r.label)) {
-      const std::string suffix = band.band == "all" ? "" : "_" + band.band;
-      m["rows" + suffix] = static_cast<double>(band.rows);
-      m["coverage_68" + suffix] = band.coverage68;
-      m["coverage_95" + suffix] = band.coverage95;
-      m["rmse" + suffix] = band.rmse;
-      m["half_width_95" + suffix] = band.mean_half95;
-    }
+    record_band_coverage(coverage_by_band(found->second, r.mean, r.spread, similarity, r.label), m);
   }
 }
 
@@ -311,7 +304,8 @@ void fit_calibration(Model& model, const MoleculeSet& data, const TrainOptions& 
   }
   card.domain_threshold = threshold;
   card.calibration_part = "validation (" + std::to_string(split.validation.size()) + " molecules)";
-  const Predictions calibrated = model.predict(data);
+  Predictions calibrated = raw;  // the network need not run again
+  apply_calibration(card, calibrated);
   card.validation_metrics = metrics_on(options, calibrated, data, split.validation);
   card.test_metrics = metrics_on(options, calibrated, data, split.test);
   record_calibration(card, data, split.validation, raw, calibrated, card.validation_metrics);

@@ -195,20 +195,6 @@ TEST(Schedule, WarmsUpLinearlyThenDecaysToTheFinalRate) {
   EXPECT_NEAR(models::learning_rate_at(o, 30, steps), std::sqrt(o.max_lr * o.final_lr), 1e-12);
 }
 
-// SMILES records with ids m0, m1, ... and locations test:1, test:2, ...
-std::vector<chem::InputRecord> smiles_records(const std::vector<std::string>& smiles) {
-  std::vector<chem::InputRecord> records;
-  for (const auto& s : smiles) {
-    chem::InputRecord r;
-    r.row = records.size();
-    r.id = "m" + std::to_string(r.row);
-    r.text = s;
-    r.location = "test:" + std::to_string(r.row + 1);
-    records.push_back(r);
-  }
-  return records;
-}
-
 // 24 distinct molecules, each twice, labelled by a smooth function of the molecule (heavy
 // atoms and heteroatoms): copies land in training and validation, so fitting is rewarded.
 models::MoleculeSet tiny_set(std::size_t copies = 2) {
@@ -218,7 +204,7 @@ models::MoleculeSet tiny_set(std::size_t copies = 2) {
       "CCOC(=O)C", "CN(C)C", "ClCCl", "FC(F)F", "c1ccc2ccccc2c1", "CC#N", "C=CC=C", "CCS"};
   std::vector<std::string> copied;
   for (std::size_t copy = 0; copy < copies; ++copy) copied.insert(copied.end(), smiles.begin(), smiles.end());
-  std::vector<chem::InputRecord> records = smiles_records(copied);
+  std::vector<chem::InputRecord> records = test::smiles_records(copied);
   records.push_back({});  // an empty record: invalid, must be left out
   records.back().row = records.size() - 1;
   records.back().status = chem::RecordStatus::Empty;
@@ -423,7 +409,7 @@ TEST(ModelInputs, FoldedFingerprintBitsAreTheOrOfTheirFolds) {
 }
 
 TEST(ModelInputs, ModelFeaturizationComputesOnlyWhatTheModelReads) {
-  const std::vector<chem::InputRecord> records = smiles_records({"c1ccc(O)cc1C(=O)N", "CCN(CC)CC", "not a molecule"});
+  const std::vector<chem::InputRecord> records = test::smiles_records({"c1ccc(O)cc1C(=O)N", "CCN(CC)CC", "not a molecule"});
   const models::MoleculeSet full = models::MoleculeFeaturizer().featurize(records);
   models::ModelCard card;
   card.fp_bits = 1024;

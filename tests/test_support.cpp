@@ -179,4 +179,17 @@ std::vector<std::vector<std::string>> read_csv(const std::string& path) {
   return rows;
 }
 
+std::vector<chem::InputRecord> smiles_records(const std::vector<std::string>& smiles) {
+  std::vector<chem::InputRecord> records;
+  for (const auto& text : smiles) {
+    chem::InputRecord r;
+    r.row = records.size();
+    r.id = "m" + std::to_string(r.row);
+    r.text = text;
+    r.location = "test:" + std::to_string(r.row + 1);
+    records.push_back(r);
+  }
+  return records;
+}
+
 }  // namespace molsieve::test

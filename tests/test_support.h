@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "chem/molecule_reader.h"
+
 namespace molsieve::test {
 
 // A fresh folder under the system temp folder, removed when the object goes away.
@@ -73,6 +75,9 @@ class SharedRunSuite : public ::testing::Test {
 // The first `count` molecules of RDKit's NCI sample (Data/NCI/first_5K.smi) after the first
 // `skip`, as a .smi file.
 void write_nci_head(const std::string& path, std::size_t count, std::size_t skip = 0);
+
+// SMILES as reader records with ids m0, m1, ... and locations test:1, test:2, ...
+std::vector<chem::InputRecord> smiles_records(const std::vector<std::string>& smiles);
 
 // datasets/jobs/default.toml with its reference file named by absolute path, so that it runs
 // from any folder, and each `edits` pair (from, to) replacing the first `from`.

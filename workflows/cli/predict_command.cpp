@@ -171,7 +171,7 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
   std::uint64_t done = 0, invalid = 0;
   for_each_input_chunk(r, card, bar.get(), [&](const models::MoleculeSet& set) {
     const models::AffinityGrid grid = model.predict_grid(set, sequences, protein_inside);
-    const std::vector<double> similarity = model.nearest_training_similarity(set);
+    const std::vector<double>& similarity = grid.nearest_training_similarity;
     auto number = [&](double value) {
       if (std::isfinite(value))
         csv.field(value);
