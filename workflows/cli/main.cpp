@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_screen_command(app);
   molsieve::workflows::add_status_command(app);
   molsieve::workflows::add_submit_command(app);
+  molsieve::workflows::add_shard_command(app);
+  molsieve::workflows::add_merge_command(app);
   molsieve::workflows::add_query_command(app);
   molsieve::workflows::add_report_command(app);
   molsieve::workflows::add_population_commands(app);

@@ -15,6 +15,8 @@ const std::string kSelectionRows = "/selection/index";
 const std::string kSelectionScores = "/selection/score";
 const std::string kScoreTerms = "/score_terms";
 const std::string kProvenance = "/provenance";
+const std::string kPoolRows = "/pool/rows";
+const std::string kPoolFingerprints = "/pool/fingerprints";
 const std::string kInputPrefix = "input:";
 
 }  // namespace
@@ -75,6 +77,15 @@ void ResultsWriter::write_score_terms(const std::vector<ScoreTerm>& terms) {
   write_table(store_.file(), kScoreTerms, t);
 }
 
+void ResultsWriter::write_pool(const SelectionPool& pool) {
+  hdf5::File& f = store_.file();
+  hdf5::AppendableDataset(f, kPoolRows, hdf5::Type::UInt64, 0, 1024).append(pool.rows);
+  hdf5::AppendableDataset(f, kPoolFingerprints, hdf5::Type::UInt64, pool.words, 64).append(pool.fingerprints);
+  f.set_attribute("/pool", "keep", static_cast<std::int64_t>(pool.keep));
+  f.set_attribute("/pool", "size", static_cast<std::int64_t>(pool.size));
+  f.set_attribute("/pool", "diversity", pool.diversity);
+}
+
 void ResultsWriter::write_provenance(const ResultsProvenance& p) {
   hdf5::File& f = store_.file();
   f.create_group(kProvenance);
@@ -82,6 +93,7 @@ void ResultsWriter::write_provenance(const ResultsProvenance& p) {
   f.set_attribute(kProvenance, "job_name", p.job_name);
   f.set_attribute(kProvenance, "job", p.job_text);
   f.set_attribute(kProvenance, "job_sha256", p.job_sha256);
+  f.set_attribute(kProvenance, "campaign_sha256", p.campaign_sha256);
   f.set_attribute(kProvenance, "library", p.library);
   f.set_attribute(kProvenance, "library_sha256", p.library_sha256);
   f.set_attribute(kProvenance, "models", p.models);
@@ -143,6 +155,21 @@ std::vector<ScoreTerm> ResultsStore::score_terms() const {
   return terms;
 }
 
+bool ResultsStore::has_pool() const { return file_.exists(kPoolRows); }
+
+SelectionPool ResultsStore::pool() const {
+  if (!has_pool()) throw Error(path() + ": has no selection pool (written before molsieve kept one; screen it again)");
+  SelectionPool pool;
+  pool.rows = file_.read<std::uint64_t>(kPoolRows);
+  std::vector<std::uint64_t> shape;
+  pool.fingerprints = file_.read<std::uint64_t>(kPoolFingerprints, &shape);
+  pool.words = shape.size() == 2 ? static_cast<unsigned>(shape[1]) : 0;
+  pool.keep = static_cast<std::uint64_t>(file_.int_attribute("/pool", "keep"));
+  pool.size = static_cast<std::uint64_t>(file_.int_attribute("/pool", "size"));
+  pool.diversity = file_.double_attribute("/pool", "diversity");
+  return pool;
+}
+
 ResultsProvenance ResultsStore::provenance() const {
   const hdf5::File& f = file_;
   ResultsProvenance p;
@@ -150,6 +177,7 @@ ResultsProvenance ResultsStore::provenance() const {
   p.job_name = f.string_attribute(kProvenance, "job_name");
   p.job_text = f.string_attribute(kProvenance, "job");
   p.job_sha256 = f.string_attribute(kProvenance, "job_sha256");
+  if (f.has_attribute(kProvenance, "campaign_sha256")) p.campaign_sha256 = f.string_attribute(kProvenance, "campaign_sha256");
   p.library = f.string_list_attribute(kProvenance, "library");
   p.library_sha256 = f.string_list_attribute(kProvenance, "library_sha256");
   p.models = f.string_list_attribute(kProvenance, "models");
@@ -178,6 +206,11 @@ ResultsCounts ResultsStore::counts() const {
 std::vector<std::string> ResultsStore::input_columns() const {
   if (!file_.has_attribute(kResults, "input_columns")) return {};
   return file_.string_list_attribute(kResults, "input_columns");
+}
+
+std::vector<std::string> ResultsStore::input_column_sources() const {
+  if (!file_.has_attribute(kResults, "input_column_sources")) return {};
+  return file_.string_list_attribute(kResults, "input_column_sources");
 }
 
 std::string ResultsStore::tool_version() const { return file_.string_attribute("/", "tool_version"); }

@@ -49,6 +49,9 @@ struct ResultsProvenance {
   std::string job_name;
   std::string job_text;
   std::string job_sha256;  // fingerprint of the job and every input: --resume compares it
+  // The fingerprint without the library: the same for every shard of one campaign, which the
+  // merge of shard stores compares ("" in stores written before it existed).
+  std::string campaign_sha256;
   std::vector<std::string> library;
   std::vector<std::string> library_sha256;
   std::vector<std::string> models;        // the job's names for them
@@ -60,6 +63,19 @@ struct ResultsProvenance {
   std::string references_sha256;
   std::int64_t chunk_size = 0;
   std::string device;
+};
+
+// The store's best `pool` selectable structures (first occurrences, best first) as rows of the
+// store, with their fingerprints (`words` uint64 each): what a merge of shard stores selects
+// from without reading the libraries again. The selection's parameters come with it: the
+// job's keep, pool size and diversity.
+struct SelectionPool {
+  std::vector<std::uint64_t> rows;
+  std::vector<std::uint64_t> fingerprints;
+  unsigned words = 0;
+  std::uint64_t keep = 0;
+  std::uint64_t size = 0;
+  double diversity = 1;
 };
 
 struct ResultsCounts {
@@ -84,6 +100,7 @@ class ResultsWriter {
   void append_results(const ResultTable& piece);
   void write_selection(const std::vector<std::int64_t>& rows, const std::vector<double>& scores);
   void write_score_terms(const std::vector<ScoreTerm>& terms);
+  void write_pool(const SelectionPool& pool);
   void write_provenance(const ResultsProvenance& provenance);
   // Which /results columns are the library's own: their stored names and names as read.
   void write_input_columns(const std::vector<std::string>& stored, const std::vector<std::string>& library);
@@ -110,10 +127,13 @@ class ResultsStore {
   ResultTable read(std::uint64_t first, std::uint64_t count, const std::vector<std::string>& names = {}) const;
   std::vector<std::int64_t> selection() const;        // rows of the diverse selection, best first
   std::vector<ScoreTerm> score_terms() const;         // empty for stores older than the terms
+  bool has_pool() const;                              // false for stores older than the pool
+  SelectionPool pool() const;
   ResultsProvenance provenance() const;
   ResultsCounts counts() const;
   // The stored names of the library's own columns, in library order (empty for version 1).
   std::vector<std::string> input_columns() const;
+  std::vector<std::string> input_column_sources() const;  // the same columns' names as read
   std::string tool_version() const;
   std::string created() const;
 

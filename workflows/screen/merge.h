@@ -1,9 +1,10 @@
 #pragma once
-// The merge of a screen: ranks every scored row of the parts, picks the diverse selection
-// from the union of the parts' pools, and streams the parts into one results store in
-// library order, flagging each later copy of a structure (same standardized SMILES) with its
-// first occurrence and carrying the library's own columns. It reads the parts only, so it
-// gives the same store whichever processes computed them.
+// The merge of a screen: ranks every scored row, picks the diverse selection from the union
+// of the pieces' pools, and streams the pieces into one results store in library order,
+// flagging each later copy of a structure (same standardized SMILES) with its first
+// occurrence and carrying the library's own columns. The pieces are the chunks' parts of one
+// screen (merge_parts), or the results stores of a campaign's shards (merge_shard_stores): it
+// reads those only, so it gives the same store whichever processes or jobs computed them.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,5 +26,13 @@ struct MergeOutcome {
 MergeOutcome merge_parts(const ScreenJob& job, const PartsFolder& parts, std::uint64_t chunks,
                          unsigned fingerprint_words, const std::vector<ScoreTerm>& terms,
                          const ResultsProvenance& provenance, const std::string& output);
+
+// Merges the results stores of a campaign's shards (shards.h) into one results store at
+// `output`, the same as one screen of the whole library would write (its rows, ranks, copies
+// and selection; the provenance names the original library). `manifest` "" finds the manifest
+// beside the first store's library. Throws molsieve::Error naming the stores of another job,
+// a store that is no shard of the manifest, two stores of one shard, or the missing shards.
+MergeOutcome merge_shard_stores(const std::vector<std::string>& stores, const std::string& manifest,
+                                const std::string& output);
 
 }  // namespace molsieve::workflows

@@ -39,36 +39,50 @@ const std::string kPoolRows = "/pool/rows";
 const std::string kPoolFingerprints = "/pool/fingerprints";
 const std::string kInputs = "/inputs";
 
+// SHA-256 over lines of text.
+class LineHash {
+ public:
+  void add(const std::string& text) {
+    hash_.update(text.data(), text.size());
+    hash_.update("\n", 1);
+  }
+  std::string hex() { return hash_.hex_digest(); }
+
+ private:
+  Sha256 hash_;
+};
+
 }  // namespace
 
 JobFingerprint fingerprint_job(const ScreenJob& job) {
   JobFingerprint out;
-  Sha256 hash;
-  auto add = [&](const std::string& text) {
-    hash.update(text.data(), text.size());
-    hash.update("\n", 1);
-  };
-  add(MOLSIEVE_VERSION);
-  add(job.text);
-  add(std::to_string(job.chunk_size));
-  for (const auto& path : job.library) {
-    out.library_sha256.push_back(sha256_file(path));
-    add(out.library_sha256.back());
-  }
+  LineHash hash;
+  hash.add(MOLSIEVE_VERSION);
+  hash.add(job.text);
+  hash.add(std::to_string(job.chunk_size));
   for (const auto* terms : {&job.affinity, &job.toxicity})
     for (const auto& term : *terms) {
       out.model_sha256.push_back(sha256_file(term.path));
-      add(out.model_sha256.back());
+      hash.add(out.model_sha256.back());
     }
   // A panel's model changes the parts as much as a scored model does (the provenance's list
   // names the scored models only).
-  for (const auto& panel : job.panels) add(sha256_file(panel.path));
+  for (const auto& panel : job.panels) hash.add(sha256_file(panel.path));
   if (!job.references.empty()) {
     out.references_sha256 = sha256_file(job.references);
-    add(out.references_sha256);
+    hash.add(out.references_sha256);
   }
-  out.digest = hash.hex_digest();
+  out.campaign = hash.hex();
+  for (const auto& path : job.library) out.library_sha256.push_back(sha256_file(path));
+  out.digest = job_digest(out.campaign, out.library_sha256);
   return out;
+}
+
+std::string job_digest(const std::string& campaign, const std::vector<std::string>& library_sha256) {
+  LineHash hash;
+  hash.add(campaign);
+  for (const auto& sha : library_sha256) hash.add(sha);
+  return hash.hex();
 }
 
 std::uint64_t chunk_rows(std::uint64_t index, std::uint64_t chunk_size, std::uint64_t rows_total) {

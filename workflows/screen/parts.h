@@ -17,14 +17,19 @@ namespace molsieve::workflows {
 struct Chunk;
 
 // The fingerprint of a job and every input it reads (SHA-256 over the job text, the chunk
-// size, the library, models and references files), with the inputs' own hashes.
+// size, the library, models and references files), with the inputs' own hashes. `campaign`
+// leaves the library out (the digest is the SHA-256 of it and the library's hashes), so the
+// shards of one library screened by one job share it, and their merge gets the digest of one
+// screen of the whole library.
 struct JobFingerprint {
   std::string digest;
+  std::string campaign;
   std::vector<std::string> library_sha256;
   std::vector<std::string> model_sha256;
   std::string references_sha256;
 };
 JobFingerprint fingerprint_job(const ScreenJob& job);
+std::string job_digest(const std::string& campaign, const std::vector<std::string>& library_sha256);
 
 // One finished part's pool: the chunk's best selectable rows (library rows) and fingerprints.
 struct ChunkPool {

@@ -23,6 +23,7 @@ ResultsProvenance provenance_of(const ScreenJob& job, const JobFingerprint& fing
   p.job_name = job.name;
   p.job_text = job.text;
   p.job_sha256 = fingerprint.digest;
+  p.campaign_sha256 = fingerprint.campaign;
   p.library = job.library;
   p.library_sha256 = fingerprint.library_sha256;
   scorer.describe_models(p);
