@@ -10,6 +10,20 @@
 
 namespace molsieve::cluster {
 
+const char* const kArrayTask = "{task}";
+
+namespace {
+
+// A command word with kArrayTask replaced by the script's $task, quoted as the shell reads it.
+std::string command_word(const std::string& word) {
+  const std::size_t at = word.find(kArrayTask);
+  if (at == std::string::npos) return shell_quote(word);
+  const std::string before = word.substr(0, at), after = word.substr(at + std::string(kArrayTask).size());
+  return (before.empty() ? "" : shell_quote(before)) + "\"${task}\"" + (after.empty() ? "" : command_word(after));
+}
+
+}  // namespace
+
 std::string shell_quote(const std::string& word) {
   static const std::regex safe("[A-Za-z0-9_./:=@%+,-]+");
   if (std::regex_match(word, safe)) return word;
@@ -30,6 +44,10 @@ std::string sbatch_script(const BatchRequest& r) {
                                       {"--account", r.account}})
     if (!value.empty() && !std::regex_match(value, name_format))
       throw Error(std::string(option) + ": '" + value + "' is not a Slurm name (letters, digits, _ . -)");
+  static const std::regex signal_format("(B:|R:)?[A-Z0-9]+(@[0-9]+)?");
+  if (!r.signal.empty() && !std::regex_match(r.signal, signal_format))
+    throw Error("--signal: '" + r.signal + "' is not a Slurm signal ([B:]NAME[@SECONDS], e.g. B:USR1@120)");
+  const bool trapped = r.signal.rfind("B:", 0) == 0;
   std::ostringstream s;
   s << "#!/bin/bash\n";
   s << "#SBATCH --job-name=" << shell_quote(r.job_name) << "\n";
@@ -41,13 +59,29 @@ std::string sbatch_script(const BatchRequest& r) {
   if (!r.partition.empty()) s << "#SBATCH --partition=" << r.partition << "\n";
   if (!r.account.empty()) s << "#SBATCH --account=" << r.account << "\n";
   if (!r.log.empty()) s << "#SBATCH --output=" << shell_quote(r.log) << "\n";
+  if (r.array_tasks > 0) s << "#SBATCH --array=0-" << r.array_tasks - 1 << "\n";
+  if (r.requeue) s << "#SBATCH --requeue\n";
+  if (!r.signal.empty()) s << "#SBATCH --signal=" << r.signal << "\n";
+  // A requeued job writes the same log: appended, so it keeps what the stopped run said.
+  if (r.requeue || trapped) s << "#SBATCH --open-mode=append\n";
   if (!r.comment.empty()) s << "# " << r.comment << "\n";
   s << "set -euo pipefail\n";
+  if (r.array_tasks > 0) s << "task=$(printf %04d \"${SLURM_ARRAY_TASK_ID}\")\n";
+  if (trapped) {
+    const std::string name = r.signal.substr(2, r.signal.find('@') - 2);
+    s << "# Slurm sends " << name << " ahead of the time limit (or a preemption): stop the screen, which keeps its\n"
+         "# parts, and requeue this job, which continues with --resume.\n"
+         "# SIGTERM through Slurm, to the screen's tasks: srun itself would end the step by force.\n"
+         "requeue() {\n  scancel --signal=TERM \"$SLURM_JOB_ID\" || true\n  wait \"$child\" || true\n"
+         "  echo \"molsieve: requeued on "
+      << name << "\" >&2\n  scontrol requeue \"$SLURM_JOB_ID\"\n  exit 0\n}\ntrap requeue " << name << "\n";
+  }
   // Each task is an MPI rank with its own cores (srun does not inherit --cpus-per-task).
   s << "srun --cpus-per-task=" << r.cpus_per_task;
   if (!r.srun_mpi.empty()) s << " --mpi=" << shell_quote(r.srun_mpi);
-  for (const std::string& word : r.command) s << " " << shell_quote(word);
-  s << "\n";
+  for (const std::string& word : r.command) s << " " << command_word(word);
+  // In the background, so that the trap runs while the screen does.
+  s << (trapped ? " &\nchild=$!\nwait \"$child\"\n" : "\n");
   return s.str();
 }
 

@@ -20,7 +20,16 @@ struct BatchRequest {
   std::string srun_mpi = "pmix";  // srun --mpi; empty: the site's MpiDefault
   std::vector<std::string> command;  // what every task runs, arguments one by one
   std::string comment;    // a line saying who wrote the script
+  // A job array of this many tasks (0: one job); in `command`, kArrayTask stands for the
+  // task's number, written with 4 digits (0000, 0001...).
+  unsigned array_tasks = 0;
+  bool requeue = false;   // Slurm may requeue the job (preemption, node failure)
+  // sbatch --signal, e.g. B:USR1@120: with B:, the script stops the screen on that signal
+  // (SIGTERM: it keeps its parts) and requeues itself, so the job continues before its time ends.
+  std::string signal;
 };
+
+extern const char* const kArrayTask;
 
 // Throws molsieve::Error naming the option at fault (a zero count, a malformed time).
 std::string sbatch_script(const BatchRequest& request);

@@ -151,5 +151,41 @@ TEST_F(ShardedCampaign, MergeKeepsAnExistingStoreWithoutOverwrite) {
   EXPECT_NE(run.err.find("whole.h5: exists (use --overwrite"), std::string::npos) << run.err;
 }
 
+// The array job's script: one task per shard, each screening its own shard into its own store
+// with --resume, and the trap that requeues a task told to stop.
+TEST_F(ShardedCampaign, SubmitArrayWritesOneTaskPerShardThatResumesAndRequeuesItself) {
+  const CommandRun run = molsieve(*dir_, "submit " + dir_->file("job.toml") + " --array " +
+                                             dir_->file("shards/manifest.json") + " -o " + dir_->file("campaign.h5") +
+                                             " --requeue --signal B:USR1@120 --dry-run -q");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::string& script = run.out;
+  for (const std::string& line : std::vector<std::string>{
+           "#SBATCH --array=0-2\n", "#SBATCH --requeue\n", "#SBATCH --signal=B:USR1@120\n",
+        "#SBATCH --output=" + dir_->file("campaign.h5") + ".slurm-%A_%a.log\n",
+        "task=$(printf %04d \"${SLURM_ARRAY_TASK_ID}\")\n", "trap requeue USR1\n",
+        "  scontrol requeue \"$SLURM_JOB_ID\"\n"})
+    EXPECT_NE(script.find(line), std::string::npos) << line << "\n" << script;
+  EXPECT_NE(script.find(" -o " + dir_->file("campaign.shard-") + "\"${task}\".h5 "), std::string::npos) << script;
+  EXPECT_NE(script.find(" --library " + dir_->file("shards/shard-") + "\"${task}\".h5 --resume &\n"),
+            std::string::npos)
+      << script;
+}
+
+TEST_F(ShardedCampaign, SubmitRefusesOverwriteForAJobThatRequeuesItself) {
+  const CommandRun run = molsieve(*dir_, "submit " + dir_->file("job.toml") + " --array " +
+                                             dir_->file("shards/manifest.json") + " -o " + dir_->file("c2.h5") +
+                                             " --overwrite --dry-run -q");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("--overwrite: a job that requeues itself would start over each time"), std::string::npos)
+      << run.err;
+}
+
+TEST_F(ShardedCampaign, SubmitRefusesABadSignal) {
+  const CommandRun run = molsieve(*dir_, "submit " + dir_->file("job.toml") + " --library " + dir_->file("lib.h5") +
+                                             " -o " + dir_->file("c3.h5") + " --signal 'USR1 at 2' --dry-run -q");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("--signal: 'USR1 at 2' is not a Slurm signal"), std::string::npos) << run.err;
+}
+
 }  // namespace
 }  // namespace molsieve::test

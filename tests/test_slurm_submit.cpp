@@ -9,44 +9,23 @@
 #include <fstream>
 #include <thread>
 
-#include "test_support.h"
+#include "slurm_test_support.h"
 
 namespace molsieve {
 namespace {
 
 namespace fs = std::filesystem;
 using test::CommandRun;
-
-const std::string kSource = MOLSIEVE_SOURCE_DIR;
-
-// Standard output of a command (and its exit status).
-std::string output_of(const std::string& command, int* status = nullptr) {
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buffer[512];
-  while (pipe && std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
-  const int s = pipe ? pclose(pipe) : -1;
-  if (status) *status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
+using test::job_state;
+using test::output_of;
+using test::wait_for;
 
 class SlurmSubmit : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::ScratchDir;
-    if (output_of("command -v slurmctld").empty()) {
-      skip_ = "slurm-wlm is not installed (scripts/setup.sh installs slurm-wlm and munge)";
-      return;
-    }
-    int status = 0;
-    const std::string started =
-        output_of("bash " + kSource + "/scripts/slurm-local.sh start " + dir_->file("slurm") + " 2>&1", &status);
-    if (status != 0) {
-      failure_ = "scripts/slurm-local.sh start failed: " + started;
-      return;
-    }
-    setenv("SLURM_CONF", dir_->file("slurm/slurm.conf").c_str(), 1);
+    failure_ = test::start_local_slurm(*dir_, skip_);
+    if (!skip_.empty() || !failure_.empty()) return;
     test::write_nci_head(dir_->file("library.smi"), 1000);
     test::write_text(dir_->file("job.toml"), test::default_job({{"chunk_size = 1024", "chunk_size = 25"}}));
     const CommandRun plain = test::run_command(*dir_, std::string(MOLSIEVE_BINARY) + " screen " + dir_->file("job.toml") +
@@ -55,8 +34,7 @@ class SlurmSubmit : public ::testing::Test {
     if (plain.status != 0) failure_ = "the plain run failed: " + plain.err;
   }
   static void TearDownTestSuite() {
-    if (fs::exists(dir_->file("slurm")))
-      std::system(("bash " + kSource + "/scripts/slurm-local.sh stop " + dir_->file("slurm")).c_str());
+    test::stop_local_slurm(*dir_);
     delete dir_;
   }
   void SetUp() override {
@@ -72,21 +50,6 @@ class SlurmSubmit : public ::testing::Test {
                          dir_->file("library.smi") + " -o " + dir_->file(output) + " " + shape + " -q " + extra +
                          " 2> " + dir_->file("submit.err"),
                      status);
-  }
-  static std::string job_state(const std::string& id) {
-    const std::string line = output_of("scontrol show job " + id + " -o 2>/dev/null");
-    const auto at = line.find("JobState=");
-    return at == std::string::npos ? "" : line.substr(at + 9, line.find(' ', at) - at - 9);
-  }
-  static std::string wait_for(const std::string& id) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
-    std::string state;
-    while (std::chrono::steady_clock::now() < deadline) {
-      state = job_state(id);
-      if (state != "PENDING" && state != "RUNNING" && state != "COMPLETING" && state != "CONFIGURING") break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return state;
   }
   static std::string exported(const std::string& output) {
     return output_of(std::string(MOLSIEVE_BINARY) + " query " + dir_->file(output) + " --format csv --order-by index:asc");

@@ -16,6 +16,7 @@
 #include "workflows/cli/common_options.h"
 #include "workflows/screen/job.h"
 #include "workflows/screen/parts.h"
+#include "workflows/screen/shards.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -27,6 +28,7 @@ struct SubmitValues {
   kernels::DeviceChoice device;
   std::vector<std::string> library;
   cluster::BatchRequest batch;
+  std::string array;  // a shard manifest: one array task per shard
   bool resume = false, overwrite = false, dry_run = false, quiet = false;
 };
 
@@ -37,28 +39,64 @@ std::string this_executable() {
   return std::string(path, n);
 }
 
+// The results store of shard `task` of a campaign whose merge writes `output` (kArrayTask for
+// the array task's own).
+std::string shard_output(const std::string& output, const std::string& task) {
+  const fs::path path(output);
+  return (path.parent_path() / (path.stem().string() + ".shard-" + task + path.extension().string())).string();
+}
+
+// An array over the shards of `v.array`: each task screens its shard into its own store.
+void set_array(SubmitValues& v) {
+  const ShardManifest manifest = read_shard_manifest(v.array);
+  for (std::size_t k = 0; k < manifest.shards.size(); ++k) {
+    char name[32];
+    std::snprintf(name, sizeof name, "shard-%04zu.h5", k);
+    if (manifest.shards[k].file != name)
+      throw Error(v.array + ": shard " + std::to_string(k) + " is " + manifest.shards[k].file + ", not " + name +
+                  " as molsieve shard names it");
+  }
+  v.library = {(fs::absolute(v.array).parent_path() / (std::string("shard-") + cluster::kArrayTask + ".h5")).string()};
+  v.batch.array_tasks = static_cast<unsigned>(manifest.shards.size());
+}
+
 void run(SubmitValues& v) {
-  const ScreenJob job = read_screen_job(v.job, v.library);  // a broken job fails here, not in the queue
-  const std::string output = fs::absolute(v.output.empty() ? job.output : v.output).string();
-  if (fs::exists(output) && !v.resume && !v.overwrite)
-    throw Error(output + ": exists (use --overwrite to replace it, or --resume to finish an interrupted run)");
-  const PartsFolder parts(output, "");
-  if (parts.exists() && !v.resume && !v.overwrite)
-    throw Error(output + ": an interrupted run left " + parts.dir() +
-                " (use --resume to finish it, or --overwrite to start over)");
+  const std::string output_given = v.output;
+  if (!v.array.empty()) set_array(v);
+  // A broken job fails here, not in the queue (an array's job is read with its first shard).
+  const ScreenJob job = read_screen_job(
+      v.job, v.array.empty() ? v.library : std::vector<std::string>{(fs::absolute(v.array).parent_path() / "shard-0000.h5").string()});
+  const std::string output = fs::absolute(output_given.empty() ? job.output : output_given).string();
+  // A job that continues by itself (array tasks, requeued or signalled jobs) always screens
+  // with --resume: its first run starts, a later one continues, a finished one stays.
+  const bool continues = !v.array.empty() || v.batch.requeue || !v.batch.signal.empty();
+  if (continues && v.overwrite)
+    throw Error("--overwrite: a job that requeues itself would start over each time; remove the results to start over");
+  const std::string screened = v.array.empty() ? output : shard_output(output, cluster::kArrayTask);
+  for (unsigned k = 0; k < std::max(1u, v.batch.array_tasks); ++k) {
+    char task[16];
+    std::snprintf(task, sizeof task, "%04u", k);
+    const std::string store = v.array.empty() ? output : shard_output(output, task);
+    if (fs::exists(store) && !v.resume && !v.overwrite)
+      throw Error(store + ": exists (use --overwrite to replace it, or --resume to finish an interrupted run)");
+    const PartsFolder parts(store, "");
+    if (parts.exists() && !v.resume && !v.overwrite)
+      throw Error(store + ": an interrupted run left " + parts.dir() +
+                  " (use --resume to finish it, or --overwrite to start over)");
+  }
   if (v.resume && v.overwrite) throw Error("--resume and --overwrite: choose one");
 
   cluster::BatchRequest& b = v.batch;
   b.job_name = "molsieve-" + job.name;
-  b.log = output + ".slurm-%j.log";
+  b.log = output + (v.array.empty() ? ".slurm-%j.log" : ".slurm-%A_%a.log");
   b.comment = "written by molsieve submit " + std::string(MOLSIEVE_VERSION) + " on " + utc_timestamp();
-  b.command = {this_executable(), "screen", fs::absolute(v.job).string(), "-o", output, "--threads",
+  b.command = {this_executable(), "screen", fs::absolute(v.job).string(), "-o", screened, "--threads",
                std::to_string(b.cpus_per_task), "--device", kernels::to_string(v.device), "-q"};
   for (const auto& library : v.library) {
     b.command.push_back("--library");
     b.command.push_back(fs::absolute(library).string());
   }
-  if (v.resume) b.command.push_back("--resume");
+  if (v.resume || continues) b.command.push_back("--resume");
   if (v.overwrite) b.command.push_back("--overwrite");
   const std::string script = cluster::sbatch_script(b);
   const std::string script_path = output + ".sbatch";
@@ -70,6 +108,15 @@ void run(SubmitValues& v) {
   }
   const std::string id = cluster::submit_batch_script(script_path);
   std::printf("%s\n", id.c_str());
+  if (!v.array.empty()) {
+    if (!v.quiet)
+      std::fprintf(stderr,
+                   "submit: Slurm array job %s: %u shard(s) of %s -> %s (logs %s); when they are done: molsieve merge "
+                   "%s -o %s\n",
+                   id.c_str(), b.array_tasks, v.array.c_str(), shard_output(output, "NNNN").c_str(),
+                   (output + ".slurm-" + id + "_N.log").c_str(), shard_output(output, "*").c_str(), output.c_str());
+    return;
+  }
   if (!v.quiet)
     std::fprintf(stderr,
                  "submit: Slurm job %s: %u node(s) x %u task(s), %u CPU(s) per task -> %s (log %s; progress: molsieve "
@@ -103,6 +150,13 @@ void add_submit_command(CLI::App& app) {
   add_device_option(*c, v->device, "auto, cpu, cuda or cuda:N, as for molsieve screen");
   c->add_flag("--resume", v->resume, "Continue a stopped job: only the chunks without a part are computed");
   add_overwrite_flag(*c, v->overwrite, "Replace the results store when the job finishes");
+  c->add_option("--array", v->array,
+                 "A shard manifest (molsieve shard): a Slurm array job, task N screening shard N into "
+                 "<output stem>.shard-NNNN.h5 with its own parts and --resume; molsieve merge joins them");
+  c->add_flag("--requeue", v->batch.requeue, "Slurm may requeue the job (preemption, node failure); it resumes");
+  c->add_option("--signal", v->batch.signal,
+                "sbatch --signal, e.g. B:USR1@120: the script stops the screen that long before the time limit "
+                "and requeues itself to continue");
   c->add_flag("--dry-run", v->dry_run, "Write and print the script; do not submit it");
   add_quiet_flag(*c, v->quiet, "Only the job id (or the script) on stdout");
   c->callback([v] { run(*v); });
