@@ -180,6 +180,15 @@ TEST_F(ShardedCampaign, SubmitRefusesOverwriteForAJobThatRequeuesItself) {
       << run.err;
 }
 
+TEST_F(ShardedCampaign, SubmitArrayRefusesALibraryBesideTheManifest) {
+  const CommandRun run = molsieve(*dir_, "submit " + dir_->file("job.toml") + " --array " +
+                                             dir_->file("shards/manifest.json") + " --library " + dir_->file("lib.h5") +
+                                             " -o " + dir_->file("c4.h5") + " --dry-run -q");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("--array and --library: the manifest names each task's library"), std::string::npos)
+      << run.err;
+}
+
 TEST_F(ShardedCampaign, SubmitRefusesABadSignal) {
   const CommandRun run = molsieve(*dir_, "submit " + dir_->file("job.toml") + " --library " + dir_->file("lib.h5") +
                                              " -o " + dir_->file("c3.h5") + " --signal 'USR1 at 2' --dry-run -q");

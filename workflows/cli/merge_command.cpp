@@ -1,7 +1,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <fstream>
+#include <filesystem>
 #include <memory>
 
 #include "workflows/cli/commands.h"
@@ -28,7 +28,7 @@ void add_merge_command(CLI::App& app) {
   cmd->add_flag("--overwrite", v->overwrite, "Replace an existing results store (only once the merge is whole)");
   add_quiet_flag(*cmd, v->quiet, "Print nothing on success");
   cmd->callback([v] {
-    if (!v->overwrite && std::ifstream(v->output))
+    if (!v->overwrite && std::filesystem::exists(v->output))
       throw Error(v->output + ": exists (use --overwrite to replace it)");
     const MergeOutcome m = merge_shard_stores(v->stores, v->manifest, v->output);
     if (v->quiet) return;

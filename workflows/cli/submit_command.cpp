@@ -48,6 +48,7 @@ std::string shard_output(const std::string& output, const std::string& task) {
 
 // An array over the shards of `v.array`: each task screens its shard into its own store.
 void set_array(SubmitValues& v) {
+  if (!v.library.empty()) throw Error("--array and --library: the manifest names each task's library");
   const ShardManifest manifest = read_shard_manifest(v.array);
   for (std::size_t k = 0; k < manifest.shards.size(); ++k) {
     char name[32];
