@@ -94,6 +94,14 @@ TEST_F(ScreenCopies, QueryListsOneRowPerStructureUnlessAllCopies) {
 }
 
 // A version 1 store (no copy columns, no library columns) still answers queries: every row.
+TEST_F(ScreenCopies, ReportNamesEachCandidatesCopies) {
+  const auto& dir = *dir_;
+  ASSERT_EQ(molsieve(dir, "report " + dir.file("out.h5") + " -o " + dir.file("r.html") + " --no-explain").status, 0);
+  const std::string html = read_text(dir.file("r.html"));
+  EXPECT_NE(html.find("Also in the library as: ethanol_again;ethanol_third"), std::string::npos);
+  EXPECT_NE(html.find("Also in the library as: phenol_again"), std::string::npos);
+}
+
 TEST_F(ScreenCopies, QueryReadsAVersionOneStoreWithoutCopyColumns) {
   const auto& dir = *dir_;
   fs::copy_file(dir.file("out.h5"), dir.file("v1.h5"));
@@ -251,6 +259,15 @@ TEST_F(ScreenInputColumns, CsvJsonSdfAndTableExportsCarryThem) {
 }
 
 // Featurized first, the same library reaches the results store with the same columns.
+TEST_F(ScreenInputColumns, ReportShowsThemForEachCandidate) {
+  const auto& dir = *dir_;
+  ASSERT_EQ(molsieve(dir, "report " + dir.file("out.h5") + " -o " + dir.file("r.html") + " --no-explain").status, 0);
+  const std::string html = read_text(dir.file("r.html"));
+  EXPECT_NE(html.find("vendor_id = V-003, lot 7; pIC50_measured = 7.25; catalog_no = 0077; input:score = 3; input:id = p3"),
+            std::string::npos);
+  EXPECT_NE(html.find("vendor_id = V-002; pIC50_measured = (empty)"), std::string::npos);
+}
+
 TEST_F(ScreenInputColumns, LibraryStoreCarriesThemInInputOrder) {
   const auto& dir = *dir_;
   ASSERT_EQ(molsieve(dir, "featurize " + dir.file("lib.csv") + " -o " + dir.file("lib.h5") + " -q").status, 0);
