@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_similarity_command(app);
   molsieve::workflows::add_pick_command(app);
   molsieve::workflows::add_train_command(app);
+  molsieve::workflows::add_pretrain_command(app);
   molsieve::workflows::add_evaluate_command(app);
   molsieve::workflows::add_calibrate_command(app);
   molsieve::workflows::add_predict_command(app);
