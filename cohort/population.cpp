@@ -16,6 +16,40 @@ constexpr std::int64_t kVersion = 2;  // 2: /vocabulary
 constexpr std::uint64_t kChunkRows = 65536;
 constexpr const char* kVocabulary[3] = {"/vocabulary/condition_concepts", "/vocabulary/drug_concepts",
                                         "/vocabulary/measurement_concepts"};
+// OMOP's vocabulary tables, optional (stores written before them have neither).
+constexpr const char* kConceptGroup = "/concept";
+constexpr const char* kConceptTexts[5] = {"concept_name", "domain_id", "vocabulary_id", "standard_concept",
+                                          "concept_code"};
+constexpr const char* kAncestorGroup = "/concept_ancestor";
+constexpr const char* kAncestorColumns[4] = {"ancestor_concept_id", "descendant_concept_id",
+                                             "min_levels_of_separation", "max_levels_of_separation"};
+
+void write_concept_vocabulary(hdf5::File& f, const ConceptVocabulary& v) {
+  f.create_group(kConceptGroup);
+  std::vector<std::int32_t> ids;
+  std::vector<std::string> texts[5];
+  for (const Concept& c : v.concepts()) {
+    ids.push_back(c.concept_id);
+    const std::string* fields[5] = {&c.concept_name, &c.domain_id, &c.vocabulary_id, &c.standard_concept,
+                                    &c.concept_code};
+    for (int k = 0; k < 5; ++k) texts[k].push_back(*fields[k]);
+  }
+  const std::string group = kConceptGroup;
+  hdf5::AppendableDataset(f, group + "/concept_id", hdf5::Type::Int32, 0, 4096).append(ids);
+  for (int k = 0; k < 5; ++k)
+    hdf5::AppendableDataset(f, group + "/" + kConceptTexts[k], hdf5::Type::String, 0, 4096).append_strings(texts[k]);
+  f.create_group(kAncestorGroup);
+  std::vector<std::int32_t> columns[4];
+  for (const ConceptAncestry& a : v.ancestry()) {
+    columns[0].push_back(a.ancestor_concept_id);
+    columns[1].push_back(a.descendant_concept_id);
+    columns[2].push_back(a.min_levels_of_separation);
+    columns[3].push_back(a.max_levels_of_separation);
+  }
+  for (int k = 0; k < 4; ++k)
+    hdf5::AppendableDataset(f, std::string(kAncestorGroup) + "/" + kAncestorColumns[k], hdf5::Type::Int32, 0, 65536)
+        .append(columns[k]);
+}
 
 // `into` (sorted, distinct) gains the values of `from`.
 void add_distinct(std::vector<std::int32_t>& into, std::vector<std::int32_t> from) {
@@ -218,6 +252,7 @@ void PopulationWriter::finish() {
   f.create_group("/vocabulary");
   for (int t = 0; t < 3; ++t)
     hdf5::AppendableDataset(f, kVocabulary[t], hdf5::Type::Int32, 0, 4096).append(concepts_[t]);
+  if (!vocabulary_.empty()) write_concept_vocabulary(f, vocabulary_);
   f.set_attribute("/measurement", "units", units_);
   f.set_attribute("/genotype", "genes", genes_);
   f.set_attribute("/genotype", "results", results_);
@@ -254,7 +289,32 @@ PopulationVocabulary read_population_vocabulary(const std::string& path) {
   v.measurement_concepts = f.read<std::int32_t>(kVocabulary[2]);
   v.genes = f.string_list_attribute("/genotype", "genes");
   v.results = f.string_list_attribute("/genotype", "results");
+  v.concepts = read_concept_vocabulary(path);
   return v;
+}
+
+ConceptVocabulary read_concept_vocabulary(const std::string& path) {
+  const hdf5::File f(path, hdf5::File::Mode::ReadOnly);
+  if (!f.exists(kConceptGroup)) return {};
+  const std::string group = kConceptGroup;
+  const auto ids = f.read<std::int32_t>(group + "/concept_id");
+  std::vector<std::string> texts[5];
+  for (int k = 0; k < 5; ++k) {
+    texts[k] = f.read_strings(group + "/" + kConceptTexts[k]);
+    if (texts[k].size() != ids.size()) throw Error(path + ": " + group + " columns differ in length");
+  }
+  std::vector<Concept> concepts(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    concepts[i] = Concept{ids[i], texts[0][i], texts[1][i], texts[2][i], texts[3][i], texts[4][i]};
+  std::vector<std::int32_t> columns[4];
+  for (int k = 0; k < 4; ++k) {
+    columns[k] = f.read<std::int32_t>(std::string(kAncestorGroup) + "/" + kAncestorColumns[k]);
+    if (columns[k].size() != columns[0].size()) throw Error(path + ": " + kAncestorGroup + " columns differ in length");
+  }
+  std::vector<ConceptAncestry> ancestry(columns[0].size());
+  for (std::size_t i = 0; i < ancestry.size(); ++i)
+    ancestry[i] = ConceptAncestry{columns[0][i], columns[1][i], columns[2][i], columns[3][i]};
+  return ConceptVocabulary(std::move(concepts), std::move(ancestry), path);
 }
 
 Population read_population(const std::string& path, std::uint64_t first, std::uint64_t count) {

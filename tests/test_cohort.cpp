@@ -302,5 +302,56 @@ TEST(Eligibility, CandidatePredictionsSwitchRulesOnAndOff) {
   EXPECT_THROW(EligibilityEvaluator(d, &missing, kernels::Backend::Cpu), Error);
 }
 
+
+// --- if_missing and missing reference ranges -----------------------------------------------
+
+// One patient with one ALT value dated before the index day, with or without a reference range.
+Population one_alt_patient(double alt, double range_high) {
+  Population p;
+  p.person_id = {1};
+  p.year_of_birth = {1960};
+  p.gender_concept_id = {c::kFemale};
+  p.race_concept_id = {c::kWhite};
+  p.ethnicity_concept_id = {c::kNotHispanic};
+  p.observation_period.concept_id = {32817};
+  p.observation_period.start = {day_from_civil(2020, 1, 1)};
+  p.observation_period.end = {day_from_civil(2025, 12, 31)};
+  p.observation_period.offsets = {0, 1};
+  p.condition.offsets = p.drug.offsets = {0, 0};
+  MeasurementTable& m = p.measurement;
+  m.concept_id = {c::kAlt};
+  m.date = {day_from_civil(2025, 5, 1)};
+  m.value = {alt};
+  m.unit = {m.unit_code("U/L")};
+  m.range_low = {std::nan("")};
+  m.range_high = {range_high};
+  m.offsets = {0, 1};
+  p.genotype.offsets = {0, 0};
+  return p;
+}
+
+EligibilityResult evaluate_rule(const std::string& rule, const Population& p, const std::string& kind = "inclusion_rules") {
+  const CohortDefinition d = parse_cohort_definition(one_rule(rule, kind), "test.json");
+  return EligibilityEvaluator(d, nullptr, kernels::Backend::Cpu).evaluate(p);
+}
+
+TEST(IfMissing, AltWithoutReferenceRangeIsDecidedByIfMissingNotRemovedSilently) {
+  const std::string rule = R"({"measurement": {"concepts": [3006923], "op": "<=", "value": 2.5, "unit": "x ULN",
+                               "if_missing": "pass"}})";
+  const EligibilityResult r = evaluate_rule(rule, one_alt_patient(25, std::nan("")));
+  EXPECT_EQ(r.eligible, std::vector<std::uint8_t>{1});
+  EXPECT_EQ(r.attrition.back().decided_if_missing, 1u);
+  const EligibilityResult fails = evaluate_rule(
+      R"({"measurement": {"concepts": [3006923], "op": "<=", "value": 2.5, "unit": "x ULN", "if_missing": "fail"}})",
+      one_alt_patient(25, std::nan("")));
+  EXPECT_EQ(fails.eligible, std::vector<std::uint8_t>{0});
+  EXPECT_EQ(fails.attrition.back().decided_if_missing, 1u);
+  // With a range the value decides, and if_missing decides nobody.
+  const EligibilityResult ranged = evaluate_rule(rule, one_alt_patient(25, 40));
+  EXPECT_EQ(ranged.eligible, std::vector<std::uint8_t>{1});
+  EXPECT_EQ(ranged.attrition.back().decided_if_missing, 0u);
+  EXPECT_EQ(evaluate_rule(rule, one_alt_patient(250, 40)).eligible, std::vector<std::uint8_t>{0});
+}
+
 }  // namespace
 }  // namespace molsieve::cohort

@@ -102,7 +102,7 @@ TEST_F(CohortCommands, AttritionCsvIsMonotoneAndSuppressesSmallCounts) {
   ASSERT_GT(rows.size(), 10u);
   // One vocabulary: the CSV's columns are the store's, in the store's order.
   EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "name", "kind", "applied", "activation", "remaining", "removed",
-                                               "removed_alone"}));
+                                               "removed_alone", "decided_if_missing", "warnings"}));
   const hdf5::File store(d.file("a.h5"), hdf5::File::Mode::ReadOnly);
   const auto remaining = store.read<std::int64_t>("/attrition/remaining");
   ASSERT_EQ(remaining.size() + 1, rows.size());
@@ -199,9 +199,9 @@ TEST_F(CohortCommands, UnknownGeneResultConceptOrBiomarkerIsAnErrorAtItsJsonPath
       {R"("exclusion_rules": [{"genotype": {"gene": "HLA-B*57:01", "result": ["negative", "pos"]}}]})",
        "/exclusion_rules/0/genotype/result/1: no genotype result \"pos\"", "\"positive\""},
       {R"("inclusion_rules": [{"all": [{"condition": {"concepts": [201826]}}, {"drug": {"concepts": [1750500, 17505]}}]}]})",
-       "/inclusion_rules/0/all/1/drug/concepts: concept 17505", "1750500"},
+       "/inclusion_rules/0/all/1/drug/concepts/1: concept 17505", "1750500 clarithromycin"},
       {R"("inclusion_rules": [{"measurement": {"concepts": [3006924], "op": "<", "value": 3, "unit": "x ULN"}}]})",
-       "/inclusion_rules/0/measurement/concepts: concept 3006924", "3006923"},
+       "/inclusion_rules/0/measurement/concepts/0: concept 3006924", "3006923 ALT"},
       {R"("ranking": [{"biomarker": "TARGET_EXPRESION", "weight": 1}]})",
        "/ranking/0/biomarker: no biomarker \"TARGET_EXPRESION\"", "\"TARGET_EXPRESSION\""},
   };

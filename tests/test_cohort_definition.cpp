@@ -31,7 +31,7 @@ TEST(CohortDefinitionErrors, NameTheJsonPathAtFault) {
                      R"({"measurement": {"concepts": [3016723], "op": "<", "value": 2, "unit": "mg"}}]})"),
             "def.json: /inclusion_rules/2/measurement/unit: unknown unit \"mg\"");
   EXPECT_EQ(error_of(head + R"({"condition": {"concepts": [1], "windwo": {}}}]})"),
-            "def.json: /inclusion_rules/0/condition/windwo: unknown key (known: concepts, window, min_count)");
+            "def.json: /inclusion_rules/0/condition/windwo: unknown key (known: concepts, window, min_count, if_missing)");
   EXPECT_EQ(error_of(head + R"({"drug": {"concepts": "statins"}}]})"),
             "def.json: /inclusion_rules/0/drug/concepts: no concept set named \"statins\" in /concept_sets");
   EXPECT_EQ(error_of(head + R"({"measurement": {"concepts": [1], "op": "~", "value": 1, "unit": "%"}}]})"),
