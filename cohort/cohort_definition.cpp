@@ -535,8 +535,8 @@ class Resolver {
       if (std::none_of(ids.begin(), ids.end(), is_recorded))
         warnings.push_back(item.path + ": " + describe_concept(item.concept_id) +
                            (item.descendants ? " and its descendants are" : " is") +
-                           " in the vocabulary, but no patient's " + table + " record" +
-                           (item.descendants ? "" : "s") + " it: it matches nobody in this population");
+                           " in the vocabulary, but no patient's " + table + " record " +
+                           (item.descendants ? "them" : "it") + ": it matches nobody in this population");
     }
     return std::any_of(set.ids.begin(), set.ids.end(), is_recorded);
   }

@@ -293,6 +293,17 @@ PopulationVocabulary read_population_vocabulary(const std::string& path) {
   return v;
 }
 
+PopulationVocabulary population_vocabulary(const Population& p, ConceptVocabulary concepts) {
+  PopulationVocabulary v;
+  add_distinct(v.condition_concepts, p.condition.concept_id);
+  add_distinct(v.drug_concepts, p.drug.concept_id);
+  add_distinct(v.measurement_concepts, p.measurement.concept_id);
+  v.genes = p.genotype.genes;
+  v.results = p.genotype.results;
+  v.concepts = std::move(concepts);
+  return v;
+}
+
 ConceptVocabulary read_concept_vocabulary(const std::string& path) {
   const hdf5::File f(path, hdf5::File::Mode::ReadOnly);
   if (!f.exists(kConceptGroup)) return {};

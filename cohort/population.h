@@ -110,6 +110,8 @@ struct PopulationStoreInfo {
 // Throws molsieve::Error naming `path` when it is not a finished population store.
 PopulationStoreInfo read_population_info(const std::string& path);
 PopulationVocabulary read_population_vocabulary(const std::string& path);
+// What `p` records, with `concepts` as its vocabulary (what a store of `p` would give).
+PopulationVocabulary population_vocabulary(const Population& p, ConceptVocabulary concepts);
 // The store's concept and concept_ancestor tables (empty when it has none).
 ConceptVocabulary read_concept_vocabulary(const std::string& path);
 // Persons [first, first + count) of the store with all their events.
