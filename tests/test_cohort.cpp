@@ -360,6 +360,7 @@ TEST(Eligibility, SlicesAddUpToTheWholePopulation) {
   for (std::size_t k = 0; k < added.size(); ++k) {
     EXPECT_EQ(added[k].remaining, whole.attrition[k].remaining);
     EXPECT_EQ(added[k].removed_alone, whole.attrition[k].removed_alone);
+    EXPECT_EQ(added[k].decided_if_missing, whole.attrition[k].decided_if_missing);
   }
 }
 
