@@ -217,6 +217,35 @@ TEST_F(CohortCommands, UnknownGeneResultConceptOrBiomarkerIsAnErrorAtItsJsonPath
   }
 }
 
+// A concept the vocabulary knows but the population never records (pregnancy itself; the
+// synthetic patients record trimesters) is a warning in every output, not an error.
+TEST_F(CohortCommands, KnownButUnrecordedConceptIsAWarningInTheStoreAndTheAttrition) {
+  const test::ScratchDir& d = *dir_;
+  test::write_text(d.file("pregnancy.json"), R"({"name": "x", "index": {"date": "2025-06-30"},
+    "exclusion_rules": [{"name": "pregnant", "condition": {"concepts": [4299535]}},
+                        {"name": "pregnant, any trimester",
+                         "condition": {"concepts": [{"concept_id": 4299535, "includeDescendants": true}]}}]})");
+  const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " +
+                                         d.file("pregnancy.json") + " --size 5 -q --overwrite -o " + d.file("preg.h5") +
+                                         " --attrition-csv " + d.file("preg.csv"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::string warning = "/exclusion_rules/0/condition/concepts/0: concept 4299535 (pregnant) is in the vocabulary, "
+                              "but no patient's conditions record it: it matches nobody in this population";
+  const hdf5::File store(d.file("preg.h5"), hdf5::File::Mode::ReadOnly);
+  EXPECT_EQ(store.string_list_attribute("/", "warnings"), std::vector<std::string>{warning});
+  const auto warnings = store.read_strings("/attrition/warnings");
+  const auto removed = store.read<std::int64_t>("/attrition/removed");
+  const auto decided = store.read<std::int64_t>("/attrition/decided_if_missing");
+  const auto remaining = store.read<std::int64_t>("/attrition/remaining");
+  ASSERT_EQ(warnings.size(), 7u);
+  EXPECT_EQ(warnings[5], warning);
+  EXPECT_EQ(removed[5], 0);
+  EXPECT_EQ(decided[5], remaining[4]);  // everyone reaching it: the population has no such record
+  EXPECT_EQ(warnings[6], "");
+  EXPECT_GT(removed[6], 0);  // the trimesters, through concept_ancestor
+  EXPECT_EQ(test::read_csv(d.file("preg.csv"))[6].back(), warning);
+}
+
 TEST_F(CohortCommands, ProvenanceKeepsTheQuotasTextAndThePopulationChecksum) {
   const test::ScratchDir& d = *dir_;
   for (const bool with_quotas : {true, false}) {
