@@ -367,7 +367,7 @@ ConceptVocabulary read_omop_vocabulary(const std::string& directory) {
     throw Error(directory + ": " + (concept_path.empty() ? "concept_ancestor.csv without concept.csv"
                                                          : "concept.csv without concept_ancestor.csv") +
                 " (the vocabulary needs both)");
-  CsvFile concepts(concept_path), ancestors(ancestor_path);
+  CsvFile concepts(concept_path, CsvFile::TabQuotes::Literal), ancestors(ancestor_path);
   return ConceptVocabulary(parse_concepts(concepts), parse_concept_ancestors(ancestors), concept_path);
 }
 

@@ -237,20 +237,24 @@ TEST(OmopVocabulary, ExportedVocabularyIsImportedIntoTheStore) {
   EXPECT_TRUE(read_population_vocabulary(dir.file("bare.h5")).concepts.empty());
 }
 
-// Athena's download: upper-case file names, tab-separated, every column of the CDM table.
+// Athena's download: upper-case file names, tab-separated without quoting, every column of the
+// CDM table.
 TEST(OmopVocabulary, AthenaTabSeparatedFilesAreRead) {
   test::ScratchDir dir;
   test::write_text(dir.file("CONCEPT.csv"),
                    "concept_id\tconcept_name\tdomain_id\tvocabulary_id\tconcept_class_id\tstandard_concept\tconcept_code\t"
                    "valid_start_date\tvalid_end_date\tinvalid_reason\n"
                    "201820\tDiabetes mellitus\tCondition\tSNOMED\tClinical Finding\tS\t73211009\t19700101\t20991231\t\n"
-                   "201826\tType 2 diabetes mellitus\tCondition\tSNOMED\tClinical Finding\tS\t44054006\t19700101\t20991231\t\n");
+                   "201826\tType 2 diabetes mellitus\tCondition\tSNOMED\tClinical Finding\tS\t44054006\t19700101\t20991231\t\n"
+                   "4112853\tMalignant tumor of breast, \"left\tCondition\tSNOMED\tClinical Finding\tS\t372064008\t19700101\t"
+                   "20991231\t\n");
   test::write_text(dir.file("CONCEPT_ANCESTOR.csv"),
                    "ancestor_concept_id\tdescendant_concept_id\tmin_levels_of_separation\tmax_levels_of_separation\n"
                    "201820\t201820\t0\t0\n201820\t201826\t1\t1\n201826\t201826\t0\t0\n");
   const ConceptVocabulary v = read_omop_vocabulary(dir.path());
-  ASSERT_EQ(v.concepts().size(), 2u);
+  ASSERT_EQ(v.concepts().size(), 3u);
   EXPECT_EQ(v.find(201826)->concept_name, "Type 2 diabetes mellitus");
+  EXPECT_EQ(v.find(4112853)->concept_name, "Malignant tumor of breast, \"left");  // a stray quote is text
   EXPECT_EQ(v.find(201826)->concept_code, "44054006");
   EXPECT_EQ(v.descendants(201820), (std::vector<std::int32_t>{201820, 201826}));
   std::filesystem::remove(dir.file("CONCEPT_ANCESTOR.csv"));
