@@ -24,6 +24,20 @@ constexpr const char* kAncestorGroup = "/concept_ancestor";
 constexpr const char* kAncestorColumns[4] = {"ancestor_concept_id", "descendant_concept_id",
                                              "min_levels_of_separation", "max_levels_of_separation"};
 
+// The vocabulary with only the concept_ancestor pairs whose descendant the population records
+// (in any of the `recorded` tables): the others cannot match a patient, and a full OMOP
+// concept_ancestor (tens of millions of pairs) would be read by every cohort run.
+ConceptVocabulary recorded_ancestry(const ConceptVocabulary& v, const std::vector<std::int32_t> (&recorded)[3]) {
+  std::vector<ConceptAncestry> kept;
+  for (const ConceptAncestry& a : v.ancestry())
+    for (const auto& ids : recorded)
+      if (std::binary_search(ids.begin(), ids.end(), a.descendant_concept_id)) {
+        kept.push_back(a);
+        break;
+      }
+  return ConceptVocabulary(v.concepts(), std::move(kept), "the population's vocabulary");
+}
+
 void write_concept_vocabulary(hdf5::File& f, const ConceptVocabulary& v) {
   f.create_group(kConceptGroup);
   std::vector<std::int32_t> ids;
@@ -252,7 +266,7 @@ void PopulationWriter::finish() {
   f.create_group("/vocabulary");
   for (int t = 0; t < 3; ++t)
     hdf5::AppendableDataset(f, kVocabulary[t], hdf5::Type::Int32, 0, 4096).append(concepts_[t]);
-  if (!vocabulary_.empty()) write_concept_vocabulary(f, vocabulary_);
+  if (!vocabulary_.empty()) write_concept_vocabulary(f, recorded_ancestry(vocabulary_, concepts_));
   f.set_attribute("/measurement", "units", units_);
   f.set_attribute("/genotype", "genes", genes_);
   f.set_attribute("/genotype", "results", results_);
