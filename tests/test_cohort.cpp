@@ -412,9 +412,14 @@ Population one_alt_patient(double alt, double range_high) {
   return p;
 }
 
-EligibilityResult evaluate_rule(const std::string& rule, const Population& p, const std::string& kind = "inclusion_rules") {
-  const CohortDefinition d = parse_cohort_definition(one_rule(rule, kind), "test.json");
-  return EligibilityEvaluator(d, nullptr, kernels::Backend::Cpu).evaluate(p);
+// The rule's result, the same on the CPU backend and the reference one.
+EligibilityResult evaluate_rule(const std::string& rule, const Population& p) {
+  const CohortDefinition d = parse_cohort_definition(one_rule(rule), "test.json");
+  const EligibilityResult cpu = EligibilityEvaluator(d, nullptr, kernels::Backend::Cpu).evaluate(p);
+  const EligibilityResult reference = EligibilityEvaluator(d, nullptr, kernels::Backend::Reference).evaluate(p);
+  EXPECT_EQ(cpu.eligible, reference.eligible);
+  EXPECT_EQ(cpu.attrition.back().decided_if_missing, reference.attrition.back().decided_if_missing);
+  return cpu;
 }
 
 TEST(IfMissing, AltWithoutReferenceRangeIsDecidedByIfMissingNotRemovedSilently) {
@@ -433,6 +438,15 @@ TEST(IfMissing, AltWithoutReferenceRangeIsDecidedByIfMissingNotRemovedSilently) 
   EXPECT_EQ(ranged.eligible, std::vector<std::uint8_t>{1});
   EXPECT_EQ(ranged.attrition.back().decided_if_missing, 0u);
   EXPECT_EQ(evaluate_rule(rule, one_alt_patient(250, 40)).eligible, std::vector<std::uint8_t>{0});
+  // A range of multiples: without a limit any positive value could lie in it; 0 never can.
+  const std::string range = R"({"measurement": {"concepts": [3006923], "min": 0.5, "max": 2.5, "unit": "x ULN",
+                                "if_missing": "pass"}})";
+  const EligibilityResult unknown_limit = evaluate_rule(range, one_alt_patient(25, std::nan("")));
+  EXPECT_EQ(unknown_limit.eligible, std::vector<std::uint8_t>{1});
+  EXPECT_EQ(unknown_limit.attrition.back().decided_if_missing, 1u);
+  const EligibilityResult zero = evaluate_rule(range, one_alt_patient(0, std::nan("")));
+  EXPECT_EQ(zero.eligible, std::vector<std::uint8_t>{0});
+  EXPECT_EQ(zero.attrition.back().decided_if_missing, 0u);
 }
 
 
