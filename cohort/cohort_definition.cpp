@@ -516,8 +516,8 @@ class Resolver {
                       "import the OMOP vocabulary with the patients");
       } else if (!v_.concepts.find(item.concept_id)) {
         std::string nearest;
-        for (const std::string& s : v_.concepts.suggestions(item.concept_id, kSuggestions))
-          nearest += (nearest.empty() ? "" : ", ") + s;
+        for (const std::int32_t id : v_.concepts.nearest(item.concept_id, kSuggestions))
+          nearest += (nearest.empty() ? "" : ", ") + std::to_string(id) + " " + v_.concept_name(id);
         throw Error(item.path + ": concept " + std::to_string(item.concept_id) + " (in \"" + set.label +
                     "\") is not in this population's vocabulary (nearest: " + nearest + ")");
       }
@@ -561,8 +561,7 @@ class Resolver {
 
  private:
   std::string describe_concept(std::int32_t id) const {
-    const Concept* c = v_.concepts.find(id);
-    const std::string name = c ? c->concept_name : concepts::concept_name(id);
+    const std::string name = v_.concepts.find(id) ? v_.concept_name(id) : concepts::concept_name(id);
     return name == "concept " + std::to_string(id) ? name : "concept " + std::to_string(id) + " (" + name + ")";
   }
   std::string listed(const std::vector<std::int32_t>& known) const {

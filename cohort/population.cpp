@@ -278,6 +278,22 @@ void PopulationWriter::finish() {
   store_->commit();
 }
 
+namespace {
+
+std::vector<ConceptAncestry> read_ancestry(const hdf5::File& f, const std::string& path) {
+  std::vector<std::int32_t> columns[4];
+  for (int k = 0; k < 4; ++k) {
+    columns[k] = f.read<std::int32_t>(std::string(kAncestorGroup) + "/" + kAncestorColumns[k]);
+    if (columns[k].size() != columns[0].size()) throw Error(path + ": " + kAncestorGroup + " columns differ in length");
+  }
+  std::vector<ConceptAncestry> ancestry(columns[0].size());
+  for (std::size_t i = 0; i < ancestry.size(); ++i)
+    ancestry[i] = ConceptAncestry{columns[0][i], columns[1][i], columns[2][i], columns[3][i]};
+  return ancestry;
+}
+
+}  // namespace
+
 PopulationStoreInfo read_population_info(const std::string& path) {
   const hdf5::File f(path, hdf5::File::Mode::ReadOnly);
   const hdf5::StoreHeader header = hdf5::read_store_header(f);
@@ -303,7 +319,20 @@ PopulationVocabulary read_population_vocabulary(const std::string& path) {
   v.measurement_concepts = f.read<std::int32_t>(kVocabulary[2]);
   v.genes = f.string_list_attribute("/genotype", "genes");
   v.results = f.string_list_attribute("/genotype", "results");
-  v.concepts = read_concept_vocabulary(path);
+  if (!f.exists(kConceptGroup)) return v;
+  // Ids and pairs only: OMOP's concept table has millions of rows, a definition names a few.
+  const std::vector<std::int32_t> ids = f.read<std::int32_t>(std::string(kConceptGroup) + "/concept_id");
+  std::vector<Concept> concepts(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) concepts[i].concept_id = ids[i];
+  v.concepts = ConceptVocabulary(std::move(concepts), read_ancestry(f, path), path);
+  v.concept_name = [path, ids](std::int32_t id) {
+    const auto row = std::lower_bound(ids.begin(), ids.end(), id);
+    if (row == ids.end() || *row != id) return concepts::concept_name(id);
+    const hdf5::File store(path, hdf5::File::Mode::ReadOnly);
+    return store.read_string_rows(std::string(kConceptGroup) + "/concept_name",
+                                  static_cast<std::uint64_t>(row - ids.begin()), 1)
+        .front();
+  };
   return v;
 }
 
@@ -315,6 +344,10 @@ PopulationVocabulary population_vocabulary(const Population& p, ConceptVocabular
   v.genes = p.genotype.genes;
   v.results = p.genotype.results;
   v.concepts = std::move(concepts);
+  v.concept_name = [names = v.concepts](std::int32_t id) {
+    const Concept* c = names.find(id);
+    return c ? c->concept_name : concepts::concept_name(id);
+  };
   return v;
 }
 
@@ -331,15 +364,7 @@ ConceptVocabulary read_concept_vocabulary(const std::string& path) {
   std::vector<Concept> concepts(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i)
     concepts[i] = Concept{ids[i], texts[0][i], texts[1][i], texts[2][i], texts[3][i], texts[4][i]};
-  std::vector<std::int32_t> columns[4];
-  for (int k = 0; k < 4; ++k) {
-    columns[k] = f.read<std::int32_t>(std::string(kAncestorGroup) + "/" + kAncestorColumns[k]);
-    if (columns[k].size() != columns[0].size()) throw Error(path + ": " + kAncestorGroup + " columns differ in length");
-  }
-  std::vector<ConceptAncestry> ancestry(columns[0].size());
-  for (std::size_t i = 0; i < ancestry.size(); ++i)
-    ancestry[i] = ConceptAncestry{columns[0][i], columns[1][i], columns[2][i], columns[3][i]};
-  return ConceptVocabulary(std::move(concepts), std::move(ancestry), path);
+  return ConceptVocabulary(std::move(concepts), read_ancestry(f, path), path);
 }
 
 Population read_population(const std::string& path, std::uint64_t first, std::uint64_t count) {

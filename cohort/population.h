@@ -4,6 +4,7 @@
 // grouped by person (person p owns rows offsets[p] .. offsets[p + 1]). A Population may
 // hold a slice of a store's persons: eligibility is evaluated slice by slice.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -99,7 +100,10 @@ class PopulationWriter {
 struct PopulationVocabulary {
   std::vector<std::int32_t> condition_concepts, drug_concepts, measurement_concepts;  // sorted
   std::vector<std::string> genes, results;
-  ConceptVocabulary concepts;  // the store's concept and concept_ancestor tables; empty in older stores
+  // The store's concept ids and concept_ancestor pairs (empty in older stores); the other
+  // columns of its concepts are read only for the few that messages name, by concept_name.
+  ConceptVocabulary concepts;
+  std::function<std::string(std::int32_t)> concept_name;  // a concept of `concepts`
 };
 
 struct PopulationStoreInfo {
@@ -110,7 +114,7 @@ struct PopulationStoreInfo {
 // Throws molsieve::Error naming `path` when it is not a finished population store.
 PopulationStoreInfo read_population_info(const std::string& path);
 PopulationVocabulary read_population_vocabulary(const std::string& path);
-// What `p` records, with `concepts` as its vocabulary (what a store of `p` would give).
+// What `p` records, with `concepts` as its vocabulary (resolving as a store of `p` does).
 PopulationVocabulary population_vocabulary(const Population& p, ConceptVocabulary concepts);
 // The store's concept and concept_ancestor tables (empty when it has none).
 ConceptVocabulary read_concept_vocabulary(const std::string& path);

@@ -105,15 +105,17 @@ std::string concepts::concept_name(std::int64_t concept_id) {
 ConceptVocabulary::ConceptVocabulary(std::vector<Concept> concepts, std::vector<ConceptAncestry> ancestry,
                                      const std::string& where)
     : concepts_(std::move(concepts)), ancestry_(std::move(ancestry)) {
-  std::sort(concepts_.begin(), concepts_.end(),
-            [](const Concept& a, const Concept& b) { return a.concept_id < b.concept_id; });
+  // A store's tables are sorted already: checking is cheaper than sorting millions again.
+  const auto by_id = [](const Concept& a, const Concept& b) { return a.concept_id < b.concept_id; };
+  if (!std::is_sorted(concepts_.begin(), concepts_.end(), by_id)) std::sort(concepts_.begin(), concepts_.end(), by_id);
   for (std::size_t i = 1; i < concepts_.size(); ++i)
     if (concepts_[i].concept_id == concepts_[i - 1].concept_id)
       throw Error(where + ": concept " + std::to_string(concepts_[i].concept_id) + " is listed twice");
-  std::sort(ancestry_.begin(), ancestry_.end(), [](const ConceptAncestry& a, const ConceptAncestry& b) {
+  const auto by_pair = [](const ConceptAncestry& a, const ConceptAncestry& b) {
     return a.ancestor_concept_id != b.ancestor_concept_id ? a.ancestor_concept_id < b.ancestor_concept_id
                                                           : a.descendant_concept_id < b.descendant_concept_id;
-  });
+  };
+  if (!std::is_sorted(ancestry_.begin(), ancestry_.end(), by_pair)) std::sort(ancestry_.begin(), ancestry_.end(), by_pair);
 }
 
 const Concept* ConceptVocabulary::find(std::int32_t concept_id) const {
@@ -133,18 +135,17 @@ std::vector<std::int32_t> ConceptVocabulary::descendants(std::int32_t concept_id
   return out;
 }
 
-std::vector<std::string> ConceptVocabulary::suggestions(std::int32_t concept_id, std::size_t count) const {
+std::vector<std::int32_t> ConceptVocabulary::nearest(std::int32_t concept_id, std::size_t count) const {
   const std::string text = std::to_string(concept_id);
-  std::vector<std::pair<std::pair<std::size_t, std::int64_t>, const Concept*>> ranked;
+  std::vector<std::pair<std::pair<std::size_t, std::int64_t>, std::int32_t>> ranked;
   for (const Concept& c : concepts_)
     ranked.push_back({{digit_distance(text, std::to_string(c.concept_id)),
                        std::abs(std::int64_t{c.concept_id} - concept_id)},
-                      &c});
-  std::sort(ranked.begin(), ranked.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < ranked.size() && i < count; ++i)
-    out.push_back(std::to_string(ranked[i].second->concept_id) + " " + ranked[i].second->concept_name);
+                      c.concept_id});
+  const std::size_t kept = std::min(count, ranked.size());
+  std::partial_sort(ranked.begin(), ranked.begin() + kept, ranked.end());
+  std::vector<std::int32_t> out;
+  for (std::size_t i = 0; i < kept; ++i) out.push_back(ranked[i].second);
   return out;
 }
 

@@ -76,9 +76,9 @@ class ConceptVocabulary {
   // The concept and all its descendants, sorted (the concept itself even when
   // concept_ancestor leaves out its 0-level row).
   std::vector<std::int32_t> descendants(std::int32_t concept_id) const;
-  // Up to `count` known concepts nearest to an unknown id (fewest differing digits, then
-  // closest in value), as "201826 type 2 diabetes mellitus".
-  std::vector<std::string> suggestions(std::int32_t concept_id, std::size_t count) const;
+  // Up to `count` known concept ids nearest to an unknown one (fewest differing digits, then
+  // closest in value).
+  std::vector<std::int32_t> nearest(std::int32_t concept_id, std::size_t count) const;
 
  private:
   std::vector<Concept> concepts_;
