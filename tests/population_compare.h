@@ -35,6 +35,17 @@ inline void expect_same_store(const std::string& a, const std::string& b) {
     ASSERT_TRUE(u == v || (std::isnan(u) && std::isnan(v))) << "measurement row " << r;
     ASSERT_EQ(x.measurement.units[x.measurement.unit[r]], y.measurement.units[y.measurement.unit[r]]);
   }
+  const ConceptVocabulary u = read_concept_vocabulary(a), w = read_concept_vocabulary(b);
+  ASSERT_EQ(u.concepts().size(), w.concepts().size());
+  for (std::size_t k = 0; k < u.concepts().size(); ++k) {
+    ASSERT_EQ(u.concepts()[k].concept_id, w.concepts()[k].concept_id);
+    ASSERT_EQ(u.concepts()[k].concept_name, w.concepts()[k].concept_name);
+  }
+  ASSERT_EQ(u.ancestry().size(), w.ancestry().size());
+  for (std::size_t k = 0; k < u.ancestry().size(); ++k) {
+    ASSERT_EQ(u.ancestry()[k].ancestor_concept_id, w.ancestry()[k].ancestor_concept_id);
+    ASSERT_EQ(u.ancestry()[k].descendant_concept_id, w.ancestry()[k].descendant_concept_id);
+  }
   EXPECT_EQ(x.genotype.offsets, y.genotype.offsets);
   ASSERT_EQ(x.genotype.gene.size(), y.genotype.gene.size());
   for (std::size_t r = 0; r < x.genotype.gene.size(); ++r) {

@@ -37,11 +37,15 @@ kernels::Backend eligibility_backend(const std::string& text) {
 // The cohort store's /attrition table, same column names, order and values (counts from 1 to
 // 4 shown as <5).
 void write_attrition_csv(const std::string& path, const CohortOutcome& o) {
-  CsvWriter csv(path, {"step", "name", "kind", "applied", "activation", "remaining", "removed", "removed_alone"});
+  CsvWriter csv(path, {"step", "name", "kind", "applied", "activation", "remaining", "removed", "removed_alone",
+                       "decided_if_missing", "warnings"});
   for (std::size_t k = 0; k < o.attrition.size(); ++k) {
     const auto& s = o.attrition[k];
     csv.field(k).field(s.name).field(s.kind).field(std::string(s.applied ? "1" : "0")).field(s.activation);
     csv.field(suppressed_count(s.remaining)).field(suppressed_count(s.removed)).field(suppressed_count(s.removed_alone));
+    std::string warnings;
+    for (const std::string& w : s.warnings) warnings += (warnings.empty() ? "" : "; ") + w;
+    csv.field(suppressed_count(s.decided_if_missing)).field(warnings);
     csv.end_row();
   }
   csv.close();

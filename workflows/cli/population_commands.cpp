@@ -68,7 +68,12 @@ void run_synth(const SynthValues& v) {
   provenance.source = "molsieve synth-population --size " + std::to_string(v.persons) + " --seed " +
                       std::to_string(v.seed) + " (SYNTHETIC: not real patients)";
   std::unique_ptr<cohort::PopulationWriter> writer;
-  if (v.format == "store") writer = std::make_unique<cohort::PopulationWriter>(v.output, provenance);
+  if (v.format == "store") {
+    writer = std::make_unique<cohort::PopulationWriter>(v.output, provenance);
+    writer->set_vocabulary(cohort::synthetic_vocabulary());
+  } else {
+    cohort::write_omop_vocabulary(v.output, cohort::synthetic_vocabulary());
+  }
   ProgressBar bar("synth-population", "patients");
   for (std::uint64_t first = 0; first < v.persons; first += kWriteBlock) {
     const cohort::Population block = synthesize_block(v.seed, first, std::min(kWriteBlock, v.persons - first));
