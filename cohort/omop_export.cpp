@@ -62,12 +62,18 @@ void write_omop_vocabulary(const std::string& directory, const ConceptVocabulary
   const fs::path dir(directory);
   fs::create_directories(dir);
   {
-    CsvOut out(dir / "concept.csv", "concept_id,concept_name,domain_id,vocabulary_id,standard_concept,concept_code",
+    // Every column of CDM 5.4's concept table, so that OMOP tools (and a database's NOT NULL
+    // columns) take the file: molsieve keeps no concept class or validity, so the class is the
+    // domain and every concept is valid from 1970 on.
+    CsvOut out(dir / "concept.csv",
+               "concept_id,concept_name,domain_id,vocabulary_id,concept_class_id,standard_concept,concept_code,"
+               "valid_start_date,valid_end_date,invalid_reason",
                true);
     for (const Concept& c : vocabulary.concepts())
-      std::fprintf(out.get(), "%d,%s,%s,%s,%s,%s\n", c.concept_id, csv_text(c.concept_name).c_str(),
-                   csv_text(c.domain_id).c_str(), csv_text(c.vocabulary_id).c_str(),
-                   csv_text(c.standard_concept).c_str(), csv_text(c.concept_code).c_str());
+      std::fprintf(out.get(), "%d,%s,%s,%s,%s,%s,%s,1970-01-01,2099-12-31,\n", c.concept_id,
+                   csv_text(c.concept_name).c_str(), csv_text(c.domain_id).c_str(), csv_text(c.vocabulary_id).c_str(),
+                   csv_text(c.domain_id).c_str(), csv_text(c.standard_concept).c_str(),
+                   csv_text(c.concept_code).c_str());
     out.close();
   }
   CsvOut out(dir / "concept_ancestor.csv",
