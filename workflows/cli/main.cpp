@@ -12,15 +12,23 @@
 #include "kernels/backend.h"
 #include "workflows/cli/commands.h"
 #include "workflows/cli/exit_status.h"
+#include "workflows/cli/run_log.h"
 #include "workflows/cli/usage.h"
 
 namespace {
 
+// One error line, stamped and copied to the events when the command keeps a log.
+void report(const char* kind, const std::string& message, const std::string& event) {
+  const molsieve::workflows::RunLog& log = molsieve::workflows::RunLog::get();
+  log.raw_line(std::string("molsieve: ") + kind + ": " + message);
+  log.event(event, {{"message", message}});
+}
+
 // Under MPI an error every rank saw is printed once, by rank 0; one rank's own failure is
 // printed by that rank and ends the whole job.
-int fail(const char* kind, const char* message, int status) {
-  molsieve::cluster::World& world = molsieve::cluster::world();
-  if (world.rank() == 0) std::fprintf(stderr, "molsieve: %s: %s\n", kind, message);
+int fail(const char* kind, const std::string& message, int status) {
+  const char* event = status == molsieve::workflows::kInterruptedExitStatus ? "stopped" : "error";
+  if (molsieve::cluster::world().rank() == 0) report(kind, message, event);
   return status;
 }
 
@@ -76,7 +84,9 @@ int main(int argc, char** argv) {
                  argc > 1 && argv[1][0] != '-' ? (std::string(" ") + argv[1]).c_str() : "");
     return molsieve::workflows::kUsageExitStatus;
   } catch (const molsieve::cluster::RankFailure& e) {
-    std::fprintf(stderr, "molsieve: error: %s\n", e.what());
+    // "rank 1 failed on chunk(s) 17: <first line>"; a LibTorch trace only when asked for.
+    const molsieve::workflows::RunLog& log = molsieve::workflows::RunLog::get();
+    report("error", log.verbose() ? e.what() : molsieve::workflows::first_line(e.what()), "error");
     world.abort(1);
   } catch (const molsieve::Interrupted& e) {
     return fail("stopped", e.what(), molsieve::workflows::kInterruptedExitStatus);

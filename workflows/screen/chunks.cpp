@@ -68,21 +68,26 @@ ChunkRun ChunkPipeline::compute(const PartsFolder& parts, cluster::WorkQueue& qu
             }
             auto timed = std::make_unique<TimedChunk>();
             const auto t0 = Clock::now();
+            // In flight from its read on: a failing read names its chunk too.
+            {
+              std::lock_guard<std::mutex> lock(in_flight_mutex_);
+              in_flight_.insert(*index);
+            }
             bool got = false, last = false;
             {
               std::lock_guard<std::mutex> lock(hdf5_mutex);
               got = source_->read(*index, timed->chunk, last);
             }
             if (!got || timed->chunk.rows == 0) {
+              {
+                std::lock_guard<std::mutex> lock(in_flight_mutex_);
+                in_flight_.erase(*index);
+              }
               queue.set_end(source_->chunks_seen());
               fc.stop();
               return nullptr;
             }
             if (last) queue.set_end(*index + 1);
-            {
-              std::lock_guard<std::mutex> lock(in_flight_mutex_);
-              in_flight_.insert(*index);
-            }
             timed->seconds[kRead] = seconds_since(t0);
             rows_read += timed->chunk.rows;
             const Progress p = source_->progress();
@@ -129,6 +134,8 @@ ChunkRun ChunkPipeline::compute(const PartsFolder& parts, cluster::WorkQueue& qu
             status.rows_scored = rows_scored;
             status.bytes_done = bytes_done;
             status.bytes_total = bytes_total;
+            status.chunk = timed->chunk.index;
+            status.chunk_rows = timed->chunk.rows;
             if (progress) progress(status);
           }));
   return run;
