@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   // Exit status: 0 done, 1 an error in the input or the run, 2 a command line that could not
   // be parsed (molsieve::workflows::kUsageExitStatus), 3 an internal error, 75 a run stopped
   // by Ctrl-C or SIGTERM that running again continues (kInterruptedExitStatus); status answers
-  // 0, 10, 11 or 12 for a finished, running, stopped or unstarted screen (exit_status.h).
+  // 0, 10, 11, 12 or 13 for a finished, running, stopped, unstarted or queued screen (exit_status.h).
   const auto mistake = molsieve::workflows::find_usage_mistake(app, std::vector<std::string>(argv + 1, argv + argc));
   if (mistake) return fail("usage error", mistake->c_str(), molsieve::workflows::kUsageExitStatus);
   // Only screen and cohort share their work across ranks: any other command started on several

@@ -110,6 +110,13 @@ void run(const ScreenValues& v) {
     p.bytes_total = c.total;
     bar->update(p, counts_detail(c, ranks));
   });
+  if (bar && !report.already_complete) {
+    // The merge's count is exact where the progress could only count chunks as full (the last
+    // chunk of a molecule file another rank wrote).
+    Progress done;
+    done.records_done = done.bytes_done = done.bytes_total = report.rows;
+    bar->update(done, "of " + std::to_string(report.rows));
+  }
   if (bar) bar->finish();
   // Warnings: printed whatever -q says.
   if (rank == 0) {
