@@ -141,11 +141,21 @@ class JobRows {
 ChunkRun compute_chunks(ChunkPipeline& pipeline, const PartsFolder& parts, cluster::WorkQueue& queue,
                         const ScreenRequest& request, cluster::World& world, const ScreenStatus& resumed,
                         JobRows& job_rows, const ScreenProgress& progress) {
+  bool size_recorded = false;
   try {
     return pipeline.compute(parts, queue, request.cancel, [&](const ScreenStatus& s) {
-      if (!progress) return;
       ScreenStatus total = s;
       total.chunks_resumed = resumed.chunks_resumed;
+      if (world.rank() == 0 && s.rows_total > 0 && !size_recorded) {
+        // A molecule file's size, once this rank has read its end: status can now give an ETA.
+        RunRecord record = parts.read_run_record();
+        size_recorded = true;
+        if (record.rows_total == 0) {
+          record.rows_total = s.rows_total;
+          record.chunks_total = (s.rows_total + record.chunk_size - 1) / record.chunk_size;
+          parts.write_run_record(record);
+        }
+      }
       if (world.parallel() && world.rank() == 0) {
         job_rows.count(total, resumed);
       } else if (!world.parallel()) {
@@ -153,7 +163,7 @@ ChunkRun compute_chunks(ChunkPipeline& pipeline, const PartsFolder& parts, clust
         for (std::uint64_t* rows : {&total.rows_read, &total.rows_featurized, &total.rows_scored, &total.rows_written})
           *rows += resumed.rows_written;
       }
-      progress(total);
+      if (progress) progress(total);
     });
   } catch (const std::exception& e) {
     if (!world.parallel()) throw;
