@@ -214,7 +214,8 @@ State report(const std::string& output, bool json) {
                                                                : State::not_started;
   if (json) {
     nlohmann::ordered_json j = empty_json(output, state);
-    if (!job.empty()) j["slurm_job"] = {{"id", job}, {"state", slurm_state.empty() ? nullptr : nlohmann::ordered_json(slurm_state)}};
+    if (!job.empty())
+      j["slurm_job"] = {{"id", job}, {"state", slurm_state.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(slurm_state)}};
     std::printf("%s\n", j.dump().c_str());
   } else if (state == State::queued) {
     std::printf("%s: queued (Slurm job %s, %s; nothing written yet)\n", output.c_str(), job.c_str(), slurm_state.c_str());
@@ -222,12 +223,11 @@ State report(const std::string& output, bool json) {
     std::printf("%s: running (Slurm job %s, %s): starting, no chunk recorded yet\n", output.c_str(), job.c_str(),
                 slurm_state.c_str());
   } else {
+    const std::string submitted =
+        job.empty() ? "" : "; Slurm job " + job + " was submitted for it and is " +
+                               (slurm_state.empty() ? std::string("unknown to Slurm now") : slurm_state);
     std::printf("%s: not started (no results store, and no parts folder %s of a screen writing it)%s\n", output.c_str(),
-                parts.dir().c_str(),
-                job.empty() ? ""
-                            : ("; Slurm job " + job + " was submitted for it and is " +
-                               (slurm_state.empty() ? std::string("unknown to Slurm now") : slurm_state))
-                                  .c_str());
+                parts.dir().c_str(), submitted.c_str());
   }
   return state;
 }

@@ -121,9 +121,9 @@ class JobRows {
     for (auto it = written; it != in_flight_.end(); ++it)
       written_ += chunk_rows(*it, chunk_size_, status.rows_total);
     in_flight_.erase(written, in_flight_.end());
-    read_ = written_;
-    for (const std::uint64_t chunk : in_flight_) read_ += chunk_rows(chunk, chunk_size_, status.rows_total);
-    status.rows_read = resumed.rows_written + read_;
+    std::uint64_t read = written_;
+    for (const std::uint64_t chunk : in_flight_) read += chunk_rows(chunk, chunk_size_, status.rows_total);
+    status.rows_read = resumed.rows_written + read;
     status.rows_featurized = status.rows_scored = 0;
     status.rows_written = resumed.rows_written + written_;
   }
@@ -132,8 +132,8 @@ class JobRows {
   const PartsFolder& parts_;
   const std::uint64_t chunk_size_;
   std::mutex mutex_;
-  std::vector<std::uint64_t> in_flight_;
-  std::uint64_t read_ = 0, written_ = 0;
+  std::vector<std::uint64_t> in_flight_;  // handed out, part not seen yet
+  std::uint64_t written_ = 0;
 };
 
 // This rank's share of the chunks; under MPI a failure here is this rank's alone: "rank 1
