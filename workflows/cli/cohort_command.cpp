@@ -11,6 +11,7 @@
 #include "workflows/cli/common_options.h"
 #include "workflows/cli/interrupt.h"
 #include "workflows/cli/progress_bar.h"
+#include "workflows/cli/run_log.h"
 #include "workflows/cohort_job/cohort_selection.h"
 #include "workflows/report/cohort_report.h"
 
@@ -23,6 +24,7 @@ struct CohortValues {
   unsigned threads = 0;
   bool overwrite = false;
   bool quiet = false;
+  LogValues log;
 };
 
 // The eligibility kernel has CPU and reference backends only: auto means the CPU here, and
@@ -83,11 +85,15 @@ void run(CohortValues& v) {
   v.request.cancel = &interrupt_token();
   v.request.threads = v.threads;
   v.request.world = &cluster::world();
+  RunLog& log = RunLog::get();
+  log.open("cohort", v.log, v.request.world->rank(), v.request.world->size());
   if (v.request.world->rank() != 0) {  // under MPI: evaluate slices; rank 0 selects, writes and reports
     run_cohort_selection(v.request, {});
     return;
   }
-  ProgressBar bar("cohort", "patients");
+  log.event("start", {{"population", v.request.population}, {"definition", v.request.definition},
+                      {"output", v.request.output}, {"ranks", v.request.world->size()}});
+  ProgressBar bar("cohort", "patients", &log);
   Progress read;
   // The exact selection would be silent while it solves: the bar says how it is doing.
   if (!v.quiet)
@@ -106,7 +112,8 @@ void run(CohortValues& v) {
   if (!v.attrition_csv.empty()) write_attrition_csv(v.attrition_csv, o);
   if (!v.report.empty()) write_whole_file(v.report, cohort_report_html(v.request, o));
   if (!v.quiet) print_summary(v, o);
-  for (const auto& warning : o.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  for (const auto& warning : o.warnings) log.warning(warning, "warning: ");
+  log.event("finish", {{"output", v.request.output}, {"selected", o.chosen.size()}, {"seconds", o.seconds}});
 }
 
 }  // namespace
@@ -141,6 +148,7 @@ void add_cohort_command(CLI::App& app) {
   add_threads_option(*c, values->threads);
   add_overwrite_flag(*c, values->overwrite);
   add_quiet_flag(*c, values->quiet);
+  add_log_options(*c, values->log);
   c->callback([values] { run(*values); });
 }
 
