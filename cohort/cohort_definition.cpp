@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "cohort/calendar.h"
 #include "cohort/units.h"
 #include "cohort/vocabulary.h"
+#include "core/edit_distance.h"
 #include "core/error.h"
 #include "core/json_node.h"
 
@@ -26,7 +28,7 @@ std::int32_t day_offset(const Node& node) {
 }
 
 struct Context {
-  std::map<std::string, std::vector<std::int32_t>> concept_sets;
+  std::map<std::string, std::vector<ConceptSetItem>> concept_sets;
 };
 
 kernels::Comparison parse_comparison(const Node& node) {
@@ -39,25 +41,105 @@ kernels::Comparison parse_comparison(const Node& node) {
   node.fail("unknown comparison \"" + op + "\" (<, <=, >, >=, ==)");
 }
 
-std::vector<std::int32_t> parse_concepts(const Node& node, const Context& context, std::string* label) {
-  std::vector<std::int32_t> ids;
+bool parse_flag(const Node& node) {
+  if (!node.raw().is_boolean()) node.fail("expected true or false");
+  return node.raw().get<bool>();
+}
+
+std::int32_t parse_concept_id(const Node& node) {
+  const std::int64_t id = node.integer();
+  if (id < 0 || id > 2147483647) node.fail("not a concept id");
+  return static_cast<std::int32_t>(id);
+}
+
+// An item of an OHDSI concept-set expression: {"concept": {"CONCEPT_ID": 201826, ...} or
+// "concept_id": 201826, "includeDescendants": true, "isExcluded": false}; a bare id is an
+// item without descendants. includeMapped (source concepts mapped to standard ones) would
+// need concept_relationship, which molsieve does not keep: true is refused.
+ConceptSetItem parse_concept_item(const Node& node) {
+  ConceptSetItem item;
+  item.path = node.path();
+  if (!node.is_object()) {
+    item.concept_id = parse_concept_id(node);
+    return item;
+  }
+  node.allow({"concept", "concept_id", "includeDescendants", "isExcluded", "includeMapped"});
+  if (node.has("concept") == node.has("concept_id")) node.fail("give either concept or concept_id");
+  if (node.has("concept")) {
+    const Node c = node.at("concept");
+    if (!c.is_object()) c.fail("expected an object with CONCEPT_ID");
+    item.concept_id = parse_concept_id(c.at("CONCEPT_ID"));  // ATLAS exports the concept's other columns too
+  } else {
+    item.concept_id = parse_concept_id(node.at("concept_id"));
+  }
+  if (node.has("includeDescendants")) item.descendants = parse_flag(node.at("includeDescendants"));
+  if (node.has("isExcluded")) item.excluded = parse_flag(node.at("isExcluded"));
+  if (node.has("includeMapped") && parse_flag(node.at("includeMapped")))
+    node.at("includeMapped").fail("mapped source concepts are not supported: list the standard concepts they map to");
+  return item;
+}
+
+// A list of ids or items, or an ATLAS concept-set expression {"items": [...]}.
+std::vector<ConceptSetItem> parse_concept_items(const Node& node) {
+  if (node.is_object()) {
+    node.allow({"items"});
+    return parse_concept_items(node.at("items"));
+  }
+  std::vector<ConceptSetItem> items;
+  for (std::size_t i = 0; i < node.size(); ++i) items.push_back(parse_concept_item(node.element(i)));
+  if (std::none_of(items.begin(), items.end(), [](const ConceptSetItem& item) { return !item.excluded; }))
+    node.fail("a concept set without an included concept matches nothing");
+  return items;
+}
+
+// Included concepts minus excluded ones, each with its descendants where asked
+// (`descendants(item)`), as OHDSI Circe resolves a concept-set expression.
+template <typename Descendants>
+std::vector<std::int32_t> resolve_items(const std::vector<ConceptSetItem>& items, Descendants&& descendants) {
+  std::vector<std::int32_t> included, excluded;
+  for (const ConceptSetItem& item : items) {
+    auto& into = item.excluded ? excluded : included;
+    if (item.descendants) {
+      const std::vector<std::int32_t> ids = descendants(item);
+      into.insert(into.end(), ids.begin(), ids.end());
+    } else {
+      into.push_back(item.concept_id);
+    }
+  }
+  for (auto* ids : {&included, &excluded}) {
+    std::sort(ids->begin(), ids->end());
+    ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
+  }
+  std::vector<std::int32_t> out;
+  std::set_difference(included.begin(), included.end(), excluded.begin(), excluded.end(), std::back_inserter(out));
+  return out;
+}
+
+std::string items_label(const std::vector<ConceptSetItem>& items) {
+  std::string label;
+  for (const ConceptSetItem& item : items)
+    label += std::string(label.empty() ? "" : ",") + (item.excluded ? "-" : "") + std::to_string(item.concept_id) +
+             (item.descendants ? "+" : "");
+  return label;
+}
+
+ConceptSet parse_concepts(const Node& node, const Context& context) {
+  ConceptSet set;
+  set.path = node.path();
   if (node.is_string()) {
     const auto found = context.concept_sets.find(node.text());
     if (found == context.concept_sets.end()) node.fail("no concept set named \"" + node.text() + "\" in /concept_sets");
-    ids = found->second;
-    *label = node.text();
+    set.items = found->second;
+    set.label = node.text();
   } else {
-    for (std::size_t i = 0; i < node.size(); ++i) {
-      const std::int64_t id = node.element(i).integer();
-      if (id < 0 || id > 2147483647) node.element(i).fail("not a concept id");
-      ids.push_back(static_cast<std::int32_t>(id));
-    }
-    for (std::size_t i = 0; i < ids.size(); ++i) *label += (i ? "," : "") + std::to_string(ids[i]);
+    set.items = parse_concept_items(node);
+    set.label = items_label(set.items);
   }
-  if (ids.empty()) node.fail("an empty concept set matches nothing");
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
+  // Without descendants the set needs no vocabulary.
+  set.resolved = std::none_of(set.items.begin(), set.items.end(), [](const ConceptSetItem& i) { return i.descendants; });
+  if (set.resolved) set.ids = resolve_items(set.items, [](const ConceptSetItem&) { return std::vector<std::int32_t>{}; });
+  if (set.resolved && set.ids.empty()) node.fail("the concept set matches nothing: every included concept is excluded");
+  return set;
 }
 
 Window parse_window(const Node& parent) {
@@ -80,14 +162,16 @@ std::string number_text(double x) {
 // A threshold that no patient's value could sensibly be compared with is a mistake (a
 // fraction for a percentage, 40 x ULN), not a criterion.
 void check_plausible(const Node& threshold, double value, kernels::ValueScale scale, const std::string& unit,
-                     const std::vector<std::int32_t>& concepts) {
+                     const ConceptSet& concepts) {
   if (scale != kernels::ValueScale::Absolute) {
     if (value < 0 || value > kMaxLimitMultiple)
       threshold.fail(number_text(value) + " x " + (scale == kernels::ValueScale::UpperLimit ? "ULN" : "LLN") +
                      " is outside 0 to " + number_text(kMaxLimitMultiple) + " times the reference limit");
     return;
   }
-  for (const std::int32_t id : concepts) {
+  for (const ConceptSetItem& item : concepts.items) {
+    if (item.excluded) continue;
+    const std::int32_t id = item.concept_id;
     const auto range = plausible_range(id);
     const auto stored = analyte_unit(id);
     // Without a conversion the evaluator names the unit that cannot be compared.
@@ -106,7 +190,7 @@ void check_plausible(const Node& threshold, double value, kernels::ValueScale sc
 
 // op/value, or min/max (inclusive), with a unit; thresholds of known analytes are checked
 // against their plausible range.
-std::vector<MeasurementTest> parse_tests(const Node& node, bool with_unit, const std::vector<std::int32_t>& concepts) {
+std::vector<MeasurementTest> parse_tests(const Node& node, bool with_unit, const ConceptSet& concepts) {
   std::vector<MeasurementTest> tests;
   std::string unit;
   kernels::ValueScale scale = kernels::ValueScale::Absolute;
@@ -151,6 +235,14 @@ std::vector<MeasurementTest> parse_tests(const Node& node, bool with_unit, const
 
 Criterion parse_criterion(const Node& node, const Context& context, bool top_level);
 
+// if_missing: "pass" (missing counts as met) or "fail" (as not met, the default; or `fallback`).
+bool parse_if_missing(const Node& body, bool fallback = false) {
+  if (!body.has("if_missing")) return fallback;
+  const std::string missing = body.at("if_missing").text();
+  if (missing != "fail" && missing != "pass") body.at("if_missing").fail("must be fail or pass");
+  return missing == "pass";
+}
+
 Criterion parse_group(const Node& list, Criterion::Kind kind, const Context& context) {
   Criterion c;
   c.kind = kind;
@@ -189,8 +281,9 @@ Criterion parse_criterion(const Node& node, const Context& context, bool top_lev
   c.path = body.path();
   if (kind == "genotype") {
     c.kind = Criterion::Kind::Genotype;
-    body.allow({"gene", "result", "op", "value", "min", "max"});
+    body.allow({"gene", "result", "op", "value", "min", "max", "if_missing"});
     c.gene = body.at("gene").text();
+    c.missing_passes = parse_if_missing(body);
     if (body.has("result")) {
       const Node r = body.at("result");
       if (r.is_string()) {
@@ -199,7 +292,7 @@ Criterion parse_criterion(const Node& node, const Context& context, bool top_lev
         for (std::size_t i = 0; i < r.size(); ++i) c.results.push_back(r.element(i).text());
       }
     }
-    c.tests = parse_tests(body, false, {});
+    c.tests = parse_tests(body, false, ConceptSet{});
     return c;
   }
   c.kind = kind == "condition" ? Criterion::Kind::Condition : kind == "drug" ? Criterion::Kind::Drug
@@ -207,8 +300,9 @@ Criterion parse_criterion(const Node& node, const Context& context, bool top_lev
   if (c.kind == Criterion::Kind::Measurement)
     body.allow({"concepts", "window", "op", "value", "min", "max", "unit", "occurrence", "if_missing", "min_count"});
   else
-    body.allow({"concepts", "window", "min_count"});
-  c.concepts = parse_concepts(body.at("concepts"), context, &c.concepts_label);
+    body.allow({"concepts", "window", "min_count", "if_missing"});
+  c.concepts = parse_concepts(body.at("concepts"), context);
+  c.missing_passes = parse_if_missing(body);
   c.window = parse_window(body);
   if (body.has("min_count")) {
     const std::int64_t n = body.at("min_count").integer();
@@ -220,12 +314,48 @@ Criterion parse_criterion(const Node& node, const Context& context, bool top_lev
     const std::string occurrence = body.has("occurrence") ? body.at("occurrence").text() : "latest";
     if (occurrence != "latest" && occurrence != "any") body.at("occurrence").fail("must be latest or any");
     c.latest = occurrence == "latest";
-    const std::string missing = body.has("if_missing") ? body.at("if_missing").text() : "fail";
-    if (missing != "fail" && missing != "pass") body.at("if_missing").fail("must be fail or pass");
-    c.missing_passes = missing == "pass";
-    if (c.missing_passes && !c.latest) body.at("if_missing").fail("if_missing applies to occurrence latest");
   }
   return c;
+}
+
+// {"prediction": "CT_TOX", "op": ">", "value": 0.5, "domain": "clintox_in_domain",
+// "if_missing": "pass", "if_out_of_domain": "pass"}, or {"all": [...]} / {"any": [...]} of them.
+CandidateCondition parse_candidate_condition(const Node& w) {
+  CandidateCondition when;
+  when.path = w.path();
+  if (w.has("all") || w.has("any")) {
+    w.allow({"all", "any"});
+    if (w.has("all") && w.has("any")) w.fail("give either all or any");
+    when.kind = w.has("all") ? CandidateCondition::Kind::All : CandidateCondition::Kind::Any;
+    const Node list = w.at(w.has("all") ? "all" : "any");
+    if (list.size() == 0) list.fail("an empty group");
+    for (std::size_t i = 0; i < list.size(); ++i) when.children.push_back(parse_candidate_condition(list.element(i)));
+    for (std::size_t i = 0; i < when.children.size(); ++i)
+      when.text += (i ? (w.has("all") ? " and " : " or ") : "") + when.children[i].text;
+    when.text = "(" + when.text + ")";
+    return when;
+  }
+  w.allow({"prediction", "op", "value", "domain", "if_missing", "if_out_of_domain"});
+  when.column = w.at("prediction").text();
+  when.comparison = parse_comparison(w.at("op"));
+  when.value = w.at("value").number();
+  if (w.has("domain")) when.domain = w.at("domain").text();
+  when.missing_passes = parse_if_missing(w, true);
+  if (w.has("if_out_of_domain")) {
+    const std::string policy = w.at("if_out_of_domain").text();
+    if (policy == "pass")
+      when.out_of_domain = CandidateCondition::OutOfDomain::Pass;
+    else if (policy == "fail")
+      when.out_of_domain = CandidateCondition::OutOfDomain::Fail;
+    else if (policy == "use_value")
+      when.out_of_domain = CandidateCondition::OutOfDomain::UseValue;
+    else
+      w.at("if_out_of_domain").fail("must be pass, fail or use_value");
+  }
+  std::ostringstream text;
+  text << when.column << " " << w.at("op").text() << " " << when.value;
+  when.text = text.str();
+  return when;
 }
 
 Rule parse_rule(const Node& node, const Context& context, bool exclusion) {
@@ -234,18 +364,7 @@ Rule parse_rule(const Node& node, const Context& context, bool exclusion) {
   rule.exclusion = exclusion;
   rule.criterion = parse_criterion(node, context, true);
   rule.name = node.has("name") ? node.at("name").text() : rule.path;
-  if (node.has("when")) {
-    const Node w = node.at("when");
-    w.allow({"prediction", "op", "value"});
-    CandidateCondition when;
-    when.column = w.at("prediction").text();
-    when.comparison = parse_comparison(w.at("op"));
-    when.value = w.at("value").number();
-    std::ostringstream text;
-    text << when.column << " " << w.at("op").text() << " " << when.value;
-    when.text = text.str();
-    rule.when = when;
-  }
+  if (node.has("when")) rule.when = parse_candidate_condition(node.at("when"));
   return rule;
 }
 
@@ -256,17 +375,13 @@ std::int32_t parse_sex(const Node& node) {
   node.fail("unknown sex \"" + sex + "\" (female or male)");
 }
 
-// Named concept id lists that criteria refer to by name.
-Context parse_concept_sets(const Node& root, const std::string& where) {
+// Named concept sets (id lists or concept-set expressions) that criteria refer to by name.
+Context parse_concept_sets(const Node& root) {
   Context context;
   if (!root.has("concept_sets")) return context;
-  const Node sets = root.at("concept_sets");
-  if (!sets.raw().is_object()) sets.fail("expected an object of named concept id lists");
-  for (const auto& item : sets.raw().items()) {
-    std::string label;
-    const Node set(item.value(), sets.path() + "/" + item.key(), where);
-    context.concept_sets[item.key()] = parse_concepts(set, context, &label);
-  }
+  root.at("concept_sets").for_each_member([&](const std::string& name, const Node& set) {
+    context.concept_sets[name] = parse_concept_items(set);
+  }, "expected an object of named concept sets");
   return context;
 }
 
@@ -282,7 +397,7 @@ IndexEvent parse_index(const Node& index, const Context& context) {
   }
   const Node condition = index.at("condition");
   condition.allow({"concepts"});
-  event.concepts = parse_concepts(condition.at("concepts"), context, &event.concepts_label);
+  event.concepts = parse_concepts(condition.at("concepts"), context);
   const std::string occurrence = index.has("occurrence") ? index.at("occurrence").text() : "first";
   if (occurrence != "first" && occurrence != "latest") index.at("occurrence").fail("must be first or latest");
   event.first = occurrence == "first";
@@ -322,7 +437,8 @@ RankingTerm parse_ranking_term(const Node& t, const Context& context) {
     term.genotype = true;
     term.gene = term.label = t.at("biomarker").text();
   } else {
-    term.concepts = parse_concepts(t.at("measurement"), context, &term.label);
+    term.concepts = parse_concepts(t.at("measurement"), context);
+    term.label = term.concepts.label;
     const Node u = t.at("unit");
     const auto unit = canonical_unit(u.text());
     if (!unit) u.fail("unknown unit \"" + u.text() + "\"");
@@ -344,7 +460,7 @@ CohortDefinition parse_cohort_definition(const std::string& json_text, const std
   d.source_text = json_text;
   d.name = root.at("name").text();
   if (root.has("description")) d.description = root.at("description").text();
-  const Context context = parse_concept_sets(root, where);
+  const Context context = parse_concept_sets(root);
   d.index = parse_index(root.at("index"), context);
   if (root.has("observation")) parse_observation(root.at("observation"), &d);
   if (root.has("demographics")) parse_demographics(root.at("demographics"), &d);
@@ -364,6 +480,7 @@ CohortDefinition parse_cohort_definition(const std::string& json_text, const std
 namespace {
 
 constexpr std::size_t kKnownListed = 20;
+constexpr std::size_t kSuggestions = 5;
 
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string out;
@@ -372,59 +489,149 @@ std::string quoted_list(const std::vector<std::string>& names) {
   return names.empty() ? "none" : out;
 }
 
-void check_name(const std::string& name, const std::vector<std::string>& known, const std::string& path,
-                const char* what) {
-  if (std::find(known.begin(), known.end(), name) == known.end())
-    throw Error(path + ": no " + what + " \"" + name + "\" in this population (known: " + quoted_list(known) + ")");
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-void check_concepts(const std::vector<std::int32_t>& concepts, const std::string& label,
-                    const std::vector<std::int32_t>& known, const std::string& path, const char* table) {
-  for (const std::int32_t id : concepts) {
-    if (std::binary_search(known.begin(), known.end(), id)) continue;
-    std::string listed;
-    for (std::size_t i = 0; i < known.size() && i < kKnownListed; ++i)
-      listed += (i ? ", " : "") + std::to_string(known[i]) + " " + concepts::concept_name(known[i]);
-    if (known.size() > kKnownListed) listed += ", ... (" + std::to_string(known.size()) + " in all)";
-    throw Error(path + ": concept " + std::to_string(id) + " (" + concepts::concept_name(id) + ", in \"" + label +
-                "\") does not occur in this population's " + table + " (known: " + (known.empty() ? "none" : listed) +
-                "); a concept no patient has would make the rule remove nobody: remove it if that is intended");
+// Checks a concept set against the vocabulary and what one table of the population records,
+// resolves its descendants, and collects a warning per item the population never records.
+class Resolver {
+ public:
+  explicit Resolver(const PopulationVocabulary& v) : v_(v) {}
+
+  // True when the population records at least one of the set's concepts in `recorded`.
+  bool resolve(ConceptSet& set, const std::vector<std::int32_t>& recorded, const char* table,
+               std::vector<std::string>& warnings) {
+    const bool with_vocabulary = !v_.concepts.empty();
+    for (const ConceptSetItem& item : set.items) {
+      if (!with_vocabulary) {
+        if (item.descendants)
+          throw Error(item.path + ": concept " + std::to_string(item.concept_id) +
+                      " asks for its descendants, but this population store has no vocabulary (concept_ancestor): "
+                      "import the OMOP vocabulary with the patients (concept.csv, concept_ancestor.csv) or list the "
+                      "descendants");
+        if (!std::binary_search(recorded.begin(), recorded.end(), item.concept_id))
+          throw Error(item.path + ": " + describe_concept(item.concept_id) + " (in \"" + set.label +
+                      "\") does not occur in this population's " + table + " (known: " + listed(recorded) +
+                      "); a store without vocabulary tables knows only the concepts it records: remove it, or "
+                      "import the OMOP vocabulary with the patients");
+      } else if (!v_.concepts.find(item.concept_id)) {
+        std::string nearest;
+        for (const std::int32_t id : v_.concepts.nearest(item.concept_id, kSuggestions))
+          nearest += (nearest.empty() ? "" : ", ") + std::to_string(id) + " " + v_.concept_name(id);
+        throw Error(item.path + ": concept " + std::to_string(item.concept_id) + " (in \"" + set.label +
+                    "\") is not in this population's vocabulary (nearest: " + nearest + ")");
+      }
+    }
+    if (!set.resolved) {
+      set.ids = resolve_items(set.items, [&](const ConceptSetItem& item) { return v_.concepts.descendants(item.concept_id); });
+      set.resolved = true;
+      if (set.ids.empty()) throw Error(set.path + ": the concept set matches nothing: every included concept is excluded");
+    }
+    const auto is_recorded = [&](std::int32_t id) { return std::binary_search(recorded.begin(), recorded.end(), id); };
+    for (const ConceptSetItem& item : set.items) {
+      if (item.excluded) continue;
+      const std::vector<std::int32_t> ids =
+          item.descendants ? v_.concepts.descendants(item.concept_id) : std::vector<std::int32_t>{item.concept_id};
+      if (std::none_of(ids.begin(), ids.end(), is_recorded))
+        warnings.push_back(item.path + ": " + describe_concept(item.concept_id) +
+                           (item.descendants ? " and its descendants are" : " is") +
+                           " in the vocabulary, but no patient's " + table + " record " +
+                           (item.descendants ? "them" : "it") + ": it matches nobody in this population");
+    }
+    return std::any_of(set.ids.begin(), set.ids.end(), is_recorded);
   }
-}
 
-void check_criterion(const Criterion& c, const PopulationVocabulary& v) {
+  // A gene or result: known when the population records it; a warning when molsieve knows it
+  // but the population does not record it (false returned); else an error with the nearest.
+  bool check_name(const std::string& name, const std::vector<std::string>& recorded,
+                  const std::vector<std::string>& known, const std::string& path, const char* what,
+                  std::vector<std::string>& warnings) {
+    if (contains(recorded, name)) return true;
+    if (contains(known, name)) {
+      warnings.push_back(path + ": no patient of this population has a " + what + " \"" + name +
+                         "\" on record: if_missing decides");
+      return false;
+    }
+    std::vector<std::string> all = recorded;
+    for (const std::string& k : known)
+      if (!contains(all, k)) all.push_back(k);
+    throw Error(path + ": no " + what + " \"" + name + "\" in this population or molsieve's list (nearest: " +
+                quoted_list(nearest_names(name, all)) + ")");
+  }
+
+ private:
+  std::string describe_concept(std::int32_t id) const {
+    const std::string name = v_.concepts.find(id) ? v_.concept_name(id) : concepts::concept_name(id);
+    return name == "concept " + std::to_string(id) ? name : "concept " + std::to_string(id) + " (" + name + ")";
+  }
+  std::string listed(const std::vector<std::int32_t>& known) const {
+    std::string out;
+    for (std::size_t i = 0; i < known.size() && i < kKnownListed; ++i)
+      out += (i ? ", " : "") + std::to_string(known[i]) + " " + concepts::concept_name(known[i]);
+    if (known.size() > kKnownListed) out += ", ... (" + std::to_string(known.size()) + " in all)";
+    return known.empty() ? "none" : out;
+  }
+  // Names by edit distance to `name` (case-insensitive), nearest first.
+  static std::vector<std::string> nearest_names(const std::string& name, std::vector<std::string> names) {
+    const auto lower = [](std::string t) {
+      for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return t;
+    };
+    const auto distance = [&](const std::string& other) { return edit_distance(lower(name), lower(other)); };
+    std::stable_sort(names.begin(), names.end(),
+                     [&](const std::string& x, const std::string& y) { return distance(x) < distance(y); });
+    if (names.size() > kSuggestions) names.resize(kSuggestions);
+    return names;
+  }
+
+  const PopulationVocabulary& v_;
+};
+
+void resolve_criterion(Criterion& c, Resolver& resolver, const PopulationVocabulary& v,
+                       std::vector<std::string>& warnings) {
   switch (c.kind) {
     case Criterion::Kind::Condition:
-      return check_concepts(c.concepts, c.concepts_label, v.condition_concepts, c.path + "/concepts", "conditions");
+      c.unrecorded = !resolver.resolve(c.concepts, v.condition_concepts, "conditions", warnings);
+      return;
     case Criterion::Kind::Drug:
-      return check_concepts(c.concepts, c.concepts_label, v.drug_concepts, c.path + "/concepts", "drug exposures");
+      c.unrecorded = !resolver.resolve(c.concepts, v.drug_concepts, "drug exposures", warnings);
+      return;
     case Criterion::Kind::Measurement:
-      return check_concepts(c.concepts, c.concepts_label, v.measurement_concepts, c.path + "/concepts",
-                            "measurements");
+      c.unrecorded = !resolver.resolve(c.concepts, v.measurement_concepts, "measurements", warnings);
+      return;
     case Criterion::Kind::Genotype:
-      check_name(c.gene, v.genes, c.path + "/gene", "gene");
+      c.unrecorded = !resolver.check_name(c.gene, v.genes, known_genes(), c.path + "/gene", "gene", warnings);
       for (std::size_t i = 0; i < c.results.size(); ++i)
-        check_name(c.results[i], v.results, c.path + "/result" + (c.results.size() > 1 ? "/" + std::to_string(i) : ""),
-                   "genotype result");
+        resolver.check_name(c.results[i], v.results, known_genotype_results(),
+                            c.path + "/result" + (c.results.size() > 1 ? "/" + std::to_string(i) : ""),
+                            "genotype result", warnings);
       return;
     default:
-      for (const Criterion& child : c.children) check_criterion(child, v);
+      for (Criterion& child : c.children) resolve_criterion(child, resolver, v, warnings);
   }
 }
 
 }  // namespace
 
-void check_vocabulary(const CohortDefinition& d, const PopulationVocabulary& v) {
-  if (!d.index.fixed_date)
-    check_concepts(d.index.concepts, d.index.concepts_label, v.condition_concepts, "/index/condition/concepts",
-                   "conditions");
-  for (const Rule& rule : d.rules) check_criterion(rule.criterion, v);
-  for (const RankingTerm& term : d.ranking) {
-    if (term.genotype)
-      check_name(term.gene, v.genes, term.path, "biomarker");
-    else
-      check_concepts(term.concepts, term.label, v.measurement_concepts, term.path, "measurements");
+std::vector<std::string> resolve_vocabulary(CohortDefinition& d, const PopulationVocabulary& v) {
+  Resolver resolver(v);
+  std::vector<std::string> all;
+  if (!d.index.fixed_date) {
+    resolver.resolve(d.index.concepts, v.condition_concepts, "conditions", d.index.warnings);
+    all.insert(all.end(), d.index.warnings.begin(), d.index.warnings.end());
   }
+  for (Rule& rule : d.rules) {
+    resolve_criterion(rule.criterion, resolver, v, rule.warnings);
+    all.insert(all.end(), rule.warnings.begin(), rule.warnings.end());
+  }
+  for (RankingTerm& term : d.ranking) {
+    if (term.genotype)
+      resolver.check_name(term.gene, v.genes, known_genes(), term.path, "biomarker", all);
+    else
+      resolver.resolve(term.concepts, v.measurement_concepts, "measurements", all);
+  }
+  return all;
 }
 
 CohortDefinition read_cohort_definition(const std::string& path) {

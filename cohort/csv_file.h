@@ -20,7 +20,11 @@ namespace molsieve::cohort {
 // One CSV file read record by record: RFC 4180 quoting, comma or tab (from the header).
 class CsvFile {
  public:
-  explicit CsvFile(const std::string& path) : path_(path), name_(std::filesystem::path(path).filename().string()), in_(path) {
+  // Literal: a tab-separated file's quotes are text, as in Athena's vocabulary downloads
+  // (which OHDSI loads with quoting off: concept names hold stray quotes).
+  enum class TabQuotes { Rfc4180, Literal };
+  explicit CsvFile(const std::string& path, TabQuotes tab_quotes = TabQuotes::Rfc4180)
+      : path_(path), name_(std::filesystem::path(path).filename().string()), in_(path), tab_quotes_(tab_quotes) {
     if (!in_) throw Error(path + ": cannot open");
     if (!read_record()) throw Error(path + ": empty file (a header line is needed)");
     header_ = fields_;
@@ -86,6 +90,15 @@ class CsvFile {
     std::string record;
     if (!read_line(record)) return false;
     if (delimiter_ == 0) delimiter_ = record.find('\t') != std::string::npos ? '\t' : ',';
+    if (delimiter_ == '\t' && tab_quotes_ == TabQuotes::Literal) {
+      fields_.clear();
+      for (std::size_t from = 0;;) {
+        const std::size_t tab = record.find('\t', from);
+        fields_.push_back(record.substr(from, tab == std::string::npos ? std::string::npos : tab - from));
+        if (tab == std::string::npos) return true;
+        from = tab + 1;
+      }
+    }
     if (!complete_csv_record(record, [this](std::string& line) { return read_line(line); }))
       throw Error(where() + ": unterminated quoted field");
     fields_ = split_csv_record(record, delimiter_);
@@ -100,6 +113,7 @@ class CsvFile {
 
   std::string path_, name_;
   std::ifstream in_;
+  TabQuotes tab_quotes_;
   char delimiter_ = 0;
   std::size_t line_ = 0;
   std::vector<std::string> header_, fields_;

@@ -92,13 +92,86 @@ void compile_units(const Criterion& c, const SliceView& view, kernels::EventCrit
   }
 }
 
-Flags evaluate_criterion(const Criterion& c, const SliceView& view) {
+// The ratio to the reference limit that passes every test of `tests` (all relative to a limit).
+double passing_ratio(const std::vector<MeasurementTest>& tests) {
+  double low = -std::numeric_limits<double>::infinity(), high = std::numeric_limits<double>::infinity();
+  for (const MeasurementTest& t : tests) {
+    const double x = t.test.threshold;
+    switch (t.test.comparison) {
+      case kernels::Comparison::Equal: return x;
+      case kernels::Comparison::Less: case kernels::Comparison::LessEqual: high = std::min(high, x); break;
+      default: low = std::max(low, x);
+    }
+  }
+  if (std::isfinite(low) && std::isfinite(high)) return (low + high) / 2;
+  if (std::isfinite(low)) return low + 1;
+  return high > 0 ? high / 2 : high - 1;
+}
+
+// Runs the kernel; kNoEvent (no value in the window) is left for the caller.
+Flags run_kernel(const SliceView& view, const kernels::EventCriterion& k, const kernels::PatientEvents& events) {
+  Flags out(view.p.persons(), kernels::kFails);
+  if (!k.codes.empty()) kernels::evaluate_event_criterion(view.backend, events, k, view.index_day, out.data());
+  return out;
+}
+
+// Patients with an index day whose criterion if_missing decides (`missing`) get its outcome.
+void apply_if_missing(const Criterion& c, const Flags& missing, const SliceView& view, Flags& met, Flags& decided) {
+  for (std::size_t i = 0; i < met.size(); ++i)
+    if (missing[i] && view.index_day[i] != kNoIndexDay) {
+      met[i] = c.missing_passes ? 1 : 0;
+      decided[i] = 1;
+    }
+}
+
+// The patients for whom the criterion's concepts (or gene) have no event at all in the
+// window: what "missing" means for measurements read at any occurrence and for genotypes.
+Flags without_any_event(const Criterion& c, const SliceView& view, kernels::EventCriterion k) {
+  k.tests.clear();
+  k.occurrence = kernels::Occurrence::AtLeast;
+  k.min_count = 1;
+  Flags present = run_kernel(view, k, view.events(c.kind));
+  for (auto& v : present) v = v == kernels::kHolds ? 0 : 1;
+  return present;
+}
+
+// A value whose reference limit is unknown can neither pass nor fail an "x ULN" test. The
+// kernel fails it (NaN); evaluated again with each unknown limit set so that its value passes,
+// a patient who then passes has an outcome the missing limits decide.
+Flags undecided_by_missing_limits(const Criterion& c, const SliceView& view, const kernels::EventCriterion& k,
+                                  const Flags& met) {
+  const auto relative = std::find_if(c.tests.begin(), c.tests.end(), [](const MeasurementTest& t) {
+    return t.test.scale != kernels::ValueScale::Absolute;
+  });
+  Flags undecided(met.size(), 0);
+  if (relative == c.tests.end()) return undecided;
+  const MeasurementTable& m = view.p.measurement;
+  const std::vector<double>& limits = relative->test.scale == kernels::ValueScale::UpperLimit ? m.range_high : m.range_low;
+  if (std::none_of(limits.begin(), limits.end(), [](double x) { return std::isnan(x); })) return undecided;
+  const double ratio = passing_ratio(c.tests);
+  std::vector<double> passing = limits;
+  for (std::size_t r = 0; r < passing.size(); ++r)
+    if (std::isnan(passing[r])) passing[r] = m.value[r] == 0 ? 1.0 : m.value[r] / ratio;
+  kernels::PatientEvents events = view.events(c.kind);
+  (relative->test.scale == kernels::ValueScale::UpperLimit ? events.upper_limits : events.lower_limits) = passing.data();
+  const Flags optimistic = run_kernel(view, k, events);
+  for (std::size_t i = 0; i < met.size(); ++i) undecided[i] = met[i] == kernels::kFails && optimistic[i] == kernels::kHolds;
+  return undecided;
+}
+
+// Whether each patient meets the criterion; `decided` marks those whose outcome if_missing gave.
+Flags evaluate_criterion(const Criterion& c, const SliceView& view, Flags* decided) {
   const std::size_t n = view.p.persons();
+  decided->assign(n, 0);
   if (c.kind == Criterion::Kind::All || c.kind == Criterion::Kind::Any || c.kind == Criterion::Kind::AtLeast) {
     std::vector<std::uint32_t> counts(n, 0);
+    Flags child_decided;
     for (const Criterion& child : c.children) {
-      const Flags met = evaluate_criterion(child, view);
-      for (std::size_t i = 0; i < n; ++i) counts[i] += met[i];
+      const Flags met = evaluate_criterion(child, view, &child_decided);
+      for (std::size_t i = 0; i < n; ++i) {
+        counts[i] += met[i];
+        (*decided)[i] |= child_decided[i];
+      }
     }
     const std::uint32_t needed = c.kind == Criterion::Kind::All   ? static_cast<std::uint32_t>(c.children.size())
                                  : c.kind == Criterion::Kind::Any ? 1
@@ -107,39 +180,63 @@ Flags evaluate_criterion(const Criterion& c, const SliceView& view) {
     for (std::size_t i = 0; i < n; ++i) out[i] = counts[i] >= needed;
     return out;
   }
+  Flags met(n, 0);
+  if (c.unrecorded) {  // the population records none of it: if_missing decides for everyone
+    apply_if_missing(c, Flags(n, 1), view, met, *decided);
+    return met;
+  }
   kernels::EventCriterion k;
   if (c.kind == Criterion::Kind::Genotype) {
     const GenotypeTable& g = view.p.genotype;
     const auto gene = std::find(g.genes.begin(), g.genes.end(), c.gene);
-    if (gene != g.genes.end()) {
-      const std::int32_t gene_code = static_cast<std::int32_t>(gene - g.genes.begin());
-      for (std::size_t r = 0; r < g.results.size(); ++r)
-        if (c.results.empty() || std::find(c.results.begin(), c.results.end(), g.results[r]) != c.results.end())
-          k.codes.push_back(gene_code << 16 | static_cast<std::int32_t>(r));
+    if (gene == g.genes.end()) {  // no patient of this slice has the gene on record
+      apply_if_missing(c, Flags(n, 1), view, met, *decided);
+      return met;
     }
+    const std::int32_t gene_code = static_cast<std::int32_t>(gene - g.genes.begin());
+    kernels::EventCriterion any_result;
+    for (std::size_t r = 0; r < g.results.size(); ++r) {
+      any_result.codes.push_back(gene_code << 16 | static_cast<std::int32_t>(r));
+      if (c.results.empty() || std::find(c.results.begin(), c.results.end(), g.results[r]) != c.results.end())
+        k.codes.push_back(any_result.codes.back());
+    }
+    for (auto* e : {&k, &any_result}) {
+      e->value_scale.assign(e->codes.size(), 1.0);
+      e->value_offset.assign(e->codes.size(), 0.0);
+    }
+    for (const MeasurementTest& t : c.tests) k.tests.push_back(t.test);
+    met = run_kernel(view, k, view.events(c.kind));
+    apply_if_missing(c, without_any_event(c, view, any_result), view, met, *decided);
+    return met;
+  }
+  k.codes = c.concepts.ids;
+  k.window_start = c.window.start;
+  k.window_end = c.window.end;
+  k.overlap = c.kind == Criterion::Kind::Drug;
+  k.min_count = c.min_count;
+  if (c.kind == Criterion::Kind::Measurement) {
+    compile_units(c, view, &k);
+    if (c.latest) k.occurrence = kernels::Occurrence::Latest;
+  } else {
     k.value_scale.assign(k.codes.size(), 1.0);
     k.value_offset.assign(k.codes.size(), 0.0);
-  } else {
-    k.codes = c.concepts;
-    k.window_start = c.window.start;
-    k.window_end = c.window.end;
-    k.overlap = c.kind == Criterion::Kind::Drug;
-    k.min_count = c.min_count;
-    if (c.kind == Criterion::Kind::Measurement) {
-      compile_units(c, view, &k);
-      if (c.latest) k.occurrence = kernels::Occurrence::Latest;
-    } else {
-      k.value_scale.assign(k.codes.size(), 1.0);
-      k.value_offset.assign(k.codes.size(), 0.0);
-    }
   }
   for (const MeasurementTest& t : c.tests) k.tests.push_back(t.test);
-  Flags out(n, 0);
-  if (k.codes.empty()) return out;  // a gene or result this population does not have
-  kernels::evaluate_event_criterion(view.backend, view.events(c.kind), k, view.index_day, out.data());
-  for (auto& v : out)
-    if (v == kernels::kNoEvent) v = c.missing_passes ? 1 : 0;
-  return out;
+  met = run_kernel(view, k, view.events(c.kind));
+  if (c.kind != Criterion::Kind::Measurement) return met;
+  Flags missing(n);
+  if (c.latest) {
+    for (std::size_t i = 0; i < n; ++i) missing[i] = met[i] == kernels::kNoEvent;
+  } else {
+    missing = without_any_event(c, view, k);
+  }
+  const Flags no_limit = undecided_by_missing_limits(c, view, k, met);
+  for (std::size_t i = 0; i < n; ++i) {
+    missing[i] |= no_limit[i];
+    if (met[i] == kernels::kNoEvent) met[i] = kernels::kFails;
+  }
+  apply_if_missing(c, missing, view, met, *decided);
+  return met;
 }
 
 std::vector<std::int32_t> index_days(const CohortDefinition& d, const Population& p) {
@@ -152,7 +249,7 @@ std::vector<std::int32_t> index_days(const CohortDefinition& d, const Population
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, p.persons(), 8192), [&](const auto& range) {
     for (std::size_t i = range.begin(); i != range.end(); ++i)
       for (std::uint64_t r = c.offsets[i]; r < c.offsets[i + 1]; ++r) {
-        if (!std::binary_search(d.index.concepts.begin(), d.index.concepts.end(), c.concept_id[r])) continue;
+        if (!std::binary_search(d.index.concepts.ids.begin(), d.index.concepts.ids.end(), c.concept_id[r])) continue;
         if (days[i] == kNoIndexDay || (d.index.first ? c.start[r] < days[i] : c.start[r] > days[i]))
           days[i] = c.start[r];
       }
@@ -172,11 +269,12 @@ double term_value(const RankingTerm& t, const SliceView& view, const std::vector
     std::int32_t latest = std::numeric_limits<std::int32_t>::min();
     const MeasurementTable& m = p.measurement;
     for (std::uint64_t r = m.offsets[i]; r < m.offsets[i + 1]; ++r) {
-      const auto code = std::lower_bound(t.concepts.begin(), t.concepts.end(), m.concept_id[r]);
-      if (code == t.concepts.end() || *code != m.concept_id[r] || m.date[r] > view.index_day[i] || m.date[r] < latest)
+      const std::vector<std::int32_t>& ids = t.concepts.ids;
+      const auto code = std::lower_bound(ids.begin(), ids.end(), m.concept_id[r]);
+      if (code == ids.end() || *code != m.concept_id[r] || m.date[r] > view.index_day[i] || m.date[r] < latest)
         continue;
       latest = m.date[r];
-      value = conversion[code - t.concepts.begin()].apply(m.value[r]);
+      value = conversion[code - ids.begin()].apply(m.value[r]);
     }
   }
   return std::isnan(value) ? t.missing : value;
@@ -216,18 +314,23 @@ std::vector<Flags> pass_entry_steps(const CohortDefinition& d, const Population&
   return {has_index, observed, age_ok, sex_ok};
 }
 
-// A rule the candidate did not switch on passes everyone.
-Flags pass_rule(const Rule& rule, bool applied, const SliceView& view) {
-  if (!applied) return Flags(view.p.persons(), 1);
-  Flags met = evaluate_criterion(rule.criterion, view);
+// A rule the candidate did not switch on passes everyone (and if_missing decides nobody).
+Flags pass_rule(const Rule& rule, bool applied, const SliceView& view, Flags* decided) {
+  if (!applied) {
+    decided->assign(view.p.persons(), 0);
+    return Flags(view.p.persons(), 1);
+  }
+  Flags met = evaluate_criterion(rule.criterion, view, decided);
   if (rule.exclusion)
     for (auto& v : met) v = !v;
   return met;
 }
 
-// Counts each step's survivors and removals in order; those left after the last are eligible.
-void count_attrition(const std::vector<Flags>& passes, const std::vector<AttritionStep>& steps,
-                     EligibilityResult* result) {
+// Counts each step's survivors and removals in order, and the patients reaching each step
+// whose outcome if_missing decided (`decided`, empty for the entry steps); those left after
+// the last step are eligible.
+void count_attrition(const std::vector<Flags>& passes, const std::vector<Flags>& decided,
+                     const std::vector<AttritionStep>& steps, EligibilityResult* result) {
   const std::size_t n = result->index_day.size();
   const Flags& has_index = passes[0];
   result->attrition = steps;
@@ -236,6 +339,7 @@ void count_attrition(const std::vector<Flags>& passes, const std::vector<Attriti
   for (std::size_t k = 0; k < passes.size(); ++k) {
     AttritionStep& s = result->attrition[k + 1];
     for (std::size_t i = 0; i < n; ++i) {
+      if (remaining[i] && !decided[k].empty() && decided[k][i]) ++s.decided_if_missing;
       if (remaining[i] && !passes[k][i]) ++s.removed;
       remaining[i] = remaining[i] && passes[k][i];
       s.remaining += remaining[i];
@@ -248,7 +352,7 @@ void count_attrition(const std::vector<Flags>& passes, const std::vector<Attriti
 // How a ranking term reads each of its concepts: the one unit it is stored in, converted.
 std::vector<Conversion> ranking_conversions(const RankingTerm& t, const SliceView& view) {
   std::vector<Conversion> per_concept;
-  for (std::int32_t c : t.concepts) {
+  for (std::int32_t c : t.concepts.ids) {
     Conversion chosen;
     const auto found = view.measurement_units.find(c);
     if (found != view.measurement_units.end()) {
@@ -286,7 +390,107 @@ void score_eligible(const CohortDefinition& d, const SliceView& view, Eligibilit
   });
 }
 
+// A concept set asking for descendants must have been resolved against a vocabulary
+// (resolve_vocabulary) before its patients are evaluated.
+void require_resolved(const ConceptSet& set) {
+  if (!set.resolved)
+    throw Error(set.path + ": the concept set asks for descendants: resolve it against the population's vocabulary first");
+}
+
+void check_resolved(const Criterion& c) {
+  if (c.kind == Criterion::Kind::Condition || c.kind == Criterion::Kind::Drug || c.kind == Criterion::Kind::Measurement)
+    require_resolved(c.concepts);
+  for (const Criterion& child : c.children) check_resolved(child);
+}
+
+// Whether a candidate condition holds for the candidate's predictions, and why.
+struct Activation {
+  bool met = false;
+  std::string why;
+};
+
+// The "<model>_in_domain" column that goes with prediction `column`: the condition's own, or
+// the one `domains` (from the results store's column order) gives, or the only one there is.
+std::string domain_column(const CandidateCondition& when, const std::map<std::string, double>& predictions,
+                          const std::map<std::string, std::string>* domains) {
+  if (!when.domain.empty()) {
+    if (!predictions.count(when.domain))
+      throw Error(when.path + "/domain: the candidate's results have no column \"" + when.domain + "\"");
+    return when.domain;
+  }
+  if (domains) {
+    const auto found = domains->find(when.column);
+    if (found != domains->end()) return found->second;
+  }
+  std::vector<std::string> columns;
+  for (const auto& [name, value] : predictions)
+    if (name.size() > 10 && name.compare(name.size() - 10, 10, "_in_domain") == 0) columns.push_back(name);
+  if (columns.size() == 1) return columns.front();
+  if (columns.empty()) return "";
+  std::string listed;
+  for (const std::string& c : columns) listed += (listed.empty() ? "" : ", ") + c;
+  throw Error(when.path + ": the candidate's results have several applicability domains (" + listed +
+              "): name the one of " + when.column + "'s model in \"domain\"");
+}
+
+Activation activation(const CandidateCondition& when, const std::map<std::string, double>& predictions,
+                      const std::map<std::string, std::string>* domains) {
+  if (when.kind != CandidateCondition::Kind::Test) {
+    const bool all = when.kind == CandidateCondition::Kind::All;
+    Activation out{all, ""};
+    for (const CandidateCondition& child : when.children) {
+      const Activation a = activation(child, predictions, domains);
+      out.met = all ? out.met && a.met : out.met || a.met;
+      out.why += (out.why.empty() ? "" : all ? "; and " : "; or ") + a.why;
+    }
+    return out;
+  }
+  const auto found = predictions.find(when.column);
+  if (found == predictions.end())
+    throw Error(when.path + "/prediction: the candidate's results have no column \"" + when.column + "\"");
+  const double value = found->second;
+  if (std::isnan(value))
+    return {when.missing_passes, "the candidate has no " + when.column + " prediction: " +
+                                     (when.missing_passes ? "cannot be ruled out" : "counted as not met (if_missing fail)")};
+  std::ostringstream text;
+  text << when.column << " = " << value;
+  const bool meets = kernels::satisfies(value, when.comparison, when.value);
+  const std::string verdict = (meets ? " meets " : " does not meet ") + when.text;
+  const std::string domain = domain_column(when, predictions, domains);
+  if (!domain.empty() && predictions.at(domain) == 0) {
+    const std::string extrapolation = "the candidate's " + text.str() + " is an extrapolation (out of the model's domain, " +
+                                      domain + " = 0)";
+    switch (when.out_of_domain) {
+      case CandidateCondition::OutOfDomain::Pass: return {true, extrapolation + ": cannot be ruled out, rule applied"};
+      case CandidateCondition::OutOfDomain::Fail:
+        return {false, extrapolation + ": counted as not met (if_out_of_domain fail)"};
+      case CandidateCondition::OutOfDomain::UseValue: return {meets, extrapolation + ", used as predicted:" + verdict};
+    }
+  }
+  return {meets, "the candidate's " + text.str() + verdict};
+}
+
 }  // namespace
+
+std::map<std::string, std::string> prediction_domains(const std::vector<std::string>& columns) {
+  const auto ends_with = [](const std::string& name, const std::string& tail) {
+    return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  std::map<std::string, std::string> domains;
+  std::vector<std::string> pending;  // predictions whose model's domain column is still to come
+  for (const std::string& column : columns) {
+    if (ends_with(column, "_in_domain")) {
+      const std::string model = column.substr(0, column.size() - 10);
+      for (const std::string& p : pending) domains[p] = column;
+      pending.clear();
+      for (const std::string& other : columns)
+        if (other != column && other.compare(0, model.size() + 1, model + "_") == 0) domains[other] = column;
+    } else if (std::find(columns.begin(), columns.end(), column + "_std") != columns.end()) {
+      pending.push_back(column);
+    }
+  }
+  return domains;
+}
 
 void add_attrition(std::vector<AttritionStep>& into, const std::vector<AttritionStep>& from) {
   if (into.empty()) {
@@ -297,12 +501,14 @@ void add_attrition(std::vector<AttritionStep>& into, const std::vector<Attrition
     into[k].remaining += from[k].remaining;
     into[k].removed += from[k].removed;
     into[k].removed_alone += from[k].removed_alone;
+    into[k].decided_if_missing += from[k].decided_if_missing;
   }
 }
 
 EligibilityEvaluator::EligibilityEvaluator(const CohortDefinition& d, const std::map<std::string, double>* predictions,
-                                           kernels::Backend backend)
+                                           kernels::Backend backend, const std::map<std::string, std::string>* domains)
     : definition_(d), backend_(backend) {
+  if (!d.index.fixed_date) require_resolved(d.index.concepts);
   auto step = [&](std::string name, std::string kind) {
     AttritionStep s;
     s.name = std::move(name);
@@ -311,8 +517,9 @@ EligibilityEvaluator::EligibilityEvaluator(const CohortDefinition& d, const std:
   };
   step("population", "population");
   step(d.index.fixed_date ? "index date " + format_date(d.index.day)
-                          : std::string(d.index.first ? "first " : "latest ") + d.index.concepts_label,
+                          : std::string(d.index.first ? "first " : "latest ") + d.index.concepts.label,
        "index");
+  steps_.back().warnings = d.index.warnings;
   step("observed " + std::to_string(d.prior_observation_days) + " d before and " +
            std::to_string(d.post_observation_days) + " d after index",
        "observation");
@@ -321,28 +528,21 @@ EligibilityEvaluator::EligibilityEvaluator(const CohortDefinition& d, const std:
   for (auto s : d.sexes) sexes += (sexes.empty() ? "" : ", ") + concepts::concept_name(s);
   step("sex " + (sexes.empty() ? std::string("any") : sexes), "sex");
   for (const Rule& rule : d.rules) {
+    check_resolved(rule.criterion);
     step(rule.name, rule.exclusion ? "exclusion" : "inclusion");
     AttritionStep& s = steps_.back();
+    s.warnings = rule.warnings;
     if (!rule.when) continue;
-    const CandidateCondition& when = *rule.when;
     if (!predictions) {
-      s.activation = "applied: no candidate given (" + when.text + " cannot be ruled out)";
+      s.activation = "applied: no candidate given (" + rule.when->text + " cannot be ruled out)";
       continue;
     }
-    const auto found = predictions->find(when.column);
-    if (found == predictions->end())
-      throw Error(rule.path + "/when/prediction: the candidate's results have no column \"" + when.column + "\"");
-    std::ostringstream text;
-    text << when.column << " = " << found->second;
-    if (std::isnan(found->second)) {
-      s.activation = "applied: the candidate has no " + when.column + " prediction";
-    } else if (kernels::satisfies(found->second, when.comparison, when.value)) {
-      s.activation = "applied: the candidate's " + text.str() + " meets " + when.text;
-    } else {
-      s.applied = false;
-      s.activation = "not applied: the candidate's " + text.str() + " does not meet " + when.text;
-    }
+    const Activation a = activation(*rule.when, *predictions, domains);
+    s.applied = a.met;
+    s.activation = (a.met ? "applied: " : "not applied: ") + a.why;
   }
+  for (const RankingTerm& term : d.ranking)
+    if (!term.genotype) require_resolved(term.concepts);
 }
 
 EligibilityResult EligibilityEvaluator::evaluate(const Population& p) const {
@@ -352,9 +552,12 @@ EligibilityResult EligibilityEvaluator::evaluate(const Population& p) const {
   const SliceView view = slice_view(p, result.index_day.data(), backend_);
   // passes[k][i]: patient i passes step k (steps after "population").
   std::vector<Flags> passes = pass_entry_steps(d, p, &result);
-  for (std::size_t r = 0; r < d.rules.size(); ++r)
-    passes.push_back(pass_rule(d.rules[r], steps_[5 + r].applied, view));  // after population and the 4 entry steps
-  count_attrition(passes, steps_, &result);
+  std::vector<Flags> decided(passes.size());
+  for (std::size_t r = 0; r < d.rules.size(); ++r) {
+    decided.emplace_back();
+    passes.push_back(pass_rule(d.rules[r], steps_[5 + r].applied, view, &decided.back()));  // after population and the 4 entry steps
+  }
+  count_attrition(passes, decided, steps_, &result);
   score_eligible(d, view, &result);
   return result;
 }

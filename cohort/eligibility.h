@@ -22,7 +22,17 @@ struct AttritionStep {
   std::uint64_t remaining = 0;      // patients left after this step and all before it
   std::uint64_t removed = 0;        // patients this step removed from those left by the steps before
   std::uint64_t removed_alone = 0;  // patients with an index event that this step alone would remove
+  // Patients reaching this step for whom `if_missing` decided a criterion of the rule (no
+  // value, no reference range for an "x ULN" test, no genotype, a concept never recorded).
+  std::uint64_t decided_if_missing = 0;
+  std::vector<std::string> warnings;  // concepts or genes the population never records
 };
+
+// Which model's "<model>_in_domain" flag goes with each prediction column, from a results
+// store's columns in their order: a model writes its predictions (each with a "_std"
+// column), then "<model>_similarity" and "<model>_in_domain"; columns named "<model>_..." are
+// that model's too.
+std::map<std::string, std::string> prediction_domains(const std::vector<std::string>& columns);
 
 // Adds `from`'s counts into `into` (same definition, another slice of patients).
 void add_attrition(std::vector<AttritionStep>& into, const std::vector<AttritionStep>& from);
@@ -39,8 +49,11 @@ class EligibilityEvaluator {
  public:
   // `predictions`: the candidate's predicted values by results-store column, or null when no
   // candidate is given (candidate-aware rules then apply: an unknown risk is not a low one).
+  // `domains`: each prediction's "<model>_in_domain" column (prediction_domains); without
+  // it, a condition names its own or the results have a single one. Concept sets with
+  // descendants must be resolved (resolve_vocabulary).
   EligibilityEvaluator(const CohortDefinition& definition, const std::map<std::string, double>* predictions,
-                       kernels::Backend backend);
+                       kernels::Backend backend, const std::map<std::string, std::string>* domains = nullptr);
   EligibilityResult evaluate(const Population& slice) const;
   // The rules' activation as decided from the predictions (for reports).
   const std::vector<AttritionStep>& steps() const { return steps_; }

@@ -288,6 +288,46 @@ class Spill {
   std::uint64_t rows_ = 0;
 };
 
+// The table's file in `dir`: OMOP's lower-case name, or Athena's upper-case one; "" when neither.
+std::string table_file(const fs::path& dir, const std::string& table) {
+  for (std::string name : {table, std::string()}) {
+    if (name.empty())
+      for (char c : table) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const fs::path path = dir / (name + ".csv");
+    if (fs::exists(path)) return path.string();
+  }
+  return "";
+}
+
+// OMOP's concept table, one record at a time from `csv` (a file, or another source of records).
+std::vector<Concept> parse_concepts(CsvFile& csv) {
+  const int id = csv.column("concept_id"), name = csv.column("concept_name"), domain = csv.column("domain_id"),
+            vocabulary = csv.column("vocabulary_id"), standard = csv.column("standard_concept", false),
+            code = csv.column("concept_code");
+  std::vector<Concept> concepts;
+  while (csv.next())
+    concepts.push_back(Concept{csv.concept_id(id), csv.field(name), csv.field(domain), csv.field(vocabulary),
+                               standard >= 0 ? csv.field(standard) : "", csv.field(code)});
+  return concepts;
+}
+
+std::vector<ConceptAncestry> parse_concept_ancestors(CsvFile& csv) {
+  const int ancestor = csv.column("ancestor_concept_id"), descendant = csv.column("descendant_concept_id"),
+            min_levels = csv.column("min_levels_of_separation", false),
+            max_levels = csv.column("max_levels_of_separation", false);
+  const auto levels = [&](int column) {
+    if (column < 0) return std::int32_t{0};
+    const std::int64_t n = csv.integer(column);
+    if (n < 0 || n > 1000) throw Error(csv.where(column) + ": " + csv.field(column) + " levels of separation");
+    return static_cast<std::int32_t>(n);
+  };
+  std::vector<ConceptAncestry> rows;
+  while (csv.next())
+    rows.push_back(ConceptAncestry{csv.concept_id(ancestor), csv.concept_id(descendant), levels(min_levels),
+                                   levels(max_levels)});
+  return rows;
+}
+
 constexpr std::size_t kMaxBuckets = 200;  // five open scratch files per bucket
 
 // The import's scratch folder, removed however the import ends.
@@ -319,9 +359,22 @@ Population read_omop_csv(const std::string& directory) {
   return p;
 }
 
+ConceptVocabulary read_omop_vocabulary(const std::string& directory) {
+  const fs::path dir(directory);
+  const std::string concept_path = table_file(dir, "concept"), ancestor_path = table_file(dir, "concept_ancestor");
+  if (concept_path.empty() && ancestor_path.empty()) return {};
+  if (concept_path.empty() || ancestor_path.empty())
+    throw Error(directory + ": " + (concept_path.empty() ? "concept_ancestor.csv without concept.csv"
+                                                         : "concept.csv without concept_ancestor.csv") +
+                " (the vocabulary needs both)");
+  CsvFile concepts(concept_path, CsvFile::TabQuotes::Literal), ancestors(ancestor_path);
+  return ConceptVocabulary(parse_concepts(concepts), parse_concept_ancestors(ancestors), concept_path);
+}
+
 ImportCounts import_omop_csv(const std::string& directory, PopulationWriter& writer, std::uint64_t bucket_persons,
                              const std::string& scratch) {
   if (bucket_persons == 0) throw Error("--slice: at least one patient per slice");
+  writer.set_vocabulary(read_omop_vocabulary(directory));
   const fs::path dir(directory);
   Population persons;
   PersonIndex index;

@@ -1,4 +1,5 @@
-// write_omop_csv: a population as OMOP CSV files (cohort/omop_csv.h).
+// write_omop_csv, write_omop_vocabulary: a population and its vocabulary as OMOP CSV files
+// (cohort/omop_csv.h).
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -48,6 +49,40 @@ class CsvOut {
 };
 
 }  // namespace
+
+// A text field quoted as RFC 4180 asks, when it has to be.
+std::string csv_text(const std::string& text) {
+  if (text.find_first_of(",\"\n\r\t") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+void write_omop_vocabulary(const std::string& directory, const ConceptVocabulary& vocabulary) {
+  const fs::path dir(directory);
+  fs::create_directories(dir);
+  {
+    // Every column of CDM 5.4's concept table, so that OMOP tools (and a database's NOT NULL
+    // columns) take the file: molsieve keeps no concept class or validity, so the class is the
+    // domain and every concept is valid from 1970 on.
+    CsvOut out(dir / "concept.csv",
+               "concept_id,concept_name,domain_id,vocabulary_id,concept_class_id,standard_concept,concept_code,"
+               "valid_start_date,valid_end_date,invalid_reason",
+               true);
+    for (const Concept& c : vocabulary.concepts())
+      std::fprintf(out.get(), "%d,%s,%s,%s,%s,%s,%s,1970-01-01,2099-12-31,\n", c.concept_id,
+                   csv_text(c.concept_name).c_str(), csv_text(c.domain_id).c_str(), csv_text(c.vocabulary_id).c_str(),
+                   csv_text(c.domain_id).c_str(), csv_text(c.standard_concept).c_str(),
+                   csv_text(c.concept_code).c_str());
+    out.close();
+  }
+  CsvOut out(dir / "concept_ancestor.csv",
+             "ancestor_concept_id,descendant_concept_id,min_levels_of_separation,max_levels_of_separation", true);
+  for (const ConceptAncestry& a : vocabulary.ancestry())
+    std::fprintf(out.get(), "%d,%d,%d,%d\n", a.ancestor_concept_id, a.descendant_concept_id,
+                 a.min_levels_of_separation, a.max_levels_of_separation);
+  out.close();
+}
 
 void write_omop_csv(const std::string& directory, const Population& p, bool first_slice) {
   const fs::path dir(directory);

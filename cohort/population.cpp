@@ -16,6 +16,54 @@ constexpr std::int64_t kVersion = 2;  // 2: /vocabulary
 constexpr std::uint64_t kChunkRows = 65536;
 constexpr const char* kVocabulary[3] = {"/vocabulary/condition_concepts", "/vocabulary/drug_concepts",
                                         "/vocabulary/measurement_concepts"};
+// OMOP's vocabulary tables, optional (stores written before them have neither).
+constexpr const char* kConceptGroup = "/concept";
+constexpr const char* kConceptTexts[5] = {"concept_name", "domain_id", "vocabulary_id", "standard_concept",
+                                          "concept_code"};
+constexpr const char* kAncestorGroup = "/concept_ancestor";
+constexpr const char* kAncestorColumns[4] = {"ancestor_concept_id", "descendant_concept_id",
+                                             "min_levels_of_separation", "max_levels_of_separation"};
+
+// The vocabulary with only the concept_ancestor pairs whose descendant the population records
+// (in any of the `recorded` tables): the others cannot match a patient, and a full OMOP
+// concept_ancestor (tens of millions of pairs) would be read by every cohort run.
+ConceptVocabulary recorded_ancestry(const ConceptVocabulary& v, const std::vector<std::int32_t> (&recorded)[3]) {
+  std::vector<ConceptAncestry> kept;
+  for (const ConceptAncestry& a : v.ancestry())
+    for (const auto& ids : recorded)
+      if (std::binary_search(ids.begin(), ids.end(), a.descendant_concept_id)) {
+        kept.push_back(a);
+        break;
+      }
+  return ConceptVocabulary(v.concepts(), std::move(kept), "the population's vocabulary");
+}
+
+void write_concept_vocabulary(hdf5::File& f, const ConceptVocabulary& v) {
+  f.create_group(kConceptGroup);
+  std::vector<std::int32_t> ids;
+  std::vector<std::string> texts[5];
+  for (const Concept& c : v.concepts()) {
+    ids.push_back(c.concept_id);
+    const std::string* fields[5] = {&c.concept_name, &c.domain_id, &c.vocabulary_id, &c.standard_concept,
+                                    &c.concept_code};
+    for (int k = 0; k < 5; ++k) texts[k].push_back(*fields[k]);
+  }
+  const std::string group = kConceptGroup;
+  hdf5::AppendableDataset(f, group + "/concept_id", hdf5::Type::Int32, 0, 4096).append(ids);
+  for (int k = 0; k < 5; ++k)
+    hdf5::AppendableDataset(f, group + "/" + kConceptTexts[k], hdf5::Type::String, 0, 4096).append_strings(texts[k]);
+  f.create_group(kAncestorGroup);
+  std::vector<std::int32_t> columns[4];
+  for (const ConceptAncestry& a : v.ancestry()) {
+    columns[0].push_back(a.ancestor_concept_id);
+    columns[1].push_back(a.descendant_concept_id);
+    columns[2].push_back(a.min_levels_of_separation);
+    columns[3].push_back(a.max_levels_of_separation);
+  }
+  for (int k = 0; k < 4; ++k)
+    hdf5::AppendableDataset(f, std::string(kAncestorGroup) + "/" + kAncestorColumns[k], hdf5::Type::Int32, 0, 65536)
+        .append(columns[k]);
+}
 
 // `into` (sorted, distinct) gains the values of `from`.
 void add_distinct(std::vector<std::int32_t>& into, std::vector<std::int32_t> from) {
@@ -218,6 +266,7 @@ void PopulationWriter::finish() {
   f.create_group("/vocabulary");
   for (int t = 0; t < 3; ++t)
     hdf5::AppendableDataset(f, kVocabulary[t], hdf5::Type::Int32, 0, 4096).append(concepts_[t]);
+  if (!vocabulary_.empty()) write_concept_vocabulary(f, recorded_ancestry(vocabulary_, concepts_));
   f.set_attribute("/measurement", "units", units_);
   f.set_attribute("/genotype", "genes", genes_);
   f.set_attribute("/genotype", "results", results_);
@@ -228,6 +277,22 @@ void PopulationWriter::finish() {
   datasets_.reset();
   store_->commit();
 }
+
+namespace {
+
+std::vector<ConceptAncestry> read_ancestry(const hdf5::File& f, const std::string& path) {
+  std::vector<std::int32_t> columns[4];
+  for (int k = 0; k < 4; ++k) {
+    columns[k] = f.read<std::int32_t>(std::string(kAncestorGroup) + "/" + kAncestorColumns[k]);
+    if (columns[k].size() != columns[0].size()) throw Error(path + ": " + kAncestorGroup + " columns differ in length");
+  }
+  std::vector<ConceptAncestry> ancestry(columns[0].size());
+  for (std::size_t i = 0; i < ancestry.size(); ++i)
+    ancestry[i] = ConceptAncestry{columns[0][i], columns[1][i], columns[2][i], columns[3][i]};
+  return ancestry;
+}
+
+}  // namespace
 
 PopulationStoreInfo read_population_info(const std::string& path) {
   const hdf5::File f(path, hdf5::File::Mode::ReadOnly);
@@ -254,7 +319,52 @@ PopulationVocabulary read_population_vocabulary(const std::string& path) {
   v.measurement_concepts = f.read<std::int32_t>(kVocabulary[2]);
   v.genes = f.string_list_attribute("/genotype", "genes");
   v.results = f.string_list_attribute("/genotype", "results");
+  if (!f.exists(kConceptGroup)) return v;
+  // Ids and pairs only: OMOP's concept table has millions of rows, a definition names a few.
+  const std::vector<std::int32_t> ids = f.read<std::int32_t>(std::string(kConceptGroup) + "/concept_id");
+  std::vector<Concept> concepts(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) concepts[i].concept_id = ids[i];
+  v.concepts = ConceptVocabulary(std::move(concepts), read_ancestry(f, path), path);
+  v.concept_name = [path, ids](std::int32_t id) {
+    const auto row = std::lower_bound(ids.begin(), ids.end(), id);
+    if (row == ids.end() || *row != id) return concepts::concept_name(id);
+    const hdf5::File store(path, hdf5::File::Mode::ReadOnly);
+    return store.read_string_rows(std::string(kConceptGroup) + "/concept_name",
+                                  static_cast<std::uint64_t>(row - ids.begin()), 1)
+        .front();
+  };
   return v;
+}
+
+PopulationVocabulary population_vocabulary(const Population& p, ConceptVocabulary concepts) {
+  PopulationVocabulary v;
+  add_distinct(v.condition_concepts, p.condition.concept_id);
+  add_distinct(v.drug_concepts, p.drug.concept_id);
+  add_distinct(v.measurement_concepts, p.measurement.concept_id);
+  v.genes = p.genotype.genes;
+  v.results = p.genotype.results;
+  v.concepts = std::move(concepts);
+  v.concept_name = [names = v.concepts](std::int32_t id) {
+    const Concept* c = names.find(id);
+    return c ? c->concept_name : concepts::concept_name(id);
+  };
+  return v;
+}
+
+ConceptVocabulary read_concept_vocabulary(const std::string& path) {
+  const hdf5::File f(path, hdf5::File::Mode::ReadOnly);
+  if (!f.exists(kConceptGroup)) return {};
+  const std::string group = kConceptGroup;
+  const auto ids = f.read<std::int32_t>(group + "/concept_id");
+  std::vector<std::string> texts[5];
+  for (int k = 0; k < 5; ++k) {
+    texts[k] = f.read_strings(group + "/" + kConceptTexts[k]);
+    if (texts[k].size() != ids.size()) throw Error(path + ": " + group + " columns differ in length");
+  }
+  std::vector<Concept> concepts(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    concepts[i] = Concept{ids[i], texts[0][i], texts[1][i], texts[2][i], texts[3][i], texts[4][i]};
+  return ConceptVocabulary(std::move(concepts), read_ancestry(f, path), path);
 }
 
 Population read_population(const std::string& path, std::uint64_t first, std::uint64_t count) {

@@ -4,11 +4,13 @@
 // grouped by person (person p owns rows offsets[p] .. offsets[p + 1]). A Population may
 // hold a slice of a store's persons: eligibility is evaluated slice by slice.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cohort/calendar.h"
+#include "cohort/vocabulary.h"
 
 namespace molsieve::hdf5 { class StoreWriter; class AppendableDataset; }
 
@@ -76,12 +78,15 @@ class PopulationWriter {
   // Appends the persons of `slice`; the unit, gene and result names may differ between
   // slices (codes are remapped).
   void append(const Population& slice);
+  // The OMOP vocabulary tables stored with the patients (`concept`, `concept_ancestor`).
+  void set_vocabulary(ConceptVocabulary vocabulary) { vocabulary_ = std::move(vocabulary); }
   void finish();
 
  private:
   struct Datasets;
   std::string path_;
   PopulationProvenance provenance_;
+  ConceptVocabulary vocabulary_;
   std::unique_ptr<hdf5::StoreWriter> store_;
   std::unique_ptr<Datasets> datasets_;
   std::vector<std::string> units_, genes_, results_;
@@ -95,6 +100,10 @@ class PopulationWriter {
 struct PopulationVocabulary {
   std::vector<std::int32_t> condition_concepts, drug_concepts, measurement_concepts;  // sorted
   std::vector<std::string> genes, results;
+  // The store's concept ids and concept_ancestor pairs (empty in older stores); the other
+  // columns of its concepts are read only for the few that messages name, by concept_name.
+  ConceptVocabulary concepts;
+  std::function<std::string(std::int32_t)> concept_name;  // a concept of `concepts`
 };
 
 struct PopulationStoreInfo {
@@ -105,6 +114,10 @@ struct PopulationStoreInfo {
 // Throws molsieve::Error naming `path` when it is not a finished population store.
 PopulationStoreInfo read_population_info(const std::string& path);
 PopulationVocabulary read_population_vocabulary(const std::string& path);
+// What `p` records, with `concepts` as its vocabulary (resolving as a store of `p` does).
+PopulationVocabulary population_vocabulary(const Population& p, ConceptVocabulary concepts);
+// The store's concept and concept_ancestor tables (empty when it has none).
+ConceptVocabulary read_concept_vocabulary(const std::string& path);
 // Persons [first, first + count) of the store with all their events.
 Population read_population(const std::string& path, std::uint64_t first, std::uint64_t count);
 

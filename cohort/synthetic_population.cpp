@@ -68,6 +68,13 @@ constexpr double kCyp2c19Freq[4][5] = {{0.05, 0.27, 0.40, 0.26, 0.02},
                                        {0.00, 0.03, 0.38, 0.46, 0.13},
                                        {0.01, 0.16, 0.52, 0.29, 0.02}};
 constexpr double kHlaB5701[4] = {0.068, 0.010, 0.016, 0.025};
+// Who has pharmacogenes on record at all (most patients have never been tested; the share
+// keeps the genotype rules meaningful on synthetic data while leaving some without).
+constexpr double kGenotypedShare = 0.8;
+// Women 18 to 44 pregnant at the end of their records (about 9 months in 12 of the ~6% a year who give birth).
+constexpr double kPregnantShare = 0.04;
+// Seeds the person's second stream (pregnancy, insulin, who is genotyped).
+constexpr std::uint64_t kLaterStream = 0x632BE59BD9B4E019ull;
 
 // Prevalence of a condition at `age`, linear between (age, prevalence) knots.
 template <std::size_t N>
@@ -245,20 +252,44 @@ void add_labs(Builder& b, const Person& person, const Conditions& c) {
   }
 }
 
-void add_genotypes(Builder& b, const Person& person, const Conditions& c) {
+// Pharmacogenes of the `genotyped` only; drawn for everyone, so the later draws do not
+// depend on who was tested.
+void add_genotypes(Builder& b, const Person& person, const Conditions& c, bool genotyped) {
   Random& r = b.r;
-  b.genotype("CYP2D6", kCyp2d6[r.pick(kCyp2d6Freq[person.ancestry])], kNaN);
-  b.genotype("CYP2C19", kCyp2c19[r.pick(kCyp2c19Freq[person.ancestry])], kNaN);
-  b.genotype("HLA-B*57:01", r.chance(kHlaB5701[person.ancestry]) ? "positive" : "negative", kNaN);
+  const char* cyp2d6 = kCyp2d6[r.pick(kCyp2d6Freq[person.ancestry])];
+  const char* cyp2c19 = kCyp2c19[r.pick(kCyp2c19Freq[person.ancestry])];
+  const char* hla = r.chance(kHlaB5701[person.ancestry]) ? "positive" : "negative";
+  if (genotyped) {
+    b.genotype("CYP2D6", cyp2d6, kNaN);
+    b.genotype("CYP2C19", cyp2c19, kNaN);
+    b.genotype("HLA-B*57:01", hla, kNaN);
+  }
   // Expression of the drug target (relative units, 1 = population median); raised in
   // Alzheimer's disease, the indication of the default candidate (a BACE-1 inhibitor).
   if (r.chance(c.alzheimers ? 0.9 : 0.3))
     b.genotype("TARGET_EXPRESSION", "measured", round_to(r.lognormal(c.alzheimers ? 1.5 : 1.0, 0.4), 0.01));
 }
 
-// Draws in a fixed order from the person's own stream: the same seed gives the same person.
+// Pregnancy (women 18 to 44, recorded by trimester) and insulin (a quarter of the diabetics),
+// from a second stream of the person's, so that the first stream's draws stay as they were.
+void add_pregnancy_and_insulin(Builder& b, Random& r, const Person& person, const Conditions& c) {
+  if (person.female && person.age <= 44 && r.chance(kPregnantShare)) {
+    const int trimester = r.between(0, 2);
+    const Day start = std::max(b.observed_from, b.reference - 90 * (trimester + 1) + r.between(0, 89));
+    b.p.condition.concept_id.push_back(static_cast<std::int32_t>(concepts::kPregnancyFirstTrimester + trimester));
+    b.p.condition.start.push_back(start);
+    b.p.condition.end.push_back(b.reference);
+  }
+  if (c.diabetes && r.chance(0.25)) {
+    const std::int64_t insulins[] = {concepts::kInsulinGlargine, concepts::kInsulinLispro, concepts::kInsulinAspart};
+    b.drug(static_cast<std::int32_t>(insulins[r.between(0, 2)]), b.day_between(c.diabetes_onset, b.reference),
+           b.reference);
+  }
+}
+
+// Draws in a fixed order from the person's own streams: the same seed gives the same person.
 void synthesize_person(Population& p, std::uint64_t seed, std::uint64_t position) {
-  Random r(seed, position);
+  Random r(seed, position), later(seed ^ kLaterStream, position);
   const Day reference = synthetic_reference_day();
   const Person person = add_demographics(p, r, reference, position);
 
@@ -272,7 +303,8 @@ void synthesize_person(Population& p, std::uint64_t seed, std::uint64_t position
   const Conditions conditions = add_conditions(b, person);
   add_drugs(b, person, conditions);
   add_labs(b, person, conditions);
-  add_genotypes(b, person, conditions);
+  add_genotypes(b, person, conditions, later.chance(kGenotypedShare));
+  add_pregnancy_and_insulin(b, later, person, conditions);
 
   p.observation_period.offsets.push_back(p.observation_period.rows());
   p.condition.offsets.push_back(p.condition.rows());

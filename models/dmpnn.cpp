@@ -175,7 +175,9 @@ torch::Tensor DmpnnImpl::forward(const GraphBatch& b) {
   const auto target_index = b.edge_target.unsqueeze(1).expand({edges, h});
   const auto source_index = b.edge_source.unsqueeze(1).expand({edges, h});
   auto incoming_sum = [&](const torch::Tensor& message) {
-    if (b.ordered_sums)
+    // segment_reduce refuses empty data: a batch of bond-less molecules (methane, salts
+    // such as [Na+].[Cl-]) has no edges, and its sums are zeros however they are added.
+    if (b.ordered_sums && edges > 0)
       return torch::segment_reduce(message.index_select(0, b.incoming_order), "sum", b.incoming_counts, {}, {}, 0,
                                    false, 0);
     return torch::zeros({atoms, h}, message.options()).scatter_add(0, target_index, message);

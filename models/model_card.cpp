@@ -144,6 +144,8 @@ std::string card_to_json(const ModelCard& card) {
                    {"selection_metric", card.selection_metric},
                    {"seconds", card.training_seconds},
                    {"command", card.command}};
+  if (!card.pretrained_encoder.empty())
+    j["training"]["pretrained_encoder"] = {{"file", card.pretrained_encoder}, {"sha256", card.pretrained_encoder_sha256}};
   j["metrics"] = {{"validation", finite_metrics(card.validation_metrics)}, {"test", finite_metrics(card.test_metrics)}};
   j["applicability_domain"] = {
       {"measure", "Tanimoto similarity to the nearest training molecule (Morgan fingerprints)"},
@@ -222,6 +224,11 @@ void read_training(CardKeys& keys, const json& t, ModelCard& card) {
   card.selection_metric = keys.at(t, "selection_metric").get<std::string>();
   card.training_seconds = keys.at(t, "seconds").get<double>();
   card.command = keys.at(t, "command").get<std::string>();
+  if (t.contains("pretrained_encoder")) {
+    const json& e = keys.at(t, "pretrained_encoder");
+    card.pretrained_encoder = keys.at(e, "file").get<std::string>();
+    card.pretrained_encoder_sha256 = keys.at(e, "sha256").get<std::string>();
+  }
 }
 
 void read_applicability_domain(CardKeys& keys, const json& d, ModelCard& card) {

@@ -95,6 +95,9 @@ struct ModelCard {
   TaskMetrics test_metrics;
   double training_seconds = 0;
   std::string command;
+  // The encoder every member's message passing started from (molsieve train --from-pretrained):
+  // its file name and SHA-256; empty when trained from scratch.
+  std::string pretrained_encoder, pretrained_encoder_sha256;
   std::string tool_version;
   std::string created;
 

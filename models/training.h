@@ -33,6 +33,10 @@ struct TrainOptions {
   std::vector<double> split_sizes{0.8, 0.1, 0.1};
   Split given_split;  // with SplitKind::Given: rows of each part (invalid rows are dropped)
   std::uint64_t seed = 0;
+  // A model store from molsieve pretrain (models/pretraining.h) whose message-passing weights
+  // start every member (empty: Chemprop's random initialisation). Its hidden size, depth and
+  // graph featurization must be this model's; the head always starts at random.
+  std::string pretrained_encoder;
   kernels::DeviceChoice device;  // auto
   // Provenance for the model card.
   std::string name, data_path, data_sha256, smiles_column, command;

@@ -10,6 +10,7 @@ packages=(
   libopenmpi-dev openmpi-bin slurm-wlm munge
   libtorch-dev libopenblas0-openmp nlohmann-json3-dev libtomlplusplus-dev python3-sklearn
   libgtest-dev libcli11-dev libglpk-dev
+  libpq-dev postgresql
   clang-15 libfuzzer-15-dev
   chromium fonts-dejavu-core
 )

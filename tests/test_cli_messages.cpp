@@ -1,7 +1,10 @@
 // What the command line tells its user when an input is missing, empty or partly bad.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -73,6 +76,125 @@ TEST(ProgressLine, FitsTheTerminalWidthDroppingTheDetailFirst) {
     EXPECT_EQ(line.rfind("screen [", 0), 0u) << line;
   }
   EXPECT_NE(workflows::fit_progress_line("screen", 0.5, counts, detail, 80).find(counts), std::string::npos);
+}
+
+// A screen of 400 NCI molecules (a SMILES file, so the total is found only by reading it) in
+// chunks of 50, with its stderr in a file as in a batch log and its events in another.
+struct LoggedScreen {
+  test::ScratchDir dir;
+  CommandRun run;
+  std::vector<nlohmann::json> events;
+};
+
+const LoggedScreen& logged_screen() {
+  static LoggedScreen* screen = [] {
+    auto* s = new LoggedScreen;
+    test::write_nci_head(s->dir.file("library.smi"), 400);
+    test::write_text(s->dir.file("job.toml"), test::default_job({{"chunk_size = 1024", "chunk_size = 50"}}));
+    s->run = molsieve(s->dir, "screen " + s->dir.file("job.toml") + " --library " + s->dir.file("library.smi") +
+                                  " -o " + s->dir.file("out.h5") + " --threads 1 --events " + s->dir.file("events.jsonl"));
+    std::istringstream lines(test::read_text(s->dir.file("events.jsonl")));
+    for (std::string line; std::getline(lines, line);) s->events.push_back(nlohmann::json::parse(line));
+    return s;
+  }();
+  return *screen;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(BatchLog, EveryScreenLineStartsWithTheUtcTimeAndTheRank) {
+  const LoggedScreen& screen = logged_screen();
+  ASSERT_EQ(screen.run.status, 0) << screen.run.err;
+  const std::regex stamped(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ rank 0: screen: .+)");
+  const std::vector<std::string> lines = lines_of(screen.run.err);
+  ASSERT_GE(lines.size(), 3u) << screen.run.err;
+  for (const std::string& line : lines) EXPECT_TRUE(std::regex_match(line, stamped)) << line;
+  EXPECT_NE(lines.front().find("screen: job bace1-nci5k"), std::string::npos) << lines.front();
+  EXPECT_NE(lines.back().find("screen: results in " + screen.dir.file("out.h5")), std::string::npos) << lines.back();
+}
+
+TEST(BatchLog, FeaturizeWarningsAndErrorsAreStampedToo) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("empty.smi"), "");
+  const CommandRun warned = molsieve(dir, "featurize " + dir.file("empty.smi") + " -o " + dir.file("out.h5") + " -q");
+  EXPECT_TRUE(std::regex_match(lines_of(warned.err).at(0),
+                               std::regex(R"(\S+Z rank 0: featurize: warning: .*empty\.smi: no molecule records)")))
+      << warned.err;
+  const CommandRun failed = molsieve(dir, "featurize " + dir.file("no-such.smi") + " -o " + dir.file("out2.h5") + " -q");
+  EXPECT_EQ(failed.status, 1);
+  EXPECT_TRUE(std::regex_match(lines_of(failed.err).at(0), std::regex(R"(\S+Z rank 0: molsieve: error: .*no-such\.smi.*)")))
+      << failed.err;
+}
+
+// Every line of --events is one JSON object; start comes first, finish last, one chunk_done
+// per chunk, and the counts agree: read >= scored >= written, each monotone, the percentage
+// that of written in the total, which is exact once the reader has reached the end.
+TEST(ScreenEvents, EveryLineIsAJsonEventAndTheCountsAgreeAcrossChunks) {
+  const LoggedScreen& screen = logged_screen();
+  ASSERT_EQ(screen.run.status, 0) << screen.run.err;
+  const std::vector<nlohmann::json>& events = screen.events;
+  ASSERT_GE(events.size(), 10u);
+  for (const nlohmann::json& e : events) {
+    EXPECT_EQ(e.at("rank"), 0);
+    EXPECT_EQ(e.at("command"), "screen");
+    EXPECT_TRUE(std::regex_match(e.at("time").get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+  }
+  EXPECT_EQ(events.front().at("event"), "start");
+  EXPECT_EQ(events.front().at("output"), screen.dir.file("out.h5"));
+  EXPECT_EQ(events.back().at("event"), "finish");
+  EXPECT_EQ(events.back().at("rows"), 400);
+  EXPECT_EQ(events.back().at("chunks"), 8);
+  std::vector<std::uint64_t> chunks;
+  std::uint64_t read = 0, scored = 0, written = 0;
+  for (const nlohmann::json& e : events) {
+    if (e.at("event") != "chunk_done") continue;
+    const nlohmann::json& c = e.at("counts");
+    SCOPED_TRACE(e.dump());
+    chunks.push_back(e.at("chunk"));
+    EXPECT_EQ(e.at("rows"), 50);
+    EXPECT_GE(c.at("read"), read);
+    EXPECT_GE(c.at("scored"), scored);
+    EXPECT_GT(c.at("written"), written);
+    read = c.at("read");
+    scored = c.at("scored");
+    written = c.at("written");
+    EXPECT_GE(read, scored);
+    EXPECT_GE(scored, written);
+    EXPECT_EQ(written, 50 * chunks.size());
+    ASSERT_TRUE(c.at("total").is_number()) << "the bytes read give an estimate from the first chunk on";
+    const double total = c.at("total");
+    EXPECT_GE(total, read);
+    EXPECT_NEAR(c.at("percent").get<double>(), 100.0 * written / total, 1e-9);
+    EXPECT_NEAR(total, 400, 40) << "the estimate from the bytes read";
+  }
+  std::sort(chunks.begin(), chunks.end());
+  EXPECT_EQ(chunks, (std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  const nlohmann::json& last = std::find_if(events.rbegin(), events.rend(), [](const nlohmann::json& e) {
+                                 return e.at("event") == "chunk_done";
+                               })->at("counts");
+  EXPECT_EQ(last.at("total"), 400);
+  EXPECT_EQ(last.at("total_estimated"), false);
+  EXPECT_EQ(last.at("percent"), 100.0);
+}
+
+TEST(ScreenEvents, AnErrorIsAnEventWithTheMessageOfItsLine) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("job.toml"), test::default_job());
+  const CommandRun run = molsieve(dir, "screen " + dir.file("job.toml") + " --library " + dir.file("no-such.smi") + " -o " +
+                                           dir.file("out.h5") + " -q --events " + dir.file("events.jsonl"));
+  EXPECT_EQ(run.status, 1);
+  const std::vector<std::string> lines = lines_of(test::read_text(dir.file("events.jsonl")));
+  ASSERT_EQ(lines.size(), 1u) << test::read_text(dir.file("events.jsonl"));
+  const nlohmann::json error = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(error.at("event"), "error");
+  const std::string message = error.at("message");
+  EXPECT_NE(message.find("no-such.smi"), std::string::npos) << message;
+  EXPECT_NE(run.err.find("molsieve: error: " + message), std::string::npos) << run.err;
 }
 
 // The one convention, over every subcommand: -q accepted, with the same meaning.

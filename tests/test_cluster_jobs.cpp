@@ -8,8 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <regex>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -126,6 +130,90 @@ TEST_F(ScreenAcrossRanks, OnlyRankZeroSpeaks) {
       << alone_only.err;
   EXPECT_NE(alone_only.err.find("molsieve: error: featurize: runs as one process"), std::string::npos) << alone_only.err;
   EXPECT_FALSE(fs::exists(dir_->file("lib.h5")));
+}
+
+std::vector<nlohmann::json> events_of(const std::string& path) {
+  std::vector<nlohmann::json> events;
+  std::istringstream lines(test::read_text(path));
+  for (std::string line; std::getline(lines, line);) events.push_back(nlohmann::json::parse(line));
+  return events;
+}
+
+// Under MPI every rank appends its own chunk_done events (whole lines); rank 0's counts are
+// the job's rows read and written (not the other ranks' scored), every other rank's its own.
+TEST_F(ScreenAcrossRanks, EventsOfEveryRankParseAndRankZeroCountsTheWholeJob) {
+  const std::string events_file = dir_->file("ranks.jsonl");
+  const CommandRun run = screen(mpirun(2), "events.h5", "--events " + events_file);
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::vector<nlohmann::json> events = events_of(events_file);
+  std::vector<std::uint64_t> chunks;
+  std::map<int, std::uint64_t> own_rows;
+  std::uint64_t job_written = 0;
+  for (const nlohmann::json& e : events) {
+    if (e.at("event") != "chunk_done") continue;
+    SCOPED_TRACE(e.dump());
+    const int rank = e.at("rank");
+    const nlohmann::json& c = e.at("counts");
+    chunks.push_back(e.at("chunk"));
+    own_rows[rank] += e.at("rows").get<std::uint64_t>();
+    EXPECT_GE(c.at("read"), c.at("written"));
+    if (rank == 0) {
+      EXPECT_FALSE(c.contains("scored"));
+      EXPECT_GE(c.at("written"), job_written);
+      EXPECT_GE(c.at("written"), own_rows[0]) << "rank 0's written counts every rank's parts";
+      job_written = c.at("written");
+    } else {
+      EXPECT_EQ(c.at("written"), own_rows[rank]);
+      EXPECT_GE(c.at("scored"), c.at("written"));
+      EXPECT_TRUE(c.at("total").is_null());
+    }
+  }
+  std::sort(chunks.begin(), chunks.end());
+  std::vector<std::uint64_t> every(27);
+  for (std::uint64_t k = 0; k < every.size(); ++k) every[k] = k;
+  EXPECT_EQ(chunks, every);
+  EXPECT_EQ(own_rows[0] + own_rows[1], 652u);
+  EXPECT_LE(job_written, 652u);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().at("event"), "finish");
+  EXPECT_EQ(events.back().at("rows"), 652);
+}
+
+// A failure on one rank is one line: the rank, the chunk(s) it had, the error's first line.
+// Here chunk 3 of a library store holds a SMILES string damaged on disk, which only the rank
+// that reads that chunk meets.
+TEST_F(ScreenAcrossRanks, AFailureOnOneRankIsOneLineNamingTheRankAndItsChunk) {
+  std::istringstream nci(test::read_text(dir_->file("library.smi")));
+  std::string library;
+  std::string line;
+  for (int row = 0; row < 150 && std::getline(nci, line); ++row)
+    library += (row == 80 ? std::string(60, 'C') + " marker\n" : "") + line + "\n";
+  test::write_text(dir_->file("damaged.smi"), library);
+  const CommandRun featurized =
+      test::molsieve(*dir_, "featurize " + dir_->file("damaged.smi") + " -o " + dir_->file("damaged.h5") + " -q");
+  ASSERT_EQ(featurized.status, 0) << featurized.err;
+  // Every copy of the marker's SMILES in the store loses a carbon: its CRC-32 no longer holds.
+  std::string bytes = test::read_text(dir_->file("damaged.h5"));
+  std::size_t damaged = 0;
+  for (std::size_t at = bytes.find(std::string(60, 'C')); at != std::string::npos; at = bytes.find(std::string(60, 'C'), at + 60)) {
+    bytes[at + 30] = 'N';
+    ++damaged;
+  }
+  ASSERT_GT(damaged, 0u);
+  std::ofstream(dir_->file("damaged.h5"), std::ios::binary) << bytes;
+
+  const CommandRun run = test::run_command(*dir_, mpirun(2) + MOLSIEVE_BINARY + " screen " + dir_->file("job.toml") +
+                                                      " --library " + dir_->file("damaged.h5") + " -o " +
+                                                      dir_->file("failed.h5") + " --threads 1 -q");
+  EXPECT_EQ(run.status, 1);
+  std::size_t error_lines = 0;
+  std::istringstream err(run.err);
+  for (std::string l; std::getline(err, l);) error_lines += l.find("molsieve: error:") != std::string::npos;
+  EXPECT_EQ(error_lines, 1u) << run.err;
+  EXPECT_TRUE(std::regex_search(run.err, std::regex(R"(\S+Z rank ([01]): molsieve: error: rank \1 failed on chunk\(s\) )"
+                                                    R"(([0-9]+, )*3(, [0-9]+)*: .*damaged\.h5: /molecules/\w+ row 80: checksum)")))
+      << run.err;
+  EXPECT_EQ(run.err.find("chunks in flight"), std::string::npos) << run.err;
 }
 
 // The pid of the rank `rank` of the job writing `output`, from the processes' environments.

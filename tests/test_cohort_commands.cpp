@@ -102,7 +102,7 @@ TEST_F(CohortCommands, AttritionCsvIsMonotoneAndSuppressesSmallCounts) {
   ASSERT_GT(rows.size(), 10u);
   // One vocabulary: the CSV's columns are the store's, in the store's order.
   EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "name", "kind", "applied", "activation", "remaining", "removed",
-                                               "removed_alone"}));
+                                               "removed_alone", "decided_if_missing", "warnings"}));
   const hdf5::File store(d.file("a.h5"), hdf5::File::Mode::ReadOnly);
   const auto remaining = store.read<std::int64_t>("/attrition/remaining");
   ASSERT_EQ(remaining.size() + 1, rows.size());
@@ -199,9 +199,9 @@ TEST_F(CohortCommands, UnknownGeneResultConceptOrBiomarkerIsAnErrorAtItsJsonPath
       {R"("exclusion_rules": [{"genotype": {"gene": "HLA-B*57:01", "result": ["negative", "pos"]}}]})",
        "/exclusion_rules/0/genotype/result/1: no genotype result \"pos\"", "\"positive\""},
       {R"("inclusion_rules": [{"all": [{"condition": {"concepts": [201826]}}, {"drug": {"concepts": [1750500, 17505]}}]}]})",
-       "/inclusion_rules/0/all/1/drug/concepts: concept 17505", "1750500"},
+       "/inclusion_rules/0/all/1/drug/concepts/1: concept 17505", "1750500 clarithromycin"},
       {R"("inclusion_rules": [{"measurement": {"concepts": [3006924], "op": "<", "value": 3, "unit": "x ULN"}}]})",
-       "/inclusion_rules/0/measurement/concepts: concept 3006924", "3006923"},
+       "/inclusion_rules/0/measurement/concepts/0: concept 3006924", "3006923 ALT"},
       {R"("ranking": [{"biomarker": "TARGET_EXPRESION", "weight": 1}]})",
        "/ranking/0/biomarker: no biomarker \"TARGET_EXPRESION\"", "\"TARGET_EXPRESSION\""},
   };
@@ -215,6 +215,35 @@ TEST_F(CohortCommands, UnknownGeneResultConceptOrBiomarkerIsAnErrorAtItsJsonPath
     EXPECT_NE(run.err.find(c.listed), std::string::npos) << run.err;
     EXPECT_FALSE(fs::exists(d.file("typo.h5")));
   }
+}
+
+// A concept the vocabulary knows but the population never records (pregnancy itself; the
+// synthetic patients record trimesters) is a warning in every output, not an error.
+TEST_F(CohortCommands, KnownButUnrecordedConceptIsAWarningInTheStoreAndTheAttrition) {
+  const test::ScratchDir& d = *dir_;
+  test::write_text(d.file("pregnancy.json"), R"({"name": "x", "index": {"date": "2025-06-30"},
+    "exclusion_rules": [{"name": "pregnant", "condition": {"concepts": [4299535]}},
+                        {"name": "pregnant, any trimester",
+                         "condition": {"concepts": [{"concept_id": 4299535, "includeDescendants": true}]}}]})");
+  const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " +
+                                         d.file("pregnancy.json") + " --size 5 -q --overwrite -o " + d.file("preg.h5") +
+                                         " --attrition-csv " + d.file("preg.csv"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::string warning = "/exclusion_rules/0/condition/concepts/0: concept 4299535 (pregnant) is in the vocabulary, "
+                              "but no patient's conditions record it: it matches nobody in this population";
+  const hdf5::File store(d.file("preg.h5"), hdf5::File::Mode::ReadOnly);
+  EXPECT_EQ(store.string_list_attribute("/", "warnings"), std::vector<std::string>{warning});
+  const auto warnings = store.read_strings("/attrition/warnings");
+  const auto removed = store.read<std::int64_t>("/attrition/removed");
+  const auto decided = store.read<std::int64_t>("/attrition/decided_if_missing");
+  const auto remaining = store.read<std::int64_t>("/attrition/remaining");
+  ASSERT_EQ(warnings.size(), 7u);
+  EXPECT_EQ(warnings[5], warning);
+  EXPECT_EQ(removed[5], 0);
+  EXPECT_EQ(decided[5], remaining[4]);  // everyone reaching it: the population has no such record
+  EXPECT_EQ(warnings[6], "");
+  EXPECT_GT(removed[6], 0);  // the trimesters, through concept_ancestor
+  EXPECT_EQ(test::read_csv(d.file("preg.csv"))[6].back(), warning);
 }
 
 TEST_F(CohortCommands, ProvenanceKeepsTheQuotasTextAndThePopulationChecksum) {

@@ -496,6 +496,24 @@ TEST(ModelDevices, APredictionDoesNotDependOnItsBatchMates) {
   }
 }
 
+// A batch whose molecules have no bonds has no edges to sum over (a screen crashed inside
+// LibTorch on a chunk of salts); each molecule is predicted as it is among bonded ones.
+TEST(ModelDevices, ABatchOfBondlessMoleculesIsPredictedAsInAMixedBatch) {
+  models::TrainOptions o = tiny_options();
+  o.epochs = 3;
+  const models::Model model = models::train_model(tiny_set(), o);
+  const std::vector<std::string> bondless{"C", "O", "[Na+].[Cl-]"};
+  std::vector<std::string> mixed = bondless;
+  mixed.insert(mixed.end(), {"CCO", "c1ccccc1"});
+  const auto alone = model.predict(models::MoleculeFeaturizer().featurize(test::smiles_records(bondless)), {});
+  const auto among = model.predict(models::MoleculeFeaturizer().featurize(test::smiles_records(mixed)), {});
+  ASSERT_EQ(alone.mean.size(), 3 * alone.tasks);
+  for (std::size_t i = 0; i < alone.mean.size(); ++i) {
+    EXPECT_TRUE(std::isfinite(alone.mean[i])) << i;
+    EXPECT_NEAR(alone.mean[i], among.mean[i], 1e-5 * (1 + std::abs(among.mean[i]))) << i;
+  }
+}
+
 TEST(ModelStore, ClassificationLabelsOtherThanZeroOrOneAreRefused) {
   models::TrainOptions o = tiny_options();
   o.task_type = models::TaskType::Classification;

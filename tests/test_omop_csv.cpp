@@ -20,6 +20,8 @@
 #include "cohort/vocabulary.h"
 #include "core/error.h"
 #include "core/hdf5_file.h"
+#include "cohort_test_support.h"
+#include "population_compare.h"
 #include "test_support.h"
 
 namespace molsieve::cohort {
@@ -32,39 +34,6 @@ std::vector<std::tuple<Day, Day, std::int32_t>> events_of(const EventTable& t, s
   for (auto r = t.offsets[person]; r < t.offsets[person + 1]; ++r) out.emplace_back(t.start[r], t.end[r], t.concept_id[r]);
   std::sort(out.begin(), out.end());
   return out;
-}
-
-// Every stored column of two population stores, as read back.
-void expect_same_store(const std::string& a, const std::string& b) {
-  const auto n = read_population_info(a).persons;
-  ASSERT_EQ(n, read_population_info(b).persons);
-  const Population x = read_population(a, 0, n), y = read_population(b, 0, n);
-  EXPECT_EQ(x.person_id, y.person_id);
-  EXPECT_EQ(x.year_of_birth, y.year_of_birth);
-  EXPECT_EQ(x.gender_concept_id, y.gender_concept_id);
-  EXPECT_EQ(x.race_concept_id, y.race_concept_id);
-  EXPECT_EQ(x.ethnicity_concept_id, y.ethnicity_concept_id);
-  for (const auto table : {&Population::observation_period, &Population::condition, &Population::drug}) {
-    EXPECT_EQ((x.*table).offsets, (y.*table).offsets);
-    EXPECT_EQ((x.*table).concept_id, (y.*table).concept_id);
-    EXPECT_EQ((x.*table).start, (y.*table).start);
-    EXPECT_EQ((x.*table).end, (y.*table).end);
-  }
-  EXPECT_EQ(x.measurement.offsets, y.measurement.offsets);
-  EXPECT_EQ(x.measurement.concept_id, y.measurement.concept_id);
-  EXPECT_EQ(x.measurement.date, y.measurement.date);
-  ASSERT_EQ(x.measurement.value.size(), y.measurement.value.size());
-  for (std::size_t r = 0; r < x.measurement.value.size(); ++r) {
-    const double u = x.measurement.value[r], v = y.measurement.value[r];
-    ASSERT_TRUE(u == v || (std::isnan(u) && std::isnan(v))) << "measurement row " << r;
-    ASSERT_EQ(x.measurement.units[x.measurement.unit[r]], y.measurement.units[y.measurement.unit[r]]);
-  }
-  EXPECT_EQ(x.genotype.offsets, y.genotype.offsets);
-  ASSERT_EQ(x.genotype.gene.size(), y.genotype.gene.size());
-  for (std::size_t r = 0; r < x.genotype.gene.size(); ++r) {
-    ASSERT_EQ(x.genotype.genes[x.genotype.gene[r]], y.genotype.genes[y.genotype.gene[r]]);
-    ASSERT_EQ(x.genotype.results[x.genotype.result[r]], y.genotype.results[y.genotype.result[r]]);
-  }
 }
 
 TEST(OmopCsv, StreamedImportWritesTheStoreOfTheWholeReadForAnySliceSize) {
@@ -104,7 +73,8 @@ TEST(OmopCsv, ExportThenImportGivesTheSamePopulation) {
     ASSERT_EQ(events_of(read.drug, i), events_of(original.drug, i));
   }
   EXPECT_EQ(read.measurement.offsets, original.measurement.offsets);
-  const CohortDefinition d = parse_cohort_definition(test::read_text(std::string(MOLSIEVE_SOURCE_DIR) + "/datasets/cohorts/example.json"), "example.json");
+  const CohortDefinition d =
+      test::resolved_definition(test::read_text(std::string(MOLSIEVE_SOURCE_DIR) + "/datasets/cohorts/example.json"));
   const EligibilityEvaluator evaluator(d, nullptr, kernels::Backend::Cpu);
   const auto a = evaluator.evaluate(original), b = evaluator.evaluate(read);
   EXPECT_EQ(a.eligible, b.eligible);
@@ -191,6 +161,85 @@ TEST(PopulationStore, StoreOfAnotherVersionIsRefusedNamingTheVersions) {
   hdf5::File(store, hdf5::File::Mode::ReadWrite).set_attribute("/", "schema_version", std::int64_t{9});
   EXPECT_EQ(test::error_of([&] { read_population_info(store); }),
             store + ": population store version 9 is not the version this molsieve reads (2)");
+}
+
+
+void expect_same_vocabulary(const ConceptVocabulary& a, const ConceptVocabulary& b) {
+  ASSERT_EQ(a.concepts().size(), b.concepts().size());
+  for (std::size_t i = 0; i < a.concepts().size(); ++i) {
+    const Concept &x = a.concepts()[i], &y = b.concepts()[i];
+    EXPECT_EQ(std::tie(x.concept_id, x.concept_name, x.domain_id, x.vocabulary_id, x.standard_concept, x.concept_code),
+              std::tie(y.concept_id, y.concept_name, y.domain_id, y.vocabulary_id, y.standard_concept, y.concept_code));
+  }
+  ASSERT_EQ(a.ancestry().size(), b.ancestry().size());
+  for (std::size_t i = 0; i < a.ancestry().size(); ++i) {
+    const ConceptAncestry &x = a.ancestry()[i], &y = b.ancestry()[i];
+    EXPECT_EQ(std::tie(x.ancestor_concept_id, x.descendant_concept_id, x.min_levels_of_separation,
+                       x.max_levels_of_separation),
+              std::tie(y.ancestor_concept_id, y.descendant_concept_id, y.min_levels_of_separation,
+                       y.max_levels_of_separation));
+  }
+}
+
+TEST(OmopVocabulary, ExportedVocabularyIsImportedIntoTheStore) {
+  test::ScratchDir dir;
+  write_omop_csv(dir.file("omop"), synthesize_population(3, 0, 200), true);
+  write_omop_vocabulary(dir.file("omop"), synthetic_vocabulary());
+  const std::string store = dir.file("pop.h5");
+  {
+    PopulationWriter writer(store, PopulationProvenance{});
+    import_omop_csv(dir.file("omop"), writer, 100, dir.file("scratch"));
+    writer.finish();
+  }
+  // Every concept; of concept_ancestor, the pairs whose descendant a patient has.
+  const ConceptVocabulary stored = read_concept_vocabulary(store);
+  const PopulationVocabulary v = read_population_vocabulary(store);
+  std::vector<ConceptAncestry> recorded;
+  for (const ConceptAncestry& a : synthetic_vocabulary().ancestry())
+    for (const auto* ids : {&v.condition_concepts, &v.drug_concepts, &v.measurement_concepts})
+      if (std::binary_search(ids->begin(), ids->end(), a.descendant_concept_id)) {
+        recorded.push_back(a);
+        break;
+      }
+  expect_same_vocabulary(stored, ConceptVocabulary(synthetic_vocabulary().concepts(), recorded, "expected"));
+  EXPECT_LT(stored.ancestry().size(), synthetic_vocabulary().ancestry().size());  // 443732 is not recorded
+  EXPECT_EQ(v.concepts.descendants(concepts::kInsulins).size(), 4u);
+  EXPECT_EQ(v.concepts.descendants(concepts::kDiabetesMellitus),
+            (std::vector<std::int32_t>{concepts::kDiabetesMellitus, concepts::kType2Diabetes}));
+  // A store without the tables (an export without them, or an older store) has no vocabulary.
+  std::filesystem::remove(dir.file("omop/concept.csv"));
+  std::filesystem::remove(dir.file("omop/concept_ancestor.csv"));
+  {
+    PopulationWriter writer(dir.file("bare.h5"), PopulationProvenance{});
+    import_omop_csv(dir.file("omop"), writer, 100, dir.file("scratch"));
+    writer.finish();
+  }
+  EXPECT_TRUE(read_population_vocabulary(dir.file("bare.h5")).concepts.empty());
+}
+
+// Athena's download: upper-case file names, tab-separated without quoting, every column of the
+// CDM table.
+TEST(OmopVocabulary, AthenaTabSeparatedFilesAreRead) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("CONCEPT.csv"),
+                   "concept_id\tconcept_name\tdomain_id\tvocabulary_id\tconcept_class_id\tstandard_concept\tconcept_code\t"
+                   "valid_start_date\tvalid_end_date\tinvalid_reason\n"
+                   "201820\tDiabetes mellitus\tCondition\tSNOMED\tClinical Finding\tS\t73211009\t19700101\t20991231\t\n"
+                   "201826\tType 2 diabetes mellitus\tCondition\tSNOMED\tClinical Finding\tS\t44054006\t19700101\t20991231\t\n"
+                   "4112853\tMalignant tumor of breast, \"left\tCondition\tSNOMED\tClinical Finding\tS\t372064008\t19700101\t"
+                   "20991231\t\n");
+  test::write_text(dir.file("CONCEPT_ANCESTOR.csv"),
+                   "ancestor_concept_id\tdescendant_concept_id\tmin_levels_of_separation\tmax_levels_of_separation\n"
+                   "201820\t201820\t0\t0\n201820\t201826\t1\t1\n201826\t201826\t0\t0\n");
+  const ConceptVocabulary v = read_omop_vocabulary(dir.path());
+  ASSERT_EQ(v.concepts().size(), 3u);
+  EXPECT_EQ(v.find(201826)->concept_name, "Type 2 diabetes mellitus");
+  EXPECT_EQ(v.find(4112853)->concept_name, "Malignant tumor of breast, \"left");  // a stray quote is text
+  EXPECT_EQ(v.find(201826)->concept_code, "44054006");
+  EXPECT_EQ(v.descendants(201820), (std::vector<std::int32_t>{201820, 201826}));
+  std::filesystem::remove(dir.file("CONCEPT_ANCESTOR.csv"));
+  EXPECT_EQ(test::error_of([&] { read_omop_vocabulary(dir.path()); }),
+            dir.path() + ": concept.csv without concept_ancestor.csv (the vocabulary needs both)");
 }
 
 }  // namespace

@@ -94,6 +94,14 @@ TEST_F(ScreenCopies, QueryListsOneRowPerStructureUnlessAllCopies) {
 }
 
 // A version 1 store (no copy columns, no library columns) still answers queries: every row.
+TEST_F(ScreenCopies, ReportNamesEachCandidatesCopies) {
+  const auto& dir = *dir_;
+  ASSERT_EQ(molsieve(dir, "report " + dir.file("out.h5") + " -o " + dir.file("r.html") + " --no-explain").status, 0);
+  const std::string html = read_text(dir.file("r.html"));
+  EXPECT_NE(html.find("Also in the library as: ethanol_again;ethanol_third"), std::string::npos);
+  EXPECT_NE(html.find("Also in the library as: phenol_again"), std::string::npos);
+}
+
 TEST_F(ScreenCopies, QueryReadsAVersionOneStoreWithoutCopyColumns) {
   const auto& dir = *dir_;
   fs::copy_file(dir.file("out.h5"), dir.file("v1.h5"));
@@ -123,6 +131,27 @@ TEST_F(ScreenCopies, QueryReadsAVersionOneStoreWithoutCopyColumns) {
 
 // Copies found across chunks by the merge: a run killed after some chunks and resumed flags
 // them exactly as an uninterrupted run does.
+// Copies within one chunk take no places of the chunk's candidate pool: with pool = keep = 2
+// and every structure three times in one chunk, the best structure's copies once filled the
+// pool and the selection held one molecule.
+TEST(ScreenCopiesPool, CopiesInOneChunkLeaveThePoolToDistinctStructures) {
+  ScratchDir dir;
+  write_text(dir.file("lib.smi"),
+             "CCO a1\nc1ccccc1O b1\nCC(=O)Nc1ccc(O)cc1 c1\nOCC a2\nOc1ccccc1 b2\nCC(=O)Nc1ccc(O)cc1 c2\n"
+             "C(O)C a3\nc1ccc(O)cc1 b3\nCC(=O)Nc1ccc(O)cc1 c3\n");
+  std::string job = open_job(dir.file("lib.smi"), 100);
+  job.replace(job.find("keep = 10"), 9, "keep = 2\npool = 2");
+  write_text(dir.file("job.toml"), job);
+  const auto run = molsieve(dir, "screen " + dir.file("job.toml") + " -o " + dir.file("out.h5") + " -q");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const workflows::ResultsStore store(dir.file("out.h5"));
+  const std::vector<std::int64_t> selection = store.selection();
+  ASSERT_EQ(selection.size(), 2u);
+  const ResultTable t = store.read(0, 9, {"smiles"});
+  EXPECT_NE(t.at("smiles").texts[static_cast<std::size_t>(selection[0])],
+            t.at("smiles").texts[static_cast<std::size_t>(selection[1])]);
+}
+
 TEST(ScreenCopiesResume, ResumedRunFlagsTheSameCopies) {
   ScratchDir dir;
   write_nci_head(dir.file("lib.smi"), 300);
@@ -230,6 +259,15 @@ TEST_F(ScreenInputColumns, CsvJsonSdfAndTableExportsCarryThem) {
 }
 
 // Featurized first, the same library reaches the results store with the same columns.
+TEST_F(ScreenInputColumns, ReportShowsThemForEachCandidate) {
+  const auto& dir = *dir_;
+  ASSERT_EQ(molsieve(dir, "report " + dir.file("out.h5") + " -o " + dir.file("r.html") + " --no-explain").status, 0);
+  const std::string html = read_text(dir.file("r.html"));
+  EXPECT_NE(html.find("vendor_id = V-003, lot 7; pIC50_measured = 7.25; catalog_no = 0077; input:score = 3; input:id = p3"),
+            std::string::npos);
+  EXPECT_NE(html.find("vendor_id = V-002; pIC50_measured = (empty)"), std::string::npos);
+}
+
 TEST_F(ScreenInputColumns, LibraryStoreCarriesThemInInputOrder) {
   const auto& dir = *dir_;
   ASSERT_EQ(molsieve(dir, "featurize " + dir.file("lib.csv") + " -o " + dir.file("lib.h5") + " -q").status, 0);

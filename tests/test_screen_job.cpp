@@ -2,6 +2,7 @@
 // property terms and SMARTS filters as read, and each mistake in them named by file, line and key.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "core/error.h"
@@ -34,6 +35,23 @@ class ScreenJobKeys : public ::testing::Test {
   }
   test::ScratchDir dir_;
 };
+
+// The results store records these paths, and the report opens the models from wherever it
+// runs: a job named by a relative path once recorded models relative to the screen's folder.
+TEST(ScreenJobPaths, PathsOfAJobNamedRelativelyAreResolvedToAbsolutePaths) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("lib.smi"), "CCO ethanol\n");
+  std::filesystem::copy_file(std::string(MOLSIEVE_SOURCE_DIR) + "/models/pretrained/bace.h5", dir.file("mine.h5"));
+  test::write_text(dir.file("job.toml"), "[library]\ninputs = [\"lib.smi\"]\n[[affinity]]\nmodel = \"mine.h5\"\n"
+                                         "[[toxicity]]\nmodel = \"tox21\"\n");
+  const std::string relative = std::filesystem::relative(dir.file("job.toml")).string();
+  ASSERT_FALSE(std::filesystem::path(relative).is_absolute());
+  const ScreenJob job = read_screen_job(relative);
+  ASSERT_EQ(job.library.size(), 1u);
+  EXPECT_EQ(job.library[0], std::filesystem::canonical(dir.file("lib.smi")).string());
+  EXPECT_EQ(job.affinity.at(0).path, std::filesystem::canonical(dir.file("mine.h5")).string());
+  EXPECT_TRUE(std::filesystem::path(job.toxicity.at(0).path).is_absolute()) << job.toxicity.at(0).path;
+}
 
 TEST_F(ScreenJobKeys, WindowRampAndEdgeAreReadAsWritten) {
   const ScreenJob job = read(

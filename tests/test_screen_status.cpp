@@ -99,6 +99,30 @@ TEST_F(ScreenStatus, KilledRunIsStoppedWithItsPartsAndDamagedOnesCounted) {
   EXPECT_EQ(molsieve(*dir_, "status " + output).status, 0);
 }
 
+// A molecule file's size is unknown until it has been read to its end; from then on the run
+// records it, so status counts chunks and molecules of the total (and gives an ETA while the
+// run runs). 395 molecules: the 40th chunk, of 5, is read two chunks before the kill.
+TEST_F(ScreenStatus, AMoleculeFilesSizeIsRecordedOnceReadToItsEnd) {
+  write_nci_head(dir_->file("lib395.smi"), 395);
+  test::write_text(dir_->file("job395.toml"), small_job(dir_->file("lib395.smi"), 10));
+  const std::string output = dir_->file("read-to-end.h5");
+  kill_screen_after(screen_args(dir_->file("job395.toml"), output), output, 39);
+  if (!fs::exists(output + ".parts")) GTEST_SKIP() << "the run finished before it could be killed";
+  const std::size_t parts = parts_written(output);
+  const CommandRun run = molsieve(*dir_, "status --json " + output);
+  ASSERT_EQ(run.status, 11) << run.err;
+  const nlohmann::json j = status_json(run);
+  ASSERT_TRUE(j["rows_total"].is_number()) << j.dump();
+  EXPECT_EQ(j.value("rows_total", 0u), 395u) << j.dump();
+  EXPECT_EQ(j.value("chunks_total", 0u), 40u) << j.dump();
+  EXPECT_EQ(j.value("rows_done", 0u), 10 * parts);
+  const CommandRun human = molsieve(*dir_, "status " + output);
+  EXPECT_NE(human.out.find("chunks done: " + std::to_string(parts) + " of 40 (" + std::to_string(10 * parts) +
+                           " of 395 molecules"),
+            std::string::npos)
+      << human.out;
+}
+
 TEST_F(ScreenStatus, EmptyFolderIsNotStarted) {
   const std::string output = dir_->file("never.h5");
   const CommandRun human = molsieve(*dir_, "status " + output);

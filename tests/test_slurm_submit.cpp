@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "slurm_test_support.h"
@@ -78,12 +79,81 @@ TEST_F(SlurmSubmit, DryRunWritesAndShowsTheScriptWithoutSubmitting) {
   EXPECT_EQ(output_of("squeue -h -n molsieve-bace1-nci5k"), "");
 }
 
+// What real sites ask for: memory, QOS, a dependency, any sbatch option, site lines before
+// srun, and the thread variables of LibTorch's pools from --cpus-per-task.
+TEST_F(SlurmSubmit, DryRunWritesSiteOptionsPreambleAndThreadVariables) {
+  test::write_text(dir_->file("site.sh"), "module load molsieve/1.0\nexport SITE_SCRATCH=/scratch\n");
+  int status = 0;
+  const std::string script =
+      submit("site.h5",
+             "--mem 1G --qos normal --dependency afterany:17 --sbatch-option=--exclusive "
+             "--sbatch-option=--mail-type=END --preamble " + dir_->file("site.sh") + " --dry-run",
+             &status, "--nodes 1 --ntasks-per-node 2 --cpus-per-task 3");
+  ASSERT_EQ(status, 0) << test::read_text(dir_->file("submit.err"));
+  for (const std::string line : {"#SBATCH --mem=1G\n", "#SBATCH --qos=normal\n", "#SBATCH --dependency=afterany:17\n",
+                                 "#SBATCH --exclusive\n", "#SBATCH --mail-type=END\n"})
+    EXPECT_NE(script.find(line), std::string::npos) << line << "\n" << script;
+  const std::size_t module = script.find("\nmodule load molsieve/1.0\nexport SITE_SCRATCH=/scratch\n");
+  const std::size_t threads = script.find("\nexport OMP_NUM_THREADS=3 MKL_NUM_THREADS=3 OPENBLAS_NUM_THREADS=3\n");
+  const std::size_t srun = script.find("\nsrun --cpus-per-task=3 ");
+  ASSERT_NE(module, std::string::npos) << script;
+  ASSERT_NE(threads, std::string::npos) << script;
+  ASSERT_NE(srun, std::string::npos) << script;
+  EXPECT_LT(script.rfind("#SBATCH"), module) << "sbatch reads no #SBATCH line after a command";
+  EXPECT_LT(module, threads);
+  EXPECT_LT(threads, srun);
+  // The job's log says what happened: the screen runs without -q.
+  EXPECT_EQ(script.find(" -q"), std::string::npos) << script;
+}
+
+// A job held in the queue: status says queued (exit 13) from the job id submit recorded, a
+// dry run leaves the job's script as it is, and a second submission is refused naming it.
+TEST_F(SlurmSubmit, AQueuedJobIsQueuedInStatusAndKeepsItsScript) {
+  int status = 0;
+  const std::string id = submit("queued.h5", "--sbatch-option=--hold", &status);
+  ASSERT_EQ(status, 0) << test::read_text(dir_->file("submit.err"));
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(test::read_text(dir_->file("queued.h5.slurm-job")), id + "\n");
+  const std::string output = dir_->file("queued.h5");
+  const std::string said = output_of(std::string(MOLSIEVE_BINARY) + " status " + output, &status);
+  EXPECT_EQ(status, 13) << said;
+  EXPECT_EQ(said, output + ": queued (Slurm job " + id + ", PENDING; nothing written yet)");
+  const std::string json = output_of(std::string(MOLSIEVE_BINARY) + " status --json " + output, &status);
+  EXPECT_EQ(status, 13);
+  EXPECT_NE(json.find("\"state\":\"queued\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"slurm_job\":{\"id\":\"" + id + "\",\"state\":\"PENDING\"}"), std::string::npos) << json;
+
+  const std::string script = test::read_text(output + ".sbatch");
+  const std::string dry = submit("queued.h5", "--mem 2G --dry-run", &status);
+  EXPECT_EQ(status, 0) << test::read_text(dir_->file("submit.err"));
+  EXPECT_NE(dry.find("#SBATCH --mem=2G"), std::string::npos) << "the new script is printed";
+  EXPECT_EQ(test::read_text(output + ".sbatch"), script) << "the queued job's script is kept";
+  EXPECT_NE(test::read_text(dir_->file("submit.err")).find("is the script of Slurm job " + id + " (PENDING)"),
+            std::string::npos)
+      << test::read_text(dir_->file("submit.err"));
+  submit("queued.h5", "", &status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(test::read_text(dir_->file("submit.err")).find("Slurm job " + id + " (PENDING) writes it"), std::string::npos)
+      << test::read_text(dir_->file("submit.err"));
+
+  std::system(("scancel " + id).c_str());
+  wait_for(id);
+  const std::string after = output_of(std::string(MOLSIEVE_BINARY) + " status " + output, &status);
+  EXPECT_EQ(status, 12) << after;
+  EXPECT_NE(after.find("not started"), std::string::npos) << after;
+  EXPECT_NE(after.find("Slurm job " + id), std::string::npos) << after;
+}
+
 TEST_F(SlurmSubmit, BadRequestsAreRefusedNamingTheOption) {
   int status = 0;
   for (const auto& [extra, message] : std::vector<std::pair<std::string, std::string>>{
            {"--nodes 0", "--nodes: must be at least 1"},
            {"--time ten", "--time: 'ten' is not a Slurm time"},
-           {"--partition 'a b'", "--partition: 'a b' is not a Slurm name"}}) {
+           {"--partition 'a b'", "--partition: 'a b' is not a Slurm name"},
+           {"--mem ten", "--mem: 'ten' is not a Slurm size"},
+           {"--qos 'a b'", "--qos: 'a b' is not a Slurm name"},
+           {"--dependency 'after ok'", "--dependency: 'after ok' is not a Slurm dependency"},
+           {"--sbatch-option=exclusive", "--sbatch-option: 'exclusive' is not one sbatch option"}}) {
     SCOPED_TRACE(extra);
     submit("bad.h5", "", &status, extra);
     EXPECT_EQ(status, 1);
@@ -97,8 +167,16 @@ TEST_F(SlurmSubmit, SubmittedJobCompletesWithTheResultsOfAPlainRun) {
   const std::string id = submit("slurm.h5", "", &status);
   ASSERT_EQ(status, 0) << test::read_text(dir_->file("submit.err"));
   ASSERT_FALSE(id.empty());
-  EXPECT_EQ(wait_for(id), "COMPLETED") << test::read_text(dir_->file("slurm.h5.slurm-" + id + ".log"));
+  const std::string state = wait_for(id);
+  const std::string log = test::read_text(dir_->file("slurm.h5.slurm-" + id + ".log"));
+  EXPECT_EQ(state, "COMPLETED") << log;
   EXPECT_EQ(exported("slurm.h5"), exported("plain.h5"));
+  // The log says what happened: the start, the finish with its counts, the results, each line
+  // with its time and rank.
+  const std::string stamp = R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ rank 0: screen: )";
+  EXPECT_TRUE(std::regex_search(log, std::regex(stamp + "job bace1-nci5k .*2 rank\\(s\\)"))) << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex(stamp + "1000 molecules \\(1000 valid"))) << log;
+  EXPECT_NE(log.find("rank 0: screen: results in " + dir_->file("slurm.h5")), std::string::npos) << log;
 }
 
 TEST_F(SlurmSubmit, CancelledJobResubmittedWithResumeFinishesIt) {

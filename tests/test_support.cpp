@@ -30,8 +30,8 @@ ScratchDir::ScratchDir() {
 }
 
 ScratchDir::~ScratchDir() {
-  for (const auto& name : list_dir(path_)) std::remove((path_ + "/" + name).c_str());
-  std::remove(path_.c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 void write_text(const std::string& path, const std::string& text) {

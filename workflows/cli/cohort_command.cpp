@@ -11,6 +11,7 @@
 #include "workflows/cli/common_options.h"
 #include "workflows/cli/interrupt.h"
 #include "workflows/cli/progress_bar.h"
+#include "workflows/cli/run_log.h"
 #include "workflows/cohort_job/cohort_selection.h"
 #include "workflows/report/cohort_report.h"
 
@@ -23,6 +24,7 @@ struct CohortValues {
   unsigned threads = 0;
   bool overwrite = false;
   bool quiet = false;
+  LogValues log;
 };
 
 // The eligibility kernel has CPU and reference backends only: auto means the CPU here, and
@@ -37,11 +39,15 @@ kernels::Backend eligibility_backend(const std::string& text) {
 // The cohort store's /attrition table, same column names, order and values (counts from 1 to
 // 4 shown as <5).
 void write_attrition_csv(const std::string& path, const CohortOutcome& o) {
-  CsvWriter csv(path, {"step", "name", "kind", "applied", "activation", "remaining", "removed", "removed_alone"});
+  CsvWriter csv(path, {"step", "name", "kind", "applied", "activation", "remaining", "removed", "removed_alone",
+                       "decided_if_missing", "warnings"});
   for (std::size_t k = 0; k < o.attrition.size(); ++k) {
     const auto& s = o.attrition[k];
     csv.field(k).field(s.name).field(s.kind).field(std::string(s.applied ? "1" : "0")).field(s.activation);
     csv.field(suppressed_count(s.remaining)).field(suppressed_count(s.removed)).field(suppressed_count(s.removed_alone));
+    std::string warnings;
+    for (const std::string& w : s.warnings) warnings += (warnings.empty() ? "" : "; ") + w;
+    csv.field(suppressed_count(s.decided_if_missing)).field(warnings);
     csv.end_row();
   }
   csv.close();
@@ -79,11 +85,15 @@ void run(CohortValues& v) {
   v.request.cancel = &interrupt_token();
   v.request.threads = v.threads;
   v.request.world = &cluster::world();
+  RunLog& log = RunLog::get();
+  log.open("cohort", v.log, v.request.world->rank(), v.request.world->size());
   if (v.request.world->rank() != 0) {  // under MPI: evaluate slices; rank 0 selects, writes and reports
     run_cohort_selection(v.request, {});
     return;
   }
-  ProgressBar bar("cohort", "patients");
+  log.event("start", {{"population", v.request.population}, {"definition", v.request.definition},
+                      {"output", v.request.output}, {"ranks", v.request.world->size()}});
+  ProgressBar bar("cohort", "patients", &log);
   Progress read;
   // The exact selection would be silent while it solves: the bar says how it is doing.
   if (!v.quiet)
@@ -102,7 +112,8 @@ void run(CohortValues& v) {
   if (!v.attrition_csv.empty()) write_attrition_csv(v.attrition_csv, o);
   if (!v.report.empty()) write_whole_file(v.report, cohort_report_html(v.request, o));
   if (!v.quiet) print_summary(v, o);
-  for (const auto& warning : o.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  for (const auto& warning : o.warnings) log.warning(warning, "warning: ");
+  log.event("finish", {{"output", v.request.output}, {"selected", o.chosen.size()}, {"seconds", o.seconds}});
 }
 
 }  // namespace
@@ -137,6 +148,7 @@ void add_cohort_command(CLI::App& app) {
   add_threads_option(*c, values->threads);
   add_overwrite_flag(*c, values->overwrite);
   add_quiet_flag(*c, values->quiet);
+  add_log_options(*c, values->log);
   c->callback([values] { run(*values); });
 }
 

@@ -10,6 +10,7 @@ void add_info_command(CLI::App& app);
 void add_similarity_command(CLI::App& app);
 void add_pick_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_pretrain_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
 void add_predict_command(CLI::App& app);

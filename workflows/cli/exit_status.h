@@ -8,6 +8,7 @@ constexpr int kStatusFinished = 0;
 constexpr int kStatusRunning = 10;
 constexpr int kStatusStopped = 11;  // resumable: screen --resume continues
 constexpr int kStatusNotStarted = 12;
+constexpr int kStatusQueued = 13;  // submitted: its Slurm job waits in the queue
 
 // Thrown by a subcommand's callback, once its output is written, for main to return as the
 // exit status. CLI11 callbacks return nothing, and a shared variable would have to pass

@@ -11,6 +11,7 @@
 #include "workflows/cli/common_options.h"
 #include "workflows/cli/interrupt.h"
 #include "workflows/cli/progress_bar.h"
+#include "workflows/cli/run_log.h"
 
 namespace molsieve::workflows {
 
@@ -45,13 +46,15 @@ void print_summary(const chem::FeaturizeRequest& request, const chem::FeaturizeR
 
 // Shown even with --quiet: an input that gave nothing, or molecules that were not featurized,
 // changes what the store can be used for.
-void print_warnings(const chem::FeaturizeReport& report) {
-  for (const auto& path : report.empty_inputs) std::fprintf(stderr, "warning: %s: no molecule records\n", path.c_str());
+void print_warnings(const chem::FeaturizeReport& report, const RunLog& log) {
+  for (const auto& path : report.empty_inputs) log.warning(path + ": no molecule records", "warning: ");
   const auto invalid = report.counts.invalid;
   if (invalid == 0) return;
-  std::fprintf(stderr, "warning: %llu record(s) could not be featurized%s\n", static_cast<unsigned long long>(invalid),
-               invalid > report.first_errors.size() ? " (all are in the store's /molecules/error; the first follow)" : ":");
-  for (const auto& error : report.first_errors) std::fprintf(stderr, "  %s\n", error.c_str());
+  log.warning(std::to_string(invalid) + " record(s) could not be featurized" +
+                  (invalid > report.first_errors.size() ? " (all are in the store's /molecules/error; the first follow)"
+                                                        : ":"),
+              "warning: ");
+  for (const auto& error : report.first_errors) log.raw_line("  " + error);
 }
 
 }  // namespace
@@ -61,6 +64,7 @@ void add_featurize_command(CLI::App& app) {
   auto use_default = std::make_shared<bool>(false);
   auto standardize = std::make_shared<std::string>("on");
   auto quiet = std::make_shared<bool>(false);
+  auto log_values = std::make_shared<LogValues>();
   CLI::App* cmd = app.add_subcommand(
       "featurize",
       "Featurize molecule files into a library store (HDF5): canonical SMILES, descriptors, "
@@ -91,7 +95,11 @@ void add_featurize_command(CLI::App& app) {
       ->capture_default_str();
   add_threads_option(*cmd, request->threads);
   add_quiet_flag(*cmd, *quiet);
-  cmd->callback([request, use_default, standardize, quiet] {
+  add_log_options(*cmd, *log_values);
+  cmd->callback([request, use_default, standardize, quiet, log_values] {
+    RunLog& log = RunLog::get();
+    log.open("featurize", *log_values, 0, 1);
+    log.event("start", {{"inputs", request->inputs}, {"output", request->output}});
     if (*use_default) request->inputs.insert(request->inputs.begin(), default_library_path());
     if (request->inputs.empty())
       throw Error("featurize: no input files (name molecule files, or --default-library)");
@@ -100,12 +108,15 @@ void add_featurize_command(CLI::App& app) {
     std::unique_ptr<ProgressBar> bar;
     ProgressCallback on_progress;
     if (!*quiet) {
-      bar = std::make_unique<ProgressBar>("featurize");
+      bar = std::make_unique<ProgressBar>("featurize", "molecules", &log);
       on_progress = [&bar](const Progress& p) { bar->update(p); };
     }
     chem::FeaturizeReport report = chem::featurize_library(*request, on_progress);
     if (bar) bar->finish();
-    print_warnings(report);
+    print_warnings(report, log);
+    log.event("finish", {{"output", request->output}, {"records", report.counts.records},
+                         {"valid", report.counts.valid}, {"invalid", report.counts.invalid},
+                         {"seconds", report.seconds}});
     if (!*quiet) print_summary(*request, report);
   });
 }

@@ -12,15 +12,23 @@
 #include "kernels/backend.h"
 #include "workflows/cli/commands.h"
 #include "workflows/cli/exit_status.h"
+#include "workflows/cli/run_log.h"
 #include "workflows/cli/usage.h"
 
 namespace {
 
+// One error line, stamped and copied to the events when the command keeps a log.
+void report(const char* kind, const std::string& message, const std::string& event) {
+  const molsieve::workflows::RunLog& log = molsieve::workflows::RunLog::get();
+  log.raw_line(std::string("molsieve: ") + kind + ": " + message);
+  log.event(event, {{"message", message}});
+}
+
 // Under MPI an error every rank saw is printed once, by rank 0; one rank's own failure is
 // printed by that rank and ends the whole job.
-int fail(const char* kind, const char* message, int status) {
-  molsieve::cluster::World& world = molsieve::cluster::world();
-  if (world.rank() == 0) std::fprintf(stderr, "molsieve: %s: %s\n", kind, message);
+int fail(const char* kind, const std::string& message, int status) {
+  const char* event = status == molsieve::workflows::kInterruptedExitStatus ? "stopped" : "error";
+  if (molsieve::cluster::world().rank() == 0) report(kind, message, event);
   return status;
 }
 
@@ -39,6 +47,7 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_similarity_command(app);
   molsieve::workflows::add_pick_command(app);
   molsieve::workflows::add_train_command(app);
+  molsieve::workflows::add_pretrain_command(app);
   molsieve::workflows::add_evaluate_command(app);
   molsieve::workflows::add_calibrate_command(app);
   molsieve::workflows::add_predict_command(app);
@@ -54,7 +63,7 @@ int main(int argc, char** argv) {
   // Exit status: 0 done, 1 an error in the input or the run, 2 a command line that could not
   // be parsed (molsieve::workflows::kUsageExitStatus), 3 an internal error, 75 a run stopped
   // by Ctrl-C or SIGTERM that running again continues (kInterruptedExitStatus); status answers
-  // 0, 10, 11 or 12 for a finished, running, stopped or unstarted screen (exit_status.h).
+  // 0, 10, 11, 12 or 13 for a finished, running, stopped, unstarted or queued screen (exit_status.h).
   const auto mistake = molsieve::workflows::find_usage_mistake(app, std::vector<std::string>(argv + 1, argv + argc));
   if (mistake) return fail("usage error", mistake->c_str(), molsieve::workflows::kUsageExitStatus);
   // Only screen and cohort share their work across ranks: any other command started on several
@@ -78,7 +87,9 @@ int main(int argc, char** argv) {
                  argc > 1 && argv[1][0] != '-' ? (std::string(" ") + argv[1]).c_str() : "");
     return molsieve::workflows::kUsageExitStatus;
   } catch (const molsieve::cluster::RankFailure& e) {
-    std::fprintf(stderr, "molsieve: error: %s\n", e.what());
+    // "rank 1 failed on chunk(s) 17: <first line>"; a LibTorch trace only when asked for.
+    const molsieve::workflows::RunLog& log = molsieve::workflows::RunLog::get();
+    report("error", log.verbose() ? e.what() : molsieve::workflows::first_line(e.what()), "error");
     world.abort(1);
   } catch (const molsieve::Interrupted& e) {
     return fail("stopped", e.what(), molsieve::workflows::kInterruptedExitStatus);

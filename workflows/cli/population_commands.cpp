@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
+#include "cohort/cdm_source.h"
 #include "cohort/omop_csv.h"
+#include "cohort/omop_database.h"
 #include "cohort/population.h"
 #include "cohort/synthetic_population.h"
 #include "core/error.h"
@@ -65,7 +68,12 @@ void run_synth(const SynthValues& v) {
   provenance.source = "molsieve synth-population --size " + std::to_string(v.persons) + " --seed " +
                       std::to_string(v.seed) + " (SYNTHETIC: not real patients)";
   std::unique_ptr<cohort::PopulationWriter> writer;
-  if (v.format == "store") writer = std::make_unique<cohort::PopulationWriter>(v.output, provenance);
+  if (v.format == "store") {
+    writer = std::make_unique<cohort::PopulationWriter>(v.output, provenance);
+    writer->set_vocabulary(cohort::synthetic_vocabulary());
+  } else {
+    cohort::write_omop_vocabulary(v.output, cohort::synthetic_vocabulary());
+  }
   ProgressBar bar("synth-population", "patients");
   for (std::uint64_t first = 0; first < v.persons; first += kWriteBlock) {
     const cohort::Population block = synthesize_block(v.seed, first, std::min(kWriteBlock, v.persons - first));
@@ -75,7 +83,10 @@ void run_synth(const SynthValues& v) {
       cohort::write_omop_csv(v.output, block, first == 0);
     if (!v.quiet) bar.update(Progress{first + block.persons(), 0, 0});
   }
-  if (writer) writer->finish();
+  if (writer)
+    writer->finish();
+  else
+    cohort::write_cdm_source(v.output, provenance);
   if (!v.quiet) bar.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (v.quiet) return;
@@ -86,28 +97,67 @@ void run_synth(const SynthValues& v) {
 
 struct ImportValues {
   std::string omop;
+  std::string schema = "public";
   std::string output;
   std::uint64_t slice = 262144;
   bool overwrite = false;
   bool quiet = false;
 };
 
+// The CSV copies of a database's tables, removed however the import ends.
+struct CopiedTables {
+  std::string folder;
+  ~CopiedTables() {
+    std::error_code ignored;
+    if (!folder.empty()) fs::remove_all(folder, ignored);
+  }
+};
+
+// A line when each table is copied, and every few seconds while a large one is.
+std::function<void(const cohort::TableCopyProgress&)> copy_reporter(bool quiet) {
+  if (quiet) return {};
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  return [last](const cohort::TableCopyProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!p.done && now - *last < std::chrono::seconds(5)) return;
+    *last = now;
+    std::fprintf(stderr, "import-population: %s %s (%.1f MB)\n", p.done ? "copied" : "copying", p.table.c_str(),
+                 p.bytes / 1e6);
+  };
+}
+
 void run_import(const ImportValues& v) {
   refuse_existing_outputs({v.output}, v.overwrite);
   const auto started = std::chrono::steady_clock::now();
   cohort::PopulationProvenance provenance;
-  provenance.source = "OMOP CSV " + fs::path(v.omop).lexically_normal().filename().string();
+  std::string folder = v.omop;
+  CopiedTables copied;
+  if (!cohort::is_database_uri(v.omop) && v.schema != "public")
+    throw Error("--schema: only for a PostgreSQL --omop (" + v.omop + " is a folder)");
+  if (cohort::is_database_uri(v.omop)) {
+    provenance.source = "OMOP PostgreSQL " + cohort::describe_database(v.omop) + " schema " + v.schema;
+    copied.folder = folder = v.output + ".import-tables";
+    fs::remove_all(folder);  // a killed import's copies
+    cohort::copy_omop_tables(v.omop, v.schema, folder, copy_reporter(v.quiet));
+  } else {
+    provenance.source = "OMOP CSV " + fs::path(v.omop).lexically_normal().filename().string();
+  }
+  if (const auto source = cohort::read_cdm_source(folder)) {
+    provenance.synthetic = cohort::is_synthetic_source(*source);
+    provenance.source += " (cdm_source: " + source->name + (source->description.empty() ? "" : "; " + source->description) + ")";
+  }
   cohort::PopulationWriter writer(v.output, provenance);
-  const cohort::ImportCounts n = cohort::import_omop_csv(v.omop, writer, v.slice, v.output + ".import-scratch");
+  const cohort::ImportCounts n = cohort::import_omop_csv(folder, writer, v.slice, v.output + ".import-scratch");
   writer.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (v.quiet) return;
   std::fprintf(stderr,
                "imported %llu patients (%llu conditions, %llu drug exposures, %llu measurements, %llu genotype rows) "
-               "into %s in %.2f s\n",
+               "into %s in %.2f s%s\n",
                static_cast<unsigned long long>(n.persons), static_cast<unsigned long long>(n.conditions),
                static_cast<unsigned long long>(n.drugs), static_cast<unsigned long long>(n.measurements),
-               static_cast<unsigned long long>(n.genotypes), v.output.c_str(), seconds);
+               static_cast<unsigned long long>(n.genotypes), v.output.c_str(), seconds,
+               provenance.synthetic ? " (SYNTHETIC: the source says it holds no real patients)" : "");
 }
 
 }  // namespace
@@ -131,9 +181,15 @@ void add_population_commands(CLI::App& app) {
   auto import = std::make_shared<ImportValues>();
   CLI::App* i = app.add_subcommand(
       "import-population",
-      "Read OMOP CDM CSV files (person, observation_period, condition_occurrence, drug_exposure, measurement; "
-      "optional genotype.csv) into a population store; lab units are converted or rejected, never mixed");
-  i->add_option("--omop", import->omop, "Folder holding the OMOP CSV files")->required();
+      "Read OMOP CDM tables (person, observation_period, condition_occurrence, drug_exposure, measurement; "
+      "optional genotype and cdm_source) from CSV files or a PostgreSQL database into a population store; lab units "
+      "are converted or rejected, never mixed");
+  i->add_option("--omop", import->omop,
+                "Folder holding the OMOP CSV files, or a PostgreSQL URI (postgresql://user@host:port/database; "
+                "give the password through PGPASSWORD or ~/.pgpass, not the command line)")
+      ->required();
+  i->add_option("--schema", import->schema, "Database schema holding the CDM tables (a PostgreSQL --omop)")
+      ->capture_default_str();
   i->add_option("-o,--output", import->output, "Population store to write (.h5)")->required();
   i->add_option("--slice", import->slice,
                 "Patients grouped at a time (memory bound; rows wait in <output>.import-scratch/ until their slice)")

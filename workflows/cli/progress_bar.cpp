@@ -49,11 +49,12 @@ std::string fit_progress_line(const std::string& label, double fraction, const s
   return compose(10, false).substr(0, room);
 }
 
-ProgressBar::ProgressBar(std::string label, std::string unit, std::FILE* stream)
+ProgressBar::ProgressBar(std::string label, std::string unit, const RunLog* log, std::FILE* stream)
     : label_(std::move(label)),
       unit_(std::move(unit)),
+      log_(log && log->stamped() ? log : nullptr),
       stream_(stream),
-      terminal_(isatty(fileno(stream)) != 0),
+      terminal_(!log_ && isatty(fileno(stream)) != 0),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
@@ -81,6 +82,7 @@ void ProgressBar::draw(const Progress& p, bool final_line) {
   double fraction = p.bytes_total ? static_cast<double>(p.bytes_done) / p.bytes_total : 0.0;
   if (final_line) fraction = 1.0;
   if (fraction > 1.0) fraction = 1.0;
+  fraction = fraction_ = std::max(fraction, fraction_);
   const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : -1.0;
   printed_records_ = p.records_done;
   printed_final_ = fraction >= 1.0;
@@ -92,11 +94,15 @@ void ProgressBar::draw(const Progress& p, bool final_line) {
     std::fprintf(stream_, "\r%s\033[K", line.c_str());  // clear what a longer line left
     if (final_line) std::fputc('\n', stream_);
   } else {
-    std::fprintf(stream_, "%s: %.0f%% %llu %s, %.0f/s, elapsed %s, ETA %s%s%s\n",
-                 label_.c_str(), fraction * 100.0,
-                 static_cast<unsigned long long>(p.records_done), unit_.c_str(), rate,
-                 format_duration(elapsed).c_str(), format_duration(eta).c_str(),
-                 detail_.empty() ? "" : ", ", detail_.c_str());
+    char line[160];
+    std::snprintf(line, sizeof line, "%.0f%% %llu %s, %.0f/s, elapsed %s, ETA %s", fraction * 100.0,
+                  static_cast<unsigned long long>(p.records_done), unit_.c_str(), rate, format_duration(elapsed).c_str(),
+                  format_duration(eta).c_str());
+    const std::string text = line + (detail_.empty() ? "" : ", " + detail_);
+    if (log_)
+      log_->raw_line(label_ + ": " + text);
+    else
+      std::fprintf(stream_, "%s: %s\n", label_.c_str(), text.c_str());
   }
   std::fflush(stream_);
 }

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/slurm.h"
 #include "workflows/cli/commands.h"
 #include "workflows/cli/common_options.h"
 #include "workflows/cli/exit_status.h"
@@ -38,13 +39,14 @@ std::string duration(double seconds) {
   return text;
 }
 
-enum class State { finished, running, stopped, not_started };
+enum class State { finished, running, stopped, not_started, queued };
 
 int exit_status(State state) {
   switch (state) {
     case State::finished: return kStatusFinished;
     case State::running: return kStatusRunning;
     case State::stopped: return kStatusStopped;
+    case State::queued: return kStatusQueued;
     case State::not_started: break;
   }
   return kStatusNotStarted;
@@ -55,6 +57,7 @@ const char* state_name(State state) {
     case State::finished: return "finished";
     case State::running: return "running";
     case State::stopped: return "stopped";
+    case State::queued: return "queued";
     case State::not_started: break;
   }
   return "not_started";
@@ -202,12 +205,31 @@ State report(const std::string& output, bool json) {
       print_finished(output, store);
     return State::finished;
   }
-  if (json)
-    std::printf("%s\n", empty_json(output, State::not_started).dump().c_str());
-  else
-    std::printf("%s: not started (no results store, and no parts folder %s of a screen writing it)\n", output.c_str(),
-                parts.dir().c_str());
-  return State::not_started;
+  // Nothing on disk yet: the Slurm job molsieve submit recorded may be waiting in the queue,
+  // or starting (Slurm says RUNNING before the screen takes its lock).
+  const std::string job = cluster::recorded_job(output);
+  const std::string slurm_state = job.empty() ? "" : cluster::slurm_job_state(job);
+  const State state = cluster::slurm_job_queued(slurm_state)   ? State::queued
+                      : cluster::slurm_job_active(slurm_state) ? State::running
+                                                               : State::not_started;
+  if (json) {
+    nlohmann::ordered_json j = empty_json(output, state);
+    if (!job.empty())
+      j["slurm_job"] = {{"id", job}, {"state", slurm_state.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(slurm_state)}};
+    std::printf("%s\n", j.dump().c_str());
+  } else if (state == State::queued) {
+    std::printf("%s: queued (Slurm job %s, %s; nothing written yet)\n", output.c_str(), job.c_str(), slurm_state.c_str());
+  } else if (state == State::running) {
+    std::printf("%s: running (Slurm job %s, %s): starting, no chunk recorded yet\n", output.c_str(), job.c_str(),
+                slurm_state.c_str());
+  } else {
+    const std::string submitted =
+        job.empty() ? "" : "; Slurm job " + job + " was submitted for it and is " +
+                               (slurm_state.empty() ? std::string("unknown to Slurm now") : slurm_state);
+    std::printf("%s: not started (no results store, and no parts folder %s of a screen writing it)%s\n", output.c_str(),
+                parts.dir().c_str(), submitted.c_str());
+  }
+  return state;
 }
 
 void run(const std::string& path, bool json) {
@@ -228,12 +250,13 @@ void add_status_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand(
       "status",
       "How far a screen has got: chunks done, molecules/s and ETA for a running job, what a killed one left "
-      "unfinished, the counts of a finished one");
+      "unfinished, the counts of a finished one, a Slurm job still queued; the exit status says which (0 finished, "
+      "10 running, 11 stopped, 12 not started, 13 queued)");
   c->add_option("store", *path, "Results store (.h5) a screen writes or wrote, or its parts folder (.h5.parts)")
       ->required();
   c->add_flag("--json", *json,
               "One JSON object on stdout: output, state, chunks_done, chunks_total, rows_done, rows_total, "
-              "damaged_parts, started, eta_seconds");
+              "damaged_parts, started, eta_seconds (and slurm_job: id, state once submitted)");
   add_quiet_flag(*c, *quiet, "Accepted as by every subcommand; the status is the output, so it stays");
   // The callback holds `quiet` too: CLI11 writes -q into it while parsing.
   c->callback([path, quiet, json] { run(*path, *json); });

@@ -5,14 +5,15 @@
 #include <climits>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "cluster/slurm.h"
 #include "core/csv_writer.h"
 #include "core/error.h"
 #include "core/timestamp.h"
 #include "workflows/cli/commands.h"
-#include "core/csv_writer.h"
 #include "workflows/cli/common_options.h"
 #include "workflows/screen/job.h"
 #include "workflows/screen/parts.h"
@@ -25,6 +26,7 @@ namespace fs = std::filesystem;
 
 struct SubmitValues {
   std::string job, output;
+  std::string preamble, events;  // --preamble FILE; --events FILE for the screen
   kernels::DeviceChoice device;
   std::vector<std::string> library;
   cluster::BatchRequest batch;
@@ -61,6 +63,24 @@ void set_array(SubmitValues& v) {
   v.batch.array_tasks = static_cast<unsigned>(manifest.shards.size());
 }
 
+std::string read_preamble(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw Error("--preamble " + path + ": cannot be read");
+  return text.str();
+}
+
+// The Slurm job recorded for `output` while Slurm still has it queued or running, with its
+// state ("" when none).
+std::pair<std::string, std::string> active_job(const std::string& output) {
+  const std::string id = cluster::recorded_job(output);
+  if (id.empty()) return {};
+  const std::string state = cluster::slurm_job_state(id);
+  if (!cluster::slurm_job_active(state)) return {};
+  return {id, state};
+}
+
 void run(SubmitValues& v) {
   const std::string output_given = v.output;
   if (!v.array.empty()) set_array(v);
@@ -91,8 +111,14 @@ void run(SubmitValues& v) {
   b.job_name = "molsieve-" + job.name;
   b.log = output + (v.array.empty() ? ".slurm-%j.log" : ".slurm-%A_%a.log");
   b.comment = "written by molsieve submit " + std::string(MOLSIEVE_VERSION) + " on " + utc_timestamp();
+  if (!v.preamble.empty()) b.preamble = read_preamble(v.preamble);
+  // Not -q: the job's log tells its start, progress lines and finish, stamped with time and rank.
   b.command = {this_executable(), "screen", fs::absolute(v.job).string(), "-o", screened, "--threads",
-               std::to_string(b.cpus_per_task), "--device", kernels::to_string(v.device), "-q"};
+               std::to_string(b.cpus_per_task), "--device", kernels::to_string(v.device)};
+  if (!v.events.empty()) {
+    b.command.push_back("--events");
+    b.command.push_back(fs::absolute(v.events).string());
+  }
   for (const auto& library : v.library) {
     b.command.push_back("--library");
     b.command.push_back(fs::absolute(library).string());
@@ -101,13 +127,26 @@ void run(SubmitValues& v) {
   if (v.overwrite) b.command.push_back("--overwrite");
   const std::string script = cluster::sbatch_script(b);
   const std::string script_path = output + ".sbatch";
-  write_whole_file(script_path, script);
+  // The script of a job Slurm still has stays what that job runs; a second job on the same
+  // output waits for it (--dependency) or is refused.
+  const auto [active_id, active_state] = active_job(output);
   if (v.dry_run) {
     std::fputs(script.c_str(), stdout);
+    if (!active_id.empty()) {  // said even with -q: the script on disk is not the one printed
+      std::fprintf(stderr, "submit: %s is the script of Slurm job %s (%s): left as it is; the new one is printed only\n",
+                   script_path.c_str(), active_id.c_str(), active_state.c_str());
+      return;
+    }
+    write_whole_file(script_path, script);
     if (!v.quiet) std::fprintf(stderr, "submit: wrote %s (not submitted: --dry-run)\n", script_path.c_str());
     return;
   }
+  if (!active_id.empty() && b.dependency.find(active_id) == std::string::npos)
+    throw Error(output + ": Slurm job " + active_id + " (" + active_state + ") writes it (scancel " + active_id +
+                " first, or chain with --dependency afterany:" + active_id + " --resume)");
+  write_whole_file(script_path, script);
   const std::string id = cluster::submit_batch_script(script_path);
+  write_whole_file(cluster::job_record_path(output), id + "\n");  // for molsieve status while it is queued
   std::printf("%s\n", id.c_str());
   if (!v.array.empty()) {
     if (!v.quiet)
@@ -124,6 +163,21 @@ void run(SubmitValues& v) {
                  "status %s)\n",
                  id.c_str(), b.nodes, b.tasks_per_node, b.cpus_per_task, output.c_str(),
                  (output + ".slurm-" + id + ".log").c_str(), output.c_str());
+}
+
+// What real sites ask for: memory, QOS, dependencies, any other sbatch option, module loads.
+void add_site_options(CLI::App& c, SubmitValues& v) {
+  c.add_option("--mem", v.batch.mem, "Memory per node (sbatch --mem: 16G, 4000M; default: the partition's)");
+  c.add_option("--qos", v.batch.qos, "Slurm quality of service");
+  c.add_option("--dependency", v.batch.dependency,
+               "Start after other jobs (sbatch --dependency: afterany:123 continues a stopped job with --resume)");
+  c.add_option("--sbatch-option", v.batch.sbatch_options,
+               "One more sbatch option for the script, \"--key=value\" or \"--flag\"; repeatable")
+      ->type_name("OPTION");
+  c.add_option("--preamble", v.preamble,
+               "File of site lines (module loads, exports) copied into the script before srun")
+      ->check(CLI::ExistingFile);
+  c.add_option("--events", v.events, "The screen's JSON events file (molsieve screen --events)");
 }
 
 }  // namespace
@@ -146,6 +200,7 @@ void add_submit_command(CLI::App& app) {
   c->add_option("--time", v->batch.time, "Time limit, HH:MM:SS (default: the partition's)");
   c->add_option("--partition", v->batch.partition, "Slurm partition (default: the cluster's)");
   c->add_option("--account", v->batch.account, "Slurm account to charge");
+  add_site_options(*c, *v);
   c->add_option("--mpi", v->batch.srun_mpi, "srun's --mpi plugin; '' leaves it to the site's MpiDefault")
       ->capture_default_str();
   add_device_option(*c, v->device, "auto, cpu, cuda or cuda:N, as for molsieve screen");

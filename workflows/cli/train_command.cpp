@@ -17,6 +17,7 @@
 #include "workflows/cli/commands.h"
 #include "core/csv_writer.h"
 #include "workflows/cli/common_options.h"
+#include "workflows/cli/epoch_lines.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -75,6 +76,8 @@ std::string reproducible_command(const TrainRequest& r) {
     << " --ffn-hidden-size " << a.ffn_hidden << " --ffn-layers " << a.ffn_layers
     << (a.descriptors ? " --descriptors" : "");
   if (a.fingerprint_features > 0) c << " --fingerprint-features " << a.fingerprint_features;
+  if (!o.pretrained_encoder.empty())
+    c << " --from-pretrained " << std::filesystem::path(o.pretrained_encoder).filename().string();
   if (!r.task_weights.empty()) c << " --task-weights " << join(r.task_weights);
   if (!r.protein_column.empty()) {
     c << " --protein-column " << r.protein_column;
@@ -116,6 +119,7 @@ void run_train_drug_target(TrainRequest& r) {
   if (r.split_file.empty() && r.split != "random")
     throw Error("--split " + r.split + ": a pair file splits at random or by --split-file (e.g. unseen drugs)");
   if (o.architecture.descriptors) throw Error("--descriptors: drug-target models read the graph and --fingerprint-features only");
+  if (!o.pretrained_encoder.empty()) throw Error("--from-pretrained: drug-target models start from random weights");
   if (r.protein.kind != "cnn" && r.protein.kind != "composition")
     throw Error("--protein-encoder " + r.protein.kind + ": cnn or composition");
   if (r.split_file.empty()) models::check_split_sizes(r.split_sizes);
@@ -219,14 +223,7 @@ void run_train(TrainRequest& r) {
   if (!r.quiet)
     std::fprintf(stderr, "train: %zu molecules (%zu could not be read and are left out), %zu %s task(s), %s split, %u thread(s)\n",
                  valid, data.size() - valid, r.targets.size(), r.task.c_str(), (r.split_file.empty() ? r.split : "given").c_str(), threads.count());
-  models::EpochCallback report;
-  if (!r.quiet)
-    report = [](const models::EpochReport& e) {
-      std::fprintf(stderr, "train: model %u/%u epoch %3d/%d  loss %.4f  validation loss %.4f %s %.4f  lr %.2e  %.1f s%s\n",
-                   e.member, e.members, e.epoch, e.epochs, e.train_loss, e.validation_loss, e.metric,
-                   e.validation, e.learning_rate, e.seconds, e.best ? "  (best)" : "");
-    };
-  models::Model model = models::train_model(data, o, report);
+  models::Model model = models::train_model(data, o, r.quiet ? models::EpochCallback{} : print_epoch_lines("train"));
   models::ModelCard& card = model.card();
   if (!r.intended_use.empty()) card.intended_use = r.intended_use;
   if (!r.limitations.empty()) card.limitations = r.limitations;
@@ -323,6 +320,9 @@ void add_train_command(CLI::App& app) {
   c->add_option("--protein-batch", request->protein_batch,
                 "Proteins per optimizer step, against --batch-size ligands (drug-target models)")
       ->capture_default_str();
+  c->add_option("--from-pretrained", o.pretrained_encoder,
+                "Encoder from molsieve pretrain: every member's message passing starts from its weights (same "
+                "--hidden-size and --depth); the head starts at random");
   c->add_option("--active-threshold", request->active_threshold,
                 "Also report the ROC-AUC of telling affinities at or above this value (e.g. pKd 7) from the rest");
   add_run_options(*c, *request);

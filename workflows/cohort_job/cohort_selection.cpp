@@ -26,7 +26,8 @@ namespace {
 constexpr const char* kCohortSchema = "molsieve cohort store";
 constexpr std::int64_t kCohortVersion = 1;
 
-std::map<std::string, double> read_predictions(const std::string& store, const std::string& id) {
+std::map<std::string, double> read_predictions(const std::string& store, const std::string& id,
+                                               std::map<std::string, std::string>* domains) {
   const ResultsStore results(store);
   const ResultTable ids = results.read(0, results.rows(), {"id"});
   const auto& texts = ids.at("id").texts;
@@ -34,8 +35,12 @@ std::map<std::string, double> read_predictions(const std::string& store, const s
   if (found == texts.end()) throw Error(store + ": no candidate with id '" + id + "'");
   const ResultTable row = results.read(static_cast<std::uint64_t>(found - texts.begin()), 1);
   std::map<std::string, double> predictions;
-  for (const Column& c : row.columns())
+  std::vector<std::string> names;
+  for (const Column& c : row.columns()) {
+    names.push_back(c.name);
     if (c.kind != ColumnKind::Text) predictions[c.name] = c.number(0);
+  }
+  *domains = cohort::prediction_domains(names);
   return predictions;
 }
 
@@ -81,7 +86,8 @@ std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<Slice
     j["index"] = s.index;
     j["eligible"] = s.eligible;
     for (const auto& a : s.attrition)
-      j["attrition"].push_back({a.name, a.kind, a.applied, a.activation, a.remaining, a.removed, a.removed_alone});
+      j["attrition"].push_back(
+          {a.name, a.kind, a.applied, a.activation, a.remaining, a.removed, a.removed_alone, a.decided_if_missing, a.warnings});
     for (const auto& [key, count] : s.eligible_by_category) j["categories"].push_back({key.first, key.second, count});
     for (const auto& c : s.leaders) j["leaders"].push_back({c.person_id, c.score, c.strata, c.age, c.index_day});
     sent.push_back(std::move(j));
@@ -93,7 +99,7 @@ std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<Slice
       s.index = j.at("index");
       s.eligible = j.at("eligible");
       for (const auto& a : j.value("attrition", nlohmann::json::array()))
-        s.attrition.push_back({a[0], a[1], a[2], a[3], a[4], a[5], a[6]});
+        s.attrition.push_back({a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]});
       for (const auto& k : j.value("categories", nlohmann::json::array())) s.eligible_by_category[{k[0], k[1]}] = k[2];
       for (const auto& l : j.value("leaders", nlohmann::json::array()))
         s.leaders.push_back({l[0], l[1], l[2].get<std::array<std::string, cohort::kDimensions>>(), l[3], l[4]});
@@ -146,6 +152,8 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
     auto& remaining = attrition.add("remaining", ColumnKind::Integer).integers;
     auto& removed = attrition.add("removed", ColumnKind::Integer).integers;
     auto& removed_alone = attrition.add("removed_alone", ColumnKind::Integer).integers;
+    auto& decided_if_missing = attrition.add("decided_if_missing", ColumnKind::Integer).integers;
+    auto& step_warnings = attrition.add("warnings", ColumnKind::Text).texts;
     for (std::size_t k = 0; k < o.attrition.size(); ++k) {
       const auto& s = o.attrition[k];
       step.push_back(static_cast<std::int64_t>(k));
@@ -156,9 +164,14 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
       remaining.push_back(static_cast<std::int64_t>(s.remaining));
       removed.push_back(static_cast<std::int64_t>(s.removed));
       removed_alone.push_back(static_cast<std::int64_t>(s.removed_alone));
+      decided_if_missing.push_back(static_cast<std::int64_t>(s.decided_if_missing));
+      std::string joined;
+      for (const std::string& w : s.warnings) joined += (joined.empty() ? "" : "; ") + w;
+      step_warnings.push_back(joined);
     }
     write_table(out, "/attrition", attrition);
-    out.set_attribute("/attrition", "counts", std::vector<std::string>{"remaining", "removed", "removed_alone"});
+    out.set_attribute("/attrition", "counts",
+                      std::vector<std::string>{"remaining", "removed", "removed_alone", "decided_if_missing"});
 
     ResultTable strata_table;
     auto& dimension = strata_table.add("dimension", ColumnKind::Text).texts;
@@ -308,14 +321,15 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
     throw Error("--candidates and --candidate-id go together");
   if (!request.overwrite && std::filesystem::exists(request.output))
     throw Error(request.output + ": exists (use --overwrite to replace it)");
-  const cohort::CohortDefinition definition = cohort::read_cohort_definition(request.definition);
+  cohort::CohortDefinition definition = cohort::read_cohort_definition(request.definition);
   const cohort::Quotas quotas = request.quotas.empty() ? cohort::Quotas{} : cohort::read_quotas(request.quotas);
   const cohort::PopulationStoreInfo info = cohort::read_population_info(request.population);
   CohortOutcome o;
   o.persons = info.persons;
   o.synthetic = info.provenance.synthetic;
   o.population_source = info.provenance.source;
-  if (!request.candidates.empty()) o.predictions = read_predictions(request.candidates, request.candidate_id);
+  std::map<std::string, std::string> domains;  // each prediction's applicability-domain column
+  if (!request.candidates.empty()) o.predictions = read_predictions(request.candidates, request.candidate_id, &domains);
   // Errors found against the population or the candidate name a JSON path: add the file.
   auto in_definition = [&](const auto& step) {
     try {
@@ -324,13 +338,12 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
       throw Error(request.definition + ": " + e.what());
     }
   };
-  in_definition([&] {
-    cohort::check_vocabulary(definition, cohort::read_population_vocabulary(request.population));
-    return 0;
-  });
+  // Concepts the vocabulary knows but the population never records are warnings, not errors.
+  const std::vector<std::string> vocabulary_warnings = in_definition(
+      [&] { return cohort::resolve_vocabulary(definition, cohort::read_population_vocabulary(request.population)); });
   const cohort::EligibilityEvaluator evaluator = in_definition([&] {
     return cohort::EligibilityEvaluator(definition, request.candidates.empty() ? nullptr : &o.predictions,
-                                        request.backend);
+                                        request.backend, &domains);
   });
   // Slices are handed out to the ranks (all to this process when alone); each slice keeps
   // only what an optimal selection could use, so the slices combine exactly, in slice order,
@@ -362,6 +375,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
   const std::vector<SliceOutcome> all = gather_slices(world, mine);
   if (world.rank() != 0) return o;  // rank 0 selects and writes the cohort store
   select_from_slices(all, request, quotas, o);
+  o.warnings.insert(o.warnings.end(), vocabulary_warnings.begin(), vocabulary_warnings.end());
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   write_cohort_store(request, definition, o);
   return o;

@@ -357,15 +357,19 @@ void write_drawings(std::ostringstream& html, const ResultTable& t, std::size_t 
 // Row `r`'s predictions per model and task, its score terms and its nearest reference.
 void write_candidate_tables(std::ostringstream& html, const ResultTable& t, std::size_t r,
                             const std::vector<ReportModel>& models, const std::vector<ScoreTerm>& terms) {
-  html << "<table><tr><th>model</th><th>prediction</th><th>spread (std)</th><th>in domain</th>"
-          "<th>nearest training similarity</th></tr>";
+  html << "<table><tr><th>model</th><th>prediction</th><th>68% half-width (std)</th><th>95% interval</th>"
+          "<th>in domain</th><th>nearest training similarity</th></tr>";
   for (const auto& m : models) {
     for (const auto& task : m.tasks) {
       const double value = t.at(task).numbers[r];
       const bool high_risk =
           !m.affinity && value >= 0.5 && std::find(m.scored.begin(), m.scored.end(), task) != m.scored.end();
+      const Column* lo95 = t.find(task + "_lo95");  // regression only (and stores that have it)
       html << "<tr><td>" << escape(m.name) << ": " << escape(task) << "</td><td" << (high_risk ? " class='warn'" : "")
            << ">" << fixed(value, m.affinity ? 2 : 3) << "</td><td>" << fixed(t.at(task + "_std").numbers[r], 3)
+           << "</td><td>"
+           << (lo95 ? fixed(lo95->numbers[r], 2) + " to " + fixed(t.at(task + "_hi95").numbers[r], 2)
+                    : std::string("(probability)"))
            << "</td><td>" << (t.at(m.name + "_in_domain").flags[r] == 1 ? "yes" : "<span class='warn'>no</span>")
            << "</td><td>" << fixed(t.at(m.name + "_similarity").numbers[r]) << "</td></tr>";
     }
@@ -383,6 +387,27 @@ void write_candidate_tables(std::ostringstream& html, const ResultTable& t, std:
     html << "<p class='small'>Nearest reference active: " << escape(t.at("nearest_reference").texts[r]) << " (similarity "
          << fixed(t.at("reference_similarity").numbers[r]) << "). MW " << fixed(t.at("mw").numbers[r], 1) << ", cLogP "
          << fixed(t.at("clogp").numbers[r]) << ", QED " << fixed(t.at("qed").numbers[r]) << ".</p>";
+}
+
+// Row `r`'s copies in the library and the library's own columns (ids, vendor codes, measured
+// values), as the results store carries them.
+void write_library_fields(std::ostringstream& html, const ResultsStore& store, const ResultTable& t, std::size_t r) {
+  if (const Column* copies = t.find(kCopiesColumn); copies && !copies->texts[r].empty())
+    html << "<br><span class='small'>Also in the library as: " << escape(copies->texts[r]) << "</span>";
+  const std::vector<std::string> inputs = store.input_columns();
+  if (inputs.empty()) return;
+  html << "<br><span class='small'>Library columns: ";
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const Column& c = t.at(inputs[k]);
+    std::string value = c.kind == ColumnKind::Text ? c.texts[r] : std::string();
+    if (c.kind != ColumnKind::Text && !std::isnan(c.numbers[r])) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.6g", c.numbers[r]);  // as the library wrote it, mostly
+      value = text;
+    }
+    html << (k ? "; " : "") << escape(inputs[k]) << " = " << escape(value.empty() ? "(empty)" : value);
+  }
+  html << "</span>";
 }
 
 // The first `shown` candidates of the selection in full (or why there are none).
@@ -403,8 +428,9 @@ void write_candidates(std::ostringstream& html, const ResultsStore& store, const
   for (std::size_t k = 0; k < shown; ++k) {
     const auto r = static_cast<std::size_t>(selection[k]);
     html << "<div class='candidate'><b>#" << k + 1 << " &nbsp; " << escape(t.at("id").texts[r]) << "</b> &nbsp; score "
-         << fixed(t.at("score").numbers[r], 3) << " &nbsp; <code>" << escape(t.at("smiles").texts[r])
-         << "</code><div class='drawings'>";
+         << fixed(t.at("score").numbers[r], 3) << " &nbsp; <code>" << escape(t.at("smiles").texts[r]) << "</code>";
+    write_library_fields(html, store, t, r);
+    html << "<div class='drawings'>";
     write_drawings(html, t, r, models);
     html << "</div>";
     write_candidate_tables(html, t, r, models, terms);
@@ -439,7 +465,8 @@ void write_limitations(std::ostringstream& html, const std::vector<ReportModel>&
     html << "</p>";
   }
   html << "<p><b>Selected candidates outside a model's applicability domain</b> (their predictions from that model are "
-          "extrapolations; the score halves such terms by default): "
+          "extrapolations: their intervals are as wide as the labels' own spread, and the score reads each such term "
+          "at the worse end of mean +- k x std): "
        << (outside.empty() ? std::string("none") : std::to_string(outside.size())) << ".</p>";
   if (!outside.empty()) {
     html << "<p class='small'>";

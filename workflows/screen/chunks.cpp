@@ -49,6 +49,7 @@ ChunkRun ChunkPipeline::compute(const PartsFolder& parts, cluster::WorkQueue& qu
   std::mutex hdf5_mutex;
   // Stages run on different threads: counts are atomics, copied into a ScreenStatus to report.
   std::atomic<std::uint64_t> rows_read{0}, rows_featurized{0}, rows_scored{0}, bytes_done{0}, bytes_total{0};
+  std::atomic<std::uint64_t> rows_total_found{0};  // molecule files: once this rank has read the last chunk
   ScreenStatus status;
   status.rows_total = source_->rows_total();
   tbb::parallel_pipeline(
@@ -68,20 +69,30 @@ ChunkRun ChunkPipeline::compute(const PartsFolder& parts, cluster::WorkQueue& qu
             }
             auto timed = std::make_unique<TimedChunk>();
             const auto t0 = Clock::now();
+            // In flight from its read on: a failing read names its chunk too.
+            {
+              std::lock_guard<std::mutex> lock(in_flight_mutex_);
+              in_flight_.insert(*index);
+            }
             bool got = false, last = false;
             {
               std::lock_guard<std::mutex> lock(hdf5_mutex);
               got = source_->read(*index, timed->chunk, last);
             }
             if (!got || timed->chunk.rows == 0) {
+              {
+                std::lock_guard<std::mutex> lock(in_flight_mutex_);
+                in_flight_.erase(*index);
+              }
+              // Ended on a chunk boundary: every chunk seen was full.
+              if (source_->rows_total() == 0) rows_total_found = source_->chunks_seen() * source_->chunk_size();
               queue.set_end(source_->chunks_seen());
               fc.stop();
               return nullptr;
             }
-            if (last) queue.set_end(*index + 1);
-            {
-              std::lock_guard<std::mutex> lock(in_flight_mutex_);
-              in_flight_.insert(*index);
+            if (last) {
+              queue.set_end(*index + 1);
+              if (source_->rows_total() == 0) rows_total_found = timed->chunk.first_row + timed->chunk.rows;
             }
             timed->seconds[kRead] = seconds_since(t0);
             rows_read += timed->chunk.rows;
@@ -129,6 +140,9 @@ ChunkRun ChunkPipeline::compute(const PartsFolder& parts, cluster::WorkQueue& qu
             status.rows_scored = rows_scored;
             status.bytes_done = bytes_done;
             status.bytes_total = bytes_total;
+            if (rows_total_found) status.rows_total = rows_total_found;
+            status.chunk = timed->chunk.index;
+            status.chunk_rows = timed->chunk.rows;
             if (progress) progress(status);
           }));
   return run;

@@ -57,7 +57,7 @@ std::string shipped_model_path(const std::string& name) {
   // MOLSIEVE_MODELS points at another folder of model stores (an installed copy, say).
   const char* folder = std::getenv("MOLSIEVE_MODELS");
   const std::string base = folder && *folder ? folder : MOLSIEVE_PRETRAINED_DIR;
-  const std::string path = base + "/" + name + ".h5";
+  const std::string path = (std::filesystem::absolute(base) / (name + ".h5")).lexically_normal().string();
   return path_exists(path) ? path : std::string();
 }
 
@@ -232,7 +232,8 @@ class JobReader {
     }
     const fs::path p(written);
     if (p.is_absolute()) return written;
-    return (fs::path(path_).parent_path() / p).lexically_normal().string();
+    // Absolute, so that the results' provenance still finds it from another folder (the report).
+    return fs::absolute(fs::path(path_).parent_path() / p).lexically_normal().string();
   }
 
   const std::string& path() const { return path_; }

@@ -10,6 +10,7 @@
 
 #include "chem/alerts.h"
 #include "chem/descriptors.h"
+#include "chem/library_store.h"
 #include "kernels/similarity_search.h"
 #include "workflows/screen/scoring_terms.h"
 
@@ -354,12 +355,17 @@ const std::vector<double>& ChunkScorer::add_score_columns(Chunk& chunk, const De
   return score;
 }
 
-// The chunk's best `pool` scored, selectable rows with their fingerprints: the global best
-// `pool` are among the union of every chunk's, so the merge never needs the whole library's.
+// The chunk's best `pool` scored, selectable structures with their fingerprints: the global
+// best `pool` are among the union of every chunk's, so the merge never needs the whole library's.
 void ChunkScorer::keep_pool(Chunk& chunk, const std::vector<double>& score, const std::vector<char>& selectable) const {
+  // A copy scores as its first occurrence and the merge skips it: only first occurrences
+  // compete for the chunk's places, or copies would crowd distinct structures out of the pool.
+  const auto& smiles = chunk.results.at("smiles").texts;
+  chem::StructureIndex structures;
   std::vector<std::size_t> rows;
   for (std::size_t i = 0; i < score.size(); ++i)
-    if (!std::isnan(score[i]) && selectable[i]) rows.push_back(i);
+    if (!std::isnan(score[i]) && selectable[i] && structures.first_row(smiles[i], static_cast<std::int64_t>(i)) < 0)
+      rows.push_back(i);
   const std::size_t keep = std::min(rows.size(), job_.pool);
   std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(), [&](std::size_t a, std::size_t b) {
     return score[a] > score[b] || (score[a] == score[b] && a < b);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 
 #include "core/error.h"
 #include "core/file_identity.h"
@@ -102,27 +103,75 @@ ScreenStatus resumed_status(const PartsFolder& parts, const ScreenJob& job, cons
   return resumed;
 }
 
-// This rank's share of the chunks; under MPI a failure here is this rank's alone.
+// Rank 0's count of the whole job's rows under MPI: the chunks handed out to any rank (read)
+// and those whose part has appeared since (written). Only the parts of chunks still in flight
+// are looked for: listing the parts folder per chunk would scan up to a million files.
+class JobRows {
+ public:
+  explicit JobRows(const PartsFolder& parts, std::uint64_t chunk_size) : parts_(parts), chunk_size_(chunk_size) {}
+  void handed_out(std::uint64_t chunk) {  // on rank 0's queue thread
+    std::lock_guard<std::mutex> lock(mutex_);
+    in_flight_.push_back(chunk);
+  }
+  // `status`: rank 0's own; its read and written become the job's, its featurized and scored
+  // (the other ranks' unknown) are left out.
+  void count(ScreenStatus& status, const ScreenStatus& resumed) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto written = std::stable_partition(in_flight_.begin(), in_flight_.end(),
+                                               [&](std::uint64_t chunk) { return !parts_.has(chunk); });
+    for (auto it = written; it != in_flight_.end(); ++it)
+      written_ += chunk_rows(*it, chunk_size_, status.rows_total);
+    in_flight_.erase(written, in_flight_.end());
+    std::uint64_t read = written_;
+    for (const std::uint64_t chunk : in_flight_) read += chunk_rows(chunk, chunk_size_, status.rows_total);
+    status.rows_read = resumed.rows_written + read;
+    status.rows_featurized = status.rows_scored = 0;
+    status.rows_written = resumed.rows_written + written_;
+  }
+
+ private:
+  const PartsFolder& parts_;
+  const std::uint64_t chunk_size_;
+  std::mutex mutex_;
+  std::vector<std::uint64_t> in_flight_;  // handed out, part not seen yet
+  std::uint64_t written_ = 0;
+};
+
+// This rank's share of the chunks; under MPI a failure here is this rank's alone: "rank 1
+// failed on chunk(s) 17: " and the error (whose first line the command line shows).
 ChunkRun compute_chunks(ChunkPipeline& pipeline, const PartsFolder& parts, cluster::WorkQueue& queue,
                         const ScreenRequest& request, cluster::World& world, const ScreenStatus& resumed,
-                        const ScreenProgress& progress) {
+                        JobRows& job_rows, const ScreenProgress& progress) {
+  bool size_recorded = false;
   try {
     return pipeline.compute(parts, queue, request.cancel, [&](const ScreenStatus& s) {
-      if (!progress) return;
       ScreenStatus total = s;
       total.chunks_resumed = resumed.chunks_resumed;
-      // Under MPI rank 0 reports the whole job from the chunks handed out (those in flight
-      // included): listing the parts folder would cost a directory scan per chunk.
-      total.rows_written =
-          resumed.rows_written + (world.parallel() ? std::min<std::uint64_t>(queue.handed_out() * request.job.chunk_size,
-                                                                             s.rows_total ? s.rows_total : ~0ull)
-                                                   : s.rows_written);
-      progress(total);
+      if (world.rank() == 0 && s.rows_total > 0 && !size_recorded) {
+        // A molecule file's size, once this rank has read its end: status can now give an ETA.
+        RunRecord record = parts.read_run_record();
+        size_recorded = true;
+        if (record.rows_total == 0) {
+          record.rows_total = s.rows_total;
+          record.chunks_total = (s.rows_total + record.chunk_size - 1) / record.chunk_size;
+          parts.write_run_record(record);
+        }
+      }
+      if (world.parallel() && world.rank() == 0) {
+        job_rows.count(total, resumed);
+      } else if (!world.parallel()) {
+        // The resumed chunks were read, featurized and scored by the earlier run.
+        for (std::uint64_t* rows : {&total.rows_read, &total.rows_featurized, &total.rows_scored, &total.rows_written})
+          *rows += resumed.rows_written;
+      }
+      if (progress) progress(total);
     });
   } catch (const std::exception& e) {
     if (!world.parallel()) throw;
-    throw cluster::RankFailure("rank " + std::to_string(world.rank()) + " (chunks in flight: " +
-                               chunk_list(pipeline.in_flight()) + "): " + e.what());
+    const std::vector<std::uint64_t> chunks = pipeline.in_flight();
+    throw cluster::RankFailure("rank " + std::to_string(world.rank()) + " failed" +
+                               (chunks.empty() ? std::string() : " on chunk(s) " + chunk_list(chunks)) + ": " +
+                               e.what());
   }
 }
 
@@ -186,10 +235,14 @@ ScreenReport run_screen(const ScreenRequest& request, const ScreenProgress& prog
   // The chunks, shared by the ranks; then rank 0 merges the parts into the results store.
   bool cancelled = false;
   try {
+    JobRows job_rows(parts, job.chunk_size);
     cluster::WorkQueue queue(
         world, [&](std::uint64_t chunk) { return parts.has(chunk); }, known_chunk_count(pipeline->source()),
-        [&](std::uint64_t chunk, int rank) { parts.record_grant(chunk, rank); });
-    const ChunkRun run = compute_chunks(*pipeline, parts, queue, request, world, resumed, progress);
+        [&](std::uint64_t chunk, int rank) {
+          parts.record_grant(chunk, rank);
+          if (world.parallel()) job_rows.handed_out(chunk);
+        });
+    const ChunkRun run = compute_chunks(*pipeline, parts, queue, request, world, resumed, job_rows, progress);
     const std::optional<std::uint64_t> chunks = queue.finish();
     const std::vector<double> totals =
         world.sum({run.stage_seconds[0], run.stage_seconds[1], run.stage_seconds[2], run.stage_seconds[3],
