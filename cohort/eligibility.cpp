@@ -216,13 +216,22 @@ std::vector<Flags> pass_entry_steps(const CohortDefinition& d, const Population&
   return {has_index, observed, age_ok, sex_ok};
 }
 
-// A rule the candidate did not switch on passes everyone.
-Flags pass_rule(const Rule& rule, bool applied, const SliceView& view) {
-  if (!applied) return Flags(view.p.persons(), 1);
+Flags pass_rule(const Rule& rule, const SliceView& view) {
   Flags met = evaluate_criterion(rule.criterion, view);
   if (rule.exclusion)
     for (auto& v : met) v = !v;
   return met;
+}
+
+// Each patient's entry steps and rules as bit masks (rules whether applied or not).
+void record_outcomes(const std::vector<Flags>& entry, const std::vector<Flags>& rules, EligibilityResult* result) {
+  const std::size_t n = result->index_day.size();
+  result->entry_passed.assign(n, 0);
+  result->rule_passed.assign(n, 0);
+  for (std::size_t k = 0; k < entry.size(); ++k)
+    for (std::size_t i = 0; i < n; ++i) result->entry_passed[i] |= static_cast<std::uint8_t>(entry[k][i] << k);
+  for (std::size_t r = 0; r < rules.size(); ++r)
+    for (std::size_t i = 0; i < n; ++i) result->rule_passed[i] |= std::uint64_t{rules[r][i]} << r;
 }
 
 // Counts each step's survivors and removals in order; those left after the last are eligible.
@@ -274,14 +283,19 @@ void score_eligible(const CohortDefinition& d, const SliceView& view, Eligibilit
     const auto gene = std::find(p.genotype.genes.begin(), p.genotype.genes.end(), t.gene);
     gene_codes.push_back(gene == p.genotype.genes.end() ? -1 : static_cast<std::int16_t>(gene - p.genotype.genes.begin()));
   }
+  const std::size_t terms = d.ranking.size();
   result->score.assign(p.persons(), std::numeric_limits<double>::quiet_NaN());
+  result->score_parts.assign(p.persons() * terms, std::numeric_limits<double>::quiet_NaN());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, p.persons(), 8192), [&](const auto& range) {
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      if (!result->eligible[i]) continue;
+      if (result->index_day[i] == kNoIndexDay) continue;
       double score = 0;
-      for (std::size_t t = 0; t < d.ranking.size(); ++t)
-        score += d.ranking[t].weight * term_value(d.ranking[t], view, conversions[t], gene_codes[t], i);
-      result->score[i] = score;
+      for (std::size_t t = 0; t < terms; ++t) {
+        const double part = d.ranking[t].weight * term_value(d.ranking[t], view, conversions[t], gene_codes[t], i);
+        result->score_parts[i * terms + t] = part;
+        score += part;
+      }
+      if (result->eligible[i]) result->score[i] = score;
     }
   });
 }
@@ -303,6 +317,9 @@ void add_attrition(std::vector<AttritionStep>& into, const std::vector<Attrition
 EligibilityEvaluator::EligibilityEvaluator(const CohortDefinition& d, const std::map<std::string, double>* predictions,
                                            kernels::Backend backend)
     : definition_(d), backend_(backend) {
+  if (d.rules.size() > kMaxMaskedRules)
+    throw Error("/exclusion_rules: " + std::to_string(d.rules.size()) + " rules; a patient's rule outcomes hold at most " +
+                std::to_string(kMaxMaskedRules));
   auto step = [&](std::string name, std::string kind) {
     AttritionStep s;
     s.name = std::move(name);
@@ -352,8 +369,12 @@ EligibilityResult EligibilityEvaluator::evaluate(const Population& p) const {
   const SliceView view = slice_view(p, result.index_day.data(), backend_);
   // passes[k][i]: patient i passes step k (steps after "population").
   std::vector<Flags> passes = pass_entry_steps(d, p, &result);
+  std::vector<Flags> rules;
+  for (const Rule& rule : d.rules) rules.push_back(pass_rule(rule, view));
+  record_outcomes(passes, rules, &result);
+  // A rule the candidate did not switch on passes everyone (steps: population, 4 entry steps, rules).
   for (std::size_t r = 0; r < d.rules.size(); ++r)
-    passes.push_back(pass_rule(d.rules[r], steps_[5 + r].applied, view));  // after population and the 4 entry steps
+    passes.push_back(steps_[5 + r].applied ? std::move(rules[r]) : Flags(p.persons(), 1));
   count_attrition(passes, steps_, &result);
   score_eligible(d, view, &result);
   return result;

@@ -46,8 +46,9 @@ void run(const QueryValues& v) {
       throw Error("--table: a results store has one table, results (cohort, attrition and strata are in cohort stores)");
   } else {
     const std::string table = v.table.empty() ? "cohort" : v.table;
-    if (table != "cohort" && table != "attrition" && table != "strata")
-      throw Error("--table: '" + table + "' is not cohort, attrition or strata");
+    if (table != "cohort" && table != "attrition" && table != "strata" && table != "patients" &&
+        table != "characterization")
+      throw Error("--table: '" + table + "' is not cohort, attrition, strata, patients or characterization");
     if (v.diverse > 0 || v.format == "sdf") throw Error(v.store + ": a cohort store holds patients, not molecules (no --diverse, no sdf)");
     group = "/" + table;
   }
@@ -104,7 +105,7 @@ void add_query_command(CLI::App& app) {
       "or a cohort store's cohort, attrition and strata tables");
   c->add_option("store", values->store, "Results store (.h5) from molsieve screen, or cohort store from molsieve cohort")
       ->required();
-  c->add_option("--table", values->table, "Cohort stores: cohort (default), attrition or strata");
+  c->add_option("--table", values->table, "Cohort stores: cohort (default), attrition, strata, patients or characterization");
   c->add_flag("--exact-counts", values->exact_counts,
               "Cohort stores: show patient counts from 1 to 4 as they are (by default they read <5)");
   c->add_flag("--all-copies", values->all_copies,
