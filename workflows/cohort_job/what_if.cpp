@@ -1,6 +1,7 @@
 #include "workflows/cohort_job/what_if.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "cohort/calendar.h"
@@ -61,6 +62,19 @@ StoredOutcomes read_stored_outcomes(const std::string& path) {
     c.age = static_cast<int>(p.at("age").integers[i]);
     if (!cohort::parse_date(dates[i], &c.index_day)) throw Error(path + ": /patients/index_date: bad date " + dates[i]);
   }
+  std::map<std::array<std::string, cohort::kDimensions>, std::uint32_t> cell_index;
+  s.cell_of.resize(s.patients.size());
+  for (std::size_t i = 0; i < s.patients.size(); ++i) {
+    const auto [it, added] = cell_index.emplace(s.patients[i].strata, static_cast<std::uint32_t>(s.cells.size()));
+    if (added) s.cells.emplace_back();
+    s.cells[it->second].push_back(static_cast<std::uint32_t>(i));
+    s.cell_of[i] = it->second;
+  }
+  for (auto& members : s.cells)
+    std::sort(members.begin(), members.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const auto &x = s.patients[a], &y = s.patients[b];
+      return x.score != y.score ? x.score > y.score : x.person_id < y.person_id;
+    });
   return s;
 }
 
@@ -92,7 +106,10 @@ WhatIfOutcome what_if(const StoredOutcomes& s, const std::vector<std::string>& d
     auto& step = o.attrition[kFirstRuleStep + r];
     step.remaining = step.removed = step.removed_alone = 0;
   }
-  std::vector<cohort::SelectionCandidate> candidates;
+  std::vector<std::uint8_t> eligible(s.patients.size(), 0);
+  // Per cell: its eligible patients and its first eligible row (the cell order of keep_cell_leaders).
+  std::vector<std::uint64_t> cell_eligible(s.cells.size(), 0);
+  std::vector<std::size_t> cell_first(s.cells.size(), s.patients.size());
   for (std::size_t i = 0; i < s.patients.size(); ++i) {
     const std::uint64_t failed = ~s.rule_passed[i] & applied_mask;
     for (std::uint64_t f = failed; f; f &= f - 1) ++o.attrition[kFirstRuleStep + __builtin_ctzll(f)].removed_alone;
@@ -104,14 +121,33 @@ WhatIfOutcome what_if(const StoredOutcomes& s, const std::vector<std::string>& d
       ++o.attrition[kFirstRuleStep + first].removed;
       continue;
     }
-    candidates.push_back(s.patients[i]);
+    eligible[i] = 1;
+    ++o.eligible;
+    const std::uint32_t c = s.cell_of[i];
+    ++cell_eligible[c];
+    cell_first[c] = std::min(cell_first[c], i);
   }
-  o.eligible = candidates.size();
   // The selection's quota outcomes count the pool of cell leaders: report every eligible patient.
   std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
-  for (const auto& c : candidates)
-    for (int d = 0; d < cohort::kDimensions; ++d) ++eligible_by_category[{d, c.strata[d]}];
-  std::vector<cohort::SelectionCandidate> pool = cohort::keep_cell_leaders(std::move(candidates), s.size);
+  std::vector<std::size_t> order;
+  for (std::size_t c = 0; c < s.cells.size(); ++c) {
+    if (cell_eligible[c] == 0) continue;
+    order.push_back(c);
+    for (int d = 0; d < cohort::kDimensions; ++d)
+      eligible_by_category[{d, s.patients[s.cells[c].front()].strata[d]}] += cell_eligible[c];
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cell_first[a] < cell_first[b]; });
+  // Each cell's `size` best eligible patients: what keep_cell_leaders keeps of all of them.
+  std::vector<cohort::SelectionCandidate> pool;
+  for (std::size_t c : order) {
+    std::uint64_t kept = 0;
+    for (std::uint32_t i : s.cells[c]) {
+      if (kept == s.size) break;
+      if (!eligible[i]) continue;
+      pool.push_back(s.patients[i]);
+      ++kept;
+    }
+  }
   o.selection = cohort::select_cohort(pool, s.size, s.quotas, options);
   for (auto& q : o.selection.quotas) q.eligible = eligible_by_category[{q.bound.dimension, q.bound.category}];
   for (std::size_t i : o.selection.chosen) o.chosen.push_back(pool[i]);

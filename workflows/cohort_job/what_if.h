@@ -22,6 +22,10 @@ struct StoredOutcomes {
   std::vector<std::uint8_t> entry_passed;
   std::vector<std::uint64_t> rule_passed;
   std::vector<cohort::SelectionCandidate> patients;  // score, strata, age and index day per row
+  // The rows by strata cell (cells in order of first row), best score first: rules change who is
+  // eligible, never a patient's cell or score, so a what-if run only walks each cell's best.
+  std::vector<std::uint32_t> cell_of;
+  std::vector<std::vector<std::uint32_t>> cells;
 };
 StoredOutcomes read_stored_outcomes(const std::string& store);
 
