@@ -1,10 +1,14 @@
 #include "cohort/characterization.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "cohort/calendar.h"
+#include "cohort/quota_selection.h"
 #include "kernels/patient_events.h"
 
 namespace molsieve::cohort {
@@ -84,7 +88,9 @@ PatientFeatures patient_features(const CharacterizationItems& items, const Popul
   f.records.assign(n * records, 0);
   f.lab_units.assign(labs, "");
   const MeasurementTable& m = p.measurement;
-  for (std::size_t i = 0; i < n; ++i) {
+  // Patients are independent: blocks of them in parallel.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 8192), [&](const auto& range) {
+  for (std::size_t i = range.begin(); i != range.end(); ++i) {
     const bool indexed = index_day[i] != kernels::kNoIndexDay;
     Day reference = index_day[i];
     if (!indexed) {
@@ -110,7 +116,6 @@ PatientFeatures patient_features(const CharacterizationItems& items, const Popul
           continue;
         latest = m.date[r];
         f.labs[i * labs + l] = m.value[r];
-        if (f.lab_units[l].empty()) f.lab_units[l] = m.units[m.unit[r]];
       }
     }
     for (std::size_t c = 0; c < records; ++c) {
@@ -125,6 +130,14 @@ PatientFeatures patient_features(const CharacterizationItems& items, const Popul
         }
     }
   }
+  });
+  // Each analyte is stored in one unit: that of its first row.
+  for (std::size_t l = 0; l < labs; ++l)
+    for (std::size_t r = 0; r < m.rows(); ++r)
+      if (in(items.labs[l].concepts, m.concept_id[r])) {
+        f.lab_units[l] = m.units[m.unit[r]];
+        break;
+      }
   return f;
 }
 
@@ -143,6 +156,37 @@ void CharacterizationGroup::add(const std::array<std::string, 3>& demographics, 
   for (std::size_t l = 0; l < items.labs.size(); ++l)
     if (!std::isnan(labs[l])) lab_values[l].push_back(labs[l]);
   for (std::size_t c = 0; c < items.records.size(); ++c) record_counts[c] += records[c];
+}
+
+void CharacterizationGroup::add_slice(const Population& p, const PatientFeatures& f, const CharacterizationItems& items) {
+  lab_values.resize(items.labs.size());
+  record_counts.resize(items.records.size(), 0);
+  lab_units.resize(items.labs.size());
+  for (std::size_t l = 0; l < items.labs.size(); ++l)
+    if (lab_units[l].empty()) lab_units[l] = f.lab_units[l];
+  const std::size_t n = p.persons(), labs = items.labs.size(), records = items.records.size();
+  patients += n;
+  std::map<std::int32_t, std::uint64_t> by_concept[3];
+  std::map<std::string, std::uint64_t> bands;
+  for (std::size_t i = 0; i < n; ++i) {
+    ++by_concept[0][p.gender_concept_id[i]];
+    ++by_concept[1][p.race_concept_id[i]];
+    ++by_concept[2][p.ethnicity_concept_id[i]];
+  }
+  for (const auto& [id, count] : by_concept[0]) categories[0][sex_category(id)] += count;
+  for (const auto& [id, count] : by_concept[1]) categories[1][race_category(id)] += count;
+  for (const auto& [id, count] : by_concept[2]) categories[2][ethnicity_category(id)] += count;
+  std::map<int, std::uint64_t> by_age;
+  for (int age : f.age) ++by_age[age];
+  for (const auto& [age, count] : by_age) {
+    categories[3][age >= 0 ? age_band(age) : "unknown"] += count;
+    if (age >= 0) ages.insert(ages.end(), count, age);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t l = 0; l < labs; ++l)
+      if (!std::isnan(f.labs[i * labs + l])) lab_values[l].push_back(f.labs[i * labs + l]);
+    for (std::size_t c = 0; c < records; ++c) record_counts[c] += f.records[i * records + c];
+  }
 }
 
 void CharacterizationGroup::merge(const CharacterizationGroup& o) {

@@ -55,6 +55,8 @@ struct CharacterizationGroup {
 
   void add(const std::array<std::string, 3>& demographics, int age, const double* labs, const std::uint8_t* records,
            const CharacterizationItems& items);
+  // Every patient of a slice (what add does per patient, counting by concept id first).
+  void add_slice(const Population& slice, const PatientFeatures& features, const CharacterizationItems& items);
   void merge(const CharacterizationGroup& other);
 };
 

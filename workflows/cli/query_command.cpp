@@ -43,7 +43,8 @@ void run(const QueryValues& v) {
   std::string group = ResultsStore::results_group();
   if (screening) {
     if (!v.table.empty() && v.table != "results")
-      throw Error("--table: a results store has one table, results (cohort, attrition and strata are in cohort stores)");
+      throw Error("--table: a results store has one table, results (cohort, attrition, strata, patients and "
+                  "characterization are in cohort stores)");
   } else {
     const std::string table = v.table.empty() ? "cohort" : v.table;
     if (table != "cohort" && table != "attrition" && table != "strata" && table != "patients" &&
@@ -102,7 +103,7 @@ void add_query_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand(
       "query",
       "Filter, order, diversify and export a results store (--where 'pIC50 > 7 and tox21_max < 0.3 and not pains') "
-      "or a cohort store's cohort, attrition and strata tables");
+      "or a cohort store's cohort, attrition, strata, patients and characterization tables");
   c->add_option("store", values->store, "Results store (.h5) from molsieve screen, or cohort store from molsieve cohort")
       ->required();
   c->add_option("--table", values->table, "Cohort stores: cohort (default), attrition, strata, patients or characterization");

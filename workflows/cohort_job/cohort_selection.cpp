@@ -58,12 +58,7 @@ SliceOutcome evaluate_slice(std::uint64_t index, const cohort::Population& slice
   out.index = index;
   out.attrition = result.attrition;
   const cohort::PatientFeatures features = cohort::patient_features(items, slice, result.index_day);
-  for (std::size_t i = 0; i < slice.persons(); ++i)
-    out.population.add({cohort::sex_category(slice.gender_concept_id[i]), cohort::race_category(slice.race_concept_id[i]),
-                        cohort::ethnicity_category(slice.ethnicity_concept_id[i])},
-                       features.age[i], features.labs.data() + i * items.labs.size(),
-                       features.records.data() + i * items.records.size(), items);
-  out.population.lab_units = features.lab_units;
+  out.population.add_slice(slice, features, items);
   out.patients = patient_rows(slice, result, items, features, quotas, request.keep_all_indexed);
   std::vector<cohort::SelectionCandidate> candidates;
   for (std::size_t i = 0; i < out.patients.size(); ++i) {
