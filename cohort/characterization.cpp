@@ -88,48 +88,60 @@ PatientFeatures patient_features(const CharacterizationItems& items, const Popul
   f.records.assign(n * records, 0);
   f.lab_units.assign(labs, "");
   const MeasurementTable& m = p.measurement;
+  // (concept, item) sorted: each event row is looked up once, whatever the number of items.
+  std::vector<std::pair<std::int32_t, std::size_t>> lab_of, condition_of, drug_of;
+  for (std::size_t l = 0; l < labs; ++l)
+    for (std::int32_t c : items.labs[l].concepts) lab_of.push_back({c, l});
+  for (std::size_t c = 0; c < records; ++c)
+    for (std::int32_t id : items.records[c].concepts) (items.records[c].drug ? drug_of : condition_of).push_back({id, c});
+  for (auto* v : {&lab_of, &condition_of, &drug_of}) std::sort(v->begin(), v->end());
+  auto items_of = [](const std::vector<std::pair<std::int32_t, std::size_t>>& sorted, std::int32_t concept_id) {
+    return std::equal_range(sorted.begin(), sorted.end(), std::pair<std::int32_t, std::size_t>{concept_id, 0},
+                            [](const auto& a, const auto& b) { return a.first < b.first; });
+  };
   // Patients are independent: blocks of them in parallel.
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 8192), [&](const auto& range) {
-  for (std::size_t i = range.begin(); i != range.end(); ++i) {
-    const bool indexed = index_day[i] != kernels::kNoIndexDay;
-    Day reference = index_day[i];
-    if (!indexed) {
-      reference = std::numeric_limits<Day>::max();
-      for (std::uint64_t r = p.observation_period.offsets[i]; r < p.observation_period.offsets[i + 1]; ++r)
-        reference = r == p.observation_period.offsets[i] ? p.observation_period.end[r]
-                                                         : std::max(reference, p.observation_period.end[r]);
-    }
-    if (reference != std::numeric_limits<Day>::max()) f.age[i] = year_of(reference) - p.year_of_birth[i];
-    auto in_window = [&](Day day, const Window& w) {
-      return !indexed || (std::int64_t{day} >= std::int64_t{reference} + w.start &&
-                          std::int64_t{day} <= std::int64_t{reference} + w.end);
-    };
-    auto overlaps = [&](Day start, Day end, const Window& w) {
-      return !indexed || (std::int64_t{start} <= std::int64_t{reference} + w.end &&
-                          std::int64_t{end} >= std::int64_t{reference} + w.start);
-    };
-    for (std::size_t l = 0; l < labs; ++l) {
-      Day latest = std::numeric_limits<Day>::min();
+    std::vector<Day> latest(labs);
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      const bool indexed = index_day[i] != kernels::kNoIndexDay;
+      Day reference = index_day[i];
+      if (!indexed) {
+        reference = std::numeric_limits<Day>::max();
+        for (std::uint64_t r = p.observation_period.offsets[i]; r < p.observation_period.offsets[i + 1]; ++r)
+          reference = r == p.observation_period.offsets[i] ? p.observation_period.end[r]
+                                                           : std::max(reference, p.observation_period.end[r]);
+      }
+      if (reference != std::numeric_limits<Day>::max()) f.age[i] = year_of(reference) - p.year_of_birth[i];
+      auto in_window = [&](Day day, const Window& w) {
+        return !indexed || (std::int64_t{day} >= std::int64_t{reference} + w.start &&
+                            std::int64_t{day} <= std::int64_t{reference} + w.end);
+      };
+      std::fill(latest.begin(), latest.end(), std::numeric_limits<Day>::min());
       for (std::uint64_t r = m.offsets[i]; r < m.offsets[i + 1]; ++r) {
-        if (!in(items.labs[l].concepts, m.concept_id[r]) || !in_window(m.date[r], items.labs[l].window) ||
-            m.date[r] < latest)
-          continue;
-        latest = m.date[r];
-        f.labs[i * labs + l] = m.value[r];
+        const auto [first, last] = items_of(lab_of, m.concept_id[r]);
+        for (auto it = first; it != last; ++it) {
+          const std::size_t l = it->second;
+          if (!in_window(m.date[r], items.labs[l].window) || m.date[r] < latest[l]) continue;
+          latest[l] = m.date[r];
+          f.labs[i * labs + l] = m.value[r];
+        }
+      }
+      for (std::uint64_t r = p.condition.offsets[i]; r < p.condition.offsets[i + 1]; ++r) {
+        const auto [first, last] = items_of(condition_of, p.condition.concept_id[r]);
+        for (auto it = first; it != last; ++it)
+          if (in_window(p.condition.start[r], items.records[it->second].window)) f.records[i * records + it->second] = 1;
+      }
+      // A drug exposure counts when it overlaps the window, as drug rules read it.
+      for (std::uint64_t r = p.drug.offsets[i]; r < p.drug.offsets[i + 1]; ++r) {
+        const auto [first, last] = items_of(drug_of, p.drug.concept_id[r]);
+        for (auto it = first; it != last; ++it) {
+          const Window& w = items.records[it->second].window;
+          if (!indexed || (std::int64_t{p.drug.start[r]} <= std::int64_t{reference} + w.end &&
+                           std::int64_t{p.drug.end[r]} >= std::int64_t{reference} + w.start))
+            f.records[i * records + it->second] = 1;
+        }
       }
     }
-    for (std::size_t c = 0; c < records; ++c) {
-      const EventTable& t = items.records[c].drug ? p.drug : p.condition;
-      for (std::uint64_t r = t.offsets[i]; r < t.offsets[i + 1]; ++r)
-        // A drug exposure counts when it overlaps the window, as drug rules read it.
-        if ((items.records[c].drug ? overlaps(t.start[r], t.end[r], items.records[c].window)
-                                   : in_window(t.start[r], items.records[c].window)) &&
-            in(items.records[c].concepts, t.concept_id[r])) {
-          f.records[i * records + c] = 1;
-          break;
-        }
-    }
-  }
   });
   // Each analyte is stored in one unit: that of its first row.
   for (std::size_t l = 0; l < labs; ++l)
@@ -182,6 +194,7 @@ void CharacterizationGroup::add_slice(const Population& p, const PatientFeatures
     categories[3][age >= 0 ? age_band(age) : "unknown"] += count;
     if (age >= 0) ages.insert(ages.end(), count, age);
   }
+  for (auto& values : lab_values) values.reserve(values.size() + n);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t l = 0; l < labs; ++l)
       if (!std::isnan(f.labs[i * labs + l])) lab_values[l].push_back(f.labs[i * labs + l]);

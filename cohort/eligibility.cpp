@@ -318,7 +318,8 @@ EligibilityEvaluator::EligibilityEvaluator(const CohortDefinition& d, const std:
                                            kernels::Backend backend)
     : definition_(d), backend_(backend) {
   if (d.rules.size() > kMaxMaskedRules)
-    throw Error("/exclusion_rules: " + std::to_string(d.rules.size()) + " rules; a patient's rule outcomes hold at most " +
+    throw Error("/inclusion_rules, /exclusion_rules: " + std::to_string(d.rules.size()) +
+                " rules; a patient's rule outcomes hold at most " +
                 std::to_string(kMaxMaskedRules));
   auto step = [&](std::string name, std::string kind) {
     AttritionStep s;
