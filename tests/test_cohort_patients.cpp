@@ -10,6 +10,8 @@
 #include <numeric>
 
 #include "cohort/calendar.h"
+#include "cohort/cohort_definition.h"
+#include "cohort/eligibility.h"
 #include "cohort/population.h"
 #include "core/hdf5_file.h"
 #include "test_support.h"
@@ -312,6 +314,19 @@ TEST_F(CohortPatients, SlicesWriteTheSamePatientsAndCharacterization) {
         if (!(std::isnan(x.numbers[i]) && std::isnan(y.numbers[i]))) EXPECT_EQ(x.numbers[i], y.numbers[i]) << x.name;
     }
   }
+}
+
+TEST(CohortRuleMasks, MoreRulesThanAMaskHoldsIsAnErrorNamingTheLimit) {
+  std::string rules;
+  for (int r = 0; r < 65; ++r)
+    rules += std::string(r ? "," : "") + R"({"name": "r)" + std::to_string(r) +
+             R"(", "condition": {"concepts": [194984]}})";
+  const cohort::CohortDefinition definition = cohort::parse_cohort_definition(
+      R"({"name": "t", "index": {"date": "2025-06-30"}, "exclusion_rules": [)" + rules + "]}", "many.json");
+  ASSERT_EQ(definition.rules.size(), 65u);
+  const std::string error =
+      test::error_of([&] { cohort::EligibilityEvaluator(definition, nullptr, kernels::Backend::Cpu); });
+  EXPECT_NE(error.find("65 rules; a patient's rule outcomes hold at most 64"), std::string::npos) << error;
 }
 
 }  // namespace
