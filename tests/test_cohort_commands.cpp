@@ -141,7 +141,8 @@ TEST_F(CohortCommands, QueryShowsCohortStrataAndAttrition) {
   EXPECT_EQ(selected, 50);  // every selected patient has one sex category
   const CommandRun wrong = molsieve(d, "query " + d.file("q.h5") + " --table people");
   EXPECT_NE(wrong.status, 0);
-  EXPECT_NE(wrong.err.find("'people' is not cohort, attrition or strata"), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find("'people' is not cohort, attrition, strata, patients or characterization"), std::string::npos)
+      << wrong.err;
 }
 
 TEST_F(CohortCommands, BadDefinitionFailsWithTheJsonPath) {

@@ -133,6 +133,8 @@ void add_cohort_command(CLI::App& app) {
   c->add_option("--candidate-id", r.candidate_id, "The candidate's id in the results store");
   c->add_option("--size", r.size, "Patients to select")->capture_default_str();
   c->add_option("-o,--output", r.output, "Cohort store to write (.h5)")->required();
+  c->add_flag("--keep-all-indexed", r.keep_all_indexed,
+              "The patients table keeps every patient with an index event, not only the eligible (what-if needs it)");
   c->add_option("--attrition-csv", values->attrition_csv, "Also write the attrition table as CSV (counts 1-4 as <5)");
   c->add_option("--report", values->report, "Also write a self-contained HTML report (counts 1-4 as <5)");
   c->add_option("--solver-seconds", r.solver_seconds,

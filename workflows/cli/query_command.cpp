@@ -43,11 +43,13 @@ void run(const QueryValues& v) {
   std::string group = ResultsStore::results_group();
   if (screening) {
     if (!v.table.empty() && v.table != "results")
-      throw Error("--table: a results store has one table, results (cohort, attrition and strata are in cohort stores)");
+      throw Error("--table: a results store has one table, results (cohort, attrition, strata, patients and "
+                  "characterization are in cohort stores)");
   } else {
     const std::string table = v.table.empty() ? "cohort" : v.table;
-    if (table != "cohort" && table != "attrition" && table != "strata")
-      throw Error("--table: '" + table + "' is not cohort, attrition or strata");
+    if (table != "cohort" && table != "attrition" && table != "strata" && table != "patients" &&
+        table != "characterization")
+      throw Error("--table: '" + table + "' is not cohort, attrition, strata, patients or characterization");
     if (v.diverse > 0 || v.format == "sdf") throw Error(v.store + ": a cohort store holds patients, not molecules (no --diverse, no sdf)");
     group = "/" + table;
   }
@@ -101,10 +103,10 @@ void add_query_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand(
       "query",
       "Filter, order, diversify and export a results store (--where 'pIC50 > 7 and tox21_max < 0.3 and not pains') "
-      "or a cohort store's cohort, attrition and strata tables");
+      "or a cohort store's cohort, attrition, strata, patients and characterization tables");
   c->add_option("store", values->store, "Results store (.h5) from molsieve screen, or cohort store from molsieve cohort")
       ->required();
-  c->add_option("--table", values->table, "Cohort stores: cohort (default), attrition or strata");
+  c->add_option("--table", values->table, "Cohort stores: cohort (default), attrition, strata, patients or characterization");
   c->add_flag("--exact-counts", values->exact_counts,
               "Cohort stores: show patient counts from 1 to 4 as they are (by default they read <5)");
   c->add_flag("--all-copies", values->all_copies,

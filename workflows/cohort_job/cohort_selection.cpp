@@ -17,6 +17,7 @@
 #include "core/sha256.h"
 #include "core/store_file.h"
 #include "core/thread_scope.h"
+#include "workflows/cohort_job/characterization_table.h"
 #include "workflows/results/result_table.h"
 #include "workflows/results/results_store.h"
 
@@ -51,29 +52,27 @@ struct SliceOutcome {
   std::uint64_t eligible = 0;
   std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
   std::vector<cohort::SelectionCandidate> leaders;  // keep_cell_leaders of the slice's eligible patients
+  PatientRows patients;
+  cohort::CharacterizationGroup population;  // every patient of the slice, characterized
 };
 
 SliceOutcome evaluate_slice(std::uint64_t index, const cohort::Population& slice, const cohort::EligibilityResult& result,
-                            const cohort::Quotas& quotas, std::uint64_t size) {
+                            const cohort::Quotas& quotas, const CohortRequest& request,
+                            const cohort::CharacterizationItems& items) {
   SliceOutcome out;
   out.index = index;
   out.attrition = result.attrition;
+  const cohort::PatientFeatures features = cohort::patient_features(items, slice, result.index_day);
+  out.population.add_slice(slice, features, items);
+  out.patients = patient_rows(slice, result, items, features, quotas, request.keep_all_indexed);
   std::vector<cohort::SelectionCandidate> candidates;
-  for (std::size_t i = 0; i < slice.persons(); ++i) {
-    if (!result.eligible[i]) continue;
-    cohort::SelectionCandidate c;
-    c.person_id = slice.person_id[i];
-    c.score = result.score[i];
-    c.strata = {cohort::sex_category(slice.gender_concept_id[i]), cohort::race_category(slice.race_concept_id[i]),
-                cohort::ethnicity_category(slice.ethnicity_concept_id[i]),
-                cohort::age_category(quotas.age_groups, result.age[i])};
-    c.age = result.age[i];
-    c.index_day = result.index_day[i];
-    for (int d = 0; d < cohort::kDimensions; ++d) ++out.eligible_by_category[{d, c.strata[d]}];
-    candidates.push_back(std::move(c));
+  for (std::size_t i = 0; i < out.patients.size(); ++i) {
+    if (!out.patients.eligible[i]) continue;
+    candidates.push_back(out.patients.candidate(i));
+    for (int d = 0; d < cohort::kDimensions; ++d) ++out.eligible_by_category[{d, candidates.back().strata[d]}];
   }
   out.eligible = candidates.size();
-  out.leaders = cohort::keep_cell_leaders(std::move(candidates), size);
+  out.leaders = cohort::keep_cell_leaders(std::move(candidates), request.size);
   return out;
 }
 
@@ -90,6 +89,8 @@ std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<Slice
           {a.name, a.kind, a.applied, a.activation, a.remaining, a.removed, a.removed_alone, a.decided_if_missing, a.warnings});
     for (const auto& [key, count] : s.eligible_by_category) j["categories"].push_back({key.first, key.second, count});
     for (const auto& c : s.leaders) j["leaders"].push_back({c.person_id, c.score, c.strata, c.age, c.index_day});
+    j["patients"] = patient_rows_json(s.patients);
+    j["population"] = characterization_group_json(s.population);
     sent.push_back(std::move(j));
   }
   std::vector<SliceOutcome> all;
@@ -103,6 +104,8 @@ std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<Slice
       for (const auto& k : j.value("categories", nlohmann::json::array())) s.eligible_by_category[{k[0], k[1]}] = k[2];
       for (const auto& l : j.value("leaders", nlohmann::json::array()))
         s.leaders.push_back({l[0], l[1], l[2].get<std::array<std::string, cohort::kDimensions>>(), l[3], l[4]});
+      s.patients = patient_rows_from_json(j.at("patients"));
+      s.population = characterization_group_from_json(j.at("population"));
       all.push_back(std::move(s));
     }
   std::sort(all.begin(), all.end(), [](const SliceOutcome& a, const SliceOutcome& b) { return a.index < b.index; });
@@ -193,6 +196,13 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
     write_table(out, "/strata", strata_table);
     out.set_attribute("/strata", "counts", std::vector<std::string>{"eligible", "selected"});
 
+    std::vector<std::string> rule_names, term_labels;
+    for (const auto& rule : definition.rules) rule_names.push_back(rule.name);
+    for (const auto& term : definition.ranking) term_labels.push_back(term.label);
+    write_patients_table(out, o.patients, o.patient_status, request.keep_all_indexed ? "indexed" : "eligible", rule_names,
+                         term_labels);
+    write_characterization_table(out, o.characterization);
+
     out.create_group("/provenance");
     out.set_attribute("/provenance", "definition", definition.source_text);
     out.set_attribute("/provenance", "definition_file", request.definition);
@@ -246,10 +256,29 @@ std::vector<CohortOutcome::Stratum> strata_of(const std::map<std::pair<int, std:
   return strata;
 }
 
+// Rank 0: every slice's patients with their selection status, and the characterization of
+// the population, the eligible and the selected.
+void describe_patients(const std::vector<SliceOutcome>& all, const cohort::CharacterizationItems& items, CohortOutcome& o) {
+  cohort::CharacterizationGroup population;
+  for (const SliceOutcome& s : all) {
+    o.patients.append(s.patients);
+    population.merge(s.population);
+  }
+  std::vector<std::int64_t> chosen;
+  for (const auto& c : o.chosen) chosen.push_back(c.person_id);
+  std::vector<std::string> step_names;
+  std::vector<bool> applied;
+  for (std::size_t k = 1; k < o.attrition.size(); ++k) step_names.push_back(o.attrition[k].name);
+  for (std::size_t k = 1 + 4; k < o.attrition.size(); ++k) applied.push_back(o.attrition[k].applied);
+  o.patient_status = patient_status(o.patients, chosen, step_names, applied);
+  const auto groups = eligible_and_selected(o.patients, o.patient_status.rank, items);
+  o.characterization = cohort::characterize(items, {&population, &groups[0], &groups[1]});
+}
+
 // Rank 0: the slices combined, the cohort selected, its strata, and what a trial designer
 // must not miss (fewer patients than requested, missed quotas).
 void select_from_slices(const std::vector<SliceOutcome>& all, const CohortRequest& request, const cohort::Quotas& quotas,
-                        CohortOutcome& o) {
+                        const cohort::CharacterizationItems& items, CohortOutcome& o) {
   std::vector<cohort::SelectionCandidate> pool;
   std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
   for (const SliceOutcome& s : all) {
@@ -276,6 +305,7 @@ void select_from_slices(const std::vector<SliceOutcome>& all, const CohortReques
   }
   for (std::size_t i : o.selection.chosen) o.chosen.push_back(pool[i]);
   o.strata = strata_of(eligible_by_category, o);
+  describe_patients(all, items, o);
   if (o.chosen.size() < request.size)
     o.warnings.push_back("the cohort falls short of --size: " + std::to_string(o.chosen.size()) + " selected of " +
                          std::to_string(request.size) + " requested (" + suppressed_count(o.eligible) + " eligible)");
@@ -345,6 +375,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
     return cohort::EligibilityEvaluator(definition, request.candidates.empty() ? nullptr : &o.predictions,
                                         request.backend, &domains);
   });
+  const cohort::CharacterizationItems items = cohort::characterization_items(definition);
   // Slices are handed out to the ranks (all to this process when alone); each slice keeps
   // only what an optimal selection could use, so the slices combine exactly, in slice order,
   // whoever evaluated them.
@@ -362,7 +393,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
         const cohort::Population slice = cohort::read_population(request.population, *s * request.slice_persons,
                                                                  request.slice_persons);
         const cohort::EligibilityResult result = in_definition([&] { return evaluator.evaluate(slice); });
-        mine.push_back(evaluate_slice(*s, slice, result, quotas, request.size));
+        mine.push_back(evaluate_slice(*s, slice, result, quotas, request, items));
         persons_done += slice.persons();
         if (progress) progress(Progress{persons_done * world.size(), 0, info.persons});
       }
@@ -374,7 +405,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
   });
   const std::vector<SliceOutcome> all = gather_slices(world, mine);
   if (world.rank() != 0) return o;  // rank 0 selects and writes the cohort store
-  select_from_slices(all, request, quotas, o);
+  select_from_slices(all, request, quotas, items, o);
   o.warnings.insert(o.warnings.end(), vocabulary_warnings.begin(), vocabulary_warnings.end());
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   write_cohort_store(request, definition, o);

@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "cluster/cluster.h"
+#include "cohort/characterization.h"
 #include "cohort/eligibility.h"
 #include "cohort/quota_selection.h"
 #include "core/cancellation.h"
 #include "core/hdf5_file.h"
 #include "core/progress.h"
 #include "kernels/backend.h"
+#include "workflows/cohort_job/patients_table.h"
 #include "workflows/results/result_table.h"
 
 namespace molsieve::workflows {
@@ -26,6 +28,9 @@ struct CohortRequest {
   kernels::Backend backend = kernels::Backend::Cpu;
   unsigned threads = 0;    // CPU threads (0: all cores)
   bool overwrite = false;  // replace an existing cohort store (else: refused before any work)
+  // The patients table keeps every patient with an index event (else the eligible only);
+  // what-if runs need it.
+  bool keep_all_indexed = false;
   // When set and cancelled, the selection stops at the next slice and writes nothing.
   const CancellationToken* cancel = nullptr;
   // The exact selection's time limit, after which the best cohort found is used with a warning
@@ -59,6 +64,10 @@ struct CohortOutcome {
   // What a trial designer must not miss: fewer patients than requested, missed quotas.
   std::vector<std::string> warnings;
   double seconds = 0;
+  // The patients table (population order) with each row's selection status, and "table 1".
+  PatientRows patients;
+  PatientStatus patient_status;
+  std::vector<cohort::CharacteristicRow> characterization;
 };
 
 CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressCallback& progress);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cohort/calendar.h"
+#include "workflows/report/characterization_section.h"
 #include "workflows/report/html.h"
 
 namespace molsieve::workflows {
@@ -60,6 +61,7 @@ std::string cohort_report_html(const CohortRequest& request, const CohortOutcome
          << (missed.empty() ? "" : " class='warn'") << ">" << missed << "</td></tr>";
   }
   page << "</table>";
+  page << characterization_html(o.characterization);
   page << "<h2>Cohort (best expected benefit first)</h2><table><tr><th>rank</th><th>person_id</th><th>score</th>"
           "<th>sex</th><th>race</th><th>ethnicity</th><th>age group</th><th>age</th><th>index date</th></tr>";
   for (std::size_t k = 0; k < o.chosen.size() && k < kCohortRowsShown; ++k) {
