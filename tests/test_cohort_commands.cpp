@@ -100,19 +100,29 @@ TEST_F(CohortCommands, AttritionCsvIsMonotoneAndSuppressesSmallCounts) {
   ASSERT_EQ(run.status, 0) << run.err;
   const auto rows = test::read_csv(d.file("attrition.csv"));
   ASSERT_GT(rows.size(), 10u);
-  // One vocabulary: the CSV's columns are the store's, in the store's order.
+  // One vocabulary: the CSV's columns are the store's, in the store's order, then whether the
+  // counts are suppressed or exact.
   EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "name", "kind", "applied", "activation", "remaining", "removed",
-                                               "removed_alone"}));
+                                               "removed_alone", "counts"}));
   const hdf5::File store(d.file("a.h5"), hdf5::File::Mode::ReadOnly);
   const auto remaining = store.read<std::int64_t>("/attrition/remaining");
   ASSERT_EQ(remaining.size() + 1, rows.size());
+  std::size_t small = 0;
   for (std::size_t k = 0; k < remaining.size(); ++k) {
     if (k > 0) EXPECT_LE(remaining[k], remaining[k - 1]);
     EXPECT_EQ(rows[k + 1][3], std::to_string(store.read<std::int8_t>("/attrition/applied")[k]));
+    EXPECT_EQ(rows[k + 1][8], "suppressed");
+    // A small count never shows; any other shows its value or is suppressed to protect one.
     const std::string& shown = rows[k + 1][6];  // removed
     const std::int64_t removed = k > 0 ? remaining[k - 1] - remaining[k] : 0;
-    EXPECT_EQ(shown, removed >= 1 && removed <= 4 ? "<5" : std::to_string(removed)) << "step " << k;
+    if (removed >= 1 && removed <= 4) {
+      ++small;
+      EXPECT_EQ(shown, "suppressed") << "step " << k;
+    } else if (shown != "suppressed") {
+      EXPECT_EQ(shown, std::to_string(removed)) << "step " << k;
+    }
   }
+  EXPECT_GT(small, 0u);
   std::ifstream in(d.file("report.html"));
   std::stringstream html;
   html << in.rdbuf();

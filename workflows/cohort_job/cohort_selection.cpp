@@ -7,6 +7,8 @@
 #include <cmath>
 #include <exception>
 #include <fstream>
+#include <optional>
+#include <regex>
 #include <sstream>
 
 #include "cluster/cluster.h"
@@ -115,9 +117,12 @@ std::string quotas_text(const std::string& path) {
 
 void write_cohort_store(const CohortRequest& request, const cohort::CohortDefinition& definition,
                         const CohortOutcome& o) {
-  hdf5::StoreWriter store(request.output, kCohortSchema, kCohortVersion);
+  // Source person ids, demographics and index dates: people's data, for the owner alone.
+  hdf5::StoreWriter store(request.output, kCohortSchema, kCohortVersion, hdf5::StoreWriter::Access::Owner);
   {
     hdf5::File& out = store.file();
+    out.set_attribute("/", "patient_level", std::int64_t{1});
+    out.set_attribute("/", "exact_counts", static_cast<std::int64_t>(request.exact_counts ? 1 : 0));
     ResultTable cohort;
     auto& rank = cohort.add("rank", ColumnKind::Integer).integers;
     auto& person = cohort.add("person_id", ColumnKind::Integer).integers;
@@ -263,34 +268,113 @@ void select_from_slices(const std::vector<SliceOutcome>& all, const CohortReques
   }
   for (std::size_t i : o.selection.chosen) o.chosen.push_back(pool[i]);
   o.strata = strata_of(eligible_by_category, o);
-  if (o.chosen.size() < request.size)
-    o.warnings.push_back("the cohort falls short of --size: " + std::to_string(o.chosen.size()) + " selected of " +
-                         std::to_string(request.size) + " requested (" + suppressed_count(o.eligible) + " eligible)");
-  o.warnings.insert(o.warnings.end(), o.selection.warnings.begin(), o.selection.warnings.end());
-  for (const auto& q : o.selection.quotas)
-    if (q.shortfall > 0)
-      o.warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
-                           q.bound.category + " needs " + std::to_string(q.min_count) + " to " +
-                           std::to_string(q.max_count) + ", selected " + std::to_string(q.selected) + " (" +
-                           suppressed_count(q.eligible) + " eligible)");
+  o.warnings = cohort_warnings(o, CountPlan(cohort_counts(o, request.size), true));
+}
+
+// A quota's row of the strata table (none when no eligible patient is of its category).
+std::optional<std::size_t> stratum_row(const CohortOutcome& o, const cohort::QuotaOutcome& q) {
+  for (std::size_t i = 0; i < o.strata.size(); ++i)
+    if (o.strata[i].dimension == q.bound.dimension && o.strata[i].category == q.bound.category) return i;
+  return std::nullopt;
+}
+
+// The selection's warning about quotas that conflict, with its counts of eligible patients as
+// the plan shows them. With the cohort's size suppressed the quota counts would give it away:
+// only the kind of conflict is said.
+std::string shown_conflict(const std::string& warning, const CohortOutcome& o, const CountPlan& plan) {
+  static const std::string kConflict = "quotas that cannot all be met: ";
+  if (plan.exact() || warning.rfind(kConflict, 0) != 0) return warning;
+  if (plan.selected() == kSuppressedMark) return kConflict + "the counts are suppressed";
+  std::string text = warning;
+  for (const auto& q : o.selection.quotas) {
+    const auto row = stratum_row(o, q);
+    if (row && text.rfind(kConflict + q.bound.path + ": ", 0) == 0)
+      text = std::regex_replace(text, std::regex("only [0-9]+ eligible"), "only " + plan.stratum(*row, 0) + " eligible");
+  }
+  // The room left is a sum of eligible counts.
+  return std::regex_replace(text, std::regex("room for [0-9]+ of"), "room for fewer than");
 }
 
 }  // namespace
 
-std::string suppressed_count(std::uint64_t count) {
-  return is_suppressed_count(count) ? "<5" : std::to_string(count);
+CohortCounts cohort_counts(const CohortOutcome& o, std::uint64_t requested) {
+  CohortCounts c;
+  for (const auto& s : o.attrition) c.attrition.push_back({s.remaining, s.removed, s.removed_alone});
+  for (const auto& s : o.strata)
+    c.strata.push_back({cohort::kDimensionNames[s.dimension], s.category, s.eligible, s.selected, s.quota_min,
+                        s.quota_max, s.shortfall});
+  c.selected = o.chosen.size();
+  c.requested = requested;
+  return c;
 }
 
-// Small cells identify people.
-void suppress_small_counts(const hdf5::File& file, const std::string& group, ResultTable& t) {
-  if (!file.has_attribute(group, "counts")) return;
-  for (const auto& name : file.string_list_attribute(group, "counts")) {
-    auto column = std::find_if(t.columns().begin(), t.columns().end(), [&](const Column& c) { return c.name == name; });
-    if (column == t.columns().end() || column->kind != ColumnKind::Integer) continue;
-    for (std::int64_t n : column->integers) column->texts.push_back(suppressed_count(static_cast<std::uint64_t>(n)));
+CohortCounts read_cohort_counts(const hdf5::File& store) {
+  CohortCounts c;
+  auto counts = [&](const std::string& path) {
+    std::vector<std::uint64_t> out;
+    for (std::int64_t v : store.read<std::int64_t>(path)) out.push_back(static_cast<std::uint64_t>(v));
+    return out;
+  };
+  const auto remaining = counts("/attrition/remaining"), removed = counts("/attrition/removed"),
+             alone = counts("/attrition/removed_alone");
+  for (std::size_t k = 0; k < remaining.size(); ++k) c.attrition.push_back({remaining[k], removed[k], alone[k]});
+  const auto dimension = store.read_strings("/strata/dimension"), category = store.read_strings("/strata/category");
+  const auto eligible = counts("/strata/eligible"), selected = counts("/strata/selected"),
+             low = counts("/strata/quota_min"), high = counts("/strata/quota_max"), shortfall = counts("/strata/shortfall");
+  for (std::size_t i = 0; i < dimension.size(); ++i)
+    c.strata.push_back({dimension[i], category[i], eligible[i], selected[i], low[i], high[i], shortfall[i]});
+  c.selected = static_cast<std::uint64_t>(store.int_attribute("/", "size_selected"));
+  c.requested = static_cast<std::uint64_t>(store.int_attribute("/provenance", "size_requested"));
+  return c;
+}
+
+std::vector<std::string> cohort_warnings(const CohortOutcome& o, const CountPlan& plan) {
+  std::vector<std::string> warnings;
+  const CohortCounts& c = plan.counts();
+  if (c.selected < c.requested)
+    warnings.push_back("the cohort falls short of --size: " + plan.selected() + " selected of " +
+                       std::to_string(c.requested) + " requested (" + plan.eligible() + " eligible)");
+  for (const std::string& w : o.selection.warnings) warnings.push_back(shown_conflict(w, o, plan));
+  for (const auto& q : o.selection.quotas) {
+    if (q.shortfall == 0) continue;
+    const auto row = stratum_row(o, q);
+    // A category without eligible patients has no row: its counts are 0 and its shortfall its minimum.
+    auto count = [&](int column, std::uint64_t none) { return row ? plan.stratum(*row, column) : std::to_string(none); };
+    warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
+                       q.bound.category + " needs " + count(2, q.min_count) + " to " + count(3, q.max_count) +
+                       ", selected " + count(1, 0) + " (off by " + count(4, q.shortfall) + "; " + count(0, 0) +
+                       " eligible)");
+  }
+  return warnings;
+}
+
+void show_counts(const CountPlan& plan, const std::string& group, ResultTable& t) {
+  const bool attrition = group == "/attrition";
+  if (!attrition && group != "/strata") return;
+  // Rows are found by their key, since a query filters and orders them.
+  std::vector<std::size_t> rows;
+  if (attrition) {
+    for (std::int64_t step : t.at("step").integers) rows.push_back(static_cast<std::size_t>(step));
+  } else {
+    const auto& strata = plan.counts().strata;
+    const Column &dimension = t.at("dimension"), &category = t.at("category");
+    for (std::size_t r = 0; r < t.rows(); ++r) {
+      const auto found = std::find_if(strata.begin(), strata.end(), [&](const CohortCounts::Stratum& s) {
+        return s.dimension == dimension.texts[r] && s.category == category.texts[r];
+      });
+      rows.push_back(static_cast<std::size_t>(found - strata.begin()));
+    }
+  }
+  const auto* names = attrition ? CountPlan::kAttritionColumns : CountPlan::kStrataColumns;
+  const int columns = attrition ? 3 : 5;
+  for (int k = 0; k < columns; ++k) {
+    Column* column = t.find(names[k]);
+    if (!column) continue;
     column->integers.clear();
     column->kind = ColumnKind::Text;
+    for (std::size_t r : rows) column->texts.push_back(attrition ? plan.attrition(r, k) : plan.stratum(r, k));
   }
+  t.add("counts", ColumnKind::Text).texts.assign(rows.size(), plan.exact() ? "exact" : "suppressed");
 }
 
 bool is_cohort_store(const std::string& path) {
