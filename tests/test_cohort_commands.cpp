@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <sstream>
 
 #include "core/hdf5_file.h"
@@ -277,6 +278,79 @@ TEST_F(CohortCommands, CandidateFromTheScreenSwitchesRulesByItsPredictions) {
                                              " --size 20 -q -o " + d.file("none.h5") + " --candidates " + kDefaultResults +
                                              " --candidate-id no-such-id");
   EXPECT_NE(unknown.err.find("no candidate with id 'no-such-id'"), std::string::npos) << unknown.err;
+}
+
+// Each bar is the share of the step before that a step keeps (scaled to the whole population
+// the bars vanish after the index step), and the report says why each candidate-aware rule applies.
+TEST_F(CohortCommands, ReportBarsAreSharesOfTheStepBeforeAndSayWhyCandidateRulesApply) {
+  const test::ScratchDir& d = *dir_;
+  ASSERT_EQ(molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                            " --size 30 -q --overwrite -o " + d.file("bars.h5") + " --report " + d.file("bars.html"))
+                .status,
+            0);
+  const std::string page = test::read_text(d.file("bars.html"));
+  const auto remaining = hdf5::File(d.file("bars.h5"), hdf5::File::Mode::ReadOnly).read<std::int64_t>("/attrition/remaining");
+  const std::regex bar("<tr><td>([0-9]+)</td>(?:(?!</tr>).)*?width:([0-9]+)px");  // rows of suppressed counts have none
+  std::size_t later_bars = 0;
+  for (auto m = std::sregex_iterator(page.begin(), page.end(), bar); m != std::sregex_iterator(); ++m) {
+    const std::size_t k = std::stoul((*m)[1]);
+    const double before = static_cast<double>(remaining[k == 0 ? 0 : k - 1]);
+    EXPECT_NEAR(std::stod((*m)[2]), 200.0 * static_cast<double>(remaining[k]) / before, 0.5) << "step " << k;
+    later_bars += k >= 2;
+  }
+  EXPECT_GT(later_bars, 3u);
+  EXPECT_NE(page.find("<td class='small'>applied: no candidate given (CT_TOX &gt; 0.5 cannot be ruled out)</td>"),
+            std::string::npos);
+}
+
+// A rule the candidate did not switch on keeps the summary's columns where they are.
+TEST_F(CohortCommands, SummaryTableStaysAlignedOnRulesNotApplied) {
+  const test::ScratchDir& d = *dir_;
+  ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_default_job test first";
+  const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
+  const auto ids = results.read_strings("/results/id");
+  const auto ct_tox = results.read<double>("/results/CT_TOX");
+  const auto low = std::min_element(ct_tox.begin(), ct_tox.end());
+  test::write_text(d.file("off.json"), R"({"name": "x", "index": {"date": "2025-06-30"},
+    "inclusion_rules": [{"name": "ALT <= 1.5 x ULN when the candidate's clinical toxicity risk is high, a long name",
+      "when": {"prediction": "CT_TOX", "op": ">", "value": )" + std::to_string(*low + 1e-3) + R"(},
+      "measurement": {"concepts": [3006923], "op": "<=", "value": 1.5, "unit": "x ULN"}}]})");
+  const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + d.file("off.json") +
+                                         " --size 20 --overwrite -o " + d.file("off.h5") + " --candidates " +
+                                         kDefaultResults + " --candidate-id " + ids[low - ct_tox.begin()]);
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::istringstream err(run.err);
+  std::size_t header = 0, rows = 0, not_applied = 0;
+  for (std::string line; std::getline(err, line);) {
+    if (line.rfind("step ", 0) == 0) header = line.size();
+    if (header == 0 || line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) continue;
+    if (line.rfind("counts suppressed", 0) == 0) continue;
+    EXPECT_EQ(line.size(), header) << line;
+    not_applied += line.find("(not applied)") != std::string::npos;
+    ++rows;
+  }
+  EXPECT_GT(rows, 5u);
+  EXPECT_EQ(not_applied, 1u);
+}
+
+// A missed quota's warning gives the category's counts of the strata table (eligible among
+// the whole population, not among the patients the selection kept from each slice).
+TEST_F(CohortCommands, QuotaWarningCountsAreTheStrataTables) {
+  const test::ScratchDir& d = *dir_;
+  test::write_text(d.file("asian.json"), R"({"race": {"Asian": {"min": 0.5}}})");
+  const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                                         " --quotas " + d.file("asian.json") + " --size 100 -q --overwrite --slice 7777 "
+                                         "--exact-counts -o " + d.file("asian.h5"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const hdf5::File store(d.file("asian.h5"), hdf5::File::Mode::ReadOnly);
+  const auto category = store.read_strings("/strata/category");
+  const std::size_t row = std::find(category.begin(), category.end(), "Asian") - category.begin();
+  ASSERT_LT(row, category.size());
+  auto at = [&](const char* column) { return std::to_string(store.read<std::int64_t>(std::string("/strata/") + column)[row]); };
+  const std::string expected = "quota missed: race Asian needs " + at("quota_min") + " to " + at("quota_max") +
+                               ", selected " + at("selected") + " (off by " + at("shortfall") + "; " + at("eligible") +
+                               " eligible)";
+  EXPECT_NE(run.err.find("warning: " + expected), std::string::npos) << run.err;
 }
 
 }  // namespace
