@@ -245,12 +245,16 @@ TEST_F(CohortCommands, ProvenanceKeepsTheQuotasTextAndThePopulationChecksum) {
   }
 }
 
+// The default job's candidates and their predicted clinical toxicity, to switch candidate-aware rules.
+std::pair<std::vector<std::string>, std::vector<double>> ct_tox_by_candidate() {
+  const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
+  return {results.read_strings("/results/id"), results.read<double>("/results/CT_TOX")};
+}
+
 TEST_F(CohortCommands, CandidateFromTheScreenSwitchesRulesByItsPredictions) {
   const test::ScratchDir& d = *dir_;
   ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_default_job test first";
-  const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
-  const auto ids = results.read_strings("/results/id");
-  const auto ct_tox = results.read<double>("/results/CT_TOX");
+  const auto [ids, ct_tox] = ct_tox_by_candidate();
   // The candidates with the highest and the lowest CT_TOX, and a rule that switches on between them.
   const auto high = std::max_element(ct_tox.begin(), ct_tox.end()), low = std::min_element(ct_tox.begin(), ct_tox.end());
   ASSERT_GT(*high, *low);
@@ -307,9 +311,7 @@ TEST_F(CohortCommands, ReportBarsAreSharesOfTheStepBeforeAndSayWhyCandidateRules
 TEST_F(CohortCommands, SummaryTableStaysAlignedOnRulesNotApplied) {
   const test::ScratchDir& d = *dir_;
   ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_default_job test first";
-  const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
-  const auto ids = results.read_strings("/results/id");
-  const auto ct_tox = results.read<double>("/results/CT_TOX");
+  const auto [ids, ct_tox] = ct_tox_by_candidate();
   const auto low = std::min_element(ct_tox.begin(), ct_tox.end());
   test::write_text(d.file("off.json"), R"({"name": "x", "index": {"date": "2025-06-30"},
     "inclusion_rules": [{"name": "ALT <= 1.5 x ULN when the candidate's clinical toxicity risk is high, a long name",
