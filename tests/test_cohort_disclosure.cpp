@@ -308,6 +308,8 @@ std::size_t attack(const test::ScratchDir& d, const std::string& name, const std
   reader.see("m", head[3], "report");
   read_warnings(reader, std::regex_replace(plain, std::regex("&lt;"), "<"), eligible, "report warnings");
 
+  // One plan for every output: a count suppressed in one is suppressed in all.
+  for (const std::string& cell : reader.hidden) EXPECT_FALSE(reader.known.count(cell)) << name << ": " << cell;
   for (const auto& [cell, v] : reader.known)
     if (truth.patients.count(cell)) EXPECT_FALSE(workflows::is_small_count(v)) << name << ": " << cell << " = " << v << " shown";
   for (const auto& [cell, v] : work_out(truth, reader)) {
