@@ -308,6 +308,11 @@ std::size_t attack(const test::ScratchDir& d, const std::string& name, const std
   reader.see("m", head[3], "report");
   read_warnings(reader, std::regex_replace(plain, std::regex("&lt;"), "<"), eligible, "report warnings");
 
+  // The quota bounds are shares of the cohort's size: a hidden size hides them all.
+  if (reader.hidden.count("m"))
+    for (const auto& [cell, v] : reader.known)
+      EXPECT_TRUE(cell.rfind("lo:", 0) && cell.rfind("hi:", 0) && (cell.rfind("sf:", 0) || truth.value.count(cell)))
+          << name << ": " << cell << " = " << v << " shown beside a suppressed cohort size";
   // One plan for every output: a count suppressed in one is suppressed in all.
   for (const std::string& cell : reader.hidden) EXPECT_FALSE(reader.known.count(cell)) << name << ": " << cell;
   for (const auto& [cell, v] : reader.known)
@@ -327,7 +332,8 @@ class CohortDisclosure : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::ScratchDir;
-    for (const auto& [n, seed] : {std::pair{60000, 3}, std::pair{3000, 5}, std::pair{20000, 9}, std::pair{1500, 4}})
+    for (const auto& [n, seed] :
+         {std::pair{60000, 3}, std::pair{3000, 5}, std::pair{20000, 9}, std::pair{1500, 4}, std::pair{800, 4}})
       ASSERT_EQ(molsieve(*dir_, "synth-population --n " + std::to_string(n) + " --seed " + std::to_string(seed) + " -o " +
                                     pop(n) + " -q")
                     .status,
@@ -369,6 +375,17 @@ TEST_F(CohortDisclosure, NoSmallCountFollowsFromQuotaWarnings) {
     const std::string warnings = test::read_text(d.file("strict" + std::to_string(n) + ".html"));
     EXPECT_NE(warnings.find("quota missed: race Asian"), std::string::npos);
   }
+}
+
+// So few eligible that the cohort's size is itself a small count (3 of 10 requested).
+TEST_F(CohortDisclosure, NoSmallCountFollowsWhenTheCohortItselfIsSmall) {
+  const std::size_t small = attack(*dir_, "tiny", "--population " + pop(800) + " --definition " + kExample +
+                                                      " --quotas " + kQuotas + " --size 10 -q");
+  EXPECT_GT(small, 3u);
+  const std::string page = test::read_text(dir_->file("tiny.html"));
+  EXPECT_NE(page.find("<i>suppressed</i> selected of 10 requested"), std::string::npos);
+  EXPECT_NE(page.find("quota missed: race Asian needs suppressed to suppressed, selected 0 (off by suppressed; 0 eligible)"),
+            std::string::npos);
 }
 
 // A filter on a count would find the rows whose count is 1 (`removed == 1`): refused unless the

@@ -334,12 +334,20 @@ std::vector<std::string> cohort_warnings(const CohortOutcome& o, const CountPlan
   if (c.selected < c.requested)
     warnings.push_back("the cohort falls short of --size: " + plan.selected() + " selected of " +
                        std::to_string(c.requested) + " requested (" + plan.eligible() + " eligible)");
-  for (const std::string& w : o.selection.warnings) warnings.push_back(shown_conflict(w, o, plan));
+  for (const std::string& w : o.selection.warnings) {
+    std::string shown = shown_conflict(w, o, plan);
+    if (warnings.empty() || warnings.back() != shown) warnings.push_back(std::move(shown));  // said once when suppressed
+  }
   for (const auto& q : o.selection.quotas) {
     if (q.shortfall == 0) continue;
     const auto row = stratum_row(o, q);
-    // A category without eligible patients has no row: its counts are 0 and its shortfall its minimum.
-    auto count = [&](int column, std::uint64_t none) { return row ? plan.stratum(*row, column) : std::to_string(none); };
+    // A category without eligible patients has no row: its counts are 0, its bounds shares of
+    // the cohort's size (suppressed with it) and its shortfall its minimum.
+    const bool size_shown = plan.selected() != kSuppressedMark;
+    auto count = [&](int column, std::uint64_t none) {
+      if (row) return plan.stratum(*row, column);
+      return column <= 1 || size_shown ? std::to_string(none) : std::string(kSuppressedMark);
+    };
     warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
                        q.bound.category + " needs " + count(2, q.min_count) + " to " + count(3, q.max_count) +
                        ", selected " + count(1, 0) + " (off by " + count(4, q.shortfall) + "; " + count(0, 0) +
