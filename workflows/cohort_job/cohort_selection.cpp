@@ -7,9 +7,9 @@
 #include <cmath>
 #include <exception>
 #include <fstream>
-#include <optional>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 
 #include "cluster/cluster.h"
 #include "cohort/calendar.h"
@@ -215,9 +215,12 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
   store.commit();
 }
 
-// Per dimension and category met among the eligible: counts and the category's quota.
-std::vector<CohortOutcome::Stratum> strata_of(const std::map<std::pair<int, std::string>, std::uint64_t>& eligible_by_category,
+// Per dimension and category met among the eligible or named by a quota: counts and the
+// category's quota. (Rows for met categories alone would tell that a quota's category has at
+// least one eligible patient.)
+std::vector<CohortOutcome::Stratum> strata_of(std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category,
                                               const CohortOutcome& o) {
+  for (const auto& q : o.selection.quotas) eligible_by_category.emplace(std::pair{q.bound.dimension, q.bound.category}, 0);
   std::vector<CohortOutcome::Stratum> strata;
   for (const auto& [key, count] : eligible_by_category) {
     CohortOutcome::Stratum st;
@@ -271,11 +274,11 @@ void select_from_slices(const std::vector<SliceOutcome>& all, const CohortReques
   o.warnings = cohort_warnings(o, CountPlan(cohort_counts(o, request.size), true));
 }
 
-// A quota's row of the strata table (none when no eligible patient is of its category).
-std::optional<std::size_t> stratum_row(const CohortOutcome& o, const cohort::QuotaOutcome& q) {
+// A quota's row of the strata table (strata_of gives every quota one).
+std::size_t stratum_row(const CohortOutcome& o, const cohort::QuotaOutcome& q) {
   for (std::size_t i = 0; i < o.strata.size(); ++i)
     if (o.strata[i].dimension == q.bound.dimension && o.strata[i].category == q.bound.category) return i;
-  return std::nullopt;
+  throw std::logic_error("a quota without a strata row");
 }
 
 // The selection's warning about quotas that conflict, with its counts of eligible patients as
@@ -286,11 +289,10 @@ std::string shown_conflict(const std::string& warning, const CohortOutcome& o, c
   if (plan.exact() || warning.rfind(kConflict, 0) != 0) return warning;
   if (plan.selected() == kSuppressedMark) return kConflict + "the counts are suppressed";
   std::string text = warning;
-  for (const auto& q : o.selection.quotas) {
-    const auto row = stratum_row(o, q);
-    if (row && text.rfind(kConflict + q.bound.path + ": ", 0) == 0)
-      text = std::regex_replace(text, std::regex("only [0-9]+ eligible"), "only " + plan.stratum(*row, 0) + " eligible");
-  }
+  for (const auto& q : o.selection.quotas)
+    if (text.rfind(kConflict + q.bound.path + ": ", 0) == 0)
+      text = std::regex_replace(text, std::regex("only [0-9]+ eligible"),
+                                "only " + plan.stratum(stratum_row(o, q), 0) + " eligible");
   // The room left is a sum of eligible counts.
   return std::regex_replace(text, std::regex("room for [0-9]+ of"), "room for fewer than");
 }
@@ -340,18 +342,11 @@ std::vector<std::string> cohort_warnings(const CohortOutcome& o, const CountPlan
   }
   for (const auto& q : o.selection.quotas) {
     if (q.shortfall == 0) continue;
-    const auto row = stratum_row(o, q);
-    // A category without eligible patients has no row: its counts are 0, its bounds shares of
-    // the cohort's size (suppressed with it) and its shortfall its minimum.
-    const bool size_shown = plan.selected() != kSuppressedMark;
-    auto count = [&](int column, std::uint64_t none) {
-      if (row) return plan.stratum(*row, column);
-      return column <= 1 || size_shown ? std::to_string(none) : std::string(kSuppressedMark);
-    };
+    const std::size_t row = stratum_row(o, q);
+    auto count = [&](int column) { return plan.stratum(row, column); };
     warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
-                       q.bound.category + " needs " + count(2, q.min_count) + " to " + count(3, q.max_count) +
-                       ", selected " + count(1, 0) + " (off by " + count(4, q.shortfall) + "; " + count(0, 0) +
-                       " eligible)");
+                       q.bound.category + " needs " + count(2) + " to " + count(3) + ", selected " + count(1) +
+                       " (off by " + count(4) + "; " + count(0) + " eligible)");
   }
   return warnings;
 }

@@ -163,6 +163,8 @@ struct CohortCells {
     // A cohort of the requested size says nothing the request did not.
     const bool short_of_size = c.selected < c.requested;
     cells.push_back({c.selected, short_of_size, short_of_size});
+    const std::size_t one = cells.size();  // the constant 1, for bounds such as "at least 1"
+    cells.push_back({1, false, false});
 
     auto r = [&](std::size_t k, int column) { return 3 * k + static_cast<std::size_t>(column); };
     auto holds = [&](std::initializer_list<std::pair<std::size_t, int>> terms, bool equality) {
@@ -203,6 +205,13 @@ struct CohortCells {
       // Everyone eligible selected: every category's selected is its eligible.
       holds({{s, 1}, {e, -1}}, c.selected == c.attrition.back().remaining);
       holds({{hi, 1}, {m, -1}}, true);  // a category without a quota: at most the whole cohort
+      // A row of a category without a quota says it has an eligible patient (quotas have rows
+      // either way); a minimum above the eligible is a warning, so the eligible are below it;
+      // a missed quota is missed by at least 1.
+      const bool quota = c.strata[i].quota_min > 0 || c.strata[i].quota_max < c.selected;
+      if (!quota) holds({{one, 1}, {e, -1}}, false);
+      holds({{e, 1}, {lo, -1}, {one, 1}}, false);
+      holds({{one, 1}, {shortfall, -1}}, false);
       if (c.strata[i].shortfall == 0) {
         holds({{lo, 1}, {s, -1}}, false);
         holds({{s, 1}, {hi, -1}}, false);
