@@ -163,7 +163,6 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
       removed_alone.push_back(static_cast<std::int64_t>(s.removed_alone));
     }
     write_table(out, "/attrition", attrition);
-    out.set_attribute("/attrition", "counts", std::vector<std::string>{"remaining", "removed", "removed_alone"});
 
     ResultTable strata_table;
     auto& dimension = strata_table.add("dimension", ColumnKind::Text).texts;
@@ -183,7 +182,6 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
       shortfall.push_back(static_cast<std::int64_t>(st.shortfall));
     }
     write_table(out, "/strata", strata_table);
-    out.set_attribute("/strata", "counts", std::vector<std::string>{"eligible", "selected"});
 
     out.create_group("/provenance");
     out.set_attribute("/provenance", "definition", definition.source_text);

@@ -5,7 +5,6 @@
 // (primary), then further counts (secondary) until no suppressed small count can be worked
 // out from the shown ones through the relations between them: attrition chains, strata
 // totals, selected versus eligible, quota bounds.
-#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
