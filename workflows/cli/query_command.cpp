@@ -35,6 +35,7 @@ struct QueryValues {
   bool quiet = false;
 };
 
+// A count column of the cohort store's aggregate tables (/attrition, /strata).
 bool is_count_column(const std::string& group, const std::string& column) {
   auto in = [&](const auto& names) { return std::find(std::begin(names), std::end(names), column) != std::end(names); };
   return group == "/attrition" ? in(CountPlan::kAttritionColumns) : in(CountPlan::kStrataColumns);
@@ -75,15 +76,14 @@ void run(const QueryValues& v) {
   query.skip_copies = screening && !v.all_copies;
   TableQueryResult found = run_table_query(file, group, query, v.store);
   ResultTable& selected = found.rows;
-  if (!screening && group != "/cohort") {
+  if (!screening && (group == "/attrition" || group == "/strata")) {
     // A filter or an order on a suppressed count would tell its value (`removed == 1`).
-    const CountPlan plan(read_cohort_counts(file), v.exact_counts);
     for (const std::string& column : found.columns)
       if (!v.exact_counts && is_count_column(group, column))
         throw Error(v.store + ": " + column + " is a count column of " + group.substr(1) +
                     ": --where and --order-by on counts need --exact-counts (whose output shows counts from 1 to 4 and "
                     "is not for sharing)");
-    show_counts(plan, group, selected);
+    show_counts(CountPlan(read_cohort_counts(file), v.exact_counts), group, selected);
   }
   if (v.format == "csv") {
     write_results_csv(v.output.empty() ? "-" : v.output, selected, screening);
