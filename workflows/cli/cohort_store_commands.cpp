@@ -23,13 +23,23 @@ struct WhatIfValues {
   std::string store;
   std::vector<std::string> disable, enable;
   double solver_seconds = 60;
+  bool exact_counts = false;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The attrition and the selection, on stdout (counts from 1 to 4 as <5); timings on stderr.
+// The what-if run's shared counts. With nothing switched the run is the stored one: its counts
+// are shown as the store's outputs show them (one plan), characterization included.
+CountPlan what_if_plan(const WhatIfValues& v, const CohortOutcome& shown, std::uint64_t requested) {
+  if (v.disable.empty() && v.enable.empty())
+    return CountPlan(read_cohort_counts(hdf5::File(v.store, hdf5::File::Mode::ReadOnly)), v.exact_counts);
+  return CountPlan(cohort_counts(shown, requested), v.exact_counts);
+}
+
+// The attrition and the selection on stdout, counts as the run's CountPlan shows them;
+// warnings and timings on stderr.
 void run_what_if(const WhatIfValues& v) {
   const auto started = std::chrono::steady_clock::now();
   const StoredOutcomes stored = read_stored_outcomes(v.store);
@@ -39,23 +49,25 @@ void run_what_if(const WhatIfValues& v) {
   options.solver_seconds = v.solver_seconds;
   const WhatIfOutcome o = what_if(stored, v.disable, v.enable, options);
   const double seconds = seconds_since(evaluated);
+  CohortOutcome shown;
+  shown.attrition = o.attrition;
+  shown.eligible = o.eligible;
+  shown.chosen = o.chosen;
+  shown.selection = o.selection;
+  shown.strata = strata_of(o.eligible_by_category, shown);
+  const CountPlan plan = what_if_plan(v, shown, stored.size);
+  if (plan.exact()) std::printf("EXACT COUNTS (--exact-counts): counts from 1 to 4 are shown; not for sharing\n");
   std::printf("%-4s %-58s %10s %10s %12s\n", "step", "criterion", "remaining", "removed", "alone");
   for (std::size_t k = 0; k < o.attrition.size(); ++k) {
     const auto& s = o.attrition[k];
     std::string name = s.name.size() > 58 ? s.name.substr(0, 55) + "..." : s.name;
-    std::printf("%-4zu %-58s %10s %10s %12s%s\n", k, name.c_str(), suppressed_count(s.remaining).c_str(),
-                suppressed_count(s.removed).c_str(), suppressed_count(s.removed_alone).c_str(),
-                s.applied ? "" : "  (not applied)");
+    std::printf("%-4zu %-58s %10s %10s %12s%s\n", k, name.c_str(), plan.attrition(k, 0).c_str(),
+                plan.attrition(k, 1).c_str(), plan.attrition(k, 2).c_str(), s.applied ? "" : "  (not applied)");
   }
-  std::printf("selected %zu of %s eligible (requested %llu); total score %.6g; %s\n", o.chosen.size(),
-              suppressed_count(o.eligible).c_str(), static_cast<unsigned long long>(stored.size),
-              o.selection.total_score, o.selection.solver.c_str());
-  for (const auto& q : o.selection.quotas)
-    if (q.shortfall > 0)
-      std::printf("quota missed: %s %s needs %llu to %llu, selected %llu\n", cohort::kDimensionNames[q.bound.dimension],
-                  q.bound.category.c_str(), static_cast<unsigned long long>(q.min_count),
-                  static_cast<unsigned long long>(q.max_count), static_cast<unsigned long long>(q.selected));
-  for (const auto& w : o.selection.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  std::printf("selected %s of %s eligible (requested %llu); total score %.6g; %s\n", plan.selected().c_str(),
+              plan.eligible().c_str(), static_cast<unsigned long long>(stored.size), o.selection.total_score,
+              o.selection.solver.c_str());
+  for (const auto& w : cohort_warnings(shown, plan)) std::fprintf(stderr, "warning: %s\n", w.c_str());
   std::fprintf(stderr, "read %zu patients in %.3f s; re-evaluated and selected in %.3f s\n", stored.patients.size(),
                read, seconds);
 }
@@ -103,6 +115,9 @@ void add_cohort_store_commands(CLI::App& app) {
   c->add_option("--enable", w->enable,
                 "A rule to switch on, e.g. a candidate-aware rule the candidate did not apply (repeatable)");
   c->add_option("--solver-seconds", w->solver_seconds, "Time limit of the exact selection")->capture_default_str();
+  c->add_flag("--exact-counts", w->exact_counts,
+              "Show every count as it is (by default counts from 1 to 4, and those that would give them away, read "
+              "'suppressed'); the output says so and is not for sharing");
   c->callback([w] { run_what_if(*w); });
 
   auto e = std::make_shared<ExportValues>();

@@ -62,7 +62,6 @@ void write_characterization_table(hdf5::File& file, const std::vector<cohort::Ch
     q3.push_back(r.q3);
   }
   write_table(file, "/characterization", t);
-  file.set_attribute("/characterization", "counts", std::vector<std::string>{"count"});
 }
 
 }  // namespace molsieve::workflows

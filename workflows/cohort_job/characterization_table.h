@@ -1,7 +1,7 @@
 #pragma once
 // The cohort store's /characterization table ("table 1", docs/cohorts.md): one row per
-// characteristic and group (population, eligible, selected); `count` is in the table's
-// `counts` attribute, so queries and reports show 1 to 4 as <5.
+// characteristic and group (population, eligible, selected), counts exact; queries and reports
+// show them through the run's CountPlan (disclosure.h).
 #include <nlohmann/json_fwd.hpp>
 
 #include <vector>

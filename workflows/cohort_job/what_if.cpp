@@ -128,7 +128,7 @@ WhatIfOutcome what_if(const StoredOutcomes& s, const std::vector<std::string>& d
     cell_first[c] = std::min(cell_first[c], i);
   }
   // The selection's quota outcomes count the pool of cell leaders: report every eligible patient.
-  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
+  auto& eligible_by_category = o.eligible_by_category;
   std::vector<std::size_t> order;
   for (std::size_t c = 0; c < s.cells.size(); ++c) {
     if (cell_eligible[c] == 0) continue;

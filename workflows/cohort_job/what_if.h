@@ -4,6 +4,7 @@
 // on, without reading the population again. Needs a store written with --keep-all-indexed:
 // a rule switched off lets in patients that only it removed.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ StoredOutcomes read_stored_outcomes(const std::string& store);
 struct WhatIfOutcome {
   std::vector<cohort::AttritionStep> attrition;
   std::uint64_t eligible = 0;
+  std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;  // (dimension, category)
   std::vector<cohort::SelectionCandidate> chosen;  // best first
   cohort::Selection selection;
 };
