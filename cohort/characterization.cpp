@@ -26,12 +26,12 @@ void collect(const Criterion& c, CharacterizationItems& items) {
   };
   switch (c.kind) {
     case Criterion::Kind::Measurement:
-      if (!has_lab(c.concepts_label)) items.labs.push_back({c.concepts_label, c.concepts, c.window});
+      if (!has_lab(c.concepts.label)) items.labs.push_back({c.concepts.label, c.concepts.ids, c.window});
       break;
     case Criterion::Kind::Condition:
     case Criterion::Kind::Drug: {
       const bool drug = c.kind == Criterion::Kind::Drug;
-      if (!has_record(c.concepts_label, drug)) items.records.push_back({c.concepts_label, drug, c.concepts, c.window});
+      if (!has_record(c.concepts.label, drug)) items.records.push_back({c.concepts.label, drug, c.concepts.ids, c.window});
       break;
     }
     case Criterion::Kind::Genotype:
@@ -62,11 +62,11 @@ const char* const kCharacterizationGroups[3] = {"population", "eligible", "selec
 
 CharacterizationItems characterization_items(const CohortDefinition& d) {
   CharacterizationItems items;
-  if (!d.index.fixed_date) items.records.push_back({d.index.concepts_label, false, d.index.concepts, Window{}});
+  if (!d.index.fixed_date) items.records.push_back({d.index.concepts.label, false, d.index.concepts.ids, Window{}});
   for (const Rule& rule : d.rules) collect(rule.criterion, items);
   for (const RankingTerm& t : d.ranking)
     if (!t.genotype && std::none_of(items.labs.begin(), items.labs.end(), [&](const auto& l) { return l.label == t.label; }))
-      items.labs.push_back({t.label, t.concepts, Window{}});
+      items.labs.push_back({t.label, t.concepts.ids, Window{}});
   return items;
 }
 
