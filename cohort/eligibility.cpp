@@ -314,16 +314,24 @@ std::vector<Flags> pass_entry_steps(const CohortDefinition& d, const Population&
   return {has_index, observed, age_ok, sex_ok};
 }
 
-// A rule the candidate did not switch on passes everyone (and if_missing decides nobody).
-Flags pass_rule(const Rule& rule, bool applied, const SliceView& view, Flags* decided) {
-  if (!applied) {
-    decided->assign(view.p.persons(), 0);
-    return Flags(view.p.persons(), 1);
-  }
+// Whether each patient meets the rule (evaluated even when a candidate does not switch it on,
+// so the patient's outcome is known to what-if), and whom if_missing decided.
+Flags pass_rule(const Rule& rule, const SliceView& view, Flags* decided) {
   Flags met = evaluate_criterion(rule.criterion, view, decided);
   if (rule.exclusion)
     for (auto& v : met) v = !v;
   return met;
+}
+
+// Each patient's entry steps and rules as bit masks (rules whether applied or not).
+void record_outcomes(const std::vector<Flags>& entry, const std::vector<Flags>& rules, EligibilityResult* result) {
+  const std::size_t n = result->index_day.size();
+  result->entry_passed.assign(n, 0);
+  result->rule_passed.assign(n, 0);
+  for (std::size_t k = 0; k < entry.size(); ++k)
+    for (std::size_t i = 0; i < n; ++i) result->entry_passed[i] |= static_cast<std::uint8_t>(entry[k][i] << k);
+  for (std::size_t r = 0; r < rules.size(); ++r)
+    for (std::size_t i = 0; i < n; ++i) result->rule_passed[i] |= std::uint64_t{rules[r][i]} << r;
 }
 
 // Counts each step's survivors and removals in order, and the patients reaching each step
@@ -378,14 +386,19 @@ void score_eligible(const CohortDefinition& d, const SliceView& view, Eligibilit
     const auto gene = std::find(p.genotype.genes.begin(), p.genotype.genes.end(), t.gene);
     gene_codes.push_back(gene == p.genotype.genes.end() ? -1 : static_cast<std::int16_t>(gene - p.genotype.genes.begin()));
   }
+  const std::size_t terms = d.ranking.size();
   result->score.assign(p.persons(), std::numeric_limits<double>::quiet_NaN());
+  result->score_parts.assign(p.persons() * terms, std::numeric_limits<double>::quiet_NaN());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, p.persons(), 8192), [&](const auto& range) {
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      if (!result->eligible[i]) continue;
+      if (result->index_day[i] == kNoIndexDay) continue;
       double score = 0;
-      for (std::size_t t = 0; t < d.ranking.size(); ++t)
-        score += d.ranking[t].weight * term_value(d.ranking[t], view, conversions[t], gene_codes[t], i);
-      result->score[i] = score;
+      for (std::size_t t = 0; t < terms; ++t) {
+        const double part = d.ranking[t].weight * term_value(d.ranking[t], view, conversions[t], gene_codes[t], i);
+        result->score_parts[i * terms + t] = part;
+        score += part;
+      }
+      if (result->eligible[i]) result->score[i] = score;
     }
   });
 }
@@ -509,6 +522,10 @@ EligibilityEvaluator::EligibilityEvaluator(const CohortDefinition& d, const std:
                                            kernels::Backend backend, const std::map<std::string, std::string>* domains)
     : definition_(d), backend_(backend) {
   if (!d.index.fixed_date) require_resolved(d.index.concepts);
+  if (d.rules.size() > kMaxMaskedRules)
+    throw Error("/inclusion_rules, /exclusion_rules: " + std::to_string(d.rules.size()) +
+                " rules; a patient's rule outcomes hold at most " +
+                std::to_string(kMaxMaskedRules));
   auto step = [&](std::string name, std::string kind) {
     AttritionStep s;
     s.name = std::move(name);
@@ -552,10 +569,16 @@ EligibilityResult EligibilityEvaluator::evaluate(const Population& p) const {
   const SliceView view = slice_view(p, result.index_day.data(), backend_);
   // passes[k][i]: patient i passes step k (steps after "population").
   std::vector<Flags> passes = pass_entry_steps(d, p, &result);
+  std::vector<Flags> rules, rule_decided(d.rules.size());
+  for (std::size_t r = 0; r < d.rules.size(); ++r) rules.push_back(pass_rule(d.rules[r], view, &rule_decided[r]));
+  record_outcomes(passes, rules, &result);
+  // A rule the candidate did not switch on passes everyone and if_missing decides nobody
+  // (steps: population, 4 entry steps, rules).
   std::vector<Flags> decided(passes.size());
   for (std::size_t r = 0; r < d.rules.size(); ++r) {
-    decided.emplace_back();
-    passes.push_back(pass_rule(d.rules[r], steps_[5 + r].applied, view, &decided.back()));  // after population and the 4 entry steps
+    const bool applied = steps_[5 + r].applied;
+    passes.push_back(applied ? std::move(rules[r]) : Flags(p.persons(), 1));
+    decided.push_back(applied ? std::move(rule_decided[r]) : Flags(p.persons(), 0));
   }
   count_attrition(passes, decided, steps_, &result);
   score_eligible(d, view, &result);

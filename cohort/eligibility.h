@@ -43,7 +43,19 @@ struct EligibilityResult {
   std::vector<std::int32_t> index_day;   // kernels::kNoIndexDay without an index event
   std::vector<int> age;                  // at the index day
   std::vector<double> score;             // expected benefit (eligible patients; NaN otherwise)
+  // Every patient's own outcomes, for the cohort store's patients table and what-if runs.
+  // entry_passed: bit k = entry step k passed (index event, observation, age, sex).
+  // rule_passed: bit r = the criterion of rule r passed (exclusions: the patient does not meet
+  // it), evaluated even when the candidate did not apply the rule, as Circe's inclusion masks.
+  // score_parts: weight x value per ranking term (patients x terms, row-major; patients with an
+  // index event), summed in term order into `score`.
+  std::vector<std::uint8_t> entry_passed;
+  std::vector<std::uint64_t> rule_passed;
+  std::vector<double> score_parts;
 };
+
+// Rules a patient's rule_passed mask can hold.
+constexpr std::size_t kMaxMaskedRules = 64;
 
 class EligibilityEvaluator {
  public:

@@ -63,9 +63,17 @@ void move_into_place(const std::string& partial, const std::string& path) {
 
 namespace hdf5 {
 
-StoreWriter::StoreWriter(std::string path, const std::string& schema, std::int64_t schema_version)
+StoreWriter::StoreWriter(std::string path, const std::string& schema, std::int64_t schema_version, Access access)
     : path_(std::move(path)), partial_(partial_path(path_)) {
   try {
+    if (access == Access::Owner) {
+      // Created with its mode before HDF5 opens it (HDF5 truncates and keeps the mode), so the
+      // file is never readable by others, not even empty.
+      discard(partial_);
+      const int fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) throw Error(path_ + ": cannot create " + partial_ + ": " + std::strerror(errno));
+      ::close(fd);
+    }
     file_ = std::make_unique<File>(partial_, File::Mode::Create);
     file_->set_attribute("/", "schema", schema);
     file_->set_attribute("/", "schema_version", schema_version);

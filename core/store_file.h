@@ -30,7 +30,10 @@ namespace hdf5 {
 // destroyed before that removes the partial, so a failed run leaves no file behind.
 class StoreWriter {
  public:
-  StoreWriter(std::string path, const std::string& schema, std::int64_t schema_version);
+  // Owner: the file is created readable by its owner alone (mode 0600, whatever the umask),
+  // for stores that hold data about people; Shared: as the umask allows.
+  enum class Access { Shared, Owner };
+  StoreWriter(std::string path, const std::string& schema, std::int64_t schema_version, Access access = Access::Shared);
   ~StoreWriter();
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;

@@ -306,7 +306,7 @@ TEST_F(ScreenAcrossRanks, ASecondJobOnTheSameOutputIsRefused) {
 // The cohort store's tables as query exports them (counts exact, every row).
 std::string cohort_tables(const test::ScratchDir& dir, const std::string& store) {
   std::string all;
-  for (const char* table : {"cohort", "attrition", "strata"}) {
+  for (const char* table : {"cohort", "attrition", "strata", "patients", "characterization"}) {
     const std::string csv = dir.file(store + "." + table + ".csv");
     const CommandRun run = test::molsieve(dir, "query " + dir.file(store) + " --table " + table +
                                                    " --exact-counts --format csv -o " + csv + " --overwrite");
@@ -316,14 +316,14 @@ std::string cohort_tables(const test::ScratchDir& dir, const std::string& store)
   return all;
 }
 
-TEST(CohortAcrossRanks, OneTwoAndThreeRanksWriteTheSameCohortAttritionAndStrata) {
+TEST(CohortAcrossRanks, OneTwoAndThreeRanksWriteTheSameCohortAttritionStrataPatientsAndCharacterization) {
   const test::ScratchDir dir;
   const std::string binary = MOLSIEVE_BINARY;
   ASSERT_EQ(test::molsieve(dir, "synth-population --size 30000 --seed 5 -o " + dir.file("pop.h5") + " -q").status, 0);
   // 7 slices of 4,500 patients: uneven over 2 and 3 ranks.
   const std::string cohort = " cohort --population " + dir.file("pop.h5") + " --definition " + kSource +
                              "/datasets/cohorts/example.json --quotas " + kSource +
-                             "/datasets/cohorts/example_quotas.json --size 50 --slice 4500 --threads 1 -q -o ";
+                             "/datasets/cohorts/example_quotas.json --size 50 --slice 4500 --threads 1 --keep-all-indexed -q -o ";
   const CommandRun alone = test::molsieve(dir, cohort + dir.file("alone.h5"));
   ASSERT_EQ(alone.status, 0) << alone.err;
   const std::string expected = cohort_tables(dir, "alone.h5");

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <sstream>
 
 #include "core/hdf5_file.h"
@@ -100,19 +101,29 @@ TEST_F(CohortCommands, AttritionCsvIsMonotoneAndSuppressesSmallCounts) {
   ASSERT_EQ(run.status, 0) << run.err;
   const auto rows = test::read_csv(d.file("attrition.csv"));
   ASSERT_GT(rows.size(), 10u);
-  // One vocabulary: the CSV's columns are the store's, in the store's order.
+  // One vocabulary: the CSV's columns are the store's, in the store's order, then whether the
+  // counts are suppressed or exact.
   EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "name", "kind", "applied", "activation", "remaining", "removed",
-                                               "removed_alone", "decided_if_missing", "warnings"}));
+                                               "removed_alone", "decided_if_missing", "warnings", "counts"}));
   const hdf5::File store(d.file("a.h5"), hdf5::File::Mode::ReadOnly);
   const auto remaining = store.read<std::int64_t>("/attrition/remaining");
   ASSERT_EQ(remaining.size() + 1, rows.size());
+  std::size_t small = 0;
   for (std::size_t k = 0; k < remaining.size(); ++k) {
     if (k > 0) EXPECT_LE(remaining[k], remaining[k - 1]);
     EXPECT_EQ(rows[k + 1][3], std::to_string(store.read<std::int8_t>("/attrition/applied")[k]));
+    EXPECT_EQ(rows[k + 1][10], "suppressed");
+    // A small count never shows; any other shows its value or is suppressed to protect one.
     const std::string& shown = rows[k + 1][6];  // removed
     const std::int64_t removed = k > 0 ? remaining[k - 1] - remaining[k] : 0;
-    EXPECT_EQ(shown, removed >= 1 && removed <= 4 ? "<5" : std::to_string(removed)) << "step " << k;
+    if (removed >= 1 && removed <= 4) {
+      ++small;
+      EXPECT_EQ(shown, "suppressed") << "step " << k;
+    } else if (shown != "suppressed") {
+      EXPECT_EQ(shown, std::to_string(removed)) << "step " << k;
+    }
   }
+  EXPECT_GT(small, 0u);
   std::ifstream in(d.file("report.html"));
   std::stringstream html;
   html << in.rdbuf();
@@ -141,7 +152,8 @@ TEST_F(CohortCommands, QueryShowsCohortStrataAndAttrition) {
   EXPECT_EQ(selected, 50);  // every selected patient has one sex category
   const CommandRun wrong = molsieve(d, "query " + d.file("q.h5") + " --table people");
   EXPECT_NE(wrong.status, 0);
-  EXPECT_NE(wrong.err.find("'people' is not cohort, attrition or strata"), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find("'people' is not cohort, attrition, strata, patients or characterization"), std::string::npos)
+      << wrong.err;
 }
 
 TEST_F(CohortCommands, BadDefinitionFailsWithTheJsonPath) {
@@ -243,7 +255,9 @@ TEST_F(CohortCommands, KnownButUnrecordedConceptIsAWarningInTheStoreAndTheAttrit
   EXPECT_EQ(decided[5], remaining[4]);  // everyone reaching it: the population has no such record
   EXPECT_EQ(warnings[6], "");
   EXPECT_GT(removed[6], 0);  // the trimesters, through concept_ancestor
-  EXPECT_EQ(test::read_csv(d.file("preg.csv"))[6].back(), warning);
+  const auto csv = test::read_csv(d.file("preg.csv"));
+  EXPECT_EQ(csv[0][9], "warnings");
+  EXPECT_EQ(csv[6][9], warning);
 }
 
 TEST_F(CohortCommands, ProvenanceKeepsTheQuotasTextAndThePopulationChecksum) {
@@ -263,12 +277,16 @@ TEST_F(CohortCommands, ProvenanceKeepsTheQuotasTextAndThePopulationChecksum) {
   }
 }
 
+// The default job's candidates and their predicted clinical toxicity, to switch candidate-aware rules.
+std::pair<std::vector<std::string>, std::vector<double>> ct_tox_by_candidate() {
+  const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
+  return {results.read_strings("/results/id"), results.read<double>("/results/CT_TOX")};
+}
+
 TEST_F(CohortCommands, CandidateFromTheScreenSwitchesRulesByItsPredictions) {
   const test::ScratchDir& d = *dir_;
   ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_default_job test first";
-  const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
-  const auto ids = results.read_strings("/results/id");
-  const auto ct_tox = results.read<double>("/results/CT_TOX");
+  const auto [ids, ct_tox] = ct_tox_by_candidate();
   // The candidates with the highest and the lowest CT_TOX, and a rule that switches on between them.
   const auto high = std::max_element(ct_tox.begin(), ct_tox.end()), low = std::min_element(ct_tox.begin(), ct_tox.end());
   ASSERT_GT(*high, *low);
@@ -296,6 +314,76 @@ TEST_F(CohortCommands, CandidateFromTheScreenSwitchesRulesByItsPredictions) {
                                              " --size 20 -q -o " + d.file("none.h5") + " --candidates " + kDefaultResults +
                                              " --candidate-id no-such-id");
   EXPECT_NE(unknown.err.find("no candidate with id 'no-such-id'"), std::string::npos) << unknown.err;
+}
+
+// Each bar is the share of the step before that a step keeps (scaled to the whole population
+// the bars vanish after the index step), and the report says why each candidate-aware rule applies.
+TEST_F(CohortCommands, ReportBarsAreSharesOfTheStepBeforeAndSayWhyCandidateRulesApply) {
+  const test::ScratchDir& d = *dir_;
+  ASSERT_EQ(molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                            " --size 30 -q --overwrite -o " + d.file("bars.h5") + " --report " + d.file("bars.html"))
+                .status,
+            0);
+  const std::string page = test::read_text(d.file("bars.html"));
+  const auto remaining = hdf5::File(d.file("bars.h5"), hdf5::File::Mode::ReadOnly).read<std::int64_t>("/attrition/remaining");
+  const std::regex bar("<tr><td>([0-9]+)</td>(?:(?!</tr>).)*?width:([0-9]+)px");  // rows of suppressed counts have none
+  std::size_t later_bars = 0;
+  for (auto m = std::sregex_iterator(page.begin(), page.end(), bar); m != std::sregex_iterator(); ++m) {
+    const std::size_t k = std::stoul((*m)[1]);
+    const double before = static_cast<double>(remaining[k == 0 ? 0 : k - 1]);
+    EXPECT_NEAR(std::stod((*m)[2]), 200.0 * static_cast<double>(remaining[k]) / before, 0.5) << "step " << k;
+    later_bars += k >= 2;
+  }
+  EXPECT_GT(later_bars, 3u);
+  EXPECT_NE(page.find("<td class='small'>applied: no candidate given (CT_TOX &gt; 0.5 cannot be ruled out)</td>"),
+            std::string::npos);
+}
+
+// A rule the candidate did not switch on keeps the summary's columns where they are.
+TEST_F(CohortCommands, SummaryTableStaysAlignedOnRulesNotApplied) {
+  const test::ScratchDir& d = *dir_;
+  ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_default_job test first";
+  const auto [ids, ct_tox] = ct_tox_by_candidate();
+  const auto low = std::min_element(ct_tox.begin(), ct_tox.end());
+  test::write_text(d.file("off.json"), R"({"name": "x", "index": {"date": "2025-06-30"},
+    "inclusion_rules": [{"name": "ALT <= 1.5 x ULN when the candidate's clinical toxicity risk is high, a long name",
+      "when": {"prediction": "CT_TOX", "op": ">", "value": )" + std::to_string(*low + 1e-3) + R"(},
+      "measurement": {"concepts": [3006923], "op": "<=", "value": 1.5, "unit": "x ULN"}}]})");
+  const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + d.file("off.json") +
+                                         " --size 20 --overwrite -o " + d.file("off.h5") + " --candidates " +
+                                         kDefaultResults + " --candidate-id " + ids[low - ct_tox.begin()]);
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::istringstream err(run.err);
+  std::size_t header = 0, rows = 0, not_applied = 0;
+  for (std::string line; std::getline(err, line);) {
+    if (line.rfind("step ", 0) == 0) header = line.size();
+    if (header == 0 || line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) continue;
+    EXPECT_EQ(line.size(), header) << line;
+    not_applied += line.find("(not applied)") != std::string::npos;
+    ++rows;
+  }
+  EXPECT_GT(rows, 5u);
+  EXPECT_EQ(not_applied, 1u);
+}
+
+// A missed quota's warning gives the category's counts of the strata table (eligible among
+// the whole population, not among the patients the selection kept from each slice).
+TEST_F(CohortCommands, QuotaWarningCountsAreTheStrataTables) {
+  const test::ScratchDir& d = *dir_;
+  test::write_text(d.file("asian.json"), R"({"race": {"Asian": {"min": 0.5}}})");
+  const CommandRun run = molsieve(d, "cohort --population " + d.file("pop.h5") + " --definition " + kExample +
+                                         " --quotas " + d.file("asian.json") + " --size 100 -q --overwrite --slice 7777 "
+                                         "--exact-counts -o " + d.file("asian.h5"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const hdf5::File store(d.file("asian.h5"), hdf5::File::Mode::ReadOnly);
+  const auto category = store.read_strings("/strata/category");
+  const std::size_t row = std::find(category.begin(), category.end(), "Asian") - category.begin();
+  ASSERT_LT(row, category.size());
+  auto at = [&](const char* column) { return std::to_string(store.read<std::int64_t>(std::string("/strata/") + column)[row]); };
+  const std::string expected = "quota missed: race Asian needs " + at("quota_min") + " to " + at("quota_max") +
+                               ", selected " + at("selected") + " (off by " + at("shortfall") + "; " + at("eligible") +
+                               " eligible)";
+  EXPECT_NE(run.err.find("warning: " + expected), std::string::npos) << run.err;
 }
 
 }  // namespace

@@ -33,6 +33,27 @@ std::vector<std::int64_t> read_values(const std::string& path) {
   return hdf5::File(path, hdf5::File::Mode::ReadOnly).read<std::int64_t>("/values");
 }
 
+// A store of people's data is never readable by others: not while it is written, not after.
+TEST(StoreFile, OwnerOnlyStoreIsMode0600FromCreationWhateverTheUmask) {
+  const test::ScratchDir dir;
+  const std::string path = dir.file("people.h5");
+  const mode_t before = ::umask(022);
+  auto mode = [](const std::string& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+    return st.st_mode & 0777;
+  };
+  {
+    hdf5::StoreWriter store(path, "molsieve test store", 3, hdf5::StoreWriter::Access::Owner);
+    EXPECT_EQ(mode(partial_path(path)), 0600u);
+    store.commit();
+  }
+  write_store(dir.file("shared.h5"), {1});
+  ::umask(before);
+  EXPECT_EQ(mode(path), 0600u);
+  EXPECT_EQ(mode(dir.file("shared.h5")), 0644u);
+}
+
 TEST(StoreFile, PartialPathIsPerProcessAndRecognized) {
   const std::string partial = partial_path("out/x.h5");
   EXPECT_EQ(partial, "out/x.h5.partial-" + std::to_string(::getpid()));

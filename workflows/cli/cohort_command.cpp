@@ -25,6 +25,7 @@ struct CohortValues {
   bool overwrite = false;
   bool quiet = false;
   LogValues log;
+  bool show_person_ids = false;
 };
 
 // The eligibility kernel has CPU and reference backends only: auto means the CPU here, and
@@ -36,47 +37,49 @@ kernels::Backend eligibility_backend(const std::string& text) {
   return kernels::Backend::Cpu;
 }
 
-// The cohort store's /attrition table, same column names, order and values (counts from 1 to
-// 4 shown as <5).
-void write_attrition_csv(const std::string& path, const CohortOutcome& o) {
+// The cohort store's /attrition table, same column names and order, counts as the plan shows
+// them, and a last column `counts` saying "suppressed" or "exact" on every row.
+void write_attrition_csv(const std::string& path, const CohortOutcome& o, const CountPlan& plan) {
   CsvWriter csv(path, {"step", "name", "kind", "applied", "activation", "remaining", "removed", "removed_alone",
-                       "decided_if_missing", "warnings"});
+                       "decided_if_missing", "warnings", "counts"});
   for (std::size_t k = 0; k < o.attrition.size(); ++k) {
     const auto& s = o.attrition[k];
     csv.field(k).field(s.name).field(s.kind).field(std::string(s.applied ? "1" : "0")).field(s.activation);
-    csv.field(suppressed_count(s.remaining)).field(suppressed_count(s.removed)).field(suppressed_count(s.removed_alone));
+    for (int column = 0; column < CountPlan::kAttritionCounts; ++column) csv.field(plan.attrition(k, column));
     std::string warnings;
     for (const std::string& w : s.warnings) warnings += (warnings.empty() ? "" : "; ") + w;
-    csv.field(suppressed_count(s.decided_if_missing)).field(warnings);
+    csv.field(warnings).field(std::string(plan.exact() ? "exact" : "suppressed"));
     csv.end_row();
   }
   csv.close();
 }
 
-void print_summary(const CohortValues& v, const CohortOutcome& o) {
+// `text` cut to `width` characters, so that the columns after it stay aligned.
+std::string fit(const std::string& text, std::size_t width) {
+  return text.size() > width ? text.substr(0, width - 3) + "..." : text;
+}
+
+void print_summary(const CohortValues& v, const CohortOutcome& o, const CountPlan& plan) {
   std::fprintf(stderr, "%s%s\n", o.synthetic ? "SYNTHETIC population: " : "population: ", o.population_source.c_str());
-  std::fprintf(stderr, "%-4s %-58s %10s %10s %12s\n", "step", "criterion", "remaining", "removed", "alone");
+  if (plan.exact()) std::fprintf(stderr, "EXACT COUNTS (--exact-counts): counts from 1 to 4 are shown; not for sharing\n");
+  std::fprintf(stderr, "%-4s %-58s %10s %10s %10s\n", "step", "criterion", "remaining", "removed", "alone");
   for (std::size_t k = 0; k < o.attrition.size(); ++k) {
     const auto& s = o.attrition[k];
-    std::string name = s.name.size() > 58 ? s.name.substr(0, 55) + "..." : s.name;
-    if (!s.applied) name = "(not applied) " + name;
-    std::fprintf(stderr, "%-4zu %-58s %10s %10s %12s\n", k, name.c_str(), suppressed_count(s.remaining).c_str(),
-                suppressed_count(s.removed).c_str(), suppressed_count(s.removed_alone).c_str());
+    const std::string name = fit((s.applied ? "" : "(not applied) ") + s.name, 58);
+    std::fprintf(stderr, "%-4zu %-58s %10s %10s %10s\n", k, name.c_str(), plan.attrition(k, 0).c_str(),
+                 plan.attrition(k, 1).c_str(), plan.attrition(k, 2).c_str());
   }
   for (const auto& s : o.attrition)
     if (!s.activation.empty()) std::fprintf(stderr, "candidate rule: %s: %s\n", s.name.c_str(), s.activation.c_str());
-  std::fprintf(stderr, "selected %zu of %s eligible (requested %llu); total score %.4g; %s\n", o.chosen.size(),
-              suppressed_count(o.eligible).c_str(), static_cast<unsigned long long>(v.request.size),
-              o.selection.total_score, o.selection.solver.c_str());
-  for (const auto& q : o.selection.quotas)
-    if (q.shortfall > 0)
-      std::fprintf(stderr, "quota missed: %s %s needs %llu to %llu, selected %llu (off by %llu; %s eligible)\n",
-                  cohort::kDimensionNames[q.bound.dimension], q.bound.category.c_str(),
-                  static_cast<unsigned long long>(q.min_count), static_cast<unsigned long long>(q.max_count),
-                  static_cast<unsigned long long>(q.selected), static_cast<unsigned long long>(q.shortfall),
-                  suppressed_count(q.eligible).c_str());
+  std::fprintf(stderr, "selected %s of %s eligible (requested %llu); total score %.4g; %s\n", plan.selected().c_str(),
+               plan.eligible().c_str(), static_cast<unsigned long long>(v.request.size), o.selection.total_score,
+               o.selection.solver.c_str());
+  if (!plan.exact() && plan.suppressed() > 0)
+    std::fprintf(stderr, "counts suppressed: %zu (counts from 1 to 4 and those that would give them away)\n",
+                 plan.suppressed());
   if (!o.selection.quotas.empty() && o.selection.quotas_met) std::fprintf(stderr, "all quotas met\n");
-  std::fprintf(stderr, "wrote %s in %.2f s\n", v.request.output.c_str(), o.seconds);
+  std::fprintf(stderr, "wrote %s (patient-level data, readable by its owner alone) in %.2f s\n",
+               v.request.output.c_str(), o.seconds);
 }
 
 void run(CohortValues& v) {
@@ -109,10 +112,11 @@ void run(CohortValues& v) {
     if (!v.quiet) bar.update(p);
   });
   if (!v.quiet) bar.finish();
-  if (!v.attrition_csv.empty()) write_attrition_csv(v.attrition_csv, o);
-  if (!v.report.empty()) write_whole_file(v.report, cohort_report_html(v.request, o));
-  if (!v.quiet) print_summary(v, o);
-  for (const auto& warning : o.warnings) log.warning(warning, "warning: ");
+  const CountPlan plan(cohort_counts(o, v.request.size), v.request.exact_counts);
+  if (!v.attrition_csv.empty()) write_attrition_csv(v.attrition_csv, o, plan);
+  if (!v.report.empty()) write_whole_file(v.report, cohort_report_html(v.request, o, plan, v.show_person_ids));
+  if (!v.quiet) print_summary(v, o, plan);
+  for (const auto& warning : cohort_warnings(o, plan)) log.warning(warning, "warning: ");
   log.event("finish", {{"output", v.request.output}, {"selected", o.chosen.size()}, {"seconds", o.seconds}});
 }
 
@@ -133,8 +137,18 @@ void add_cohort_command(CLI::App& app) {
   c->add_option("--candidate-id", r.candidate_id, "The candidate's id in the results store");
   c->add_option("--size", r.size, "Patients to select")->capture_default_str();
   c->add_option("-o,--output", r.output, "Cohort store to write (.h5)")->required();
-  c->add_option("--attrition-csv", values->attrition_csv, "Also write the attrition table as CSV (counts 1-4 as <5)");
-  c->add_option("--report", values->report, "Also write a self-contained HTML report (counts 1-4 as <5)");
+  c->add_flag("--keep-all-indexed", r.keep_all_indexed,
+              "The patients table keeps every patient with an index event, not only the eligible (what-if needs it)");
+  c->add_option("--attrition-csv", values->attrition_csv,
+                 "Also write the attrition table as CSV (counts from 1 to 4, and those that would give them away, "
+                 "read 'suppressed')");
+  c->add_option("--report", values->report, "Also write a self-contained HTML report (counts suppressed as in the CSV)");
+  c->add_flag("--exact-counts", r.exact_counts,
+              "Show every count exactly in the report, the attrition CSV and the summary (each says so, as does the "
+              "store); such outputs are not for sharing");
+  c->add_flag("--show-person-ids", values->show_person_ids,
+              "List the selected patients (person ids, demographics, index dates) in the report, which then says it "
+              "holds patient-level data");
   c->add_option("--solver-seconds", r.solver_seconds,
                  "Time limit of the exact selection; then the best cohort found is used, with a warning saying how far "
                  "from the best it may be")

@@ -19,6 +19,7 @@ void add_query_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_population_commands(CLI::App& app);
 void add_cohort_command(CLI::App& app);
+void add_cohort_store_commands(CLI::App& app);  // what-if, export-cohort
 void add_status_command(CLI::App& app);
 void add_submit_command(CLI::App& app);
 void add_shard_command(CLI::App& app);

@@ -35,6 +35,18 @@ struct QueryValues {
   bool quiet = false;
 };
 
+// The cohort store's aggregate tables: their counts are shown as the run's CountPlan shows them.
+bool is_aggregate_table(const std::string& group) {
+  return group == "/attrition" || group == "/strata" || group == "/characterization";
+}
+
+// A column of an aggregate table that holds or would tell a count.
+bool is_count_column(const std::string& group, const std::string& column) {
+  auto in = [&](const auto& names) { return std::find(std::begin(names), std::end(names), column) != std::end(names); };
+  if (group == "/attrition") return in(CountPlan::kAttritionColumns);
+  return group == "/strata" ? in(CountPlan::kStrataColumns) : in(CountPlan::kCharacterizationColumns);
+}
+
 void run(const QueryValues& v) {
   if (!v.output.empty()) refuse_existing_outputs({v.output}, v.overwrite);
   if (v.format != "table" && v.format != "csv" && v.format != "sdf" && v.format != "json")
@@ -43,11 +55,13 @@ void run(const QueryValues& v) {
   std::string group = ResultsStore::results_group();
   if (screening) {
     if (!v.table.empty() && v.table != "results")
-      throw Error("--table: a results store has one table, results (cohort, attrition and strata are in cohort stores)");
+      throw Error("--table: a results store has one table, results (cohort, attrition, strata, patients and "
+                  "characterization are in cohort stores)");
   } else {
     const std::string table = v.table.empty() ? "cohort" : v.table;
-    if (table != "cohort" && table != "attrition" && table != "strata")
-      throw Error("--table: '" + table + "' is not cohort, attrition or strata");
+    if (table != "cohort" && table != "attrition" && table != "strata" && table != "patients" &&
+        table != "characterization")
+      throw Error("--table: '" + table + "' is not cohort, attrition, strata, patients or characterization");
     if (v.diverse > 0 || v.format == "sdf") throw Error(v.store + ": a cohort store holds patients, not molecules (no --diverse, no sdf)");
     group = "/" + table;
   }
@@ -70,7 +84,18 @@ void run(const QueryValues& v) {
   query.skip_copies = screening && !v.all_copies;
   TableQueryResult found = run_table_query(file, group, query, v.store);
   ResultTable& selected = found.rows;
-  if (!screening && !v.exact_counts) suppress_small_counts(file, group, selected);
+  if (!screening && !is_aggregate_table(group))  // said even with -q: it is about the data, not progress
+    std::fprintf(stderr, "%s: the %s table is patient-level data (one row per patient, person ids): not for sharing\n",
+                 v.store.c_str(), group.substr(1).c_str());
+  if (!screening && is_aggregate_table(group)) {
+    // A filter or an order on a suppressed count would tell its value (`removed == 1`).
+    for (const std::string& column : found.columns)
+      if (!v.exact_counts && is_count_column(group, column))
+        throw Error(v.store + ": " + column + " is a count column of " + group.substr(1) +
+                    ": --where and --order-by on counts need --exact-counts (whose output shows counts from 1 to 4 and "
+                    "is not for sharing)");
+    show_counts(CountPlan(read_cohort_counts(file), v.exact_counts), group, selected);
+  }
   if (v.format == "csv") {
     write_results_csv(v.output.empty() ? "-" : v.output, selected, screening);
   } else if (v.format == "json") {
@@ -101,12 +126,14 @@ void add_query_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand(
       "query",
       "Filter, order, diversify and export a results store (--where 'pIC50 > 7 and tox21_max < 0.3 and not pains') "
-      "or a cohort store's cohort, attrition and strata tables");
+      "or a cohort store's cohort, attrition, strata, patients and characterization tables");
   c->add_option("store", values->store, "Results store (.h5) from molsieve screen, or cohort store from molsieve cohort")
       ->required();
-  c->add_option("--table", values->table, "Cohort stores: cohort (default), attrition or strata");
+  c->add_option("--table", values->table, "Cohort stores: cohort (default), attrition, strata, patients or characterization");
   c->add_flag("--exact-counts", values->exact_counts,
-              "Cohort stores: show patient counts from 1 to 4 as they are (by default they read <5)");
+              "Cohort stores: show every count of the attrition, strata and characterization tables as it is, and "
+              "allow --where and --order-by on them (by default small counts and those that would give them away read 'suppressed'); "
+              "the output's counts column says 'exact'");
   c->add_flag("--all-copies", values->all_copies,
               "Screening results: list every copy of a structure (by default a structure shows once, at its first "
               "occurrence, with its copies' ids in the copies column)");

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <exception>
 #include <fstream>
+#include <regex>
 #include <sstream>
+#include <stdexcept>
 
 #include "cluster/cluster.h"
 #include "cohort/calendar.h"
@@ -17,6 +19,7 @@
 #include "core/sha256.h"
 #include "core/store_file.h"
 #include "core/thread_scope.h"
+#include "workflows/cohort_job/characterization_table.h"
 #include "workflows/results/result_table.h"
 #include "workflows/results/results_store.h"
 
@@ -51,29 +54,27 @@ struct SliceOutcome {
   std::uint64_t eligible = 0;
   std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
   std::vector<cohort::SelectionCandidate> leaders;  // keep_cell_leaders of the slice's eligible patients
+  PatientRows patients;
+  cohort::CharacterizationGroup population;  // every patient of the slice, characterized
 };
 
 SliceOutcome evaluate_slice(std::uint64_t index, const cohort::Population& slice, const cohort::EligibilityResult& result,
-                            const cohort::Quotas& quotas, std::uint64_t size) {
+                            const cohort::Quotas& quotas, const CohortRequest& request,
+                            const cohort::CharacterizationItems& items) {
   SliceOutcome out;
   out.index = index;
   out.attrition = result.attrition;
+  const cohort::PatientFeatures features = cohort::patient_features(items, slice, result.index_day);
+  out.population.add_slice(slice, features, items);
+  out.patients = patient_rows(slice, result, items, features, quotas, request.keep_all_indexed);
   std::vector<cohort::SelectionCandidate> candidates;
-  for (std::size_t i = 0; i < slice.persons(); ++i) {
-    if (!result.eligible[i]) continue;
-    cohort::SelectionCandidate c;
-    c.person_id = slice.person_id[i];
-    c.score = result.score[i];
-    c.strata = {cohort::sex_category(slice.gender_concept_id[i]), cohort::race_category(slice.race_concept_id[i]),
-                cohort::ethnicity_category(slice.ethnicity_concept_id[i]),
-                cohort::age_category(quotas.age_groups, result.age[i])};
-    c.age = result.age[i];
-    c.index_day = result.index_day[i];
-    for (int d = 0; d < cohort::kDimensions; ++d) ++out.eligible_by_category[{d, c.strata[d]}];
-    candidates.push_back(std::move(c));
+  for (std::size_t i = 0; i < out.patients.size(); ++i) {
+    if (!out.patients.eligible[i]) continue;
+    candidates.push_back(out.patients.candidate(i));
+    for (int d = 0; d < cohort::kDimensions; ++d) ++out.eligible_by_category[{d, candidates.back().strata[d]}];
   }
   out.eligible = candidates.size();
-  out.leaders = cohort::keep_cell_leaders(std::move(candidates), size);
+  out.leaders = cohort::keep_cell_leaders(std::move(candidates), request.size);
   return out;
 }
 
@@ -90,6 +91,8 @@ std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<Slice
           {a.name, a.kind, a.applied, a.activation, a.remaining, a.removed, a.removed_alone, a.decided_if_missing, a.warnings});
     for (const auto& [key, count] : s.eligible_by_category) j["categories"].push_back({key.first, key.second, count});
     for (const auto& c : s.leaders) j["leaders"].push_back({c.person_id, c.score, c.strata, c.age, c.index_day});
+    j["patients"] = patient_rows_json(s.patients);
+    j["population"] = characterization_group_json(s.population);
     sent.push_back(std::move(j));
   }
   std::vector<SliceOutcome> all;
@@ -103,6 +106,8 @@ std::vector<SliceOutcome> gather_slices(cluster::World& world, std::vector<Slice
       for (const auto& k : j.value("categories", nlohmann::json::array())) s.eligible_by_category[{k[0], k[1]}] = k[2];
       for (const auto& l : j.value("leaders", nlohmann::json::array()))
         s.leaders.push_back({l[0], l[1], l[2].get<std::array<std::string, cohort::kDimensions>>(), l[3], l[4]});
+      s.patients = patient_rows_from_json(j.at("patients"));
+      s.population = characterization_group_from_json(j.at("population"));
       all.push_back(std::move(s));
     }
   std::sort(all.begin(), all.end(), [](const SliceOutcome& a, const SliceOutcome& b) { return a.index < b.index; });
@@ -121,9 +126,12 @@ std::string quotas_text(const std::string& path) {
 
 void write_cohort_store(const CohortRequest& request, const cohort::CohortDefinition& definition,
                         const CohortOutcome& o) {
-  hdf5::StoreWriter store(request.output, kCohortSchema, kCohortVersion);
+  // Source person ids, demographics and index dates: people's data, for the owner alone.
+  hdf5::StoreWriter store(request.output, kCohortSchema, kCohortVersion, hdf5::StoreWriter::Access::Owner);
   {
     hdf5::File& out = store.file();
+    out.set_attribute("/", "patient_level", std::int64_t{1});
+    out.set_attribute("/", "exact_counts", static_cast<std::int64_t>(request.exact_counts ? 1 : 0));
     ResultTable cohort;
     auto& rank = cohort.add("rank", ColumnKind::Integer).integers;
     auto& person = cohort.add("person_id", ColumnKind::Integer).integers;
@@ -170,8 +178,6 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
       step_warnings.push_back(joined);
     }
     write_table(out, "/attrition", attrition);
-    out.set_attribute("/attrition", "counts",
-                      std::vector<std::string>{"remaining", "removed", "removed_alone", "decided_if_missing"});
 
     ResultTable strata_table;
     auto& dimension = strata_table.add("dimension", ColumnKind::Text).texts;
@@ -191,7 +197,13 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
       shortfall.push_back(static_cast<std::int64_t>(st.shortfall));
     }
     write_table(out, "/strata", strata_table);
-    out.set_attribute("/strata", "counts", std::vector<std::string>{"eligible", "selected"});
+
+    std::vector<std::string> rule_names, term_labels;
+    for (const auto& rule : definition.rules) rule_names.push_back(rule.name);
+    for (const auto& term : definition.ranking) term_labels.push_back(term.label);
+    write_patients_table(out, o.patients, o.patient_status, request.keep_all_indexed ? "indexed" : "eligible", rule_names,
+                         term_labels);
+    write_characterization_table(out, o.characterization);
 
     out.create_group("/provenance");
     out.set_attribute("/provenance", "definition", definition.source_text);
@@ -223,33 +235,29 @@ void write_cohort_store(const CohortRequest& request, const cohort::CohortDefini
   store.commit();
 }
 
-// Per dimension and category met among the eligible: counts and the category's quota.
-std::vector<CohortOutcome::Stratum> strata_of(const std::map<std::pair<int, std::string>, std::uint64_t>& eligible_by_category,
-                                              const CohortOutcome& o) {
-  std::vector<CohortOutcome::Stratum> strata;
-  for (const auto& [key, count] : eligible_by_category) {
-    CohortOutcome::Stratum st;
-    st.dimension = key.first;
-    st.category = key.second;
-    st.eligible = count;
-    for (const auto& c : o.chosen) st.selected += c.strata[key.first] == key.second;
-    st.quota_max = o.chosen.size();
-    for (const auto& q : o.selection.quotas)
-      if (q.bound.dimension == key.first && q.bound.category == key.second) {
-        st.has_quota = true;
-        st.quota_min = q.min_count;
-        st.quota_max = q.max_count;
-        st.shortfall = q.shortfall;
-      }
-    strata.push_back(st);
+// Rank 0: every slice's patients with their selection status, and the characterization of
+// the population, the eligible and the selected.
+void describe_patients(const std::vector<SliceOutcome>& all, const cohort::CharacterizationItems& items, CohortOutcome& o) {
+  cohort::CharacterizationGroup population;
+  for (const SliceOutcome& s : all) {
+    o.patients.append(s.patients);
+    population.merge(s.population);
   }
-  return strata;
+  std::vector<std::int64_t> chosen;
+  for (const auto& c : o.chosen) chosen.push_back(c.person_id);
+  std::vector<std::string> step_names;
+  std::vector<bool> applied;
+  for (std::size_t k = 1; k < o.attrition.size(); ++k) step_names.push_back(o.attrition[k].name);
+  for (std::size_t k = 1 + 4; k < o.attrition.size(); ++k) applied.push_back(o.attrition[k].applied);
+  o.patient_status = patient_status(o.patients, chosen, step_names, applied);
+  const auto groups = eligible_and_selected(o.patients, o.patient_status.rank, items);
+  o.characterization = cohort::characterize(items, {&population, &groups[0], &groups[1]});
 }
 
 // Rank 0: the slices combined, the cohort selected, its strata, and what a trial designer
 // must not miss (fewer patients than requested, missed quotas).
 void select_from_slices(const std::vector<SliceOutcome>& all, const CohortRequest& request, const cohort::Quotas& quotas,
-                        CohortOutcome& o) {
+                        const cohort::CharacterizationItems& items, CohortOutcome& o) {
   std::vector<cohort::SelectionCandidate> pool;
   std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category;
   for (const SliceOutcome& s : all) {
@@ -276,34 +284,180 @@ void select_from_slices(const std::vector<SliceOutcome>& all, const CohortReques
   }
   for (std::size_t i : o.selection.chosen) o.chosen.push_back(pool[i]);
   o.strata = strata_of(eligible_by_category, o);
-  if (o.chosen.size() < request.size)
-    o.warnings.push_back("the cohort falls short of --size: " + std::to_string(o.chosen.size()) + " selected of " +
-                         std::to_string(request.size) + " requested (" + suppressed_count(o.eligible) + " eligible)");
-  o.warnings.insert(o.warnings.end(), o.selection.warnings.begin(), o.selection.warnings.end());
+  describe_patients(all, items, o);
+  o.warnings = cohort_warnings(o, CountPlan(cohort_counts(o, request.size), true));
+}
+
+// A quota's row of the strata table (strata_of gives every quota one).
+std::size_t stratum_row(const CohortOutcome& o, const cohort::QuotaOutcome& q) {
+  for (std::size_t i = 0; i < o.strata.size(); ++i)
+    if (o.strata[i].dimension == q.bound.dimension && o.strata[i].category == q.bound.category) return i;
+  throw std::logic_error("a quota without a strata row");
+}
+
+// The selection's warning about quotas that conflict, with its counts of eligible patients as
+// the plan shows them. With the cohort's size suppressed the quota counts would give it away:
+// only the kind of conflict is said.
+std::string shown_conflict(const std::string& warning, const CohortOutcome& o, const CountPlan& plan) {
+  static const std::string kConflict = "quotas that cannot all be met: ";
+  if (plan.exact() || warning.rfind(kConflict, 0) != 0) return warning;
+  if (plan.selected() == kSuppressedMark) return kConflict + "the counts are suppressed";
+  std::string text = warning;
   for (const auto& q : o.selection.quotas)
-    if (q.shortfall > 0)
-      o.warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
-                           q.bound.category + " needs " + std::to_string(q.min_count) + " to " +
-                           std::to_string(q.max_count) + ", selected " + std::to_string(q.selected) + " (" +
-                           suppressed_count(q.eligible) + " eligible)");
+    if (text.rfind(kConflict + q.bound.path + ": ", 0) == 0)
+      text = std::regex_replace(text, std::regex("only [0-9]+ eligible"),
+                                "only " + plan.stratum(stratum_row(o, q), 0) + " eligible");
+  // The room left is a sum of eligible counts.
+  return std::regex_replace(text, std::regex("room for [0-9]+ of"), "room for fewer than");
 }
 
 }  // namespace
 
-std::string suppressed_count(std::uint64_t count) {
-  return is_suppressed_count(count) ? "<5" : std::to_string(count);
+// Rows for met categories alone would tell that a quota's category has at least one eligible
+// patient: every quota has one.
+std::vector<CohortOutcome::Stratum> strata_of(std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category,
+                                              const CohortOutcome& o) {
+  for (const auto& q : o.selection.quotas) eligible_by_category.emplace(std::pair{q.bound.dimension, q.bound.category}, 0);
+  std::vector<CohortOutcome::Stratum> strata;
+  for (const auto& [key, count] : eligible_by_category) {
+    CohortOutcome::Stratum st;
+    st.dimension = key.first;
+    st.category = key.second;
+    st.eligible = count;
+    for (const auto& c : o.chosen) st.selected += c.strata[key.first] == key.second;
+    st.quota_max = o.chosen.size();
+    for (const auto& q : o.selection.quotas)
+      if (q.bound.dimension == key.first && q.bound.category == key.second) {
+        st.has_quota = true;
+        st.quota_min = q.min_count;
+        st.quota_max = q.max_count;
+        st.shortfall = q.shortfall;
+      }
+    strata.push_back(st);
+  }
+  return strata;
 }
 
-// Small cells identify people.
-void suppress_small_counts(const hdf5::File& file, const std::string& group, ResultTable& t) {
-  if (!file.has_attribute(group, "counts")) return;
-  for (const auto& name : file.string_list_attribute(group, "counts")) {
-    auto column = std::find_if(t.columns().begin(), t.columns().end(), [&](const Column& c) { return c.name == name; });
-    if (column == t.columns().end() || column->kind != ColumnKind::Integer) continue;
-    for (std::int64_t n : column->integers) column->texts.push_back(suppressed_count(static_cast<std::uint64_t>(n)));
+CohortCounts cohort_counts(const CohortOutcome& o, std::uint64_t requested) {
+  CohortCounts c;
+  for (const auto& s : o.attrition) c.attrition.push_back({s.remaining, s.removed, s.removed_alone, s.decided_if_missing});
+  for (const auto& s : o.strata)
+    c.strata.push_back({cohort::kDimensionNames[s.dimension], s.category, s.eligible, s.selected, s.quota_min,
+                        s.quota_max, s.shortfall});
+  for (const auto& r : o.characterization) c.characterization.push_back({r.section, r.characteristic, r.group, r.count});
+  c.selected = o.chosen.size();
+  c.requested = requested;
+  return c;
+}
+
+CohortCounts read_cohort_counts(const hdf5::File& store) {
+  CohortCounts c;
+  auto counts = [&](const std::string& path) {
+    std::vector<std::uint64_t> out;
+    for (std::int64_t v : store.read<std::int64_t>(path)) out.push_back(static_cast<std::uint64_t>(v));
+    return out;
+  };
+  const auto remaining = counts("/attrition/remaining"), removed = counts("/attrition/removed"),
+             alone = counts("/attrition/removed_alone"), decided = counts("/attrition/decided_if_missing");
+  for (std::size_t k = 0; k < remaining.size(); ++k)
+    c.attrition.push_back({remaining[k], removed[k], alone[k], decided[k]});
+  const auto dimension = store.read_strings("/strata/dimension"), category = store.read_strings("/strata/category");
+  const auto eligible = counts("/strata/eligible"), selected = counts("/strata/selected"),
+             low = counts("/strata/quota_min"), high = counts("/strata/quota_max"), shortfall = counts("/strata/shortfall");
+  for (std::size_t i = 0; i < dimension.size(); ++i)
+    c.strata.push_back({dimension[i], category[i], eligible[i], selected[i], low[i], high[i], shortfall[i]});
+  const auto section = store.read_strings("/characterization/section"),
+             characteristic = store.read_strings("/characterization/characteristic"),
+             group = store.read_strings("/characterization/group");
+  const auto count = counts("/characterization/count");
+  for (std::size_t i = 0; i < section.size(); ++i)
+    c.characterization.push_back({section[i], characteristic[i], group[i], count[i]});
+  c.selected = static_cast<std::uint64_t>(store.int_attribute("/", "size_selected"));
+  c.requested = static_cast<std::uint64_t>(store.int_attribute("/provenance", "size_requested"));
+  return c;
+}
+
+std::vector<std::string> cohort_warnings(const CohortOutcome& o, const CountPlan& plan) {
+  std::vector<std::string> warnings;
+  const CohortCounts& c = plan.counts();
+  if (c.selected < c.requested)
+    warnings.push_back("the cohort falls short of --size: " + plan.selected() + " selected of " +
+                       std::to_string(c.requested) + " requested (" + plan.eligible() + " eligible)");
+  for (const std::string& w : o.selection.warnings) {
+    std::string shown = shown_conflict(w, o, plan);
+    if (warnings.empty() || warnings.back() != shown) warnings.push_back(std::move(shown));  // said once when suppressed
+  }
+  for (const auto& q : o.selection.quotas) {
+    if (q.shortfall == 0) continue;
+    const std::size_t row = stratum_row(o, q);
+    auto count = [&](int column) { return plan.stratum(row, column); };
+    warnings.push_back(std::string("quota missed: ") + cohort::kDimensionNames[q.bound.dimension] + " " +
+                       q.bound.category + " needs " + count(2) + " to " + count(3) + ", selected " + count(1) +
+                       " (off by " + count(4) + "; " + count(0) + " eligible)");
+  }
+  warnings.insert(warnings.end(), o.definition_warnings.begin(), o.definition_warnings.end());
+  return warnings;
+}
+
+namespace {
+
+// The count of rows of the /characterization table as `plan` shows it, and its percent, median
+// and quartiles where they would not tell a hidden count (rows found by their key).
+void show_characterization(const CountPlan& plan, ResultTable& t) {
+  const auto& all = plan.counts().characterization;
+  std::vector<std::size_t> rows;
+  const Column &section = t.at("section"), &characteristic = t.at("characteristic"), &group = t.at("group");
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    const auto found = std::find_if(all.begin(), all.end(), [&](const CohortCounts::Characteristic& c) {
+      return c.section == section.texts[r] && c.characteristic == characteristic.texts[r] && c.group == group.texts[r];
+    });
+    rows.push_back(static_cast<std::size_t>(found - all.begin()));
+  }
+  if (Column* count = t.find("count")) {
+    count->integers.clear();
+    count->kind = ColumnKind::Text;
+    for (std::size_t r : rows) count->texts.push_back(plan.characteristic(r));
+  }
+  for (const char* name : {"percent", "median", "q1", "q3"})
+    if (Column* values = t.find(name))
+      for (std::size_t k = 0; k < rows.size(); ++k) {
+        const bool shown = name == std::string("percent") ? plan.percent_shown(rows[k])
+                                                           : !plan.characteristic_suppressed(rows[k]);
+        if (!shown) values->numbers[k] = std::nan("");
+      }
+  t.add("counts", ColumnKind::Text).texts.assign(rows.size(), plan.exact() ? "exact" : "suppressed");
+}
+
+}  // namespace
+
+void show_counts(const CountPlan& plan, const std::string& group, ResultTable& t) {
+  if (group == "/characterization") return show_characterization(plan, t);
+  const bool attrition = group == "/attrition";
+  if (!attrition && group != "/strata") return;
+  // Rows are found by their key, since a query filters and orders them.
+  std::vector<std::size_t> rows;
+  if (attrition) {
+    for (std::int64_t step : t.at("step").integers) rows.push_back(static_cast<std::size_t>(step));
+  } else {
+    const auto& strata = plan.counts().strata;
+    const Column &dimension = t.at("dimension"), &category = t.at("category");
+    for (std::size_t r = 0; r < t.rows(); ++r) {
+      const auto found = std::find_if(strata.begin(), strata.end(), [&](const CohortCounts::Stratum& s) {
+        return s.dimension == dimension.texts[r] && s.category == category.texts[r];
+      });
+      rows.push_back(static_cast<std::size_t>(found - strata.begin()));
+    }
+  }
+  const auto* names = attrition ? CountPlan::kAttritionColumns : CountPlan::kStrataColumns;
+  const int columns = attrition ? CountPlan::kAttritionCounts : 5;
+  for (int k = 0; k < columns; ++k) {
+    Column* column = t.find(names[k]);
+    if (!column) continue;
     column->integers.clear();
     column->kind = ColumnKind::Text;
+    for (std::size_t r : rows) column->texts.push_back(attrition ? plan.attrition(r, k) : plan.stratum(r, k));
   }
+  t.add("counts", ColumnKind::Text).texts.assign(rows.size(), plan.exact() ? "exact" : "suppressed");
 }
 
 bool is_cohort_store(const std::string& path) {
@@ -345,6 +499,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
     return cohort::EligibilityEvaluator(definition, request.candidates.empty() ? nullptr : &o.predictions,
                                         request.backend, &domains);
   });
+  const cohort::CharacterizationItems items = cohort::characterization_items(definition);
   // Slices are handed out to the ranks (all to this process when alone); each slice keeps
   // only what an optimal selection could use, so the slices combine exactly, in slice order,
   // whoever evaluated them.
@@ -362,7 +517,7 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
         const cohort::Population slice = cohort::read_population(request.population, *s * request.slice_persons,
                                                                  request.slice_persons);
         const cohort::EligibilityResult result = in_definition([&] { return evaluator.evaluate(slice); });
-        mine.push_back(evaluate_slice(*s, slice, result, quotas, request.size));
+        mine.push_back(evaluate_slice(*s, slice, result, quotas, request, items));
         persons_done += slice.persons();
         if (progress) progress(Progress{persons_done * world.size(), 0, info.persons});
       }
@@ -374,8 +529,8 @@ CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressC
   });
   const std::vector<SliceOutcome> all = gather_slices(world, mine);
   if (world.rank() != 0) return o;  // rank 0 selects and writes the cohort store
-  select_from_slices(all, request, quotas, o);
-  o.warnings.insert(o.warnings.end(), vocabulary_warnings.begin(), vocabulary_warnings.end());
+  o.definition_warnings = vocabulary_warnings;
+  select_from_slices(all, request, quotas, items, o);
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   write_cohort_store(request, definition, o);
   return o;

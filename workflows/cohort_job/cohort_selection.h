@@ -9,12 +9,15 @@
 #include <vector>
 
 #include "cluster/cluster.h"
+#include "cohort/characterization.h"
 #include "cohort/eligibility.h"
 #include "cohort/quota_selection.h"
 #include "core/cancellation.h"
 #include "core/hdf5_file.h"
 #include "core/progress.h"
 #include "kernels/backend.h"
+#include "workflows/cohort_job/disclosure.h"
+#include "workflows/cohort_job/patients_table.h"
 #include "workflows/results/result_table.h"
 
 namespace molsieve::workflows {
@@ -26,6 +29,12 @@ struct CohortRequest {
   kernels::Backend backend = kernels::Backend::Cpu;
   unsigned threads = 0;    // CPU threads (0: all cores)
   bool overwrite = false;  // replace an existing cohort store (else: refused before any work)
+  // The patients table keeps every patient with an index event (else the eligible only);
+  // what-if runs need it.
+  bool keep_all_indexed = false;
+  // The run's shared outputs (report, attrition CSV, summary) show every count exactly: the
+  // store records it (root attribute `exact_counts`).
+  bool exact_counts = false;
   // When set and cancelled, the selection stops at the next slice and writes nothing.
   const CancellationToken* cancel = nullptr;
   // The exact selection's time limit, after which the best cohort found is used with a warning
@@ -56,21 +65,41 @@ struct CohortOutcome {
   std::map<std::string, double> predictions;  // the candidate's, when given
   bool synthetic = false;
   std::string population_source;
-  // What a trial designer must not miss: fewer patients than requested, missed quotas.
+  // What a trial designer must not miss: fewer patients than requested, missed quotas; with
+  // exact counts (as the store keeps them; shared outputs use cohort_warnings).
   std::vector<std::string> warnings;
+  // The definition's warnings (concepts the vocabulary knows but the population never
+  // records): no counts, shown as they are.
+  std::vector<std::string> definition_warnings;
   double seconds = 0;
+  // The patients table (population order) with each row's selection status, and "table 1".
+  PatientRows patients;
+  PatientStatus patient_status;
+  std::vector<cohort::CharacteristicRow> characterization;
 };
 
 CohortOutcome run_cohort_selection(const CohortRequest& request, const ProgressCallback& progress);
 
-// Counts from 1 to 4 are not shown (small cells identify people).
-inline bool is_suppressed_count(std::uint64_t count) { return count >= 1 && count <= 4; }
-// "<5" for a suppressed count, the number otherwise.
-std::string suppressed_count(std::uint64_t count);
+// The strata rows of a selection (`outcome`'s chosen patients and quotas): per dimension and
+// category met among the eligible (`eligible_by_category`) or named by a quota.
+std::vector<CohortOutcome::Stratum> strata_of(std::map<std::pair<int, std::string>, std::uint64_t> eligible_by_category,
+                                              const CohortOutcome& outcome);
 
-// The count columns a cohort table names in its `counts` attribute, as text with counts from
-// 1 to 4 shown as "<5".
-void suppress_small_counts(const hdf5::File& file, const std::string& group, ResultTable& table);
+// The counts a run shares (`requested`: --size), for CountPlan.
+CohortCounts cohort_counts(const CohortOutcome& outcome, std::uint64_t requested);
+// The same counts read back from a cohort store, so that `molsieve query` shows what the
+// run's report showed.
+CohortCounts read_cohort_counts(const hdf5::File& store);
+
+// The outcome's warnings (fewer patients than requested, quotas that conflict or were missed,
+// the solver's time limit) with their counts as `plan` shows them.
+std::vector<std::string> cohort_warnings(const CohortOutcome& outcome, const CountPlan& plan);
+
+// The count columns of rows of a cohort store's /attrition, /strata or /characterization table
+// (`group`), as `plan` shows them (text; a characterization's percent, median and quartiles
+// NaN where they would tell a hidden count), and a `counts` column saying "suppressed" or
+// "exact".
+void show_counts(const CountPlan& plan, const std::string& group, ResultTable& table);
 
 // Opens a cohort store for reading; throws molsieve::Error naming `path` when it is not one.
 bool is_cohort_store(const std::string& path);
