@@ -1,6 +1,7 @@
 // The cohort store's patients and characterization tables, what-if runs and the OMOP cohort
 // export, through the molsieve executable and checked against the population itself.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -213,6 +214,9 @@ TEST_F(CohortPatients, OmopCohortExportIsTheSelectionWithIndexAndObservationEnd)
     const CommandRun run = molsieve(*dir_, "export-cohort " + file("eligible.h5") + " --cohort-definition-id 17 --end " +
                                                end + " -o " + file("omop-cohort.csv") + " --overwrite");
     ASSERT_EQ(run.status, 0) << run.err;
+    struct stat st {};
+    ASSERT_EQ(stat(file("omop-cohort.csv").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << "person ids are patient-level data";
     const auto rows = test::read_csv(file("omop-cohort.csv"));
     const auto cohort = table(file("eligible.h5"), "/cohort");
     ASSERT_EQ(rows.size(), cohort.rows() + 1);

@@ -1,5 +1,6 @@
 // molsieve what-if and export-cohort: work on a finished cohort store (docs/cohorts.md).
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -24,6 +25,7 @@ struct WhatIfValues {
   std::vector<std::string> disable, enable;
   double solver_seconds = 60;
   bool exact_counts = false;
+  bool quiet = false;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -68,14 +70,16 @@ void run_what_if(const WhatIfValues& v) {
               plan.eligible().c_str(), static_cast<unsigned long long>(stored.size), o.selection.total_score,
               o.selection.solver.c_str());
   for (const auto& w : cohort_warnings(shown, plan)) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  std::fprintf(stderr, "read %zu patients in %.3f s; re-evaluated and selected in %.3f s\n", stored.patients.size(),
-               read, seconds);
+  if (!v.quiet)
+    std::fprintf(stderr, "read %zu patients in %.3f s; re-evaluated and selected in %.3f s\n", stored.patients.size(),
+                 read, seconds);
 }
 
 struct ExportValues {
   std::string store, output, end = "observation";
   std::int64_t definition_id = 0;
   bool overwrite = false;
+  bool quiet = false;
 };
 
 // The OMOP CDM `cohort` table of the selected patients, in rank order.
@@ -93,13 +97,20 @@ void run_export(const ExportValues& v) {
   for (std::size_t i = 0; i < p.rows(); ++i)
     if (rank[i] > 0) selected.push_back(i);
   std::sort(selected.begin(), selected.end(), [&](std::size_t a, std::size_t b) { return rank[a] < rank[b]; });
+  // Person ids are patient-level data: the file is readable by its owner only, as the cohort
+  // store is (the mask applies while the file is created, so it is never readable by others).
+  const mode_t mask = umask(077);
   CsvWriter csv(v.output, {"cohort_definition_id", "subject_id", "cohort_start_date", "cohort_end_date"});
+  umask(mask);
   for (std::size_t i : selected) {
     csv.field(std::to_string(v.definition_id)).field(std::to_string(p.at("person_id").integers[i]));
     csv.field(p.at("index_date").texts[i]).field(p.at(v.end == "index" ? "index_date" : "observation_end").texts[i]);
     csv.end_row();
   }
   csv.close();
+  if (!v.quiet)
+    std::fprintf(stderr, "export-cohort: wrote %zu selected patients to %s (patient-level data, mode 0600)\n",
+                 selected.size(), v.output.c_str());
 }
 
 }  // namespace
@@ -118,6 +129,7 @@ void add_cohort_store_commands(CLI::App& app) {
   c->add_flag("--exact-counts", w->exact_counts,
               "Show every count as it is (by default counts from 1 to 4, and those that would give them away, read "
               "'suppressed'); the output says so and is not for sharing");
+  add_quiet_flag(*c, w->quiet, "No timing line (warnings still show; the attrition and selection are the output)");
   c->callback([w] { run_what_if(*w); });
 
   auto e = std::make_shared<ExportValues>();
@@ -130,6 +142,7 @@ void add_cohort_store_commands(CLI::App& app) {
                 "cohort_end_date: observation (the end of the observation period holding the index date) or index")
       ->capture_default_str();
   add_overwrite_flag(*x, e->overwrite);
+  add_quiet_flag(*x, e->quiet);
   x->callback([e] { run_export(*e); });
 }
 
