@@ -19,9 +19,10 @@ std::string describe(const ModelDistance& d) {
                   d.model.c_str(), d.molecules, d.median_similarity, d.domain_threshold, d.model.c_str());
   } else {
     std::snprintf(text, sizeof text,
-                  "%s: %zu of the %zu molecules are inside its domain (similarity %.2f or more to its nearest "
+                  "%s: %zu of the %zu molecules %s inside its domain (similarity %.2f or more to its nearest "
                   "training molecule; median %.2f); the others are extrapolations with wider intervals",
-                  d.model.c_str(), d.inside, d.molecules, d.domain_threshold, d.median_similarity);
+                  d.model.c_str(), d.inside, d.molecules, d.inside == 1 ? "is" : "are", d.domain_threshold,
+                  d.median_similarity);
   }
   return text;
 }
