@@ -5,7 +5,7 @@
 # --from-pretrained ENCODER; the random forest on the same split (bench/rf_baseline.py).
 # The encoder must have been pretrained with these data sets' molecules --exclude'd.
 #   bash bench/pretraining.sh ENCODER [NAME...]      (names: bace clintox; default both)
-# MOLSIEVE_BIN: the molsieve to run (default build/molsieve); MOLSIEVE_DATASETS: the data sets' folder; SEEDS (3), ENSEMBLE (1), EPOCHS (30), VARIANTS
+# FIRST_SEED (0) skips seeds already run. MOLSIEVE_BIN: the molsieve to run (default build/molsieve); MOLSIEVE_DATASETS: the data sets' folder; SEEDS (3), ENSEMBLE (1), EPOCHS (30), VARIANTS
 # ("scratch pretrained": either alone to run one side, e.g. while the encoder trains).
 # Writes bench-work/pretraining/<name>_<seed>_{scratch,pretrained}.h5 with their split and
 # forest JSON, and prints one line per run: name seed variant test metric(s).
@@ -30,7 +30,7 @@ recipe() {  # name: file targets task options (as models/train_pretrained.sh)
 
 for name in "${names[@]}"; do
   read -r file targets task options <<<"$(recipe "$name")"
-  for seed in $(seq 0 $((${SEEDS:-3} - 1))); do
+  for seed in $(seq "${FIRST_SEED:-0}" $((${SEEDS:-3} - 1))); do
     for variant in ${VARIANTS:-scratch pretrained}; do
       out="$work/${name}_${seed}_$variant"
       start=$(date +%s)
