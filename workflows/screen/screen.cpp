@@ -119,8 +119,16 @@ class JobRows {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto written = std::stable_partition(in_flight_.begin(), in_flight_.end(),
                                                [&](std::uint64_t chunk) { return !parts_.has(chunk); });
-    for (auto it = written; it != in_flight_.end(); ++it)
-      written_ += chunk_rows(*it, chunk_size_, status.rows_total);
+    // A part's own length, not the chunk size: the last chunk of a molecule file whose size is
+    // not known yet is shorter (counted as full, the job's written once exceeded its rows).
+    // A part damaged on disk is the merge's to report; progress counts it as a full chunk.
+    for (auto it = written; it != in_flight_.end(); ++it) {
+      try {
+        written_ += parts_.read_results(*it, {"valid"}).rows();
+      } catch (const Error&) {
+        written_ += chunk_rows(*it, chunk_size_, status.rows_total);
+      }
+    }
     in_flight_.erase(written, in_flight_.end());
     std::uint64_t read = written_;
     for (const std::uint64_t chunk : in_flight_) read += chunk_rows(chunk, chunk_size_, status.rows_total);
