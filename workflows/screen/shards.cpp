@@ -261,9 +261,8 @@ ShardManifest write_shards(const std::string& library, unsigned count, std::uint
     write_shard(source, m, k, path);
     m.shards[k].sha256 = sha256_file(path);
   }
-  // Written last, under a temporary name: a manifest names only whole shards.
-  write_whole_file(m.path + ".partial", to_json(m).dump(2) + "\n");
-  fs::rename(m.path + ".partial", m.path);
+  // Written last (write_whole_file renames it into place whole): a manifest names only whole shards.
+  write_whole_file(m.path, to_json(m).dump(2) + "\n");
   return m;
 }
 
