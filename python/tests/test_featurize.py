@@ -94,3 +94,14 @@ def test_bad_options_and_missing_stores_raise_molsieve_error_with_the_message():
         molsieve.LibraryStore("no-such-store.h5")
     with pytest.raises(molsieve.Error, match="molecule 1: int is neither"):
         molsieve.featurize(["CCO", 7])
+
+
+def test_one_thread_means_one_busy_core():
+    # The process's CPU time during the call, against its wall time: oneTBB capped at one
+    # thread keeps one core busy (a little more for the interpreter); left at every core, a
+    # machine with two or more idle cores shows close to twice the wall time.
+    smiles = [line.split()[0] for line in nci_smiles(3000)]
+    cpu, wall = time.process_time(), time.monotonic()
+    molsieve.featurize(smiles, threads=1)
+    cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+    assert cpu < 1.3 * wall

@@ -115,3 +115,32 @@ def test_the_cohort_table_warns_that_it_is_patient_level(cohort_store):
     with pytest.warns(UserWarning, match="patient-level"):
         cohort = molsieve.CohortStore(cohort_store).table("cohort")
     assert len(cohort) == 40
+
+
+class Stop(Exception):
+    pass
+
+
+def test_an_exception_in_the_progress_callback_stops_the_screen_and_resume_finishes_it(work, source_dir, small_library,
+                                                                                      screens):
+    job_dir = work / "chunked"
+    job_dir.mkdir(exist_ok=True)
+    jobs = source_dir / "datasets" / "jobs"
+    (job_dir / "bace1_references.smi").write_text((jobs / "bace1_references.smi").read_text())
+    (job_dir / "job.toml").write_text((jobs / "default.toml").read_text().replace("chunk_size = 1024", "chunk_size = 50"))
+    output = work / "stopped.h5"
+
+    def stop_after_first_chunk(status):
+        if status["rows_written"] > 0:
+            raise Stop()
+
+    with pytest.raises(Stop):
+        molsieve.screen(job_dir / "job.toml", library=small_library, output=output, overwrite=True, threads=1,
+                        progress=stop_after_first_chunk)
+    assert not output.exists()
+    report = molsieve.screen(job_dir / "job.toml", library=small_library, output=output, resume=True, threads=2)
+    assert report["chunks"] == 6 and 0 < report["chunks_resumed"] < 6
+    columns = ["index", "id", "score", "pIC50"]
+    finished = molsieve.ResultsStore(output).to_frame()[columns]
+    whole = molsieve.ResultsStore(screens[3]).to_frame()[columns]
+    pd.testing.assert_frame_equal(finished, whole)
