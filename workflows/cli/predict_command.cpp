@@ -51,7 +51,9 @@ class PredictionWriter {
       }
       const double similarity = p.nearest_training_similarity[row];
       number(valid, similarity);
-      csv_.field(valid ? std::string(similarity >= card_.domain_threshold ? "1" : "0") : std::string());
+      // Without a training set (an imported model) there is no domain to be in or out of.
+      csv_.field(valid && !std::isnan(similarity) ? std::string(similarity >= card_.domain_threshold ? "1" : "0")
+                                                  : std::string());
       csv_.field(molecules.errors[row]);
       csv_.end_row();
     }
