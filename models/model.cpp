@@ -199,8 +199,9 @@ void apply_calibration(const ModelCard& card, Predictions& p) {
         if (platt != card.probability_calibration.end()) p.mean[at] = platt->second(p.mean[at]);
         continue;
       }
-      const PredictionInterval interval =
-          task_interval(card, task, p.mean[at], p.std[at], p.nearest_training_similarity[row]);
+      // An imported model's molecules have no distance to training data: calibrate fitted one band for all.
+      const double similarity = card.imported_from.empty() ? p.nearest_training_similarity[row] : 0.0;
+      const PredictionInterval interval = task_interval(card, task, p.mean[at], p.std[at], similarity);
       p.std[at] = interval.half68;
       p.lo95[at] = interval.lo95;
       p.hi95[at] = interval.hi95;

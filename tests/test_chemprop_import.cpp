@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "models/chemprop_import.h"
 #include "models/molecule_set.h"
+#include "models/training.h"
 #include "test_support.h"
 
 namespace molsieve {
@@ -301,6 +302,34 @@ TEST(ChempropImport, CardSaysWhereItCameFromAndTheModelHasNoDomainOrSpreadAfterS
     EXPECT_TRUE(std::isnan(after.hi95[i]));
   }
   EXPECT_TRUE(std::isnan(after.nearest_training_similarity[0]));
+}
+
+TEST(ChempropImport, CalibrationOnHeldOutMoleculesGivesIntervalsWithoutADomain) {
+  models::Model model = models::import_chemprop(make_reference(TinyModel{}).checkpoint);
+  std::vector<std::string> smiles;  // 80 molecules: chains with a varying head group
+  for (const char* head : {"O", "N", "Cl", "C(=O)O", "c1ccccc1", "C#N", "S", "F"})
+    for (int length = 1; length <= 10; ++length) smiles.push_back(std::string(length, 'C') + head);
+  const auto featurizer = models::model_featurizer_options(model.card());
+  models::MoleculeSet data = models::MoleculeFeaturizer(featurizer).featurize(test::smiles_records(smiles));
+  const models::Predictions before = model.predict(data);
+  data.tasks = 2;
+  for (std::size_t row = 0; row < data.size(); ++row)  // labels off the predictions by up to 0.4
+    for (std::size_t task = 0; task < 2; ++task) data.labels.push_back(before.value(row, task) + 0.1 * (row % 9) - 0.4);
+  models::Split split;
+  split.validation = data.valid_rows();
+  models::calibrate(model, data, split);
+  const models::Predictions after = model.predict(data);
+  for (std::size_t row = 0; row < data.size(); ++row) {
+    EXPECT_TRUE(std::isnan(after.nearest_training_similarity[row]));
+    for (std::size_t task = 0; task < 2; ++task) {
+      const std::size_t at = row * 2 + task;
+      EXPECT_EQ(after.mean[at], before.mean[at]);
+      EXPECT_GT(after.std[at], 0.2);  // the 68% quantile of residuals spread evenly over [0, 0.4]
+      EXPECT_LT(after.std[at], 0.4);
+      EXPECT_NEAR(after.hi95[at] - after.mean[at], after.mean[at] - after.lo95[at], 1e-9);
+      EXPECT_GE(after.hi95[at] - after.mean[at], 0.4 - 1e-9);
+    }
+  }
 }
 
 TEST(ChempropImport, TakesTaskNamesAndRefusesAWrongCountOfThem) {
