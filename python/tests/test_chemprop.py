@@ -97,6 +97,13 @@ def test_the_command_line_predicts_an_imported_model_as_the_module(work, importe
     assert_predictions_equal(cli, chemprop_predictions("tox21"), TASKS["tox21"])
 
 
+def test_a_library_store_featurized_without_standardization_predicts_the_same(work, imported):
+    store, out = work / "chemprop-molecules.h5", work / "chemprop-lipo-store.csv"
+    run_cli("featurize", DATA / "molecules.csv", "-o", store, "--standardize", "off", "-q", "--overwrite")
+    run_cli("predict", "--model", imported[0]["lipo"], "--input", store, "-o", out, "-q", "--overwrite")
+    assert_predictions_equal(pd.read_csv(out), chemprop_predictions("lipo"), TASKS["lipo"])
+
+
 def opaque(qualified):
     module, name = qualified.rsplit(".", 1)
     return reader._opaque_class(module, name)
