@@ -160,8 +160,8 @@ Mapping map_hyperparameters(const ChempropCheckpoint& checkpoint, const json& ro
   if (predictor.get<int>("input_dim") != a.hidden)
     predictor.refuse("input_dim", std::to_string(predictor.get<int>("input_dim")) + " is not d_h (" +
                      std::to_string(a.hidden) + "): extra molecule features (X_d) are not implemented");
-  if (predictor.get<double>("dropout") != a.dropout)
-    predictor.refuse("dropout", "differs from message_passing.dropout: molsieve uses one dropout (inactive when predicting)");
+  // predictor.dropout may differ from message_passing.dropout (the card keeps the latter):
+  // dropout is inactive when predicting.
   m.tasks = predictor.get<std::size_t>("n_tasks");
   const int layers = predictor.get<int>("n_layers");
   std::vector<int> widths;
