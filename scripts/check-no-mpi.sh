@@ -4,7 +4,7 @@
 # Builds in build-no-mpi/ (the compiler cache makes it cheap after scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build-no-mpi -G Ninja -DMOLSIEVE_WITH_MPI=OFF -DMOLSIEVE_BUILD_TESTS=OFF > build-no-mpi.log
+cmake -S . -B build-no-mpi -G Ninja -DMOLSIEVE_WITH_MPI=OFF -DMOLSIEVE_BUILD_TESTS=OFF -DMOLSIEVE_BUILD_PYTHON=OFF > build-no-mpi.log
 grep -q "molsieve: MPI OFF" build-no-mpi.log || { echo "check-no-mpi: MPI was not switched off" >&2; exit 1; }
 ninja -C build-no-mpi -j2 molsieve >> build-no-mpi.log
 if ldd build-no-mpi/molsieve | grep -q libmpi; then

@@ -2,13 +2,11 @@
 // write one CSV row per input row, in input order.
 #include <CLI/CLI.hpp>
 
-#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <memory>
 
 #include "chem/library_store.h"
-#include "core/csv_writer.h"
 #include "core/error.h"
 #include "core/hdf5_file.h"
 #include "models/drug_target.h"
@@ -17,6 +15,8 @@
 #include "workflows/cli/commands.h"
 #include "workflows/cli/common_options.h"
 #include "workflows/cli/progress_bar.h"
+#include "workflows/results/export.h"
+#include "workflows/results/prediction_table.h"
 
 namespace molsieve::workflows {
 namespace {
@@ -33,55 +33,6 @@ struct PredictRequest : RunValues {
 };
 
 constexpr std::size_t kRowsPerChunk = 8192;  // bounds memory: one chunk of molecules at a time
-
-class PredictionWriter {
- public:
-  PredictionWriter(const std::string& path, const models::ModelCard& card)
-      : card_(card), csv_(path, header(card)) {}
-  void write(const models::MoleculeSet& molecules, const models::Predictions& p) {
-    for (std::size_t row = 0; row < molecules.size(); ++row) {
-      csv_.field(molecules.ids[row]).field(molecules.input_smiles[row]);
-      const bool valid = molecules.valid(row);
-      for (std::size_t t = 0; t < p.tasks; ++t) {
-        number(valid, p.mean[row * p.tasks + t]);
-        number(valid, p.std[row * p.tasks + t]);
-        if (card_.task_type != models::TaskType::Regression) continue;
-        number(valid, p.lo95[row * p.tasks + t]);
-        number(valid, p.hi95[row * p.tasks + t]);
-      }
-      const double similarity = p.nearest_training_similarity[row];
-      number(valid, similarity);
-      // Without a training set (an imported model) there is no domain to be in or out of.
-      csv_.field(valid && !std::isnan(similarity) ? std::string(similarity >= card_.domain_threshold ? "1" : "0")
-                                                  : std::string());
-      csv_.field(molecules.errors[row]);
-      csv_.end_row();
-    }
-  }
-  void close() { csv_.close(); }
-
- private:
-  static std::vector<std::string> header(const models::ModelCard& card) {
-    std::vector<std::string> columns{"id", "smiles"};
-    for (const auto& task : card.tasks) {
-      columns.push_back(task);
-      columns.push_back(task + "_std");
-      if (card.task_type != models::TaskType::Regression) continue;
-      columns.push_back(task + "_lo95");
-      columns.push_back(task + "_hi95");
-    }
-    columns.insert(columns.end(), {"nearest_training_similarity", "in_domain", "error"});
-    return columns;
-  }
-  void number(bool valid, double value) {
-    if (valid && std::isfinite(value))
-      csv_.field(value);
-    else
-      csv_.field(std::string());
-  }
-  const models::ModelCard& card_;
-  CsvWriter csv_;
-};
 
 // Calls `use` with each chunk of the input in order: molecules featurized for `card`, or
 // rows of a library store (checked against `card`, not featurized again).
@@ -119,44 +70,19 @@ void for_each_input_chunk(const PredictRequest& r, const models::ModelCard& card
   }
 }
 
-// The proteins a drug-target model is asked about: names from its table, then FASTA entries.
-models::ProteinTable requested_targets(const PredictRequest& r, const models::ProteinTable& known) {
-  if (r.targets.empty() && r.target_fasta.empty()) {
-    std::string examples;
-    for (std::size_t p = 0; p < known.size() && p < 3; ++p) examples += (p ? ", " : "") + known.name(p);
-    throw Error(r.model + ": a drug-target model scores ligands against proteins: name them with --target (" +
-                std::to_string(known.size()) + " in its table, e.g. " + examples + ") or --target-fasta");
-  }
-  models::ProteinTable targets;
-  for (const auto& name : r.targets) {
-    const std::size_t at = known.find(name);
-    if (at == known.size()) throw Error("--target " + name + ": not in the protein table of " + r.model);
-    targets.add(name, known.sequence(at), "--target " + name);
-  }
-  if (!r.target_fasta.empty()) {
-    const models::ProteinTable fasta = models::read_protein_table(r.target_fasta);
-    for (std::size_t p = 0; p < fasta.size(); ++p) targets.add(fasta.name(p), fasta.sequence(p), r.target_fasta);
-  }
-  return targets;
-}
-
 // A drug-target model: per target, its affinity <affinity>:<target>, the half-width of its 68%
 // interval <affinity>:<target>_std and its 95% interval _lo95, _hi95 (the screen's names).
 void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
   models::DrugTargetModel model = models::DrugTargetModel::load(r.model);
   const std::string device = model.use_device(r.device);
   const models::ModelCard& card = model.card();
-  const models::ProteinTable targets = requested_targets(r, model.proteins());
-  std::vector<std::string> columns{"id", "smiles"}, sequences;
+  const models::ProteinTable targets = requested_targets(r.model, model.proteins(), r.targets, r.target_fasta);
+  std::vector<std::string> names, sequences;
   std::vector<char> protein_inside;
   for (std::size_t p = 0; p < targets.size(); ++p) {
-    columns.push_back(card.tasks[0] + ":" + targets.name(p));
+    names.push_back(targets.name(p));
     sequences.push_back(targets.sequence(p));
   }
-  for (const char* suffix : {"_std", "_lo95", "_hi95"})
-    for (std::size_t p = 0; p < targets.size(); ++p) columns.push_back(card.tasks[0] + ":" + targets.name(p) + suffix);
-  for (std::size_t p = 0; p < targets.size(); ++p) columns.push_back("in_domain:" + targets.name(p));
-  columns.insert(columns.end(), {"nearest_training_similarity", "error"});
   if (!r.quiet)
     std::fprintf(stderr, "predict: drug-target model %s (ensemble of %u) against %zu protein(s), %s, %u thread(s)\n",
                  card.name.c_str(), card.ensemble, targets.size(), device.c_str(), threads);
@@ -167,31 +93,13 @@ void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
       std::fprintf(stderr, "predict: %s is outside the domain: %.0f%% identity to the nearest training protein (%.0f%% needed)\n",
                    targets.name(p).c_str(), 100 * identity, 100 * card.protein_identity_threshold);
   }
-  CsvWriter csv(r.output, columns);
+  TableCsvWriter csv(r.output, drug_target_table({}, {}, card, names, protein_inside));
   std::unique_ptr<ProgressBar> bar;
   if (!r.quiet) bar = std::make_unique<ProgressBar>("predict");
   std::uint64_t done = 0, invalid = 0;
   for_each_input_chunk(r, card, bar.get(), [&](const models::MoleculeSet& set) {
-    const models::AffinityGrid grid = model.predict_grid(set, sequences, protein_inside);
-    const std::vector<double>& similarity = grid.nearest_training_similarity;
-    auto number = [&](double value) {
-      if (std::isfinite(value))
-        csv.field(value);
-      else
-        csv.field(std::string());
-    };
-    for (std::size_t row = 0; row < set.size(); ++row) {
-      csv.field(set.ids[row]).field(set.input_smiles[row]);
-      for (std::size_t p = 0; p < sequences.size(); ++p) number(grid.mean[row * sequences.size() + p]);
-      for (const auto* values : {&grid.spread, &grid.lo95, &grid.hi95})
-        for (std::size_t p = 0; p < sequences.size(); ++p) number((*values)[row * sequences.size() + p]);
-      const bool ligand_inside = similarity[row] >= card.domain_threshold;
-      for (std::size_t p = 0; p < sequences.size(); ++p)
-        csv.field(set.valid(row) ? std::string(ligand_inside && protein_inside[p] ? "1" : "0") : std::string());
-      number(similarity[row]);
-      csv.field(set.errors[row]).end_row();
-      invalid += set.valid(row) ? 0 : 1;
-    }
+    csv.append(drug_target_table(set, model.predict_grid(set, sequences, protein_inside), card, names, protein_inside));
+    for (std::size_t row = 0; row < set.size(); ++row) invalid += set.valid(row) ? 0 : 1;
     done += set.size();
   });
   csv.close();
@@ -219,13 +127,13 @@ void run_predict(const PredictRequest& r) {
     std::fprintf(stderr, "predict: model %s (%zu task(s), ensemble of %u), %s, %u thread(s)\n",
                  card.name.c_str(), card.tasks.size(), card.ensemble, device.c_str(), threads.count());
 
-  PredictionWriter writer(r.output, card);
+  TableCsvWriter writer(r.output, prediction_table({}, {}, card));
   std::unique_ptr<ProgressBar> bar;
   if (!r.quiet) bar = std::make_unique<ProgressBar>("predict");
   std::uint64_t done = 0, invalid = 0, outside = 0;
   for_each_input_chunk(r, card, bar.get(), [&](const models::MoleculeSet& set) {
     const models::Predictions p = model.predict(set, options);
-    writer.write(set, p);
+    writer.append(prediction_table(set, p, card));
     for (std::size_t row = 0; row < set.size(); ++row) {
       if (!set.valid(row))
         ++invalid;

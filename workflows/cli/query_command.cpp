@@ -12,6 +12,7 @@
 #include "workflows/cli/commands.h"
 #include "workflows/cli/common_options.h"
 #include "workflows/cohort_job/cohort_selection.h"
+#include "workflows/cohort_job/cohort_tables.h"
 #include "workflows/results/export.h"
 #include "workflows/results/query.h"
 #include "workflows/results/result_table.h"
@@ -35,67 +36,35 @@ struct QueryValues {
   bool quiet = false;
 };
 
-// The cohort store's aggregate tables: their counts are shown as the run's CountPlan shows them.
-bool is_aggregate_table(const std::string& group) {
-  return group == "/attrition" || group == "/strata" || group == "/characterization";
-}
-
-// A column of an aggregate table that holds or would tell a count.
-bool is_count_column(const std::string& group, const std::string& column) {
-  auto in = [&](const auto& names) { return std::find(std::begin(names), std::end(names), column) != std::end(names); };
-  if (group == "/attrition") return in(CountPlan::kAttritionColumns);
-  return group == "/strata" ? in(CountPlan::kStrataColumns) : in(CountPlan::kCharacterizationColumns);
-}
-
 void run(const QueryValues& v) {
   if (!v.output.empty()) refuse_existing_outputs({v.output}, v.overwrite);
   if (v.format != "table" && v.format != "csv" && v.format != "sdf" && v.format != "json")
     throw Error("--format: unknown format '" + v.format + "' (table, csv, sdf or json)");
   const bool screening = !is_cohort_store(v.store);
-  std::string group = ResultsStore::results_group();
-  if (screening) {
-    if (!v.table.empty() && v.table != "results")
-      throw Error("--table: a results store has one table, results (cohort, attrition, strata, patients and "
-                  "characterization are in cohort stores)");
-  } else {
-    const std::string table = v.table.empty() ? "cohort" : v.table;
-    if (table != "cohort" && table != "attrition" && table != "strata" && table != "patients" &&
-        table != "characterization")
-      throw Error("--table: '" + table + "' is not cohort, attrition, strata, patients or characterization");
-    if (v.diverse > 0 || v.format == "sdf") throw Error(v.store + ": a cohort store holds patients, not molecules (no --diverse, no sdf)");
-    group = "/" + table;
-  }
-  std::optional<ResultsStore> results;
-  std::optional<hdf5::File> cohort_store;
-  if (screening) {
-    results.emplace(v.store);
-  } else {
-    cohort_store.emplace(v.store, hdf5::File::Mode::ReadOnly);
-    if (!cohort_store->has_attribute("/", "complete") || cohort_store->int_attribute("/", "complete") != 1)
-      throw Error(v.store + ": the cohort store is incomplete");
-  }
-  const hdf5::File& file = screening ? results->file() : *cohort_store;
-
   TableQuery query;
   query.where = v.where;
   query.order_by = v.order_by.empty() && screening ? "score" : v.order_by;
   query.top = v.top;
   query.diverse = v.diverse;
   query.skip_copies = screening && !v.all_copies;
-  TableQueryResult found = run_table_query(file, group, query, v.store);
-  ResultTable& selected = found.rows;
-  if (!screening && !is_aggregate_table(group))  // said even with -q: it is about the data, not progress
-    std::fprintf(stderr, "%s: the %s table is patient-level data (one row per patient, person ids): not for sharing\n",
-                 v.store.c_str(), group.substr(1).c_str());
-  if (!screening && is_aggregate_table(group)) {
-    // A filter or an order on a suppressed count would tell its value (`removed == 1`).
-    for (const std::string& column : found.columns)
-      if (!v.exact_counts && is_count_column(group, column))
-        throw Error(v.store + ": " + column + " is a count column of " + group.substr(1) +
-                    ": --where and --order-by on counts need --exact-counts (whose output shows counts from 1 to 4 and "
-                    "is not for sharing)");
-    show_counts(CountPlan(read_cohort_counts(file), v.exact_counts), group, selected);
+  std::optional<ResultsStore> results;
+  TableQueryResult found;
+  if (screening) {
+    if (!v.table.empty() && v.table != "results")
+      throw Error("--table: a results store has one table, results (cohort, attrition, strata, patients and "
+                  "characterization are in cohort stores)");
+    results.emplace(v.store);
+    found = run_table_query(results->file(), ResultsStore::results_group(), query, v.store);
+  } else {
+    const std::string table = v.table.empty() ? "cohort" : v.table;
+    check_cohort_table(table);
+    if (v.format == "sdf") throw Error(v.store + ": a cohort store holds patients, not molecules (no --diverse, no sdf)");
+    found = query_cohort_table(v.store, table, query, v.exact_counts);
+    if (is_patient_level_table(table))  // said even with -q: it is about the data, not progress
+      std::fprintf(stderr, "%s: the %s table is patient-level data (one row per patient, person ids): not for sharing\n",
+                   v.store.c_str(), table.c_str());
   }
+  ResultTable& selected = found.rows;
   if (v.format == "csv") {
     write_results_csv(v.output.empty() ? "-" : v.output, selected, screening);
   } else if (v.format == "json") {

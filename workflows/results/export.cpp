@@ -40,6 +40,22 @@ std::vector<const Column*> output_columns(const ResultTable& t, bool screening =
   return columns;
 }
 
+std::vector<std::string> column_names(const ResultTable& t) {
+  std::vector<std::string> names;
+  for (const Column& c : t.columns()) names.push_back(c.name);
+  return names;
+}
+
+// Numbers in full (the shortest text that reads back as the same double), NaN as empty.
+void write_csv_cells(CsvWriter& csv, const std::vector<const Column*>& columns, std::size_t row) {
+  for (const Column* c : columns) {
+    if (c->kind == ColumnKind::Number && !std::isnan(c->numbers[row]))
+      csv.field(c->numbers[row]);
+    else
+      csv.field(cell(*c, row));
+  }
+}
+
 std::string format_number(const char* format, double value) {
   char text[32];
   std::snprintf(text, sizeof text, format, value);
@@ -85,16 +101,25 @@ void write_results_csv(const std::string& path, const ResultTable& t, bool numbe
   CsvWriter csv(path, header);
   for (std::size_t r = 0; r < t.rows(); ++r) {
     if (numbered) csv.field(r + 1);
-    for (const Column* c : columns) {
-      if (c->kind == ColumnKind::Number && !std::isnan(c->numbers[r]))
-        csv.field(c->numbers[r]);
-      else
-        csv.field(cell(*c, r));
-    }
+    write_csv_cells(csv, columns, r);
     csv.end_row();
   }
   csv.close();
 }
+
+TableCsvWriter::TableCsvWriter(const std::string& path, const ResultTable& columns)
+    : csv_(std::make_unique<CsvWriter>(path, column_names(columns))) {}
+TableCsvWriter::~TableCsvWriter() = default;
+
+void TableCsvWriter::append(const ResultTable& piece) {
+  const auto columns = output_columns(piece, false);
+  for (std::size_t r = 0; r < piece.rows(); ++r) {
+    write_csv_cells(*csv_, columns, r);
+    csv_->end_row();
+  }
+}
+
+void TableCsvWriter::close() { csv_->close(); }
 
 std::string results_json(const ResultTable& t, bool numbered) {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();

@@ -1,0 +1,96 @@
+"""molsieve.featurize and LibraryStore against `molsieve featurize` on the same molecules."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import molsieve
+from conftest import nci_smiles
+
+
+def smiles_and_names(path):
+    rows = [line.split() for line in path.read_text().splitlines()]
+    return [r[0] for r in rows], [r[1] if len(r) > 1 else "" for r in rows]
+
+
+def test_fingerprints_smiles_and_descriptors_equal_the_command_lines_library_store(nci_file, nci_store):
+    smiles, names = smiles_and_names(nci_file)
+    features = molsieve.featurize(smiles, ids=names, threads=2)
+    store = molsieve.LibraryStore(nci_store)
+    table = store.to_frame()
+    assert len(features) == len(table) == 400
+    np.testing.assert_array_equal(features.fingerprints, store.fingerprints())
+    assert features.table["smiles"].tolist() == table["smiles"].tolist()
+    assert features.table["id"].tolist() == table["id"].tolist()
+    for name in ("mw", "clogp", "tpsa", "qed"):
+        np.testing.assert_array_equal(features.table[name].to_numpy(), table[name].to_numpy())
+
+
+def test_unreadable_molecules_get_their_error_and_zero_fingerprints_without_raising(nci_file):
+    smiles, _ = smiles_and_names(nci_file)
+    features = molsieve.featurize(smiles)
+    bad = features.table[features.table["status"] != "ok"]
+    assert bad.index.tolist() == [10, 20, 30]
+    assert all(bad["error"].str.len() > 0)
+    assert (bad["smiles"] == "").all()
+    assert not features.fingerprints[[10, 20, 30]].any()
+    assert features.fingerprints[0].any()
+
+
+def test_rdkit_molecules_featurize_as_their_smiles_do():
+    from rdkit import Chem
+    smiles = ["CC(=O)Oc1ccccc1C(=O)O", "C[C@H](N)C(=O)O", "c1ccc2[nH]ccc2c1"]
+    from_text = molsieve.featurize(smiles)
+    from_molecules = molsieve.featurize([Chem.MolFromSmiles(s) for s in smiles])
+    np.testing.assert_array_equal(from_text.fingerprints, from_molecules.fingerprints)
+    assert from_text.table["smiles"].tolist() == from_molecules.table["smiles"].tolist()
+
+
+def test_fingerprint_bits_are_rdkits_morgan_bits():
+    from rdkit import Chem
+    from rdkit.Chem import AllChem
+    smiles = "CC(=O)Oc1ccccc1C(=O)O"
+    features = molsieve.featurize([smiles], standardize=False, fp_bits=1024)
+    expected = AllChem.GetMorganFingerprintAsBitVect(Chem.MolFromSmiles(smiles), 2, nBits=1024)
+    assert np.flatnonzero(features.fingerprint_bits()[0]).tolist() == list(expected.GetOnBits())
+
+
+def test_alert_flags_mark_a_pains_structure():
+    # An ene_rhod (rhodanine) PAINS_A match.
+    features = molsieve.featurize(["S=C1SC(=Cc2ccccc2)C(=O)N1", "CCO"])
+    assert bool(features.table["alert_pains_a"][0]) and not bool(features.table["alert_pains_a"][1])
+
+
+def test_the_gil_is_released_while_featurizing():
+    smiles = [line.split()[0] for line in nci_smiles(5000)] * 2
+    ticks = 0
+    running = True
+
+    def count():
+        nonlocal ticks
+        while running:
+            ticks += 1
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    time.sleep(0.05)
+    start_ticks, start = ticks, time.monotonic()
+    molsieve.featurize(smiles, threads=1)
+    elapsed, during = time.monotonic() - start, ticks - start_ticks
+    running = False
+    counter.join()
+    # Holding the GIL would freeze the counter for the whole call; released, it ticks about
+    # once a millisecond. A quarter of that allows a loaded machine.
+    assert elapsed > 0.2
+    assert during > elapsed * 1000 / 4
+
+
+def test_bad_options_and_missing_stores_raise_molsieve_error_with_the_message():
+    with pytest.raises(molsieve.Error, match="fp_bits: 100 is not a positive multiple of 64"):
+        molsieve.featurize(["CCO"], fp_bits=100)
+    with pytest.raises(molsieve.Error, match="no-such-store.h5"):
+        molsieve.LibraryStore("no-such-store.h5")
+    with pytest.raises(molsieve.Error, match="molecule 1: int is neither"):
+        molsieve.featurize(["CCO", 7])
