@@ -324,6 +324,8 @@ Model import_chemprop(const ChempropCheckpoint& checkpoint) {
     throw Error(checkpoint.file + ": hyperparameters are not valid JSON: " + e.what());
   }
   if (!root.is_object()) throw Error(checkpoint.file + ": hyperparameters are not a mapping");
+  // Chemprop's model files (.pt) hold them as one AttributeDict, Lightning's .ckpt as a dict.
+  if (root.contains("class") && root.contains("items")) root = json(root.at("items"));
   const Mapping m = map_hyperparameters(checkpoint, root);
   auto state = std::make_unique<Model::State>();
   state->card = imported_card(checkpoint, m);

@@ -332,6 +332,18 @@ TEST(ChempropImport, CalibrationOnHeldOutMoleculesGivesIntervalsWithoutADomain) 
   }
 }
 
+TEST(ChempropImport, ReadsHyperparametersHeldAsOneAttributeDictAsChempropsModelFilesHoldThem) {
+  Reference r = make_reference(TinyModel{});
+  const models::Model from_ckpt = models::import_chemprop(r.checkpoint);
+  r.checkpoint.hyper_parameters =
+      json{{"class", "lightning.fabric.utilities.data.AttributeDict"}, {"items", json::parse(r.checkpoint.hyper_parameters)}}
+          .dump();
+  const models::Model from_pt = models::import_chemprop(r.checkpoint);
+  const models::MoleculeSet set = models::MoleculeFeaturizer(models::model_featurizer_options(from_pt.card()))
+                                      .featurize(test::smiles_records({"CCO", "c1ccccc1O"}));
+  EXPECT_EQ(from_pt.predict(set).mean, from_ckpt.predict(set).mean);
+}
+
 TEST(ChempropImport, TakesTaskNamesAndRefusesAWrongCountOfThem) {
   Reference r = make_reference(TinyModel{});
   r.checkpoint.tasks = {"logD", "pKa"};
