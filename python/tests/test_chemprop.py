@@ -104,6 +104,36 @@ def test_a_library_store_featurized_without_standardization_predicts_the_same(wo
     assert_predictions_equal(pd.read_csv(out), chemprop_predictions("lipo"), TASKS["lipo"])
 
 
+SCREEN_JOB = """
+name = "chemprop-imported"
+[library]
+inputs = ["{molecules}"]
+standardize = false          # as Chemprop featurizes
+[[affinity]]
+model = "{lipo}"
+task = "lipo"
+desirability = {{ low = 1.0, high = 4.0 }}
+[[toxicity]]
+model = "{tox21}"
+desirability = {{ low = 0.2, high = 0.7 }}
+[selection]
+keep = 10
+"""
+
+
+def test_a_screen_scores_and_selects_with_imported_models_that_have_no_domain_or_spread(work, imported):
+    job = work / "chemprop-screen.toml"
+    job.write_text(SCREEN_JOB.format(molecules=DATA / "molecules.csv", lipo=imported[0]["lipo"], tox21=imported[0]["tox21"]))
+    output = work / "chemprop-screen.h5"
+    molsieve.screen(job, output=output, overwrite=True)
+    store = molsieve.ResultsStore(output)
+    results = store.to_frame()
+    assert results["score"].notna().all() and results["score"].nunique() > 100
+    for model in ("chemprop-lipo", "chemprop-tox21"):
+        assert results[f"{model}_in_domain"].isna().all() and results[f"{model}_similarity"].isna().all()
+    assert len(store.selection) == 10
+
+
 def opaque(qualified):
     module, name = qualified.rsplit(".", 1)
     return reader._opaque_class(module, name)
