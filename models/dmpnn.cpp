@@ -1,49 +1,50 @@
 #include "models/dmpnn.h"
 
+#include <algorithm>
+
 namespace molsieve::models {
 namespace {
 
-// One-hot slots, as Chemprop's featurizer: each block ends with an "other" slot.
-constexpr int kAtomicNumberSlots = 101;  // atomic number - 1 in 0..99, other
-constexpr int kDegreeSlots = 7;          // 0..5, other
-constexpr int kChargeSlots = 6;          // -1, -2, 1, 2, 0, other
-constexpr int kChiralSlots = 5;          // RDKit ChiralType 0..3, other
-constexpr int kHydrogenSlots = 6;        // 0..4, other
-constexpr int kHybridSlots = 6;          // SP, SP2, SP3, SP3D, SP3D2, other
-constexpr int kDegreeStart = kAtomicNumberSlots;
-constexpr int kChargeStart = kDegreeStart + kDegreeSlots;
-constexpr int kChiralStart = kChargeStart + kChargeSlots;
-constexpr int kHydrogenStart = kChiralStart + kChiralSlots;
-constexpr int kHybridStart = kHydrogenStart + kHydrogenSlots;
-constexpr int kAromaticSlot = kHybridStart + kHybridSlots;
-constexpr int kMassSlot = kAromaticSlot + 1;
-static_assert(kMassSlot + 1 == kAtomFeatures, "Chemprop's atom feature size");
+// Chemprop's MultiHotAtomFeaturizer: one-hot blocks (atomic number, total degree, formal
+// charge, chiral tag, total hydrogens, hybridization), each ending in an "other" slot, then
+// aromaticity and mass / 100. A value's slot is its place in the block's choices.
+struct AtomScheme {
+  std::vector<int> atomic_numbers;
+  std::vector<int> hybridizations;  // RDKit HybridizationType values in Chemprop's order
+};
 
-int slot(int value, int first, int count) {  // value first..first+count-1, else "other"
-  return (value >= first && value < first + count) ? value - first : count;
+std::vector<int> numbers(int first, int last) {
+  std::vector<int> out;
+  for (int v = first; v <= last; ++v) out.push_back(v);
+  return out;
 }
 
-int charge_slot(int charge) {
-  switch (charge) {
-    case -1: return 0;
-    case -2: return 1;
-    case 1: return 2;
-    case 2: return 3;
-    case 0: return 4;
-    default: return 5;
-  }
+const AtomScheme& atom_scheme(AtomFeatures features) {
+  // RDKit HybridizationType: S 1, SP 2, SP2 3, SP3 4, SP2D 5, SP3D 6, SP3D2 7.
+  static const AtomScheme v1{numbers(1, 100), {2, 3, 4, 6, 7}};
+  static const AtomScheme v2{[] { auto n = numbers(1, 36); n.push_back(53); return n; }(), {1, 2, 3, 5, 4, 6, 7}};
+  return features == AtomFeatures::ChempropV2 ? v2 : v1;
 }
 
-void atom_one_hot(const chem::MolGraph& g, std::size_t atom, float* out) {
+// Sets the slot of `value` in the block of `choices` starting at `at`; returns the next block's start.
+int one_hot_block(float* out, int at, const std::vector<int>& choices, int value) {
+  const auto found = std::find(choices.begin(), choices.end(), value);
+  out[at + static_cast<int>(found - choices.begin())] = 1;
+  return at + static_cast<int>(choices.size()) + 1;
+}
+
+void atom_one_hot(const AtomScheme& scheme, const chem::MolGraph& g, std::size_t atom, float* out) {
+  static const std::vector<int> degrees = numbers(0, 5), charges{-1, -2, 1, 2, 0}, chiral_tags = numbers(0, 3),
+                                hydrogens = numbers(0, 4);
   const std::int8_t* f = &g.atom_features[atom * chem::kAtomColumns];
-  out[slot(f[chem::kAtomAtomicNumber] - 1, 0, kAtomicNumberSlots - 1)] = 1;
-  out[kDegreeStart + slot(f[chem::kAtomTotalDegree], 0, kDegreeSlots - 1)] = 1;
-  out[kChargeStart + charge_slot(f[chem::kAtomFormalCharge])] = 1;
-  out[kChiralStart + slot(f[chem::kAtomChiralTag], 0, kChiralSlots - 1)] = 1;
-  out[kHydrogenStart + slot(f[chem::kAtomTotalHydrogens], 0, kHydrogenSlots - 1)] = 1;
-  out[kHybridStart + slot(f[chem::kAtomHybridization], 2, kHybridSlots - 1)] = 1;  // SP = 2
-  out[kAromaticSlot] = f[chem::kAtomIsAromatic] ? 1.0f : 0.0f;
-  out[kMassSlot] = 0.01f * g.atom_mass[atom];
+  int at = one_hot_block(out, 0, scheme.atomic_numbers, f[chem::kAtomAtomicNumber]);
+  at = one_hot_block(out, at, degrees, f[chem::kAtomTotalDegree]);
+  at = one_hot_block(out, at, charges, f[chem::kAtomFormalCharge]);
+  at = one_hot_block(out, at, chiral_tags, f[chem::kAtomChiralTag]);
+  at = one_hot_block(out, at, hydrogens, f[chem::kAtomTotalHydrogens]);
+  at = one_hot_block(out, at, scheme.hybridizations, f[chem::kAtomHybridization]);
+  out[at] = f[chem::kAtomIsAromatic] ? 1.0f : 0.0f;
+  out[at + 1] = 0.01f * g.atom_mass[atom];
 }
 
 void bond_one_hot(const chem::MolGraph& g, std::size_t bond, float* out) {
@@ -58,7 +59,8 @@ void bond_one_hot(const chem::MolGraph& g, std::size_t bond, float* out) {
   }
   out[5] = f[chem::kBondIsConjugated] ? 1.0f : 0.0f;
   out[6] = f[chem::kBondIsInRing] ? 1.0f : 0.0f;
-  out[7 + slot(f[chem::kBondStereo], 0, 6)] = 1;
+  static const std::vector<int> stereos = numbers(0, 5);  // RDKit BondStereo, then "other"
+  one_hot_block(out, 7, stereos, f[chem::kBondStereo]);
 }
 
 torch::Tensor int64_tensor(const std::vector<std::int64_t>& values) {
@@ -88,17 +90,20 @@ GraphBatch GraphBatch::to(const torch::Device& device) const {
 }
 
 GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
-                      const std::vector<float>& molecule_inputs, int molecule_input_count) {
+                      const std::vector<float>& molecule_inputs, int molecule_input_count,
+                      AtomFeatures atom_features) {
+  const AtomScheme& scheme = atom_scheme(atom_features);
+  const int atom_width = atom_feature_count(atom_features);
   std::int64_t atoms = 0, edges = 0;
   for (const chem::MolGraph* g : graphs) {
     atoms += static_cast<std::int64_t>(g->atoms());
     edges += 2 * static_cast<std::int64_t>(g->bonds());
   }
-  constexpr int kEdgeWidth = kAtomFeatures + kBondFeatures;
+  const int edge_width = atom_width + kBondFeatures;
   GraphBatch b;
   b.molecules = static_cast<std::int64_t>(graphs.size());
-  b.atom_features = torch::zeros({atoms, kAtomFeatures});
-  b.edge_features = torch::zeros({edges, kEdgeWidth});
+  b.atom_features = torch::zeros({atoms, atom_width});
+  b.edge_features = torch::zeros({edges, edge_width});
   std::vector<std::int64_t> source(edges), target(edges), molecule(atoms), molecule_atoms(graphs.size());
   auto counts = torch::empty({b.molecules, 1});
   float* atom_data = b.atom_features.data_ptr<float>();
@@ -108,16 +113,16 @@ GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
   for (std::size_t m = 0; m < graphs.size(); ++m) {
     const chem::MolGraph& g = *graphs[m];
     for (std::size_t a = 0; a < g.atoms(); ++a) {
-      atom_one_hot(g, a, atom_data + (atom_base + a) * kAtomFeatures);
+      atom_one_hot(scheme, g, a, atom_data + (atom_base + a) * atom_width);
       molecule[atom_base + a] = static_cast<std::int64_t>(m);
     }
     for (std::size_t bond = 0; bond < g.bonds(); ++bond) {
       const std::int64_t ends[2] = {g.bond_atoms[2 * bond], g.bond_atoms[2 * bond + 1]};
       for (int direction = 0; direction < 2; ++direction, ++edge) {
         const std::int64_t from = atom_base + ends[direction], to = atom_base + ends[1 - direction];
-        float* row = edge_data + edge * kEdgeWidth;
-        std::copy(atom_data + from * kAtomFeatures, atom_data + (from + 1) * kAtomFeatures, row);
-        bond_one_hot(g, bond, row + kAtomFeatures);
+        float* row = edge_data + edge * edge_width;
+        std::copy(atom_data + from * atom_width, atom_data + (from + 1) * atom_width, row);
+        bond_one_hot(g, bond, row + atom_width);
         source[edge] = from;
         target[edge] = to;
       }
@@ -148,11 +153,11 @@ GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
 
 DmpnnImpl::DmpnnImpl(const Architecture& architecture, int molecule_input_count, int outputs)
     : architecture_(architecture) {
-  const int h = architecture.hidden;
+  const int h = architecture.hidden, atom_width = atom_feature_count(architecture.atom_features);
   namespace nn = torch::nn;
-  input_ = register_module("W_i", nn::Linear(nn::LinearOptions(kAtomFeatures + kBondFeatures, h).bias(false)));
+  input_ = register_module("W_i", nn::Linear(nn::LinearOptions(atom_width + kBondFeatures, h).bias(false)));
   hidden_ = register_module("W_h", nn::Linear(nn::LinearOptions(h, h).bias(false)));
-  output_ = register_module("W_o", nn::Linear(kAtomFeatures + h, h));
+  output_ = register_module("W_o", nn::Linear(atom_width + h, h));
   dropout_ = register_module("dropout", nn::Dropout(architecture.dropout));
   head_ = nn::Sequential();
   int width = h + molecule_input_count;

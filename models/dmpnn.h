@@ -10,15 +10,14 @@
 
 namespace molsieve::models {
 
-// Chemprop's one-hot atom (133) and bond (14) feature sizes.
-constexpr int kAtomFeatures = 133;
+// Chemprop's bond feature size; the atom's depends on Architecture::atom_features.
 constexpr int kBondFeatures = 14;
 
 // Graphs of a batch, joined into one disconnected graph. Directed edge 2b runs from the
 // begin to the end atom of bond b and 2b + 1 back, so an edge's reverse is its neighbour.
 struct GraphBatch {
-  torch::Tensor atom_features;  // [atoms, kAtomFeatures]
-  torch::Tensor edge_features;  // [edges, kAtomFeatures + kBondFeatures]: source atom, bond
+  torch::Tensor atom_features;  // [atoms, atom_feature_count]
+  torch::Tensor edge_features;  // [edges, atom_feature_count + kBondFeatures]: source atom, bond
   torch::Tensor edge_source;    // [edges] int64
   torch::Tensor edge_target;    // [edges] int64
   torch::Tensor atom_molecule;  // [atoms] int64
@@ -39,7 +38,8 @@ struct GraphBatch {
 
 // `molecule_inputs`: `molecule_input_count` values per graph for the head, or empty.
 GraphBatch make_batch(const std::vector<const chem::MolGraph*>& graphs,
-                      const std::vector<float>& molecule_inputs, int molecule_input_count);
+                      const std::vector<float>& molecule_inputs, int molecule_input_count,
+                      AtomFeatures atom_features = AtomFeatures::ChempropV1);
 
 class DmpnnImpl : public torch::nn::Module {
  public:

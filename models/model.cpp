@@ -83,7 +83,8 @@ std::vector<double> member_predictions(const Model::State& s, Dmpnn member,
                                               rows.begin() + std::min(rows.size(), first + batch_size));
     std::vector<const chem::MolGraph*> graphs;
     for (std::size_t row : batch_rows) graphs.push_back(&molecules.graphs[row]);
-    GraphBatch batch = make_batch(graphs, s.molecule_inputs(molecules, batch_rows), s.molecule_input_count());
+    GraphBatch batch = make_batch(graphs, s.molecule_inputs(molecules, batch_rows), s.molecule_input_count(),
+                                  s.card.architecture.atom_features);
     batch.ordered_sums = true;  // the same prediction whatever the batch-mates, on every device
     torch::Tensor y = member->forward(batch.to(s.device));
     if (s.card.task_type == TaskType::Classification) y = torch::sigmoid(y);
@@ -165,9 +166,15 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
       double squares = 0;
       for (std::size_t m = 0; m < members; ++m) squares += (outputs[m][at] - mean) * (outputs[m][at] - mean);
       out.mean[rows[i] * tasks + t] = mean;
-      out.std[rows[i] * tasks + t] = std::sqrt(squares / static_cast<double>(members));
+      // An imported model is one model: it has no spread to report.
+      out.std[rows[i] * tasks + t] =
+          s.card.imported_from.empty() ? std::sqrt(squares / static_cast<double>(members)) : kNaN;
     }
 
+  if (s.training_fingerprints.empty()) {  // an imported model: no training set, no domain
+    apply_calibration(s.card, out);
+    return out;
+  }
   std::vector<std::uint64_t> valid_fingerprints;
   const std::size_t words = molecules.fingerprint_words;
   for (std::size_t row : rows)
@@ -192,8 +199,9 @@ void apply_calibration(const ModelCard& card, Predictions& p) {
         if (platt != card.probability_calibration.end()) p.mean[at] = platt->second(p.mean[at]);
         continue;
       }
-      const PredictionInterval interval =
-          task_interval(card, task, p.mean[at], p.std[at], p.nearest_training_similarity[row]);
+      // An imported model's molecules have no distance to training data: calibrate fitted one band for all.
+      const double similarity = card.imported_from.empty() ? p.nearest_training_similarity[row] : 0.0;
+      const PredictionInterval interval = task_interval(card, task, p.mean[at], p.std[at], similarity);
       p.std[at] = interval.half68;
       p.lo95[at] = interval.lo95;
       p.hi95[at] = interval.hi95;

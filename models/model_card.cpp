@@ -28,6 +28,8 @@ const std::vector<std::pair<const char*, Aggregation>> kAggregations = {
     {"mean", Aggregation::Mean}, {"sum", Aggregation::Sum}, {"norm", Aggregation::Norm}};
 const std::vector<std::pair<const char*, SplitKind>> kSplits = {
     {"random", SplitKind::Random}, {"scaffold", SplitKind::Scaffold}, {"given", SplitKind::Given}};
+const std::vector<std::pair<const char*, AtomFeatures>> kAtomFeatures = {
+    {"chemprop-v1", AtomFeatures::ChempropV1}, {"chemprop-v2", AtomFeatures::ChempropV2}};
 
 template <typename Enum>
 std::string choice_name(Enum value, const std::vector<std::pair<const char*, Enum>>& choices) {
@@ -48,6 +50,11 @@ std::string aggregation_name(Aggregation aggregation) {
   return choice_name(aggregation, kAggregations);
 }
 std::string split_name(SplitKind split) { return choice_name(split, kSplits); }
+AtomFeatures parse_atom_features(const std::string& text) {
+  return parse_choice(text, "atom features", kAtomFeatures);
+}
+std::string atom_features_name(AtomFeatures features) { return choice_name(features, kAtomFeatures); }
+int atom_feature_count(AtomFeatures features) { return features == AtomFeatures::ChempropV2 ? 72 : 133; }
 
 PredictionInterval task_interval(const ModelCard& card, const std::string& task, double mean, double raw_spread,
                                  double similarity, bool known_context) {
@@ -112,6 +119,7 @@ std::string card_to_json(const ModelCard& card) {
                        {"ffn_layers", a.ffn_layers},
                        {"descriptors", a.descriptors},
                        {"fingerprint_features", a.fingerprint_features},
+                       {"atom_features", atom_features_name(a.atom_features)},
                        {"ensemble", card.ensemble}};
   if (!card.protein.kind.empty())
     j["protein_encoder"] = {{"kind", card.protein.kind},
@@ -159,6 +167,8 @@ std::string card_to_json(const ModelCard& card) {
   j["limitations"] = card.limitations;
   j["tool_version"] = card.tool_version;
   j["created"] = card.created;
+  if (!card.imported_from.empty())
+    j["imported_from"] = {{"file", card.imported_from}, {"sha256", card.imported_sha256}, {"tool", card.imported_tool}};
   return j.dump(2);
 }
 
@@ -184,6 +194,8 @@ void read_architecture(CardKeys& keys, const json& a, ModelCard& card) {
   card.architecture.ffn_layers = keys.at(a, "ffn_layers").get<int>();
   card.architecture.descriptors = keys.at(a, "descriptors").get<bool>();
   card.architecture.fingerprint_features = a.value("fingerprint_features", 0);  // absent in older stores
+  if (a.contains("atom_features"))  // absent in stores written before Chemprop v2's featurizer
+    card.architecture.atom_features = parse_atom_features(keys.at(a, "atom_features").get<std::string>());
   card.ensemble = keys.at(a, "ensemble").get<unsigned>();
 }
 
@@ -308,6 +320,12 @@ ModelCard card_from_json(const std::string& text, const std::string& source) {
     card.limitations = keys.at(j, "limitations").get<std::string>();
     card.tool_version = keys.at(j, "tool_version").get<std::string>();
     card.created = keys.at(j, "created").get<std::string>();
+    if (j.contains("imported_from")) {
+      const json& i = keys.at(j, "imported_from");
+      card.imported_from = keys.at(i, "file").get<std::string>();
+      card.imported_sha256 = keys.at(i, "sha256").get<std::string>();
+      card.imported_tool = keys.at(i, "tool").get<std::string>();
+    }
   } catch (const json::exception& e) {
     throw Error(source + ": model card key '" + keys.last + "': " + e.what());
   }

@@ -16,6 +16,9 @@ namespace molsieve::models {
 enum class TaskType { Classification, Regression };
 enum class Aggregation { Mean, Sum, Norm };
 enum class SplitKind { Random, Scaffold, Given };
+// How an atom becomes the network's input vector: Chemprop's MultiHotAtomFeaturizer v1 (133
+// values: atomic numbers 1-100) or v2 (72: 1-36 and iodine, hybridization S and SP2D too).
+enum class AtomFeatures { ChempropV1, ChempropV2 };
 
 TaskType parse_task_type(const std::string& text);
 Aggregation parse_aggregation(const std::string& text);
@@ -23,6 +26,9 @@ SplitKind parse_split(const std::string& text);
 std::string task_type_name(TaskType type);
 std::string aggregation_name(Aggregation aggregation);
 std::string split_name(SplitKind split);
+AtomFeatures parse_atom_features(const std::string& text);
+std::string atom_features_name(AtomFeatures features);
+int atom_feature_count(AtomFeatures features);
 
 // The D-MPNN (Yang et al. 2019) and its feed-forward head; defaults are Chemprop's.
 struct Architecture {
@@ -35,6 +41,7 @@ struct Architecture {
   bool descriptors = false;  // the store's molecule descriptors as extra head inputs
   // Morgan fingerprint bits as extra head inputs, folded to this many bits (0: none).
   int fingerprint_features = 0;
+  AtomFeatures atom_features = AtomFeatures::ChempropV1;
 };
 
 // Drug-target models only (models/drug_target.h): how a protein sequence becomes a vector.
@@ -100,6 +107,10 @@ struct ModelCard {
   std::string pretrained_encoder, pretrained_encoder_sha256;
   std::string tool_version;
   std::string created;
+  // A model converted from another tool (models/chemprop_import.h): its file, SHA-256 and the
+  // tool that wrote it ("Chemprop 2.3.1"); empty for models molsieve trained. Such a model has
+  // no training set here: no applicability domain and no spread until `molsieve calibrate`.
+  std::string imported_from, imported_sha256, imported_tool;
 
   // Applicability domain: Tanimoto similarity of a molecule to its nearest training molecule.
   // A molecule is inside at `domain_threshold` or more: the lowest similarity from which the

@@ -98,7 +98,7 @@ double parse_label(const std::string& text, const std::string& location, const s
 }
 
 MoleculeSet read_labelled_file(const std::string& path, const std::string& smiles_column,
-                               const std::vector<std::string>& targets) {
+                               const std::vector<std::string>& targets, const chem::FeaturizerOptions& featurizer) {
   const chem::FileFormat format = chem::format_of(path);
   if (format != chem::FileFormat::Csv && format != chem::FileFormat::Tsv)
     throw Error(path + ": labelled data must be a .csv or .tsv file with a header");
@@ -119,7 +119,7 @@ MoleculeSet read_labelled_file(const std::string& path, const std::string& smile
     }
   }
   if (records.empty()) throw Error(path + ": no data rows");
-  MoleculeSet set = MoleculeFeaturizer().featurize(std::move(records));
+  MoleculeSet set = MoleculeFeaturizer(featurizer).featurize(std::move(records));
   set.labels = std::move(labels);
   set.tasks = targets.size();
   return set;

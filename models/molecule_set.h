@@ -68,8 +68,10 @@ double parse_label(const std::string& text, const std::string& location, const s
 // A training or evaluation table: the SMILES column and one numeric column per target
 // (empty cells are missing labels). Throws molsieve::Error naming the file and column when
 // a target column is absent, or the file, line and column of a value that is not a number.
+// `featurizer`: as a model expects (model_featurizer_options), by default the library's.
 MoleculeSet read_labelled_file(const std::string& path, const std::string& smiles_column,
-                               const std::vector<std::string>& targets);
+                               const std::vector<std::string>& targets,
+                               const chem::FeaturizerOptions& featurizer = {});
 
 // A fingerprint of `word_count` 64-bit words folded to `folded_bits` (a divisor of its size)
 // 0/1 values in `out`: folded bit i is the OR of bits i, i + folded_bits, i + 2 folded_bits, ...

@@ -553,7 +553,14 @@ void calibrate(Model& model, const MoleculeSet& data, const Split& split) {
   TrainOptions options;
   options.task_type = card.task_type;
   options.tasks = card.tasks;
-  fit_calibration(model, data, options, split, model.predict(data));
+  Predictions raw = model.predict(data);
+  if (!card.imported_from.empty()) {
+    // One model without a training set (models/chemprop_import.h): no spread and no distance,
+    // so the held-out residuals fit one band that every molecule falls in (apply_calibration).
+    for (double& spread : raw.std) spread = std::isnan(spread) ? 0.0 : spread;
+    std::fill(raw.nearest_training_similarity.begin(), raw.nearest_training_similarity.end(), 0.0);
+  }
+  fit_calibration(model, data, options, split, raw);
 }
 
 }  // namespace molsieve::models

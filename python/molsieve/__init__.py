@@ -15,10 +15,11 @@ import pandas as pd
 
 from . import _molsieve
 from ._molsieve import Error, Interrupted
+from .chemprop import import_chemprop
 
 __all__ = [
     "Error", "Interrupted", "Features", "featurize", "LibraryStore", "ResultsStore", "CohortStore",
-    "Model", "similarity", "pick", "screen",
+    "Model", "similarity", "pick", "screen", "import_chemprop",
 ]
 
 

@@ -19,6 +19,7 @@ void bind_stores(pybind11::module_& m);
 void bind_models(pybind11::module_& m);
 void bind_search(pybind11::module_& m);
 void bind_screen(pybind11::module_& m);
+void bind_chemprop(pybind11::module_& m);
 
 // Molecules as molsieve._records makes them: (id, text, is_mol_block) each. `what` names a
 // record in messages ("molecule 3"); an empty text is an empty record.

@@ -15,4 +15,5 @@ PYBIND11_MODULE(_molsieve, m) {
   molsieve::python::bind_models(m);
   molsieve::python::bind_search(m);
   molsieve::python::bind_screen(m);
+  molsieve::python::bind_chemprop(m);
 }

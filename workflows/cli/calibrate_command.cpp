@@ -62,8 +62,9 @@ void print_summary(const models::ModelCard& card) {
       if (test->second.count(key))
         std::fprintf(stderr, "calibrate: %s: test part %s = %.3f\n", task.c_str(), key, test->second.at(key));
   }
-  std::fprintf(stderr, "calibrate: applicability domain from similarity %.2f to the nearest training molecule\n",
-               card.domain_threshold);
+  if (card.imported_from.empty())
+    std::fprintf(stderr, "calibrate: applicability domain from similarity %.2f to the nearest training molecule\n",
+                 card.domain_threshold);
 }
 
 void calibrate_drug_target_store(const CalibrateRequest& r) {
@@ -88,10 +89,24 @@ void calibrate_drug_target_store(const CalibrateRequest& r) {
   if (!r.quiet) print_summary(model.card());
 }
 
+// An imported model (models/chemprop_import.h) has no training set to re-derive a split from:
+// all of --data is its held-out part.
+void calibrate_imported_store(const CalibrateRequest& r, models::Model& model) {
+  const models::MoleculeSet data =
+      models::read_labelled_file(r.data, "smiles", model.card().tasks, models::model_featurizer_options(model.card()));
+  models::Split split;
+  split.validation = data.valid_rows();
+  models::calibrate(model, data, split);
+  model.card().calibration_part = r.data + " (" + std::to_string(split.validation.size()) + " held-out molecules)";
+  model.save(r.output);
+  if (!r.quiet) print_summary(model.card());
+}
+
 void calibrate_molecule_store(const CalibrateRequest& r) {
   models::Model model = models::Model::load(r.model);
   model.use_device(r.device);
   const models::ModelCard& card = model.card();
+  if (!card.imported_from.empty()) return calibrate_imported_store(r, model);
   check_training_file(r, card);
   const models::MoleculeSet data = models::read_labelled_file(r.data, card.smiles_column, card.tasks);
   models::TrainOptions split_options;
@@ -128,7 +143,9 @@ void add_calibrate_command(CLI::App& app) {
       "spread), Platt-scaled probabilities for classification, and the applicability domain that follows "
       "(docs/models.md). `molsieve train` calibrates new models itself; this calibrates models trained before.");
   c->add_option("--model", request->model, "Model store (.h5) from molsieve train")->required();
-  c->add_option("--data", request->data, "The training table the model was made from (its SHA-256 is checked)")
+  c->add_option("--data", request->data,
+                "The training table the model was made from (its SHA-256 is checked); for a model imported from "
+                "Chemprop, labelled held-out molecules (a smiles column and one column per task)")
       ->required();
   c->add_option("--split-file", request->split_file, "The split file, for a model trained with --split-file");
   c->add_option("-o,--output", request->output, "Calibrated model store to write (.h5)")->required();

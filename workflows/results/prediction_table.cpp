@@ -47,8 +47,10 @@ ResultTable prediction_table(const models::MoleculeSet& molecules, const models:
   add_numbers("nearest_training_similarity", molecules, p.nearest_training_similarity, 1, 0, table);
   auto& inside = table.add("in_domain", ColumnKind::Flag).flags;
   inside.resize(molecules.size(), -1);
+  // Without a training set (an imported model) there is no domain to be in or out of: empty.
   for (std::size_t row = 0; row < molecules.size(); ++row)
-    if (molecules.valid(row)) inside[row] = p.nearest_training_similarity[row] >= card.domain_threshold ? 1 : 0;
+    if (molecules.valid(row) && !std::isnan(p.nearest_training_similarity[row]))
+      inside[row] = p.nearest_training_similarity[row] >= card.domain_threshold ? 1 : 0;
   add_errors(molecules, table);
   return table;
 }

@@ -74,19 +74,22 @@ void add_prediction_columns(ResultTable& t, const ChunkScorer::ScoringModel& s, 
 
 // The interval a model's term scores for row i, [mean - penalty * std, mean + penalty * std]:
 // the affinity task's, or the risk tasks' bounds combined as the term's aggregate is (the
-// combined means go to `risk`, the highest mean to `highest`).
+// combined means go to `risk`, the highest mean to `highest`). A model that reports no spread
+// (one imported from Chemprop, before `molsieve calibrate`: std empty) is scored at its mean,
+// as a single trained model (std 0) is.
 std::pair<double, double> scored_interval(const ChunkScorer::ScoringModel& s, const models::Predictions& p,
                                           std::size_t i, double penalty, std::vector<double>* risk,
                                           std::vector<double>* highest) {
   const auto at = [&](std::size_t task) { return i * p.tasks + task; };
+  const auto spread_of = [&](std::size_t task) { return std::isnan(p.std[at(task)]) ? 0.0 : p.std[at(task)]; };
   if (s.affinity) {
-    const double mean = p.mean[at(s.scored_task)], spread = p.std[at(s.scored_task)];
+    const double mean = p.mean[at(s.scored_task)], spread = spread_of(s.scored_task);
     return {mean - penalty * spread, mean + penalty * spread};
   }
   const double n = static_cast<double>(s.risk_tasks.size());
   double mean = 0, lo = 0, hi = 0, top = 0;
   for (std::size_t k = 0; k < s.risk_tasks.size(); ++k) {
-    const double m = p.mean[at(s.risk_tasks[k])], spread = penalty * p.std[at(s.risk_tasks[k])];
+    const double m = p.mean[at(s.risk_tasks[k])], spread = penalty * spread_of(s.risk_tasks[k]);
     top = k == 0 ? m : std::max(top, m);
     if (s.aggregate == RiskAggregate::Mean) {
       mean += m / n, lo += (m - spread) / n, hi += (m + spread) / n;
@@ -233,9 +236,12 @@ void ChunkScorer::score_models(Chunk& chunk, Desirabilities& terms,
     auto& in_domain = t.add(s.term->name + "_in_domain", ColumnKind::Flag).flags;
     for (std::size_t i = 0; i < n; ++i) {
       similarity.push_back(p.nearest_training_similarity[i]);
-      // A drug-target term is outside the domain for every molecule when its protein is.
-      in_domain.push_back(m.valid(i) ? s.target_in_domain && p.nearest_training_similarity[i] >= card.domain_threshold
-                                     : -1);
+      // A drug-target term is outside the domain for every molecule when its protein is; a
+      // model without a training set (imported) has no domain: -1, as for invalid rows.
+      const double similarity = p.nearest_training_similarity[i];
+      in_domain.push_back(m.valid(i) && !std::isnan(similarity)
+                              ? s.target_in_domain && similarity >= card.domain_threshold
+                              : -1);
     }
     std::vector<double>* risk = nullptr;
     std::vector<double>* highest = nullptr;
@@ -316,7 +322,7 @@ void ChunkScorer::score_similarity(Chunk& chunk, Desirabilities& terms) const {
 }
 
 // Rows the diverse selection may take: scored, and inside every affinity model's domain
-// when the job asks for it.
+// (of those that have one) when the job asks for it.
 std::vector<char> ChunkScorer::selectable_rows(const Chunk& chunk) const {
   const std::size_t n = chunk.molecules.size();
   std::vector<char> selectable(n, 1);
@@ -324,7 +330,7 @@ std::vector<char> ChunkScorer::selectable_rows(const Chunk& chunk) const {
     for (const ScoringModel& s : models_)
       if (s.affinity) {
         const auto& in_domain = chunk.results.at(s.term->name + "_in_domain").flags;
-        for (std::size_t i = 0; i < n; ++i) selectable[i] &= in_domain[i] == 1;
+        for (std::size_t i = 0; i < n; ++i) selectable[i] &= in_domain[i] != 0;
       }
   return selectable;
 }
