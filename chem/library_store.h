@@ -136,11 +136,11 @@ class LibraryReader {
   std::unique_ptr<hdf5::File> file_;
 };
 
-// Writes rows [first, first + count) of `source` as a library store at `path` (a shard): every
-// dataset and attribute of the source, the ragged offsets and duplicate_of rebased to the
-// slice, and the summary counts of its own rows. `annotate` adds to the store before the
+// Writes rows [first, first + n) of `reader`'s store as a library store at `path` (a shard):
+// every dataset and attribute of the source, the ragged offsets and duplicate_of rebased to
+// the slice, and the summary counts of its own rows. `annotate` adds to the store before the
 // completion flag is written.
-void write_library_rows(const LibraryReader& source, std::uint64_t first, std::uint64_t count,
+void write_library_rows(const LibraryReader& reader, std::uint64_t first, std::uint64_t n,
                         const std::string& path, const std::function<void(hdf5::File&)>& annotate);
 
 }  // namespace molsieve::chem
