@@ -33,9 +33,7 @@ FingerprintSet read_fingerprint_set(const std::string& path, bool with_errors) {
     throw Error(path + ": not a library store; featurize it first (molsieve featurize " + path +
                 " -o library.h5)");
   LibraryReader reader(path);
-  const hdf5::File& file = reader.file();
-  if (!file.exists("/fingerprints/morgan"))
-    throw Error(path + ": the library store has no /fingerprints/morgan");
+  reader.require_fingerprints();
   FingerprintSet set;
   set.path = path;
   set.rows = reader.size();
@@ -47,9 +45,9 @@ FingerprintSet read_fingerprint_set(const std::string& path, bool with_errors) {
   const auto status = reader.status();
   for (std::size_t r = 0; r < set.rows; ++r)
     if (status[r] == 0) set.valid_rows.push_back(static_cast<std::uint32_t>(r));
-  set.ids = file.read_strings("/molecules/id");
-  set.smiles = file.read_strings("/molecules/smiles");
-  if (with_errors) set.errors = file.read_strings("/molecules/error");
+  set.ids = reader.ids(0, set.rows);
+  set.smiles = reader.smiles(0, set.rows);
+  if (with_errors) set.errors = reader.errors(0, set.rows);
   return set;
 }
 

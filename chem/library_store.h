@@ -3,6 +3,7 @@
 // input order (invalid records included). The layout is documented in
 // docs/library-store.md; kLibrarySchemaVersion changes whenever it does.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -105,10 +106,26 @@ class LibraryReader {
   LibrarySummary summary() const;
   std::uint64_t size() const;
   unsigned fingerprint_words() const;
+  // Throws molsieve::Error naming the store when its fingerprints were removed.
+  void require_fingerprints() const;
   // Rows [first, first + count) of /fingerprints/morgan, row-major.
   std::vector<std::uint64_t> fingerprints(std::uint64_t first, std::uint64_t count) const;
   std::vector<double> descriptor(const std::string& name) const;
   std::vector<std::int8_t> status() const;
+
+  // Rows [first, first + count) of one column each.
+  std::vector<std::string> ids(std::uint64_t first, std::uint64_t count) const;
+  std::vector<std::string> input_smiles(std::uint64_t first, std::uint64_t count) const;
+  std::vector<std::string> smiles(std::uint64_t first, std::uint64_t count) const;
+  std::vector<std::string> errors(std::uint64_t first, std::uint64_t count) const;
+  std::vector<std::int8_t> status(std::uint64_t first, std::uint64_t count) const;
+  std::vector<double> descriptor(const std::string& name, std::uint64_t first, std::uint64_t count) const;
+  std::vector<std::int8_t> lipinski_violations(std::uint64_t first, std::uint64_t count) const;
+  std::vector<std::int8_t> veber(std::uint64_t first, std::uint64_t count) const;
+  // Structural alerts of one AlertCatalog::families() family, per row.
+  std::vector<std::int16_t> alert_counts(const std::string& family, std::uint64_t first, std::uint64_t count) const;
+  std::vector<MolGraph> graphs(std::uint64_t first, std::uint64_t count) const;
+
   // The input's own columns (CSV/TSV columns, SDF data fields), in the order they first
   // appear, and their text values for rows [first, first + count).
   std::vector<std::string> property_columns() const;
@@ -118,5 +135,12 @@ class LibraryReader {
  private:
   std::unique_ptr<hdf5::File> file_;
 };
+
+// Writes rows [first, first + n) of `reader`'s store as a library store at `path` (a shard):
+// every dataset and attribute of the source, the ragged offsets and duplicate_of rebased to
+// the slice, and the summary counts of its own rows. `annotate` adds to the store before the
+// completion flag is written.
+void write_library_rows(const LibraryReader& reader, std::uint64_t first, std::uint64_t n,
+                        const std::string& path, const std::function<void(hdf5::File&)>& annotate);
 
 }  // namespace molsieve::chem

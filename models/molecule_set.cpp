@@ -12,7 +12,6 @@
 #include "chem/library_store.h"
 #include "chem/qed.h"
 #include "core/error.h"
-#include "core/hdf5_file.h"
 
 namespace molsieve::models {
 
@@ -127,44 +126,23 @@ MoleculeSet read_labelled_file(const std::string& path, const std::string& smile
 
 MoleculeSet read_store_rows(const chem::LibraryReader& store, std::uint64_t first,
                             std::uint64_t count) {
-  const hdf5::File& file = store.file();
   MoleculeSet set;
-  set.ids = file.read_string_rows("/molecules/id", first, count);
-  set.input_smiles = file.read_string_rows("/molecules/input_smiles", first, count);
-  set.smiles = file.read_string_rows("/molecules/smiles", first, count);
-  set.errors = file.read_string_rows("/molecules/error", first, count);
-  const auto status = file.read_rows<std::int8_t>("/molecules/status", first, count);
+  set.ids = store.ids(first, count);
+  set.input_smiles = store.input_smiles(first, count);
+  set.smiles = store.smiles(first, count);
+  set.errors = store.errors(first, count);
+  const auto status = store.status(first, count);
   for (std::size_t i = 0; i < count; ++i)
     if (status[i] != 0 && set.errors[i].empty()) set.errors[i] = "invalid molecule";
   set.fingerprint_words = store.fingerprint_words();
   set.fingerprints = store.fingerprints(first, count);
   set.descriptors.resize(count * chem::kDescriptorCount);
   for (int d = 0; d < chem::kDescriptorCount; ++d) {
-    const auto values =
-        file.read_rows<double>(std::string("/descriptors/") + chem::descriptor_names()[d], first, count);
+    const auto values = store.descriptor(chem::descriptor_names()[d], first, count);
     for (std::size_t i = 0; i < count; ++i)
       set.descriptors[i * chem::kDescriptorCount + d] = static_cast<float>(values[i]);
   }
-  const auto atom_offsets = file.read_rows<std::int64_t>("/graphs/atom_offsets", first, count + 1);
-  const auto bond_offsets = file.read_rows<std::int64_t>("/graphs/bond_offsets", first, count + 1);
-  const std::uint64_t atom_first = atom_offsets.front(), atoms = atom_offsets.back() - atom_first;
-  const std::uint64_t bond_first = bond_offsets.front(), bonds = bond_offsets.back() - bond_first;
-  const auto atom_features = file.read_rows<std::int8_t>("/graphs/atom_features", atom_first, atoms);
-  const auto atom_mass = file.read_rows<float>("/graphs/atom_mass", atom_first, atoms);
-  const auto bond_features = file.read_rows<std::int8_t>("/graphs/bond_features", bond_first, bonds);
-  const auto bond_atoms = file.read_rows<std::int32_t>("/graphs/bond_atoms", bond_first, bonds);
-  set.graphs.resize(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    chem::MolGraph& g = set.graphs[i];
-    const std::size_t a0 = atom_offsets[i] - atom_first, a1 = atom_offsets[i + 1] - atom_first;
-    const std::size_t b0 = bond_offsets[i] - bond_first, b1 = bond_offsets[i + 1] - bond_first;
-    g.atom_features.assign(atom_features.begin() + a0 * chem::kAtomColumns,
-                           atom_features.begin() + a1 * chem::kAtomColumns);
-    g.atom_mass.assign(atom_mass.begin() + a0, atom_mass.begin() + a1);
-    g.bond_features.assign(bond_features.begin() + b0 * chem::kBondColumns,
-                           bond_features.begin() + b1 * chem::kBondColumns);
-    g.bond_atoms.assign(bond_atoms.begin() + 2 * b0, bond_atoms.begin() + 2 * b1);
-  }
+  set.graphs = store.graphs(first, count);
   return set;
 }
 

@@ -106,19 +106,18 @@ void LibrarySource::read_store_rows(Chunk& chunk) const {
     if (row < store_first + size && left > 0) {
       const std::uint64_t first = row - store_first, count = std::min(left, size - first);
       append_molecules(chunk.molecules, models::read_store_rows(*store, first, count));
-      const hdf5::File& file = store->file();
-      const auto lipinski = file.read_rows<std::int8_t>("/rules/lipinski_violations", first, count);
-      const auto veber = file.read_rows<std::int8_t>("/rules/veber", first, count);
+      const auto lipinski = store->lipinski_violations(first, count);
+      const auto veber = store->veber(first, count);
       chunk.lipinski.insert(chunk.lipinski.end(), lipinski.begin(), lipinski.end());
       chunk.veber.insert(chunk.veber.end(), veber.begin(), veber.end());
       std::vector<std::vector<double>> descriptors;
       for (const char* name : chem::descriptor_names())
-        descriptors.push_back(file.read_rows<double>(std::string("/descriptors/") + name, first, count));
+        descriptors.push_back(store->descriptor(name, first, count));
       for (std::uint64_t i = 0; i < count; ++i)
         for (const auto& d : descriptors) chunk.descriptors.push_back(d[i]);
       std::vector<std::vector<std::int16_t>> counts;
       for (const auto& family : families)
-        counts.push_back(file.read_rows<std::int16_t>("/alerts/counts/" + family, first, count));
+        counts.push_back(store->alert_counts(family, first, count));
       for (std::uint64_t i = 0; i < count; ++i)
         for (std::size_t f = 0; f < families.size(); ++f) chunk.alert_counts.push_back(counts[f][i]);
       const std::vector<std::string> columns = store->property_columns();
