@@ -106,21 +106,20 @@ def featurize(molecules, *, ids=None, standardize=True, fp_radius=2, fp_bits=204
 
 
 class LibraryStore:
-    """A library store (``molsieve featurize``): ``summary`` (dict), ``to_frame()`` (every row:
-    id, smiles, status, descriptors, the input's own columns) and ``fingerprints()``."""
+    """A library store (``molsieve featurize``): ``summary`` (dict), ``to_frame(where=...)`` (its
+    rows: id, smiles, status, descriptors, the input's own columns, numbers where every cell is one;
+    ``where`` filters with ``molsieve query``'s language, e.g. ``"mw < 400 and status == 0"``) and
+    ``fingerprints(where=...)`` (uint64 [rows, fp_bits / 64], the same rows)."""
 
     def __init__(self, path):
         self.path = str(path)
         self.summary = _molsieve.library_summary(self.path)
 
-    def _read(self):
-        return _molsieve.library_table(self.path)
+    def to_frame(self, where=""):
+        return _frame(_molsieve.library_table(self.path, where)[0])
 
-    def to_frame(self):
-        return _frame(self._read()[0])
-
-    def fingerprints(self):
-        return self._read()[1]
+    def fingerprints(self, where=""):
+        return _molsieve.library_table(self.path, where)[1]
 
     def __len__(self):
         return self.summary["records"]

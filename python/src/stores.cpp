@@ -8,7 +8,9 @@
 #include "chem/fingerprint_sets.h"
 #include "chem/library_store.h"
 #include "workflows/cohort_job/cohort_tables.h"
+#include "core/error.h"
 #include "workflows/results/query.h"
+#include "workflows/results/query_expression.h"
 #include "workflows/results/results_store.h"
 
 namespace py = pybind11;
@@ -41,35 +43,61 @@ py::dict library_summary(const std::string& path) {
   return out;
 }
 
-// Every row: id, smiles, status, the descriptors, then the library's own columns (text).
-// And the fingerprints, uint64 [rows, words].
-py::tuple library_table(const std::string& path) {
-  chem::FingerprintSet set;
-  std::vector<std::vector<double>> descriptors;
-  std::vector<std::int8_t> status;
-  std::vector<std::string> property_columns;
-  std::vector<std::vector<std::string>> properties;  // per column
+// The library's rows as a table: id, smiles, status, the descriptors, then the library's own
+// columns (numbers where every cell of the column is one, as the results store keeps them).
+workflows::ResultTable library_rows(const chem::LibraryReader& reader, const chem::FingerprintSet& set) {
+  workflows::ResultTable t;
+  t.add("id", workflows::ColumnKind::Text).texts = set.ids;
+  t.add("smiles", workflows::ColumnKind::Text).texts = set.smiles;
+  auto& status = t.add("status", workflows::ColumnKind::Integer).integers;
+  for (std::int8_t code : reader.status()) status.push_back(code);
+  for (const char* name : chem::descriptor_names())
+    t.add(name, workflows::ColumnKind::Number).numbers = reader.descriptor(name);
+  const std::vector<std::string> names = reader.property_columns();
+  std::vector<std::vector<std::string>> properties = reader.properties(0, reader.size());  // per column
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    std::vector<double> numbers(properties[c].size());
+    bool numeric = true;
+    for (std::size_t r = 0; r < numbers.size() && numeric; ++r) numeric = workflows::parse_input_number(properties[c][r], numbers[r]);
+    if (numeric)
+      t.add(names[c], workflows::ColumnKind::Number).numbers = std::move(numbers);
+    else
+      t.add(names[c], workflows::ColumnKind::Text).texts = std::move(properties[c]);
+  }
+  return t;
+}
+
+// The rows of the library store at `path` where the query-language expression `where` holds
+// (every row when empty), with their fingerprints, uint64 [rows, words].
+py::tuple library_table(const std::string& path, const std::string& where) {
+  workflows::ResultTable kept;
+  std::vector<std::uint64_t> fingerprints;
+  unsigned words = 0;
   {
     py::gil_scoped_release release;
-    set = chem::read_library_fingerprints(path);
+    const chem::FingerprintSet set = chem::read_library_fingerprints(path);
     const chem::LibraryReader reader(path);
-    for (const char* name : chem::descriptor_names()) descriptors.push_back(reader.descriptor(name));
-    status = reader.status();
-    property_columns = reader.property_columns();
-    properties = reader.properties(0, reader.size());
+    workflows::ResultTable all = library_rows(reader, set);
+    words = set.words;
+    std::vector<char> keep(all.rows(), 1);
+    if (!where.empty()) {
+      const workflows::QueryExpression expression(where);
+      for (const std::string& column : expression.columns())
+        if (!all.find(column)) throw Error(path + ": --where reads '" + column + "', which the library store has no column of");
+      keep = expression.evaluate(all);
+    }
+    for (const workflows::Column& c : all.columns()) {
+      workflows::Column& out = kept.add(c.name, c.kind);
+      for (std::size_t r = 0; r < keep.size(); ++r)
+        if (keep[r]) out.append_row_of(c, r);
+    }
+    for (std::size_t r = 0; r < keep.size(); ++r)
+      if (keep[r]) fingerprints.insert(fingerprints.end(), set.fingerprints.begin() + r * words, set.fingerprints.begin() + (r + 1) * words);
   }
-  py::dict table;
-  table["id"] = py::cast(set.ids);
-  table["smiles"] = py::cast(set.smiles);
-  table["status"] = py::array_t<std::int8_t>(static_cast<py::ssize_t>(status.size()), status.data());
-  for (std::size_t d = 0; d < descriptors.size(); ++d)
-    table[py::str(chem::descriptor_names()[d])] =
-        py::array_t<double>(static_cast<py::ssize_t>(descriptors[d].size()), descriptors[d].data());
-  for (std::size_t c = 0; c < property_columns.size(); ++c) table[py::str(property_columns[c])] = py::cast(properties[c]);
-  py::array_t<std::uint64_t> fingerprints(
-      std::vector<py::ssize_t>{static_cast<py::ssize_t>(set.rows), static_cast<py::ssize_t>(set.words)});
-  std::copy(set.fingerprints.begin(), set.fingerprints.end(), fingerprints.mutable_data());
-  return py::make_tuple(table, fingerprints);
+  const std::size_t rows = words ? fingerprints.size() / words : 0;
+  py::array_t<std::uint64_t> matrix(std::vector<py::ssize_t>{static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(words)});
+  std::copy(fingerprints.begin(), fingerprints.end(), matrix.mutable_data());
+  return py::make_tuple(table_to_dict(kept), matrix);
 }
 
 workflows::TableQuery make_query(const std::string& where, const std::string& order_by, std::size_t top,
@@ -143,7 +171,7 @@ py::dict cohort_query(const std::string& path, const std::string& table, const s
 
 void bind_stores(py::module_& m) {
   m.def("library_summary", &library_summary, py::arg("path"));
-  m.def("library_table", &library_table, py::arg("path"));
+  m.def("library_table", &library_table, py::arg("path"), py::arg("where"));
   m.def("results_query", &results_query, py::arg("path"), py::arg("where"), py::arg("order_by"), py::arg("top"),
         py::arg("diverse"), py::arg("all_copies"));
   m.def("results_details", &results_details, py::arg("path"));

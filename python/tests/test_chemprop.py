@@ -91,7 +91,9 @@ def test_chemprops_model_file_gives_the_task_names_and_the_same_predictions(work
 
 def test_the_command_line_predicts_an_imported_model_as_the_module(work, imported, molecules):
     out = work / "chemprop-tox21-cli.csv"
-    run_cli("predict", "--model", imported[0]["tox21"], "--input", DATA / "molecules.csv", "-o", out, "-q", "--overwrite")
+    done = run_cli("predict", "--model", imported[0]["tox21"], "--input", DATA / "molecules.csv", "-o", out, "--overwrite")
+    assert "without its training set: no applicability domain" in done.stderr
+    assert "outside the applicability domain" not in done.stderr
     cli = pd.read_csv(out, keep_default_na=False, na_values=[""])
     assert cli["in_domain"].isna().all() and cli["NR-AR_std"].isna().all()
     assert_predictions_equal(cli, chemprop_predictions("tox21"), TASKS["tox21"])
@@ -132,6 +134,10 @@ def test_a_screen_scores_and_selects_with_imported_models_that_have_no_domain_or
     for model in ("chemprop-lipo", "chemprop-tox21"):
         assert results[f"{model}_in_domain"].isna().all() and results[f"{model}_similarity"].isna().all()
     assert len(store.selection) == 10
+    report = work / "chemprop-screen.html"
+    run_cli("report", output, "-o", report, "--overwrite")
+    page = report.read_text()
+    assert "<td>unknown</td>" in page and "<span class='warn'>no</span>" not in page
 
 
 def opaque(qualified):

@@ -105,3 +105,18 @@ def test_one_thread_means_one_busy_core():
     molsieve.featurize(smiles, threads=1)
     cpu, wall = time.process_time() - cpu, time.monotonic() - wall
     assert cpu < 1.3 * wall
+
+
+def test_a_library_store_filters_with_the_query_language_as_pandas_would(nci_store):
+    store = molsieve.LibraryStore(nci_store)
+    everything = store.to_frame()
+    kept = store.to_frame(where="mw < 250 and status == 0")
+    expected = everything[(everything["mw"] < 250) & (everything["status"] == 0)]
+    assert 0 < len(kept) < len(everything)
+    assert kept["id"].tolist() == expected["id"].tolist()
+    np.testing.assert_array_equal(store.fingerprints(where="mw < 250 and status == 0"),
+                                  store.fingerprints()[expected.index.to_numpy()])
+    with pytest.raises(molsieve.Error, match="no column of"):
+        store.to_frame(where="pIC50 > 6")
+    with pytest.raises(molsieve.Error):
+        store.to_frame(where="mw <")

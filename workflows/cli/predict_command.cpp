@@ -144,7 +144,14 @@ void run_predict(const PredictRequest& r) {
   });
   writer.close();
   if (bar) bar->finish();
-  if (!r.quiet)
+  if (!r.quiet && !card.imported_from.empty())
+    std::fprintf(stderr,
+                 "predict: %llu rows to %s (%llu invalid); %s was imported from %s without its training set: no "
+                 "applicability domain (in_domain empty); its intervals are empty until molsieve calibrate fits them on "
+                 "held-out data\n",
+                 static_cast<unsigned long long>(done), r.output.c_str(), static_cast<unsigned long long>(invalid),
+                 r.model.c_str(), card.imported_tool.c_str());
+  else if (!r.quiet)
     std::fprintf(stderr,
                  "predict: %llu rows to %s (%llu invalid); %llu outside the applicability domain (similarity below "
                  "%.2f to the nearest training molecule: extrapolations, with intervals as wide as the labels' spread)\n",

@@ -23,6 +23,13 @@
 namespace molsieve::workflows {
 namespace {
 
+// A model term's domain flag: -1 for a model without a training set (imported), whose domain
+// is unknown rather than left.
+std::string domain_cell(std::int8_t inside) {
+  if (inside < 0) return "unknown";
+  return inside == 1 ? "yes" : "<span class='warn'>no</span>";
+}
+
 using html::escape;
 using html::fixed;
 std::string count(std::uint64_t n) { return html::thousands(n); }  // molecules: no suppression
@@ -370,7 +377,7 @@ void write_candidate_tables(std::ostringstream& html, const ResultTable& t, std:
            << "</td><td>"
            << (lo95 ? fixed(lo95->numbers[r], 2) + " to " + fixed(t.at(task + "_hi95").numbers[r], 2)
                     : std::string("(probability)"))
-           << "</td><td>" << (t.at(m.name + "_in_domain").flags[r] == 1 ? "yes" : "<span class='warn'>no</span>")
+           << "</td><td>" << domain_cell(t.at(m.name + "_in_domain").flags[r])
            << "</td><td>" << fixed(t.at(m.name + "_similarity").numbers[r]) << "</td></tr>";
     }
   }

@@ -45,16 +45,7 @@ ResultTable gather_rows(const hdf5::File& file, const std::string& group, const 
     for (; k < by_row.size() && rows[by_row[k]] < first + kBlockRows; ++k) {
       const std::size_t r = rows[by_row[k]] - first;
       order.push_back(by_row[k]);
-      for (std::size_t c = 0; c < block.columns().size(); ++c) {
-        const Column& from = block.columns()[c];
-        Column& to = out.columns()[c];
-        switch (from.kind) {
-          case ColumnKind::Number: to.numbers.push_back(from.numbers[r]); break;
-          case ColumnKind::Integer: to.integers.push_back(from.integers[r]); break;
-          case ColumnKind::Flag: to.flags.push_back(from.flags[r]); break;
-          case ColumnKind::Text: to.texts.push_back(from.texts[r]); break;
-        }
-      }
+      for (std::size_t c = 0; c < block.columns().size(); ++c) out.columns()[c].append_row_of(block.columns()[c], r);
     }
   }
   // Back to the requested order.

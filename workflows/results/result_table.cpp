@@ -52,6 +52,15 @@ double Column::number(std::size_t row) const {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
+void Column::append_row_of(const Column& from, std::size_t row) {
+  switch (from.kind) {
+    case ColumnKind::Number: numbers.push_back(from.numbers[row]); break;
+    case ColumnKind::Integer: integers.push_back(from.integers[row]); break;
+    case ColumnKind::Flag: flags.push_back(from.flags[row]); break;
+    case ColumnKind::Text: texts.push_back(from.texts[row]); break;
+  }
+}
+
 void Column::reserve(std::size_t rows) {
   switch (kind) {
     case ColumnKind::Number: numbers.reserve(rows); break;

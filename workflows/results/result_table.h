@@ -25,6 +25,8 @@ struct Column {
   // The value as a number (Text: NaN); flags and integers convert exactly.
   double number(std::size_t row) const;
   void reserve(std::size_t rows);
+  // Appends row `row` of `from`, a column of the same kind.
+  void append_row_of(const Column& from, std::size_t row);
 };
 
 // Columns live in a deque: a reference returned by add() stays valid as more are added.
