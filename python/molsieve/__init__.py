@@ -252,7 +252,9 @@ def pick(library, size, *, method="maxmin", threshold=None, seed=42, initial=(),
 
 def screen(job, *, library=None, output=None, resume=False, overwrite=False, threads=0, device="auto",
            progress=None):
-    """Runs a screening job file as ``molsieve screen`` does and returns its report (a dict).
+    """Runs a screening job file as ``molsieve screen`` does and returns its report (a dict: rows,
+    passed_filters, selected, ..., ``warnings``, and ``domain``: one sentence per model on how far
+    the library is from its training data, as the command line prints).
     ``library``: files replacing the job's library; ``output``: the results store (default the
     job's). ``progress``: called with a dict of rows read, featurized, scored and written and
     rows_total as the job goes. Ctrl-C (or an exception raised by ``progress``) stops the job

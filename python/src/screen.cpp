@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "bindings.h"
+#include "workflows/results/results_store.h"
+#include "workflows/screen/domain_summary.h"
 #include "workflows/screen/screen.h"
 
 namespace py = pybind11;
@@ -112,7 +114,12 @@ py::dict screen(const std::string& job_file, const std::vector<std::string>& lib
   worker.join();
   if (callback_failure) std::rethrow_exception(callback_failure);
   if (run.failure) std::rethrow_exception(run.failure);
-  return report_dict(run.report);
+  py::dict report = report_dict(run.report);
+  std::vector<std::string> distances;  // one sentence per model, as the command line prints them
+  for (const workflows::ModelDistance& d : workflows::model_distances(workflows::ResultsStore(request.output)))
+    distances.push_back(d.sentence);
+  report["domain"] = distances;
+  return report;
 }
 
 }  // namespace

@@ -127,7 +127,8 @@ def test_a_screen_scores_and_selects_with_imported_models_that_have_no_domain_or
     job = work / "chemprop-screen.toml"
     job.write_text(SCREEN_JOB.format(molecules=DATA / "molecules.csv", lipo=imported[0]["lipo"], tox21=imported[0]["tox21"]))
     output = work / "chemprop-screen.h5"
-    molsieve.screen(job, output=output, overwrite=True)
+    report = molsieve.screen(job, output=output, overwrite=True)
+    assert any(s.startswith("chemprop-lipo: imported from") and "no interval" in s for s in report["domain"])
     store = molsieve.ResultsStore(output)
     results = store.to_frame()
     assert results["score"].notna().all() and results["score"].nunique() > 100

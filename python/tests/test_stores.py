@@ -47,6 +47,7 @@ def screens(work, source_dir, small_library):
 def test_a_screen_from_python_reports_progress_and_its_results_equal_the_command_lines(screens):
     report, statuses, py_store, cli_store = screens
     assert report["rows"] == 300
+    assert any(s.startswith("bace: ") and "domain" in s for s in report["domain"])
     assert statuses and statuses[-1]["rows_written"] == 300
     written = [s["rows_written"] for s in statuses]
     assert written == sorted(written)

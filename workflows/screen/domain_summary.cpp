@@ -45,7 +45,19 @@ std::vector<ModelDistance> model_distances(const ResultsStore& store) {
     const Column& inside = t.at(domain_column);
     ModelDistance d;
     d.model = name;
-    d.domain_threshold = models::card_from_json(provenance.model_cards[m], store.path()).domain_threshold;
+    const models::ModelCard card = models::card_from_json(provenance.model_cards[m], store.path());
+    d.domain_threshold = card.domain_threshold;
+    if (!card.imported_from.empty()) {  // no training set: no distance to tell
+      d.sentence = name + ": imported from " + card.imported_tool +
+                   " without its training set, so no molecule's distance to its training data is known (no "
+                   "applicability domain)" +
+                   (card.spread_calibration.empty() && card.probability_calibration.empty()
+                        ? "; its predictions have no interval (molsieve calibrate fits one on held-out data), and its "
+                          "term scores the prediction alone"
+                        : "");
+      out.push_back(std::move(d));
+      continue;
+    }
     std::vector<double> values;
     for (std::size_t row = 0; row < t.rows(); ++row) {
       if (std::isnan(similarity.numbers[row])) continue;
