@@ -37,52 +37,74 @@ class LoadedModel {
     return names;
   }
 
-  // `records` (molecules), or `store`: a library store's rows.
-  py::dict predict(const PythonRecords& records, const std::string& store,
-                   const std::vector<std::string>& targets, const std::string& target_fasta, std::size_t batch_size,
-                   unsigned threads) const {
+  // `records` (molecules), or `store`: a library store's rows, read a chunk at a time so that
+  // memory holds one chunk's graphs, as `molsieve predict` does.
+  py::dict predict(const PythonRecords& records, const std::string& store, const std::vector<std::string>& targets,
+                   const std::string& target_fasta, std::size_t batch_size, unsigned threads) const {
     workflows::ResultTable table;
     {
       py::gil_scoped_release release;
+      if (!drug_target_ && (!targets.empty() || !target_fasta.empty()))
+        throw Error("targets: " + path_ + " is a model of molecules alone, not of ligand-protein pairs");
       const models::ModelThreadScope scope(threads);
-      const models::MoleculeSet set = molecules(records, store);
-      if (drug_target_) {
-        table = predict_drug_target(set, targets, target_fasta);
+      const Targets asked = drug_target_ ? targets_of(targets, target_fasta) : Targets{};
+      auto predict_set = [&](const models::MoleculeSet& set) {
+        append(table, drug_target_ ? predict_drug_target(set, asked) : predict_molecules(set, batch_size));
+      };
+      if (store.empty()) {
+        const models::MoleculeFeaturizer featurizer(models::model_featurizer_options(card()));
+        predict_set(featurizer.featurize(to_records(records, "molecule")));
       } else {
-        if (!targets.empty() || !target_fasta.empty())
-          throw Error("targets: " + path_ + " is a model of molecules alone, not of ligand-protein pairs");
-        models::PredictOptions options;
-        options.batch_size = batch_size;
-        table = workflows::prediction_table(set, molecule_->predict(set, options), card());
+        const chem::LibraryReader reader(store);
+        models::check_store_matches_model(reader.summary(), card());
+        for (std::uint64_t first = 0; first < reader.size(); first += kRowsPerChunk)
+          predict_set(models::read_store_rows(reader, first, std::min<std::uint64_t>(kRowsPerChunk, reader.size() - first)));
+        if (reader.size() == 0)  // the columns, without rows
+          table = drug_target_ ? workflows::drug_target_table({}, {}, card(), asked.names, asked.inside)
+                               : workflows::prediction_table({}, {}, card());
       }
     }
     return table_to_dict(table);
   }
 
  private:
-  models::MoleculeSet molecules(const PythonRecords& records,
-                                const std::string& store) const {
-    if (!store.empty()) {
-      const chem::LibraryReader reader(store);
-      models::check_store_matches_model(reader.summary(), card());
-      return models::read_store_rows(reader, 0, reader.size());
+  static constexpr std::uint64_t kRowsPerChunk = 8192;
+
+  struct Targets {
+    std::vector<std::string> names, sequences;
+    std::vector<char> inside;  // inside the protein domain
+  };
+
+  Targets targets_of(const std::vector<std::string>& names, const std::string& fasta) const {
+    const models::ProteinTable table = workflows::requested_targets(path_, drug_target_->proteins(), names, fasta);
+    Targets t;
+    for (std::size_t p = 0; p < table.size(); ++p) {
+      t.names.push_back(table.name(p));
+      t.sequences.push_back(table.sequence(p));
+      t.inside.push_back(drug_target_->nearest_training_identity(t.sequences.back()) >= card().protein_identity_threshold);
     }
-    const models::MoleculeFeaturizer featurizer(models::model_featurizer_options(card()));
-    return featurizer.featurize(to_records(records, "molecule"));
+    return t;
   }
 
-  workflows::ResultTable predict_drug_target(const models::MoleculeSet& set, const std::vector<std::string>& names,
-                                             const std::string& fasta) const {
-    const models::ProteinTable targets = workflows::requested_targets(path_, drug_target_->proteins(), names, fasta);
-    std::vector<std::string> target_names, sequences;
-    std::vector<char> inside;
-    for (std::size_t p = 0; p < targets.size(); ++p) {
-      target_names.push_back(targets.name(p));
-      sequences.push_back(targets.sequence(p));
-      inside.push_back(drug_target_->nearest_training_identity(sequences.back()) >= card().protein_identity_threshold);
+  workflows::ResultTable predict_molecules(const models::MoleculeSet& set, std::size_t batch_size) const {
+    models::PredictOptions options;
+    options.batch_size = batch_size;
+    return workflows::prediction_table(set, molecule_->predict(set, options), card());
+  }
+
+  workflows::ResultTable predict_drug_target(const models::MoleculeSet& set, const Targets& t) const {
+    return workflows::drug_target_table(set, drug_target_->predict_grid(set, t.sequences, t.inside), card(), t.names,
+                                        t.inside);
+  }
+
+  // Appends the rows of `piece` (the same columns) to `table`.
+  static void append(workflows::ResultTable& table, workflows::ResultTable piece) {
+    if (table.columns().empty()) {
+      table = std::move(piece);
+      return;
     }
-    return workflows::drug_target_table(set, drug_target_->predict_grid(set, sequences, inside), card(), target_names,
-                                        inside);
+    for (std::size_t c = 0; c < piece.columns().size(); ++c)
+      for (std::size_t r = 0; r < piece.rows(); ++r) table.columns()[c].append_row_of(piece.columns()[c], r);
   }
 
   std::string path_;
