@@ -347,3 +347,40 @@ TEST_F(DamagedStore, ChangedStringInTheHeapFailsNamingDatasetAndRow) {
 
 }  // namespace
 }  // namespace molsieve::chem
+
+namespace molsieve::chem {
+namespace {
+
+TEST(LibraryStore, RowRangeReadersAndAMiddleSliceHoldTheSameRowsAsTheWholeStore) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("in.smi"), kMixedSmiles);
+  featurize({dir.file("in.smi")}, dir.file("lib.h5"));
+  const LibraryReader library(dir.file("lib.h5"));
+  const hdf5::File& f = library.file();
+  const auto all_ids = f.read_strings("/molecules/id");
+  const auto all_smiles = f.read_strings("/molecules/smiles");
+  const auto all_mw = f.read<double>("/descriptors/mw");
+  EXPECT_EQ(library.ids(2, 3), std::vector<std::string>(all_ids.begin() + 2, all_ids.begin() + 5));
+  EXPECT_EQ(library.smiles(4, 3), std::vector<std::string>(all_smiles.begin() + 4, all_smiles.end()));
+  EXPECT_EQ(library.status(1, 3), (std::vector<std::int8_t>{0, 3, 1}));
+  const auto mw = library.descriptor("mw", 5, 2);
+  EXPECT_EQ(mw, std::vector<double>(all_mw.begin() + 5, all_mw.end()));
+  const std::vector<MolGraph> graphs = library.graphs(5, 2);
+  ASSERT_EQ(graphs.size(), 2u);
+  EXPECT_EQ(graphs[0].atoms(), 4u);  // acetic acid, the sodium acetate's largest fragment neutralized
+  EXPECT_EQ(graphs[0].bonds(), 3u);
+
+  write_library_rows(library, 3, 3, dir.file("slice.h5"), [](hdf5::File&) {});
+  const LibraryReader slice(dir.file("slice.h5"));
+  EXPECT_EQ(slice.size(), 3u);
+  EXPECT_EQ(slice.ids(0, 3), library.ids(3, 3));
+  EXPECT_EQ(slice.fingerprints(0, 3), library.fingerprints(3, 3));
+  const std::vector<MolGraph> sliced = slice.graphs(2, 1), whole = library.graphs(5, 1);
+  EXPECT_EQ(sliced[0].atom_features, whole[0].atom_features);
+  EXPECT_EQ(sliced[0].bond_atoms, whole[0].bond_atoms);
+  EXPECT_EQ(slice.summary().counts.records, 3u);
+  EXPECT_EQ(slice.summary().counts.invalid, 1u);  // the empty line, row 3 of the whole
+}
+
+}  // namespace
+}  // namespace molsieve::chem
