@@ -40,9 +40,13 @@ def _records(molecules, ids=None, smiles_column="smiles", id_column=None):
         if ids is None:
             ids = [str(i) for i in molecules.index]
         molecules = molecules.tolist()
-    if isinstance(molecules, str):
+    if isinstance(molecules, str) or hasattr(molecules, "GetNumAtoms"):
         molecules = [molecules]
-    molecules = list(molecules)
+    try:
+        molecules = list(molecules)
+    except TypeError:
+        raise Error(f"molecules: expected SMILES, RDKit molecules, a Series or a DataFrame, got "
+                    f"{type(molecules).__name__}") from None
     if ids is None:
         ids = [str(i) for i in range(len(molecules))]
     ids = [str(i) for i in ids]
@@ -50,7 +54,8 @@ def _records(molecules, ids=None, smiles_column="smiles", id_column=None):
         raise Error(f"ids: {len(ids)} ids for {len(molecules)} molecules")
     records = []
     for position, (mid, molecule) in enumerate(zip(ids, molecules)):
-        if molecule is None or (isinstance(molecule, float) and np.isnan(molecule)):
+        if molecule is None or (not isinstance(molecule, str) and not hasattr(molecule, "GetNumAtoms")
+                                and pd.api.types.is_scalar(molecule) and pd.isna(molecule)):
             records.append((mid, "", False))
         elif isinstance(molecule, str):
             records.append((mid, molecule, False))
@@ -69,24 +74,33 @@ def _frame(columns):
 class Features:
     """What :func:`featurize` computed: ``table`` (a DataFrame: id, input_smiles, smiles
     (standardized), status, error, the descriptors, lipinski_violations, veber and one
-    boolean column per structural-alert family) and ``fingerprints`` (uint64, one row of
+    boolean column per structural-alert family; the flags are NA for invalid rows and absent
+    when their computation was left out) and ``fingerprints`` (uint64, one row of
     fp_bits / 64 words per molecule, bit b in word b // 64 at position b % 64; zeros for
     invalid rows)."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, descriptors=True, alerts=True):
         self.fingerprints = raw["fingerprints"]
         columns = {name: raw[name] for name in ("id", "input_smiles", "smiles", "status", "error")}
+        invalid = np.array([status != "ok" for status in raw["status"]], dtype=bool)
         for i, name in enumerate(raw["descriptor_names"]):
             columns[name] = raw["descriptors"][:, i]
-        columns["lipinski_violations"] = raw["lipinski_violations"]
-        columns["veber"] = raw["veber"]
-        for i, family in enumerate(raw["alert_families"]):
-            columns["alert_" + family.lower()] = raw["alerts"][:, i]
+        # Flags are missing (NA), not 0 or False, where nothing was computed: invalid rows, or
+        # descriptors or alerts left out.
+        if descriptors:
+            columns["lipinski_violations"] = pd.array(raw["lipinski_violations"], dtype="Int8")
+            columns["veber"] = pd.array(raw["veber"], dtype="boolean")
+        if alerts:
+            for i, family in enumerate(raw["alert_families"]):
+                columns["alert_" + family.lower()] = pd.array(raw["alerts"][:, i], dtype="boolean")
         self.table = _frame(columns)
+        flags = [c for c in self.table.columns if c in ("lipinski_violations", "veber") or c.startswith("alert_")]
+        self.table.loc[invalid, flags] = pd.NA
 
     def fingerprint_bits(self):
         """The fingerprints as 0/1 values, uint8 [molecules, fp_bits], bit b in column b."""
-        as_bytes = self.fingerprints.astype("<u8").view(np.uint8).reshape(len(self.fingerprints), -1)
+        rows, words = self.fingerprints.shape
+        as_bytes = self.fingerprints.astype("<u8").view(np.uint8).reshape(rows, words * 8)
         return np.unpackbits(as_bytes, axis=1, bitorder="little")
 
     def __len__(self):
@@ -102,7 +116,7 @@ def featurize(molecules, *, ids=None, standardize=True, fp_radius=2, fp_bits=204
     nothing is raised for it. ``threads``: 0 for every core."""
     raw = _molsieve.featurize(_records(molecules, ids, smiles_column, id_column), standardize, fp_radius, fp_bits,
                               descriptors, alerts, threads)
-    return Features(raw)
+    return Features(raw, descriptors, alerts)
 
 
 class LibraryStore:
@@ -225,19 +239,26 @@ def similarity(library, queries, *, top=None, threshold=None, metric="tanimoto",
     row). ``queries``: SMILES (featurized as the library was) or a path to any file ``featurize``
     reads or another library store. Columns: query, query_id, rank, index, id, smiles, score.
     Queries that cannot be read are left out and listed in the frame's ``attrs['skipped']``."""
-    if isinstance(queries, (str, bytes)) and not _looks_like_path(queries):
-        queries = [queries]
-    if isinstance(queries, (list, tuple, pd.Series)):
-        table, skipped = _molsieve.similarity(str(library), "", _records(queries), top, threshold, metric, device, threads)
-    else:
+    if _is_path(queries):
         table, skipped = _molsieve.similarity(str(library), str(queries), [], top, threshold, metric, device, threads)
+    else:
+        table, skipped = _molsieve.similarity(str(library), "", _records(queries), top, threshold, metric, device, threads)
     frame = _frame(table)
     frame.attrs["skipped"] = list(skipped)
     return frame
 
 
-def _looks_like_path(text):
-    return os.path.exists(text)
+_MOLECULE_FILES = (".smi", ".smiles", ".csv", ".tsv", ".sdf", ".gz", ".h5")
+
+
+def _is_path(queries):
+    """A path (a missing one is then named by the error), not SMILES: a path object, an existing
+    file, or text ending in a molecule file's suffix (not "/": SMILES write double-bond stereo with it)."""
+    if isinstance(queries, os.PathLike):
+        return True
+    if not isinstance(queries, str):
+        return False
+    return os.path.exists(queries) or queries.lower().endswith(_MOLECULE_FILES)
 
 
 def pick(library, size, *, method="maxmin", threshold=None, seed=42, initial=(), metric="tanimoto",

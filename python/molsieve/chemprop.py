@@ -57,6 +57,12 @@ def _opaque_class(module, name):
 
 
 def _rebuild_tensor(storage, offset, size, stride, *_):
+    # The file's offset, sizes and strides must stay inside its storage: a damaged or crafted
+    # checkpoint would otherwise read past the buffer.
+    last = offset + sum((n - 1) * st for n, st in zip(size, stride)) if all(n > 0 for n in size) else offset
+    if offset < 0 or any(n < 0 for n in size) or any(st < 0 for st in stride) or len(size) != len(stride) \
+            or (all(n > 0 for n in size) and last >= len(storage)):
+        raise pickle.UnpicklingError(f"a tensor of shape {tuple(size)} reaches beyond its storage of {len(storage)} values")
     if len(size) == 0:
         return storage[offset].copy()
     strides = [s * storage.itemsize for s in stride]
@@ -100,6 +106,8 @@ class _CheckpointUnpickler(pickle.Unpickler):
 
 def read_checkpoint(path):
     """A torch.save zip's top-level object, tensors as numpy arrays."""
+    if not os.path.exists(path):
+        raise _molsieve.Error(f"{path}: no such file")
     if not zipfile.is_zipfile(path):
         raise _molsieve.Error(f"{path}: not a torch.save zip (a Chemprop v2 .ckpt or .pt file)")
     with zipfile.ZipFile(path) as archive:
@@ -108,7 +116,10 @@ def read_checkpoint(path):
             raise _molsieve.Error(f"{path}: holds {len(pickles)} data.pkl files, a torch.save zip holds one")
         prefix = pickles[0][: -len("data.pkl")]
         with archive.open(pickles[0]) as f:
-            return _CheckpointUnpickler(f, archive, prefix).load()
+            try:
+                return _CheckpointUnpickler(f, archive, prefix).load()
+            except (pickle.UnpicklingError, EOFError, KeyError, ValueError) as e:
+                raise _molsieve.Error(f"{path}: not a readable checkpoint: {e}") from None
 
 
 def _plain(value):

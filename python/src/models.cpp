@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <mutex>
 
 #include "bindings.h"
 #include "chem/library_store.h"
@@ -16,6 +17,11 @@ namespace py = pybind11;
 
 namespace molsieve::python {
 namespace {
+
+std::mutex& prediction_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
 
 class LoadedModel {
  public:
@@ -46,6 +52,9 @@ class LoadedModel {
       py::gil_scoped_release release;
       if (!drug_target_ && (!targets.empty() || !target_fasta.empty()))
         throw Error("targets: " + path_ + " is a model of molecules alone, not of ligand-protein pairs");
+      // LibTorch's thread count is process-wide: calls from several Python threads take turns,
+      // or one call's count would change under another's running prediction.
+      const std::lock_guard<std::mutex> one_at_a_time(prediction_mutex());
       const models::ModelThreadScope scope(threads);
       const Targets asked = drug_target_ ? targets_of(targets, target_fasta) : Targets{};
       auto predict_set = [&](const models::MoleculeSet& set) {

@@ -234,3 +234,11 @@ def test_both_rdkit_releases_read_the_1000_molecules_alike(work):
                             text=True)
     differing = [a for a, b in zip(ours.stdout.splitlines(), theirs.stdout.splitlines()) if a != b]
     assert len(ours.stdout.splitlines()) == 1000 and differing == []
+
+
+def test_a_tensor_reaching_beyond_its_storage_is_refused_not_read():
+    import pickle
+    with pytest.raises(pickle.UnpicklingError, match="beyond its storage"):
+        reader._rebuild_tensor(np.zeros(4, np.float32), 0, (1 << 30,), (1,))
+    with pytest.raises(molsieve.Error, match="no such file"):
+        molsieve.import_chemprop("no-such.ckpt", "out.h5")

@@ -3,6 +3,7 @@ import threading
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import molsieve
@@ -120,3 +121,21 @@ def test_a_library_store_filters_with_the_query_language_as_pandas_would(nci_sto
         store.to_frame(where="pIC50 > 6")
     with pytest.raises(molsieve.Error):
         store.to_frame(where="mw <")
+
+
+def test_odd_inputs_give_clear_answers():
+    from rdkit import Chem
+    assert len(molsieve.featurize(Chem.MolFromSmiles("CCO"))) == 1
+    features = molsieve.featurize(pd.Series(["CCO", pd.NA], dtype="string"))
+    assert features.table["status"].tolist() == ["ok", "empty"]
+    assert molsieve.featurize([]).fingerprint_bits().shape == (0, 2048)
+    with pytest.raises(molsieve.Error, match="got int"):
+        molsieve.featurize(5)
+
+
+def test_flags_are_missing_where_nothing_was_computed():
+    features = molsieve.featurize(["CCO", "C1CC(=O)X"])
+    assert features.table["lipinski_violations"][0] == 0
+    assert features.table[["lipinski_violations", "veber", "alert_pains_a"]].iloc[1].isna().all()
+    bare = molsieve.featurize(["CCO"], descriptors=False, alerts=False).table
+    assert "veber" not in bare.columns and not any(c.startswith("alert_") for c in bare.columns)

@@ -54,3 +54,10 @@ def test_bad_search_options_raise_molsieve_error(nci_store):
         molsieve.similarity(nci_store, ["CCO"], threshold=2.0)
     with pytest.raises(molsieve.Error, match="metric|tversky|unknown"):
         molsieve.similarity(nci_store, ["CCO"], metric="euclid")
+
+
+def test_a_mistyped_query_file_is_named_and_a_stereo_smiles_is_a_molecule(nci_store):
+    with pytest.raises(molsieve.Error, match="no-such-queries.smi"):
+        molsieve.similarity(nci_store, "no-such-queries.smi")
+    hits = molsieve.similarity(nci_store, "F/C=C/F", top=1)
+    assert len(hits) == 1 and hits.attrs["skipped"] == []
