@@ -67,6 +67,18 @@ def _records(molecules, ids=None, smiles_column="smiles", id_column=None):
     return records
 
 
+def _count(name, value):
+    """A non-negative whole number for the library, else molsieve.Error naming the argument."""
+    import operator
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise Error(f"{name}: {value!r} is not a whole number") from None
+    if number < 0:
+        raise Error(f"{name}: {number} is negative")
+    return number
+
+
 def _frame(columns):
     return pd.DataFrame(dict(columns))
 
@@ -114,8 +126,9 @@ def featurize(molecules, *, ids=None, standardize=True, fp_radius=2, fp_bits=204
     structural alerts. ``molecules``: SMILES strings, RDKit molecules, a Series or a DataFrame
     (``smiles_column``, ``id_column``). A molecule that cannot be read gets its status and error;
     nothing is raised for it. ``threads``: 0 for every core."""
-    raw = _molsieve.featurize(_records(molecules, ids, smiles_column, id_column), standardize, fp_radius, fp_bits,
-                              descriptors, alerts, threads)
+    raw = _molsieve.featurize(_records(molecules, ids, smiles_column, id_column), bool(standardize),
+                              _count("fp_radius", fp_radius), _count("fp_bits", fp_bits), bool(descriptors), bool(alerts),
+                              _count("threads", threads))
     return Features(raw, descriptors, alerts)
 
 
@@ -229,7 +242,7 @@ class Model:
             targets = [targets]
         records = [] if molecules is None else _records(molecules, ids, smiles_column, id_column)
         raw = self._loaded.predict(records, "" if store is None else str(store), list(targets or []),
-                                   target_fasta or "", batch_size, threads)
+                                   str(target_fasta or ""), _count("batch_size", batch_size), _count("threads", threads))
         return _frame(raw)
 
 
@@ -239,6 +252,8 @@ def similarity(library, queries, *, top=None, threshold=None, metric="tanimoto",
     row). ``queries``: SMILES (featurized as the library was) or a path to any file ``featurize``
     reads or another library store. Columns: query, query_id, rank, index, id, smiles, score.
     Queries that cannot be read are left out and listed in the frame's ``attrs['skipped']``."""
+    top = None if top is None else _count("top", top)
+    threads = _count("threads", threads)
     if _is_path(queries):
         table, skipped = _molsieve.similarity(str(library), str(queries), [], top, threshold, metric, device, threads)
     else:
@@ -267,8 +282,8 @@ def pick(library, size, *, method="maxmin", threshold=None, seed=42, initial=(),
     index, id, smiles, min_distance; ``initial`` library rows come first; ``threshold`` stops at
     that distance) or Butina clustering (``method="butina"``: the largest clusters' centroids,
     with cluster_size; ``threshold`` is the neighbour distance, default 0.4)."""
-    return _frame(_molsieve.pick(str(library), size, method, threshold, seed, [int(r) for r in initial], metric,
-                                 device, threads))
+    return _frame(_molsieve.pick(str(library), _count("size", size), method, threshold, _count("seed", seed),
+                                 [_count("initial", r) for r in initial], metric, device, _count("threads", threads)))
 
 
 def screen(job, *, library=None, output=None, resume=False, overwrite=False, threads=0, device="auto",
@@ -280,7 +295,9 @@ def screen(job, *, library=None, output=None, resume=False, overwrite=False, thr
     job's). ``progress``: called with a dict of rows read, featurized, scored and written and
     rows_total as the job goes. Ctrl-C (or an exception raised by ``progress``) stops the job
     after the chunks in flight and keeps their parts: call again with ``resume=True``."""
+    if progress is not None and not callable(progress):
+        raise Error(f"progress: {type(progress).__name__} is not callable")
     if isinstance(library, (str, os.PathLike)):
         library = [library]
     return _molsieve.screen(str(job), [str(p) for p in (library or [])], "" if output is None else str(output), resume,
-                            overwrite, threads, device, progress)
+                            overwrite, _count("threads", threads), device, progress)

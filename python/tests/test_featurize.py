@@ -139,3 +139,12 @@ def test_flags_are_missing_where_nothing_was_computed():
     assert features.table[["lipinski_violations", "veber", "alert_pains_a"]].iloc[1].isna().all()
     bare = molsieve.featurize(["CCO"], descriptors=False, alerts=False).table
     assert "veber" not in bare.columns and not any(c.startswith("alert_") for c in bare.columns)
+
+
+def test_bad_numbers_are_molsieve_errors_naming_the_argument():
+    with pytest.raises(molsieve.Error, match="threads: -1 is negative"):
+        molsieve.featurize(["CCO"], threads=-1)
+    with pytest.raises(molsieve.Error, match="fp_bits: '2048' is not a whole number"):
+        molsieve.featurize(["CCO"], fp_bits="2048")
+    with pytest.raises(molsieve.Error, match="progress: str is not callable"):
+        molsieve.screen("job.toml", progress="yes")
