@@ -146,6 +146,8 @@ class LibraryStore:
         return _frame(_molsieve.library_table(self.path, where)[0])
 
     def fingerprints(self, where=""):
+        if not where:  # no table to build: the fingerprints alone
+            return _molsieve.library_fingerprints(self.path)
         return _molsieve.library_table(self.path, where)[1]
 
     def __len__(self):

@@ -43,6 +43,14 @@ py::dict library_summary(const std::string& path) {
   return out;
 }
 
+// Row-major fingerprints of `words` words each as a uint64 array [rows, words].
+py::array_t<std::uint64_t> fingerprint_matrix(const std::vector<std::uint64_t>& fingerprints, unsigned words) {
+  const std::size_t rows = words ? fingerprints.size() / words : 0;
+  py::array_t<std::uint64_t> matrix(std::vector<py::ssize_t>{static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(words)});
+  std::copy(fingerprints.begin(), fingerprints.end(), matrix.mutable_data());
+  return matrix;
+}
+
 // The library's rows as a table: id, smiles, status, the descriptors, then the library's own
 // columns (numbers where every cell of the column is one, as the results store keeps them).
 workflows::ResultTable library_rows(const chem::LibraryReader& reader, const chem::FingerprintSet& set) {
@@ -94,10 +102,17 @@ py::tuple library_table(const std::string& path, const std::string& where) {
     for (std::size_t r = 0; r < keep.size(); ++r)
       if (keep[r]) fingerprints.insert(fingerprints.end(), set.fingerprints.begin() + r * words, set.fingerprints.begin() + (r + 1) * words);
   }
-  const std::size_t rows = words ? fingerprints.size() / words : 0;
-  py::array_t<std::uint64_t> matrix(std::vector<py::ssize_t>{static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(words)});
-  std::copy(fingerprints.begin(), fingerprints.end(), matrix.mutable_data());
-  return py::make_tuple(table_to_dict(kept), matrix);
+  return py::make_tuple(table_to_dict(kept), fingerprint_matrix(fingerprints, words));
+}
+
+// Every row's fingerprints alone, uint64 [rows, words].
+py::array_t<std::uint64_t> library_fingerprints(const std::string& path) {
+  chem::FingerprintSet set;
+  {
+    py::gil_scoped_release release;
+    set = chem::read_library_fingerprints(path);
+  }
+  return fingerprint_matrix(set.fingerprints, set.words);
 }
 
 workflows::TableQuery make_query(const std::string& where, const std::string& order_by, std::size_t top,
@@ -172,6 +187,7 @@ py::dict cohort_query(const std::string& path, const std::string& table, const s
 void bind_stores(py::module_& m) {
   m.def("library_summary", &library_summary, py::arg("path"));
   m.def("library_table", &library_table, py::arg("path"), py::arg("where"));
+  m.def("library_fingerprints", &library_fingerprints, py::arg("path"));
   m.def("results_query", &results_query, py::arg("path"), py::arg("where"), py::arg("order_by"), py::arg("top"),
         py::arg("diverse"), py::arg("all_copies"));
   m.def("results_details", &results_details, py::arg("path"));
