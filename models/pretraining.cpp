@@ -44,11 +44,21 @@ void append_row(MoleculeSet& into, MoleculeSet& from, std::size_t row) {
   into.fingerprints.insert(into.fingerprints.end(), fp, fp + words);
 }
 
+// What the encoder reads: the graph, and the fingerprint (its applicability domain). The
+// descriptors it learns are computed once, by label_with_panel; alerts and QED's
+// substructure searches, most of a library store's featurizing time, serve nothing here.
+chem::FeaturizerOptions corpus_featurizer_options() {
+  chem::FeaturizerOptions options;
+  options.descriptors = options.alerts = false;
+  return options;
+}
+
 // The standardized structures of `files`.
 std::unordered_set<std::string> structures_of(const std::vector<CorpusFile>& files) {
   std::unordered_set<std::string> out;
+  const MoleculeFeaturizer featurizer(chem::FeaturizerOptions{}.fingerprints_only());
   for (const CorpusFile& file : files) {
-    const MoleculeSet set = MoleculeFeaturizer().featurize(read_records(file));
+    const MoleculeSet set = featurizer.featurize(read_records(file));
     for (std::size_t i = 0; i < set.size(); ++i)
       if (set.valid(i)) out.insert(set.smiles[i]);
   }
@@ -130,11 +140,12 @@ PretrainingCorpus read_pretraining_corpus(const std::vector<CorpusFile>& files, 
   const std::size_t wanted = max_molecules == 0 ? records.size() : max_molecules;
   std::unordered_set<std::string> seen;
   MoleculeSet& kept = corpus.molecules;
+  const MoleculeFeaturizer featurizer(corpus_featurizer_options());
   for (std::size_t first = 0; first < order.size() && kept.size() < wanted; first += kFeaturizeBatch) {
     std::vector<chem::InputRecord> batch;
     for (std::size_t k = first; k < std::min(order.size(), first + kFeaturizeBatch); ++k)
       batch.push_back(std::move(records[order[k]]));
-    MoleculeSet set = MoleculeFeaturizer().featurize(std::move(batch));
+    MoleculeSet set = featurizer.featurize(std::move(batch));
     for (std::size_t i = 0; i < set.size() && kept.size() < wanted; ++i) {
       if (!set.valid(i)) {
         ++corpus.invalid;
