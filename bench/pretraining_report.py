@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Tables for docs/models.md from bench/pretraining.sh's runs (bench-work/pretraining/):
-per data set, seed and variant (scratch, pretrained) the test metric of molsieve and the
-random forest on the same scaffold split, and for regression the test part's coverage of the
-68% and 95% intervals per similarity band, pooled over seeds.
+per data set, split, seed and variant (scratch, pretrained) the test metric of molsieve and
+the random forest on the same split, and for regression the test part's coverage of the 68%
+and 95% intervals per similarity band, pooled over seeds.
 
     /usr/bin/python3 bench/pretraining_report.py [bench-work/pretraining]
 """
@@ -23,27 +23,32 @@ def card(path):
 
 def main():
     work = sys.argv[1] if len(sys.argv) > 1 else "bench-work/pretraining"
-    runs = collections.defaultdict(dict)  # (name, variant) -> seed -> (molsieve, forest, card)
+    runs = collections.defaultdict(dict)  # (name, split, variant) -> seed -> (molsieve, forest, metric, card)
     for rf_path in sorted(glob.glob(os.path.join(work, "*.rf.json"))):
-        name, seed, variant = re.match(r"(.+)_(\d+)_(scratch|pretrained)\.rf\.json$", os.path.basename(rf_path)).groups()
+        name, split, seed, variant = re.match(r"(.+)_(scaffold|random)_(\d+)_(scratch|pretrained)\.rf\.json$",
+                                              os.path.basename(rf_path)).groups()
         rf = json.load(open(rf_path))
         key = next(k for k in rf if k.startswith("mean_") and k.endswith("_molsieve"))
-        runs[(name, variant)][int(seed)] = (rf[key], rf[key.replace("molsieve", "random_forest")], key[5:-9],
+        runs[(name, split, variant)][int(seed)] = (rf[key], rf[key.replace("molsieve", "random_forest")], key[5:-9],
                                             card(rf_path.replace(".rf.json", ".h5")))
-    print("| data set | variant | metric | molsieve per seed | mean | random forest mean |")
-    print("|---|---|---|---|---|---|")
-    for (name, variant), seeds in sorted(runs.items()):
+    print("| data set | split | variant | metric | molsieve per seed | mean | random forest per seed | mean |"
+          " splits won |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (name, split, variant), seeds in sorted(runs.items()):
         ms = [seeds[s][0] for s in sorted(seeds)]
         rf = [seeds[s][1] for s in sorted(seeds)]
         metric = next(iter(seeds.values()))[2]
-        print(f"| {name} | {variant} | {metric} | {' / '.join(f'{m:.3f}' for m in ms)} | {sum(ms) / len(ms):.3f} | "
-              f"{sum(rf) / len(rf):.3f} |")
+        higher_better = metric != "rmse"
+        won = sum((m > r) if higher_better else (m < r) for m, r in zip(ms, rf))
+        print(f"| {name} | {split} | {variant} | {metric} | {' / '.join(f'{m:.3f}' for m in ms)} | "
+              f"{sum(ms) / len(ms):.3f} | {' / '.join(f'{r:.3f}' for r in rf)} | {sum(rf) / len(rf):.3f} | "
+              f"{won} of {len(ms)} |")
     print()
     print("Test-part coverage by band of similarity to the nearest training molecule (pooled over seeds):")
     print()
-    print("| data set | variant | band | molecules | 68% interval holds | 95% interval holds |")
-    print("|---|---|---|---|---|---|")
-    for (name, variant), seeds in sorted(runs.items()):
+    print("| data set | split | variant | band | molecules | 68% interval holds | 95% interval holds |")
+    print("|---|---|---|---|---|---|---|")
+    for (name, split, variant), seeds in sorted(runs.items()):
         c = next(iter(seeds.values()))[3]
         if c["task_type"] != "regression":
             continue
@@ -61,7 +66,7 @@ def main():
         for band in sorted(pooled, key=lambda b: -float(b.split("-")[0])):
             rows, h68, h95 = pooled[band]
             if rows:
-                print(f"| {name} | {variant} | {band} | {int(rows)} | {h68 / rows:.1%} | {h95 / rows:.1%} |")
+                print(f"| {name} | {split} | {variant} | {band} | {int(rows)} | {h68 / rows:.1%} | {h95 / rows:.1%} |")
 
 
 if __name__ == "__main__":
