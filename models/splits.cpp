@@ -73,7 +73,8 @@ Split random_split(const std::vector<std::size_t>& rows, const std::vector<doubl
   seeded_shuffle(order, seed);
   const auto train_end = static_cast<std::size_t>(sizes[0] * static_cast<double>(order.size()));
   const auto validation_end =
-      static_cast<std::size_t>((sizes[0] + sizes[1]) * static_cast<double>(order.size()));
+      sizes[2] == 0 ? order.size()
+                    : static_cast<std::size_t>((sizes[0] + sizes[1]) * static_cast<double>(order.size()));
   Split split;
   split.train.assign(order.begin(), order.begin() + train_end);
   split.validation.assign(order.begin() + train_end, order.begin() + validation_end);
@@ -86,7 +87,11 @@ Split scaffold_split(const std::vector<std::size_t>& rows, const std::vector<std
   check_split_sizes(sizes);
   const double n = static_cast<double>(rows.size());
   const auto train_size = static_cast<std::size_t>(sizes[0] * n);
-  const auto validation_size = static_cast<std::size_t>(sizes[1] * n);
+  // No test part asked for (a shipped model's 90/10/0): nothing lands there, not even the
+  // row or two that rounding leaves over (a 1-molecule test part gave meaningless metrics).
+  const bool no_test = sizes[2] == 0;
+  const auto validation_size =
+      no_test ? rows.size() - train_size : static_cast<std::size_t>(sizes[1] * n);
   const auto test_size = rows.size() - train_size - validation_size;
   std::map<std::string, std::vector<std::size_t>> by_scaffold;
   for (std::size_t i = 0; i < rows.size(); ++i) by_scaffold[scaffolds[i]].push_back(rows[i]);
@@ -99,9 +104,9 @@ Split scaffold_split(const std::vector<std::size_t>& rows, const std::vector<std
   seeded_shuffle(small, seed + 1);
   Split split;
   auto place = [&](const std::vector<std::size_t>& set) {
-    auto& part = split.train.size() + set.size() <= train_size ? split.train
-                 : split.validation.size() + set.size() <= validation_size ? split.validation
-                                                                         : split.test;
+    auto& part = split.train.size() + set.size() <= train_size                  ? split.train
+                 : no_test || split.validation.size() + set.size() <= validation_size ? split.validation
+                                                                                      : split.test;
     part.insert(part.end(), set.begin(), set.end());
   };
   for (const auto& set : big) place(set);

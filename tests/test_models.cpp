@@ -139,6 +139,27 @@ TEST(Splits, ScaffoldSplitKeepsEachScaffoldInOnePart) {
   EXPECT_LE(split.train.size(), 160u);
 }
 
+TEST(Splits, NoTestFractionLeavesTheTestPartEmptyWhateverTheRounding) {
+  // 0.9 x 1179 and 0.1 x 1179 round down to 1061 + 117: the row left over once made a
+  // 1-molecule test part (ClinTox's shipped card).
+  std::vector<std::size_t> rows;
+  std::vector<std::string> scaffolds;
+  for (std::size_t i = 0; i < 1179; ++i) {
+    rows.push_back(i);
+    scaffolds.push_back("s" + std::to_string(i % 211));
+  }
+  for (std::uint64_t seed = 0; seed < 3; ++seed) {
+    const auto scaffold = models::scaffold_split(rows, scaffolds, {0.9, 0.1, 0.0}, seed);
+    EXPECT_TRUE(scaffold.test.empty()) << seed;
+    EXPECT_EQ(scaffold.train.size() + scaffold.validation.size(), rows.size());
+    EXPECT_LE(scaffold.train.size(), 1061u);
+    EXPECT_GT(scaffold.validation.size(), 100u);
+    const auto random = models::random_split(rows, {0.9, 0.1, 0.0}, seed);
+    EXPECT_TRUE(random.test.empty()) << seed;
+    EXPECT_EQ(random.validation.size(), 1179u - 1061u);
+  }
+}
+
 TEST(Splits, SplitFilesAreReadAndBadRowsNamed) {
   test::ScratchDir dir;
   test::write_text(dir.file("split.csv"), "row,smiles,part\n0,C,train\n3,CC,test\n1,CCC,validation\n2,N,invalid\n");
