@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Tables for docs/models.md from bench/pretraining.sh's runs (bench-work/pretraining/):
 per data set, split, seed and variant (scratch, pretrained) the test metric of molsieve and
-the random forest on the same split, and for regression the test part's coverage of the 68%
-and 95% intervals per similarity band, pooled over seeds.
+the random forest on the same split; for regression the test part's coverage of the 68% and
+95% intervals per similarity band, pooled over seeds; for classification the test part's
+expected calibration error and Brier score before and after Platt scaling, mean over tasks
+and seeds.
 
     /usr/bin/python3 bench/pretraining_report.py [bench-work/pretraining]
 """
@@ -67,6 +69,24 @@ def main():
             rows, h68, h95 = pooled[band]
             if rows:
                 print(f"| {name} | {split} | {variant} | {band} | {int(rows)} | {h68 / rows:.1%} | {h95 / rows:.1%} |")
+
+    print()
+    print("Test-part reliability of the probabilities (mean over tasks and seeds; Platt-scaled on the validation part):")
+    print()
+    print("| data set | split | variant | ECE raw | ECE calibrated | Brier raw | Brier calibrated |")
+    print("|---|---|---|---|---|---|---|")
+    for (name, split, variant), seeds in sorted(runs.items()):
+        if next(iter(seeds.values()))[3]["task_type"] != "classification":
+            continue
+        values = collections.defaultdict(list)
+        for s in seeds.values():
+            for task, m in s[3]["metrics"]["test"].items():
+                for k in ("ece_uncalibrated", "ece", "brier_uncalibrated", "brier"):
+                    if k in m:
+                        values[k].append(m[k])
+        mean = {k: sum(v) / len(v) for k, v in values.items()}
+        print(f"| {name} | {split} | {variant} | {mean['ece_uncalibrated']:.3f} | {mean['ece']:.3f} | "
+              f"{mean['brier_uncalibrated']:.3f} | {mean['brier']:.3f} |")
 
 
 if __name__ == "__main__":

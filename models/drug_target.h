@@ -33,6 +33,9 @@ struct DrugTargetOptions {
   // Independently seeded networks (seed, seed + 1, ...): a prediction is their mean and its
   // uncertainty their spread, calibrated on the validation part as for the molecule models.
   unsigned ensemble = 1;
+  // An encoder made by `molsieve pretrain`: the ligand D-MPNN's message passing starts from
+  // its weights (empty: from random weights).
+  std::string pretrained_encoder;
   kernels::DeviceChoice device;
   // Provenance for the model card.
   std::string name, data_path, data_sha256, smiles_column, protein_column, affinity_column, command;

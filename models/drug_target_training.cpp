@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <numeric>
 #include <tuple>
 
@@ -17,6 +18,7 @@
 #include "models/early_stopping.h"
 #include "models/metrics.h"
 #include "models/model_state.h"
+#include "models/pretrained_encoder.h"
 #include "models/torch_device.h"
 #include "models/training.h"
 
@@ -96,6 +98,7 @@ struct MemberInputs {
   const torch::Tensor& protein_inputs;  // every protein of the data, encoder inputs
   const DrugTargetOptions& options;
   const std::function<void(const DrugTargetEpoch&)>& on_epoch;
+  const PretrainedEncoder* encoder;  // null: the ligand encoder starts at random
 };
 
 // The learning-rate schedule of the molecule models, with the drug-target options' values.
@@ -176,6 +179,7 @@ DrugTargetNet train_member(const DrugTargetModel::State& s, const MemberInputs& 
   torch::manual_seed(seed);
   DrugTargetNet network(options.ligand, options.protein);
   initialize_parameters(*network);
+  if (in.encoder) in.encoder->start(*network, "ligand.");
   network->to(s.device);
 
   torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.init_lr));
@@ -381,7 +385,14 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
   for (std::size_t p = 0; p < data.proteins.size(); ++p) all_sequences.push_back(data.proteins.sequence(p));
   const torch::Tensor all_inputs = protein_inputs(options.protein, all_sequences);
 
-  const MemberInputs inputs{data, split, train, all_inputs, options, on_epoch};
+  std::unique_ptr<PretrainedEncoder> encoder;
+  if (!options.pretrained_encoder.empty()) {
+    encoder = std::make_unique<PretrainedEncoder>(options.pretrained_encoder, card.architecture,
+                                                  card.graph_featurizer_version);
+    card.pretrained_encoder = encoder->file_name();
+    card.pretrained_encoder_sha256 = encoder->sha256();
+  }
+  const MemberInputs inputs{data, split, train, all_inputs, options, on_epoch, encoder.get()};
   for (unsigned member = 0; member < options.ensemble; ++member) {
     int best_epoch = 0;
     s.members.push_back(train_member(s, inputs, member, &best_epoch));

@@ -3,20 +3,19 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <memory>
 
 #include "chem/graph_features.h"
 #include "chem/scaffold.h"
 #include "core/error.h"
-#include "core/sha256.h"
 #include "core/timestamp.h"
 #include "models/applicability.h"
 #include "models/calibration.h"
 #include "models/early_stopping.h"
 #include "models/metrics.h"
 #include "models/model_state.h"
+#include "models/pretrained_encoder.h"
 
 namespace molsieve::models {
 namespace {
@@ -372,8 +371,6 @@ std::vector<double> scaled_targets(const Model::State& s, const MoleculeSet& dat
   return targets;
 }
 
-class PretrainedEncoder;
-
 // What one member's training shares with the others.
 struct MemberInputs {
   const MoleculeSet& data;
@@ -432,35 +429,6 @@ EpochLoss train_epoch(const Model::State& s, const MemberInputs& in, Dmpnn& netw
   return out;
 }
 
-// The message-passing weights of a pretrained encoder (TrainOptions::pretrained_encoder),
-// checked against the architecture they are to start.
-class PretrainedEncoder {
- public:
-  PretrainedEncoder(const std::string& path, const ModelCard& card) : model_(Model::load(path)) {
-    const ModelCard& from = model_.card();
-    if (from.architecture.hidden != card.architecture.hidden || from.architecture.depth != card.architecture.depth)
-      throw Error("--from-pretrained " + path + ": its encoder has hidden size " + std::to_string(from.architecture.hidden) +
-                  " and depth " + std::to_string(from.architecture.depth) + "; this model asks for " +
-                  std::to_string(card.architecture.hidden) + " and " + std::to_string(card.architecture.depth) +
-                  " (give the same --hidden-size and --depth)");
-    if (from.graph_featurizer_version != card.graph_featurizer_version)
-      throw Error("--from-pretrained " + path + ": made with graph featurizer version " +
-                  std::to_string(from.graph_featurizer_version) + ", this molsieve has " +
-                  std::to_string(card.graph_featurizer_version) + " (pretrain it again)");
-  }
-  // Copies the encoder's message passing (W_i, W_h, W_o) into `network`.
-  void start(Dmpnn& network) const {
-    torch::NoGradGuard no_grad;
-    const auto from = model_.state().members.front()->named_parameters();
-    auto to = network->named_parameters();
-    for (const char* name : {"W_i.weight", "W_h.weight", "W_o.weight", "W_o.bias"})
-      to[name].copy_(from[name].to(to[name].device()));
-  }
-
- private:
-  Model model_;
-};
-
 // One network seeded with options.seed + member, at its best epoch (TrainOptions::selection).
 Dmpnn train_member(const Model::State& s, const MemberInputs& in, unsigned member, int* best_epoch) {
   const MoleculeSet& data = in.data;
@@ -470,7 +438,7 @@ Dmpnn train_member(const Model::State& s, const MemberInputs& in, unsigned membe
   torch::manual_seed(member_seed);
   Dmpnn network(options.architecture, s.molecule_input_count(), static_cast<int>(options.tasks.size()));
   initialize_parameters(*network);
-  if (in.encoder) in.encoder->start(network);
+  if (in.encoder) in.encoder->start(*network);
   network->to(s.device);
   torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.init_lr));
   EarlyStopping stopping(options.patience);
@@ -528,9 +496,10 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
   const std::vector<double> targets = scaled_targets(s, data, options);
   std::unique_ptr<PretrainedEncoder> encoder;
   if (!options.pretrained_encoder.empty()) {
-    encoder = std::make_unique<PretrainedEncoder>(options.pretrained_encoder, card);
-    card.pretrained_encoder = std::filesystem::path(options.pretrained_encoder).filename().string();
-    card.pretrained_encoder_sha256 = sha256_file(options.pretrained_encoder);
+    encoder = std::make_unique<PretrainedEncoder>(options.pretrained_encoder, card.architecture,
+                                                  card.graph_featurizer_version);
+    card.pretrained_encoder = encoder->file_name();
+    card.pretrained_encoder_sha256 = encoder->sha256();
   }
   const MemberInputs inputs{data, split, options, targets, weights, select_by_metric, on_epoch, encoder.get()};
   for (unsigned member = 0; member < options.ensemble; ++member) {

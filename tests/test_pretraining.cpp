@@ -1,6 +1,7 @@
 // The pretrained encoder: the descriptor panel it learns (RDKit's own values), the corpus
 // (copies once, excluded sets left out, labels clamped), and train --from-pretrained, whose
-// members start from the encoder's message passing and whose card names it.
+// members (a drug-target model's ligand encoder too) start from the encoder's message
+// passing and whose card names it.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,8 @@
 #include "chem/descriptor_panel.h"
 #include "core/error.h"
 #include "core/sha256.h"
+#include "models/drug_target.h"
+#include "models/drug_target_state.h"
 #include "models/model_state.h"
 #include "models/pretraining.h"
 #include "test_support.h"
@@ -100,15 +103,18 @@ models::TrainOptions small_options() {
   return o;
 }
 
-// The message-passing weights of member `m`, flattened.
-std::vector<float> message_passing(const models::Model& model, std::size_t m) {
+// The message-passing weights of the D-MPNN named `prefix` in `network`, flattened.
+std::vector<float> message_passing(const torch::nn::Module& network, const std::string& prefix = "") {
   std::vector<float> out;
-  auto parameters = model.state().members.at(m)->named_parameters();
+  auto parameters = network.named_parameters();
   for (const char* name : {"W_i.weight", "W_h.weight", "W_o.weight", "W_o.bias"}) {
-    const torch::Tensor t = parameters[name].contiguous().cpu();
+    const torch::Tensor t = parameters[prefix + name].contiguous().cpu();
     out.insert(out.end(), t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
   }
   return out;
+}
+std::vector<float> message_passing(const models::Model& model, std::size_t m) {
+  return message_passing(*model.state().members.at(m));
 }
 
 TEST_F(PretrainingCorpus, FineTunedMembersStartFromTheEncoderAndTheCardNamesIt) {
@@ -133,6 +139,40 @@ TEST_F(PretrainingCorpus, FineTunedMembersStartFromTheEncoderAndTheCardNamesIt) 
 
   o.pretrained_encoder.clear();
   EXPECT_NE(message_passing(models::train_model(labelled, o), 0), message_passing(encoder, 0));
+}
+
+TEST_F(PretrainingCorpus, ADrugTargetModelsLigandEncoderStartsFromTheEncoderAndItsCardNamesIt) {
+  const models::Model encoder = models::pretrain_encoder(read(), small_options());
+  encoder.save(dir_.file("encoder.h5"));
+  std::string pairs = "smiles,protein,affinity\n";
+  for (const char* smiles : {"CCO", "c1ccccc1O", "CCN", "CC(=O)O", "c1ccncc1", "CCCl"})
+    for (const char* protein : {"MKKLLPTAAAGLLLLAAQPAMA", "MSTNPKPQRKTKRNTNRRPQDVKFPGG"})
+      pairs += std::string(smiles) + "," + protein + "," + std::to_string(5.0 + static_cast<double>(pairs.size() % 7)) + "\n";
+  test::write_text(dir_.file("pairs.csv"), pairs);
+  const models::PairSet data = models::read_pair_file(dir_.file("pairs.csv"), {}, nullptr);
+  models::Split split;
+  for (std::size_t i = 0; i < data.size(); ++i) (i % 4 == 0 ? split.validation : split.train).push_back(i);
+
+  models::DrugTargetOptions o;
+  o.ligand = small_options().architecture;
+  o.protein.kind = "composition";
+  o.epochs = 2;
+  o.ligand_batch = 3;
+  o.protein_batch = 2;
+  o.patience = 0;
+  o.ensemble = 2;
+  o.affinity_column = "affinity";
+  o.init_lr = o.max_lr = o.final_lr = 0;  // no step moves a weight: what is trained is the start
+  o.pretrained_encoder = dir_.file("encoder.h5");
+  const models::DrugTargetModel tuned = models::train_drug_target(data, split, o);
+  for (std::size_t m = 0; m < 2; ++m)
+    EXPECT_EQ(message_passing(*tuned.state().members.at(m), "ligand."), message_passing(encoder, 0)) << "member " << m;
+  EXPECT_EQ(tuned.card().pretrained_encoder, "encoder.h5");
+  EXPECT_EQ(tuned.card().pretrained_encoder_sha256, sha256_file(dir_.file("encoder.h5")));
+
+  o.pretrained_encoder.clear();
+  EXPECT_NE(message_passing(*models::train_drug_target(data, split, o).state().members.at(0), "ligand."),
+            message_passing(encoder, 0));
 }
 
 TEST_F(PretrainingCorpus, AnEncoderOfAnotherSizeIsRefusedNamingBoth) {

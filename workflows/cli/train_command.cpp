@@ -119,7 +119,6 @@ void run_train_drug_target(TrainRequest& r) {
   if (r.split_file.empty() && r.split != "random")
     throw Error("--split " + r.split + ": a pair file splits at random or by --split-file (e.g. unseen drugs)");
   if (o.architecture.descriptors) throw Error("--descriptors: drug-target models read the graph and --fingerprint-features only");
-  if (!o.pretrained_encoder.empty()) throw Error("--from-pretrained: drug-target models start from random weights");
   if (r.protein.kind != "cnn" && r.protein.kind != "composition")
     throw Error("--protein-encoder " + r.protein.kind + ": cnn or composition");
   if (r.split_file.empty()) models::check_split_sizes(r.split_sizes);
@@ -137,6 +136,7 @@ void run_train_drug_target(TrainRequest& r) {
   d.patience = o.patience;
   d.seed = o.seed;
   d.ensemble = o.ensemble;
+  d.pretrained_encoder = o.pretrained_encoder;
   d.device = r.device;
   d.name = r.name.empty() ? std::filesystem::path(r.output).stem().string() : r.name;
   d.data_path = std::filesystem::path(r.data).filename().string();
@@ -321,8 +321,8 @@ void add_train_command(CLI::App& app) {
                 "Proteins per optimizer step, against --batch-size ligands (drug-target models)")
       ->capture_default_str();
   c->add_option("--from-pretrained", o.pretrained_encoder,
-                "Encoder from molsieve pretrain: every member's message passing starts from its weights (same "
-                "--hidden-size and --depth); the head starts at random");
+                "Encoder from molsieve pretrain: every member's message passing (a drug-target model's ligand "
+                "encoder) starts from its weights (same --hidden-size and --depth); the head starts at random");
   c->add_option("--active-threshold", request->active_threshold,
                 "Also report the ROC-AUC of telling affinities at or above this value (e.g. pKd 7) from the rest");
   add_run_options(*c, *request);
