@@ -385,13 +385,7 @@ DrugTargetModel train_drug_target(const PairSet& data, const Split& split, const
   for (std::size_t p = 0; p < data.proteins.size(); ++p) all_sequences.push_back(data.proteins.sequence(p));
   const torch::Tensor all_inputs = protein_inputs(options.protein, all_sequences);
 
-  std::unique_ptr<PretrainedEncoder> encoder;
-  if (!options.pretrained_encoder.empty()) {
-    encoder = std::make_unique<PretrainedEncoder>(options.pretrained_encoder, card.architecture,
-                                                  card.graph_featurizer_version);
-    card.pretrained_encoder = encoder->file_name();
-    card.pretrained_encoder_sha256 = encoder->sha256();
-  }
+  const std::unique_ptr<PretrainedEncoder> encoder = load_pretrained_encoder(options.pretrained_encoder, card);
   const MemberInputs inputs{data, split, train, all_inputs, options, on_epoch, encoder.get()};
   for (unsigned member = 0; member < options.ensemble; ++member) {
     int best_epoch = 0;

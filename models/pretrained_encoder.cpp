@@ -37,4 +37,12 @@ void PretrainedEncoder::start(torch::nn::Module& network, const std::string& pre
     to[prefix + name].copy_(from[name].to(to[prefix + name].device()));
 }
 
+std::unique_ptr<PretrainedEncoder> load_pretrained_encoder(const std::string& path, ModelCard& card) {
+  if (path.empty()) return nullptr;
+  auto encoder = std::make_unique<PretrainedEncoder>(path, card.architecture, card.graph_featurizer_version);
+  card.pretrained_encoder = encoder->file_name();
+  card.pretrained_encoder_sha256 = encoder->sha256();
+  return encoder;
+}
+
 }  // namespace molsieve::models

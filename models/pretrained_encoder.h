@@ -4,6 +4,7 @@
 // drug-target model's ligand encoder alike. Internal to models/: this header includes LibTorch.
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 
 #include "models/model.h"
@@ -29,5 +30,9 @@ class PretrainedEncoder {
   Model model_;
   std::string file_name_, sha256_;
 };
+
+// The encoder at `path` for the model `card` describes, which then names it (file and
+// SHA-256); null when `path` is empty (random weights).
+std::unique_ptr<PretrainedEncoder> load_pretrained_encoder(const std::string& path, ModelCard& card);
 
 }  // namespace molsieve::models

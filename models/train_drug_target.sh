@@ -7,6 +7,9 @@
 #   bash models/train_drug_target.sh [DATASETS] [davis|kiba ...]
 # DATASETS defaults to MOLSIEVE_DATASETS or ../shared/datasets beside the checkout.
 # MOLSIEVE_HELD_OUT_ONLY=1 runs the held-out evaluations only (no shipped model is written).
+# SPLITS (all four) picks the held-out splits. ENCODER=FILE (from molsieve pretrain) starts
+# every ligand encoder from it (--from-pretrained); held-out models are then written as
+# NAME-SPLIT-pretrained.h5, beside the ones from random weights.
 # Each network takes about 25 min (Davis) or 15 min (KIBA) on one thread.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,15 +45,18 @@ train() {  # name split-arguments... -- output
 for name in ${wanted[*]}; do
   python3 models/drug_target_data.py "$data/$name" "$work" --name "$name"
   davis_flag=(); [ "$name" = davis ] && davis_flag=(--davis)
-  for split in random unseen-drug unseen-protein unseen-both; do
-    echo "== $name: held-out evaluation, $split split"
-    train "$name" --split-file "$work/$name.split-$split.csv" -o "$work/models/$name-$split.h5"
-    /usr/bin/python3 bench/drug_target_floor.py "$work/$name.csv" "$work/$name.proteins.csv" \
-      "$work/$name.split-$split.csv" "${davis_flag[@]}" --json "$work/floor-$name-$split.json"
+  for split in ${SPLITS:-random unseen-drug unseen-protein unseen-both}; do
+    echo "== $name: held-out evaluation, $split split${ENCODER:+, from $ENCODER}"
+    train "$name" --split-file "$work/$name.split-$split.csv" ${ENCODER:+--from-pretrained "$ENCODER"} \
+      -o "$work/models/$name-$split${ENCODER:+-pretrained}.h5"
+    [ -f "$work/floor-$name-$split.json" ] ||  # the floor does not depend on the encoder
+      /usr/bin/python3 bench/drug_target_floor.py "$work/$name.csv" "$work/$name.proteins.csv" \
+        "$work/$name.split-$split.csv" "${davis_flag[@]}" --json "$work/floor-$name-$split.json"
   done
   if [ "${MOLSIEVE_HELD_OUT_ONLY:-0}" != 1 ]; then
     # An ensemble on the random split: its card's test metrics and spread coverage are held out.
     echo "== $name: shipped model (ensemble of 3, random split)"
-    train "$name" --split-file "$work/$name.split-random.csv" --ensemble 3 -o "models/pretrained/$name.h5"
+    train "$name" --split-file "$work/$name.split-random.csv" --ensemble 3 ${ENCODER:+--from-pretrained "$ENCODER"} \
+      -o "models/pretrained/$name.h5"
   fi
 done

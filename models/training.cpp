@@ -494,13 +494,7 @@ Model train_model(const MoleculeSet& data, const TrainOptions& options, const Ep
   const auto weights = torch::tensor(std::vector<float>(card.task_weights.begin(), card.task_weights.end()))
                            .to(s.device);
   const std::vector<double> targets = scaled_targets(s, data, options);
-  std::unique_ptr<PretrainedEncoder> encoder;
-  if (!options.pretrained_encoder.empty()) {
-    encoder = std::make_unique<PretrainedEncoder>(options.pretrained_encoder, card.architecture,
-                                                  card.graph_featurizer_version);
-    card.pretrained_encoder = encoder->file_name();
-    card.pretrained_encoder_sha256 = encoder->sha256();
-  }
+  const std::unique_ptr<PretrainedEncoder> encoder = load_pretrained_encoder(options.pretrained_encoder, card);
   const MemberInputs inputs{data, split, options, targets, weights, select_by_metric, on_epoch, encoder.get()};
   for (unsigned member = 0; member < options.ensemble; ++member) {
     int best_epoch = 0;
