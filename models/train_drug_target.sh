@@ -10,7 +10,8 @@
 # SPLITS (all four) picks the held-out splits. ENCODER=FILE (from molsieve pretrain) starts
 # every ligand encoder from it (--from-pretrained); held-out models are then written as
 # NAME-SPLIT-pretrained.h5, beside the ones from random weights.
-# Each network takes about 25 min (Davis) or 15 min (KIBA) on one thread.
+# Each network takes about 5 min (Davis, 100 epochs) or 5 min (KIBA, 60 epochs) on one quiet
+# thread; several times that on a loaded machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${1:-${MOLSIEVE_DATASETS:-../shared/datasets}}"
