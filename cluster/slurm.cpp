@@ -120,12 +120,15 @@ std::string sbatch_script(const BatchRequest& r) {
   if (r.array_tasks > 0) s << "task=$(printf %04d \"${SLURM_ARRAY_TASK_ID}\")\n";
   if (trapped) {
     const std::string name = r.signal.substr(2, r.signal.find('@') - 2);
+    // An array task names itself by array and index: one task's SLURM_JOB_ID is the array's
+    // own id, which scancel and scontrol read as every task of the array.
+    const char* const self = r.array_tasks > 0 ? "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}" : "$SLURM_JOB_ID";
     s << "# Slurm sends " << name << " ahead of the time limit (or a preemption): stop the screen, which keeps its\n"
          "# parts, and requeue this job, which continues with --resume.\n"
          "# SIGTERM through Slurm, to the screen's tasks: srun itself would end the step by force.\n"
-         "requeue() {\n  scancel --signal=TERM \"$SLURM_JOB_ID\" || true\n  wait \"$child\" || true\n"
-         "  echo \"molsieve: requeued on "
-      << name << "\" >&2\n  scontrol requeue \"$SLURM_JOB_ID\"\n  exit 0\n}\ntrap requeue " << name << "\n";
+         "requeue() {\n  scancel --signal=TERM \""
+      << self << "\" || true\n  wait \"$child\" || true\n  echo \"molsieve: requeued on " << name
+      << "\" >&2\n  scontrol requeue \"" << self << "\"\n  exit 0\n}\ntrap requeue " << name << "\n";
   }
   // Each task is an MPI rank with its own cores (srun does not inherit --cpus-per-task).
   s << "srun --cpus-per-task=" << r.cpus_per_task;

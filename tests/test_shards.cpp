@@ -163,7 +163,8 @@ TEST_F(ShardedCampaign, SubmitArrayWritesOneTaskPerShardThatResumesAndRequeuesIt
            "#SBATCH --array=0-2\n", "#SBATCH --requeue\n", "#SBATCH --signal=B:USR1@120\n",
         "#SBATCH --output=" + dir_->file("campaign.h5") + ".slurm-%A_%a.log\n",
         "task=$(printf %04d \"${SLURM_ARRAY_TASK_ID}\")\n", "trap requeue USR1\n",
-        "  scontrol requeue \"$SLURM_JOB_ID\"\n"})
+        "  scancel --signal=TERM \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\" || true\n",
+        "  scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n"})
     EXPECT_NE(script.find(line), std::string::npos) << line << "\n" << script;
   EXPECT_NE(script.find(" -o " + dir_->file("campaign.shard-") + "\"${task}\".h5 "), std::string::npos) << script;
   EXPECT_NE(script.find(" --library " + dir_->file("shards/shard-") + "\"${task}\".h5 --resume &\n"),
