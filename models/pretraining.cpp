@@ -119,6 +119,9 @@ PretrainingCorpus read_pretraining_corpus(const std::vector<CorpusFile>& files, 
   if (files.empty()) throw Error("pretraining needs at least one --data file");
   PretrainingCorpus corpus;
   const std::unordered_set<std::string> excluded = structures_of(exclude);
+  for (const CorpusFile& file : exclude)
+    corpus.excluded_sources += (corpus.excluded_sources.empty() ? "" : ", ") +
+                               std::filesystem::path(file.path).filename().string();
   std::vector<chem::InputRecord> records;
   Sha256 sources_hash;
   for (const CorpusFile& file : files) {
@@ -181,9 +184,14 @@ Model pretrain_encoder(const PretrainingCorpus& corpus, TrainOptions options, co
       " RDKit descriptors (chem/descriptor_panel.h) of " + std::to_string(corpus.molecules.size()) +
       " unlabelled molecules; start a model from it with molsieve train --from-pretrained. Its own predictions "
       "are descriptors RDKit computes exactly: use RDKit for those.";
-  card.limitations = "Learned from the structures of " + corpus.sources + " (" + std::to_string(corpus.excluded) +
-                     " structures of excluded held-out sets left out, " + std::to_string(corpus.duplicates) +
-                     " copies counted once); no labels were read.";
+  const std::string left_out =
+      corpus.excluded_sources.empty()
+          ? "no set excluded"
+          : std::to_string(corpus.excluded) + (corpus.excluded == 1 ? " row" : " rows") + " with the structures of " +
+                corpus.excluded_sources +
+                " left out, so models of those sets are compared fairly";
+  card.limitations = "Learned from the structures of " + corpus.sources + " (" + left_out + ", " +
+                     std::to_string(corpus.duplicates) + " copies counted once); no labels were read.";
   return model;
 }
 

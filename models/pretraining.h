@@ -33,6 +33,7 @@ struct PretrainingCorpus {
   std::uint64_t duplicates = 0;  // copies of a structure kept from an earlier row or file
   std::uint64_t excluded = 0;    // structures of the excluded files
   std::string sources;           // "muv.csv.gz (93087 rows), ..." for the card
+  std::string excluded_sources;  // "bace.csv, clintox.csv": whose held-out comparisons stay fair
   std::string sources_sha256;    // of the files' SHA-256s, in order
 };
 

@@ -63,6 +63,7 @@ TEST_F(PretrainingCorpus, EachStructureOnceAndNoneOfTheExcludedSets) {
   EXPECT_EQ(c.invalid, 1u);
   EXPECT_EQ(c.duplicates, 2u);  // OCC and b's CCO are ethanol again
   EXPECT_EQ(c.excluded, 1u);    // CCN
+  EXPECT_EQ(c.excluded_sources, "held_out.csv");
   ASSERT_EQ(c.molecules.size(), 6u);
   std::vector<std::string> smiles = c.molecules.smiles;
   std::sort(smiles.begin(), smiles.end());
@@ -121,6 +122,9 @@ TEST_F(PretrainingCorpus, FineTunedMembersStartFromTheEncoderAndTheCardNamesIt) 
   const models::Model encoder = models::pretrain_encoder(read(), small_options());
   encoder.save(dir_.file("encoder.h5"));
   EXPECT_EQ(encoder.card().tasks.size(), read().descriptors.size());
+  // Whoever fine-tunes it learns which sets it never saw.
+  EXPECT_NE(encoder.card().limitations.find("1 row with the structures of held_out.csv left out"), std::string::npos)
+      << encoder.card().limitations;
 
   models::TrainOptions o = small_options();
   o.task_type = models::TaskType::Regression;
