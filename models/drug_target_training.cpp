@@ -338,12 +338,14 @@ void calibrate_drug_target(DrugTargetModel& model, const PairSet& data, const Sp
   };
   card.validation_metrics.erase(task);
   card.test_metrics.erase(task);
-  // One network has no spread to calibrate: it keeps the training ligands' 5th-percentile domain.
-  if (s.members.size() > 1) {
+  // One network has no spread: its intervals come from the validation residuals alone, band
+  // by band, which is what lets a held-out single network report coverage on its test part.
+  // Its domain stays the training ligands' 5th-percentile rule: what ships is an ensemble.
+  if (!split.validation.empty()) {
     card.spread_calibration[task] = fit_spread_calibration(validation.mean, validation.spread,
                                                            ligand_similarity(split.validation),
                                                            values_at(data.affinity, split.validation));
-    card.domain_threshold = card.spread_calibration[task].informative_from;
+    if (s.members.size() > 1) card.domain_threshold = card.spread_calibration[task].informative_from;
     card.calibration_part = "validation (" + std::to_string(split.validation.size()) + " pairs)";
   }
   const std::tuple<const std::vector<std::size_t>*, const PartPredictions*, std::map<std::string, double>*> parts[] = {

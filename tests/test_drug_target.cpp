@@ -197,6 +197,33 @@ TEST(DrugTargetEnsemble, MeanAndCalibratedIntervalFollowFromMembersTrainedAlone)
   EXPECT_EQ(ensemble.card().validation_metrics.at("affinity").count("coverage_95"), 1u);
 }
 
+// One network has no spread: its interval is the validation residuals' (the normalizer is
+// the offset alone), its test part reports coverage (how the held-out single networks of
+// docs/models.md are measured), and its domain stays the training ligands' 5th percentile.
+TEST(DrugTargetSingleNetwork, IntervalsComeFromValidationResidualsAndTheTestPartReportsCoverage) {
+  const models::PairSet pairs = synthetic_pairs();
+  models::Split split = one_in_six_for_validation(pairs);
+  split.test = {split.train.back()};
+  split.train.pop_back();
+  models::DrugTargetOptions o = small_options("composition");
+  o.epochs = 3;
+  const models::DrugTargetModel model = models::train_drug_target(pairs, split, o);
+  ASSERT_EQ(model.card().spread_calibration.count("affinity"), 1u);
+  const models::SpreadCalibration& calibration = model.card().spread_calibration.at("affinity");
+  EXPECT_EQ(calibration.spread_offset, 1.0);
+  EXPECT_EQ(model.card().domain_threshold, model.card().training_similarity_quantiles.at("p05"));
+  EXPECT_EQ(model.card().test_metrics.at("affinity").at("rows"), 1);
+  EXPECT_EQ(model.card().validation_metrics.at("affinity").count("coverage_68"), 1u);
+  std::vector<std::string> sequences;
+  for (std::size_t p = 0; p < pairs.proteins.size(); ++p) sequences.push_back(pairs.proteins.sequence(p));
+  const models::AffinityGrid grid = model.predict_grid(pairs.ligands, sequences);
+  const models::PredictionInterval expected =
+      calibration.interval(grid.mean[0], 0.0, grid.nearest_training_similarity[0]);
+  EXPECT_GT(grid.spread[0], 0.0);
+  EXPECT_NEAR(grid.spread[0], expected.half68, 1e-9);
+  EXPECT_EQ(grid.hi95[0], expected.hi95);  // infinite here: too few validation pairs for a 95% quantile
+}
+
 INSTANTIATE_TEST_SUITE_P(ProteinEncoders, DrugTargetEncoders, ::testing::Values("cnn", "composition"));
 
 // A shipped model: its protein table, its card's held-out figures, and one of its training
