@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 namespace molsieve::models {
 namespace {
@@ -11,14 +12,16 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct HeldOutRow {
   double mean, spread, similarity, label;
+  std::size_t group;
 };
 
 std::vector<HeldOutRow> usable_rows(const std::vector<double>& mean, const std::vector<double>& spread,
-                                    const std::vector<double>& similarity, const std::vector<double>& labels) {
+                                    const std::vector<double>& similarity, const std::vector<double>& labels,
+                                    const std::vector<std::size_t>& groups) {
   std::vector<HeldOutRow> rows;
   for (std::size_t i = 0; i < labels.size(); ++i)
     if (std::isfinite(mean[i]) && std::isfinite(spread[i]) && std::isfinite(similarity[i]) && std::isfinite(labels[i]))
-      rows.push_back({mean[i], spread[i], similarity[i], labels[i]});
+      rows.push_back({mean[i], spread[i], similarity[i], labels[i], groups.empty() ? i : groups[i]});
   return rows;
 }
 
@@ -39,19 +42,23 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
-std::vector<PooledBand> pool_similarity_bands(const std::vector<double>& similarity) {
+std::vector<PooledBand> pool_similarity_bands(const std::vector<double>& similarity,
+                                              const std::vector<std::size_t>& groups) {
   const auto& edges = similarity_band_edges();
   std::vector<std::vector<std::size_t>> by_band(edges.size());
   for (std::size_t i = 0; i < similarity.size(); ++i)
     if (!std::isnan(similarity[i])) by_band[band_of(similarity[i])].push_back(i);
   std::vector<PooledBand> pooled;
   std::vector<std::size_t> current;
+  std::set<std::size_t> current_groups;
   for (std::size_t b = 0; b < edges.size(); ++b) {
     if (by_band[b].empty()) continue;
     current.insert(current.end(), by_band[b].begin(), by_band[b].end());
-    if (current.size() >= kMinRowsPerBand) {
+    for (std::size_t i : by_band[b]) current_groups.insert(groups.empty() ? i : groups[i]);
+    if (current_groups.size() >= kMinRowsPerBand) {
       pooled.push_back({edges[b], std::move(current)});
       current.clear();
+      current_groups.clear();
     }
   }
   // A thin far remainder is not a measurement: lending it a nearer band's scale would claim
@@ -126,8 +133,9 @@ PredictionInterval SpreadCalibration::interval(double mean, double spread, doubl
 }
 
 SpreadCalibration fit_spread_calibration(const std::vector<double>& mean, const std::vector<double>& spread,
-                                         const std::vector<double>& similarity, const std::vector<double>& labels) {
-  const std::vector<HeldOutRow> rows = usable_rows(mean, spread, similarity, labels);
+                                         const std::vector<double>& similarity, const std::vector<double>& labels,
+                                         const std::vector<std::size_t>& groups) {
+  const std::vector<HeldOutRow> rows = usable_rows(mean, spread, similarity, labels, groups);
   SpreadCalibration c;
   if (rows.empty()) return c;
   std::vector<double> spreads, label_values;
@@ -145,8 +153,12 @@ SpreadCalibration fit_spread_calibration(const std::vector<double>& mean, const 
   c.unknown95 = conformal_quantile(label_distances, kCoverage95);
 
   std::vector<double> similarities;
-  for (const auto& r : rows) similarities.push_back(r.similarity);
-  const std::vector<PooledBand> pooled = pool_similarity_bands(similarities);
+  std::vector<std::size_t> row_groups;
+  for (const auto& r : rows) {
+    similarities.push_back(r.similarity);
+    row_groups.push_back(r.group);
+  }
+  const std::vector<PooledBand> pooled = pool_similarity_bands(similarities, row_groups);
   for (const PooledBand& group : pooled) {
     std::vector<double> scores;
     for (std::size_t i : group.rows)
@@ -184,7 +196,7 @@ std::string similarity_band_name(double similarity) {
 std::vector<BandCoverage> coverage_by_band(const SpreadCalibration& calibration, const std::vector<double>& mean,
                                            const std::vector<double>& spread, const std::vector<double>& similarity,
                                            const std::vector<double>& labels) {
-  const std::vector<HeldOutRow> rows = usable_rows(mean, spread, similarity, labels);
+  const std::vector<HeldOutRow> rows = usable_rows(mean, spread, similarity, labels, {});
   const auto& edges = similarity_band_edges();
   std::vector<BandCoverage> bands(edges.size() + 1);
   for (std::size_t b = 0; b < edges.size(); ++b) bands[b].band = similarity_band_name(edges[b]);

@@ -37,12 +37,15 @@ double conformal_quantile(std::vector<double> scores, double coverage);
 // Rows (indices into `similarity`; NaN ones left out) grouped into the bands nearest first,
 // each band pooled with farther ones until it holds kMinRowsPerBand rows; a group reaches
 // down to its farthest row's band edge. Rows farther than the last full group are left out:
-// below it nothing is measured.
+// below it nothing is measured. With `groups` (one id per row), rows of one group count once
+// towards kMinRowsPerBand: a drug-target model's pairs of one ligand share its similarity and
+// their errors move together, so a band needs that many ligands, not pairs.
 struct PooledBand {
   double min_similarity = 0;
   std::vector<std::size_t> rows;
 };
-std::vector<PooledBand> pool_similarity_bands(const std::vector<double>& similarity);
+std::vector<PooledBand> pool_similarity_bands(const std::vector<double>& similarity,
+                                              const std::vector<std::size_t>& groups = {});
 
 struct SimilarityBand {
   double min_similarity = 0;  // the band holds rows at or above this (and below the band before it)
@@ -74,9 +77,11 @@ struct SpreadCalibration {
   PredictionInterval interval(double mean, double spread, double similarity, bool known_context = true) const;
 };
 
-// Fits one task on held-out rows (those with a finite mean, spread, similarity and label).
+// Fits one task on held-out rows (those with a finite mean, spread, similarity and label);
+// `groups` as for pool_similarity_bands.
 SpreadCalibration fit_spread_calibration(const std::vector<double>& mean, const std::vector<double>& spread,
-                                         const std::vector<double>& similarity, const std::vector<double>& labels);
+                                         const std::vector<double>& similarity, const std::vector<double>& labels,
+                                         const std::vector<std::size_t>& groups = {});
 
 // Coverage of the calibrated intervals on labelled rows, per similarity band of
 // similarity_band_edges() (bands without rows are left out) and over all rows.

@@ -342,9 +342,11 @@ void calibrate_drug_target(DrugTargetModel& model, const PairSet& data, const Sp
   // by band, which is what lets a held-out single network report coverage on its test part.
   // Its domain stays the training ligands' 5th-percentile rule: what ships is an ensemble.
   if (!split.validation.empty()) {
-    card.spread_calibration[task] = fit_spread_calibration(validation.mean, validation.spread,
-                                                           ligand_similarity(split.validation),
-                                                           values_at(data.affinity, split.validation));
+    std::vector<std::size_t> ligand_of_pair;
+    for (std::size_t pair : split.validation) ligand_of_pair.push_back(static_cast<std::size_t>(data.ligand[pair]));
+    card.spread_calibration[task] =
+        fit_spread_calibration(validation.mean, validation.spread, ligand_similarity(split.validation),
+                               values_at(data.affinity, split.validation), ligand_of_pair);
     if (s.members.size() > 1) card.domain_threshold = card.spread_calibration[task].informative_from;
     card.calibration_part = "validation (" + std::to_string(split.validation.size()) + " pairs)";
   }

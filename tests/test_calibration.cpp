@@ -136,6 +136,33 @@ TEST(BandCalibration, ThinBandsArePooledWithFartherOnesAThinFarTailIsUnmeasuredA
   EXPECT_EQ(total, rows.similarity.size() - 10);
 }
 
+// 60 pairs of 6 ligands (a drug-target model's validation part): enough rows for a band, too
+// few ligands; 25 more ligands one band farther make 31, and the two bands pool into one.
+TEST(BandCalibration, RowsOfOneGroupCountOnceTowardsABand) {
+  HeldOut rows;
+  std::vector<std::size_t> ligand;
+  for (int i = 0; i < 60; ++i) {
+    rows.mean.push_back(6.0);
+    rows.spread.push_back(0.1);
+    rows.similarity.push_back(0.8);
+    rows.label.push_back(6.0 + 0.1 * (i % 7));
+    ligand.push_back(static_cast<std::size_t>(i / 10));
+  }
+  EXPECT_EQ(models::fit_spread_calibration(rows.mean, rows.spread, rows.similarity, rows.label).bands.size(), 1u);
+  EXPECT_TRUE(models::fit_spread_calibration(rows.mean, rows.spread, rows.similarity, rows.label, ligand).bands.empty());
+  for (int i = 0; i < 25; ++i) {  // 25 ligands of one pair each in 0.55-0.70
+    rows.mean.push_back(6.0);
+    rows.spread.push_back(0.1);
+    rows.similarity.push_back(0.6);
+    rows.label.push_back(6.5);
+    ligand.push_back(static_cast<std::size_t>(100 + i));
+  }
+  const auto pooled = models::pool_similarity_bands(rows.similarity, ligand);
+  ASSERT_EQ(pooled.size(), 1u);
+  EXPECT_EQ(pooled[0].min_similarity, 0.55);
+  EXPECT_EQ(pooled[0].rows.size(), 85u);
+}
+
 TEST(BandCalibration, DomainBeginsWhereTheModelStopsKnowingMoreThanTheLabels) {
   // Near rows: errors far below the labels' spread; beyond 0.45 the mean is noise.
   std::mt19937_64 random(11);
