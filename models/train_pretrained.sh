@@ -8,6 +8,7 @@
 # MOLSIEVE_HELD_OUT_ONLY=1 runs the held-out evaluations only (no shipped model is written);
 # MOLSIEVE_SHIPPED_ONLY=1 writes the shipped models only.
 # MOLSIEVE_PDBBIND_UNION=1 also scores PDBbind models trained on the refined + general union.
+# MOLSIEVE_BIN: the molsieve to run (default build/molsieve, built when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${1:-${MOLSIEVE_DATASETS:-../shared/datasets}}"
@@ -15,7 +16,8 @@ shift || true
 wanted=("$@")
 work=bench-work/models
 mkdir -p "$work" models/pretrained
-[ -x build/molsieve ] || bash scripts/build.sh
+[ -n "${MOLSIEVE_BIN:-}" ] || [ -x build/molsieve ] || bash scripts/build.sh
+molsieve="${MOLSIEVE_BIN:-build/molsieve}"
 recipe=(--epochs 30 --patience 10 --ensemble 3 --descriptors --threads "${MOLSIEVE_THREADS:-0}")
 
 # Per data set, chosen on validation parts only (docs/models.md, "How the recipes were
@@ -39,7 +41,7 @@ held_out() {  # name file targets task [split seed]: both splits with seed 0, or
   for split in "${splits[@]}"; do
     echo "== $name: held-out evaluation, $split split, seed $seed"
     # shellcheck disable=SC2046  # the options are words
-    build/molsieve train --data "$file" --targets "$targets" --task "$task" --split "$split" \
+    "$molsieve" train --data "$file" --targets "$targets" --task "$task" --split "$split" \
       "${recipe[@]}" $(model_options "$name") --seed "$seed" --overwrite -o "$work/${name}_$split$suffix.h5" \
       --split-output "$work/${name}_$split$suffix.split.csv"
     random_forest "$file" "$work/${name}_$split$suffix"
@@ -58,7 +60,7 @@ shipped() {  # name file targets task
   # so the intervals and the domain are measured where a screen's molecules lie (docs/models.md).
   echo "== $1: shipped model (90% training, 10% validation by scaffold for early stopping and calibration)"
   # shellcheck disable=SC2046
-  build/molsieve train --data "$2" --targets "$3" --task "$4" --split scaffold \
+  "$molsieve" train --data "$2" --targets "$3" --task "$4" --split scaffold \
     --split-sizes 0.9,0.1,0 "${recipe[@]}" $(model_options "$1") --seed 0 --overwrite -o "models/pretrained/$1.h5"
 }
 
@@ -92,7 +94,7 @@ if selected pdbbind; then
         --name "pdbbind_union_$split"
       echo "== pdbbind: refined + general, scored on the refined $split test molecules"
       # shellcheck disable=SC2046
-      build/molsieve train --data "$work/pdbbind_union_$split.csv" --targets -logKd/Ki --task regression \
+      "$molsieve" train --data "$work/pdbbind_union_$split.csv" --targets -logKd/Ki --task regression \
         --split-file "$work/pdbbind_union_$split.split.csv" "${recipe[@]}" $(model_options pdbbind) --seed 0 --overwrite \
         -o "$work/pdbbind_union_$split.h5"
       random_forest "$work/pdbbind_union_$split.csv" "$work/pdbbind_union_$split"
