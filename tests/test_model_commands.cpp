@@ -100,6 +100,20 @@ TEST_F(ModelCommands, EvaluatePrintsEachTasksMetrics) {
   EXPECT_NE(row.find(" 60 "), std::string::npos) << row;
 }
 
+// A model trained on every molecule (90/10/0, as the shipped ones) has no held-out metrics to
+// print, and says so instead of a table of dashes.
+TEST_F(ModelCommands, TrainWithoutATestPartSaysItHasNoHeldOutMetrics) {
+  const auto& dir = *dir_;
+  std::string quick = kQuickModel;
+  quick = quick.substr(0, quick.size() - 3);  // without -q: the summary is what is checked
+  const CommandRun run = molsieve(dir, "train --data " + dir.file("train.csv") +
+                                           " --targets size --task regression --split-sizes 0.9,0.1,0 -o " +
+                                           dir.file("no-test.h5") + quick);
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.err.find("; no test part (its split size is 0): no held-out metrics\n"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("rmse -"), std::string::npos) << run.err;
+}
+
 TEST_F(ModelCommands, BadInputEndsInOneClearErrorLine) {
   const auto& dir = *dir_;
   const std::string data = dir.file("train.csv");

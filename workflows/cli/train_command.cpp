@@ -243,8 +243,14 @@ void run_train(TrainRequest& r) {
     const bool classification = o.task_type == models::TaskType::Classification;
     const char* first = classification ? "roc_auc" : "rmse";
     const char* second = classification ? "pr_auc" : "r2";
+    const auto tested = static_cast<std::size_t>(card.split_counts[2]);
+    if (tested == 0) {
+      std::fprintf(stderr, "train: wrote %s in %.1f s; no test part (its split size is 0): no held-out metrics\n",
+                   r.output.c_str(), card.training_seconds);
+      return;
+    }
     std::fprintf(stderr, "train: wrote %s in %.1f s; test set (%zu molecules):\n", r.output.c_str(),
-                 card.training_seconds, static_cast<std::size_t>(card.split_counts[2]));
+                 card.training_seconds, tested);
     for (const auto& task : card.tasks) {
       const auto& metrics = card.test_metrics[task];
       std::fprintf(stderr, "  %-24s %s %s  %s %s\n", task.c_str(), first, format_metric(metrics, first).c_str(),
