@@ -145,6 +145,27 @@ TEST_F(PretrainingCorpus, FineTunedMembersStartFromTheEncoderAndTheCardNamesIt) 
   EXPECT_NE(message_passing(models::train_model(labelled, o), 0), message_passing(encoder, 0));
 }
 
+// The shipped encoder (models/pretrain_encoder.sh) never saw the shipped molecule models' sets,
+// and starts a model of train's default size.
+TEST_F(PretrainingCorpus, TheShippedEncoderLeftOutTheShippedModelsSetsAndStartsADefaultModel) {
+  const std::string path = std::string(MOLSIEVE_SOURCE_DIR) + "/models/pretrained/encoder.h5";
+  const models::Model encoder = models::Model::load(path);
+  EXPECT_NE(encoder.card().limitations.find("with the structures of bace.csv, clintox.csv, tox21.csv, "
+                                            "pdbbind_refined.csv left out"),
+            std::string::npos)
+      << encoder.card().limitations;
+  models::TrainOptions o;
+  o.task_type = models::TaskType::Regression;
+  o.tasks = {"label"};
+  o.epochs = 1;
+  o.split_sizes = {0.7, 0.3, 0.0};
+  o.device = kernels::parse_device("cpu");
+  o.pretrained_encoder = path;
+  o.init_lr = o.max_lr = o.final_lr = 0;
+  const models::MoleculeSet labelled = models::read_labelled_file(dir_.file("a.csv"), "smiles", {"label"});
+  EXPECT_EQ(message_passing(models::train_model(labelled, o), 0), message_passing(encoder, 0));
+}
+
 TEST_F(PretrainingCorpus, ADrugTargetModelsLigandEncoderStartsFromTheEncoderAndItsCardNamesIt) {
   const models::Model encoder = models::pretrain_encoder(read(), small_options());
   encoder.save(dir_.file("encoder.h5"));
