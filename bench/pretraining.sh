@@ -6,7 +6,8 @@
 # The encoder must have been pretrained with these data sets' molecules --exclude'd.
 #   bash bench/pretraining.sh ENCODER [NAME...]   (names: bace clintox tox21 pdbbind; default all)
 # SPLITS ("scaffold random"): the 80/10/10 splits to run. FIRST_SEED (0) skips seeds already run. MOLSIEVE_BIN: the molsieve to run (default build/molsieve); MOLSIEVE_DATASETS: the data sets' folder; SEEDS (3), ENSEMBLE (1), EPOCHS (30), VARIANTS
-# ("scratch pretrained": either alone to run one side, e.g. while the encoder trains).
+# ("scratch pretrained": either alone to run one side, e.g. while the encoder trains), WORK
+# (bench-work/pretraining): where the runs go.
 # Writes bench-work/pretraining/<name>_<split>_<seed>_{scratch,pretrained}.h5 with their split
 # and forest JSON, and prints one line per run: name split seed variant test metric(s).
 set -euo pipefail
@@ -16,7 +17,7 @@ shift
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(bace clintox tox21 pdbbind)
 data="${MOLSIEVE_DATASETS:-../shared/datasets}"
-work=bench-work/pretraining
+work="${WORK:-bench-work/pretraining}"
 mkdir -p "$work"
 [ -n "${MOLSIEVE_BIN:-}" ] || [ -x build/molsieve ] || bash scripts/build.sh
 
