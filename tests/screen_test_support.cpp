@@ -76,8 +76,8 @@ void expect_same_results(const std::string& a, const std::string& b) {
   EXPECT_EQ(fa.read<std::int64_t>("/selection/index"), fb.read<std::int64_t>("/selection/index"));
 }
 
-std::optional<int> signal_screen_after(const std::vector<std::string>& args, const std::string& output,
-                                       std::size_t chunks, int signal) {
+std::optional<int> signal_screen_when(const std::vector<std::string>& args, const std::function<bool()>& ready,
+                                      int signal) {
   std::vector<char*> argv{const_cast<char*>(MOLSIEVE_BINARY)};
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -88,16 +88,22 @@ std::optional<int> signal_screen_after(const std::vector<std::string>& args, con
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
   while (std::chrono::steady_clock::now() < deadline) {
-    const std::size_t done = parts_written(output);
+    const bool now = ready();
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) return std::nullopt;  // finished before the kill point
-    if (done >= chunks && fs::exists(output + ".parts")) break;
+    if (now) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   kill(pid, signal);
   int status = 0;
   waitpid(pid, &status, 0);
   return status;
+}
+
+std::optional<int> signal_screen_after(const std::vector<std::string>& args, const std::string& output,
+                                       std::size_t chunks, int signal) {
+  return signal_screen_when(
+      args, [&] { return parts_written(output) >= chunks && fs::exists(output + ".parts"); }, signal);
 }
 
 void kill_screen_after(const std::vector<std::string>& args, const std::string& output, std::size_t chunks) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,8 +32,12 @@ std::vector<std::string> screen_args(const std::string& job, const std::string& 
 // Same columns, same values (NaN equals NaN) and the same selection.
 void expect_same_results(const std::string& a, const std::string& b);
 
-// Starts the molsieve executable with `args` (a screen into `output`) and sends it `signal`
-// once `chunks` part files exist; returns its wait status, or nothing when the run ended first.
+// Starts the molsieve executable with `args` and sends it `signal` once `ready()` holds
+// (polled every 2 ms, for 3 minutes at most); returns its wait status, or nothing when the
+// run ended first.
+std::optional<int> signal_screen_when(const std::vector<std::string>& args, const std::function<bool()>& ready,
+                                      int signal);
+// The same, once `chunks` part files of a screen into `output` exist.
 std::optional<int> signal_screen_after(const std::vector<std::string>& args, const std::string& output,
                                        std::size_t chunks, int signal);
 // The same with SIGKILL.

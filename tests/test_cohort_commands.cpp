@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -277,10 +279,20 @@ TEST_F(CohortCommands, ProvenanceKeepsTheQuotasTextAndThePopulationChecksum) {
   }
 }
 
-// The default job's candidates and their predicted clinical toxicity, to switch candidate-aware rules.
+// The default job's candidates inside clintox's domain and their predicted clinical toxicity,
+// to switch candidate-aware rules (outside the domain a rule applies whatever the prediction).
 std::pair<std::vector<std::string>, std::vector<double>> ct_tox_by_candidate() {
   const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
-  return {results.read_strings("/results/id"), results.read<double>("/results/CT_TOX")};
+  const auto ids = results.read_strings("/results/id");
+  const auto ct_tox = results.read<double>("/results/CT_TOX");
+  const auto inside = results.read<std::int8_t>("/results/clintox_in_domain");
+  std::pair<std::vector<std::string>, std::vector<double>> out;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    if (inside[i] == 1 && !std::isnan(ct_tox[i])) {
+      out.first.push_back(ids[i]);
+      out.second.push_back(ct_tox[i]);
+    }
+  return out;
 }
 
 TEST_F(CohortCommands, CandidateFromTheScreenSwitchesRulesByItsPredictions) {

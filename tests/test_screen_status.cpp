@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -101,12 +102,16 @@ TEST_F(ScreenStatus, KilledRunIsStoppedWithItsPartsAndDamagedOnesCounted) {
 
 // A molecule file's size is unknown until it has been read to its end; from then on the run
 // records it, so status counts chunks and molecules of the total (and gives an ETA while the
-// run runs). 395 molecules: the 40th chunk, of 5, is read two chunks before the kill.
+// run runs). 395 molecules, chunks of 10: killed once the record names the size (the kill
+// waits for the record itself: a kill timed by part files raced its writing).
 TEST_F(ScreenStatus, AMoleculeFilesSizeIsRecordedOnceReadToItsEnd) {
   write_nci_head(dir_->file("lib395.smi"), 395);
   test::write_text(dir_->file("job395.toml"), small_job(dir_->file("lib395.smi"), 10));
   const std::string output = dir_->file("read-to-end.h5");
-  kill_screen_after(screen_args(dir_->file("job395.toml"), output), output, 39);
+  signal_screen_when(
+      screen_args(dir_->file("job395.toml"), output),
+      [&] { return test::read_text(output + ".parts/run.json").find("\"rows_total\": 395") != std::string::npos; },
+      SIGKILL);
   if (!fs::exists(output + ".parts")) GTEST_SKIP() << "the run finished before it could be killed";
   const std::size_t parts = parts_written(output);
   const CommandRun run = molsieve(*dir_, "status --json " + output);
