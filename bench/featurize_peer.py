@@ -8,16 +8,15 @@ fingerprint (radius 2, 2048 bits). Prints molecules/s.
 
     /usr/bin/python3 bench/featurize_peer.py molecules.csv [smiles-column]
 """
-import csv
 import sys
 import time
 
-from rdkit import Chem, rdBase
+from rdkit import Chem
 from rdkit.Chem import Descriptors, QED, rdFingerprintGenerator
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
-from rdkit.Chem.MolStandardize import rdMolStandardize
 
-rdBase.DisableLog("rdApp.*")
+from rdkit_peer import standardized_molecules
+
 path = sys.argv[1]
 column = sys.argv[2] if len(sys.argv) > 2 else "smiles"
 
@@ -26,8 +25,6 @@ for family in ("PAINS_A", "PAINS_B", "PAINS_C", "BRENK", "NIH"):
     params.AddCatalog(getattr(FilterCatalogParams.FilterCatalogs, family))
 catalog = FilterCatalog(params)
 morgan = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
-largest = rdMolStandardize.LargestFragmentChooser()
-uncharger = rdMolStandardize.Uncharger()
 descriptors = [Descriptors.MolWt, Descriptors.ExactMolWt, Descriptors.MolLogP, Descriptors.MolMR,
                Descriptors.TPSA, Descriptors.NumHDonors, Descriptors.NumHAcceptors,
                Descriptors.NumRotatableBonds, lambda m: m.GetNumHeavyAtoms(), Descriptors.RingCount,
@@ -35,18 +32,15 @@ descriptors = [Descriptors.MolWt, Descriptors.ExactMolWt, Descriptors.MolLogP, D
 
 start = time.perf_counter()
 records = valid = 0
-with open(path, newline="") as f:
-    for row in csv.DictReader(f):
-        records += 1
-        mol = Chem.MolFromSmiles(row[column])
-        if mol is None:
-            continue
-        mol = uncharger.uncharge(largest.choose(mol))
-        smiles = Chem.MolToSmiles(mol)
-        values = [fn(mol) for fn in descriptors]
-        alerts = [entry.GetDescription() for entry in catalog.GetMatches(mol)]
-        fp = morgan.GetFingerprint(mol)
-        valid += 1
+for standardized in standardized_molecules(path, column):
+    records += 1
+    if standardized is None:
+        continue
+    mol, smiles = standardized
+    values = [fn(mol) for fn in descriptors]
+    alerts = [entry.GetDescription() for entry in catalog.GetMatches(mol)]
+    fp = morgan.GetFingerprint(mol)
+    valid += 1
 seconds = time.perf_counter() - start
 print("peer records=%d valid=%d seconds=%.3f molecules_per_s=%.1f"
       % (records, valid, seconds, records / seconds))

@@ -10,37 +10,31 @@ here (Chemprop builds them in its own Python code).
 
     /usr/bin/python3 bench/pretraining_corpus_peer.py molecules.csv [smiles-column]
 """
-import csv
 import sys
 import time
 
-from rdkit import Chem, rdBase
+from rdkit import Chem
 from rdkit.Chem import rdFingerprintGenerator, rdMolDescriptors
-from rdkit.Chem.MolStandardize import rdMolStandardize
 
-rdBase.DisableLog("rdApp.*")
+from rdkit_peer import standardized_molecules
+
 path = sys.argv[1]
 column = sys.argv[2] if len(sys.argv) > 2 else "smiles"
 
 morgan = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
-largest = rdMolStandardize.LargestFragmentChooser()
-uncharger = rdMolStandardize.Uncharger()
 properties = rdMolDescriptors.Properties()
 
 start = time.perf_counter()
 records = 0
 kept = {}
-with open(path, newline="") as f:
-    for row in csv.DictReader(f):
-        records += 1
-        mol = Chem.MolFromSmiles(row[column])
-        if mol is None:
-            continue
-        mol = uncharger.uncharge(largest.choose(mol))
-        smiles = Chem.MolToSmiles(mol)
-        if smiles not in kept:
-            morgan.GetFingerprint(mol)
-            kept[smiles] = True
+for standardized in standardized_molecules(path, column):
+    records += 1
+    if standardized is None:
+        continue
+    mol, smiles = standardized
+    if smiles not in kept:
+        morgan.GetFingerprint(mol)
+        kept[smiles] = True
 # From the canonical SMILES, parsed again (as molsieve does): stereo is assigned on parsing,
 # and the stereo-centre counts of the panel need it.
 panel = []
