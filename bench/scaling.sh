@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Strong scaling of the screen across MPI ranks: the default job (datasets/jobs/default.toml)
+# Strong scaling of the screen across MPI ranks: the BACE-1 job (datasets/jobs/bace1_nci.toml)
 # on the first N MUV molecules (20,000 by default), one thread per rank, at 1 and 2 ranks
 # under mpirun, beside the same job as one process (no MPI) at 1 and 2 threads: the
 # alternative a user of one node has. Also records per-chunk costs for docs/scaling.md: the
@@ -19,7 +19,7 @@ bash scripts/build.sh > /dev/null
 # head closes the pipe early: zcat's SIGPIPE is expected; the line count is checked instead.
 (zcat "$datasets/muv.csv.gz" | cut -d, -f1 | head -n $((molecules + 1)) > "$out/library.csv") || true
 [ "$(wc -l < "$out/library.csv")" -eq $((molecules + 1)) ] || { echo "scaling: could not read $molecules MUV molecules" >&2; exit 1; }
-sed "s|\"bace1_references.smi\"|\"$PWD/datasets/jobs/bace1_references.smi\"|" datasets/jobs/default.toml > "$out/job.toml"
+sed "s|\"bace1_references.smi\"|\"$PWD/datasets/jobs/bace1_references.smi\"|" datasets/jobs/bace1_nci.toml > "$out/job.toml"
 mpirun=(mpirun --oversubscribe --bind-to none)
 [ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 now() { date +%s.%N; }

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Screening benchmark: end-to-end molecules/s of `molsieve screen` with the time split by
 # stage, at 1 and 2 threads, for
-#   1. the default job (5,000 NCI compounds, datasets/jobs/default.toml), from the .smi file;
+#   1. the BACE-1 job (5,000 NCI compounds, datasets/jobs/bace1_nci.toml), from the .smi file;
 #   2. the same job on a 100,000-molecule library (the HIV set's 41,127 molecules, then MUV's
 #      first 58,873), from SMILES and from a featurized library store;
-# and, in the same run, the peer: the default job written with RDKit's Python API and
+# and, in the same run, the peer: the BACE-1 job written with RDKit's Python API and
 # Chemprop (bench/screen_peer.py; nine predictions with the Tox21 Chemprop checkpoint that
 # bench/models.sh trains stand in for the job's three 3-member ensembles: same D-MPNN size).
 #   bash bench/screen.sh [WORKDIR] [DATASETS_DIR]      (run bench/models.sh first for the peer)
-# MOLSIEVE_BENCH_100K=0 runs the default job and its peer only (the 100,000-molecule part takes
+# MOLSIEVE_BENCH_100K=0 runs the BACE-1 job and its peer only (the 100,000-molecule part takes
 # about an hour on two cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ out="$work/screen-bench"
 mkdir -p "$out"
 bash scripts/build.sh >/dev/null
 now() { date +%s.%N; }
-job=datasets/jobs/default.toml
+job=datasets/jobs/bace1_nci.toml
 nci="$(./build/molsieve featurize --help | grep -o '/[^ )]*first_5K.smi' | head -1)"
 
 run() {  # label threads args...
@@ -32,12 +32,12 @@ run() {  # label threads args...
     "$(echo "$rows / $seconds" | bc -l)" "$(grep -o 'stage seconds.*' "$out/log.txt")"
 }
 
-echo "## molsieve screen, default job (5,000 NCI compounds)"
-for t in 1 2; do run "default job (.smi)" "$t"; done
+echo "## molsieve screen, BACE-1 job (5,000 NCI compounds)"
+for t in 1 2; do run "BACE-1 job (.smi)" "$t"; done
 
 checkpoint=$(find "$work/model-bench/chemprop_t2_e6" -name 'best*.pt' 2>/dev/null | head -1)
 if [ -n "$checkpoint" ]; then
-  echo "## peer: RDKit Python + Chemprop, default job"
+  echo "## peer: RDKit Python + Chemprop, BACE-1 job"
   members=()
   for _ in 1 2 3 4 5 6 7 8 9; do members+=("$checkpoint"); done
   for t in 1 2; do
@@ -55,7 +55,7 @@ if [ ! -f "$out/library100k.smi" ]; then
     awk '{print $1, "m" NR}' > "$out/library100k.smi"
 fi
 [ -f "$out/library100k.h5" ] || ./build/molsieve featurize "$out/library100k.smi" -o "$out/library100k.h5" -q >/dev/null
-echo "## molsieve screen, default job on 100,000 molecules"
+echo "## molsieve screen, BACE-1 job on 100,000 molecules"
 for t in 2 1; do
   run "100k (library store)" "$t" --library "$out/library100k.h5"
   run "100k (.smi)" "$t" --library "$out/library100k.smi"

@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 rdkit="${RDBASE:-/usr/share/RDKit}/Data"  # Debian rdkit-data; RDBASE as for RDKit itself
 head -200 "$rdkit/NCI/first_5K.smi" > "$work/library.smi"
 sed -e 's/chunk_size = 1024/chunk_size = 50/' \
-    -e "s|\"bace1_references.smi\"|\"$PWD/datasets/jobs/bace1_references.smi\"|" datasets/jobs/default.toml > "$work/job.toml"
+    -e "s|\"er_agonist_references.smi\"|\"$PWD/datasets/jobs/er_agonist_references.smi\"|" datasets/jobs/default.toml > "$work/job.toml"
 for build in build build-no-mpi; do
   "$build/molsieve" screen "$work/job.toml" --library "$work/library.smi" -o "$work/$build.h5" --threads 1 -q
   "$build/molsieve" query "$work/$build.h5" --format csv --order-by index:asc -o "$work/$build.csv"

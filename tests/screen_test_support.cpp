@@ -110,25 +110,25 @@ void kill_screen_after(const std::vector<std::string>& args, const std::string& 
   signal_screen_after(args, output, chunks, SIGKILL);
 }
 
-void DefaultJob::SetUpTestSuite() {
-  const std::string results = MOLSIEVE_DEFAULT_JOB_RESULTS;
+void Bace1Job::SetUpTestSuite() {
+  const std::string results = MOLSIEVE_BACE1_JOB_RESULTS;
   dir_.emplace();
   if (!workflows::ResultsStore::is_complete(results))
-    run_ = molsieve(*dir_, "screen " + kSource + "/datasets/jobs/default.toml -o " + results + " --overwrite --threads 2 -q");
-  if (workflows::ResultsStore::is_complete(results)) fs::copy_file(results, dir_->file("default.h5"));
+    run_ = molsieve(*dir_, "screen " + kSource + "/datasets/jobs/bace1_nci.toml -o " + results + " --overwrite --threads 2 -q");
+  if (workflows::ResultsStore::is_complete(results)) fs::copy_file(results, dir_->file("bace1.h5"));
 }
 
-void DefaultJob::TearDownTestSuite() {
+void Bace1Job::TearDownTestSuite() {
   SharedRunSuite::TearDownTestSuite();
   mixed_screened_ = false;
 }
 
-void DefaultJob::screen_mixed_library() {
+void Bace1Job::screen_mixed_library() {
   if (mixed_screened_) return;
   write_nci_head(dir_->file("mixed.smi"), 300);
   std::ofstream(dir_->file("mixed.smi"), std::ios::app) << read_text(kSource + "/datasets/jobs/bace1_references.smi");
-  write_text(dir_->file("inside.toml"), default_job());
-  write_text(dir_->file("open.toml"), default_job({{"require_in_domain = true", "require_in_domain = false"}}));
+  write_text(dir_->file("inside.toml"), bace1_job());
+  write_text(dir_->file("open.toml"), bace1_job({{"require_in_domain = true", "require_in_domain = false"}}));
   for (const std::string name : {"inside", "open"}) {
     const CommandRun run = molsieve(*dir_, "screen " + dir_->file(name + ".toml") + " --library " + dir_->file("mixed.smi") +
                                                " -o " + dir_->file(name + ".h5") + " --threads 2 -q");

@@ -1,6 +1,6 @@
 #pragma once
 // Helpers of the molsieve screen tests: results stores read back, a small job, and the
-// default job's results (a CTest fixture, see tests/CMakeLists.txt).
+// BACE-1 job's results (a CTest fixture, see tests/CMakeLists.txt).
 #include <gtest/gtest.h>
 
 #include <cstddef>
@@ -43,17 +43,17 @@ std::optional<int> signal_screen_after(const std::vector<std::string>& args, con
 // The same with SIGKILL.
 void kill_screen_after(const std::vector<std::string>& args, const std::string& output, std::size_t chunks);
 
-// The default job's results on the NCI library, in dir_->file("default.h5"). Written by the
-// CTest fixture screen_default_job, or by the suite when run on its own.
-class DefaultJob : public SharedRunSuite<DefaultJob> {
+// The BACE-1 job's results on the NCI library, in dir_->file("bace1.h5"). Written by the
+// CTest fixture screen_bace1_job, or by the suite when run on its own.
+class Bace1Job : public SharedRunSuite<Bace1Job> {
  protected:
   static void SetUpTestSuite();
   static void TearDownTestSuite();
 
-  // No NCI molecule is inside the bace model's domain: the default job selects nothing. The
+  // One NCI molecule of 5,000 is inside the bace model's domain: the BACE-1 job selects it alone. The
   // tests of the selection and the candidate cards screen 300 NCI molecules mixed with the six
   // clinical BACE-1 inhibitors (two of them inside the domain), into dir_->file("inside.h5")
-  // with the default job and dir_->file("open.h5") without its domain rule. Screened on first
+  // with the BACE-1 job and dir_->file("open.h5") without its domain rule. Screened on first
   // use: most tests need neither.
   static void screen_mixed_library();
 

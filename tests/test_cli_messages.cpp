@@ -90,7 +90,7 @@ const LoggedScreen& logged_screen() {
   static LoggedScreen* screen = [] {
     auto* s = new LoggedScreen;
     test::write_nci_head(s->dir.file("library.smi"), 400);
-    test::write_text(s->dir.file("job.toml"), test::default_job({{"chunk_size = 1024", "chunk_size = 50"}}));
+    test::write_text(s->dir.file("job.toml"), test::bace1_job({{"chunk_size = 1024", "chunk_size = 50"}}));
     s->run = molsieve(s->dir, "screen " + s->dir.file("job.toml") + " --library " + s->dir.file("library.smi") +
                                   " -o " + s->dir.file("out.h5") + " --threads 1 --events " + s->dir.file("events.jsonl"));
     std::istringstream lines(test::read_text(s->dir.file("events.jsonl")));
@@ -184,7 +184,7 @@ TEST(ScreenEvents, EveryLineIsAJsonEventAndTheCountsAgreeAcrossChunks) {
 
 TEST(ScreenEvents, AnErrorIsAnEventWithTheMessageOfItsLine) {
   test::ScratchDir dir;
-  test::write_text(dir.file("job.toml"), test::default_job());
+  test::write_text(dir.file("job.toml"), test::bace1_job());
   const CommandRun run = molsieve(dir, "screen " + dir.file("job.toml") + " --library " + dir.file("no-such.smi") + " -o " +
                                            dir.file("out.h5") + " -q --events " + dir.file("events.jsonl"));
   EXPECT_EQ(run.status, 1);

@@ -45,7 +45,7 @@ class ScreenAcrossRanks : public test::SharedRunSuite<ScreenAcrossRanks> {
     test::write_nci_head(dir_->file("library.smi"), 640);
     const std::string references = test::read_text(kSource + "/datasets/jobs/bace1_references.smi");
     std::ofstream(dir_->file("library.smi"), std::ios::app) << references << references;
-    test::write_text(dir_->file("job.toml"), test::default_job({{"chunk_size = 1024", "chunk_size = 25"}}));
+    test::write_text(dir_->file("job.toml"), test::bace1_job({{"chunk_size = 1024", "chunk_size = 25"}}));
     // One process, alone.h5: what every run across ranks must equal.
     run_ = screen("", "alone.h5");
   }

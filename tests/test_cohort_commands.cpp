@@ -23,7 +23,7 @@ using test::CommandRun;
 using test::molsieve;
 
 const std::string kSource = MOLSIEVE_SOURCE_DIR;
-const std::string kDefaultResults = MOLSIEVE_DEFAULT_JOB_RESULTS;
+const std::string kDefaultResults = MOLSIEVE_BACE1_JOB_RESULTS;
 const std::string kExample = kSource + "/datasets/cohorts/example.json";
 const std::string kQuotas = kSource + "/datasets/cohorts/example_quotas.json";
 
@@ -279,7 +279,7 @@ TEST_F(CohortCommands, ProvenanceKeepsTheQuotasTextAndThePopulationChecksum) {
   }
 }
 
-// The default job's candidates inside clintox's domain and their predicted clinical toxicity,
+// The BACE-1 job's candidates inside clintox's domain and their predicted clinical toxicity,
 // to switch candidate-aware rules (outside the domain a rule applies whatever the prediction).
 std::pair<std::vector<std::string>, std::vector<double>> ct_tox_by_candidate() {
   const hdf5::File results(kDefaultResults, hdf5::File::Mode::ReadOnly);
@@ -297,7 +297,7 @@ std::pair<std::vector<std::string>, std::vector<double>> ct_tox_by_candidate() {
 
 TEST_F(CohortCommands, CandidateFromTheScreenSwitchesRulesByItsPredictions) {
   const test::ScratchDir& d = *dir_;
-  ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_default_job test first";
+  ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_bace1_job test first";
   const auto [ids, ct_tox] = ct_tox_by_candidate();
   // The candidates with the highest and the lowest CT_TOX, and a rule that switches on between them.
   const auto high = std::max_element(ct_tox.begin(), ct_tox.end()), low = std::min_element(ct_tox.begin(), ct_tox.end());
@@ -354,7 +354,7 @@ TEST_F(CohortCommands, ReportBarsAreSharesOfTheStepBeforeAndSayWhyCandidateRules
 // A rule the candidate did not switch on keeps the summary's columns where they are.
 TEST_F(CohortCommands, SummaryTableStaysAlignedOnRulesNotApplied) {
   const test::ScratchDir& d = *dir_;
-  ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_default_job test first";
+  ASSERT_TRUE(workflows::ResultsStore::is_complete(kDefaultResults)) << "run the screen_bace1_job test first";
   const auto [ids, ct_tox] = ct_tox_by_candidate();
   const auto low = std::min_element(ct_tox.begin(), ct_tox.end());
   test::write_text(d.file("off.json"), R"({"name": "x", "index": {"date": "2025-06-30"},

@@ -1,4 +1,4 @@
-// molsieve query on the default job's results: the CSV columns, --where and --top against a
+// molsieve query on the BACE-1 job's results: the CSV columns, --where and --top against a
 // plain loop, and CSV, JSON and SDF exports that agree.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -14,9 +14,9 @@ namespace {
 
 using workflows::ResultTable;
 
-TEST_F(DefaultJob, QueryCsvHasTheDocumentedHeaderAndHonoursWhereAndTop) {
+TEST_F(Bace1Job, QueryCsvHasTheDocumentedHeaderAndHonoursWhereAndTop) {
   const auto& dir = *dir_;
-  const CommandRun q = molsieve(dir, "query " + dir.file("default.h5") +
+  const CommandRun q = molsieve(dir, "query " + dir.file("bace1.h5") +
                                          " --where 'pIC50 > 5.5 and tox21_max < 0.5 and not pains' --top 7 --format csv -o " +
                                          dir.file("top.csv"));
   ASSERT_EQ(q.status, 0) << q.err;
@@ -24,7 +24,7 @@ TEST_F(DefaultJob, QueryCsvHasTheDocumentedHeaderAndHonoursWhereAndTop) {
   ASSERT_EQ(rows[0][0] + "," + rows[0][1] + "," + rows[0][2] + "," + rows[0][3] + "," + rows[0][4],
             "position,index,id,smiles,score");
   ASSERT_EQ(rows.size(), 8u);
-  const ResultTable t = read_results(dir.file("default.h5"));
+  const ResultTable t = read_results(dir.file("bace1.h5"));
   // The same rows by a plain loop: filter, leave out later copies of a structure, order by
   // score (missing last), ties by row.
   std::vector<std::size_t> expected;
@@ -45,9 +45,9 @@ TEST_F(DefaultJob, QueryCsvHasTheDocumentedHeaderAndHonoursWhereAndTop) {
 
 // Under --diverse the output position and the store's rank differ: each keeps one name, and
 // CSV, JSON and SDF give the same values under it.
-TEST_F(DefaultJob, ExportsNameEachColumnOnceAndAgreeAcrossFormats) {
+TEST_F(Bace1Job, ExportsNameEachColumnOnceAndAgreeAcrossFormats) {
   const auto& dir = *dir_;
-  const std::string query = "query " + dir.file("default.h5") + " --diverse 0.3 --top 6 --overwrite --format ";
+  const std::string query = "query " + dir.file("bace1.h5") + " --diverse 0.3 --top 6 --overwrite --format ";
   for (const char* format : {"csv", "json", "sdf"})
     ASSERT_EQ(molsieve(dir, query + format + " -o " + dir.file(std::string("export.") + format)).status, 0) << format;
   const auto csv = test::read_csv(dir.file("export.csv"));
@@ -84,9 +84,9 @@ TEST_F(DefaultJob, ExportsNameEachColumnOnceAndAgreeAcrossFormats) {
   EXPECT_TRUE(rank_differs_from_position) << "--diverse 0.3 kept the top 6 by score: the test proves nothing";
 }
 
-TEST_F(DefaultJob, QueryWithNoMatchWritesOnlyTheHeader) {
+TEST_F(Bace1Job, QueryWithNoMatchWritesOnlyTheHeader) {
   const auto& dir = *dir_;
-  const CommandRun q = molsieve(dir, "query " + dir.file("default.h5") + " --where 'score > 2' --format csv -o " +
+  const CommandRun q = molsieve(dir, "query " + dir.file("bace1.h5") + " --where 'score > 2' --format csv -o " +
                                          dir.file("none.csv"));
   ASSERT_EQ(q.status, 0) << q.err;
   EXPECT_EQ(test::read_csv(dir.file("none.csv")).size(), 1u);

@@ -29,7 +29,7 @@ class ScreenFullDisk : public SharedRunSuite<ScreenFullDisk> {
     dir_.emplace();
     write_nci_head(dir_->file("lib.smi"), 300);
     write_nci_head(dir_->file("other.smi"), 300, 300);
-    write_text(dir_->file("job.toml"), default_job({{"chunk_size = 1024", "chunk_size = 20"}}));
+    write_text(dir_->file("job.toml"), bace1_job({{"chunk_size = 1024", "chunk_size = 20"}}));
     // The uninterrupted run that every run here must equal.
     run_ = molsieve(*dir_, screen_args(dir_->file("whole.h5")));
     whole_csv_ = query_csv(dir_->file("whole.h5"));

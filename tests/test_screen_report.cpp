@@ -16,10 +16,10 @@ namespace fs = std::filesystem;
 using workflows::ResultTable;
 
 // The table a chemist reads first, and the report's cards, show the terms that made each score.
-TEST_F(DefaultJob, QueryTableAndReportShowTheTermsThatMadeTheScore) {
+TEST_F(Bace1Job, QueryTableAndReportShowTheTermsThatMadeTheScore) {
   ASSERT_NO_FATAL_FAILURE(screen_mixed_library());
   const auto& dir = *dir_;
-  ASSERT_EQ(molsieve(dir, "query " + dir.file("default.h5") + " --top 3 --overwrite -o " + dir.file("top.txt")).status, 0);
+  ASSERT_EQ(molsieve(dir, "query " + dir.file("bace1.h5") + " --top 3 --overwrite -o " + dir.file("top.txt")).status, 0);
   std::ifstream in(dir.file("top.txt"));
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
@@ -27,7 +27,7 @@ TEST_F(DefaultJob, QueryTableAndReportShowTheTermsThatMadeTheScore) {
   for (const char* term : {"bace (w2)", "tox21 (w1)", "clintox (w1)", "similarity (w0.5)"})
     EXPECT_NE(lines[0].find(term), std::string::npos) << lines[0];
   EXPECT_EQ(lines[4].rfind("score: weighted geometric mean", 0), 0u) << lines[4];
-  const ResultTable t = read_results(dir.file("default.h5"));
+  const ResultTable t = read_results(dir.file("bace1.h5"));
   std::size_t best = 0;
   for (std::size_t r = 0; r < t.rows(); ++r)
     if (t.at("rank").integers[r] == 1) best = r;
@@ -44,10 +44,10 @@ TEST_F(DefaultJob, QueryTableAndReportShowTheTermsThatMadeTheScore) {
   };
   EXPECT_NE(read_report("open.h5").find("<th>score term</th><th>value</th><th>desirability</th><th>weight</th>"),
             std::string::npos);
-  const std::string html = read_report("default.h5");
+  const std::string html = read_report("bace1.h5");
   // The selection holds only molecules inside the bace model's domain: few of the NCI's.
   const bool none_selected =
-      hdf5::File(dir.file("default.h5"), hdf5::File::Mode::ReadOnly).read<std::int64_t>("/selection/index").empty();
+      hdf5::File(dir.file("bace1.h5"), hdf5::File::Mode::ReadOnly).read<std::int64_t>("/selection/index").empty();
   EXPECT_EQ(html.find("No candidate selected.") != std::string::npos, none_selected);
   std::size_t outside = 0;
   for (std::size_t r = 0; r < t.rows(); ++r) {
@@ -58,7 +58,7 @@ TEST_F(DefaultJob, QueryTableAndReportShowTheTermsThatMadeTheScore) {
   EXPECT_NE(html.find(std::to_string(outside) + " molecule(s) outside the axes"), std::string::npos);
 }
 
-TEST_F(DefaultJob, ReportHasEverySectionAndRendersInHeadlessChromium) {
+TEST_F(Bace1Job, ReportHasEverySectionAndRendersInHeadlessChromium) {
   ASSERT_NO_FATAL_FAILURE(screen_mixed_library());
   const auto& dir = *dir_;
   const CommandRun report = molsieve(dir, "report " + dir.file("open.h5") + " -o " + dir.file("report.html") +

@@ -28,7 +28,7 @@ class SlurmSubmit : public ::testing::Test {
     failure_ = test::start_local_slurm(*dir_, skip_);
     if (!skip_.empty() || !failure_.empty()) return;
     test::write_nci_head(dir_->file("library.smi"), 1000);
-    test::write_text(dir_->file("job.toml"), test::default_job({{"chunk_size = 1024", "chunk_size = 25"}}));
+    test::write_text(dir_->file("job.toml"), test::bace1_job({{"chunk_size = 1024", "chunk_size = 25"}}));
     const CommandRun plain = test::run_command(*dir_, std::string(MOLSIEVE_BINARY) + " screen " + dir_->file("job.toml") +
                                                           " --library " + dir_->file("library.smi") + " -o " +
                                                           dir_->file("plain.h5") + " --threads 1 -q");

@@ -128,14 +128,14 @@ void write_nci_head(const std::string& path, std::size_t count, std::size_t skip
     if (i >= skip) out << line << "\n";
 }
 
-std::string default_job(const std::vector<std::pair<std::string, std::string>>& edits) {
+std::string bace1_job(const std::vector<std::pair<std::string, std::string>>& edits) {
   const std::string jobs = std::string(MOLSIEVE_SOURCE_DIR) + "/datasets/jobs/";
-  std::string job = read_text(jobs + "default.toml");
+  std::string job = read_text(jobs + "bace1_nci.toml");
   std::vector<std::pair<std::string, std::string>> all = {{"\"bace1_references.smi\"", "\"" + jobs + "bace1_references.smi\""}};
   all.insert(all.end(), edits.begin(), edits.end());
   for (const auto& [from, to] : all) {
     const std::size_t at = job.find(from);
-    if (at == std::string::npos) throw std::runtime_error("default.toml has no '" + from + "'");
+    if (at == std::string::npos) throw std::runtime_error("bace1_nci.toml has no '" + from + "'");
     job.replace(at, from.size(), to);
   }
   return job;

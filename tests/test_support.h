@@ -79,9 +79,9 @@ void write_nci_head(const std::string& path, std::size_t count, std::size_t skip
 // SMILES as reader records with ids m0, m1, ... and locations test:1, test:2, ...
 std::vector<chem::InputRecord> smiles_records(const std::vector<std::string>& smiles);
 
-// datasets/jobs/default.toml with its reference file named by absolute path, so that it runs
+// datasets/jobs/bace1_nci.toml with its reference file named by absolute path, so that it runs
 // from any folder, and each `edits` pair (from, to) replacing the first `from`.
-std::string default_job(const std::vector<std::pair<std::string, std::string>>& edits = {});
+std::string bace1_job(const std::vector<std::pair<std::string, std::string>>& edits = {});
 
 // A tmpfs of `size` ("16m") mounted at `path` (made if missing) for the tests that fill a disk;
 // mounting needs root with CAP_SYS_ADMIN. Unmounted when the object goes away (detached, so

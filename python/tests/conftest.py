@@ -20,7 +20,7 @@ def run_cli(*args, check=True):
 
 
 def nci_smiles(count):
-    """The first `count` lines of RDKit's NCI compounds (SMILES and name), the default job's library."""
+    """The first `count` lines of RDKit's NCI compounds (SMILES and name), the library of the shipped jobs."""
     from rdkit import RDConfig
     lines = (pathlib.Path(RDConfig.RDDataDir) / "NCI" / "first_5K.smi").read_text().splitlines()
     return lines[:count]

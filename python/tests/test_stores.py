@@ -35,8 +35,8 @@ def small_library(work):
 
 @pytest.fixture(scope="module")
 def screens(work, source_dir, small_library):
-    """The default job on 300 NCI compounds, once from Python (with progress) and once from the command line."""
-    job = source_dir / "datasets" / "jobs" / "default.toml"
+    """The BACE-1 job on 300 NCI compounds, once from Python (with progress) and once from the command line."""
+    job = source_dir / "datasets" / "jobs" / "bace1_nci.toml"
     statuses = []
     report = molsieve.screen(job, library=small_library, output=work / "py.h5", overwrite=True,
                              threads=2, progress=statuses.append)
@@ -128,7 +128,7 @@ def test_an_exception_in_the_progress_callback_stops_the_screen_and_resume_finis
     job_dir.mkdir(exist_ok=True)
     jobs = source_dir / "datasets" / "jobs"
     (job_dir / "bace1_references.smi").write_text((jobs / "bace1_references.smi").read_text())
-    (job_dir / "job.toml").write_text((jobs / "default.toml").read_text().replace("chunk_size = 1024", "chunk_size = 50"))
+    (job_dir / "job.toml").write_text((jobs / "bace1_nci.toml").read_text().replace("chunk_size = 1024", "chunk_size = 50"))
     output = work / "stopped.h5"
 
     def stop_after_first_chunk(status):

@@ -308,16 +308,20 @@ void write_distributions(std::ostringstream& html, const ResultTable& t, const s
        << "</p>" << property_plot_svg(t);
 }
 
-// Row `r`'s per-atom occlusion contributions to `m`'s prediction shown for it (affinity:
-// the scored task; toxicity: the riskiest of the risk tasks, whose index `task` receives),
-// or why there are none.
-std::vector<double> explain_row(const ResultTable& t, std::size_t r, const ReportModel& m, std::size_t& task,
-                                std::string& why) {
-  task = std::find(m.tasks.begin(), m.tasks.end(), m.scored.front()) - m.tasks.begin();
+// The task of `m` whose prediction row `r`'s drawing explains: an affinity model's scored
+// task, a toxicity model's riskiest risk task.
+std::size_t explained_task(const ResultTable& t, std::size_t r, const ReportModel& m) {
+  std::size_t task = std::find(m.tasks.begin(), m.tasks.end(), m.scored.front()) - m.tasks.begin();
   for (const auto& risk : m.scored) {
     const std::size_t i = std::find(m.tasks.begin(), m.tasks.end(), risk) - m.tasks.begin();
     if (!m.affinity && t.at(m.tasks[i]).numbers[r] > t.at(m.tasks[task]).numbers[r]) task = i;
   }
+  return task;
+}
+
+// Row `r`'s per-atom occlusion contributions to `m`'s prediction of `task`, or why there are none.
+std::vector<double> explain_row(const ResultTable& t, std::size_t r, const ReportModel& m, std::size_t task,
+                                std::string& why) {
   if (!m.unexplained.empty()) {
     why = m.unexplained;
     return {};
@@ -335,24 +339,45 @@ std::vector<double> explain_row(const ResultTable& t, std::size_t r, const Repor
                        : models::occlusion_contributions(*m.molecule_model, one, 0, task);
 }
 
-// Row `r`'s depictions: one per affinity model and one for the first toxicity model, each
-// shaded by occlusion, and a plain drawing that says why when a model's cannot be.
-void write_drawings(std::ostringstream& html, const ResultTable& t, std::size_t r, const std::vector<ReportModel>& models) {
+// Row `r`'s depictions, each shaded by occlusion: one per affinity model, one for the first
+// toxicity model, and one per property term that scores a model's task (the ERalpha agonism
+// a job ranks by is explained, not only its risks); a plain drawing says why when a model's
+// cannot be made.
+void write_drawings(std::ostringstream& html, const ResultTable& t, std::size_t r, const std::vector<ReportModel>& models,
+                    const std::vector<ScoreTerm>& terms) {
   const std::string& smiles = t.at("smiles").texts[r];
-  std::vector<std::string> unexplained;
+  struct Drawing {
+    const ReportModel* model;
+    std::size_t task;
+    std::string term;  // the score term it explains
+  };
+  std::vector<Drawing> drawings;
   bool toxicity_drawn = false;
   for (const auto& m : models) {
     if (!m.affinity && toxicity_drawn) continue;
     toxicity_drawn = toxicity_drawn || !m.affinity;
-    std::size_t task = 0;
+    drawings.push_back({&m, explained_task(t, r, m), m.name});
+  }
+  for (const ScoreTerm& term : terms)
+    for (const auto& m : models) {
+      const auto task = std::find(m.tasks.begin(), m.tasks.end(), term.value);
+      if (term.kind != "property" || task == m.tasks.end()) continue;
+      const Drawing drawing{&m, static_cast<std::size_t>(task - m.tasks.begin()), term.name};
+      if (std::none_of(drawings.begin(), drawings.end(),
+                       [&](const Drawing& d) { return d.model == drawing.model && d.task == drawing.task; }))
+        drawings.push_back(drawing);
+      break;
+    }
+  std::vector<std::string> unexplained;
+  for (const Drawing& d : drawings) {
     std::string why;
-    const std::vector<double> weights = explain_row(t, r, m, task, why);
+    const std::vector<double> weights = explain_row(t, r, *d.model, d.task, why);
     if (!why.empty()) {
-      unexplained.push_back(m.name + ": " + why);
+      unexplained.push_back(d.term + ": " + why);
       continue;
     }
-    html << "<figure>" << chem::svg_depiction(smiles, 260, 200, weights) << "<figcaption>" << escape(m.name) << ": "
-         << escape(m.tasks[task]) << "</figcaption></figure>";
+    html << "<figure>" << chem::svg_depiction(smiles, 260, 200, weights) << "<figcaption>" << escape(d.term) << ": "
+         << escape(d.model->tasks[d.task]) << "</figcaption></figure>";
   }
   if (unexplained.empty()) return;
   html << "<figure>" << chem::svg_depiction(smiles, 260, 200) << "<figcaption>";
@@ -364,7 +389,7 @@ void write_drawings(std::ostringstream& html, const ResultTable& t, std::size_t 
 // Row `r`'s predictions per model and task, its score terms and its nearest reference.
 void write_candidate_tables(std::ostringstream& html, const ResultTable& t, std::size_t r,
                             const std::vector<ReportModel>& models, const std::vector<ScoreTerm>& terms) {
-  html << "<table><tr><th>model</th><th>prediction</th><th>68% half-width (std)</th><th>95% interval</th>"
+  html << "<table><tr><th>model</th><th>prediction</th><th>std (regression: the 68% half-width)</th><th>95% interval</th>"
           "<th>in domain</th><th>nearest training similarity</th></tr>";
   for (const auto& m : models) {
     for (const auto& task : m.tasks) {
@@ -438,7 +463,7 @@ void write_candidates(std::ostringstream& html, const ResultsStore& store, const
          << fixed(t.at("score").numbers[r], 3) << " &nbsp; <code>" << escape(t.at("smiles").texts[r]) << "</code>";
     write_library_fields(html, store, t, r);
     html << "<div class='drawings'>";
-    write_drawings(html, t, r, models);
+    write_drawings(html, t, r, models, terms);
     html << "</div>";
     write_candidate_tables(html, t, r, models, terms);
     html << "</div>";

@@ -64,14 +64,19 @@ std::string format_number(const char* format, double value) {
 
 // One text column per score term: what made the score, "6.69±0.31 d0.52!" (value, calibrated
 // spread, desirability, and ! outside the model's applicability domain).
-std::vector<Column> term_columns(const ResultTable& t, const std::vector<ScoreTerm>& terms) {
+// The terms as text columns; `probability_spread` is set when a spread shown is a
+// classification ensemble's (a regression task, which has a 95% interval, shows its calibrated
+// 68% half-width).
+std::vector<Column> term_columns(const ResultTable& t, const std::vector<ScoreTerm>& terms, bool& probability_spread) {
   std::vector<Column> out;
+  probability_spread = false;
   for (const ScoreTerm& term : terms) {
     Column c;
     c.name = term.name + " (w" + format_number("%g", term.weight) + ")";
     c.kind = ColumnKind::Text;
     const Column* value = t.find(term.value);
     const Column* spread = term.spread.empty() ? nullptr : t.find(term.spread);
+    if (spread && !t.find(term.value + "_lo95")) probability_spread = true;
     const Column* domain = term.domain.empty() ? nullptr : t.find(term.domain);
     const Column* desirability = t.find(term.desirability);
     for (std::size_t r = 0; r < t.rows(); ++r) {
@@ -164,7 +169,8 @@ std::string results_sdf(const ResultTable& t) {
 std::string results_text_table(const ResultTable& t, const std::vector<std::string>& extra, bool screening,
                                const std::vector<ScoreTerm>& terms) {
   std::vector<const Column*> columns;
-  const std::vector<Column> explained = screening ? term_columns(t, terms) : std::vector<Column>{};
+  bool probability_spread = false;
+  const std::vector<Column> explained = screening ? term_columns(t, terms, probability_spread) : std::vector<Column>{};
   if (screening) {
     columns = {&t.at("index"), &t.at("id"), &t.at("score")};
     for (const Column& c : explained) columns.push_back(&c);
@@ -202,7 +208,9 @@ std::string results_text_table(const ResultTable& t, const std::vector<std::stri
   for (const auto& row : cells) line(row);
   if (!explained.empty())
     out << "score: weighted geometric mean of the terms' desirabilities d (weights w); value±spread: a calibrated "
-           "68% interval; !: outside the model's applicability domain\n";
+           "68% interval"
+        << (probability_spread ? " (of a probability: the spread of the ensemble's members)" : "")
+        << "; !: outside the model's applicability domain\n";
   return out.str();
 }
 

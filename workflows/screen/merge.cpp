@@ -337,7 +337,7 @@ class ShardPieces : public Pieces {
 };
 
 std::string selection_rule_text(bool require_in_domain) {
-  return require_in_domain ? "scored and inside every affinity model's applicability domain" : "scored";
+  return require_in_domain ? "scored and inside the applicability domain of every model it is ranked by (affinity and property terms)" : "scored";
 }
 
 }  // namespace

@@ -321,17 +321,22 @@ void ChunkScorer::score_similarity(Chunk& chunk, Desirabilities& terms) const {
   terms.weights.push_back(job_.similarity_weight);
 }
 
-// Rows the diverse selection may take: scored, and inside every affinity model's domain
-// (of those that have one) when the job asks for it.
+// Rows the diverse selection may take: scored, and, when the job asks for it, inside the
+// domain of every model (of those that have one) whose prediction the score rewards: the
+// affinity models and the models behind property terms. A toxicity model's extrapolation
+// only widens its risk interval.
 std::vector<char> ChunkScorer::selectable_rows(const Chunk& chunk) const {
   const std::size_t n = chunk.molecules.size();
   std::vector<char> selectable(n, 1);
-  if (job_.require_in_domain)
-    for (const ScoringModel& s : models_)
-      if (s.affinity) {
-        const auto& in_domain = chunk.results.at(s.term->name + "_in_domain").flags;
-        for (std::size_t i = 0; i < n; ++i) selectable[i] &= in_domain[i] != 0;
-      }
+  if (!job_.require_in_domain) return selectable;
+  const auto require = [&](const std::string& domain_column) {
+    const auto& in_domain = chunk.results.at(domain_column).flags;
+    for (std::size_t i = 0; i < n; ++i) selectable[i] &= in_domain[i] != 0;
+  };
+  for (const ScoringModel& s : models_)
+    if (s.affinity) require(s.term->name + "_in_domain");
+  for (const Property& property : properties_)
+    if (!property.domain.empty()) require(property.domain);
   return selectable;
 }
 

@@ -198,8 +198,9 @@ void merge_into_report(const ScreenRequest& request, const JobFingerprint& finge
   report.merge_seconds = std::chrono::duration<double>(Clock::now() - merge_start).count();
   if (report.selected == 0 && report.scored > 0 && !report.any_selectable)
     report.warnings.push_back("nothing selected: none of the " + std::to_string(report.scored) +
-                              " scored molecules is inside the applicability domain of every affinity model, so "
-                              "every affinity prediction is an extrapolation (selection.require_in_domain)");
+                              " scored molecules is inside the applicability domain of every model it is ranked by (affinity "
+                              "and property terms), so every such prediction is an extrapolation "
+                              "(selection.require_in_domain)");
 }
 
 }  // namespace
