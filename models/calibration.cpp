@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <tuple>
 
 namespace molsieve::models {
 namespace {
@@ -100,35 +101,44 @@ double conformal_quantile(std::vector<double> scores, double coverage) {
   return scores[rank - 1];
 }
 
+std::pair<double, double> conformal_range(std::vector<double> values, double coverage) {
+  if (values.empty()) return {kNaN, kNaN};
+  std::sort(values.begin(), values.end());
+  const double n = static_cast<double>(values.size()), tail = (1.0 - coverage) / 2.0;
+  const auto low = static_cast<std::size_t>(std::floor((n + 1) * tail));
+  const auto high = static_cast<std::size_t>(std::ceil((n + 1) * (1.0 - tail)));
+  const double inf = std::numeric_limits<double>::infinity();
+  return {low < 1 ? -inf : values[low - 1], high > values.size() ? inf : values[high - 1]};
+}
+
 PredictionInterval SpreadCalibration::interval(double mean, double spread, double similarity,
                                                bool known_context) const {
   PredictionInterval out;
   if (!std::isfinite(mean) || std::isnan(similarity)) {
-    out.half68 = out.lo95 = out.hi95 = kNaN;
+    out.half68 = out.lo68 = out.hi68 = out.lo95 = out.hi95 = kNaN;
     return out;
   }
   const double normalizer = (std::isfinite(spread) ? spread : 0.0) + spread_offset;
-  double half95 = 0;
   const bool in_band = known_context && !bands.empty() && similarity >= bands.back().min_similarity;
   if (in_band) {
     const auto band = std::find_if(bands.begin(), bands.end(),
                                    [&](const SimilarityBand& b) { return similarity >= b.min_similarity; });
     out.half68 = band->scale68 * normalizer;
-    half95 = band->scale95 * normalizer;
+    const double half95 = band->scale95 * normalizer;
+    out.lo68 = mean - out.half68, out.hi68 = mean + out.half68;
+    out.lo95 = mean - half95, out.hi95 = mean + half95;
     out.measured = true;
-  } else {
-    // Knowing nothing: the labels' own interval, widened so that it holds it wherever the
-    // model's mean lies, and never narrower than the farthest measured band's.
-    const double offset = std::fabs(mean - label_center);
-    out.half68 = unknown68 + offset;
-    half95 = unknown95 + offset;
-    if (!bands.empty()) {
-      out.half68 = std::max(out.half68, bands.back().scale68 * normalizer);
-      half95 = std::max(half95, bands.back().scale95 * normalizer);
-    }
+    return out;
   }
-  out.lo95 = mean - half95;
-  out.hi95 = mean + half95;
+  // Knowing nothing: the labels' own interval joined with the labels' spread about the model's
+  // mean (an unmeasured mean may still know something), inside the held-out labels' range.
+  const auto bounded = [&](double lo, double hi, double half, double& out_lo, double& out_hi) {
+    out_lo = std::min(lo, std::max(mean - half, std::min(label_min, mean)));
+    out_hi = std::max(hi, std::min(mean + half, std::max(label_max, mean)));
+  };
+  bounded(label_lo68, label_hi68, unknown68, out.lo68, out.hi68);
+  bounded(label_lo95, label_hi95, unknown95, out.lo95, out.hi95);
+  out.half68 = std::max(mean - out.lo68, out.hi68 - mean);
   return out;
 }
 
@@ -151,6 +161,10 @@ SpreadCalibration fit_spread_calibration(const std::vector<double>& mean, const 
   for (double y : label_values) label_distances.push_back(std::fabs(y - c.label_center));
   c.unknown68 = conformal_quantile(label_distances, kOneSigmaCoverage);
   c.unknown95 = conformal_quantile(label_distances, kCoverage95);
+  std::tie(c.label_lo68, c.label_hi68) = conformal_range(label_values, kOneSigmaCoverage);
+  std::tie(c.label_lo95, c.label_hi95) = conformal_range(label_values, kCoverage95);
+  const auto [lowest, highest] = std::minmax_element(label_values.begin(), label_values.end());
+  c.label_min = *lowest, c.label_max = *highest;
 
   std::vector<double> similarities;
   std::vector<std::size_t> row_groups;
@@ -205,7 +219,7 @@ std::vector<BandCoverage> coverage_by_band(const SpreadCalibration& calibration,
     const PredictionInterval i = calibration.interval(r.mean, r.spread, r.similarity);
     for (BandCoverage* band : {&bands[band_of(r.similarity)], &bands.back()}) {
       ++band->rows;
-      band->coverage68 += std::fabs(r.label - r.mean) <= i.half68;
+      band->coverage68 += r.label >= i.lo68 && r.label <= i.hi68;
       band->coverage95 += r.label >= i.lo95 && r.label <= i.hi95;
       band->rmse += (r.label - r.mean) * (r.label - r.mean);
       band->mean_half95 += (i.hi95 - i.lo95) / 2;

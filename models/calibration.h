@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace molsieve::models {
@@ -33,6 +34,10 @@ constexpr std::size_t kMinRowsPerBand = 30;
 // The ceil((n + 1)·coverage)-th smallest score (split conformal's quantile, valid for
 // exchangeable rows); infinite when that rank exceeds n, NaN without scores.
 double conformal_quantile(std::vector<double> scores, double coverage);
+// The equal-tailed interval holding `coverage` of values exchangeable with `values`: the
+// floor((n + 1)·tail)-th and ceil((n + 1)·(1 - tail))-th smallest, tail = (1 - coverage) / 2
+// (infinite where that rank falls outside 1..n).
+std::pair<double, double> conformal_range(std::vector<double> values, double coverage);
 
 // Rows (indices into `similarity`; NaN ones left out) grouped into the bands nearest first,
 // each band pooled with farther ones until it holds kMinRowsPerBand rows; a group reaches
@@ -53,8 +58,14 @@ struct SimilarityBand {
   double scale68 = 0, scale95 = 0;  // half-width = scale x (spread + spread_offset)
 };
 
+// Inside a band the intervals are symmetric about the mean. Beyond the bands they join the
+// labels' own interval with the labels' spread about the mean, cut to the range of the
+// held-out labels (stretched to the mean where it lies outside): an extrapolated mean below
+// every label does not get a symmetric interval reaching values no label ever took.
 struct PredictionInterval {
-  double half68 = 0;  // mean ± half68 holds 68% (reported as <task>_std)
+  double half68 = 0;  // mean ± half68 holds 68% (reported as <task>_std): inside a band the
+                      // 68% interval's half-width, beyond the bands its larger side
+  double lo68 = 0, hi68 = 0;
   double lo95 = 0, hi95 = 0;
   bool measured = false;  // inside a band that held-out molecules reached
 };
@@ -63,8 +74,14 @@ struct PredictionInterval {
 struct SpreadCalibration {
   double spread_offset = 0;
   std::vector<SimilarityBand> bands;  // nearest first; empty: too few held-out rows
-  // Where no band reaches: the held-out labels' median and the half-widths about it that hold
-  // 68% and 95% of them (what knowing nothing but the labels allows).
+  // Where no band reaches, what knowing nothing but the labels allows: the equal-tailed
+  // intervals that hold 68% and 95% of the held-out labels (a floor such as Davis's pKd 5
+  // stays their lower end); the labels' median and the half-widths about it that hold 68%
+  // and 95% of them (also the spread allowed about the model's mean, and the measure of
+  // whether a band is informative); the held-out labels' range.
+  double label_lo68 = -std::numeric_limits<double>::infinity(), label_hi68 = std::numeric_limits<double>::infinity();
+  double label_lo95 = -std::numeric_limits<double>::infinity(), label_hi95 = std::numeric_limits<double>::infinity();
+  double label_min = -std::numeric_limits<double>::infinity(), label_max = std::numeric_limits<double>::infinity();
   double label_center = 0;
   double unknown68 = std::numeric_limits<double>::infinity();
   double unknown95 = std::numeric_limits<double>::infinity();

@@ -58,7 +58,7 @@ AffinityGrid DrugTargetModel::State::grid(std::vector<DrugTargetNet> networks, c
   AffinityGrid out;
   out.proteins = sequences.size();
   out.mean.assign(ligands.size() * sequences.size(), kNaN);
-  out.spread = out.lo95 = out.hi95 = out.mean;
+  out.spread = out.lo68 = out.hi68 = out.lo95 = out.hi95 = out.mean;
   if (sequences.empty()) return out;
   std::vector<torch::Tensor> proteins;
   for (DrugTargetNet& network : networks) {
@@ -123,6 +123,8 @@ AffinityGrid DrugTargetModel::predict_grid(const MoleculeSet& ligands, const std
       const PredictionInterval interval =
           task_interval(card, card.tasks[0], grid.mean[at], grid.spread[at], similarity[row], proteins_inside[p]);
       grid.spread[at] = interval.half68;
+      grid.lo68[at] = interval.lo68;
+      grid.hi68[at] = interval.hi68;
       grid.lo95[at] = interval.lo95;
       grid.hi95[at] = interval.hi95;
     }

@@ -131,6 +131,8 @@ Predictions Model::predict(const MoleculeSet& molecules, const PredictOptions& o
   out.tasks = tasks;
   out.mean.assign(out.rows * tasks, kNaN);
   out.std.assign(out.rows * tasks, kNaN);
+  out.lo68.assign(out.rows * tasks, kNaN);
+  out.hi68.assign(out.rows * tasks, kNaN);
   out.lo95.assign(out.rows * tasks, kNaN);
   out.hi95.assign(out.rows * tasks, kNaN);
   out.nearest_training_similarity.assign(out.rows, kNaN);
@@ -203,6 +205,8 @@ void apply_calibration(const ModelCard& card, Predictions& p) {
       const double similarity = card.imported_from.empty() ? p.nearest_training_similarity[row] : 0.0;
       const PredictionInterval interval = task_interval(card, task, p.mean[at], p.std[at], similarity);
       p.std[at] = interval.half68;
+      p.lo68[at] = interval.lo68;
+      p.hi68[at] = interval.hi68;
       p.lo95[at] = interval.lo95;
       p.hi95[at] = interval.hi95;
     }

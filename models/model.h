@@ -18,9 +18,10 @@ struct Predictions {
   // probability calibration; or a value in the training units) and `std`: for a calibrated
   // regression task the half-width of the 68% interval (mean ± std holds 68% of held-out
   // truths at this distance from the training data, models/calibration.h), else the members'
-  // standard deviation (population; 0 for one member). lo95/hi95: the 95% interval of a
-  // calibrated regression task, else NaN. NaN for invalid rows.
-  std::vector<double> mean, std, lo95, hi95;
+  // standard deviation (population; 0 for one member). lo68/hi68 and lo95/hi95: the 68%
+  // and 95% intervals of a calibrated regression task (asymmetric beyond the calibration's
+  // bands), else NaN. NaN for invalid rows.
+  std::vector<double> mean, std, lo68, hi68, lo95, hi95;
   // Tanimoto similarity to the nearest training molecule; NaN for invalid rows.
   std::vector<double> nearest_training_similarity;
   double value(std::size_t row, std::size_t task) const { return mean[row * tasks + task]; }

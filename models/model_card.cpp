@@ -62,7 +62,7 @@ PredictionInterval task_interval(const ModelCard& card, const std::string& task,
   if (found != card.spread_calibration.end()) return found->second.interval(mean, raw_spread, similarity, known_context);
   PredictionInterval raw;
   raw.half68 = raw_spread;
-  raw.lo95 = raw.hi95 = std::numeric_limits<double>::quiet_NaN();
+  raw.lo68 = raw.hi68 = raw.lo95 = raw.hi95 = std::numeric_limits<double>::quiet_NaN();
   return raw;
 }
 
@@ -81,7 +81,9 @@ nlohmann::json calibration_to_json(const ModelCard& card) {
     c["method"] =
         "split conformal per similarity band (Mondrian): in each band mean +- scale x (spread + spread_offset) "
         "holds 68.27% (scale_68) or 95% (scale_95) of the held-out truths; below the farthest band the interval "
-        "of knowing nothing: label_center +- unknown_68/95, widened to contain it wherever the mean lies";
+        "of knowing nothing: the labels' equal-tailed interval [label_lo_68, label_hi_68] or [label_lo_95, "
+        "label_hi_95] joined with mean +- unknown_68/95 (the labels' half-widths about their median "
+        "label_center), cut to [label_min, label_max] stretched to the mean";
     for (const auto& [task, s] : card.spread_calibration) {
       nlohmann::json bands = nlohmann::json::array();
       for (const auto& b : s.bands)
@@ -90,6 +92,9 @@ nlohmann::json calibration_to_json(const ModelCard& card) {
       auto finite_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
       c["intervals"][task] = {{"spread_offset", s.spread_offset}, {"label_center", s.label_center},
                               {"unknown_68", finite_or_null(s.unknown68)}, {"unknown_95", finite_or_null(s.unknown95)},
+                              {"label_lo_68", finite_or_null(s.label_lo68)}, {"label_hi_68", finite_or_null(s.label_hi68)},
+                              {"label_lo_95", finite_or_null(s.label_lo95)}, {"label_hi_95", finite_or_null(s.label_hi95)},
+                              {"label_min", finite_or_null(s.label_min)}, {"label_max", finite_or_null(s.label_max)},
                               {"informative_from", s.informative_from}, {"bands", bands}};
     }
   }
@@ -279,6 +284,18 @@ void read_calibration(CardKeys& keys, const json& c, ModelCard& card) {
       };
       s.unknown68 = infinite_if_null("unknown_68");
       s.unknown95 = infinite_if_null("unknown_95");
+      // Cards from before the equal-tailed label intervals: the labels' median ± half-widths.
+      const auto bound = [&](const char* key, double sign, double fallback) {
+        if (!t.contains(key)) return fallback;
+        const json& v = keys.at(t, key);
+        return v.is_null() ? sign * std::numeric_limits<double>::infinity() : v.get<double>();
+      };
+      s.label_lo68 = bound("label_lo_68", -1, s.label_center - s.unknown68);
+      s.label_hi68 = bound("label_hi_68", 1, s.label_center + s.unknown68);
+      s.label_lo95 = bound("label_lo_95", -1, s.label_center - s.unknown95);
+      s.label_hi95 = bound("label_hi_95", 1, s.label_center + s.unknown95);
+      s.label_min = bound("label_min", -1, -std::numeric_limits<double>::infinity());
+      s.label_max = bound("label_max", 1, std::numeric_limits<double>::infinity());
       s.informative_from = keys.at(t, "informative_from").get<double>();
       for (const json& b : keys.at(t, "bands"))
         s.bands.push_back({keys.at(b, "min_similarity").get<double>(), keys.at(b, "rows").get<std::uint64_t>(),

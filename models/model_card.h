@@ -135,7 +135,7 @@ struct ModelCard {
 };
 
 // A regression task's calibrated interval for a raw ensemble prediction; uncalibrated: the
-// raw spread as half68 and no 95% bounds (NaN).
+// raw spread as half68 and no bounds (NaN).
 PredictionInterval task_interval(const ModelCard& card, const std::string& task, double mean, double raw_spread,
                                  double similarity, bool known_context = true);
 

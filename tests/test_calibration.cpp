@@ -86,21 +86,43 @@ TEST(BandCalibration, ABandScaleIsTheConformalQuantileOfItsNormalizedResiduals) 
   EXPECT_TRUE(i.measured);
 }
 
-TEST(BandCalibration, BeyondTheFarthestHeldOutRowTheIntervalIsTheLabelsOwnSpreadAboutTheMean) {
+TEST(BandCalibration, BeyondTheFarthestHeldOutRowTheIntervalJoinsTheLabelsOwnWithTheirSpreadAboutTheMeanInTheirRange) {
   const HeldOut rows = distance_dependent_rows(400, 7, 0.6);
   const models::SpreadCalibration c = models::fit_spread_calibration(rows.mean, rows.spread, rows.similarity, rows.label);
   EXPECT_EQ(c.bands.back().min_similarity, 0.55);
   std::vector<double> labels = rows.label;
   std::sort(labels.begin(), labels.end());
   EXPECT_EQ(c.label_center, labels[200]);
-  // A molecule at similarity 0.2, predicted 2 units above the labels' median: unmeasured, so
-  // the interval contains the labels' own 95% range about the median wherever the mean lies.
-  const double mean = c.label_center + 2.0;
-  const models::PredictionInterval i = c.interval(mean, 0.15, 0.2);
-  EXPECT_FALSE(i.measured);
-  EXPECT_DOUBLE_EQ(i.half68, c.unknown68 + 2.0);
-  EXPECT_DOUBLE_EQ(i.lo95, mean - (c.unknown95 + 2.0));
-  EXPECT_LE(i.lo95, c.label_center - c.unknown95);
+  // Equal tails of 401 x 0.025 and 401 x 0.159 labels: the 10th and 391st, the 63rd and 338th smallest.
+  EXPECT_EQ(c.label_lo95, labels[9]);
+  EXPECT_EQ(c.label_hi95, labels[390]);
+  EXPECT_EQ(c.label_lo68, labels[62]);
+  EXPECT_EQ(c.label_hi68, labels[337]);
+  EXPECT_EQ(c.label_min, labels.front());
+  EXPECT_EQ(c.label_max, labels.back());
+  // A molecule at similarity 0.2, unmeasured: its intervals hold the labels' own and the
+  // labels' spread about its mean, and stay inside the held-out labels' range.
+  for (const double mean : {c.label_center - 1.0, c.label_center + 0.5, labels.back() - 0.1}) {
+    const models::PredictionInterval i = c.interval(mean, 0.15, 0.2);
+    EXPECT_FALSE(i.measured);
+    EXPECT_LE(i.lo95, c.label_lo95);
+    EXPECT_GE(i.hi95, c.label_hi95);
+    EXPECT_LE(i.lo68, c.label_lo68);
+    EXPECT_GE(i.hi68, c.label_hi68);
+    EXPECT_DOUBLE_EQ(i.lo95, std::min(c.label_lo95, std::max(mean - c.unknown95, labels.front()))) << mean;
+    EXPECT_DOUBLE_EQ(i.hi95, std::max(c.label_hi95, std::min(mean + c.unknown95, labels.back()))) << mean;
+    EXPECT_DOUBLE_EQ(i.half68, std::max(mean - i.lo68, i.hi68 - mean));
+  }
+  // Predicted below every label: the interval reaches down to the mean and no further (a
+  // symmetric one would claim values no label took), and up to the labels' own top.
+  const double mean = labels.front() - 2.0;
+  const models::PredictionInterval below = c.interval(mean, 0.15, 0.2);
+  EXPECT_EQ(below.lo95, mean);
+  EXPECT_EQ(below.lo68, mean);
+  EXPECT_EQ(below.hi95, c.label_hi95);
+  EXPECT_EQ(below.hi68, c.label_hi68);
+  EXPECT_DOUBLE_EQ(below.half68, c.label_hi68 - mean);
+  EXPECT_EQ(c.interval(labels.back() + 3.0, 0.15, 0.2).hi95, labels.back() + 3.0);
   // A protein outside a drug-target model's domain: the same, even at similarity 1.
   EXPECT_FALSE(c.interval(mean, 0.15, 1.0, false).measured);
   EXPECT_TRUE(std::isnan(c.interval(mean, 0.15, kNaN).half68));

@@ -51,8 +51,8 @@ TEST_F(ModelCommands, PredictKeepsInputOrderAndReportsInvalidSmiles) {
   ASSERT_EQ(run.status, 0) << run.err;
   const auto rows = read_csv(dir.file("p.csv"));
   ASSERT_EQ(rows.size(), 6u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "smiles", "size", "size_std", "size_lo95", "size_hi95",
-                                               "nearest_training_similarity", "in_domain", "error"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "smiles", "size", "size_std", "size_lo68", "size_hi68", "size_lo95",
+                                               "size_hi95", "nearest_training_similarity", "in_domain", "error"}));
   const std::vector<std::string> ids{"a", "b", "c", "d", "e"};
   const std::vector<std::string> smiles{"CCO", "not_a_smiles", "c1ccccc1O", "", "CC(=O)Nc1ccccc1"};
   for (std::size_t i = 0; i < smiles.size(); ++i) {
@@ -60,15 +60,20 @@ TEST_F(ModelCommands, PredictKeepsInputOrderAndReportsInvalidSmiles) {
     EXPECT_EQ(rows[i + 1][1], smiles[i]);
     const bool invalid = i == 1 || i == 3;
     EXPECT_EQ(rows[i + 1][2].empty(), invalid) << i;
-    EXPECT_EQ(rows[i + 1][8].empty(), !invalid) << i;
+    EXPECT_EQ(rows[i + 1][10].empty(), !invalid) << i;
     if (invalid) continue;
-    // The 95% interval holds the 68% one: lo95 <= mean - std < mean + std <= hi95.
+    // The 95% interval holds the 68% one, which holds the mean; std is the 68% interval's
+    // larger side: lo95 <= lo68 <= mean <= hi68 <= hi95.
     const double mean = std::stod(rows[i + 1][2]), std = std::stod(rows[i + 1][3]);
-    if (rows[i + 1][4].empty()) continue;  // too few validation molecules for a 95% quantile
-    EXPECT_LE(std::stod(rows[i + 1][4]), mean - std) << i;
-    EXPECT_GE(std::stod(rows[i + 1][5]), mean + std) << i;
+    const double lo68 = std::stod(rows[i + 1][4]), hi68 = std::stod(rows[i + 1][5]);
+    EXPECT_LE(lo68, mean) << i;
+    EXPECT_GE(hi68, mean) << i;
+    EXPECT_NEAR(std, std::max(mean - lo68, hi68 - mean), 1e-9 * (1 + std)) << i;
+    if (rows[i + 1][6].empty()) continue;  // too few validation molecules for a 95% quantile
+    EXPECT_LE(std::stod(rows[i + 1][6]), lo68) << i;
+    EXPECT_GE(std::stod(rows[i + 1][7]), hi68) << i;
   }
-  EXPECT_NE(rows[2][8].find("input.csv:3"), std::string::npos) << rows[2][8];
+  EXPECT_NE(rows[2][10].find("input.csv:3"), std::string::npos) << rows[2][10];
   EXPECT_GT(std::stod(rows[1][3]), 0.0);  // two members, some spread
 }
 
@@ -162,16 +167,19 @@ TEST(DrugTargetCommands, TrainOnAPairFileThenPredictAgainstNamedProteins) {
   const auto rows = read_csv(dir.file("out.csv"));
   ASSERT_EQ(rows.size(), 32u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "smiles", "pKd:K3", "pKd:K1", "pKd:K3_std", "pKd:K1_std",
-                                               "pKd:K3_lo95", "pKd:K1_lo95", "pKd:K3_hi95", "pKd:K1_hi95", "in_domain:K3",
-                                               "in_domain:K1", "nearest_training_similarity", "error"}));
+                                               "pKd:K3_lo68", "pKd:K1_lo68", "pKd:K3_hi68", "pKd:K1_hi68", "pKd:K3_lo95",
+                                               "pKd:K1_lo95", "pKd:K3_hi95", "pKd:K1_hi95", "in_domain:K3", "in_domain:K1",
+                                               "nearest_training_similarity", "error"}));
   for (std::size_t r = 1; r <= 30; ++r) {
     EXPECT_GT(std::stod(rows[r][2]), 0.0) << r;
     EXPECT_GT(std::stod(rows[r][4]), 0.0) << r;  // two networks disagree somewhat
-    EXPECT_GT(std::stod(rows[r][12]), 0.0) << r;  // training ligands or their neighbours
+    EXPECT_LE(std::stod(rows[r][6]), std::stod(rows[r][2])) << r;  // K3's 68% interval holds its mean
+    EXPECT_GE(std::stod(rows[r][8]), std::stod(rows[r][2])) << r;
+    EXPECT_GT(std::stod(rows[r][16]), 0.0) << r;  // training ligands or their neighbours
   }
   EXPECT_EQ(rows[31][2], "");
-  EXPECT_EQ(rows[31][10], "");
-  EXPECT_NE(rows[31][13].find("library.smi:31"), std::string::npos) << rows[31][13];
+  EXPECT_EQ(rows[31][14], "");
+  EXPECT_NE(rows[31][17].find("library.smi:31"), std::string::npos) << rows[31][17];
 
   // The same model as a screen's affinity term, against K3: the column equals predict's.
   // With a panel of K1 and K2: their affinities, the strongest and K3's margin over it.

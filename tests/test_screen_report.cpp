@@ -31,9 +31,16 @@ TEST_F(Bace1Job, QueryTableAndReportShowTheTermsThatMadeTheScore) {
   std::size_t best = 0;
   for (std::size_t r = 0; r < t.rows(); ++r)
     if (t.at("rank").integers[r] == 1) best = r;
-  char cell[64];
-  std::snprintf(cell, sizeof cell, "%.2f±%.2f d%.2f%s", t.at("pIC50").numbers[best], t.at("pIC50_std").numbers[best],
-                t.at("d_bace").numbers[best], t.at("bace_in_domain").flags[best] == 0 ? "!" : "");
+  // Symmetric inside the calibration's bands (mean ± half-width), else the bounds themselves.
+  const double mean = t.at("pIC50").numbers[best], lo = t.at("pIC50_lo68").numbers[best],
+               hi = t.at("pIC50_hi68").numbers[best];
+  char interval[48], cell[80];
+  if (std::fabs((mean - lo) - (hi - mean)) < 0.005)
+    std::snprintf(interval, sizeof interval, "%.2f±%.2f", mean, t.at("pIC50_std").numbers[best]);
+  else
+    std::snprintf(interval, sizeof interval, "%.2f [%.2f, %.2f]", mean, lo, hi);
+  std::snprintf(cell, sizeof cell, "%s d%.2f%s", interval, t.at("d_bace").numbers[best],
+                t.at("bace_in_domain").flags[best] == 0 ? "!" : "");
   EXPECT_NE(lines[1].find(cell), std::string::npos) << lines[1] << "\nexpected " << cell;
 
   const auto read_report = [&](const std::string& store) {

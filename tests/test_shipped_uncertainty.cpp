@@ -39,8 +39,13 @@ TEST(ShippedUncertainty, DavisCallsAFragmentAndParacetamolExtrapolationsWithTheL
   const models::AffinityGrid grid = davis.predict_grid(ligands, {davis.proteins().sequence(abl1)});
   for (std::size_t fragment : {0u, 1u}) {
     EXPECT_LT(similarity[fragment], card.domain_threshold) << fragment;
-    EXPECT_GE(grid.spread[fragment], c.unknown68) << fragment;  // the labels' own 68% spread, at least
-    EXPECT_LE(grid.lo95[fragment], c.label_center - c.unknown95) << fragment;
+    // The labels' own intervals at least (Davis's start at its pKd 5 floor), however far the
+    // model's mean lies: the fragment was predicted pKd 9.00 +- 2.74 once.
+    EXPECT_LE(grid.lo68[fragment], c.label_lo68) << fragment;
+    EXPECT_GE(grid.hi68[fragment], c.label_hi68) << fragment;
+    EXPECT_LE(grid.lo95[fragment], c.label_lo95) << fragment;
+    EXPECT_GE(grid.hi95[fragment], c.label_hi95) << fragment;
+    EXPECT_GE(grid.lo95[fragment], 5.0) << fragment;  // no pKd below the floor of every label
   }
   EXPECT_DOUBLE_EQ(similarity[2], 1.0);
   EXPECT_GE(similarity[2], card.domain_threshold);
@@ -61,7 +66,9 @@ TEST(ShippedUncertainty, BaceGivesTamoxifenAWiderIntervalThanAMoleculeOfItsSerie
   EXPECT_GE(p.nearest_training_similarity[1], card.domain_threshold);
   EXPECT_GT(p.std[0], 1.5 * p.std[1]);
   EXPECT_GT(p.hi95[0] - p.lo95[0], 1.5 * (p.hi95[1] - p.lo95[1]));
-  EXPECT_GE(p.std[0], card.spread_calibration.at("pIC50").unknown68);
+  const models::SpreadCalibration& c = card.spread_calibration.at("pIC50");
+  EXPECT_LE(p.lo68[0], c.label_lo68);
+  EXPECT_GE(p.hi68[0], c.label_hi68);
 }
 
 // A shipped classification model's probability is its ensemble's raw mean recalibrated by the

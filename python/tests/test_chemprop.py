@@ -60,8 +60,9 @@ def test_predictions_equal_chemprops_own_on_1000_molecules(imported, molecules, 
 @pytest.mark.parametrize("name", TASKS)
 def test_an_imported_model_has_no_domain_and_no_intervals_until_calibrated(imported, molecules, name):
     ours = molsieve.Model.load(imported[0][name]).predict(molecules.head(20))
-    empty = ["nearest_training_similarity", "in_domain"] + [c for c in ours.columns if c.endswith(("_std", "_lo95", "_hi95"))]
-    assert len(empty) == 2 + (3 if name == "lipo" else 4)
+    intervals = ("_std", "_lo68", "_hi68", "_lo95", "_hi95")
+    empty = ["nearest_training_similarity", "in_domain"] + [c for c in ours.columns if c.endswith(intervals)]
+    assert len(empty) == 2 + (5 if name == "lipo" else 4)
     for column in empty:
         assert ours[column].isna().all(), column
 

@@ -49,8 +49,12 @@ void print_summary(const models::ModelCard& card) {
         std::fprintf(stderr, "calibrate: %s: similarity >= %.2f: 68%% x %.3g, 95%% x %.3g of spread + %.3g (%llu rows)\n",
                      task.c_str(), band.min_similarity, band.scale68, band.scale95, intervals->second.spread_offset,
                      static_cast<unsigned long long>(band.rows));
-      std::fprintf(stderr, "calibrate: %s: below: the labels' own spread (68%% within %.3g, 95%% within %.3g of %.3g)\n",
-                   task.c_str(), intervals->second.unknown68, intervals->second.unknown95, intervals->second.label_center);
+      const models::SpreadCalibration& c = intervals->second;
+      std::fprintf(stderr,
+                   "calibrate: %s: below: the labels' own intervals (68%% %.3g to %.3g, 95%% %.3g to %.3g) joined with "
+                   "mean +- %.3g (68%%) or %.3g (95%%), within the labels' range %.3g to %.3g\n",
+                   task.c_str(), c.label_lo68, c.label_hi68, c.label_lo95, c.label_hi95, c.unknown68, c.unknown95,
+                   c.label_min, c.label_max);
     }
     const auto platt = card.probability_calibration.find(task);
     if (platt != card.probability_calibration.end())

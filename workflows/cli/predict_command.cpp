@@ -71,7 +71,8 @@ void for_each_input_chunk(const PredictRequest& r, const models::ModelCard& card
 }
 
 // A drug-target model: per target, its affinity <affinity>:<target>, the half-width of its 68%
-// interval <affinity>:<target>_std and its 95% interval _lo95, _hi95 (the screen's names).
+// interval <affinity>:<target>_std, its 68% interval _lo68, _hi68 and its 95% interval _lo95,
+// _hi95 (the screen's names).
 void run_predict_drug_target(const PredictRequest& r, unsigned threads) {
   models::DrugTargetModel model = models::DrugTargetModel::load(r.model);
   const std::string device = model.use_device(r.device);
@@ -166,8 +167,9 @@ void add_predict_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand(
       "predict",
       "Predict with a model store: one CSV row per input row, in input order. Regression: <task>, <task>_std "
-      "(mean +- std holds 68% of held-out truths at the molecule's distance from the training data), <task>_lo95 "
-      "and <task>_hi95 (the 95% interval; beyond the held-out data's reach, the labels' own spread). "
+      "(mean +- std holds 68% of held-out truths at the molecule's distance from the training data), <task>_lo68 "
+      "and <task>_hi68 (the 68% interval), <task>_lo95 and <task>_hi95 (the 95% interval; beyond the held-out "
+      "data's reach, the labels' own spread, within the labels' range). "
       "Classification: <task> (a calibrated probability) and <task>_std (the ensemble's spread). Then "
       "nearest_training_similarity and in_domain (docs/models.md)");
   c->add_option("--model", request->model, "Model store (.h5) from molsieve train")->required();
@@ -179,7 +181,7 @@ void add_predict_command(CLI::App& app) {
   c->add_option("--batch-size", request->batch_size, "Molecules per forward pass")->capture_default_str();
   c->add_option("--target", request->targets,
                 "Drug-target models: proteins to score against, by name in the model's protein table "
-                "(comma-separated); columns <affinity>:<name> with <affinity>:<name>_std, _lo95 and _hi95 each")
+                "(comma-separated); columns <affinity>:<name> with <affinity>:<name>_std, _lo68, _hi68, _lo95 and _hi95 each")
       ->delimiter(',');
   c->add_option("--target-fasta", request->target_fasta, "Drug-target models: proteins to score against, as FASTA");
   add_run_options(*c, *request);

@@ -389,17 +389,19 @@ void write_drawings(std::ostringstream& html, const ResultTable& t, std::size_t 
 // Row `r`'s predictions per model and task, its score terms and its nearest reference.
 void write_candidate_tables(std::ostringstream& html, const ResultTable& t, std::size_t r,
                             const std::vector<ReportModel>& models, const std::vector<ScoreTerm>& terms) {
-  html << "<table><tr><th>model</th><th>prediction</th><th>std (regression: the 68% half-width)</th><th>95% interval</th>"
-          "<th>in domain</th><th>nearest training similarity</th></tr>";
+  html << "<table><tr><th>model</th><th>prediction</th><th>68% interval (probability: the ensemble's spread)</th>"
+          "<th>95% interval</th><th>in domain</th><th>nearest training similarity</th></tr>";
   for (const auto& m : models) {
     for (const auto& task : m.tasks) {
       const double value = t.at(task).numbers[r];
       const bool high_risk =
           !m.affinity && value >= 0.5 && std::find(m.scored.begin(), m.scored.end(), task) != m.scored.end();
       const Column* lo95 = t.find(task + "_lo95");  // regression only (and stores that have it)
+      const Column* lo68 = t.find(task + "_lo68");  // ... and stores written since it was added
+      const std::string spread = lo68 ? fixed(lo68->numbers[r], 2) + " to " + fixed(t.at(task + "_hi68").numbers[r], 2)
+                                      : "± " + fixed(t.at(task + "_std").numbers[r], 3);
       html << "<tr><td>" << escape(m.name) << ": " << escape(task) << "</td><td" << (high_risk ? " class='warn'" : "")
-           << ">" << fixed(value, m.affinity ? 2 : 3) << "</td><td>" << fixed(t.at(task + "_std").numbers[r], 3)
-           << "</td><td>"
+           << ">" << fixed(value, m.affinity ? 2 : 3) << "</td><td>" << spread << "</td><td>"
            << (lo95 ? fixed(lo95->numbers[r], 2) + " to " + fixed(t.at(task + "_hi95").numbers[r], 2)
                     : std::string("(probability)"))
            << "</td><td>" << domain_cell(t.at(m.name + "_in_domain").flags[r])

@@ -64,6 +64,11 @@ std::string format_number(const char* format, double value) {
 
 // One text column per score term: what made the score, "6.69±0.31 d0.52!" (value, calibrated
 // spread, desirability, and ! outside the model's applicability domain).
+// An interval that mean ± half-width does not describe at the table's two decimals.
+bool is_asymmetric(double mean, double lo, double hi) {
+  return std::isfinite(lo) && std::isfinite(hi) && std::fabs((mean - lo) - (hi - mean)) >= 0.005;
+}
+
 // The terms as text columns; `probability_spread` is set when a spread shown is a
 // classification ensemble's (a regression task, which has a 95% interval, shows its calibrated
 // 68% half-width).
@@ -79,11 +84,17 @@ std::vector<Column> term_columns(const ResultTable& t, const std::vector<ScoreTe
     if (spread && !t.find(term.value + "_lo95")) probability_spread = true;
     const Column* domain = term.domain.empty() ? nullptr : t.find(term.domain);
     const Column* desirability = t.find(term.desirability);
+    const Column* lo68 = t.find(term.value + "_lo68");
+    const Column* hi68 = t.find(term.value + "_hi68");
     for (std::size_t r = 0; r < t.rows(); ++r) {
       std::string text;
       if (value && !std::isnan(value->number(r))) {
-        text = format_number("%.2f", value->number(r));
-        if (spread && !std::isnan(spread->number(r))) text += "±" + format_number("%.2f", spread->number(r));
+        const double v = value->number(r);
+        text = format_number("%.2f", v);
+        if (lo68 && hi68 && is_asymmetric(v, lo68->number(r), hi68->number(r)))
+          text += " [" + format_number("%.2f", lo68->number(r)) + ", " + format_number("%.2f", hi68->number(r)) + "]";
+        else if (spread && !std::isnan(spread->number(r)))
+          text += "±" + format_number("%.2f", spread->number(r));
         if (desirability && !std::isnan(desirability->number(r))) text += " d" + format_number("%.2f", desirability->number(r));
         if (domain && domain->flags[r] == 0) text += "!";
       }
@@ -207,8 +218,8 @@ std::string results_text_table(const ResultTable& t, const std::vector<std::stri
   line(header);
   for (const auto& row : cells) line(row);
   if (!explained.empty())
-    out << "score: weighted geometric mean of the terms' desirabilities d (weights w); value±spread: a calibrated "
-           "68% interval"
+    out << "score: weighted geometric mean of the terms' desirabilities d (weights w); value±spread or value "
+           "[lo, hi]: a calibrated 68% interval (asymmetric beyond the held-out data's reach)"
         << (probability_spread ? " (of a probability: the spread of the ensemble's members)" : "")
         << "; !: outside the model's applicability domain\n";
   return out.str();

@@ -41,6 +41,8 @@ ResultTable prediction_table(const models::MoleculeSet& molecules, const models:
     add_numbers(task, molecules, p.mean, tasks, t, table);
     add_numbers(task + "_std", molecules, p.std, tasks, t, table);
     if (!regression) continue;
+    add_numbers(task + "_lo68", molecules, p.lo68, tasks, t, table);
+    add_numbers(task + "_hi68", molecules, p.hi68, tasks, t, table);
     add_numbers(task + "_lo95", molecules, p.lo95, tasks, t, table);
     add_numbers(task + "_hi95", molecules, p.hi95, tasks, t, table);
   }
@@ -64,7 +66,7 @@ ResultTable drug_target_table(const models::MoleculeSet& ligands, const models::
   const std::string affinity = card.tasks[0] + ":";
   for (std::size_t p = 0; p < n; ++p) add_numbers(affinity + targets[p], ligands, grid.mean, n, p, table);
   const std::pair<const char*, const std::vector<double>*> spreads[] = {
-      {"_std", &grid.spread}, {"_lo95", &grid.lo95}, {"_hi95", &grid.hi95}};
+      {"_std", &grid.spread}, {"_lo68", &grid.lo68}, {"_hi68", &grid.hi68}, {"_lo95", &grid.lo95}, {"_hi95", &grid.hi95}};
   for (const auto& [suffix, values] : spreads)
     for (std::size_t p = 0; p < n; ++p) add_numbers(affinity + targets[p] + suffix, ligands, *values, n, p, table);
   for (std::size_t p = 0; p < n; ++p) {

@@ -12,13 +12,14 @@
 namespace molsieve::workflows {
 
 // A model of molecules alone: id, smiles (as given), per task <task> and <task>_std (and for
-// regression <task>_lo95, <task>_hi95), nearest_training_similarity, in_domain, error.
+// regression <task>_lo68, <task>_hi68, <task>_lo95, <task>_hi95), nearest_training_similarity,
+// in_domain, error.
 // Values of invalid rows are NaN; in_domain is -1 (not applicable) for them.
 ResultTable prediction_table(const models::MoleculeSet& molecules, const models::Predictions& predictions,
                              const models::ModelCard& card);
 
 // A drug-target model against `targets` (names, with whether each protein is inside the
-// domain): <affinity>:<target> per target, then the _std, _lo95 and _hi95 columns of every
+// domain): <affinity>:<target> per target, then the _std, _lo68, _hi68, _lo95 and _hi95 columns of every
 // target, in_domain:<target> per target, nearest_training_similarity, error.
 ResultTable drug_target_table(const models::MoleculeSet& ligands, const models::AffinityGrid& grid,
                               const models::ModelCard& card, const std::vector<std::string>& targets,

@@ -54,7 +54,7 @@ bool has_alert(const Chunk& chunk, std::size_t row, std::size_t family) {
 }
 
 // A model's columns per task: mean and std (for regression the 68% half-width), and for
-// regression the 95% interval.
+// regression the 68% and 95% intervals.
 void add_prediction_columns(ResultTable& t, const ChunkScorer::ScoringModel& s, const models::Predictions& p,
                             std::size_t rows) {
   const bool regression = s.card().task_type == models::TaskType::Regression;
@@ -62,6 +62,8 @@ void add_prediction_columns(ResultTable& t, const ChunkScorer::ScoringModel& s, 
     std::vector<std::pair<std::string, const std::vector<double>*>> columns{
         {s.task_columns[task], &p.mean}, {s.task_columns[task] + "_std", &p.std}};
     if (regression) {
+      columns.emplace_back(s.task_columns[task] + "_lo68", &p.lo68);
+      columns.emplace_back(s.task_columns[task] + "_hi68", &p.hi68);
       columns.emplace_back(s.task_columns[task] + "_lo95", &p.lo95);
       columns.emplace_back(s.task_columns[task] + "_hi95", &p.hi95);
     }
@@ -72,19 +74,23 @@ void add_prediction_columns(ResultTable& t, const ChunkScorer::ScoringModel& s, 
   }
 }
 
-// The interval a model's term scores for row i, [mean - penalty * std, mean + penalty * std]:
-// the affinity task's, or the risk tasks' bounds combined as the term's aggregate is (the
-// combined means go to `risk`, the highest mean to `highest`). A model that reports no spread
-// (one imported from Chemprop, before `molsieve calibrate`: std empty) is scored at its mean,
-// as a single trained model (std 0) is.
+// The interval a model's term scores for row i: the affinity task's 68% interval [lo68, hi68]
+// with each side scaled by the penalty (mean ± penalty * std where it is symmetric), or the
+// risk tasks' mean ± penalty * std combined as the term's aggregate is (the combined means go
+// to `risk`, the highest mean to `highest`). A model that reports no spread (one imported
+// from Chemprop, before `molsieve calibrate`: std empty) is scored at its mean, as a single
+// trained model (std 0) is.
 std::pair<double, double> scored_interval(const ChunkScorer::ScoringModel& s, const models::Predictions& p,
                                           std::size_t i, double penalty, std::vector<double>* risk,
                                           std::vector<double>* highest) {
   const auto at = [&](std::size_t task) { return i * p.tasks + task; };
   const auto spread_of = [&](std::size_t task) { return std::isnan(p.std[at(task)]) ? 0.0 : p.std[at(task)]; };
   if (s.affinity) {
-    const double mean = p.mean[at(s.scored_task)], spread = spread_of(s.scored_task);
-    return {mean - penalty * spread, mean + penalty * spread};
+    const std::size_t k = at(s.scored_task);
+    const double mean = p.mean[k], spread = spread_of(s.scored_task);
+    const bool bounded = !p.lo68.empty() && std::isfinite(p.lo68[k]) && std::isfinite(p.hi68[k]);
+    const double below = bounded ? mean - p.lo68[k] : spread, above = bounded ? p.hi68[k] - mean : spread;
+    return {mean - penalty * below, mean + penalty * above};
   }
   const double n = static_cast<double>(s.risk_tasks.size());
   double mean = 0, lo = 0, hi = 0, top = 0;
@@ -292,12 +298,17 @@ void ChunkScorer::score_properties(Chunk& chunk, Desirabilities& terms) const {
   const models::MoleculeSet& m = chunk.molecules;
   const double k = job_.uncertainty_penalty;
   for (const Property& property : properties_) {
-    const auto& value = chunk.results.at(property.term->column).numbers;
+    const std::string& column = property.term->column;
+    const auto& value = chunk.results.at(column).numbers;
     const std::vector<double>* spread = property.spread.empty() ? nullptr : &chunk.results.at(property.spread).numbers;
+    const std::vector<double>* lo68 = property.bounded ? &chunk.results.at(column + "_lo68").numbers : nullptr;
+    const std::vector<double>* hi68 = property.bounded ? &chunk.results.at(column + "_hi68").numbers : nullptr;
     auto& d = terms.per_term.emplace_back();
     for (std::size_t i = 0; i < m.size(); ++i) {
-      const double halfwidth = spread ? k * (*spread)[i] : 0.0;
-      d.push_back(m.valid(i) ? property.term->desirability.worst(value[i] - halfwidth, value[i] + halfwidth) : kNaN);
+      double below = spread ? (*spread)[i] : 0.0, above = below;
+      if (lo68 && std::isfinite((*lo68)[i]) && std::isfinite((*hi68)[i]))
+        below = value[i] - (*lo68)[i], above = (*hi68)[i] - value[i];
+      d.push_back(m.valid(i) ? property.term->desirability.worst(value[i] - k * below, value[i] + k * above) : kNaN);
     }
     terms.weights.push_back(property.term->weight);
   }

@@ -122,6 +122,7 @@ std::vector<ChunkScorer::Property> resolve_properties(const ScreenJob& job,
       if (std::find(columns.begin(), columns.end(), term.column) == columns.end()) continue;
       property.spread = term.column + "_std";
       property.domain = models[m].term->name + "_in_domain";
+      property.bounded = models[m].card().task_type == models::TaskType::Regression;
     }
     if (!descriptor && property.spread.empty()) {
       std::string tasks;

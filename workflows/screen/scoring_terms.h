@@ -44,6 +44,8 @@ struct ChunkScorer::ScoringModel {
       const std::size_t row = i * sequences.size();
       p.mean.push_back(grid.mean[row]);
       p.std.push_back(grid.spread[row]);
+      p.lo68.push_back(grid.lo68[row]);
+      p.hi68.push_back(grid.hi68[row]);
       p.lo95.push_back(grid.lo95[row]);
       p.hi95.push_back(grid.hi95[row]);
       panels->mean.insert(panels->mean.end(), grid.mean.begin() + row + 1, grid.mean.begin() + row + sequences.size());
@@ -67,6 +69,7 @@ struct ChunkScorer::Property {
   const PropertyTerm* term = nullptr;
   std::string spread;  // "<task>_std" for a model's task, else ""
   std::string domain;  // that model's "<name>_in_domain", else ""
+  bool bounded = false;  // a regression task: scored on its 68% interval, <task>_lo68 and _hi68
 };
 
 struct ChunkScorer::References {
