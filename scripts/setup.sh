@@ -11,7 +11,7 @@ packages=(
   libtorch-dev libopenblas0-openmp nlohmann-json3-dev libtomlplusplus-dev python3-sklearn
   libgtest-dev libcli11-dev libglpk-dev
   libpq-dev postgresql
-  libsqlite3-dev libsodium-dev
+  libsqlite3-dev libsodium-dev libcpp-httplib-dev
   pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-venv python3-pip
   clang-15 libfuzzer-15-dev
   chromium fonts-dejavu-core

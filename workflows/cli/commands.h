@@ -24,6 +24,7 @@ void add_status_command(CLI::App& app);
 void add_submit_command(CLI::App& app);
 void add_shard_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 // The embedded default library: RDKit's 5,000 NCI compounds from rdkit-data.
 const char* default_library_path();

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   molsieve::workflows::add_population_commands(app);
   molsieve::workflows::add_cohort_command(app);
   molsieve::workflows::add_cohort_store_commands(app);
+  molsieve::workflows::add_serve_command(app);
   // Exit status: 0 done, 1 an error in the input or the run, 2 a command line that could not
   // be parsed (molsieve::workflows::kUsageExitStatus), 3 an internal error, 75 a run stopped
   // by Ctrl-C or SIGTERM that running again continues (kInterruptedExitStatus); status answers
