@@ -89,6 +89,11 @@ TEST(ServiceDatabase, ADatabaseOfANewerSchemaOrAnotherProgramIsRefusedAndLeftAlo
       },
       Error);
   EXPECT_EQ(sqlite_integer(other, "SELECT count(*) FROM sqlite_master WHERE name = 'users'"), 0);
+  // Not even switched to WAL: bytes 18 and 19 of a SQLite header are 1 for a rollback journal, 2 for WAL.
+  const std::string header = test::read_text(other).substr(0, 20);
+  EXPECT_EQ(header[18], 1);
+  EXPECT_EQ(header[19], 1);
+  EXPECT_FALSE(std::filesystem::exists(other + "-wal"));
 
   std::filesystem::create_directories(dir.file("text"));
   std::ofstream(dir.file("text") + "/service.db") << "this is not SQLite at all, but a user's notes\n";

@@ -39,7 +39,7 @@ class Server {
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     std::smatch m;
-    const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+    const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+) \\(data");  // the whole port
     while (std::chrono::steady_clock::now() < deadline) {
       const std::string text = read_text(log_);
       if (std::regex_search(text, m, listening)) {
@@ -83,6 +83,9 @@ class Server {
   std::string password_;
 };
 
+// A response's status; -1 when no response came (the service is down).
+int status(const httplib::Result& r) { return r ? r->status : -1; }
+
 std::string login_body(const std::string& name, const std::string& password) {
   return json{{"name", name}, {"password", password}}.dump();
 }
@@ -102,13 +105,13 @@ TEST(ServiceHttp, AnonymousCallsAreAnswered401AndTheOpenApiDocumentDescribesTheA
   for (const char* path : {"/api/v1/session", "/api/v1/jobs", "/api/v1/populations/1/patients"}) {
     const auto r = c.Get(path);
     ASSERT_TRUE(r) << path;
-    EXPECT_EQ(r->status, 401) << path;
+    EXPECT_EQ(status(r), 401) << path;
     EXPECT_EQ(json::parse(r->body).at("error"), "log in first (POST /api/v1/session)") << path;
   }
-  EXPECT_EQ(c.Delete("/api/v1/session")->status, 401);
-  EXPECT_EQ(c.Post("/api/v1/jobs", "{}", "application/json")->status, 401);
+  EXPECT_EQ(status(c.Delete("/api/v1/session")), 401);
+  EXPECT_EQ(status(c.Post("/api/v1/jobs", "{}", "application/json")), 401);
   const auto doc = c.Get("/api/v1/openapi.json");
-  ASSERT_EQ(doc->status, 200);
+  ASSERT_EQ(status(doc), 200);
   const json api = json::parse(doc->body);
   EXPECT_EQ(api.at("openapi"), "3.0.3");
   for (const char* method : {"get", "post", "delete"}) EXPECT_TRUE(api["paths"]["/api/v1/session"].contains(method)) << method;
@@ -121,10 +124,10 @@ TEST(ServiceHttp, ALoginSetsAnHttpOnlySameSiteCookieAndAWrongPasswordGets401) {
   ASSERT_FALSE(server.password().empty()) << server.log();
   httplib::Client c = server.client();
   const auto wrong = c.Post("/api/v1/session", login_body("admin", server.password() + "0"), "application/json");
-  EXPECT_EQ(wrong->status, 401);
+  EXPECT_EQ(status(wrong), 401);
   EXPECT_TRUE(wrong->get_header_value("Set-Cookie").empty());
   const auto r = c.Post("/api/v1/session", login_body("admin", server.password()), "application/json");
-  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_EQ(status(r), 200) << r->body;
   const std::string set = r->get_header_value("Set-Cookie");
   EXPECT_NE(set.find("; HttpOnly"), std::string::npos) << set;
   EXPECT_NE(set.find("; SameSite=Strict"), std::string::npos) << set;
@@ -134,10 +137,10 @@ TEST(ServiceHttp, ALoginSetsAnHttpOnlySameSiteCookieAndAWrongPasswordGets401) {
   EXPECT_EQ(body["csrf_token"].get<std::string>().size(), 64u);
   EXPECT_EQ(body.dump().find(session_cookie(r).substr(17)), std::string::npos);  // the token is only in the cookie
   const auto me = c.Get("/api/v1/session", {{"Cookie", session_cookie(r)}});
-  ASSERT_EQ(me->status, 200);
+  ASSERT_EQ(status(me), 200);
   EXPECT_EQ(json::parse(me->body)["user"]["name"], "admin");
   const auto unknown = c.Get("/api/v1/nothing-here", {{"Cookie", session_cookie(r)}});
-  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(status(unknown), 404);
 }
 
 TEST(ServiceHttp, LoggingOutNeedsTheCsrfTokenAndEndsTheSession) {
@@ -146,14 +149,14 @@ TEST(ServiceHttp, LoggingOutNeedsTheCsrfTokenAndEndsTheSession) {
   ASSERT_GT(server.port(), 0) << server.log();
   httplib::Client c = server.client();
   const auto r = c.Post("/api/v1/session", login_body("admin", server.password()), "application/json");
-  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_EQ(status(r), 200) << r->body;
   const std::string cookie = session_cookie(r);
   const std::string csrf = json::parse(r->body)["csrf_token"];
-  EXPECT_EQ(c.Delete("/api/v1/session", {{"Cookie", cookie}})->status, 403);
-  EXPECT_EQ(c.Delete("/api/v1/session", {{"Cookie", cookie}, {"X-CSRF-Token", csrf + "0"}})->status, 403);
-  EXPECT_EQ(c.Get("/api/v1/session", {{"Cookie", cookie}})->status, 200);  // still logged in
-  EXPECT_EQ(c.Delete("/api/v1/session", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}})->status, 204);
-  EXPECT_EQ(c.Get("/api/v1/session", {{"Cookie", cookie}})->status, 401);
+  EXPECT_EQ(status(c.Delete("/api/v1/session", {{"Cookie", cookie}})), 403);
+  EXPECT_EQ(status(c.Delete("/api/v1/session", {{"Cookie", cookie}, {"X-CSRF-Token", csrf + "0"}})), 403);
+  EXPECT_EQ(status(c.Get("/api/v1/session", {{"Cookie", cookie}})), 200);  // still logged in
+  EXPECT_EQ(status(c.Delete("/api/v1/session", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}})), 204);
+  EXPECT_EQ(status(c.Get("/api/v1/session", {{"Cookie", cookie}})), 401);
 }
 
 TEST(ServiceHttp, MalformedOversizedAndRepeatedlyWrongLoginsAreRefusedWithTheirReasons) {
@@ -162,21 +165,73 @@ TEST(ServiceHttp, MalformedOversizedAndRepeatedlyWrongLoginsAreRefusedWithTheirR
   ASSERT_GT(server.port(), 0) << server.log();
   httplib::Client c = server.client();
   const auto bad = c.Post("/api/v1/session", "{\"name\": ", "application/json");
-  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(status(bad), 400);
   EXPECT_NE(json::parse(bad->body).at("error").get<std::string>().find("not JSON"), std::string::npos);
-  EXPECT_EQ(c.Post("/api/v1/session", "[1, 2]", "application/json")->status, 400);
-  EXPECT_EQ(c.Post("/api/v1/session", "{\"name\": 1, \"password\": \"x\"}", "application/json")->status, 400);
+  EXPECT_EQ(status(c.Post("/api/v1/session", "[1, 2]", "application/json")), 400);
+  EXPECT_EQ(status(c.Post("/api/v1/session", "{\"name\": 1, \"password\": \"x\"}", "application/json")), 400);
   const auto big = c.Post("/api/v1/session", std::string(2u << 20, 'x'), "application/json");
   ASSERT_TRUE(big);
-  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(status(big), 413);
   // SQL and markup in a name are only a name that does not exist.
-  EXPECT_EQ(c.Post("/api/v1/session", login_body("admin' OR '1'='1", "x"), "application/json")->status, 401);
+  EXPECT_EQ(status(c.Post("/api/v1/session", login_body("admin' OR '1'='1", "x"), "application/json")), 401);
   for (int i = 0; i < 5; ++i)
-    EXPECT_EQ(c.Post("/api/v1/session", login_body("admin", "guess" + std::to_string(i)), "application/json")->status, 401);
+    EXPECT_EQ(status(c.Post("/api/v1/session", login_body("admin", "guess" + std::to_string(i)), "application/json")), 401);
   const auto limited = c.Post("/api/v1/session", login_body("admin", server.password()), "application/json");
-  ASSERT_EQ(limited->status, 429);  // even the right password, for now
+  ASSERT_EQ(status(limited), 429);  // even the right password, for now
   ASSERT_TRUE(limited->has_header("Retry-After"));
   EXPECT_GT(std::stoi(limited->get_header_value("Retry-After")), 0);
+}
+
+// Bodies that would escape the size limit (chunked, or compressed and unpacked after the
+// check) and bodies that are not JSON are refused before any handler reads them.
+TEST(ServiceHttp, ChunkedCompressedAndNonJsonBodiesAreRefusedBeforeAnyHandler) {
+  const ScratchDir dir;
+  Server server(dir, "data", {"--max-upload-mb", "1"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  httplib::Client c = server.client();
+  const std::string login = login_body("admin", server.password());
+  const auto chunked = c.Post(
+      "/api/v1/session",
+      [&](std::size_t offset, httplib::DataSink& sink) {
+        if (offset == 0) sink.write(login.data(), login.size());
+        sink.done();
+        return true;
+      },
+      "application/json");
+  EXPECT_EQ(status(chunked), 411);
+  EXPECT_EQ(status(c.Post("/api/v1/session", {{"Content-Encoding", "gzip"}}, login, "application/json")), 411);
+  // A cross-site form can send text/plain: it must not log a browser in.
+  EXPECT_EQ(status(c.Post("/api/v1/session", login, "text/plain")), 415);
+  EXPECT_EQ(status(c.Post("/api/v1/session", login, "application/json")), 200);
+}
+
+// Behind a reverse proxy every connection comes from the proxy: the client is the address it
+// forwards, so one client's failures do not lock everyone out, and the cookie is Secure.
+TEST(ServiceHttp, BehindATrustedProxyLimitsCountTheForwardedClientAndTheCookieIsSecure) {
+  const ScratchDir dir;
+  Server server(dir, "data", {"--trusted-proxy", "127.0.0.1"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  httplib::Client c = server.client();
+  const auto from = [](const std::string& address) { return httplib::Headers{{"X-Forwarded-For", "10.9.9.9, " + address}}; };
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(status(c.Post("/api/v1/session", from("203.0.113.5"), login_body("u" + std::to_string(i), "wrong password"),
+                            "application/json")),
+              401);
+  EXPECT_EQ(status(c.Post("/api/v1/session", from("203.0.113.5"), login_body("admin", server.password()),
+                          "application/json")),
+            429);
+  const auto other = c.Post("/api/v1/session", from("198.51.100.2"), login_body("admin", server.password()),
+                            "application/json");
+  ASSERT_EQ(status(other), 200);
+  EXPECT_NE(other->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+}
+
+TEST(ServiceHttp, ASigtermSentAsSoonAsItListensStopsItCleanly) {
+  const ScratchDir dir;
+  Server server(dir, "data");
+  ASSERT_GT(server.port(), 0) << server.log();
+  const int wait_status = server.stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << wait_status << "\n" << server.log();
 }
 
 TEST(ServiceHttp, KilledWithSigkillItStartsAgainOnItsDatabaseAndStopsCleanlyOnSigterm) {
@@ -186,18 +241,16 @@ TEST(ServiceHttp, KilledWithSigkillItStartsAgainOnItsDatabaseAndStopsCleanlyOnSi
     Server first(dir, "data");
     ASSERT_FALSE(first.password().empty()) << first.log();
     const auto r = first.client().Post("/api/v1/session", login_body("admin", first.password()), "application/json");
-    ASSERT_EQ(r->status, 200);
+    ASSERT_EQ(status(r), 200);
     cookie = session_cookie(r);
     first.stop(SIGKILL);
   }
   Server second(dir, "data");
   ASSERT_GT(second.port(), 0) << second.log();
   EXPECT_TRUE(second.password().empty()) << second.log();  // the administrator exists: no new password
-  const auto again = second.client().Get("/api/v1/session", {{"Cookie", cookie}});
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->status, 200);
-  const int status = second.stop(SIGTERM);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << second.log();
+  EXPECT_EQ(status(second.client().Get("/api/v1/session", {{"Cookie", cookie}})), 200);
+  const int wait_status = second.stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << wait_status << "\n" << second.log();
   EXPECT_NE(second.log().find("serve: stopped"), std::string::npos) << second.log();
 }
 

@@ -40,6 +40,8 @@ void run_serve(const ServeValues& v) {
   service::ServeOptions options = v.options;
   parse_listen(v.listen, options);
   options.max_request_bytes = v.max_upload_mb << 20;
+  // The handlers first: a SIGTERM sent on seeing the "listening" line stops the service cleanly.
+  const CancellationToken& interrupted = interrupt_token();
   service::HttpService service(options);
   if (const auto& password = service.first_administrator_password())
     std::fprintf(stderr,
@@ -47,11 +49,14 @@ void run_serve(const ServeValues& v) {
                  password->c_str());
   std::fprintf(stderr, "serve: listening on %s://%s:%d (data in %s); Ctrl-C stops\n", service.https() ? "https" : "http",
                options.host.c_str(), service.bound_port(), options.data_folder.c_str());
-  const CancellationToken& interrupted = interrupt_token();
   std::atomic<bool> ended{false};
   std::thread watcher([&] {
-    while (!interrupted.cancelled() && !ended) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    service.stop();
+    const auto wait_while = [&](const auto& condition) {
+      while (condition() && !ended) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    };
+    wait_while([&] { return !interrupted.cancelled(); });
+    wait_while([&] { return !service.running(); });  // a stop before the loop runs would be lost
+    if (!ended) service.stop();
   });
   service.serve();
   ended = true;
@@ -76,6 +81,9 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--certificate", values->options.certificate, "TLS certificate (PEM), with --key: serve HTTPS");
   c->add_option("--key", values->options.private_key, "The certificate's private key (PEM)");
+  c->add_option("--trusted-proxy", values->options.trusted_proxy,
+                 "Address of the reverse proxy in front (it terminates TLS): the client is the last X-Forwarded-For "
+                 "entry it sends, and the session cookie is Secure");
   c->add_option("--max-upload-mb", values->max_upload_mb, "Largest request body accepted, in MiB")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));

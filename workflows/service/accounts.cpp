@@ -89,6 +89,7 @@ Role parse_role(const std::string& name) {
 Accounts::Accounts(ServiceDatabase& database, AccountLimits limits, std::function<std::int64_t()> now)
     : db_(database), limits_(limits), now_(now ? std::move(now) : system_now) {
   initialize_sodium();
+  decoy_hash();  // made now, so that the first unknown name is not slower than the rest
 }
 
 std::optional<std::string> Accounts::create_first_administrator() {
@@ -125,38 +126,52 @@ User Accounts::create_user(const User& by, const std::string& name, const std::s
 
 LoginOutcome Accounts::log_in(const std::string& name, const std::string& password, const std::string& client) {
   const std::int64_t now = now_(), since = now - limits_.attempt_window_seconds;
+  // What the attempt is recorded as: a name no user can have is cut and cleaned first, so
+  // that a caller cannot fill the log with megabytes or control characters.
+  std::string recorded = name.substr(0, kMaxNameLength);
+  for (char& c : recorded)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   LoginOutcome outcome;
-  db_.execute("DELETE FROM login_attempts WHERE at <= ?", {since});
-  const auto failures = [&](const char* column, const std::string& value) {
-    const auto row = db_.query(std::string("SELECT count(*), min(at) FROM login_attempts WHERE succeeded = 0 AND at > ? AND ") +
-                                   column + " = ?",
-                               {since, value})
-                         .at(0);
-    return std::make_pair(integer_of(row[0]), row[1]);
-  };
-  for (const auto& [column, value, limit] : {std::tuple{"user_name", name, limits_.failures_per_name},
-                                             std::tuple{"client", client, limits_.failures_per_client}}) {
-    const auto [count, oldest] = failures(column, value);
-    if (count < limit) continue;
-    outcome.rate_limited = true;
-    outcome.retry_after = std::max<std::int64_t>(1, integer_of(oldest) + limits_.attempt_window_seconds - now);
-    audit(nullptr, "login_refused", "user:" + name, "rate limited, from " + client);
-    return outcome;
-  }
-  const auto found = db_.query("SELECT id, password_hash, role FROM users WHERE name = ?", {name});
+  std::optional<SqlRow> user;
+  std::int64_t attempt = 0;
+  // Limits checked and the attempt recorded as a failure in one transaction, before the slow
+  // password check runs outside it: concurrent guesses cannot slip past the limit, and other
+  // requests do not wait behind Argon2id.
+  db_.transaction([&] {
+    db_.execute("DELETE FROM login_attempts WHERE at <= ?", {since});
+    db_.execute("DELETE FROM sessions WHERE expires_at <= ?", {now});
+    for (const auto& [column, value, limit] : {std::tuple{"user_name", recorded, limits_.failures_per_name},
+                                               std::tuple{"client", client, limits_.failures_per_client}}) {
+      const SqlRow row = db_.query(std::string("SELECT count(*), min(at) FROM login_attempts WHERE succeeded = 0 AND "
+                                               "at > ? AND ") + column + " = ?",
+                                   {since, value})
+                             .at(0);
+      if (integer_of(row[0]) < limit) continue;
+      outcome.rate_limited = true;
+      outcome.retry_after = std::max<std::int64_t>(1, integer_of(row[1]) + limits_.attempt_window_seconds - now);
+      audit(nullptr, "login_refused", "user:" + recorded, "rate limited, from " + client);
+      return;
+    }
+    const auto found = db_.query("SELECT id, password_hash, role FROM users WHERE name = ?", {name});
+    if (!found.empty()) user = found[0];
+    attempt = db_.execute("INSERT INTO login_attempts (user_name, client, at, succeeded) VALUES (?, ?, ?, 0)",
+                          {recorded, client, now});
+  });
+  if (outcome.rate_limited) return outcome;
   const bool matches = password.size() <= kMaxPasswordLength &&
-                       password_matches(found.empty() ? decoy_hash() : text_of(found[0][1]), password) && !found.empty();
-  db_.execute("INSERT INTO login_attempts (user_name, client, at, succeeded) VALUES (?, ?, ?, ?)",
-              {name, client, now, std::int64_t{matches ? 1 : 0}});
+                       password_matches(user ? text_of((*user)[1]) : decoy_hash(), password) && user;
   if (!matches) {
-    audit(nullptr, "login_failed", "user:" + name, "from " + client);
+    audit(nullptr, "login_failed", "user:" + recorded, "from " + client);
     return outcome;
   }
-  Session session{random_hex(32), random_hex(32), {integer_of(found[0][0]), name, parse_role(text_of(found[0][2]))},
+  Session session{random_hex(32), random_hex(32), {integer_of((*user)[0]), name, parse_role(text_of((*user)[2]))},
                   now + limits_.session_seconds};
-  db_.execute("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-              {token_hash(session.token), session.user.id, session.csrf_token, now, session.expires_at});
-  audit(&session.user, "login", "user:" + name, "from " + client);
+  db_.transaction([&] {
+    db_.execute("UPDATE login_attempts SET succeeded = 1 WHERE id = ?", {attempt});
+    db_.execute("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                {token_hash(session.token), session.user.id, session.csrf_token, now, session.expires_at});
+    audit(&session.user, "login", "user:" + name, "from " + client);
+  });
   outcome.session = std::move(session);
   return outcome;
 }

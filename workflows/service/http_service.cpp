@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -10,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 
 #include "core/error.h"
 #include "workflows/service/accounts.h"
@@ -109,8 +109,7 @@ class FolderLock {
 struct HttpService::State {
   ServeOptions options;
   FolderLock lock;
-  ServiceDatabase database;
-  std::mutex database_mutex;  // one SQLite connection: one request at a time touches it
+  ServiceDatabase database;  // shared by the request threads (it locks itself)
   Accounts accounts;
   std::optional<std::string> first_password;
   std::unique_ptr<httplib::Server> server;
@@ -118,37 +117,49 @@ struct HttpService::State {
 
   explicit State(const ServeOptions& o) : options(o), lock(o.data_folder), database(o.data_folder), accounts(database) {}
 
+  // The caller's address: the connection's, or, from the trusted proxy, the last address it
+  // appended to X-Forwarded-For (the ones before it are the client's own claims).
+  std::string client_of(const httplib::Request& req) const {
+    if (options.trusted_proxy.empty() || req.remote_addr != options.trusted_proxy) return req.remote_addr;
+    std::string forwarded = req.get_header_value("X-Forwarded-For");
+    forwarded = forwarded.substr(forwarded.find_last_of(',') == std::string::npos ? 0 : forwarded.find_last_of(',') + 1);
+    forwarded.erase(0, forwarded.find_first_not_of(' '));
+    forwarded.erase(forwarded.find_last_not_of(' ') + 1);
+    return forwarded.empty() ? req.remote_addr : forwarded;
+  }
+
   // The session a request's cookie opens, if any.
   std::optional<Session> session_of(const httplib::Request& req) {
     const std::string token = cookie(req, kSessionCookie);
     if (token.empty()) return std::nullopt;
-    const std::lock_guard<std::mutex> lock(database_mutex);
     return accounts.session(token);
+  }
+
+  // Secure whenever the browser reaches the service over TLS: served here, or by the proxy.
+  std::string cookie_attributes() const {
+    return std::string("; Path=/; HttpOnly; SameSite=Strict") +
+           (server_is_https() || !options.trusted_proxy.empty() ? "; Secure" : "");
   }
 
   void log_in(const httplib::Request& req, httplib::Response& res) {
     json body;
     try {
       body = json::parse(req.body);
-    } catch (const json::parse_error& e) {
-      return refuse(res, 400, std::string("the body is not JSON: ") + e.what());
+    } catch (const json::parse_error&) {
+      return refuse(res, 400, "the body is not JSON");  // the parser's message quotes the body: a password, maybe
     }
     if (!body.is_object() || !body.contains("name") || !body.contains("password") || !body["name"].is_string() ||
         !body["password"].is_string())
       return refuse(res, 400, "the body must be {\"name\": \"...\", \"password\": \"...\"}");
-    LoginOutcome outcome;
-    {
-      const std::lock_guard<std::mutex> lock(database_mutex);
-      outcome = accounts.log_in(body["name"].get<std::string>(), body["password"].get<std::string>(), req.remote_addr);
-    }
+    const LoginOutcome outcome =
+        accounts.log_in(body["name"].get<std::string>(), body["password"].get<std::string>(), client_of(req));
     if (outcome.rate_limited) {
       res.set_header("Retry-After", std::to_string(outcome.retry_after));
       return refuse(res, 429, "too many failed logins; try again in " + std::to_string(outcome.retry_after) + " s");
     }
     if (!outcome.session) return refuse(res, 401, "wrong user name or password");
     const Session& s = *outcome.session;
-    res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + s.token + "; Path=/; HttpOnly; SameSite=Strict" +
-                                     (server_is_https() ? "; Secure" : ""));
+    res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + s.token + cookie_attributes());
     reply(res, 200, {{"user", user_json(s.user)}, {"csrf_token", s.csrf_token}, {"expires_at", s.expires_at}});
   }
 
@@ -159,15 +170,8 @@ struct HttpService::State {
   }
 
   void log_out(const httplib::Request& req, httplib::Response& res) {
-    const auto s = session_of(req);
-    if (!s) return refuse(res, 401, "log in first (POST /api/v1/session)");
-    if (req.get_header_value(kCsrfHeader) != s->csrf_token)
-      return refuse(res, 403, std::string("a state change needs the session's CSRF token in ") + kCsrfHeader);
-    {
-      const std::lock_guard<std::mutex> lock(database_mutex);
-      accounts.log_out(s->token);
-    }
-    res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    accounts.log_out(cookie(req, kSessionCookie));  // the CSRF check passed before routing
+    res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + cookie_attributes() + "; Max-Age=0");
     res.status = 204;
   }
 
@@ -176,6 +180,38 @@ struct HttpService::State {
   void unknown(const httplib::Request& req, httplib::Response& res) {
     if (!session_of(req)) return refuse(res, 401, "log in first (POST /api/v1/session)");
     refuse(res, 404, "no " + req.method + " " + req.path + " in this API (GET /api/v1/openapi.json lists it)");
+  }
+
+  // What every request must meet before a handler runs, in one place so that no route can
+  // forget it: no body of unknown length (chunked or compressed bodies would escape the size
+  // limit), JSON bodies only, and on every state change but the login a session and its
+  // CSRF token (compared in constant time).
+  httplib::Server::HandlerResponse screen(const httplib::Request& req, httplib::Response& res) {
+    using Outcome = httplib::Server::HandlerResponse;
+    if (req.has_header("Transfer-Encoding") || req.has_header("Content-Encoding")) {
+      refuse(res, 411, "send the body with a Content-Length, uncompressed");
+      return Outcome::Handled;
+    }
+    const bool reads = req.method == "GET" || req.method == "HEAD";
+    if (reads) return Outcome::Unhandled;
+    // Before routing the body is not read yet: its Content-Length says whether there is one.
+    const bool has_body = req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0";
+    if (has_body && req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+      refuse(res, 415, "the body must be JSON (Content-Type: application/json)");
+      return Outcome::Handled;
+    }
+    if (req.method == "POST" && req.path == "/api/v1/session") return Outcome::Unhandled;
+    const auto s = session_of(req);
+    if (!s) {
+      refuse(res, 401, "log in first (POST /api/v1/session)");
+      return Outcome::Handled;
+    }
+    const std::string sent = req.get_header_value(kCsrfHeader);
+    if (sent.size() != s->csrf_token.size() || sodium_memcmp(sent.data(), s->csrf_token.data(), sent.size()) != 0) {
+      refuse(res, 403, std::string("a state change needs the session's CSRF token in ") + kCsrfHeader);
+      return Outcome::Handled;
+    }
+    return Outcome::Unhandled;
   }
 
   bool server_is_https() const { return !options.certificate.empty(); }
@@ -189,6 +225,11 @@ struct HttpService::State {
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
     s.set_payload_max_length(options.max_request_bytes);
+    s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return screen(req, res); });
+    // An exception in a handler: a plain 500, never its message (paths, SQLite's words).
+    s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      refuse(res, 500, "the service failed on this request");
+    });
     s.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& res) { reply(res, 200, openapi_document()); });
     s.Post("/api/v1/session", [this](const httplib::Request& req, httplib::Response& res) { log_in(req, res); });
     s.Get("/api/v1/session", [this](const httplib::Request& req, httplib::Response& res) { current(req, res); });
@@ -223,7 +264,6 @@ HttpService::HttpService(const ServeOptions& options) : state_(std::make_unique<
   s.port = options.port == 0 ? s.server->bind_to_any_port(options.host) : options.port;
   if (s.port <= 0 || (options.port != 0 && !s.server->bind_to_port(options.host, options.port)))
     throw Error(options.host + ":" + std::to_string(options.port) + ": cannot listen there (in use, or not this machine's)");
-  const std::lock_guard<std::mutex> lock(s.database_mutex);
   s.first_password = s.accounts.create_first_administrator();
 }
 
@@ -234,6 +274,7 @@ bool HttpService::https() const { return state_->server_is_https(); }
 const std::optional<std::string>& HttpService::first_administrator_password() const { return state_->first_password; }
 
 void HttpService::serve() { state_->server->listen_after_bind(); }
+bool HttpService::running() const { return state_->server->is_running(); }
 void HttpService::stop() { state_->server->stop(); }
 
 }  // namespace molsieve::workflows::service

@@ -15,6 +15,9 @@ struct ServeOptions {
   int port = 8080;  // 0: any free port (bound_port() says which)
   std::string data_folder = "molsieve-data";
   std::string certificate, private_key;  // both: HTTPS; neither: HTTP (behind a TLS proxy)
+  // The reverse proxy's address: from it, the client is the last X-Forwarded-For entry, and
+  // the session cookie is Secure (the proxy speaks TLS to the browser).
+  std::string trusted_proxy;
   std::size_t max_request_bytes = 64u << 20;
 };
 
@@ -32,8 +35,9 @@ class HttpService {
   // The first administrator's password, on the first start only (the caller shows it once).
   const std::optional<std::string>& first_administrator_password() const;
 
-  // Answers requests until stop() (from another thread).
+  // Answers requests until stop() (from another thread), which takes effect once running().
   void serve();
+  bool running() const;
   void stop();
 
  private:

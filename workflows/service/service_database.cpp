@@ -110,27 +110,31 @@ int ServiceDatabase::current_schema_version() { return static_cast<int>(migratio
 ServiceDatabase::ServiceDatabase(const std::string& folder)
     : connection_(std::make_unique<Connection>()), path_((std::filesystem::path(folder) / "service.db").string()) {
   std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
+  // Only its owner may enter a new data folder: it holds password hashes and patient-level results.
+  if (std::filesystem::create_directories(folder, ec))
+    std::filesystem::permissions(folder, std::filesystem::perms::owner_all, ec);
   if (ec) throw Error(folder + ": cannot create the service's data folder: " + ec.message());
   if (sqlite3_open_v2(path_.c_str(), &connection_->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK)
     fail(connection_->db, path_, "cannot open the service database");
   sqlite3* db = connection_->db;
   sqlite3_busy_timeout(db, 5000);  // the workers and the server share the file
+  // Checked before anything is written: a file that is not ours is refused as it was.
+  std::int64_t application = 0, tables = 0;
   try {
-    run(db, path_, "PRAGMA journal_mode = WAL", {});
+    application = pragma(db, path_, "application_id");
+    tables = integer_of(run(db, path_, "SELECT count(*) FROM sqlite_master", {}).at(0).at(0));
   } catch (const Error&) {
     throw Error(path_ + ": not a molsieve service database (SQLite cannot read it)");
   }
-  run(db, path_, "PRAGMA foreign_keys = ON", {});
-  const std::int64_t application = pragma(db, path_, "application_id");
-  const std::int64_t tables = integer_of(run(db, path_, "SELECT count(*) FROM sqlite_master", {}).at(0).at(0));
   if (application != kApplicationId && (application != 0 || tables != 0))
     throw Error(path_ + ": not a molsieve service database (another program's SQLite file)");
   schema_version_ = static_cast<int>(pragma(db, path_, "user_version"));
   if (schema_version_ > current_schema_version())
     throw Error(path_ + ": written with schema version " + std::to_string(schema_version_) + " by a newer molsieve; this " +
                 "one reads up to version " + std::to_string(current_schema_version()));
+  run(db, path_, "PRAGMA journal_mode = WAL", {});
+  run(db, path_, "PRAGMA foreign_keys = ON", {});
   for (; schema_version_ < current_schema_version(); ++schema_version_) {
     const int next = schema_version_ + 1;
     transaction([&] {
@@ -149,23 +153,26 @@ const std::string& ServiceDatabase::path() const { return path_; }
 int ServiceDatabase::schema_version() const { return schema_version_; }
 
 std::vector<SqlRow> ServiceDatabase::query(const std::string& sql, const std::vector<SqlValue>& values) {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
   return run(connection_->db, path_, sql, values);
 }
 
 std::int64_t ServiceDatabase::execute(const std::string& sql, const std::vector<SqlValue>& values) {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
   run(connection_->db, path_, sql, values);
   return sqlite3_last_insert_rowid(connection_->db);
 }
 
 void ServiceDatabase::transaction(const std::function<void()>& work) {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
   run(connection_->db, path_, "BEGIN IMMEDIATE", {});
   try {
     work();
+    run(connection_->db, path_, "COMMIT", {});  // a failed commit rolls back too: the connection stays usable
   } catch (...) {
     sqlite3_exec(connection_->db, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
-  run(connection_->db, path_, "COMMIT", {});
 }
 
 std::int64_t integer_of(const SqlValue& value) { return std::get<std::int64_t>(value); }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -33,6 +34,8 @@ class ServiceDatabase {
   const std::string& path() const;
   int schema_version() const;
 
+  // Safe to share between threads: each call, and each transaction as a whole, holds the
+  // connection alone.
   // One statement, its ?s bound to `values` in order (never spliced into the SQL, so no
   // value is ever read as SQL); the rows it returns.
   std::vector<SqlRow> query(const std::string& sql, const std::vector<SqlValue>& values = {});
@@ -44,6 +47,7 @@ class ServiceDatabase {
  private:
   struct Connection;
   std::unique_ptr<Connection> connection_;
+  std::recursive_mutex mutex_;  // recursive: a transaction's work runs statements of its own
   std::string path_;
   int schema_version_ = 0;
 };
