@@ -209,7 +209,7 @@ TEST(Convention, EverySubcommandTakesQuietAndNamesItsCountsOneWay) {
     if (line.rfind("Subcommands:", 0) == 0) in_list = true;
     else if (in_list && line.size() > 2 && line[0] == ' ') subcommands.push_back(line.substr(2, line.find(' ', 2) - 2));
   }
-  ASSERT_EQ(subcommands.size(), 21u);  // featurize ... cohort, status, submit, shard, merge, what-if: every one is checked
+  ASSERT_EQ(subcommands.size(), 22u);  // featurize ... cohort, status, submit, shard, merge, what-if, serve: every one is checked
   for (const auto& sub : subcommands) {
     SCOPED_TRACE(sub);
     const CommandRun run = molsieve(dir, sub + " --help");

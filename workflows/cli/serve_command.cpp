@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "workflows/cli/commands.h"
+#include "workflows/cli/common_options.h"
 #include "workflows/cli/interrupt.h"
 #include "workflows/service/http_service.h"
 
@@ -20,6 +21,7 @@ struct ServeValues {
   std::string listen = "127.0.0.1:8080";
   service::ServeOptions options;
   std::size_t max_upload_mb = 64;
+  bool quiet = false;
 };
 
 // "HOST:PORT" (or ":PORT", "[::1]:PORT"); throws molsieve::Error naming the value.
@@ -47,8 +49,9 @@ void run_serve(const ServeValues& v) {
     std::fprintf(stderr,
                  "serve: first start: log in as 'admin' with the password %s (shown only now; nothing else keeps it)\n",
                  password->c_str());
-  std::fprintf(stderr, "serve: listening on %s://%s:%d (data in %s); Ctrl-C stops\n", service.https() ? "https" : "http",
-               options.host.c_str(), service.bound_port(), options.data_folder.c_str());
+  if (!v.quiet)
+    std::fprintf(stderr, "serve: listening on %s://%s:%d (data in %s); Ctrl-C stops\n", service.https() ? "https" : "http",
+                 options.host.c_str(), service.bound_port(), options.data_folder.c_str());
   std::atomic<bool> ended{false};
   std::thread watcher([&] {
     const auto wait_while = [&](const auto& condition) {
@@ -63,7 +66,7 @@ void run_serve(const ServeValues& v) {
   watcher.join();
   if (!interrupted.cancelled())
     throw Error("the service stopped answering on " + options.host + ":" + std::to_string(service.bound_port()));
-  std::fprintf(stderr, "serve: stopped\n");
+  if (!v.quiet) std::fprintf(stderr, "serve: stopped\n");
 }
 
 }  // namespace
@@ -87,6 +90,7 @@ void add_serve_command(CLI::App& app) {
   c->add_option("--max-upload-mb", values->max_upload_mb, "Largest request body accepted, in MiB")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  add_quiet_flag(*c, values->quiet, "No 'listening' and 'stopped' lines (the first start's password still shows)");
   c->callback([values] { run_serve(*values); });
 }
 
