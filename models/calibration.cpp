@@ -131,13 +131,16 @@ PredictionInterval SpreadCalibration::interval(double mean, double spread, doubl
     return out;
   }
   // Knowing nothing: the labels' own interval joined with the labels' spread about the model's
-  // mean (an unmeasured mean may still know something), inside the held-out labels' range.
+  // mean (an unmeasured mean may still know something) and with the farthest band's interval
+  // (farther is never narrower), inside the held-out labels' range.
+  const double band68 = bands.empty() ? 0.0 : bands.back().scale68 * normalizer;
+  const double band95 = bands.empty() ? 0.0 : bands.back().scale95 * normalizer;
   const auto bounded = [&](double lo, double hi, double half, double& out_lo, double& out_hi) {
     out_lo = std::min(lo, std::max(mean - half, std::min(label_min, mean)));
     out_hi = std::max(hi, std::min(mean + half, std::max(label_max, mean)));
   };
-  bounded(label_lo68, label_hi68, unknown68, out.lo68, out.hi68);
-  bounded(label_lo95, label_hi95, unknown95, out.lo95, out.hi95);
+  bounded(label_lo68, label_hi68, std::max(unknown68, band68), out.lo68, out.hi68);
+  bounded(label_lo95, label_hi95, std::max(unknown95, band95), out.lo95, out.hi95);
   out.half68 = std::max(mean - out.lo68, out.hi68 - mean);
   return out;
 }

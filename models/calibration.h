@@ -59,9 +59,10 @@ struct SimilarityBand {
 };
 
 // Inside a band the intervals are symmetric about the mean. Beyond the bands they join the
-// labels' own interval with the labels' spread about the mean, cut to the range of the
-// held-out labels (stretched to the mean where it lies outside): an extrapolated mean below
-// every label does not get a symmetric interval reaching values no label ever took.
+// labels' own interval with the labels' spread and the farthest band's width about the mean,
+// cut to the range of the held-out labels (stretched to the mean where it lies outside): an
+// extrapolated mean below every label does not get a symmetric interval reaching values no
+// label ever took.
 struct PredictionInterval {
   double half68 = 0;  // mean ± half68 holds 68% (reported as <task>_std): inside a band the
                       // 68% interval's half-width, beyond the bands its larger side

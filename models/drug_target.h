@@ -61,7 +61,8 @@ struct AffinityGrid {
   std::size_t proteins = 0;
   std::vector<double> mean;
   // Calibrated (the card has intervals): the half-width of the 68% interval at the pair's
-  // distance from the training data (models/calibration.h), and the 68% and 95% intervals.
+  // distance from the training data (models/calibration.h; beyond the bands its larger side),
+  // and the 68% and 95% intervals.
   // Else the members' standard deviation (population; 0 for one network) and NaN bounds.
   std::vector<double> spread, lo68, hi68, lo95, hi95;
   // Per ligand: Tanimoto similarity to the nearest training ligand (NaN for invalid ligands).

@@ -16,7 +16,8 @@ struct Predictions {
   std::size_t rows = 0, tasks = 0;
   // rows x tasks: the ensemble mean (a probability, Platt-scaled when the card has a
   // probability calibration; or a value in the training units) and `std`: for a calibrated
-  // regression task the half-width of the 68% interval (mean ± std holds 68% of held-out
+  // regression task the half-width of the 68% interval, beyond the calibration's bands its
+  // larger side (mean ± std holds 68% of held-out
   // truths at this distance from the training data, models/calibration.h), else the members'
   // standard deviation (population; 0 for one member). lo68/hi68 and lo95/hi95: the 68%
   // and 95% intervals of a calibrated regression task (asymmetric beyond the calibration's

@@ -82,8 +82,9 @@ nlohmann::json calibration_to_json(const ModelCard& card) {
         "split conformal per similarity band (Mondrian): in each band mean +- scale x (spread + spread_offset) "
         "holds 68.27% (scale_68) or 95% (scale_95) of the held-out truths; below the farthest band the interval "
         "of knowing nothing: the labels' equal-tailed interval [label_lo_68, label_hi_68] or [label_lo_95, "
-        "label_hi_95] joined with mean +- unknown_68/95 (the labels' half-widths about their median "
-        "label_center), cut to [label_min, label_max] stretched to the mean";
+        "label_hi_95] joined with mean +- the larger of unknown_68/95 (the labels' half-widths about their "
+        "median label_center) and the farthest band's half-width, cut to [label_min, label_max] stretched to the "
+        "mean";
     for (const auto& [task, s] : card.spread_calibration) {
       nlohmann::json bands = nlohmann::json::array();
       for (const auto& b : s.bands)

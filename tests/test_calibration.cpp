@@ -8,6 +8,8 @@
 #include <random>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "models/calibration.h"
 #include "models/model_card.h"
 
@@ -109,10 +111,18 @@ TEST(BandCalibration, BeyondTheFarthestHeldOutRowTheIntervalJoinsTheLabelsOwnWit
     EXPECT_GE(i.hi95, c.label_hi95);
     EXPECT_LE(i.lo68, c.label_lo68);
     EXPECT_GE(i.hi68, c.label_hi68);
-    EXPECT_DOUBLE_EQ(i.lo95, std::min(c.label_lo95, std::max(mean - c.unknown95, labels.front()))) << mean;
-    EXPECT_DOUBLE_EQ(i.hi95, std::max(c.label_hi95, std::min(mean + c.unknown95, labels.back()))) << mean;
+    const double half95 = std::max(c.unknown95, c.bands.back().scale95 * (0.15 + c.spread_offset));
+    EXPECT_DOUBLE_EQ(i.lo95, std::min(c.label_lo95, std::max(mean - half95, labels.front()))) << mean;
+    EXPECT_DOUBLE_EQ(i.hi95, std::max(c.label_hi95, std::min(mean + half95, labels.back()))) << mean;
     EXPECT_DOUBLE_EQ(i.half68, std::max(mean - i.lo68, i.hi68 - mean));
   }
+  // Farther is never narrower: members that disagree widely get at least the farthest band's
+  // interval for their spread, cut to the labels' range.
+  const models::PredictionInterval wide = c.interval(c.label_center, 5.0, 0.2);
+  const models::PredictionInterval band = c.interval(c.label_center, 5.0, 0.6);
+  EXPECT_TRUE(band.measured);
+  EXPECT_EQ(wide.lo95, std::max(band.lo95, labels.front()));
+  EXPECT_EQ(wide.hi95, std::min(band.hi95, labels.back()));
   // Predicted below every label: the interval reaches down to the mean and no further (a
   // symmetric one would claim values no label took), and up to the labels' own top.
   const double mean = labels.front() - 2.0;
@@ -265,6 +275,30 @@ TEST(ModelCardCalibration, ACardWithTheFormerSingleSpreadScaleReadsAsOneBandForE
   const models::PredictionInterval i = models::task_interval(legacy, "y", 5.0, 0.4, 0.1);
   EXPECT_DOUBLE_EQ(i.half68, 1.0);
   EXPECT_NEAR(i.hi95, 5.0 + 1.959963984540054, 1e-12);
+}
+
+// A card written before the label bounds: its knowing-nothing interval is the labels' median
+// ± their half-widths, as it was, with no cut to a label range it does not record.
+TEST(ModelCardCalibration, ACardFromBeforeTheLabelBoundsReadsThemAsTheMedianPlusOrMinusTheHalfWidths) {
+  models::ModelCard card;
+  card.name = "m";
+  card.task_type = models::TaskType::Regression;
+  card.tasks = {"y"};
+  card.task_weights = {1.0};
+  const HeldOut rows = distance_dependent_rows(400, 7, 0.6);
+  card.spread_calibration["y"] = models::fit_spread_calibration(rows.mean, rows.spread, rows.similarity, rows.label);
+  card.calibration_part = "validation";
+  nlohmann::json json = nlohmann::json::parse(models::card_to_json(card));
+  auto& intervals = json.at("calibration").at("intervals").at("y");
+  for (const char* key : {"label_lo_68", "label_hi_68", "label_lo_95", "label_hi_95", "label_min", "label_max"})
+    ASSERT_EQ(intervals.erase(key), 1u) << key;
+  const models::SpreadCalibration& c = models::card_from_json(json.dump(), "old.h5").spread_calibration.at("y");
+  EXPECT_EQ(c.label_lo68, c.label_center - c.unknown68);
+  EXPECT_EQ(c.label_hi95, c.label_center + c.unknown95);
+  EXPECT_TRUE(std::isinf(c.label_min) && c.label_min < 0);
+  EXPECT_TRUE(std::isinf(c.label_max) && c.label_max > 0);
+  const double far_below = c.label_center - 10.0;
+  EXPECT_LT(c.interval(far_below, 0.15, 0.2).lo95, c.label_center - c.unknown95 - 10.0 + 1e-9);
 }
 
 }  // namespace

@@ -157,7 +157,8 @@ TEST_F(DefaultJob, ReportExplainsTheAgonismTheCandidatesAreRankedBy) {
 TEST_F(DefaultJob, QuerySaysAProbabilitysSpreadIsItsEnsembles) {
   const CommandRun query = molsieve(*dir_, "query " + dir_->file("default.h5") + " --top 3");
   ASSERT_EQ(query.status, 0) << query.err;
-  EXPECT_NE(query.out.find("(of a probability: the spread of the ensemble's members)"), std::string::npos) << query.out;
+  EXPECT_NE(query.out.find("; probability±spread: the spread of the ensemble's members"), std::string::npos) << query.out;
+  EXPECT_EQ(query.out.find("a calibrated 68% interval"), std::string::npos) << query.out;  // no regression term here
 }
 
 }  // namespace

@@ -234,7 +234,7 @@ class Model:
                 smiles_column="smiles", id_column=None, batch_size=64, threads=0):
         """The columns and values of ``molsieve predict``: per task the prediction, ``<task>_std``
         (regression: the 68% interval's half-width at the molecule's distance from the training
-        data), ``<task>_lo68``, ``<task>_hi68``, ``<task>_lo95`` and ``<task>_hi95``; ``nearest_training_similarity``, ``in_domain``
+        data; beyond the calibration's bands its larger side), ``<task>_lo68``, ``<task>_hi68``, ``<task>_lo95`` and ``<task>_hi95``; ``nearest_training_similarity``, ``in_domain``
         and ``error``. ``molecules`` as for :func:`featurize` (SMILES as given), or ``store``: a
         library store's rows. Drug-target models take ``targets`` (names from their protein
         table) and/or ``target_fasta``."""

@@ -142,9 +142,9 @@ void add_calibrate_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand(
       "calibrate",
       "Refit a model's calibration on its validation part (re-derived from the card's split and seed) and write "
-      "the calibrated model: regression intervals per band of similarity to the nearest training molecule (mean +- "
-      "std holds 68%, [lo95, hi95] 95% of the band's held-out truths; beyond the farthest band the labels' own "
-      "spread), Platt-scaled probabilities for classification, and the applicability domain that follows "
+      "the calibrated model: regression intervals per band of similarity to the nearest training molecule "
+      "([lo68, hi68], mean +- std, holds 68%, [lo95, hi95] 95% of the band's held-out truths; beyond the farthest "
+      "band the labels' own spread, within the labels' range), Platt-scaled probabilities for classification, and the applicability domain that follows "
       "(docs/models.md). `molsieve train` calibrates new models itself; this calibrates models trained before.");
   c->add_option("--model", request->model, "Model store (.h5) from molsieve train")->required();
   c->add_option("--data", request->data,

@@ -500,7 +500,7 @@ void write_limitations(std::ostringstream& html, const std::vector<ReportModel>&
   }
   html << "<p><b>Selected candidates outside a model's applicability domain</b> (their predictions from that model are "
           "extrapolations: their intervals are as wide as the labels' own spread, and the score reads each such term "
-          "at the worse end of mean +- k x std): "
+          "at the worse end of its 68% interval, each side widened k times): "
        << (outside.empty() ? std::string("none") : std::to_string(outside.size())) << ".</p>";
   if (!outside.empty()) {
     html << "<p class='small'>";

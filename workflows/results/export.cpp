@@ -69,19 +69,22 @@ bool is_asymmetric(double mean, double lo, double hi) {
   return std::isfinite(lo) && std::isfinite(hi) && std::fabs((mean - lo) - (hi - mean)) >= 0.005;
 }
 
-// The terms as text columns; `probability_spread` is set when a spread shown is a
-// classification ensemble's (a regression task, which has a 95% interval, shows its calibrated
-// 68% half-width).
-std::vector<Column> term_columns(const ResultTable& t, const std::vector<ScoreTerm>& terms, bool& probability_spread) {
+// The kinds of spread a table shows, for its legend: a regression task's calibrated interval
+// (it has a 95% interval beside it), a classification ensemble's spread of a probability.
+struct SpreadsShown {
+  bool interval = false, probability = false;
+};
+
+// The terms as text columns.
+std::vector<Column> term_columns(const ResultTable& t, const std::vector<ScoreTerm>& terms, SpreadsShown& shown) {
   std::vector<Column> out;
-  probability_spread = false;
   for (const ScoreTerm& term : terms) {
     Column c;
     c.name = term.name + " (w" + format_number("%g", term.weight) + ")";
     c.kind = ColumnKind::Text;
     const Column* value = t.find(term.value);
     const Column* spread = term.spread.empty() ? nullptr : t.find(term.spread);
-    if (spread && !t.find(term.value + "_lo95")) probability_spread = true;
+    if (spread) (t.find(term.value + "_lo95") ? shown.interval : shown.probability) = true;
     const Column* domain = term.domain.empty() ? nullptr : t.find(term.domain);
     const Column* desirability = t.find(term.desirability);
     const Column* lo68 = t.find(term.value + "_lo68");
@@ -180,8 +183,8 @@ std::string results_sdf(const ResultTable& t) {
 std::string results_text_table(const ResultTable& t, const std::vector<std::string>& extra, bool screening,
                                const std::vector<ScoreTerm>& terms) {
   std::vector<const Column*> columns;
-  bool probability_spread = false;
-  const std::vector<Column> explained = screening ? term_columns(t, terms, probability_spread) : std::vector<Column>{};
+  SpreadsShown shown;
+  const std::vector<Column> explained = screening ? term_columns(t, terms, shown) : std::vector<Column>{};
   if (screening) {
     columns = {&t.at("index"), &t.at("id"), &t.at("score")};
     for (const Column& c : explained) columns.push_back(&c);
@@ -218,9 +221,11 @@ std::string results_text_table(const ResultTable& t, const std::vector<std::stri
   line(header);
   for (const auto& row : cells) line(row);
   if (!explained.empty())
-    out << "score: weighted geometric mean of the terms' desirabilities d (weights w); value±spread or value "
-           "[lo, hi]: a calibrated 68% interval (asymmetric beyond the held-out data's reach)"
-        << (probability_spread ? " (of a probability: the spread of the ensemble's members)" : "")
+    out << "score: weighted geometric mean of the terms' desirabilities d (weights w)"
+        << (shown.interval ? "; value±spread or value [lo, hi]: a calibrated 68% interval (asymmetric beyond the "
+                             "held-out data's reach)"
+                           : "")
+        << (shown.probability ? "; probability±spread: the spread of the ensemble's members" : "")
         << "; !: outside the model's applicability domain\n";
   return out.str();
 }
