@@ -258,15 +258,20 @@ TEST(ProbabilityCalibration, ClassificationDomainEndsWhereTheBrierScoreStopsBeat
   EXPECT_EQ(models::classification_informative_from(probabilities, labels, 1, similarities), 0.55);
 }
 
-TEST(ModelCardCalibration, ACardWithTheFormerSingleSpreadScaleReadsAsOneBandForEverySimilarity) {
+// A card of one regression task "y" calibrated on `rows`.
+models::ModelCard regression_card(const HeldOut& rows) {
   models::ModelCard card;
   card.name = "m";
   card.task_type = models::TaskType::Regression;
   card.tasks = {"y"};
   card.task_weights = {1.0};
-  card.spread_calibration["y"] = models::fit_spread_calibration({1, 2}, {0.1, 0.1}, {0.9, 0.9}, {1, 2});
+  card.spread_calibration["y"] = models::fit_spread_calibration(rows.mean, rows.spread, rows.similarity, rows.label);
   card.calibration_part = "validation";
-  std::string json = models::card_to_json(card);
+  return card;
+}
+
+TEST(ModelCardCalibration, ACardWithTheFormerSingleSpreadScaleReadsAsOneBandForEverySimilarity) {
+  std::string json = models::card_to_json(regression_card({{1, 2}, {0.1, 0.1}, {0.9, 0.9}, {1, 2}}));
   const auto at = json.find("\"calibration\"");
   ASSERT_NE(at, std::string::npos);
   const auto end = json.find("\n  },\n", at);
@@ -280,15 +285,7 @@ TEST(ModelCardCalibration, ACardWithTheFormerSingleSpreadScaleReadsAsOneBandForE
 // A card written before the label bounds: its knowing-nothing interval is the labels' median
 // ± their half-widths, as it was, with no cut to a label range it does not record.
 TEST(ModelCardCalibration, ACardFromBeforeTheLabelBoundsReadsThemAsTheMedianPlusOrMinusTheHalfWidths) {
-  models::ModelCard card;
-  card.name = "m";
-  card.task_type = models::TaskType::Regression;
-  card.tasks = {"y"};
-  card.task_weights = {1.0};
-  const HeldOut rows = distance_dependent_rows(400, 7, 0.6);
-  card.spread_calibration["y"] = models::fit_spread_calibration(rows.mean, rows.spread, rows.similarity, rows.label);
-  card.calibration_part = "validation";
-  nlohmann::json json = nlohmann::json::parse(models::card_to_json(card));
+  nlohmann::json json = nlohmann::json::parse(models::card_to_json(regression_card(distance_dependent_rows(400, 7, 0.6))));
   auto& intervals = json.at("calibration").at("intervals").at("y");
   for (const char* key : {"label_lo_68", "label_hi_68", "label_lo_95", "label_hi_95", "label_min", "label_max"})
     ASSERT_EQ(intervals.erase(key), 1u) << key;
