@@ -74,6 +74,14 @@ void add_prediction_columns(ResultTable& t, const ChunkScorer::ScoringModel& s, 
   }
 }
 
+// A prediction's 68% interval with each side widened `penalty` times about the mean: its
+// bounds [lo68, hi68] where it has them, else mean ± spread.
+std::pair<double, double> widened_interval(double mean, double spread, double lo68, double hi68, double penalty) {
+  const bool bounded = std::isfinite(lo68) && std::isfinite(hi68);
+  const double below = bounded ? mean - lo68 : spread, above = bounded ? hi68 - mean : spread;
+  return {mean - penalty * below, mean + penalty * above};
+}
+
 // The interval a model's term scores for row i: the affinity task's 68% interval [lo68, hi68]
 // with each side scaled by the penalty (mean ± penalty * std where it is symmetric), or the
 // risk tasks' mean ± penalty * std combined as the term's aggregate is (the combined means go
@@ -87,10 +95,8 @@ std::pair<double, double> scored_interval(const ChunkScorer::ScoringModel& s, co
   const auto spread_of = [&](std::size_t task) { return std::isnan(p.std[at(task)]) ? 0.0 : p.std[at(task)]; };
   if (s.affinity) {
     const std::size_t k = at(s.scored_task);
-    const double mean = p.mean[k], spread = spread_of(s.scored_task);
-    const bool bounded = !p.lo68.empty() && std::isfinite(p.lo68[k]) && std::isfinite(p.hi68[k]);
-    const double below = bounded ? mean - p.lo68[k] : spread, above = bounded ? p.hi68[k] - mean : spread;
-    return {mean - penalty * below, mean + penalty * above};
+    return widened_interval(p.mean[k], spread_of(s.scored_task), p.lo68.empty() ? kNaN : p.lo68[k],
+                            p.hi68.empty() ? kNaN : p.hi68[k], penalty);
   }
   const double n = static_cast<double>(s.risk_tasks.size());
   double mean = 0, lo = 0, hi = 0, top = 0;
@@ -305,10 +311,9 @@ void ChunkScorer::score_properties(Chunk& chunk, Desirabilities& terms) const {
     const std::vector<double>* hi68 = property.bounded ? &chunk.results.at(column + "_hi68").numbers : nullptr;
     auto& d = terms.per_term.emplace_back();
     for (std::size_t i = 0; i < m.size(); ++i) {
-      double below = spread ? (*spread)[i] : 0.0, above = below;
-      if (lo68 && std::isfinite((*lo68)[i]) && std::isfinite((*hi68)[i]))
-        below = value[i] - (*lo68)[i], above = (*hi68)[i] - value[i];
-      d.push_back(m.valid(i) ? property.term->desirability.worst(value[i] - k * below, value[i] + k * above) : kNaN);
+      const auto [lo, hi] = widened_interval(value[i], spread ? (*spread)[i] : 0.0, lo68 ? (*lo68)[i] : kNaN,
+                                             hi68 ? (*hi68)[i] : kNaN, k);
+      d.push_back(m.valid(i) ? property.term->desirability.worst(lo, hi) : kNaN);
     }
     terms.weights.push_back(property.term->weight);
   }

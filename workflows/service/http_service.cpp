@@ -122,7 +122,7 @@ struct HttpService::State {
   std::string client_of(const httplib::Request& req) const {
     if (options.trusted_proxy.empty() || req.remote_addr != options.trusted_proxy) return req.remote_addr;
     std::string forwarded = req.get_header_value("X-Forwarded-For");
-    forwarded = forwarded.substr(forwarded.find_last_of(',') == std::string::npos ? 0 : forwarded.find_last_of(',') + 1);
+    forwarded.erase(0, forwarded.find_last_of(',') + 1);  // npos + 1 is 0: a single address stays whole
     forwarded.erase(0, forwarded.find_first_not_of(' '));
     forwarded.erase(forwarded.find_last_not_of(' ') + 1);
     return forwarded.empty() ? req.remote_addr : forwarded;
